@@ -1,0 +1,70 @@
+/**
+ * A network interface of one host (`struct net_device` + `in_device`).
+ */
+import type { Bridge } from './bridge.js';
+import type { HostApi } from './host-api.js';
+
+export type IfaceKind = 'loopback' | 'veth' | 'bridge';
+
+/** One IPv4 address on an interface (`struct in_ifaddr`). */
+export interface IfAddr {
+  addr: number;
+  prefixLen: number;
+  /** netmask as a 32-bit integer */
+  mask: number;
+  broadcast: number;
+  /** RT_SCOPE_HOST (254) for 127/8 on lo, RT_SCOPE_LINK (253) or RT_SCOPE_UNIVERSE (0) */
+  scope: number;
+  /** secondary addresses come after a primary of the same subnet */
+  secondary: boolean;
+  label: string;
+}
+
+export const RT_SCOPE_UNIVERSE = 0;
+export const RT_SCOPE_LINK = 253;
+export const RT_SCOPE_HOST = 254;
+
+export class Iface {
+  readonly host: HostApi;
+  name: string;
+  readonly ifindex: number;
+  readonly kind: IfaceKind;
+  /** 6 bytes */
+  mac: Uint8Array;
+  /** the MAC was set by the user (`ip link set address`), for the bridge MAC rule */
+  macSet = false;
+  /** IFF_UP (administratively up) */
+  up = false;
+  mtu = 1500;
+  addrs: IfAddr[] = [];
+  /** the bridge this interface is a port of (`master`), or null */
+  master: Bridge | null = null;
+  /** when this interface is a bridge device: its bridge */
+  bridge: Bridge | null = null;
+  /** per-interface sysctls (net.ipv4.conf.IFACE.*), by key without the prefix */
+  conf = new Map<string, number>();
+
+  constructor(host: HostApi, name: string, ifindex: number, kind: IfaceKind, mac: Uint8Array) {
+    this.host = host;
+    this.name = name;
+    this.ifindex = ifindex;
+    this.kind = kind;
+    this.mac = mac;
+  }
+
+  /** IFF_RUNNING / carrier: up, and for a veth its peer is up too */
+  get running(): boolean {
+    return this.up && this.carrier();
+  }
+
+  /** overridden per kind (veth: peer up; bridge: a port forwarding) */
+  carrier(): boolean {
+    return true;
+  }
+
+  /** the primary address, or 0 */
+  primaryAddr(): number {
+    for (const a of this.addrs) if (!a.secondary) return a.addr;
+    return 0;
+  }
+}

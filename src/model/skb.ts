@@ -1,0 +1,96 @@
+/**
+ * A packet on its way through one host, as the kernel's `struct sk_buff`.
+ *
+ * `data` always holds the whole Ethernet frame (header at offset 0); `l3`
+ * is where the IPv4 (or ARP) header starts. Layers rewrite the bytes in
+ * place; NAT and TTL changes fix checksums incrementally.
+ */
+import type { Iface } from './iface.js';
+
+/** skb->pkt_type as eth_type_trans() sets it. */
+export const enum PktType {
+  HOST = 0,
+  BROADCAST = 1,
+  MULTICAST = 2,
+  OTHERHOST = 3,
+  OUTGOING = 4,
+}
+
+/** What conntrack hangs on a packet (`skb->_nfct`); netfilter's Conn implements it. */
+export interface CtRef {
+  readonly id: number;
+}
+
+/** enum ip_conntrack_info */
+export const enum CtInfo {
+  ESTABLISHED = 0,
+  RELATED = 1,
+  NEW = 2,
+  ESTABLISHED_REPLY = 3,
+  RELATED_REPLY = 4,
+  /** no entry: INVALID when `ct` is null, UNTRACKED when `ct` is the untracked template */
+  NONE = 5,
+}
+
+/** Where a routing decision sends a packet (the kernel's `dst_entry` / `rtable`). */
+export interface RouteResult {
+  kind: 'local' | 'unicast' | 'broadcast' | 'multicast' | 'unreachable' | 'blackhole' | 'prohibit';
+  /** output device (for local: the loopback / receiving device) */
+  dev: Iface | null;
+  /** next hop: the gateway, or the destination itself when on-link */
+  nexthop: number;
+  /** preferred source address of the route (`src`), 0 if none */
+  prefsrc: number;
+  /** the gateway when the route has one, 0 if on-link */
+  gateway: number;
+}
+
+let nextPacketId = 1;
+/** Ids are per process but reset for every run, so results stay deterministic. */
+export function resetPacketIds(): void {
+  nextPacketId = 1;
+}
+export function newPacketId(): number {
+  return nextPacketId++;
+}
+
+export class Skb {
+  /** the frame; Ethernet header at 0 */
+  data: Uint8Array;
+  /** offset of the network header */
+  l3 = 14;
+  /** trace id (see trace/events.ts `pkt`) */
+  id: number;
+  /** skb->dev: the device the packet is on now */
+  dev: Iface | null = null;
+  /** the device it arrived on (netfilter IN=), null for locally generated */
+  inDev: Iface | null = null;
+  /** br_netfilter: bridge ports the frame came in on / goes out of (PHYSIN= / PHYSOUT=) */
+  physIn: Iface | null = null;
+  physOut: Iface | null = null;
+  /** br_netfilter: this packet is being bridged, not routed (physdev-is-bridged) */
+  bridged = false;
+  /** br_netfilter: the destination was changed by DNAT in bridge PREROUTING */
+  bridgedDnat = false;
+  pktType: PktType = PktType.HOST;
+  mark = 0;
+  /** conntrack entry and the packet's relation to it */
+  ct: CtRef | null = null;
+  ctInfo: CtInfo = CtInfo.NONE;
+  /** TRACE target was hit: emit trace events for every rule */
+  nfTrace = false;
+  /** routing decision taken for this packet (skb_dst) */
+  route: RouteResult | null = null;
+  /** locally generated: the socket's marker; 0 for forwarded */
+  fromLocal = false;
+
+  constructor(data: Uint8Array, id: number = newPacketId()) {
+    this.data = data;
+    this.id = id;
+  }
+
+  /** bytes as netfilter counts them: from the network header to the end */
+  get l3len(): number {
+    return this.data.length - this.l3;
+  }
+}

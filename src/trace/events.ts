@@ -1,0 +1,86 @@
+/**
+ * Hop events: what happened to a packet at one place in the network.
+ *
+ * One event per step a packet takes (received on an interface, passed a
+ * netfilter chain, bridged, routed, rewritten, delivered, sent, dropped).
+ * They are written one JSON object per line to `trace.jsonl`, and read by
+ * the web view and the text renderer. The vocabulary follows the kernel and
+ * `xtables-monitor --trace`: hooks are PREROUTING/INPUT/FORWARD/OUTPUT/
+ * POSTROUTING, verdicts ACCEPT/DROP/..., policies are marked as such.
+ */
+
+export type HopKind =
+  | 'rx' // a frame received on an interface (as tcpdump -i IFACE sees it, IN)
+  | 'tx' // a frame sent on an interface (tcpdump OUT)
+  | 'bridge' // the bridge chose what to do: forward to port(s), flood, local
+  | 'route' // a routing decision (input or output)
+  | 'chain' // a netfilter chain was traversed: rule that matched or policy
+  | 'nat' // a NAT rewrite happened (before/after)
+  | 'ct' // conntrack looked the packet up: state, entry
+  | 'deliver' // handed to a local socket / protocol
+  | 'drop' // the packet died here; `reason` says why
+  | 'neigh' // neighbour (ARP) resolution started, queued, resolved, failed
+  | 'log' // a LOG target fired
+  | 'step'; // a traffic step started or ended (no packet)
+
+export interface HopEvent {
+  /** order of emission, 0-based, strictly increasing */
+  seq: number;
+  /** virtual time in nanoseconds */
+  t: number;
+  node: string;
+  kind: HopKind;
+  /**
+   * Packet id: stays with one packet through every hop of one node and
+   * across wires (a frame keeps its id from tx to the peer's rx); a copy
+   * (flood, local copy) gets a new id with `parent` naming the original.
+   */
+  pkt?: number;
+  parent?: number;
+  /** conntrack flow id: every packet of one connection, both directions */
+  flow?: number;
+  iface?: string;
+  /** netfilter details */
+  hook?: 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+  table?: 'raw' | 'mangle' | 'nat' | 'filter';
+  chain?: string;
+  /** 1-based rule number in `chain`, and its text as `iptables -S` prints it */
+  rule?: number;
+  ruleText?: string;
+  verdict?: string;
+  policy?: boolean;
+  /** IN= OUT= PHYSIN= PHYSOUT= as the kernel's LOG/TRACE prints them */
+  in?: string;
+  out?: string;
+  physin?: string;
+  physout?: string;
+  /** conntrack state (NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED) and entry */
+  ctstate?: string;
+  ct?: string;
+  /** why it was dropped, in words (`rule`, `policy`, `no route`, `rp_filter`, ...) */
+  reason?: string;
+  /** free text detail (bridge decision, route chosen, neighbour state) */
+  detail?: string;
+  /** the packet here, one line as tcpdump would print it */
+  summary?: string;
+  /** for rewrites: the packet before and after */
+  before?: string;
+  after?: string;
+  /** the frame bytes here as hex (only when full tracing is on) */
+  frame?: string;
+  /** traffic step number for kind 'step' */
+  step?: number;
+}
+
+/** Where events go. The packet path checks `sink !== null` before building one. */
+export interface TraceSink {
+  emit(e: Omit<HopEvent, 'seq'>): void;
+}
+
+/** A sink that keeps every event in memory, numbered. */
+export class TraceBuffer implements TraceSink {
+  readonly events: HopEvent[] = [];
+  emit(e: Omit<HopEvent, 'seq'>): void {
+    this.events.push({ seq: this.events.length, ...e });
+  }
+}
