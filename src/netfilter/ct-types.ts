@@ -1,0 +1,70 @@
+/**
+ * Connection tracking as the rest of netfilter sees it (`struct nf_conn`).
+ * `netfilter/conntrack/` implements it; matches (state, conntrack,
+ * connmark) and targets (CONNMARK, NOTRACK, NAT) read and write these.
+ */
+import type { CtRef } from '../model/skb.js';
+
+/** enum ip_conntrack_dir */
+export const enum CtDir {
+  ORIGINAL = 0,
+  REPLY = 1,
+}
+
+/** A conntrack tuple (`struct nf_conntrack_tuple`), IPv4 only. */
+export interface CtTuple {
+  src: number;
+  dst: number;
+  /** IPPROTO_* */
+  proto: number;
+  /** TCP/UDP ports; for ICMP: sport = echo id, dport = (type << 8) | code */
+  sport: number;
+  dport: number;
+}
+
+/** enum ip_conntrack_status bits (IPS_*) */
+export const IPS_EXPECTED = 1 << 0;
+export const IPS_SEEN_REPLY = 1 << 1;
+export const IPS_ASSURED = 1 << 2;
+export const IPS_CONFIRMED = 1 << 3;
+export const IPS_SRC_NAT = 1 << 4;
+export const IPS_DST_NAT = 1 << 5;
+export const IPS_SEQ_ADJUST = 1 << 6;
+export const IPS_SRC_NAT_DONE = 1 << 7;
+export const IPS_DST_NAT_DONE = 1 << 8;
+export const IPS_DYING = 1 << 9;
+export const IPS_FIXED_TIMEOUT = 1 << 10;
+export const IPS_TEMPLATE = 1 << 11;
+export const IPS_UNTRACKED = 1 << 12;
+
+export interface Conn extends CtRef {
+  /** tuplehash[ORIGINAL] and tuplehash[REPLY] */
+  readonly tuple: [CtTuple, CtTuple];
+  status: number;
+  /** ct->mark (CONNMARK, -m connmark) */
+  mark: number;
+  /** the untracked template (NOTRACK / CT --notrack) */
+  readonly untracked: boolean;
+}
+
+/** NAT manipulation type: source (SNAT/MASQUERADE) or destination (DNAT/REDIRECT). */
+export const enum ManipType {
+  SRC = 0,
+  DST = 1,
+}
+
+/** `struct nf_nat_range2`, what a NAT target asks for. */
+export interface NatRange {
+  /** NF_NAT_RANGE_MAP_IPS: an address range is given */
+  mapIps: boolean;
+  minAddr: number;
+  maxAddr: number;
+  /** NF_NAT_RANGE_PROTO_SPECIFIED: a port range is given */
+  protoSpecified: boolean;
+  minPort: number;
+  maxPort: number;
+  /** --random, --random-fully, --persistent */
+  random: boolean;
+  randomFully: boolean;
+  persistent: boolean;
+}
