@@ -1,0 +1,141 @@
+import { describe, it, expect } from 'vitest';
+import {
+  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave,
+} from './normalize.js';
+
+function hex(s: string): Uint8Array {
+  const h = s.replace(/\s+/g, '');
+  return Uint8Array.from({ length: h.length / 2 }, (_, i) => Number.parseInt(h.slice(2 * i, 2 * i + 2), 16));
+}
+
+const ETH_IP = '020000000201 020000000101 0800';
+const PATTERN = Array.from({ length: 40 }, (_, i) => (0x10 + i).toString(16).padStart(2, '0')).join('');
+/** iputils ping's echo request as captured on a veth (Linux 6.18): id 0x1785, seq 1. */
+const ECHO_KERNEL = hex(
+  `${ETH_IP} 4500 0054 6b63 4000 4001 bb31 0a09 0001 0a09 0002 0800 8aa4 1785 0001 305c 076b 0000 0000 5c3b 0300 0000 0000 ${PATTERN}`,
+);
+/** The same request as another run would send it: other IP id, echo id, timestamp and checksums. */
+const ECHO_OTHER = hex(
+  `${ETH_IP} 4500 0054 0001 4000 4001 0000 0a09 0001 0a09 0002 0800 1234 0042 0001 0000 0000 0000 0000 0000 0000 0000 0000 ${PATTERN}`,
+);
+
+describe('normalizeFrame', () => {
+  it('makes two ping echo requests equal that differ only in IP id, echo id, timeval and checksums', () => {
+    const a = normalizeFrame(ECHO_KERNEL, new PortAliases())!;
+    const b = normalizeFrame(ECHO_OTHER, new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('keeps the echo sequence number and the data after the timeval', () => {
+    const other = ECHO_OTHER.slice();
+    other[14 + 20 + 7] = 2; // seq 2
+    expect(Array.from(normalizeFrame(other, new PortAliases())!)).not.toEqual(Array.from(normalizeFrame(ECHO_KERNEL, new PortAliases())!));
+    const data = ECHO_OTHER.slice();
+    data[data.length - 1] = 0;
+    expect(Array.from(normalizeFrame(data, new PortAliases())!)).not.toEqual(Array.from(normalizeFrame(ECHO_KERNEL, new PortAliases())!));
+  });
+
+  it('drops IPv6 and IGMP frames', () => {
+    expect(normalizeFrame(hex('333300000016 020000000101 86dd 6000000000000000'), new PortAliases())).toBeNull();
+    const igmp = hex(`01005e000016 020000000101 0800 4600 0028 0000 4000 0102 0000 0a000001 e0000016 94040000 2200 0000`);
+    expect(normalizeFrame(igmp, new PortAliases())).toBeNull();
+  });
+
+  it('leaves ARP frames as they are', () => {
+    const arp = hex('ffffffffffff 020000000101 0806 0001 0800 0604 0001 020000000101 0a090001 000000000000 0a090002');
+    expect(Array.from(normalizeFrame(arp, new PortAliases())!)).toEqual(Array.from(arp));
+  });
+
+  it('zeroes TCP seq, ack, checksum and timestamp values, and renames ephemeral ports in order of appearance', () => {
+    // SYN 10.0.0.2:45000 > 10.0.0.1:80 with MSS, SACK-perm, TS, NOP, WS options
+    const tcp = (sport: string, seq: string, ts: string): Uint8Array =>
+      hex(`${ETH_IP} 4500 003c 1111 4000 4006 2222 0a000002 0a000001 ${sport} 0050 ${seq} 00000000 a002 faf0 3333 0000 ` +
+        `020405b4 0402 080a ${ts} 00000000 01 030307`);
+    const a = normalizeFrame(tcp('afc8', 'deadbeef', '11223344'), new PortAliases())!;
+    const b = normalizeFrame(tcp('9c40', '01020304', '55667788'), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect((a[34]! << 8) | a[35]!).toBe(32768);
+  });
+
+  it('zeroes the DHCP xid and secs and then the UDP checksum', () => {
+    const dhcp = (xid: string, csum: string): Uint8Array =>
+      hex(`ffffffffffff 020000000101 0800 4500 0120 0000 0000 4011 0000 00000000 ffffffff 0044 0043 010c ${csum} ` +
+        `01010600 ${xid} 0003 0000 ${'00'.repeat(16)} 020000000101 ${'00'.repeat(10)} ${'00'.repeat(192)} 63825363 3501 01ff`);
+    const a = normalizeFrame(dhcp('12345678', 'aaaa'), new PortAliases())!;
+    const b = normalizeFrame(dhcp('87654321', 'bbbb'), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('normalises the header an ICMP error quotes', () => {
+    const unreach = (ipid: string, ck: string, sport: string): Uint8Array =>
+      hex(`${ETH_IP} 45c0 0038 ${ipid} 0000 4001 ${ck} 0a000001 0a000002 0303 ${ck} 00000000 ` +
+        `4500 001c ${ipid} 4000 4011 ${ck} 0a000002 0a000001 ${sport} 0035 0008 ${ck}`);
+    const a = normalizeFrame(unreach('1111', '2222', 'afc8'), new PortAliases())!;
+    const b = normalizeFrame(unreach('3333', '4444', '9c40'), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('normalizeOutput', () => {
+  it('masks ping timings and keeps everything else', () => {
+    const out = [
+      'PING 10.9.0.2 (10.9.0.2) 56(84) bytes of data.',
+      '64 bytes from 10.9.0.2: icmp_seq=1 ttl=64 time=0.264 ms',
+      '',
+      '--- 10.9.0.2 ping statistics ---',
+      '2 packets transmitted, 2 received, 0% packet loss, time 204ms',
+      'rtt min/avg/max/mdev = 0.068/0.166/0.264/0.098 ms',
+    ].join('\n');
+    expect(normalizeOutput(out)).toBe([
+      'PING 10.9.0.2 (10.9.0.2) 56(84) bytes of data.',
+      '64 bytes from 10.9.0.2: icmp_seq=1 ttl=64 time=… ms',
+      '',
+      '--- 10.9.0.2 ping statistics ---',
+      '2 packets transmitted, 2 received, 0% packet loss, time …ms',
+      'rtt …',
+    ].join('\n'));
+  });
+
+  it('masks arping reply times and dhclient xids', () => {
+    expect(normalizeOutput('Unicast reply from 10.9.0.2 [02:00:00:00:02:01]  0.563ms')).toBe('Unicast reply from 10.9.0.2 [02:00:00:00:02:01] …ms');
+    expect(normalizeOutput('DHCPDISCOVER on eth0 to 255.255.255.255 port 67 interval 3 (xid=0x5e1f2a3b)'))
+      .toBe('DHCPDISCOVER on eth0 to 255.255.255.255 port 67 interval … (xid=…)');
+  });
+});
+
+describe('normalizeConntrack', () => {
+  it('drops the timeout column, the ICMP id and ephemeral ports, and sorts', () => {
+    const text = [
+      'udp      17 29 src=10.0.0.2 dst=10.0.0.1 sport=45000 dport=53 [UNREPLIED] src=10.0.0.1 dst=10.0.0.2 sport=53 dport=45000 mark=0 use=1',
+      'icmp     1 29 src=10.9.0.1 dst=10.9.0.2 type=8 code=0 id=6021 src=10.9.0.2 dst=10.9.0.1 type=0 code=0 id=6021 mark=0 use=1',
+    ].join('\n');
+    expect(normalizeConntrack(text)).toEqual([
+      'icmp 1 src=10.9.0.1 dst=10.9.0.2 type=8 code=0 id=* src=10.9.0.2 dst=10.9.0.1 type=0 code=0 id=* mark=0 use=1',
+      'udp 17 src=10.0.0.2 dst=10.0.0.1 sport=* dport=53 [UNREPLIED] src=10.0.0.1 dst=10.0.0.2 sport=53 dport=* mark=0 use=1',
+    ]);
+  });
+});
+
+describe('normalizeLeases', () => {
+  it('drops the expiry time of dnsmasq lease lines', () => {
+    expect(normalizeLeases('1795503126 02:00:00:00:04:01 10.0.0.146 * 01:02:00:00:00:04:01\n'))
+      .toEqual(['02:00:00:00:04:01 10.0.0.146 * 01:02:00:00:00:04:01']);
+  });
+});
+
+describe('parseIptablesSave', () => {
+  it('separates counters from chains and rules and skips comments and COMMIT', () => {
+    const text = [
+      '# Generated by iptables-save v1.8.9 (nf_tables) on Mon Nov 24 06:49:45 2026',
+      '*nat',
+      ':POSTROUTING ACCEPT [3:252]',
+      '[1:84] -A POSTROUTING -o lanbr -j MASQUERADE',
+      'COMMIT',
+      '# Completed on Mon Nov 24 06:49:45 2026',
+    ].join('\n');
+    expect(parseIptablesSave(text)).toEqual([
+      { table: 'nat', text: ':POSTROUTING ACCEPT', packets: 3, bytes: 252 },
+      { table: 'nat', text: '-A POSTROUTING -o lanbr -j MASQUERADE', packets: 1, bytes: 84 },
+    ]);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * What the kernel and the simulator may legitimately disagree on, taken out
+ * before frames and texts are compared. Frames: IPv6 and IGMP dropped; IP
+ * id and header checksum, ICMP echo id and checksum, the 16-byte struct
+ * timeval iputils ping puts at the start of echo data (measured: 56 data
+ * bytes = timeval + bytes 0x10..0x37), TCP sequence/ack numbers, checksum
+ * and timestamp option values, DHCP xid and secs zeroed; ephemeral ports
+ * (32768-60999, Linux's default ip_local_port_range) renamed in order of
+ * first appearance. A UDP checksum is zeroed only when one of those changes
+ * touched what it covers. ICMP errors get the same treatment for the header
+ * they quote.
+ */
+
+const ETH_TYPE = 12;
+const ETH_HLEN = 14;
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+
+const IP_TOTLEN = 2;
+const IP_ID = 4;
+const IP_FRAG = 6;
+const IP_PROTO = 9;
+const IP_CSUM = 10;
+const PROTO_ICMP = 1;
+const PROTO_IGMP = 2;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+
+const ICMP_CSUM = 2;
+const ICMP_ECHO_ID = 4;
+const ICMP_HLEN = 8;
+const ICMP_ECHOREPLY = 0;
+const ICMP_ECHO = 8;
+const ICMP_ERRORS = new Set([3, 4, 5, 11, 12]);
+/** iputils ping: struct timeval (two 64-bit words) at the start of the data */
+const PING_TIMEVAL_LEN = 16;
+
+const L4_SPORT = 0;
+const L4_DPORT = 2;
+const TCP_SEQ = 4;
+const TCP_ACK = 8;
+const TCP_OFF = 12;
+const TCP_CSUM = 16;
+const TCP_HLEN = 20;
+const TCPOPT_EOL = 0;
+const TCPOPT_NOP = 1;
+const TCPOPT_TIMESTAMP = 8;
+const UDP_CSUM = 6;
+const UDP_HLEN = 8;
+
+const BOOTP_SERVER_PORT = 67;
+const BOOTP_CLIENT_PORT = 68;
+const BOOTP_XID = 4;
+const BOOTP_SECS = 8;
+
+export const EPHEMERAL_LOW = 32768;
+export const EPHEMERAL_HIGH = 60999;
+
+/** Ephemeral port → alias, in order of first appearance (one per wire end). */
+export class PortAliases {
+  private readonly map = new Map<number, number>();
+  alias(port: number): number {
+    if (port < EPHEMERAL_LOW || port > EPHEMERAL_HIGH) return port;
+    let a = this.map.get(port);
+    if (a === undefined) {
+      a = EPHEMERAL_LOW + this.map.size;
+      this.map.set(port, a);
+    }
+    return a;
+  }
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return ((b[o]! << 8) | b[o + 1]!) >>> 0;
+}
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+function zero(b: Uint8Array, from: number, len: number): void {
+  const end = Math.min(b.length, from + len);
+  for (let i = Math.max(0, from); i < end; i++) b[i] = 0;
+}
+
+/**
+ * A normalised copy of an Ethernet frame, or null when the frame is left
+ * out of comparisons (IPv6, IGMP).
+ */
+export function normalizeFrame(frame: Uint8Array, ports: PortAliases): Uint8Array | null {
+  if (frame.length < ETH_HLEN) return frame.slice();
+  const type = u16(frame, ETH_TYPE);
+  if (type === ETHERTYPE_IPV6) return null;
+  const b = frame.slice();
+  if (type !== ETHERTYPE_IPV4) return b;
+  if (b.length >= ETH_HLEN + 20 && b[ETH_HLEN + IP_PROTO] === PROTO_IGMP) return null;
+  normalizeIp(b, ETH_HLEN, b.length, ports, false);
+  return b;
+}
+
+/**
+ * Normalises the IPv4 packet at `ip` (ending at `end`). `quoted` is true for
+ * the header an ICMP error carries (only its first 8 L4 bytes are there).
+ */
+function normalizeIp(b: Uint8Array, ip: number, end: number, ports: PortAliases, quoted: boolean): void {
+  if (end - ip < 20 || b[ip]! >> 4 !== 4) return;
+  const ihl = (b[ip]! & 0x0f) * 4;
+  zero(b, ip + IP_ID, 2);
+  zero(b, ip + IP_CSUM, 2);
+  if ((u16(b, ip + IP_FRAG) & 0x1fff) !== 0) return; // a later fragment: no L4 header
+  const l4 = ip + ihl;
+  const l4end = quoted ? end : Math.min(end, ip + u16(b, ip + IP_TOTLEN));
+  if (l4end <= l4) return;
+  switch (b[ip + IP_PROTO]) {
+    case PROTO_ICMP:
+      normalizeIcmp(b, l4, l4end, ports, quoted);
+      break;
+    case PROTO_TCP:
+      normalizeTcp(b, l4, l4end, ports, quoted);
+      break;
+    case PROTO_UDP:
+      normalizeUdp(b, l4, l4end, ports);
+      break;
+  }
+}
+
+function normalizeIcmp(b: Uint8Array, o: number, end: number, ports: PortAliases, quoted: boolean): void {
+  if (end - o < ICMP_HLEN) return;
+  const type = b[o]!;
+  zero(b, o + ICMP_CSUM, 2);
+  if (type === ICMP_ECHO || type === ICMP_ECHOREPLY) {
+    zero(b, o + ICMP_ECHO_ID, 2);
+    if (!quoted && end - (o + ICMP_HLEN) >= PING_TIMEVAL_LEN) zero(b, o + ICMP_HLEN, PING_TIMEVAL_LEN);
+  } else if (ICMP_ERRORS.has(type) && !quoted) {
+    normalizeIp(b, o + ICMP_HLEN, end, ports, true);
+  }
+}
+
+function aliasPorts(b: Uint8Array, o: number, end: number, ports: PortAliases): boolean {
+  if (end - o < 4) return false;
+  let changed = false;
+  for (const at of [o + L4_SPORT, o + L4_DPORT]) {
+    const p = u16(b, at);
+    const a = ports.alias(p);
+    if (a !== p) {
+      put16(b, at, a);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function normalizeTcp(b: Uint8Array, o: number, end: number, ports: PortAliases, quoted: boolean): void {
+  aliasPorts(b, o, end, ports);
+  zero(b, o + TCP_SEQ, 4);
+  if (quoted || end - o < TCP_HLEN) return;
+  zero(b, o + TCP_ACK, 4);
+  zero(b, o + TCP_CSUM, 2);
+  const hlen = (b[o + TCP_OFF]! >> 4) * 4;
+  let i = o + TCP_HLEN;
+  const optEnd = Math.min(end, o + hlen);
+  while (i < optEnd) {
+    const kind = b[i]!;
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) { i++; continue; }
+    const len = b[i + 1] ?? 0;
+    if (len < 2) break;
+    if (kind === TCPOPT_TIMESTAMP) zero(b, i + 2, Math.min(len - 2, optEnd - i - 2));
+    i += len;
+  }
+}
+
+function normalizeUdp(b: Uint8Array, o: number, end: number, ports: PortAliases): void {
+  let changed = aliasPorts(b, o, end, ports);
+  const sport = u16(b, o + L4_SPORT);
+  const dport = u16(b, o + L4_DPORT);
+  const bootp = o + UDP_HLEN;
+  const isBootp = (sport === BOOTP_CLIENT_PORT || sport === BOOTP_SERVER_PORT) && (dport === BOOTP_CLIENT_PORT || dport === BOOTP_SERVER_PORT);
+  if (isBootp && end - bootp >= BOOTP_SECS + 2) {
+    zero(b, bootp + BOOTP_XID, 4);
+    zero(b, bootp + BOOTP_SECS, 2);
+    changed = true;
+  }
+  if (changed && end - o >= UDP_HLEN) zero(b, o + UDP_CSUM, 2);
+}
+
+/** Masks what varies from run to run in a step's printed output. */
+export function normalizeOutput(text: string): string {
+  return text
+    .replace(/\btime([=<])[0-9.]+ ?ms\b/g, 'time$1… ms')
+    .replace(/\btime [0-9]+ms\b/g, 'time …ms')
+    .replace(/^rtt .*$/gm, 'rtt …')
+    .replace(/\s+[0-9]+\.[0-9]+ms\b/g, ' …ms')
+    .replace(/\bxid=0x[0-9a-f]+/gi, 'xid=…')
+    .replace(/\binterval [0-9]+\b/g, 'interval …')
+    .replace(/\bid [0-9]+\b/g, 'id …')
+    .replace(/\bident=[0-9]+\b/g, 'ident=…');
+}
+
+/**
+ * `conntrack -L` as a sorted list of entries without the timeout column,
+ * the ICMP id and ephemeral ports (state, tuples, flags kept).
+ */
+export function normalizeConntrack(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('conntrack v'))
+    .map((l) => {
+      const t = l.split(/\s+/);
+      // proto, protonum, timeout, [state], key=value..., [FLAGS]
+      t.splice(2, 1);
+      return t
+        .map((w) => {
+          if (/^id=[0-9]+$/.test(w)) return 'id=*';
+          const port = /^(sport|dport)=([0-9]+)$/.exec(w);
+          if (port && Number(port[2]) >= EPHEMERAL_LOW && Number(port[2]) <= EPHEMERAL_HIGH) return `${port[1]}=*`;
+          return w;
+        })
+        .join(' ');
+    })
+    .sort();
+}
+
+/** dnsmasq lease lines without the expiry time (absolute on the kernel). */
+export function normalizeLeases(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('duid '))
+    .map((l) => l.split(/\s+/).slice(1).join(' '))
+    .sort();
+}
+
+/** One `iptables-save -c` line, parsed: counters apart from what they count. */
+export interface SavedLine {
+  table: string;
+  /** the line without counters: `:CHAIN POLICY` or `-A CHAIN ...` */
+  text: string;
+  packets: number | null;
+  bytes: number | null;
+}
+
+/** The chain and rule lines of `iptables-save -c`, comments and COMMIT left out. */
+export function parseIptablesSave(text: string): SavedLine[] {
+  const out: SavedLine[] = [];
+  let table = '';
+  for (const raw of text.split('\n')) {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#') || l === 'COMMIT') continue;
+    if (l.startsWith('*')) {
+      table = l.slice(1);
+      continue;
+    }
+    const chain = /^(:\S+ \S+)(?: \[([0-9]+):([0-9]+)\])?$/.exec(l);
+    if (chain) {
+      out.push({ table, text: chain[1]!, packets: num(chain[2]), bytes: num(chain[3]) });
+      continue;
+    }
+    const rule = /^(?:\[([0-9]+):([0-9]+)\] )?(.*)$/.exec(l)!;
+    out.push({ table, text: rule[3]!, packets: num(rule[1]), bytes: num(rule[2]) });
+  }
+  return out;
+}
+
+function num(s: string | undefined): number | null {
+  return s === undefined ? null : Number(s);
+}
