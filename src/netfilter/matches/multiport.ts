@@ -1,0 +1,47 @@
+/** `-m multiport`: --sports/--dports/--ports lists with ranges, as xt_multiport.c (revision 1). */
+import { registerMatch } from '../tables/registry.js';
+import { XtError, type MatchSpec } from '../tables/types.js';
+import { portRange } from './tcp.js';
+import { inv, ipFragOff, l4, parsePortRange, u16 } from './util.js';
+
+export interface MultiportData {
+  /** 'sports' | 'dports' | 'ports' */
+  flags: string;
+  ranges: [number, number][];
+  invert: boolean;
+}
+
+export const multiportMatch: MatchSpec<MultiportData> = {
+  name: 'multiport',
+  options: ['source-ports', 'sports', 'destination-ports', 'dports', 'ports'].map((name) => ({ name, arg: true })),
+  init: () => ({ flags: '', ranges: [], invert: false }),
+  parse(d, opt, arg, invert) {
+    if (d.flags) throw new XtError('multiport can only have one option');
+    d.flags = opt === 'source-ports' ? 'sports' : opt === 'destination-ports' ? 'dports' : opt;
+    d.ranges = arg!.split(',').map(parsePortRange);
+    if (d.ranges.length > 15) throw new XtError('too many ports specified');
+    d.invert = invert;
+  },
+  final(d, env) {
+    if (!d.flags) throw new XtError('multiport expects an option');
+    if (![6, 17, 33, 132, 136].includes(env.proto) || env.invProto)
+      throw new XtError('multiport needs `-p tcp\', `-p udp\', `-p udplite\', `-p sctp\' or `-p dccp\'');
+  },
+  save: (d) => `${inv(d.invert)} --${d.flags} ${d.ranges.map(portRange).join(',')}`,
+  print: (d) => ` multiport ${d.flags} ${d.invert ? ' !' : ''}${d.ranges.map(portRange).join(',')}`,
+  match(d, skb) {
+    if (ipFragOff(skb) !== 0) return false;
+    const o = l4(skb);
+    const sp = u16(skb.data, o);
+    const dp = u16(skb.data, o + 2);
+    let hit = false;
+    for (const [lo, hi] of d.ranges) {
+      if (d.flags !== 'dports' && sp >= lo && sp <= hi) hit = true;
+      if (d.flags !== 'sports' && dp >= lo && dp <= hi) hit = true;
+      if (hit) break;
+    }
+    return hit !== d.invert;
+  },
+};
+
+registerMatch(multiportMatch);
