@@ -1,0 +1,163 @@
+/**
+ * The `conntrack` command (conntrack-tools 1.4.7) in its simple forms:
+ * `-L` / `--dump`, `-D` / `--delete`, `-F` / `--flush`, `-C` / `--count`,
+ * with the tuple filters `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`,
+ * `--dport`. Texts and exit codes as measured (fixtures/).
+ */
+import { CtDir } from '../ct-types.js';
+import type { HostApi } from '../../model/host-api.js';
+import { parseIp } from './bytes.js';
+import type { CtEntry } from './conn.js';
+import { CONNTRACK_VERSION_PREFIX, conntrackListSummary, formatEntry } from './list.js';
+import type { ConntrackTable } from './table.js';
+
+export interface CommandResult {
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** a filter over original/reply tuple fields; -1 = any */
+interface Filter {
+  proto: number;
+  src: number;
+  dst: number;
+  rsrc: number;
+  rdst: number;
+  sport: number;
+  dport: number;
+}
+
+const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
+
+/** options of conntrack(8) this model does not implement: refused by name */
+const KNOWN_UNSUPPORTED = new Set([
+  '-E', '--event', '-I', '--create', '-U', '--update', '-G', '--get', '-S', '--stats', '-R', '--load-file',
+  '-o', '--output', '-e', '--event-mask', '-z', '--zero', '-m', '--mark', '-c', '--secmark', '-u', '--status',
+  '-t', '--timeout', '-f', '--family', '-n', '--src-nat', '-g', '--dst-nat', '-w', '--zone', '-l', '--label',
+  '--any-nat', '-i', '--id', '-b', '--buffer-size', '--tuple-src', '--tuple-dst', '--mask-src', '--mask-dst',
+  '--state', '--icmp-type', '--icmp-code', '--icmp-id', '--reply-port-src', '--reply-port-dst',
+]);
+
+function fail(msg: string, exit = 2): CommandResult {
+  return { exit, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}${msg}\n` };
+}
+
+function unknownOption(opt: string): CommandResult {
+  return {
+    exit: 2,
+    stdout: '',
+    stderr: `${CONNTRACK_VERSION_PREFIX}unknown option \`${opt}'\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`,
+  };
+}
+
+function matches(ct: CtEntry, f: Filter): boolean {
+  const o = ct.tuple[CtDir.ORIGINAL];
+  const r = ct.tuple[CtDir.REPLY];
+  if (f.proto >= 0 && o.proto !== f.proto) return false;
+  if (f.src >= 0 && o.src !== f.src) return false;
+  if (f.dst >= 0 && o.dst !== f.dst) return false;
+  if (f.rsrc >= 0 && r.src !== f.rsrc) return false;
+  if (f.rdst >= 0 && r.dst !== f.rdst) return false;
+  if (f.sport >= 0 && o.sport !== f.sport) return false;
+  if (f.dport >= 0 && o.dport !== f.dport) return false;
+  return true;
+}
+
+/**
+ * Run `conntrack ARGS` against the host's table. `argv` may start with
+ * the program name.
+ */
+export function runConntrackCommand(table: ConntrackTable, argv: readonly string[], host: HostApi): CommandResult {
+  const args = argv[0] === 'conntrack' ? argv.slice(1) : argv;
+  let command = '';
+  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const cmd =
+      a === '-L' || a === '--dump' ? 'L'
+      : a === '-D' || a === '--delete' ? 'D'
+      : a === '-F' || a === '--flush' ? 'F'
+      : a === '-C' || a === '--count' ? 'C'
+      : '';
+    if (cmd !== '') {
+      if (command !== '') return fail('Invalid parameters. Only one command can be specified.');
+      command = cmd;
+      // an optional table name
+      if (args[i + 1] === 'conntrack') i++;
+      else if (args[i + 1] === 'expect' || args[i + 1] === 'dying' || args[i + 1] === 'unconfirmed') {
+        return fail(`natlab does not support the table \`${args[i + 1]}'`);
+      }
+      continue;
+    }
+    const needValue = (): string | null => (i + 1 < args.length ? args[++i]! : null);
+    switch (a) {
+      case '-p': case '--proto': case '--protonum': {
+        const v = needValue();
+        if (v === null) return fail(`option \`${a}' requires an argument`);
+        const n = PROTOS[v] ?? (/^\d+$/.test(v) ? Number(v) : -1);
+        if (n < 0 || n > 255) return fail(`natlab does not know the protocol \`${v}'`);
+        f.proto = n;
+        break;
+      }
+      case '-s': case '--src': case '--orig-src':
+      case '-d': case '--dst': case '--orig-dst':
+      case '-r': case '--reply-src':
+      case '-q': case '--reply-dst': {
+        const v = needValue();
+        const ip = v === null ? -1 : parseIp(v);
+        if (ip < 0) return fail(`option \`${a}' needs an IPv4 address`);
+        if (a === '-s' || a === '--src' || a === '--orig-src') f.src = ip;
+        else if (a === '-d' || a === '--dst' || a === '--orig-dst') f.dst = ip;
+        else if (a === '-r' || a === '--reply-src') f.rsrc = ip;
+        else f.rdst = ip;
+        break;
+      }
+      case '--sport': case '--orig-port-src':
+      case '--dport': case '--orig-port-dst': {
+        const v = needValue();
+        if (v === null || !/^\d+$/.test(v) || Number(v) > 65535) return fail(`option \`${a}' needs a port`);
+        if (f.proto !== 6 && f.proto !== 17) return fail(`natlab needs \`-p tcp' or \`-p udp' before \`${a}'`);
+        if (a === '--sport' || a === '--orig-port-src') f.sport = Number(v);
+        else f.dport = Number(v);
+        break;
+      }
+      default:
+        if (KNOWN_UNSUPPORTED.has(a)) return fail(`natlab does not support option \`${a}'`);
+        return unknownOption(a);
+    }
+  }
+
+  const now = host.now();
+  const acct = table.settings.acct !== 0;
+  switch (command) {
+    case 'L': {
+      let stdout = '';
+      let n = 0;
+      for (const ct of table.list(now)) {
+        if (!matches(ct, f)) continue;
+        stdout += formatEntry(ct, now, acct) + '\n';
+        n++;
+      }
+      return { exit: 0, stdout, stderr: conntrackListSummary(n) };
+    }
+    case 'D': {
+      let stdout = '';
+      let n = 0;
+      for (const ct of table.list(now)) {
+        if (!matches(ct, f)) continue;
+        stdout += formatEntry(ct, now, acct) + '\n';
+        table.remove(ct);
+        n++;
+      }
+      return { exit: n > 0 ? 0 : 1, stdout, stderr: `${CONNTRACK_VERSION_PREFIX}${n} flow entries have been deleted.\n` };
+    }
+    case 'F':
+      table.flush(now);
+      return { exit: 0, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}connection tracking table has been emptied.\n` };
+    case 'C':
+      return { exit: 0, stdout: `${table.list(now).length}\n`, stderr: '' };
+    default:
+      return fail('natlab needs one of -L, -D, -F, -C');
+  }
+}

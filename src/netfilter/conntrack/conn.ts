@@ -1,0 +1,58 @@
+/**
+ * One conntrack entry (`struct nf_conn`) with what the protocol trackers
+ * and NAT keep in it. Implements the seam type `Conn`.
+ */
+import { IPS_CONFIRMED, IPS_UNTRACKED, type Conn, type CtTuple } from '../ct-types.js';
+import { newTuple } from './tuple.js';
+
+/** `struct ip_ct_tcp`, without the window-tracking fields (see proto-tcp.ts) */
+export interface TcpCtState {
+  /** enum tcp_conntrack */
+  state: number;
+  /** seen[dir].flags (IP_CT_TCP_FLAG_*) */
+  seenFlags: [number, number];
+  lastIndex: number;
+  lastDir: number;
+  lastSeq: number;
+  lastEnd: number;
+  lastFlags: number;
+}
+
+export class CtEntry implements Conn {
+  readonly id: number;
+  readonly tuple: [CtTuple, CtTuple];
+  status = 0;
+  mark = 0;
+  readonly untracked: boolean;
+  /**
+   * ct->timeout in virtual ns: relative while the entry is unconfirmed,
+   * absolute (expiry instant) once confirmed, as the kernel keeps it.
+   */
+  timeout = 0;
+  /** TCP tracker state, null for other protocols */
+  tcp: TcpCtState | null = null;
+  /** UDP: proto.udp.stream_ts, absolute ns */
+  streamTs = 0;
+  /** nf_conn_nat.masq_index: MASQUERADE's out ifindex, 0 if none */
+  masqIndex = 0;
+  /** nf_conn_acct, per direction (only shown with nf_conntrack_acct=1) */
+  readonly packets: [number, number] = [0, 0];
+  readonly bytes: [number, number] = [0, 0];
+
+  constructor(id: number, untracked = false) {
+    this.id = id;
+    this.untracked = untracked;
+    this.tuple = [newTuple(), newTuple()];
+  }
+}
+
+/**
+ * The untracked template (`nf_ct_untracked_get()`): attached by NOTRACK /
+ * `CT --notrack`; conntrack then leaves the packet alone. Shared by all
+ * hosts; nothing ever writes to it.
+ */
+export const UNTRACKED: CtEntry = (() => {
+  const ct = new CtEntry(0, true);
+  ct.status = IPS_CONFIRMED | IPS_UNTRACKED;
+  return ct;
+})();

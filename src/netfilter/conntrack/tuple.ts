@@ -1,0 +1,118 @@
+/**
+ * Conntrack tuples (`struct nf_conntrack_tuple`): reading one from a
+ * packet as nf_ct_get_tuple() does, inverting it as nf_ct_invert_tuple()
+ * does, comparing and hashing them as integers.
+ *
+ * ICMP tuples follow the kernel: `sport` holds the echo id, `dport` holds
+ * `(type << 8) | code`, and the reply of a request is the matching reply
+ * type (echo 8 -> echo reply 0, ...).
+ */
+import type { CtTuple } from '../ct-types.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IP_DST, IP_FRAG_OFF, IP_PROTO, IP_SRC, ipEnd, ipHdrLen, rd16, rd32 } from './bytes.js';
+
+export function newTuple(): CtTuple {
+  return { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
+}
+
+export function copyTuple(to: CtTuple, from: CtTuple): void {
+  to.src = from.src;
+  to.dst = from.dst;
+  to.proto = from.proto;
+  to.sport = from.sport;
+  to.dport = from.dport;
+}
+
+export function tupleEqual(a: CtTuple, b: CtTuple): boolean {
+  return a.src === b.src && a.dst === b.dst && a.proto === b.proto && a.sport === b.sport && a.dport === b.dport;
+}
+
+/** hash_conntrack(): an integer hash of the whole tuple (deterministic, unseeded) */
+export function tupleHash(t: CtTuple): number {
+  let h = Math.imul(t.src ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ t.dst, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((t.sport << 16) | t.dport), 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15) ^ t.proto, 0x165667b1);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** ICMP query types and their answers, as the kernel's invmap (icmp_invert_tuple) */
+export function icmpInverseType(type: number): number {
+  switch (type) {
+    case 8: return 0; // echo -> echo reply
+    case 0: return 8;
+    case 13: return 14; // timestamp
+    case 14: return 13;
+    case 15: return 16; // info request
+    case 16: return 15;
+    case 17: return 18; // address mask
+    case 18: return 17;
+    default: return -1;
+  }
+}
+
+/**
+ * nf_ct_invert_tuple(): the tuple of the other direction. Returns false
+ * when the protocol cannot invert it (an ICMP type that is not a query).
+ */
+export function invertTuple(out: CtTuple, t: CtTuple): boolean {
+  const src = t.src;
+  out.src = t.dst;
+  out.dst = src;
+  out.proto = t.proto;
+  if (t.proto === IPPROTO_ICMP) {
+    const inv = icmpInverseType(t.dport >>> 8);
+    if (inv < 0) return false;
+    out.sport = t.sport;
+    out.dport = (inv << 8) | (t.dport & 0xff);
+    return true;
+  }
+  const sport = t.sport;
+  out.sport = t.dport;
+  out.dport = sport;
+  return true;
+}
+
+/** L4 protocols whose tuple carries ports (nf_conntrack_proto_{tcp,udp}) */
+export function hasPorts(proto: number): boolean {
+  return proto === IPPROTO_TCP || proto === IPPROTO_UDP;
+}
+
+/**
+ * nf_ct_get_tuple() for the IPv4 header at `l3`: fills `out` and returns
+ * the offset of the L4 header, or -1 when no tuple can be had (a
+ * non-first fragment, or an L4 header too short to hold the ports / the
+ * ICMP header). Generic protocols get ports 0.
+ */
+export function pktToTuple(b: Uint8Array, l3: number, end: number, out: CtTuple): number {
+  if (l3 + 20 > end) return -1;
+  const ihl = ipHdrLen(b, l3);
+  if (ihl < 20 || l3 + ihl > end) return -1;
+  // conntrack runs after defragmentation; a non-first fragment has no L4 header
+  if ((rd16(b, l3 + IP_FRAG_OFF) & 0x1fff) !== 0) return -1;
+  const l4 = l3 + ihl;
+  out.src = rd32(b, l3 + IP_SRC);
+  out.dst = rd32(b, l3 + IP_DST);
+  out.proto = b[l3 + IP_PROTO]!;
+  switch (out.proto) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+      if (l4 + 4 > end) return -1;
+      out.sport = rd16(b, l4);
+      out.dport = rd16(b, l4 + 2);
+      break;
+    case IPPROTO_ICMP:
+      if (l4 + 8 > end) return -1;
+      out.sport = rd16(b, l4 + 4);
+      out.dport = (b[l4]! << 8) | b[l4 + 1]!;
+      break;
+    default:
+      out.sport = 0;
+      out.dport = 0;
+  }
+  return l4;
+}
+
+/** pktToTuple() for the packet's own header, bounded by its tot_len */
+export function skbToTuple(b: Uint8Array, l3: number, out: CtTuple): number {
+  return pktToTuple(b, l3, ipEnd(b, l3), out);
+}
