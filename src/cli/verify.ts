@@ -1,0 +1,106 @@
+/**
+ * `natlab verify --kernel [--out DIR] PATH...`: run each scenario on the
+ * kernel and in the simulator, and print where they differ.
+ *
+ * Exit code: 0 when every scenario agrees, 1 when any differs, 2 on an
+ * error (not root, a program missing, a bad scenario, a failing `run:`
+ * line). With `--out DIR`, the two result directories go to DIR/kernel and
+ * DIR/sim for one scenario, DIR/NAME/kernel and DIR/NAME/sim for several.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { loadScenario } from '../config/scenario.js';
+import { isNatlabError } from '../config/errors.js';
+import type { Scenario } from '../config/scenario-types.js';
+import type { RunResults } from '../sim/results.js';
+import { runOnKernel } from '../io/kernel/runner.js';
+import { KernelEnvironmentError } from '../io/kernel/preflight.js';
+import { writeResults } from '../io/results.js';
+import { compareResults, renderDifferences } from '../verify/compare.js';
+
+export type SimulateFn = (scenario: Scenario, opts: Record<string, never>) => Promise<RunResults> | RunResults;
+
+export interface VerifyOpts {
+  kernel: boolean;
+  out?: string;
+  /** the simulator; default: `simulate` of `sim/simulate.ts` */
+  simulate?: SimulateFn;
+  /** where text goes; default stdout / stderr */
+  print?: (line: string) => void;
+  printError?: (line: string) => void;
+  /** kernel runner progress */
+  log?: (line: string) => void;
+  stepTimeoutS?: number;
+}
+
+/** Scenario files named by `paths`: files as given, folders as their `*.yaml`, sorted. */
+export function scenarioFiles(paths: string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      files.push(...readdirSync(p).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(p, f)));
+    } else {
+      files.push(p);
+    }
+  }
+  return files;
+}
+
+async function defaultSimulate(): Promise<SimulateFn> {
+  // The simulator is the lead's (sim/simulate.ts); loaded when first needed.
+  const spec = '../sim/simulate.js';
+  const mod = (await import(spec)) as { simulate: SimulateFn };
+  return mod.simulate;
+}
+
+/** Runs the verification and returns the process exit code. */
+export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<number> {
+  const print = opts.print ?? ((l: string): void => void process.stdout.write(l + '\n'));
+  const printError = opts.printError ?? ((l: string): void => void process.stderr.write(l + '\n'));
+  if (!opts.kernel) {
+    printError('natlab verify: only kernel verification exists; use natlab verify --kernel PATH...');
+    return 2;
+  }
+  let code = 0;
+  try {
+    const files = scenarioFiles(paths);
+    if (files.length === 0) {
+      printError(`natlab verify: no scenario files in ${paths.join(' ')}`);
+      return 2;
+    }
+    const simulate = opts.simulate ?? (await defaultSimulate());
+    for (const file of files) {
+      const scenario = loadScenario(readFileSync(file, 'utf8'), file, dirname(resolve(file)));
+      const kernel = await runOnKernel(scenario, {
+        ...(opts.log ? { log: opts.log } : {}),
+        ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
+      });
+      const sim = await simulate(scenario, {});
+      if (opts.out !== undefined) {
+        const base = files.length === 1 ? opts.out : join(opts.out, scenario.name);
+        writeResults(join(base, 'kernel'), kernel);
+        writeResults(join(base, 'sim'), sim);
+      }
+      const ends = scenario.links.flatMap((l) => [`${l.a.node}:${l.a.iface}`, `${l.b.node}:${l.b.iface}`]);
+      const diffs = compareResults(kernel, sim, { ends });
+      if (diffs.length === 0) {
+        print(`${scenario.name}: kernel and simulation agree`);
+      } else {
+        print(`${scenario.name}: ${diffs.length} difference${diffs.length === 1 ? '' : 's'}`);
+        print(renderDifferences(diffs).split('\n').map((l) => `  ${l}`).join('\n'));
+        code = Math.max(code, 1);
+      }
+    }
+  } catch (e) {
+    printError(errorText(e));
+    return 2;
+  }
+  return code;
+}
+
+function errorText(e: unknown): string {
+  if (isNatlabError(e)) return e.format();
+  if (e instanceof KernelEnvironmentError) return `natlab verify: ${e.message}`;
+  if (e instanceof Error) return `natlab verify: ${e.message}`;
+  return `natlab verify: ${String(e)}`;
+}

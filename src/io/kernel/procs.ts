@@ -1,0 +1,152 @@
+/**
+ * Processes the kernel runner starts, and nothing else: every child is
+ * recorded here by PID so that teardown can stop exactly what we started
+ * (never by name), even after an exception or a signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+
+/** Exit status the way a shell reports it: the code, or 128 + signal number. */
+export function shellStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  if (signal !== null) {
+    const n = SIGNAL_NUMBERS[signal];
+    return 128 + (n ?? 0);
+  }
+  return 0;
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11,
+  SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
+};
+
+export interface Finished {
+  status: number;
+  /** stdout and stderr as the program interleaved them (2>&1 into one file) */
+  output: string;
+}
+
+/** A started child: its PID, a promise of its end, and where its output goes. */
+export interface Running {
+  pid: number;
+  label: string;
+  child: ChildProcess;
+  done: Promise<Finished>;
+  /** true once the process has exited */
+  exited: () => boolean;
+}
+
+export interface SpawnOpts {
+  label: string;
+  /** file receiving stdout and stderr together, as `2>&1` does */
+  outFile: string;
+  /** bytes for stdin; stdin is /dev/null when absent */
+  stdin?: Uint8Array | string;
+}
+
+/** The processes of one run. */
+export class ProcessTable {
+  private readonly live = new Map<number, Running>();
+  /** PIDs a program of ours wrote into a pid file (daemonised dhclient/udhcpc). */
+  private readonly pidFiles: { path: string; program: string }[] = [];
+
+  /** Starts `argv` with stdout+stderr into one file, like `cmd >FILE 2>&1`. */
+  start(argv: string[], opts: SpawnOpts): Running {
+    const fd = openSync(opts.outFile, 'w');
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', fd, fd],
+    });
+    closeSync(fd);
+    if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
+    if (opts.stdin !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.stdin);
+    }
+    const pid = child.pid;
+    let exited = false;
+    const done = new Promise<Finished>((resolve) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+        exited = true;
+        this.live.delete(pid);
+        resolve({ status: shellStatus(code, signal), output: readOut(opts.outFile) });
+      };
+      child.on('exit', finish);
+      child.on('error', () => finish(127, null));
+    });
+    const r: Running = { pid, label: opts.label, child, done, exited: () => exited };
+    this.live.set(pid, r);
+    return r;
+  }
+
+  /**
+   * Remembers a pid file written by a program we started (dhclient and
+   * udhcpc daemonise after a lease): teardown stops that PID if it still
+   * runs `program`.
+   */
+  watchPidFile(path: string, program: string): void {
+    this.pidFiles.push({ path, program });
+  }
+
+  /** Sends `signal` to one child we started; resolves when it has exited or after `graceMs` with SIGKILL. */
+  async stop(r: Running, signal: NodeJS.Signals = 'SIGTERM', graceMs = 2000): Promise<Finished> {
+    if (!r.exited()) {
+      try { process.kill(r.pid, signal); } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        if (!r.exited()) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
+      }, graceMs);
+      const f = await r.done;
+      clearTimeout(timer);
+      return f;
+    }
+    return r.done;
+  }
+
+  /** Stops every process still running and every daemon found in our pid files. */
+  async stopAll(): Promise<void> {
+    for (const f of this.pidFiles) {
+      const pid = daemonPid(f);
+      if (pid !== null) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    }
+    await Promise.all([...this.live.values()].map((r) => this.stop(r)));
+  }
+
+  /** Synchronous last resort (process exit handlers): SIGKILL to all we know. */
+  killAllNow(): void {
+    for (const f of this.pidFiles) {
+      const pid = daemonPid(f);
+      if (pid !== null) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    for (const r of this.live.values()) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+}
+
+function readOut(path: string): string {
+  try { return readFileSync(path, 'utf8'); } catch { return ''; }
+}
+
+/** The PID in a pid file, or null when there is none (yet). */
+export function readPid(path: string): number | null {
+  try {
+    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isInteger(n) && n > 1 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The PID of a pid file, only while that process still runs `program`. */
+function daemonPid(f: { path: string; program: string }): number | null {
+  const pid = readPid(f.path);
+  if (pid === null) return null;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(f.program) ? pid : null;
+  } catch {
+    return null;
+  }
+}
