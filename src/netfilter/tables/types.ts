@@ -86,6 +86,8 @@ export interface MatchSpec<D = unknown> {
 /** A target extension (`struct xtables_target` + `struct xt_target`). */
 export interface TargetSpec<D = unknown> {
   name: string;
+  /** the name -L shows in the target column when it differs (NOTRACK is listed as CT) */
+  listName?: string;
   options: OptionSpec[];
   init(): D;
   parse(d: D, opt: string, arg: string | undefined, invert: boolean, env: ParseEnv): void;

@@ -1,0 +1,578 @@
+/**
+ * The `iptables` command (1.8.9, nf_tables backend) over a host's
+ * IptablesState: command-line parsing as do_parse() does it, the commands
+ * -A -I -D -R -C -N -X -F -Z -P -E -L -S, and their exact messages and exit
+ * codes (measured: `src/netfilter/tables/fixtures/commands.json`).
+ * Errors are returned, never thrown.
+ */
+import '../netfilter/matches/index.js';
+import '../netfilter/targets/index.js';
+import { parseAddrMask } from '../netfilter/tables/addr.js';
+import { listChains, listRules } from '../netfilter/tables/list.js';
+import { parseProto } from '../netfilter/tables/protocols.js';
+import { findMatch, findTarget } from '../netfilter/tables/registry.js';
+import { ruleSpec } from '../netfilter/tables/rule-text.js';
+import { IptablesState, newChain } from '../netfilter/tables/state.js';
+import {
+  RuleKind,
+  XtError,
+  type Chain,
+  type MatchInst,
+  type ParseEnv,
+  type Rule,
+  type Table,
+  type TableName,
+  type TargetInst,
+} from '../netfilter/tables/types.js';
+
+export interface CmdResult {
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
+export interface CmdEnv {
+  node: string;
+  line?: number;
+}
+
+const PROG = 'iptables v1.8.9 (nf_tables): ';
+const HINT = "Try `iptables -h' or 'iptables --help' for more information.\n";
+
+/** an XtError as iptables prints it */
+export function errorText(e: XtError): string {
+  return (e.prefixed ? PROG : '') + e.message + '\n' + (e.usageHint ? HINT : '');
+}
+/** a kernel/libiptc-style failure: "iptables: MSG." with exit 1 */
+const iptcError = (msg: string): XtError => new XtError(msg, 1, false, false);
+/** an nft netlink failure, exit 4 */
+const nftError = (msg: string): XtError => new XtError(' ' + msg, 4, false, true);
+
+const LONG_CMDS: Record<string, string> = {
+  append: 'A', insert: 'I', delete: 'D', replace: 'R', check: 'C', 'new-chain': 'N', 'delete-chain': 'X', flush: 'F',
+  zero: 'Z', policy: 'P', 'rename-chain': 'E', list: 'L', 'list-rules': 'S',
+};
+const LONG_OPTS: Record<string, string> = {
+  table: 't', source: 's', src: 's', destination: 'd', dst: 'd', protocol: 'p', 'in-interface': 'i', 'out-interface': 'o',
+  jump: 'j', goto: 'g', match: 'm', numeric: 'n', verbose: 'v', exact: 'x', wait: 'w', ipv4: '4', fragment: 'f',
+  'set-counters': 'c',
+};
+const WITH_ARG = new Set(['t', 's', 'd', 'p', 'i', 'o', 'j', 'g', 'm', 'A', 'I', 'D', 'R', 'C', 'N', 'P', 'E', 'c']);
+const OPT_ARG = new Set(['L', 'S', 'F', 'Z', 'X']);
+
+/** A parsed command line. */
+export interface Command {
+  cmd: string;
+  table: TableName;
+  chain: string;
+  ruleNum: number;
+  arg2: string;
+  numeric: boolean;
+  verbose: boolean;
+  exact: boolean;
+  lineNumbers: boolean;
+  rule: Rule | null;
+  counters: [number, number] | null;
+}
+
+function emptyRule(): Rule {
+  return {
+    src: 0, srcMask: 0, dst: 0, dstMask: 0, invSrc: false, invDst: false, inIface: '', outIface: '', invIn: false,
+    invOut: false, proto: 0, invProto: false, matches: [], kind: RuleKind.NONE, jumpTo: '', target: null, packets: 0,
+    bytes: 0, spec: '',
+  };
+}
+
+function ruleNumber(s: string): number {
+  if (!/^[0-9]+$/.test(s) || Number(s) < 1) throw new XtError(`Invalid rule number \`${s}'`);
+  return Number(s);
+}
+
+function checkIface(s: string): string {
+  if (s.length > 15) throw new XtError(`interface name \`${s}' must be shorter than IFNAMSIZ (15)`);
+  return s;
+}
+
+/** do_parse(): argv (without the program name) to a Command; throws XtError */
+export function parseCommand(argv: string[], state: IptablesState): Command {
+  const c: Command = { cmd: '', table: 'filter', chain: '', ruleNum: 0, arg2: '', numeric: false, verbose: false, exact: false, lineNumbers: false, rule: null, counters: null };
+  const r = emptyRule();
+  const seen = new Set<string>();
+  const matches: MatchInst[] = [];
+  let target: TargetInst | null = null;
+  let jump = '';
+  let invert = false;
+  let i = 0;
+  const env: ParseEnv = { table: 'filter', proto: 0, invProto: false };
+
+  const setCmd = (ch: string): void => {
+    if (c.cmd) throw new XtError(`Cannot use -${ch} with -${c.cmd}`);
+    c.cmd = ch;
+  };
+  const nextIsArg = (): boolean => i < argv.length && !argv[i]!.startsWith('-') && argv[i] !== '!';
+  const once = (ch: string): void => {
+    if (seen.has(ch)) throw new XtError(`multiple -${ch} flags not allowed`);
+    seen.add(ch);
+  };
+  const takeInvert = (): boolean => {
+    const v = invert;
+    invert = false;
+    return v;
+  };
+
+  const short = (ch: string, arg: string | undefined, name: string): void => {
+    if (WITH_ARG.has(ch) && arg === undefined) throw new XtError(`option "${name}" requires an argument`);
+    switch (ch) {
+      case 'A':
+      case 'C':
+      case 'N':
+        setCmd(ch);
+        c.chain = arg!;
+        break;
+      case 'D':
+      case 'I':
+        setCmd(ch);
+        c.chain = arg!;
+        if (nextIsArg() && /^[0-9]+$/.test(argv[i]!) ) c.ruleNum = ruleNumber(argv[i++]!);
+        else if (ch === 'D' && nextIsArg() && /^-?[0-9]+$/.test(argv[i]!)) c.ruleNum = ruleNumber(argv[i++]!);
+        break;
+      case 'R':
+        setCmd(ch);
+        c.chain = arg!;
+        if (!nextIsArg()) throw new XtError('-R requires a rule number');
+        c.ruleNum = ruleNumber(argv[i++]!);
+        break;
+      case 'P':
+        setCmd(ch);
+        c.chain = arg!;
+        if (!nextIsArg()) throw new XtError('-P requires a chain and a policy');
+        c.arg2 = argv[i++]!;
+        break;
+      case 'E':
+        setCmd(ch);
+        c.chain = arg!;
+        if (!nextIsArg()) throw new XtError('-E requires old-chain-name and new-chain-name');
+        c.arg2 = argv[i++]!;
+        break;
+      case 'L':
+      case 'S':
+      case 'F':
+      case 'Z':
+      case 'X':
+        setCmd(ch);
+        if (arg !== undefined) c.chain = arg;
+        else if (nextIsArg()) c.chain = argv[i++]!;
+        if ((ch === 'L' || ch === 'S' || ch === 'Z') && c.chain && nextIsArg()) c.ruleNum = ruleNumber(argv[i++]!);
+        break;
+      case 't':
+        if (invert) throw new XtError('unexpected ! flag before --table');
+        if (!['raw', 'mangle', 'nat', 'filter'].includes(arg!)) throw new XtError(`table '${arg}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3, false);
+        c.table = arg as TableName;
+        env.table = c.table;
+        break;
+      case 's':
+      case 'd': {
+        once(ch);
+        const a = parseAddrMask(arg!);
+        if (ch === 's') [r.src, r.srcMask, r.invSrc] = [a.addr, a.mask, takeInvert()];
+        else [r.dst, r.dstMask, r.invDst] = [a.addr, a.mask, takeInvert()];
+        break;
+      }
+      case 'i':
+      case 'o':
+        once(ch);
+        if (ch === 'i') [r.inIface, r.invIn] = [checkIface(arg!), takeInvert()];
+        else [r.outIface, r.invOut] = [checkIface(arg!), takeInvert()];
+        break;
+      case 'p': {
+        once(ch);
+        const p = parseProto(arg!);
+        if (p < 0) throw new XtError(`unknown protocol "${arg}" specified`);
+        [r.proto, r.invProto] = [p, takeInvert()];
+        env.proto = p;
+        env.invProto = r.invProto;
+        if (r.invProto && p === 0) throw new XtError('rule would never match protocol');
+        break;
+      }
+      case 'j':
+      case 'g': {
+        if (jump) throw new XtError('multiple -j flags not allowed');
+        jump = arg!;
+        if (ch === 'g') {
+          r.kind = RuleKind.GOTO;
+          r.jumpTo = arg!;
+        } else if (arg === 'ACCEPT') r.kind = RuleKind.ACCEPT;
+        else if (arg === 'DROP') r.kind = RuleKind.DROP;
+        else if (arg === 'RETURN') r.kind = RuleKind.RETURN;
+        else {
+          const t = findTarget(arg!);
+          if (t) {
+            r.kind = RuleKind.TARGET;
+            target = { spec: t, data: t.init() };
+          } else {
+            r.kind = RuleKind.JUMP;
+            r.jumpTo = arg!;
+          }
+        }
+        break;
+      }
+      case 'm': {
+        if (invert) throw new XtError('unexpected ! flag before --match');
+        const m = findMatch(arg!);
+        if (!m) throw new XtError(`Couldn't load match \`${arg}':No such file or directory\n`);
+        matches.push({ spec: m, data: m.init() });
+        break;
+      }
+      case 'n':
+        c.numeric = true;
+        break;
+      case 'v':
+        c.verbose = true;
+        break;
+      case 'x':
+        c.exact = true;
+        break;
+      case 'w':
+        // wait for the xtables lock: nothing to wait for here
+        if (arg === undefined && nextIsArg() && /^[0-9]+$/.test(argv[i]!)) i++;
+        break;
+      case '4':
+        break;
+      case 'c': {
+        if (!nextIsArg()) throw new XtError('-c requires packet and byte counter');
+        const p = Number(arg);
+        const b = Number(argv[i++]);
+        c.counters = [p, b];
+        break;
+      }
+      case 'f':
+        throw new XtError('fragments (-f) are not modelled by natlab');
+      default:
+        throw new XtError(`unknown option "${name}"`);
+    }
+  };
+
+  const extension = (name: string, arg0: string | undefined): void => {
+    const inv = takeInvert();
+    const tryIn = (spec: { options: { name: string; arg: boolean; two?: boolean }[] }): { name: string; arg: boolean; two?: boolean } | undefined =>
+      spec.options.find((o) => o.name === name);
+    let owner: { parse: (d: any, o: string, a: string | undefined, inv: boolean, env: ParseEnv) => void } | null = null;
+    let data: unknown;
+    let opt = target ? tryIn(target.spec) : undefined;
+    if (opt && target) [owner, data] = [target.spec, target.data];
+    if (!owner) {
+      for (const m of matches) {
+        opt = tryIn(m.spec);
+        if (opt) {
+          [owner, data] = [m.spec, m.data];
+          break;
+        }
+      }
+    }
+    if (!owner && env.proto && !env.invProto) {
+      // the protocol's match is loaded implicitly (as `-m tcp`) the first time one of its options appears
+      const pm = findMatch(env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : env.proto === 1 ? 'icmp' : '');
+      if (pm && !matches.some((m) => m.spec === pm)) {
+        opt = tryIn(pm);
+        if (opt) {
+          const inst = { spec: pm, data: pm.init() };
+          matches.push(inst);
+          [owner, data] = [pm, inst.data];
+        }
+      }
+    }
+    if (!owner || !opt) throw new XtError(`unknown option "--${name}"`);
+    let arg: string | undefined;
+    if (opt.arg) {
+      arg = arg0 ?? argv[i++];
+      if (arg === undefined) throw new XtError(`option "--${name}" requires an argument`);
+      if (opt.two) {
+        const a2 = argv[i++];
+        if (a2 === undefined) throw new XtError(`--${name} requires two args`);
+        arg = `${arg} ${a2}`;
+      }
+    }
+    owner.parse(data, name, arg, inv, env);
+  };
+
+  while (i < argv.length) {
+    const a = argv[i++]!;
+    if (a === '!') {
+      if (invert) throw new XtError('multiple consecutive ! not allowed');
+      invert = true;
+      continue;
+    }
+    if (a.startsWith('--') && a.length > 2) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const val = eq < 0 ? undefined : a.slice(eq + 1);
+      if (name === 'line-numbers') c.lineNumbers = true;
+      else if (LONG_CMDS[name]) short(LONG_CMDS[name]!, val ?? (WITH_ARG.has(LONG_CMDS[name]!) ? argv[i++] : undefined), a);
+      else if (LONG_OPTS[name]) {
+        const ch = LONG_OPTS[name]!;
+        short(ch, val ?? (WITH_ARG.has(ch) ? argv[i++] : undefined), a);
+      } else extension(name, val);
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      for (let k = 1; k < a.length; k++) {
+        const ch = a[k]!;
+        if (WITH_ARG.has(ch) || OPT_ARG.has(ch)) {
+          const rest = a.slice(k + 1);
+          short(ch, rest !== '' ? rest : WITH_ARG.has(ch) ? argv[i++] : undefined, `-${ch}`);
+          break;
+        }
+        short(ch, undefined, `-${ch}`);
+      }
+      continue;
+    }
+    throw new XtError(`Bad argument \`${a}'`, 2, true, false);
+  }
+  if (!c.cmd) throw new XtError('no command specified');
+
+  // x6_fcheck of every extension, then the standard target checks
+  for (const m of matches) m.spec.final?.(m.data, env);
+  const tgt = target as TargetInst | null;
+  if (tgt) tgt.spec.final?.(tgt.data, env);
+  if (c.table === 'nat' && (r.kind === RuleKind.DROP)) {
+    throw new XtError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
+  }
+  r.matches = matches;
+  r.target = tgt;
+  if (c.counters) [r.packets, r.bytes] = c.counters;
+  if (r.kind === RuleKind.JUMP || r.kind === RuleKind.GOTO) {
+    const t = state.tables[c.table];
+    const to = t.chains.get(r.jumpTo);
+    if (!to || to.hook !== -1) {
+      if (['A', 'I', 'R', 'D', 'C'].includes(c.cmd)) throw new XtError(`Chain '${r.jumpTo}' does not exist`);
+    }
+  }
+  r.spec = ruleSpec(r);
+  c.rule = r;
+  return c;
+}
+
+/** the hooks a chain is reached from (bit per hook) */
+function reachHooks(t: Table, target: Chain): number {
+  let mask = 0;
+  for (const b of t.builtins) {
+    const seen = new Set<Chain>();
+    const visit = (c: Chain): boolean => {
+      if (c === target) return true;
+      if (seen.has(c)) return false;
+      seen.add(c);
+      for (const r of c.rules) if (r.jumpTo && visit(t.chains.get(r.jumpTo)!)) return true;
+      return false;
+    };
+    if (visit(b)) mask |= 1 << (b.hook as number);
+  }
+  return mask;
+}
+
+/** the kernel's per-rule checks (table, hooks, loops) for `r` placed in chain `c` */
+function kernelCheck(t: Table, c: Chain, r: Rule, env: ParseEnv, op: string): void {
+  const hooks = c.hook === -1 ? reachHooks(t, c) : 1 << c.hook;
+  const fail = (why: string): XtError => nftError(`${op} failed (${why}): rule in chain ${c.name}`);
+  if (!ruleFits(r, t, hooks, env)) throw fail('Invalid argument');
+  if (r.jumpTo) {
+    const to = t.chains.get(r.jumpTo)!;
+    // loops reachable from a base chain are refused (ELOOP)
+    const reachable = c.hook !== -1 || hooks !== 0;
+    if (reachable && (reaches(t, to, c) || hasCycle(t, to))) throw fail('Too many links');
+    // the called chain's rules must fit the hooks they now get
+    if (hooks) for (const [ch, rr] of subtree(t, to)) if (!ruleFits(rr, t, hooks, envOf(rr, t.name))) { void ch; throw fail('Invalid argument'); }
+  }
+}
+
+function envOf(r: Rule, table: TableName): ParseEnv {
+  return { table, proto: r.proto, invProto: r.invProto };
+}
+
+function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): boolean {
+  if (hooks === 0) return true;
+  for (const m of r.matches) if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return false;
+  const ts = r.target?.spec;
+  if (ts) {
+    if (ts.tables && !ts.tables.includes(t.name)) return false;
+    if (ts.hooks !== undefined && (hooks & ~ts.hooks) !== 0) return false;
+    if (ts.check && !ts.check(r.target!.data, env)) return false;
+  }
+  return true;
+}
+
+function* subtree(t: Table, from: Chain): Generator<[Chain, Rule]> {
+  const seen = new Set<Chain>();
+  const stack = [from];
+  while (stack.length) {
+    const c = stack.pop()!;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    for (const r of c.rules) {
+      yield [c, r];
+      if (r.jumpTo) stack.push(t.chains.get(r.jumpTo)!);
+    }
+  }
+}
+
+function reaches(t: Table, from: Chain, to: Chain): boolean {
+  if (from === to) return true;
+  for (const [, r] of subtree(t, from)) if (r.jumpTo === to.name) return true;
+  return false;
+}
+
+function hasCycle(t: Table, from: Chain): boolean {
+  const state = new Map<Chain, number>();
+  const visit = (c: Chain): boolean => {
+    const s = state.get(c);
+    if (s === 1) return true;
+    if (s === 2) return false;
+    state.set(c, 1);
+    for (const r of c.rules) if (r.jumpTo && visit(t.chains.get(r.jumpTo)!)) return true;
+    state.set(c, 2);
+    return false;
+  };
+  return visit(from);
+}
+
+/** run one iptables command line (argv without "iptables") against `state` */
+export function runIptables(state: IptablesState, argv: string[], env: CmdEnv): CmdResult {
+  void env;
+  try {
+    const c = parseCommand(argv, state);
+    return { exit: 0, stdout: execute(state, c), stderr: '' };
+  } catch (e) {
+    if (e instanceof XtError) return { exit: e.exit, stdout: '', stderr: errorText(e) };
+    throw e;
+  }
+}
+
+const noChain = (): XtError => iptcError('iptables: No chain/target/match by that name.');
+
+/** run a parsed command; returns stdout, throws XtError */
+export function execute(state: IptablesState, c: Command): string {
+  const t = state.tables[c.table];
+  const r = c.rule!;
+  const env: ParseEnv = { table: c.table, proto: r.proto, invProto: r.invProto };
+  const chainOf = (name: string): Chain => {
+    const ch = t.chains.get(name);
+    if (!ch) throw noChain();
+    return ch;
+  };
+  const touch = (ch: Chain): void => state.create(t, ch.hook === -1 ? undefined : ch);
+  switch (c.cmd) {
+    case 'A':
+    case 'I':
+    case 'R': {
+      const ch = chainOf(c.chain);
+      const op = c.cmd === 'A' ? 'RULE_APPEND' : c.cmd === 'I' ? 'RULE_INSERT' : 'RULE_REPLACE';
+      if (c.cmd === 'I' && c.ruleNum > ch.rules.length + 1 && c.ruleNum > 1) throw iptcError('iptables: Index of insertion too big.');
+      if (c.cmd === 'R' && c.ruleNum > ch.rules.length) throw iptcError('iptables: Index of replacement too big.');
+      kernelCheck(t, ch, r, env, op);
+      touch(ch);
+      if (c.cmd === 'A') ch.rules.push(r);
+      else if (c.cmd === 'I') ch.rules.splice(Math.max(0, c.ruleNum - 1), 0, r);
+      else ch.rules[c.ruleNum - 1] = r;
+      return '';
+    }
+    case 'D':
+    case 'C': {
+      const ch = chainOf(c.chain);
+      if (c.cmd === 'D' && c.ruleNum) {
+        if (c.ruleNum > ch.rules.length) throw iptcError('iptables: Index of deletion too big.');
+        ch.rules.splice(c.ruleNum - 1, 1);
+        touch(ch);
+        return '';
+      }
+      const k = ch.rules.findIndex((x) => x.spec === r.spec);
+      if (k < 0) throw iptcError('iptables: Bad rule (does a matching rule exist in that chain?).');
+      if (c.cmd === 'D') {
+        ch.rules.splice(k, 1);
+        touch(ch);
+      }
+      return '';
+    }
+    case 'N': {
+      if (t.chains.has(c.chain)) throw iptcError('iptables: Chain already exists.');
+      if (c.chain.length > 28) throw new XtError(`chain name \`${c.chain}' too long (must be under 29 chars)`);
+      if (c.chain.startsWith('-') || c.chain === '!' ) throw new XtError(`chain name not allowed to start with \`-'`);
+      if (findTarget(c.chain) || ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(c.chain)) throw new XtError(`chain name may not clash with target name`);
+      t.chains.set(c.chain, newChain(c.chain, -1));
+      state.create(t);
+      return '';
+    }
+    case 'X': {
+      if (!c.chain) {
+        // every user chain that is empty... nft deletes all unreferenced user chains
+        for (const ch of state.userChains(t)) if (state.references(t, ch.name) === 0 && ch.rules.length === 0) t.chains.delete(ch.name);
+        return '';
+      }
+      const ch = chainOf(c.chain);
+      if (ch.hook !== -1 || state.references(t, ch.name) > 0 || ch.rules.length > 0)
+        throw nftError(`CHAIN_DEL failed (Device or resource busy): chain ${ch.name}`);
+      t.chains.delete(ch.name);
+      return '';
+    }
+    case 'F':
+    case 'Z': {
+      const chains = c.chain ? [chainOf(c.chain)] : [...t.chains.values()];
+      if (c.chain && c.cmd === 'Z' && chains[0]!.hook !== -1 && !chains[0]!.created)
+        throw c.ruleNum ? iptcError('iptables: Bad rule (does a matching rule exist in that chain?).') : noChain();
+      for (const ch of chains) {
+        if (c.cmd === 'F') ch.rules = [];
+        else {
+          if (c.ruleNum) {
+            const rr = ch.rules[c.ruleNum - 1];
+            if (rr) rr.packets = rr.bytes = 0;
+            continue;
+          }
+          for (const rr of ch.rules) rr.packets = rr.bytes = 0;
+          if (ch.hook !== -1 && (ch.created || c.chain)) {
+            ch.packets = ch.bytes = 0;
+            ch.countersOn = true;
+          }
+        }
+        if (c.chain) touch(ch);
+      }
+      return '';
+    }
+    case 'P': {
+      const ch = t.chains.get(c.chain);
+      if (!ch || ch.hook === -1) throw iptcError('iptables: Bad built-in chain name.');
+      if (c.arg2 !== 'ACCEPT' && c.arg2 !== 'DROP') throw iptcError("iptables: Bad policy name. Run `dmesg' for more information.");
+      if (c.table === 'nat' && c.arg2 === 'DROP')
+        throw new XtError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
+      ch.policy = c.arg2;
+      // -P (re)creates the base chain with counters at zero (measured)
+      ch.packets = ch.bytes = 0;
+      ch.countersOn = true;
+      touch(ch);
+      return '';
+    }
+    case 'E': {
+      const ch = chainOf(c.chain);
+      if (t.chains.has(c.arg2)) throw iptcError('iptables: File exists.');
+      if (ch.hook !== -1) throw iptcError('iptables: Invalid argument.');
+      t.chains.delete(ch.name);
+      ch.name = c.arg2;
+      t.chains.set(ch.name, ch);
+      for (const x of t.chains.values())
+        for (const rr of x.rules)
+          if (rr.jumpTo === c.chain) {
+            rr.jumpTo = c.arg2;
+            rr.spec = ruleSpec(rr);
+          }
+      return '';
+    }
+    case 'L':
+    case 'S': {
+      let chains: Chain[];
+      if (c.chain) {
+        const ch = t.chains.get(c.chain);
+        if (!ch) throw new XtError(`chain \`${c.chain}' in table \`${c.table}' is incompatible, use 'nft' tool.`, 1, false);
+        chains = [ch];
+      } else chains = [...t.builtins, ...state.userChains(t)];
+      if (c.cmd === 'S') return listRules(state, t, chains, c.verbose, c.ruleNum);
+      return listChains(state, t, chains, { numeric: c.numeric, verbose: c.verbose, exact: c.exact, lineNumbers: c.lineNumbers }, c.ruleNum);
+    }
+  }
+  throw new XtError(`unsupported command -${c.cmd}`);
+}

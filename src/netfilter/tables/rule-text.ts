@@ -1,0 +1,66 @@
+/**
+ * A rule as text: the canonical iptables-save / -S form (`-s -d -i -o -p`,
+ * then each match with `-m NAME` and its options, then `-j`/`-g`), and the
+ * columns of `iptables -L`.
+ */
+import { ipToString, maskSuffix } from './addr.js';
+import { protoName } from './protocols.js';
+import { RuleKind, type Rule } from './types.js';
+
+const neg = (b: boolean): string => (b ? ' !' : '');
+
+/** the rule's options as iptables-save prints them after `-A CHAIN` (leading space) */
+export function ruleSpec(r: Rule): string {
+  let s = '';
+  if (r.srcMask !== 0 || r.invSrc) s += `${neg(r.invSrc)} -s ${ipToString(r.src)}${maskSuffix(r.srcMask, true)}`;
+  if (r.dstMask !== 0 || r.invDst) s += `${neg(r.invDst)} -d ${ipToString(r.dst)}${maskSuffix(r.dstMask, true)}`;
+  if (r.inIface) s += `${neg(r.invIn)} -i ${r.inIface}`;
+  if (r.outIface) s += `${neg(r.invOut)} -o ${r.outIface}`;
+  if (r.proto !== 0 || r.invProto) s += `${neg(r.invProto)} -p ${protoName(r.proto)}`;
+  for (const m of r.matches) s += ` -m ${m.spec.name}${m.spec.save(m.data)}`;
+  s += targetSpec(r);
+  return s;
+}
+
+function targetSpec(r: Rule): string {
+  switch (r.kind) {
+    case RuleKind.ACCEPT:
+      return ' -j ACCEPT';
+    case RuleKind.DROP:
+      return ' -j DROP';
+    case RuleKind.RETURN:
+      return ' -j RETURN';
+    case RuleKind.JUMP:
+      return ` -j ${r.jumpTo}`;
+    case RuleKind.GOTO:
+      return ` -g ${r.jumpTo}`;
+    case RuleKind.TARGET:
+      return ` -j ${r.target!.spec.name}${r.target!.spec.save(r.target!.data)}`;
+    default:
+      return '';
+  }
+}
+
+/** the name in -L's target column */
+export function targetName(r: Rule): string {
+  switch (r.kind) {
+    case RuleKind.ACCEPT:
+      return 'ACCEPT';
+    case RuleKind.DROP:
+      return 'DROP';
+    case RuleKind.RETURN:
+      return 'RETURN';
+    case RuleKind.JUMP:
+    case RuleKind.GOTO:
+      return r.jumpTo;
+    case RuleKind.TARGET:
+      return r.target!.spec.listName ?? r.target!.spec.name;
+    default:
+      return '';
+  }
+}
+
+/** two rules are the same for -D/-C (is_same() on the parsed form) */
+export function sameRule(a: Rule, b: Rule): boolean {
+  return a.spec === b.spec;
+}

@@ -1,0 +1,58 @@
+/** NOTRACK and CT --notrack (raw table only): attach the untracked template, as xt_CT.c notrack_tg(). */
+import { CtInfo } from '../../model/skb.js';
+import { registerTarget } from '../tables/registry.js';
+import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
+
+export const notrackTarget: TargetSpec<null> = {
+  name: 'NOTRACK',
+  // iptables-nft lists it as the CT target it is an alias of
+  listName: 'CT',
+  options: [],
+  init: () => null,
+  tables: ['raw'],
+  parse() {},
+  save: () => '',
+  print: () => ' NOTRACK',
+  target(_d, skb, ctx) {
+    // a packet that already has an entry (looped back) keeps it
+    if (skb.ct !== null) return XT_CONTINUE;
+    skb.ct = ctx.ct.untracked;
+    skb.ctInfo = CtInfo.NONE;
+    return XT_CONTINUE;
+  },
+};
+
+export const ctTarget: TargetSpec<{ notrack: boolean }> = {
+  name: 'CT',
+  options: [{ name: 'notrack', arg: false }],
+  init: () => ({ notrack: false }),
+  tables: ['raw'],
+  parse(d) {
+    d.notrack = true;
+  },
+  final(d) {
+    // zones, helpers, timeouts and events are not modelled
+    if (!d.notrack) throw new XtError('CT: only --notrack is supported by natlab');
+  },
+  save: () => ' --notrack',
+  print: () => ' CT notrack',
+  target: (_d, skb, ctx) => notrackTarget.target(null, skb, ctx),
+};
+
+export const traceTarget: TargetSpec<null> = {
+  name: 'TRACE',
+  options: [],
+  init: () => null,
+  tables: ['raw'],
+  parse() {},
+  save: () => '',
+  print: () => '',
+  target(_d, skb) {
+    skb.nfTrace = true;
+    return XT_CONTINUE;
+  },
+};
+
+registerTarget(notrackTarget);
+registerTarget(ctTarget);
+registerTarget(traceTarget);
