@@ -1,0 +1,305 @@
+/**
+ * ARP (net/ipv4/arp.c) and neighbour resolution (net/core/neighbour.c):
+ * answering requests for our addresses, learning from what we hear, and
+ * resolving next hops before IPv4 packets can leave.
+ */
+import {
+  ARPOP_REPLY,
+  ARPOP_REQUEST,
+  ARP_SHA,
+  arpIsEtherIp,
+  arpOp,
+  arpSpa,
+  arpTpa,
+  buildArpFrame,
+} from '../wire/arp.js';
+import { ETH_P_IP, setEthDst, setEthSrc, setEthType } from '../wire/ethernet.js';
+import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH } from '../wire/icmp.js';
+import { ip4ToString, isLoopback4, isMulticast4 } from '../wire/ip4.js';
+import { ipSrc } from '../wire/ipv4.js';
+import { BROADCAST_MAC, ZERO_MAC, copyMac, macEq, macToString } from '../wire/mac.js';
+import { devQueueXmit } from './dev.js';
+import type { Host } from './host.js';
+import { RT_SCOPE_LINK, type Iface } from './iface.js';
+import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, Neighbour, Nud } from './neigh.js';
+import { PktType, Skb } from './skb.js';
+
+/** arp_rcv() + arp_process() */
+export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
+  const f = skb.data;
+  const o = skb.l3;
+  if (dev.kind === 'loopback' || !arpIsEtherIp(f, o, f.length - o) || skb.pktType === PktType.OTHERHOST) {
+    h.drop(skb, dev, 'arp: not for us', true);
+    return;
+  }
+  const op = arpOp(f, o);
+  const sip = arpSpa(f, o);
+  const tip = arpTpa(f, o);
+  if (op !== ARPOP_REQUEST && op !== ARPOP_REPLY) {
+    h.drop(skb, dev, `arp: op ${op}`, true);
+    return;
+  }
+  if (isMulticast4(tip) || isLoopback4(tip) || (isLoopback4(sip) && h.sysctls.ifConf(dev.name, 'route_localnet') === 0)) {
+    h.drop(skb, dev, 'arp: martian address', true);
+    return;
+  }
+  const sha = f.subarray(o + ARP_SHA, o + ARP_SHA + 6);
+  // Special case: IPv4 duplicate address detection (sip 0): reply only if the target is ours
+  if (sip === 0) {
+    if (op === ARPOP_REQUEST && h.addrTypeOnDev(tip, dev) === 'LOCAL' && !arpIgnore(h, dev, sip, tip)) {
+      arpSend(h, ARPOP_REPLY, dev, tip, sha, dev.mac, sha, sip);
+    }
+    return;
+  }
+  if (op === ARPOP_REQUEST) {
+    const rt = h.routeInputType(tip, sip, dev);
+    if (rt === 'LOCAL') {
+      if (!arpIgnore(h, dev, sip, tip)) {
+        // neigh_event_ns(): the asker is learnt as STALE, then we answer
+        neighUpdate(h, h.neigh.create(dev, sip), sha, Nud.STALE, false);
+        if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: reply ${macToString(dev.mac)}` });
+        arpSend(h, ARPOP_REPLY, dev, tip, sha, dev.mac, sha, sip);
+      }
+      return;
+    }
+  }
+  // Any other ARP updates an existing entry for the sender (arp_accept=0 creates none)
+  const n = h.neigh.lookup(dev, sip);
+  if (n !== undefined) {
+    const state = op === ARPOP_REPLY && skb.pktType === PktType.HOST ? Nud.REACHABLE : Nud.STALE;
+    neighUpdate(h, n, sha, state, false);
+  }
+}
+
+/** arp_ignore(): arp_ignore=0 answers for any local address on any device */
+function arpIgnore(h: Host, dev: Iface, sip: number, tip: number): boolean {
+  const mode = h.sysctls.ifConfMax(dev.name, 'arp_ignore');
+  if (mode === 0) return false;
+  if (mode === 1) return !dev.addrs.some((a) => a.addr === tip);
+  if (mode === 2) return !dev.addrs.some((a) => a.addr === tip && ((sip ^ a.addr) & a.mask) === 0);
+  return mode >= 8;
+}
+
+/** arp_send_dst(): build and send one ARP packet on `dev` */
+export function arpSend(h: Host, op: number, dev: Iface, spa: number, ethDst: Uint8Array, sha: Uint8Array, tha: Uint8Array, tpa: number): void {
+  const frame = buildArpFrame(op, dev.mac, ethDst, sha, spa, tha, tpa);
+  const skb = new Skb(frame);
+  skb.fromLocal = true;
+  devQueueXmit(h, dev, skb);
+}
+
+/**
+ * neigh_update(): a new link-layer address and/or state for `n`.
+ * `admin` is NEIGH_UPDATE_F_ADMIN (from `ip neigh`).
+ */
+export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, state: Nud, admin: boolean): void {
+  const old = n.state;
+  const now = h.now();
+  if (!admin && (old & (Nud.NOARP | Nud.PERMANENT)) !== 0) return;
+  if ((state & NUD_VALID) === 0) {
+    n.timer?.cancel();
+    n.timer = null;
+    n.state = state;
+    if ((old & (Nud.INCOMPLETE | Nud.PROBE)) !== 0 && state === Nud.FAILED) neighInvalidate(h, n);
+    return;
+  }
+  let newState = state;
+  const changed = lladdr !== null && !macEq(lladdr, 0, n.ha, 0);
+  if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && (old & NUD_CONNECTED) !== 0) newState = old;
+  if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && old !== Nud.STALE) {
+    // same address, weaker state: keep the state machine where it is
+    if (old === Nud.DELAY || old === Nud.PROBE) newState = old;
+  }
+  if (lladdr !== null) copyMac(n.ha, 0, lladdr, 0);
+  if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
+  n.updated = now;
+  if (newState !== old) {
+    n.timer?.cancel();
+    n.timer = null;
+    n.state = newState;
+    if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, NEIGH_PARMS.reachableTime);
+    n.probes = 0;
+    if (h.trace !== null) h.event('neigh', null, n.dev, { detail: `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})` });
+  }
+  if ((newState & NUD_VALID) !== 0 && n.queue.length > 0) {
+    // the packets that waited leave in order
+    const q = n.queue;
+    n.queue = [];
+    n.queueBytes = 0;
+    for (const skb of q) neighXmit(h, n, skb);
+  }
+}
+
+function armTimer(h: Host, n: Neighbour, delay: number): void {
+  n.timer?.cancel();
+  n.timer = h.net.queue.after(delay, () => neighTimer(h, n));
+}
+
+function maxProbes(n: Neighbour): number {
+  return NEIGH_PARMS.ucastProbes + NEIGH_PARMS.appProbes + (n.state & Nud.PROBE ? NEIGH_PARMS.mcastReprobes : NEIGH_PARMS.mcastProbes);
+}
+
+/** neigh_timer_handler() */
+function neighTimer(h: Host, n: Neighbour): void {
+  n.timer = null;
+  const now = h.now();
+  const state = n.state;
+  if ((state & Nud.REACHABLE) !== 0) {
+    if (now - n.confirmed >= NEIGH_PARMS.reachableTime) {
+      if (now - n.used < NEIGH_PARMS.delayProbeTime) {
+        setState(h, n, Nud.DELAY);
+        armTimer(h, n, NEIGH_PARMS.delayProbeTime);
+      } else {
+        setState(h, n, Nud.STALE);
+      }
+    } else {
+      armTimer(h, n, n.confirmed + NEIGH_PARMS.reachableTime - now);
+    }
+    return;
+  }
+  if ((state & Nud.DELAY) !== 0) {
+    if (now - n.confirmed < NEIGH_PARMS.delayProbeTime) {
+      setState(h, n, Nud.REACHABLE);
+      armTimer(h, n, n.confirmed + NEIGH_PARMS.reachableTime - now);
+    } else {
+      setState(h, n, Nud.PROBE);
+      n.probes = 0; // in PROBE the first ucast_probes go to the known address
+      solicit(h, n);
+      armTimer(h, n, NEIGH_PARMS.retransTime);
+    }
+    return;
+  }
+  if ((state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0) {
+    if (n.probes >= maxProbes(n)) {
+      setState(h, n, Nud.FAILED);
+      neighInvalidate(h, n);
+      return;
+    }
+    solicit(h, n);
+    armTimer(h, n, NEIGH_PARMS.retransTime);
+  }
+}
+
+function setState(h: Host, n: Neighbour, s: Nud): void {
+  if (h.trace !== null) h.event('neigh', null, n.dev, { detail: `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[n.state]} -> ${NUD_NAMES[s]}` });
+  n.state = s;
+}
+
+/** neigh_invalidate(): resolution failed; every waiting packet gets an ICMP host unreachable */
+function neighInvalidate(h: Host, n: Neighbour): void {
+  const q = n.queue;
+  n.queue = [];
+  n.queueBytes = 0;
+  for (const skb of q) {
+    h.drop(skb, n.dev, `arp: ${ip4ToString(n.ip)} did not answer (neighbour FAILED)`);
+    // arp_error_report() -> dst_link_failure() -> icmp_send(HOST_UNREACH)
+    h.icmpSend(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+  }
+}
+
+/** arp_solicit(): one probe; broadcast while INCOMPLETE, unicast to the known address in PROBE */
+function solicit(h: Host, n: Neighbour): void {
+  const dev = n.dev;
+  const skb = n.queue.length > 0 ? n.queue[n.queue.length - 1]! : null;
+  let saddr = 0;
+  const announce = h.sysctls.ifConfMax(dev.name, 'arp_announce');
+  if (skb !== null && announce < 2) {
+    const s = ipSrc(skb.data, skb.l3);
+    if (announce === 0 ? h.isLocalAddr(s) : dev.addrs.some((a) => ((a.addr ^ s) & a.mask) === 0 && a.addr === s) || dev.addrs.some((a) => a.addr === s)) saddr = s;
+  }
+  if (saddr === 0) saddr = h.selectAddr(dev, n.ip, RT_SCOPE_LINK);
+  const probes = n.probes++;
+  const unicast = probes < NEIGH_PARMS.ucastProbes && (n.state & Nud.PROBE) !== 0;
+  const dst = unicast ? n.ha : BROADCAST_MAC;
+  if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${probes + 1})` });
+  arpSend(h, ARPOP_REQUEST, dev, saddr, dst, dev.mac, ZERO_MAC, n.ip);
+}
+
+/**
+ * neigh_output() for IPv4: send `skb` (IP packet at skb.l3) to next hop
+ * `nexthop` on `dev`, resolving it first when needed.
+ */
+export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBroadcast: boolean): void {
+  const f = skb.data;
+  setEthType(f, ETH_P_IP);
+  if (dev.kind === 'loopback') {
+    f.fill(0, 0, 12);
+    devQueueXmit(h, dev, skb);
+    return;
+  }
+  if (isBroadcast) {
+    setEthSrc(f, dev.mac);
+    setEthDst(f, BROADCAST_MAC);
+    devQueueXmit(h, dev, skb);
+    return;
+  }
+  if (isMulticast4(nexthop)) {
+    // ip_eth_mc_map()
+    setEthSrc(f, dev.mac);
+    f[0] = 0x01;
+    f[1] = 0x00;
+    f[2] = 0x5e;
+    f[3] = (nexthop >>> 16) & 0x7f;
+    f[4] = (nexthop >>> 8) & 0xff;
+    f[5] = nexthop & 0xff;
+    devQueueXmit(h, dev, skb);
+    return;
+  }
+  const n = h.neigh.create(dev, nexthop);
+  const s = n.state;
+  if ((s & NUD_CONNECTED) !== 0) {
+    // neigh_hh_output(): the fast path does not touch `used`
+    neighXmit(h, n, skb);
+    return;
+  }
+  n.used = h.now(); // neigh_event_send()
+  if ((s & (Nud.DELAY | Nud.PROBE)) !== 0) {
+    neighXmit(h, n, skb);
+    return;
+  }
+  if ((s & Nud.STALE) !== 0) {
+    // __neigh_event_send(): STALE -> DELAY, send now
+    setState(h, n, Nud.DELAY);
+    armTimer(h, n, NEIGH_PARMS.delayProbeTime);
+    neighXmit(h, n, skb);
+    return;
+  }
+  if ((s & Nud.INCOMPLETE) !== 0) {
+    enqueue(h, n, skb);
+    return;
+  }
+  // NONE or FAILED: start resolving
+  setState(h, n, Nud.INCOMPLETE);
+  n.probes = NEIGH_PARMS.ucastProbes;
+  enqueue(h, n, skb);
+  solicit(h, n);
+  armTimer(h, n, NEIGH_PARMS.retransTime);
+}
+
+function enqueue(h: Host, n: Neighbour, skb: Skb): void {
+  const len = skb.data.length;
+  while (n.queueBytes + len > NEIGH_PARMS.unresQlenBytes && n.queue.length > 0) {
+    const old = n.queue.shift()!;
+    n.queueBytes -= old.data.length;
+    h.drop(old, n.dev, 'arp: unresolved queue full');
+  }
+  n.queue.push(skb);
+  n.queueBytes += len;
+  if (h.trace !== null) h.event('neigh', skb, n.dev, { detail: `waiting for arp: ${ip4ToString(n.ip)}` });
+}
+
+/** neigh_hh_output(): fill the Ethernet header and send */
+function neighXmit(h: Host, n: Neighbour, skb: Skb): void {
+  const f = skb.data;
+  setEthDst(f, n.ha);
+  setEthSrc(f, n.dev.mac);
+  setEthType(f, ETH_P_IP);
+  devQueueXmit(h, n.dev, skb);
+}
+
+/** `ip neigh add/replace ... lladdr X nud permanent|noarp|reachable|stale` */
+export function neighAdminSet(h: Host, dev: Iface, ip: number, lladdr: Uint8Array | null, state: Nud): void {
+  const n = h.neigh.create(dev, ip);
+  n.admin = true;
+  neighUpdate(h, n, lladdr, state, true);
+}

@@ -1,0 +1,282 @@
+/**
+ * The Linux bridge (net/bridge/): ports, the forwarding database, and the
+ * path of a frame through it, with the four points where br_netfilter
+ * hooks in (PRE_ROUTING, FORWARD, LOCAL_IN, POST_ROUTING of NFPROTO_BRIDGE).
+ *
+ *   port rx --> br_handle_frame --[BR PRE_ROUTING]--> br_handle_frame_finish
+ *        learn source; look the destination up in the FDB:
+ *          local (bridge/port MAC) --> br_pass_frame_up --[BR LOCAL_IN]--> IP on the bridge device
+ *          known port --> __br_forward --[BR FORWARD]--> br_forward_finish --[BR POST_ROUTING]--> port tx
+ *          unknown / broadcast --> br_flood: the same, for every other port (+ up, for broadcast)
+ *
+ * STP is off (as `ip link add type bridge` leaves it), so a port forwards
+ * as soon as it and the bridge are up.
+ */
+import { NS_PER_S } from '../sim/queue.js';
+import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString } from '../wire/mac.js';
+import { devQueueXmit, deliverToProtocol } from './dev.js';
+import type { Host } from './host.js';
+import type { Iface } from './iface.js';
+import { PktType, Skb } from './skb.js';
+
+/** The hooks br_netfilter registers; each returns true when it took the frame (NF_STOLEN). */
+export interface BrNfHooks {
+  /** br_nf_pre_routing() */
+  preRouting(h: Host, br: Bridge, port: Iface, skb: Skb): boolean;
+  /** br_nf_forward_ip() */
+  forward(h: Host, br: Bridge, inPort: Iface, outPort: Iface, skb: Skb): boolean;
+  /** br_nf_local_in() */
+  localIn(h: Host, br: Bridge, skb: Skb): boolean;
+  /** br_nf_post_routing() */
+  postRouting(h: Host, br: Bridge, outPort: Iface, skb: Skb): boolean;
+  /** br_nf_pre_routing_finish_bridge_slow(), for a bridged-DNAT frame coming back through br_dev_xmit() */
+  bridgedDnatXmit(h: Host, br: Bridge, skb: Skb): boolean;
+}
+
+export interface FdbEntry {
+  mac: Uint8Array;
+  /** the port behind which the address lives; null for the bridge device's own address */
+  port: Iface | null;
+  local: boolean;
+  /** added with `bridge fdb add ... static` or a local entry: never ages */
+  static: boolean;
+  updated: number;
+  used: number;
+}
+
+export class Bridge {
+  /** kernel port_list order: a new port goes to the head (list_add_rcu) */
+  readonly ports: Iface[] = [];
+  readonly fdb = new Map<number, FdbEntry>();
+  ageingTime = 300 * NS_PER_S;
+  stpState = 0;
+
+  constructor(readonly dev: Iface) {}
+
+  /** the bridge MAC rule: the lowest port MAC unless set by the user (br_stp_recalculate_bridge_id) */
+  recalcMac(): void {
+    if (this.dev.macSet || this.ports.length === 0) return;
+    let min: Uint8Array | null = null;
+    for (const p of this.ports) if (min === null || compareMac(p.mac, min) < 0) min = p.mac;
+    if (min !== null && !macEq(min, 0, this.dev.mac, 0)) this.setDevMac(min.slice());
+  }
+
+  /** the bridge device's address changed: move its local FDB entry */
+  setDevMac(mac: Uint8Array): void {
+    this.fdb.delete(macKey(this.dev.mac, 0));
+    this.dev.mac = mac;
+    this.fdb.set(macKey(mac, 0), { mac, port: null, local: true, static: true, updated: 0, used: 0 });
+  }
+
+  addPort(p: Iface): void {
+    this.ports.unshift(p);
+    p.master = this;
+    this.fdb.set(macKey(p.mac, 0), { mac: p.mac.slice(), port: p, local: true, static: true, updated: 0, used: 0 });
+    this.recalcMac();
+  }
+
+  removePort(p: Iface): void {
+    const i = this.ports.indexOf(p);
+    if (i >= 0) this.ports.splice(i, 1);
+    p.master = null;
+    for (const [k, e] of this.fdb) if (e.port === p) this.fdb.delete(k);
+    this.recalcMac();
+  }
+
+  /** a port's state is forwarding: STP off, port up with carrier, bridge up */
+  forwarding(p: Iface): boolean {
+    return this.dev.up && p.up && p.carrier();
+  }
+
+  /** br_fdb_find(): an entry that has not aged out */
+  find(mac: Uint8Array, off: number, now: number): FdbEntry | undefined {
+    const k = macKey(mac, off);
+    const e = this.fdb.get(k);
+    if (e === undefined) return undefined;
+    if (!e.static && now - e.updated > this.ageingTime) {
+      this.fdb.delete(k);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** br_fdb_update(): learn that `mac` lives behind `port` */
+  learn(mac: Uint8Array, off: number, port: Iface, now: number): void {
+    const k = macKey(mac, off);
+    const e = this.fdb.get(k);
+    if (e === undefined) {
+      this.fdb.set(k, { mac: mac.slice(off, off + 6), port, local: false, static: false, updated: now, used: now });
+      return;
+    }
+    if (e.local) return; // "received packet with own address as source address": the kernel only warns
+    if (e.static) return;
+    e.port = port;
+    e.updated = now;
+  }
+
+  carrier(): boolean {
+    return this.ports.some((p) => this.forwarding(p));
+  }
+}
+
+function compareMac(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function isLinkLocalGroup(b: Uint8Array): boolean {
+  return b[0] === 0x01 && b[1] === 0x80 && b[2] === 0xc2 && b[3] === 0 && b[4] === 0 && (b[5]! & 0xf0) === 0;
+}
+
+/** br_handle_frame(): the rx_handler of every port. */
+export function brHandleFrame(h: Host, br: Bridge, port: Iface, skb: Skb): void {
+  const f = skb.data;
+  if (!br.forwarding(port)) {
+    h.drop(skb, port, 'bridge port not forwarding');
+    return;
+  }
+  if (isMulticastMac(f, 6) || isZeroMac(f, 6)) {
+    h.drop(skb, port, 'bridge: invalid source MAC');
+    return;
+  }
+  if (isLinkLocalGroup(f) && !(f[5] === 0 && br.stpState === 0)) {
+    // 01:80:c2:00:00:0X is not forwarded (group_fwd_mask 0): it goes to the port itself
+    deliverToProtocol(h, port, skb);
+    return;
+  }
+  if (macEq(f, 0, br.dev.mac, 0)) skb.pktType = PktType.HOST;
+  skb.physIn = port;
+  if (h.brnf !== null && h.brnf.preRouting(h, br, port, skb)) return;
+  brHandleFrameFinish(h, br, port, skb);
+}
+
+/** br_handle_frame_finish(): learn, then deliver up, forward or flood. */
+export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb): void {
+  const f = skb.data;
+  const now = h.now();
+  skb.dev = inPort;
+  if (!isMulticastMac(f, 6)) br.learn(f, 6, inPort, now);
+  if (isMulticastMac(f, 0)) {
+    // broadcast, and multicast flooded with no querier (mcast_flood): everyone, and us
+    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'}: flood and deliver locally` });
+    brFlood(h, br, skb, inPort, true, false);
+    brPassFrameUp(h, br, skb);
+    return;
+  }
+  const dst = br.find(f, 0, now);
+  if (dst !== undefined && dst.local) {
+    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `to the bridge's own address ${macToString(f, 0)}: deliver locally` });
+    brPassFrameUp(h, br, skb);
+    return;
+  }
+  if (dst !== undefined && dst.port !== null) {
+    dst.used = now;
+    if (dst.port === inPort) {
+      h.drop(skb, inPort, `bridge: ${macToString(f, 0)} is behind the ingress port`);
+      return;
+    }
+    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} is behind ${dst.port.name}` });
+    brForward(h, br, skb, inPort, dst.port, false);
+    return;
+  }
+  if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} unknown: flood` });
+  brFlood(h, br, skb, inPort, false, false);
+}
+
+/** br_flood(): a copy to every forwarding port but the one it came in on. */
+export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, keepOriginal: boolean, localOrig: boolean): void {
+  const targets: Iface[] = [];
+  for (const p of br.ports) if (p !== inPort && br.forwarding(p)) targets.push(p);
+  if (targets.length === 0) {
+    if (!keepOriginal) h.drop(skb, inPort ?? br.dev, 'bridge: no port to flood to', true);
+    return;
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const last = i === targets.length - 1 && !keepOriginal;
+    const c = last ? skb : cloneSkb(skb);
+    brForward(h, br, c, inPort, targets[i]!, localOrig);
+  }
+}
+
+/** a copy of the skb for one more destination (skb_clone + the copy a writer would make) */
+export function cloneSkb(skb: Skb): Skb {
+  const c = new Skb(skb.data.slice());
+  c.l3 = skb.l3;
+  c.dev = skb.dev;
+  c.inDev = skb.inDev;
+  c.physIn = skb.physIn;
+  c.physOut = skb.physOut;
+  c.bridged = skb.bridged;
+  c.pktType = skb.pktType;
+  c.mark = skb.mark;
+  c.ct = skb.ct;
+  c.ctInfo = skb.ctInfo;
+  c.nfTrace = skb.nfTrace;
+  c.route = skb.route;
+  c.fromLocal = skb.fromLocal;
+  return c;
+}
+
+/** __br_forward(): to one port, through BR FORWARD (or LOCAL_OUT) and POST_ROUTING. */
+export function brForward(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, outPort: Iface, localOrig: boolean): void {
+  skb.dev = outPort;
+  if (!localOrig && inPort !== null && h.brnf !== null && h.brnf.forward(h, br, inPort, outPort, skb)) return;
+  brForwardFinish(h, br, outPort, skb);
+}
+
+/** br_forward_finish(): BR POST_ROUTING, then out of the port. */
+export function brForwardFinish(h: Host, br: Bridge, outPort: Iface, skb: Skb): void {
+  if (h.brnf !== null && h.brnf.postRouting(h, br, outPort, skb)) return;
+  brDevQueuePushXmit(h, outPort, skb);
+}
+
+/** br_dev_queue_push_xmit() */
+export function brDevQueuePushXmit(h: Host, outPort: Iface, skb: Skb): void {
+  devQueueXmit(h, outPort, skb);
+}
+
+/** br_pass_frame_up(): up the stack as if received on the bridge device. */
+export function brPassFrameUp(h: Host, br: Bridge, skb: Skb): void {
+  const up = skb;
+  if (h.brnf !== null && h.brnf.localIn(h, br, up)) return;
+  brNetifReceive(h, br, up);
+}
+
+/** br_netif_receive_skb(): netif_receive_skb() on the bridge device */
+export function brNetifReceive(h: Host, br: Bridge, skb: Skb): void {
+  const dev = br.dev;
+  if (!dev.up) {
+    h.drop(skb, dev, 'device down');
+    return;
+  }
+  skb.dev = dev;
+  h.net.record(dev, 'in', skb.data);
+  if (h.trace !== null) h.event('rx', skb, dev);
+  deliverToProtocol(h, dev, skb);
+}
+
+/** br_dev_xmit(): the host sends through the bridge device. */
+export function brDevXmit(h: Host, dev: Iface, skb: Skb): void {
+  const br = dev.bridge!;
+  if (skb.bridgedDnat && h.brnf !== null && h.brnf.bridgedDnatXmit(h, br, skb)) return;
+  const f = skb.data;
+  skb.dev = dev;
+  if (isMulticastMac(f, 0)) {
+    brFlood(h, br, skb, null, false, true);
+    return;
+  }
+  const dst = br.find(f, 0, h.now());
+  if (dst !== undefined && dst.port !== null && !dst.local) {
+    if (!br.forwarding(dst.port)) {
+      h.drop(skb, dev, `bridge: port ${dst.port.name} not forwarding`);
+      return;
+    }
+    brForward(h, br, skb, null, dst.port, true);
+    return;
+  }
+  if (dst !== undefined) {
+    h.drop(skb, dev, 'bridge: destination is the bridge itself');
+    return;
+  }
+  brFlood(h, br, skb, null, false, true);
+}

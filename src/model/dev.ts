@@ -1,0 +1,94 @@
+/**
+ * Devices: sending a frame on an interface (dev_queue_xmit) and receiving
+ * one (__netif_receive_skb), with tcpdump's view of both, and the hand-off
+ * to the bridge (a port's rx_handler) or to ARP / IPv4 (eth_type_trans and
+ * the protocol handlers).
+ */
+import { ETH_P_ARP, ETH_P_IP, ethType } from '../wire/ethernet.js';
+import { isBroadcastMac, isMulticastMac, macEq } from '../wire/mac.js';
+import { arpRcv } from './arp.js';
+import { brDevXmit, brHandleFrame } from './bridge.js';
+import type { Host } from './host.js';
+import type { Iface } from './iface.js';
+import { ipRcv } from './ipv4.js';
+import { PktType, type Skb } from './skb.js';
+import type { VethIface } from './veth.js';
+
+/** dev_queue_xmit(): the frame in skb.data leaves through `dev`. */
+export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
+  if (!dev.up) {
+    h.drop(skb, dev, 'device down');
+    return;
+  }
+  h.net.record(dev, 'out', skb.data);
+  if (h.trace !== null) h.event('tx', skb, dev);
+  if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'out');
+  switch (dev.kind) {
+    case 'veth': {
+      const peer = (dev as VethIface).peer;
+      if (peer === null || !peer.up) {
+        h.drop(skb, dev, 'veth peer down');
+        return;
+      }
+      // veth_xmit(): the peer receives the same bytes, after the wire delay
+      const frame = skb.data;
+      const id = skb.id;
+      const peerHost = peer.host as Host;
+      h.net.queue.after(h.net.wireDelayNs, () => peerHost.receiveFrame(peer, frame, id));
+      return;
+    }
+    case 'bridge':
+      brDevXmit(h, dev, skb);
+      return;
+    case 'loopback': {
+      // loopback_xmit(): netif_rx() on lo, processed after the sender's work
+      skb.pktType = PktType.HOST;
+      h.net.queue.after(0, () => netifReceive(h, dev, skb));
+      return;
+    }
+  }
+}
+
+/** eth_type_trans(): what kind of frame this is for `dev`. */
+export function ethTypeTrans(dev: Iface, frame: Uint8Array): PktType {
+  if (isMulticastMac(frame, 0)) return isBroadcastMac(frame, 0) ? PktType.BROADCAST : PktType.MULTICAST;
+  return macEq(frame, 0, dev.mac, 0) ? PktType.HOST : PktType.OTHERHOST;
+}
+
+/** __netif_receive_skb(): a frame arrives on `dev`. */
+export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
+  if (!dev.up) {
+    h.drop(skb, dev, 'device down');
+    return;
+  }
+  skb.dev = dev;
+  if (dev.kind !== 'loopback') skb.pktType = ethTypeTrans(dev, skb.data);
+  h.net.record(dev, 'in', skb.data);
+  if (h.trace !== null) h.event('rx', skb, dev);
+  if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'in');
+  if (dev.master !== null) {
+    // the bridge's rx_handler takes every frame a port receives
+    brHandleFrame(h, dev.master, dev, skb);
+    return;
+  }
+  deliverToProtocol(h, dev, skb);
+}
+
+/** the protocol handlers registered with dev_add_pack() */
+export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
+  const type = skb.data.length >= 14 ? ethType(skb.data) : 0;
+  if (type === ETH_P_IP) ipRcv(h, skb, dev);
+  else if (type === ETH_P_ARP) arpRcv(h, skb, dev);
+  else h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
+}
+
+/** deliver_skb() to AF_PACKET sockets bound to `dev` (ptype_all / ptype of the ethertype) */
+export function packetTap(h: Host, dev: Iface, frame: Uint8Array, dir: 'in' | 'out'): void {
+  const type = frame.length >= 14 ? ethType(frame) : 0;
+  for (const s of h.sockets.packet) {
+    if (s.dev !== dev) continue;
+    if (s.ethertype !== 0 && s.ethertype !== type) continue;
+    if (dir === 'out' && s.ethertype !== 0) continue; // outgoing frames only reach ETH_P_ALL sockets
+    s.deliver(frame.slice(), dir);
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * One Linux host: a network namespace with its interfaces, addresses,
+ * routes, neighbours, bridges, sysctls, netfilter and sockets.
+ */
+import type { HopEvent, HopKind, TraceSink } from '../trace/events.js';
+import { describeFrame } from '../wire/frame.js';
+import { ip4ToString, isMulticast4, prefixMask, LIMITED_BROADCAST } from '../wire/ip4.js';
+import { Bridge, type BrNfHooks } from './bridge.js';
+import type { AddrType, HostApi } from './host-api.js';
+import { icmpSend, sendRedirect } from './icmp.js';
+import { Iface, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, type IfAddr } from './iface.js';
+import { InetPeers } from './inetpeer.js';
+import { NeighTable } from './neigh.js';
+import type { Network } from './network.js';
+import { NO_NETFILTER, type NfHook, type NfSeam } from './nf-seam.js';
+import { Fib, makeRoute, type Route } from './route.js';
+import { Skb, type RouteResult } from './skb.js';
+import { SocketTable } from './sockets.js';
+import { Sysctls } from './sysctl.js';
+import { VethIface } from './veth.js';
+import { netifReceive } from './dev.js';
+
+export class Host implements HostApi {
+  readonly ifaces: Iface[] = [];
+  readonly sysctls = new Sysctls();
+  readonly fib = new Fib();
+  readonly neigh = new NeighTable();
+  readonly sockets = new SocketTable();
+  readonly peers = new InetPeers();
+  readonly lo: Iface;
+  nf: NfSeam = NO_NETFILTER;
+  brnf: BrNfHooks | null = null;
+  /** handed to the TCP RST sender (netfilter REJECT --reject-with tcp-reset) */
+  tcpResetFn: ((h: Host, skb: Skb, hook: NfHook) => void) | null = null;
+  private nextIfindex = 1;
+  private ipIdSeq = 0;
+
+  constructor(
+    readonly net: Network,
+    readonly name: string,
+  ) {
+    const lo = new Iface(this, 'lo', this.nextIfindex++, 'loopback', new Uint8Array(6));
+    lo.mtu = 65536;
+    this.lo = lo;
+    this.ifaces.push(lo);
+    this.sysctls.addIface('lo');
+    // the contract: lo exists and is up with 127.0.0.1/8
+    this.addAddr(lo, 0x7f000001, 8, null, RT_SCOPE_HOST);
+    this.setUp(lo, true);
+  }
+
+  // ---- HostApi ---------------------------------------------------------
+
+  now(): number {
+    return this.net.queue.now();
+  }
+
+  get trace(): TraceSink | null {
+    return this.net.trace;
+  }
+
+  ifaceByName(name: string): Iface | undefined {
+    for (const i of this.ifaces) if (i.name === name) return i;
+    return undefined;
+  }
+
+  ifaceByIndex(ifindex: number): Iface | undefined {
+    for (const i of this.ifaces) if (i.ifindex === ifindex) return i;
+    return undefined;
+  }
+
+  sysctl(key: string): number {
+    return this.sysctls.get(key);
+  }
+
+  /** ip_route_output_key(): the route and source address for a local packet */
+  routeOutput(dst: number, src: number, oif: Iface | null): RouteResult {
+    if (dst === LIMITED_BROADCAST || isMulticast4(dst)) {
+      const dev = oif ?? this.fib.lookup(dst)?.dev ?? null;
+      if (dev === null) return { kind: 'unreachable', dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
+      return { kind: dst === LIMITED_BROADCAST ? 'broadcast' : 'multicast', dev, nexthop: dst, prefsrc: src || this.selectAddr(dev, dst, RT_SCOPE_LINK), gateway: 0 };
+    }
+    const r = this.fib.lookup(dst, oif);
+    if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') {
+      return { kind: r === null ? 'unreachable' : r.type, dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
+    }
+    if (r.type === 'local') {
+      return { kind: 'local', dev: this.lo, nexthop: dst, prefsrc: src || r.prefsrc || dst, gateway: 0 };
+    }
+    const dev = r.dev!;
+    const kind = r.type === 'broadcast' ? 'broadcast' : 'unicast';
+    const prefsrc = src || r.prefsrc || this.selectAddr(dev, r.gateway || dst, r.scope);
+    return { kind, dev, nexthop: r.gateway || dst, prefsrc, gateway: r.gateway };
+  }
+
+  /** inet_select_addr(): a primary address of dev in dst's subnet, else the first with a fitting scope, else any other device's */
+  selectAddr(dev: Iface, dst: number, scope: number): number {
+    let addr = 0;
+    for (const a of dev.addrs) {
+      if (a.secondary || a.scope > scope) continue;
+      if (dst === 0 || ((dst ^ a.addr) & a.mask) === 0) return a.addr;
+      if (addr === 0) addr = a.addr;
+    }
+    if (addr !== 0) return addr;
+    for (const d of this.ifaces) {
+      if (d === dev) continue;
+      for (const a of d.addrs) if (!a.secondary && a.scope !== RT_SCOPE_LINK && a.scope <= scope && a.scope < RT_SCOPE_HOST) return a.addr;
+    }
+    return 0;
+  }
+
+  isLocalAddr(addr: number): boolean {
+    for (const d of this.ifaces) for (const a of d.addrs) if (a.addr === addr) return true;
+    return false;
+  }
+
+  addrType(addr: number, dev: Iface | null): AddrType {
+    if (addr === 0) return 'UNSPEC';
+    if (isMulticast4(addr)) return 'MULTICAST';
+    if (addr === LIMITED_BROADCAST) return 'BROADCAST';
+    const r = dev !== null ? this.fibLookupDev(addr, dev) : this.fib.lookup(addr);
+    if (r === null) return 'UNICAST';
+    switch (r.type) {
+      case 'local':
+        return 'LOCAL';
+      case 'broadcast':
+        return 'BROADCAST';
+      case 'blackhole':
+        return 'BLACKHOLE';
+      case 'unreachable':
+        return 'UNREACHABLE';
+      case 'prohibit':
+        return 'PROHIBIT';
+      default:
+        return 'UNICAST';
+    }
+  }
+
+  /** inet_addr_type_dev_table(): the local table, restricted to dev */
+  private fibLookupDev(addr: number, dev: Iface): Route | null {
+    for (const r of this.fib.local) if (((addr & r.mask) >>> 0) === r.dst && (r.dev === dev || r.type !== 'local')) return r;
+    return this.fib.lookupMain(addr);
+  }
+
+  /** for ARP: the address is ours on this device (inet_addr_type_dev_table == RTN_LOCAL) */
+  addrTypeOnDev(addr: number, dev: Iface): AddrType {
+    return this.addrType(addr, dev);
+  }
+
+  /** ARP's ip_route_input() on the target: only whether it is local */
+  routeInputType(tip: number, sip: number, dev: Iface): 'LOCAL' | 'OTHER' {
+    void sip;
+    void dev;
+    const r = this.fib.lookup(tip);
+    return r !== null && r.type === 'local' ? 'LOCAL' : 'OTHER';
+  }
+
+  icmpSend(skb: Skb, type: number, code: number, info: number): void {
+    icmpSend(this, skb, type, code, info);
+  }
+
+  tcpSendReset(skb: Skb, hook: NfHook): void {
+    if (this.tcpResetFn === null) {
+      this.unsupported(`REJECT --reject-with tcp-reset on ${this.name}: TCP is not modelled yet`);
+      return;
+    }
+    this.tcpResetFn(this, skb, hook);
+  }
+
+  sendRedirect(skb: Skb): void {
+    sendRedirect(this, skb);
+  }
+
+  /** ip_select_ident(): natlab counts per host; the kernel's ids are hashed and random (ignored when compared) */
+  nextIpId(dst: number): number {
+    void dst;
+    this.ipIdSeq = (this.ipIdSeq + 1) & 0xffff;
+    return this.ipIdSeq;
+  }
+
+  // ---- trace -----------------------------------------------------------
+
+  event(kind: HopKind, skb: Skb | null, iface: Iface | null, extra: Partial<HopEvent> = {}): void {
+    const t = this.net.trace;
+    if (t === null) return;
+    const e: Omit<HopEvent, 'seq'> = { t: this.now(), node: this.name, kind };
+    if (iface !== null) e.iface = iface.name;
+    if (skb !== null) {
+      e.pkt = skb.id;
+      e.summary = describeFrame(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
+    }
+    Object.assign(e, extra);
+    t.emit(e);
+  }
+
+  /** the packet dies here; `quiet` drops are normal (not for us) and traced without alarm */
+  drop(skb: Skb, iface: Iface | null, reason: string, quiet = false): void {
+    if (this.net.trace === null) return;
+    this.event('drop', skb, iface, { reason, ...(quiet ? { detail: 'normal' } : {}) });
+  }
+
+  /** something in the traffic needs a feature natlab does not model: the run fails, naming it */
+  unsupported(what: string): void {
+    this.net.unsupported(what);
+  }
+
+  // ---- receiving from a wire ---------------------------------------------
+
+  receiveFrame(dev: Iface, frame: Uint8Array, id: number): void {
+    netifReceive(this, dev, new Skb(frame, id));
+  }
+
+  // ---- configuration (what `ip`, `bridge`, `brctl` do) ----------------------
+
+  addVeth(name: string, mac: Uint8Array): VethIface {
+    const i = new VethIface(this, name, this.nextIfindex++, 'veth', mac);
+    this.ifaces.push(i);
+    this.sysctls.addIface(name);
+    return i;
+  }
+
+  addBridge(name: string, mac: Uint8Array | null): Iface {
+    const dev = new Iface(this, name, this.nextIfindex++, 'bridge', mac ?? bridgeRandomMac(this.name, name));
+    if (mac !== null) dev.macSet = true;
+    const br = new Bridge(dev);
+    dev.bridge = br;
+    dev.carrier = () => br.carrier();
+    br.setDevMac(dev.mac);
+    this.ifaces.push(dev);
+    this.sysctls.addIface(name);
+    return dev;
+  }
+
+  /** `ip link del`: a bridge releases its ports; a veth takes its peer with it */
+  deleteLink(dev: Iface): void {
+    if (dev.up) this.setUp(dev, false);
+    if (dev.master !== null) dev.master.removePort(dev);
+    if (dev.bridge !== null) for (const p of [...dev.bridge.ports]) dev.bridge.removePort(p);
+    for (const a of [...dev.addrs]) this.delAddr(dev, a);
+    this.fib.flushDev(dev);
+    this.neigh.flushDev(dev);
+    const i = this.ifaces.indexOf(dev);
+    if (i >= 0) this.ifaces.splice(i, 1);
+    this.sysctls.removeIface(dev.name);
+    if (dev instanceof VethIface && dev.peer !== null) {
+      const peer = dev.peer;
+      dev.peer = null;
+      peer.peer = null;
+      (peer.host as Host).deleteLink(peer);
+    }
+  }
+
+  renameLink(dev: Iface, name: string): void {
+    this.sysctls.renameIface(dev.name, name);
+    dev.name = name;
+  }
+
+  /** `ip link set X up|down`: connected routes come and go; static routes through X go for good */
+  setUp(dev: Iface, up: boolean): void {
+    if (dev.up === up) return;
+    dev.up = up;
+    if (up) {
+      for (const a of dev.addrs) this.addPrefixRoutes(dev, a);
+    } else {
+      this.fib.flushDev(dev, 'main');
+      for (let i = this.fib.local.length - 1; i >= 0; i--) {
+        const r = this.fib.local[i]!;
+        if (r.dev === dev && r.type === 'broadcast') this.fib.local.splice(i, 1);
+      }
+      for (const n of this.neigh.flushDev(dev)) for (const skb of n.queue) this.drop(skb, dev, 'device down');
+    }
+    if (dev.bridge !== null) dev.bridge.recalcMac();
+  }
+
+  setMac(dev: Iface, mac: Uint8Array): void {
+    if (dev.master !== null) {
+      const br = dev.master;
+      br.removePort(dev);
+      dev.mac = mac;
+      dev.macSet = true;
+      br.addPort(dev);
+      return;
+    }
+    if (dev.bridge !== null) {
+      dev.macSet = true;
+      dev.bridge.setDevMac(mac);
+      return;
+    }
+    dev.mac = mac;
+    dev.macSet = true;
+  }
+
+  setMaster(dev: Iface, br: Bridge | null): void {
+    if (dev.master === br) return;
+    if (dev.master !== null) dev.master.removePort(dev);
+    if (br !== null) br.addPort(dev);
+  }
+
+  /** `ip addr add A/LEN [broadcast B] dev X`; returns an error text or null */
+  addAddr(dev: Iface, addr: number, prefixLen: number, broadcast: number | null, scope = RT_SCOPE_UNIVERSE): string | null {
+    if (dev.addrs.some((a) => a.addr === addr && a.prefixLen === prefixLen)) return 'RTNETLINK answers: File exists';
+    const mask = prefixMask(prefixLen);
+    const secondary = dev.addrs.some((a) => !a.secondary && a.prefixLen === prefixLen && ((a.addr ^ addr) & mask) === 0);
+    const brd = broadcast ?? 0;
+    const a: IfAddr = { addr, prefixLen, mask, broadcast: brd, scope: (addr >>> 24) === 127 ? RT_SCOPE_HOST : scope, secondary, label: dev.name };
+    dev.addrs.push(a);
+    // fib_add_ifaddr(): the local route always; prefix and broadcast routes once the device is up
+    this.fib.add(makeRoute({ table: 'local', type: 'local', dst: addr, prefixLen: 32, dev, prefsrc: addr, scope: RT_SCOPE_HOST, proto: 'kernel' }));
+    if (dev.kind === 'loopback' && prefixLen < 32) {
+      this.fib.add(makeRoute({ table: 'local', type: 'local', dst: addr, prefixLen, dev, prefsrc: addr, scope: RT_SCOPE_HOST, proto: 'kernel' }));
+      this.fib.add(makeRoute({ table: 'local', type: 'broadcast', dst: (addr | ~mask) >>> 0, prefixLen: 32, dev, prefsrc: addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
+      a.broadcast = (addr | ~mask) >>> 0;
+      return null;
+    }
+    if (dev.up) this.addPrefixRoutes(dev, a);
+    return null;
+  }
+
+  private addPrefixRoutes(dev: Iface, a: IfAddr): void {
+    if (dev.kind === 'loopback') return;
+    if (a.broadcast !== 0 && a.broadcast !== LIMITED_BROADCAST) {
+      this.fib.add(makeRoute({ table: 'local', type: 'broadcast', dst: a.broadcast, prefixLen: 32, dev, prefsrc: a.addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
+    }
+    if (a.secondary) return;
+    const net = (a.addr & a.mask) >>> 0;
+    if (net !== 0 && (net !== a.addr || a.prefixLen < 32)) {
+      if (this.fib.findExact('main', net, a.prefixLen, 0) === undefined || this.fib.main.every((r) => !(r.dst === net && r.prefixLen === a.prefixLen && r.dev === dev))) {
+        this.fib.add(makeRoute({ table: 'main', type: 'unicast', dst: net, prefixLen: a.prefixLen, dev, prefsrc: a.addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
+      }
+      if (a.prefixLen < 31) {
+        const b = (net | ~a.mask) >>> 0;
+        if (!this.fib.local.some((r) => r.type === 'broadcast' && r.dst === b && r.dev === dev)) {
+          this.fib.add(makeRoute({ table: 'local', type: 'broadcast', dst: b, prefixLen: 32, dev, prefsrc: a.addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
+        }
+      }
+    }
+  }
+
+  /** `ip addr del`: its routes go; removing a primary promotes nothing (promote_secondaries off) */
+  delAddr(dev: Iface, a: IfAddr): void {
+    const i = dev.addrs.indexOf(a);
+    if (i < 0) return;
+    dev.addrs.splice(i, 1);
+    for (const t of [this.fib.local, this.fib.main]) {
+      for (let j = t.length - 1; j >= 0; j--) {
+        const r = t[j]!;
+        if (r.dev !== dev || r.proto !== 'kernel') continue;
+        if (r.prefsrc === a.addr) t.splice(j, 1);
+      }
+    }
+    if (!a.secondary) {
+      // deleting a primary deletes its secondaries too
+      for (const s of [...dev.addrs]) if (s.secondary && s.prefixLen === a.prefixLen && ((s.addr ^ a.addr) & a.mask) === 0) this.delAddr(dev, s);
+    }
+  }
+
+  describe(): string {
+    return `${this.name}: ${this.ifaces.map((i) => `${i.name}(${i.addrs.map((a) => `${ip4ToString(a.addr)}/${a.prefixLen}`).join(',')})`).join(' ')}`;
+  }
+}
+
+/** A bridge with no port and no address set gets a random MAC on Linux; natlab derives a fixed one. */
+function bridgeRandomMac(host: string, name: string): Uint8Array {
+  let h = 2166136261;
+  for (const c of `${host}/${name}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return new Uint8Array([0x02, 0xba, (h >>> 24) & 0xff, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff]);
+}

@@ -1,0 +1,81 @@
+/**
+ * Per-destination rate limits (net/ipv4/inetpeer.c): the token bucket that
+ * icmp_send() (icmpv4_xrlim_allow) and ip_error() share, and the redirect
+ * back-off of ip_rt_send_redirect(). Tokens are kept in nanoseconds.
+ */
+import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
+
+interface Peer {
+  rateTokens: number;
+  rateLast: number;
+  nRedirects: number;
+  rateLastRedirect: number;
+}
+
+/** XRLIM_BURST_FACTOR */
+const XRLIM_BURST = 6;
+/** ip_rt_error_cost = HZ, ip_rt_error_burst = 5 * HZ */
+const ERROR_COST = NS_PER_S;
+const ERROR_BURST = 5 * NS_PER_S;
+/** ip_rt_redirect_number, ip_rt_redirect_load (HZ/50), ip_rt_redirect_silence */
+const REDIRECT_NUMBER = 9;
+const REDIRECT_LOAD = 20 * NS_PER_MS;
+const REDIRECT_SILENCE = REDIRECT_LOAD << 10;
+
+export class InetPeers {
+  private peers = new Map<number, Peer>();
+
+  private get(addr: number, now: number): Peer {
+    let p = this.peers.get(addr);
+    if (p === undefined) {
+      // inet_getpeer(): rate_last is set 60 s back so the first refill fills the bucket
+      p = { rateTokens: 0, rateLast: now - 60 * NS_PER_S, nRedirects: 0, rateLastRedirect: now - 60 * NS_PER_S };
+      this.peers.set(addr, p);
+    }
+    return p;
+  }
+
+  /** inet_peer_xrlim_allow(peer, timeout) */
+  xrlimAllow(addr: number, now: number, timeoutNs: number): boolean {
+    const p = this.get(addr, now);
+    let token = p.rateTokens + (now - p.rateLast);
+    p.rateLast = now;
+    if (token > XRLIM_BURST * timeoutNs) token = XRLIM_BURST * timeoutNs;
+    let ok = false;
+    if (token >= timeoutNs) {
+      token -= timeoutNs;
+      ok = true;
+    }
+    p.rateTokens = token;
+    return ok;
+  }
+
+  /** ip_error()'s bucket */
+  errorAllow(addr: number, now: number): boolean {
+    const p = this.get(addr, now);
+    p.rateTokens += now - p.rateLast;
+    if (p.rateTokens > ERROR_BURST) p.rateTokens = ERROR_BURST;
+    p.rateLast = now;
+    if (p.rateTokens >= ERROR_COST) {
+      p.rateTokens -= ERROR_COST;
+      return true;
+    }
+    return false;
+  }
+
+  /** ip_rt_send_redirect()'s exponential back-off */
+  redirectAllow(addr: number, now: number): boolean {
+    const p = this.get(addr, now);
+    if (now - p.rateLastRedirect > REDIRECT_SILENCE) p.nRedirects = 0;
+    if (p.nRedirects >= REDIRECT_NUMBER) {
+      p.rateLastRedirect = now;
+      return false;
+    }
+    if (p.nRedirects === 0 || now > p.rateLastRedirect + REDIRECT_LOAD * 2 ** p.nRedirects) {
+      p.rateLastRedirect = now;
+      p.nRedirects++;
+      return true;
+    }
+    return false;
+  }
+}

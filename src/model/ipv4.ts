@@ -1,0 +1,337 @@
+/**
+ * IPv4 input, forwarding and output (net/ipv4/ip_input.c, ip_forward.c,
+ * ip_output.c, route.c), with the netfilter hooks where the kernel has them:
+ *
+ *   ip_rcv --PREROUTING--> ip_rcv_finish: ip_route_input
+ *     local/broadcast --> ip_local_deliver --INPUT--> ICMP / UDP / TCP
+ *     unicast --> ip_forward (TTL, MTU) --FORWARD--> ip_output
+ *   local socket --> ip_local_out --OUTPUT--> ip_output
+ *   ip_output --POSTROUTING--> ip_finish_output --> neighbour --> device
+ */
+import { IP_HLEN, IP_OFFSET, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFragField, ipHeaderLen, ipMF, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion } from '../wire/ipv4.js';
+import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/icmp.js';
+import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 } from '../wire/ip4.js';
+import { neighOutput } from './arp.js';
+import type { Host } from './host.js';
+import { icmpRcv, icmpSend } from './icmp.js';
+import type { Iface } from './iface.js';
+import { NfHook, Verdict } from './nf-seam.js';
+import { PktType, type RouteResult, type Skb } from './skb.js';
+
+/** errno values ip_route_input() returns */
+export const EINVAL = 22;
+export const EHOSTUNREACH = 113;
+export const ENETUNREACH = 101;
+export const EACCES = 13;
+export const EXDEV = 18;
+
+/** ip_rcv() + ip_rcv_core(): sanity checks, then PREROUTING. */
+export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
+  if (skb.pktType === PktType.OTHERHOST) {
+    h.drop(skb, dev, 'not for this host (PACKET_OTHERHOST)', true);
+    return;
+  }
+  const b = skb.data;
+  const o = skb.l3;
+  const avail = b.length - o;
+  if (avail < IP_HLEN || ipVersion(b, o) !== 4 || ipHeaderLen(b, o) < IP_HLEN || ipHeaderLen(b, o) > avail) {
+    h.drop(skb, dev, 'ip: bad header');
+    return;
+  }
+  if (!ipChecksumOk(b, o)) {
+    h.drop(skb, dev, 'ip: bad header checksum');
+    return;
+  }
+  const tot = ipTotalLen(b, o);
+  if (tot > avail || tot < ipHeaderLen(b, o)) {
+    h.drop(skb, dev, 'ip: bad total length');
+    return;
+  }
+  if (tot < avail) skb.data = b.subarray(0, o + tot); // pskb_trim_rcsum(): Ethernet padding goes
+  if (ipMF(b, o) || (ipFragField(b, o) & IP_OFFSET) !== 0) {
+    h.unsupported(`fragmented IPv4 packet ${ip4ToString(ipSrc(b, o))} > ${ip4ToString(ipDst(b, o))} on ${h.name}:${dev.name}: IP fragments are not modelled`);
+    h.drop(skb, dev, 'ip: fragment (not modelled)');
+    return;
+  }
+  skb.inDev = dev;
+  skb.dev = dev;
+  if (h.nf.hook(NfHook.PRE_ROUTING, skb, dev, null) !== Verdict.ACCEPT) return;
+  ipRcvFinish(h, skb, dev);
+}
+
+/** ip_rcv_finish(): route the packet unless a route is already attached. */
+export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
+  const b = skb.data;
+  const o = skb.l3;
+  if (skb.route === null) {
+    const err = ipRouteInput(h, skb, ipDst(b, o), ipSrc(b, o), dev);
+    if (err !== 0) return; // ipRouteInput dropped it and said why
+  }
+  dstInput(h, skb);
+}
+
+/** dst_input(): where the route says the packet goes */
+export function dstInput(h: Host, skb: Skb): void {
+  const rt = skb.route!;
+  switch (rt.kind) {
+    case 'local':
+    case 'broadcast':
+    case 'multicast':
+      ipLocalDeliver(h, skb);
+      return;
+    case 'unicast':
+      ipForward(h, skb);
+      return;
+    default:
+      ipError(h, skb, rt);
+  }
+}
+
+const ROUTE_ERR: Record<string, number> = { unreachable: EHOSTUNREACH, prohibit: EACCES, blackhole: EINVAL };
+
+/**
+ * ip_route_input_slow(): where an arriving packet goes. Sets skb.route and
+ * returns 0, or drops the packet (martian, rp_filter) and returns -errno.
+ */
+export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
+  const fwd = h.sysctls.ifConf(dev.name, 'forwarding') !== 0;
+  const localnet = h.sysctls.ifConfOr(dev.name, 'route_localnet');
+  if (isMulticast4(daddr)) {
+    // ip_route_input_mc(): only groups we joined: 224.0.0.1 (all hosts) on every IPv4 device
+    if (daddr === 0xe0000001 && dev.addrs.length > 0 && !isMulticast4(saddr) && saddr !== LIMITED_BROADCAST) {
+      skb.route = route('multicast', h.lo, daddr, 0, 0);
+      return 0;
+    }
+    h.drop(skb, dev, `ip: multicast ${ip4ToString(daddr)} not joined`, true);
+    return -EINVAL;
+  }
+  if (isMulticast4(saddr) || saddr === LIMITED_BROADCAST) return martianSource(h, skb, dev, saddr);
+  if (daddr === LIMITED_BROADCAST || (saddr === 0 && daddr === 0)) return brdInput(h, skb, dev, saddr);
+  if (isZeronet4(saddr)) return martianSource(h, skb, dev, saddr);
+  if (isZeronet4(daddr)) return martianDestination(h, skb, dev, daddr);
+  if (isLoopback4(daddr) && !localnet) return martianDestination(h, skb, dev, daddr);
+  if (isLoopback4(saddr) && !localnet) return martianSource(h, skb, dev, saddr);
+  const r = h.fib.lookup(daddr);
+  if (r === null) {
+    const err = fwd ? ENETUNREACH : EHOSTUNREACH;
+    skb.route = route('unreachable', null, 0, 0, 0, err);
+    return 0;
+  }
+  if (r.type === 'broadcast') return brdInput(h, skb, dev, saddr);
+  if (r.type === 'local') {
+    const v = fibValidateSource(h, saddr, daddr, dev, true);
+    if (v < 0) return rpDrop(h, skb, dev, saddr, v);
+    skb.route = route('local', h.lo, daddr, 0, 0);
+    return 0;
+  }
+  if (r.type !== 'unicast') {
+    if (!fwd) {
+      skb.route = route('unreachable', null, 0, 0, 0, EHOSTUNREACH);
+      return 0;
+    }
+    skb.route = route(r.type, null, 0, 0, 0, ROUTE_ERR[r.type] ?? EINVAL);
+    return 0;
+  }
+  if (!fwd) {
+    skb.route = route('unreachable', null, 0, 0, 0, EHOSTUNREACH);
+    return 0;
+  }
+  // __mkroute_input()
+  const v = fibValidateSource(h, saddr, daddr, dev, false, r.dev);
+  if (v < 0) return rpDrop(h, skb, dev, saddr, v);
+  const rt = route('unicast', r.dev, r.gateway !== 0 ? r.gateway : daddr, r.prefsrc, r.gateway);
+  rt.redirect = r.dev === dev && v > 0 && h.sysctls.ifConfOr(dev.name, 'send_redirects') && onLink(r.dev, saddr, r.gateway);
+  skb.route = rt;
+  if (h.trace !== null) h.event('route', skb, dev, { detail: `forward via ${r.dev?.name ?? '?'}${r.gateway ? ` gateway ${ip4ToString(r.gateway)}` : ''}` });
+  return 0;
+}
+
+function onLink(dev: Iface | null, saddr: number, gw: number): boolean {
+  if (dev === null) return false;
+  // inet_addr_onlink(): both on a subnet of dev
+  const on = (a: number) => dev.addrs.some((x) => ((a ^ x.addr) & x.mask) === 0);
+  return on(saddr) && (gw === 0 || on(gw));
+}
+
+export interface InputRoute extends RouteResult {
+  /** ip_route_input's errno for an error route */
+  error: number;
+  /** IPSKB_DOREDIRECT */
+  redirect: boolean;
+}
+
+function route(kind: RouteResult['kind'], dev: Iface | null, nexthop: number, prefsrc: number, gateway: number, error = 0): InputRoute {
+  return { kind, dev, nexthop, prefsrc, gateway, error, redirect: false };
+}
+
+function brdInput(h: Host, skb: Skb, dev: Iface, saddr: number): number {
+  if (saddr !== 0) {
+    const v = fibValidateSource(h, saddr, 0, dev, true);
+    if (v < 0) return rpDrop(h, skb, dev, saddr, v);
+  }
+  skb.route = route('broadcast', h.lo, 0, 0, 0);
+  return 0;
+}
+
+function martianSource(h: Host, skb: Skb, dev: Iface, saddr: number): number {
+  h.drop(skb, dev, `ip: martian source ${ip4ToString(saddr)}`);
+  return -EINVAL;
+}
+function martianDestination(h: Host, skb: Skb, dev: Iface, daddr: number): number {
+  h.drop(skb, dev, `ip: martian destination ${ip4ToString(daddr)}`);
+  return -EINVAL;
+}
+function rpDrop(h: Host, skb: Skb, dev: Iface, saddr: number, err: number): number {
+  h.drop(skb, dev, err === -EXDEV ? `rp_filter: no route back to ${ip4ToString(saddr)} via ${dev.name}` : `ip: martian source ${ip4ToString(saddr)}`);
+  return err;
+}
+
+/**
+ * fib_validate_source(): the source check, with rp_filter (1 strict, 2 loose).
+ * Returns <0 to drop, 1 when the source is directly connected via `dev`
+ * (the redirect condition), else 0.
+ */
+export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface, toLocal: boolean, outDev: Iface | null = null): number {
+  void dst;
+  const rpf = h.sysctls.ifConfMax(dev.name, 'rp_filter');
+  const acceptLocal = h.sysctls.ifConfOr(dev.name, 'accept_local');
+  const sendRedirects = h.sysctls.ifConfOr(dev.name, 'send_redirects');
+  const oif = toLocal ? null : outDev;
+  if (rpf === 0 && (dev !== oif || !sendRedirects)) {
+    if (acceptLocal) return 0;
+    if (h.isLocalAddr(src)) return -EINVAL;
+    return 0;
+  }
+  // __fib_validate_source()
+  const r = h.fib.lookup(src);
+  if (r === null) return rpf !== 0 ? -EXDEV : 0;
+  if (r.type !== 'unicast' && !(r.type === 'local' && acceptLocal)) return -EINVAL;
+  const devMatch = r.dev === dev || (r.type === 'local' && dev.kind === 'loopback');
+  if (devMatch) return r.gateway === 0 && r.type === 'unicast' ? 1 : 0;
+  if (rpf === 1) return -EXDEV;
+  return 0;
+}
+
+/** ip_error(): a packet with no route (only answered when forwarding) */
+function ipError(h: Host, skb: Skb, rt: RouteResult): void {
+  const err = (rt as InputRoute).error ?? EHOSTUNREACH;
+  const dev = skb.inDev;
+  const fwd = dev !== null && h.sysctls.ifConf(dev.name, 'forwarding') !== 0;
+  const reason = err === ENETUNREACH ? 'no route' : err === EACCES ? 'prohibit route' : err === EINVAL ? 'blackhole route' : fwd ? 'unreachable route' : 'not for this host and forwarding is off';
+  h.drop(skb, dev, `ip: ${reason} to ${ip4ToString(ipDst(skb.data, skb.l3))}`);
+  if (!fwd) return;
+  let code: number;
+  if (err === EHOSTUNREACH) code = ICMP_HOST_UNREACH;
+  else if (err === ENETUNREACH) code = ICMP_NET_UNREACH;
+  else if (err === EACCES) code = ICMP_PKT_FILTERED;
+  else return;
+  // ip_error's own token bucket, on the same inet_peer as icmp_send's
+  if (!h.peers.errorAllow(ipSrc(skb.data, skb.l3), h.now())) return;
+  icmpSend(h, skb, ICMP_DEST_UNREACH, code, 0);
+}
+
+/** ip_local_deliver(): INPUT, then the protocol. */
+export function ipLocalDeliver(h: Host, skb: Skb): void {
+  const dev = skb.inDev;
+  if (h.nf.hook(NfHook.LOCAL_IN, skb, dev, null) !== Verdict.ACCEPT) return;
+  ipLocalDeliverFinish(h, skb);
+}
+
+/** ip_local_deliver_finish(): raw sockets first, then the protocol handler */
+export function ipLocalDeliverFinish(h: Host, skb: Skb): void {
+  const proto = ipProto(skb.data, skb.l3);
+  const raw = h.sockets.rawDeliver(h, skb, proto);
+  switch (proto) {
+    case IPPROTO_ICMP:
+      icmpRcv(h, skb);
+      return;
+    case IPPROTO_UDP:
+      h.sockets.udpRcv(h, skb);
+      return;
+    case IPPROTO_TCP:
+      h.sockets.tcpRcv(h, skb);
+      return;
+    default:
+      if (raw) return;
+      if (skb.route?.kind === 'local') icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
+      h.drop(skb, skb.inDev, `ip: no handler for protocol ${proto}`);
+  }
+}
+
+/** ip_forward() */
+export function ipForward(h: Host, skb: Skb): void {
+  const b = skb.data;
+  const o = skb.l3;
+  const rt = skb.route as InputRoute;
+  if (skb.pktType !== PktType.HOST) {
+    h.drop(skb, skb.inDev, 'forward: not addressed to us at layer 2');
+    return;
+  }
+  if (ipTtl(b, o) <= 1) {
+    h.drop(skb, skb.inDev, 'ttl exceeded');
+    icmpSend(h, skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+    return;
+  }
+  const out = rt.dev!;
+  if (ipTotalLen(b, o) > out.mtu) {
+    if (ipDF(b, o)) {
+      h.drop(skb, skb.inDev, `forward: ${ipTotalLen(b, o)} bytes exceed the mtu ${out.mtu} of ${out.name} and DF is set`);
+      icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu);
+      return;
+    }
+    h.unsupported(`a ${ipTotalLen(b, o)}-byte packet must be fragmented to leave ${h.name}:${out.name} (mtu ${out.mtu}): IP fragmentation is not modelled`);
+    h.drop(skb, skb.inDev, 'forward: fragmentation (not modelled)');
+    return;
+  }
+  ipDecTtl(b, o);
+  if (rt.redirect) h.sendRedirect(skb);
+  if (h.nf.hook(NfHook.FORWARD, skb, skb.inDev, out) !== Verdict.ACCEPT) return;
+  ipOutput(h, skb);
+}
+
+/** ip_output(): POSTROUTING on the route's device, then ip_finish_output */
+export function ipOutput(h: Host, skb: Skb): void {
+  const rt = skb.route!;
+  const out = rt.dev!;
+  const indev = skb.fromLocal ? null : skb.inDev;
+  skb.dev = out;
+  if (h.nf.hook(NfHook.POST_ROUTING, skb, indev, out) !== Verdict.ACCEPT) return;
+  ipFinishOutput(h, skb);
+}
+
+/** ip_finish_output2(): hand to the neighbour layer */
+export function ipFinishOutput(h: Host, skb: Skb): void {
+  const rt = skb.route!;
+  const out = rt.dev!;
+  const b = skb.data;
+  if (ipTotalLen(b, skb.l3) > out.mtu && out.kind !== 'loopback') {
+    h.unsupported(`a ${ipTotalLen(b, skb.l3)}-byte packet must be fragmented to leave ${h.name}:${out.name} (mtu ${out.mtu}): IP fragmentation is not modelled`);
+    h.drop(skb, out, 'output: fragmentation (not modelled)');
+    return;
+  }
+  // rt_nexthop(): the gateway, or the (possibly NATed) destination
+  const nexthop = rt.gateway !== 0 ? rt.gateway : ipDst(b, skb.l3);
+  const bcast = rt.kind === 'broadcast' || nexthop === LIMITED_BROADCAST || isSubnetBroadcast(out, nexthop);
+  neighOutput(h, out, nexthop, skb, bcast);
+}
+
+function isSubnetBroadcast(dev: Iface, a: number): boolean {
+  for (const x of dev.addrs) if (x.broadcast === a && x.prefixLen < 31) return true;
+  return false;
+}
+
+/**
+ * ip_local_out(): a locally generated packet, route already chosen
+ * (skb.route), through OUTPUT and on to ip_output.
+ */
+export function ipLocalOut(h: Host, skb: Skb): void {
+  skb.fromLocal = true;
+  const rt = skb.route!;
+  if (h.nf.hook(NfHook.LOCAL_OUT, skb, null, rt.dev) !== Verdict.ACCEPT) return;
+  ipOutput(h, skb);
+}
+
+/** a new skb for a local packet: Ethernet room + IPv4 header + payload */
+export function allocIpPacket(payloadLen: number): Uint8Array {
+  return new Uint8Array(14 + IP_HLEN + payloadLen);
+}

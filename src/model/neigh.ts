@@ -1,0 +1,127 @@
+/**
+ * The neighbour table for ARP (`arp_tbl`): one entry per (device, next hop),
+ * with the kernel's NUD state machine on virtual time.
+ *
+ *   NONE --send--> INCOMPLETE --3 broadcast probes, 1 s apart--> FAILED
+ *                      | reply
+ *                      v
+ *   REACHABLE --reachable_time--> STALE --send--> DELAY --5 s--> PROBE
+ *       ^                                           |  3 unicast probes
+ *       '------------- reply / confirm -------------'  then FAILED
+ *
+ * Packets sent while unresolved wait on the entry (unres_qlen_bytes) and
+ * leave in order once it resolves; on FAILED they are dropped and each
+ * gets an ICMP host unreachable (arp_error_report()).
+ */
+import type { Timer } from '../sim/queue.js';
+import { NS_PER_S } from '../sim/queue.js';
+import type { Iface } from './iface.js';
+import type { Skb } from './skb.js';
+
+export const enum Nud {
+  NONE = 0,
+  INCOMPLETE = 0x01,
+  REACHABLE = 0x02,
+  STALE = 0x04,
+  DELAY = 0x08,
+  PROBE = 0x10,
+  FAILED = 0x20,
+  NOARP = 0x40,
+  PERMANENT = 0x80,
+}
+/** NUD_VALID, NUD_CONNECTED */
+export const NUD_VALID = Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE | Nud.PROBE | Nud.STALE | Nud.DELAY;
+export const NUD_CONNECTED = Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE;
+
+export const NUD_NAMES: Record<number, string> = {
+  [Nud.NONE]: 'NONE',
+  [Nud.INCOMPLETE]: 'INCOMPLETE',
+  [Nud.REACHABLE]: 'REACHABLE',
+  [Nud.STALE]: 'STALE',
+  [Nud.DELAY]: 'DELAY',
+  [Nud.PROBE]: 'PROBE',
+  [Nud.FAILED]: 'FAILED',
+  [Nud.NOARP]: 'NOARP',
+  [Nud.PERMANENT]: 'PERMANENT',
+};
+
+/** neigh_parms defaults for IPv4 (arp_tbl) */
+export const NEIGH_PARMS = {
+  /** base_reachable_time: 30 s; the kernel draws reachable_time at random in [15 s, 45 s);
+   *  natlab takes the middle, 30 s, so runs are deterministic */
+  reachableTime: 30 * NS_PER_S,
+  retransTime: 1 * NS_PER_S,
+  delayProbeTime: 5 * NS_PER_S,
+  ucastProbes: 3,
+  mcastProbes: 3,
+  appProbes: 0,
+  mcastReprobes: 0,
+  /** unres_qlen_bytes = SK_WMEM_MAX (212992 on this kernel) */
+  unresQlenBytes: 212992,
+};
+
+export class Neighbour {
+  state: Nud = Nud.NONE;
+  /** link-layer address (6 bytes) when known */
+  ha = new Uint8Array(6);
+  /** packets waiting for resolution */
+  queue: Skb[] = [];
+  queueBytes = 0;
+  probes = 0;
+  timer: Timer | null = null;
+  /** last time the entry was confirmed reachable, used, updated */
+  confirmed = 0;
+  used = 0;
+  updated = 0;
+  /** added by `ip neigh add` (permanent / noarp) */
+  admin = false;
+
+  constructor(
+    readonly dev: Iface,
+    readonly ip: number,
+  ) {}
+}
+
+/** One host's ARP table, keyed by (ifindex, address) as one number. */
+export class NeighTable {
+  private entries = new Map<number, Neighbour>();
+
+  private static key(dev: Iface, ip: number): number {
+    return dev.ifindex * 0x1_0000_0000 + ip;
+  }
+
+  lookup(dev: Iface, ip: number): Neighbour | undefined {
+    return this.entries.get(NeighTable.key(dev, ip));
+  }
+
+  create(dev: Iface, ip: number): Neighbour {
+    const k = NeighTable.key(dev, ip);
+    let n = this.entries.get(k);
+    if (n === undefined) {
+      n = new Neighbour(dev, ip);
+      this.entries.set(k, n);
+    }
+    return n;
+  }
+
+  delete(n: Neighbour): void {
+    n.timer?.cancel();
+    this.entries.delete(NeighTable.key(n.dev, n.ip));
+  }
+
+  /** every entry on `dev` goes (neigh_ifdown) */
+  flushDev(dev: Iface): Neighbour[] {
+    const gone: Neighbour[] = [];
+    for (const n of this.entries.values()) {
+      if (n.dev === dev) {
+        gone.push(n);
+        this.delete(n);
+      }
+    }
+    return gone;
+  }
+
+  all(): Neighbour[] {
+    return [...this.entries.values()];
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The FIB: the `local` table (addresses of this host, broadcasts) and the
+ * `main` table (connected, static and default routes), looked up local
+ * first, then longest prefix, then lowest metric, as fib_lookup() does with
+ * the default rules (0: local, 32766: main).
+ */
+import { prefixMask } from '../wire/ip4.js';
+import type { Iface } from './iface.js';
+import { RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE } from './iface.js';
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'blackhole' | 'unreachable' | 'prohibit';
+
+export interface Route {
+  table: 'local' | 'main';
+  type: RouteType;
+  dst: number;
+  prefixLen: number;
+  mask: number;
+  /** 0 when on-link */
+  gateway: number;
+  dev: Iface | null;
+  /** preferred source (`src`), 0 if none */
+  prefsrc: number;
+  metric: number;
+  scope: number;
+  proto: 'kernel' | 'boot' | 'static';
+  onlink: boolean;
+}
+
+export function makeRoute(p: Partial<Route> & { dst: number; prefixLen: number }): Route {
+  return {
+    table: p.table ?? 'main',
+    type: p.type ?? 'unicast',
+    dst: (p.dst & prefixMask(p.prefixLen)) >>> 0,
+    prefixLen: p.prefixLen,
+    mask: prefixMask(p.prefixLen),
+    gateway: p.gateway ?? 0,
+    dev: p.dev ?? null,
+    prefsrc: p.prefsrc ?? 0,
+    metric: p.metric ?? 0,
+    scope: p.scope ?? (p.gateway ? RT_SCOPE_UNIVERSE : p.type === 'local' ? RT_SCOPE_HOST : RT_SCOPE_LINK),
+    proto: p.proto ?? 'boot',
+    onlink: p.onlink ?? false,
+  };
+}
+
+export class Fib {
+  /** kept sorted: longer prefix first, then lower metric, then insertion order */
+  readonly local: Route[] = [];
+  readonly main: Route[] = [];
+
+  add(r: Route): void {
+    const t = r.table === 'local' ? this.local : this.main;
+    let i = 0;
+    while (i < t.length && (t[i]!.prefixLen > r.prefixLen || (t[i]!.prefixLen === r.prefixLen && t[i]!.metric <= r.metric))) i++;
+    t.splice(i, 0, r);
+  }
+
+  /** an identical destination (dst/len, metric, table; for `ip route add` File exists) */
+  findExact(table: 'local' | 'main', dst: number, prefixLen: number, metric: number): Route | undefined {
+    const t = table === 'local' ? this.local : this.main;
+    return t.find((r) => r.dst === dst && r.prefixLen === prefixLen && r.metric === metric);
+  }
+
+  remove(r: Route): boolean {
+    for (const t of [this.local, this.main]) {
+      const i = t.indexOf(r);
+      if (i >= 0) {
+        t.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** every route through `dev` goes, as fib_sync_down_dev() on NETDEV_DOWN */
+  flushDev(dev: Iface, tables: 'main' | 'both' = 'both'): void {
+    for (const t of tables === 'both' ? [this.local, this.main] : [this.main]) {
+      for (let i = t.length - 1; i >= 0; i--) if (t[i]!.dev === dev) t.splice(i, 1);
+    }
+  }
+
+  /** fib_lookup(): the local table first, then main; null when nothing matches */
+  lookup(dst: number, oif: Iface | null = null): Route | null {
+    for (const t of [this.local, this.main]) {
+      for (let i = 0; i < t.length; i++) {
+        const r = t[i]!;
+        if (((dst & r.mask) >>> 0) !== r.dst) continue;
+        if (oif !== null && r.dev !== null && r.dev !== oif && r.type !== 'local' && t === this.main) continue;
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** the main table only (for rp_filter's reverse lookup with the input device) */
+  lookupMain(dst: number): Route | null {
+    for (const r of this.main) if (((dst & r.mask) >>> 0) === r.dst) return r;
+    return null;
+  }
+}

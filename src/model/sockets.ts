@@ -1,0 +1,131 @@
+/**
+ * Local sockets of a host: raw ICMP sockets (what ping uses as root), UDP
+ * and TCP endpoints, and what the kernel does when none matches (ICMP port
+ * unreachable for UDP, a RST for TCP).
+ */
+import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp.js';
+import { ipDst, ipHeaderLen, ipSrc, ipTotalLen } from '../wire/ipv4.js';
+import { tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
+import { udpDport } from '../wire/udp.js';
+import type { Host } from './host.js';
+import { icmpSend } from './icmp.js';
+import type { Iface } from './iface.js';
+import type { Skb } from './skb.js';
+
+/** Something that receives IP packets: a raw socket. `ip` is the whole IP packet (a copy). */
+export interface RawSocket {
+  proto: number;
+  /** SO_BINDTODEVICE */
+  dev: Iface | null;
+  deliver(ip: Uint8Array, skb: Skb): void;
+}
+
+/** A UDP endpoint bound to a local port (and optionally address / device). */
+export interface UdpSocket {
+  port: number;
+  addr: number;
+  dev: Iface | null;
+  /** SO_BROADCAST-style reception of broadcasts is always on here, as for a wildcard bind */
+  deliver(skb: Skb, payloadOff: number, payloadLen: number): void;
+  /** an ICMP error about a datagram this socket sent */
+  error?(type: number, code: number, from: number): void;
+}
+
+/** A TCP endpoint: listener or connection; it gets every segment addressed to it. */
+export interface TcpEndpoint {
+  localAddr: number;
+  localPort: number;
+  /** 0/0 for a listener */
+  remoteAddr: number;
+  remotePort: number;
+  segment(skb: Skb, l4: number): void;
+  error?(type: number, code: number): void;
+}
+
+/** An AF_PACKET socket bound to one device: sees every frame it sends and receives (arping, DHCP clients). */
+export interface PacketSocket {
+  dev: Iface;
+  /** ETH_P_ALL (0) or one ethertype */
+  ethertype: number;
+  deliver(frame: Uint8Array, dir: 'in' | 'out'): void;
+}
+
+export class SocketTable {
+  readonly raw: RawSocket[] = [];
+  readonly packet: PacketSocket[] = [];
+  readonly udp: UdpSocket[] = [];
+  readonly tcp: TcpEndpoint[] = [];
+  /** what to do with a TCP segment nobody wants (tcp_v4_send_reset); set by the TCP layer */
+  tcpNoSocket: ((h: Host, skb: Skb) => void) | null = null;
+
+  /** raw_local_deliver(): every matching raw socket gets a copy; true if any did */
+  rawDeliver(h: Host, skb: Skb, proto: number): boolean {
+    let any = false;
+    for (const s of this.raw) {
+      if (s.proto !== proto) continue;
+      if (s.dev !== null && s.dev !== skb.inDev && !(skb.inDev?.kind === 'loopback')) continue;
+      const o = skb.l3;
+      s.deliver(skb.data.slice(o, o + ipTotalLen(skb.data, o)), skb);
+      any = true;
+    }
+    void h;
+    return any;
+  }
+
+  /** udp_rcv(): to the socket bound to the port, else port unreachable (unicast only) */
+  udpRcv(h: Host, skb: Skb): void {
+    const b = skb.data;
+    const o = skb.l3;
+    const l4 = o + ipHeaderLen(b, o);
+    const dport = udpDport(b, l4);
+    const daddr = ipDst(b, o);
+    const bcast = skb.route?.kind === 'broadcast' || skb.route?.kind === 'multicast';
+    let sock: UdpSocket | undefined;
+    for (const s of this.udp) {
+      if (s.port !== dport) continue;
+      if (s.addr !== 0 && s.addr !== daddr && !bcast) continue;
+      if (s.dev !== null && s.dev !== skb.inDev) continue;
+      sock = s;
+      break;
+    }
+    if (sock === undefined) {
+      h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);
+      if (!bcast) icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+      return;
+    }
+    if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `udp port ${dport}` });
+    sock.deliver(skb, l4 + 8, ipTotalLen(b, o) - (l4 - o) - 8);
+  }
+
+  /** tcp_v4_rcv(): to the connection, else the listener, else a reset */
+  tcpRcv(h: Host, skb: Skb): void {
+    const b = skb.data;
+    const o = skb.l3;
+    const l4 = o + ipHeaderLen(b, o);
+    const dport = tcpDport(b, l4);
+    const daddr = ipDst(b, o);
+    const saddr = ipSrc(b, o);
+    const sport = (b[l4]! << 8) | b[l4 + 1]!;
+    let ep: TcpEndpoint | undefined;
+    for (const e of this.tcp) {
+      if (e.localPort === dport && e.remotePort === sport && e.remoteAddr === saddr && (e.localAddr === daddr || e.localAddr === 0)) {
+        ep = e;
+        break;
+      }
+    }
+    if (ep === undefined) for (const e of this.tcp) if (e.remotePort === 0 && e.localPort === dport && (e.localAddr === 0 || e.localAddr === daddr)) ep = e;
+    if (ep !== undefined) {
+      if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `tcp port ${dport}` });
+      ep.segment(skb, l4);
+      return;
+    }
+    h.drop(skb, skb.inDev, `tcp: no socket on port ${dport}`);
+    if ((tcpFlags(b, l4) & TCP_RST) === 0 && this.tcpNoSocket !== null) this.tcpNoSocket(h, skb);
+  }
+
+  /** icmp_unreach() -> the protocol's err_handler: tell the socket that sent the quoted packet */
+  icmpError(h: Host, skb: Skb): void {
+    void h;
+    void skb;
+  }
+}

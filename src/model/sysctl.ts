@@ -1,0 +1,156 @@
+/**
+ * The sysctls natlab models, with the defaults a fresh network namespace
+ * has on Linux 6.18 (measured). A key not listed here is not modelled:
+ * `sysctl -w` of it is an error, never a silent no-op.
+ *
+ * Per-interface keys live under `net.ipv4.conf.{all,default,IFACE}.KEY`;
+ * how `all` and the interface value combine is per key, as in the kernel's
+ * IN_DEV_* macros (e.g. rp_filter uses the maximum, forwarding the
+ * interface's own value, which `ip_forward` writes to every interface).
+ */
+
+/** net.ipv4.conf.*.KEY, with its default */
+export const CONF_DEFAULTS: Record<string, number> = {
+  forwarding: 0,
+  rp_filter: 0,
+  accept_local: 0,
+  route_localnet: 0,
+  send_redirects: 1,
+  accept_redirects: 1,
+  secure_redirects: 1,
+  arp_ignore: 0,
+  arp_announce: 0,
+  arp_accept: 0,
+  arp_filter: 0,
+  proxy_arp: 0,
+  log_martians: 0,
+};
+
+/** global keys, with their defaults */
+export const GLOBAL_DEFAULTS: Record<string, number> = {
+  'net.ipv4.ip_forward': 0,
+  'net.ipv4.ip_default_ttl': 64,
+  'net.ipv4.icmp_echo_ignore_broadcasts': 1,
+  'net.ipv4.icmp_echo_ignore_all': 0,
+  'net.ipv4.icmp_ratelimit': 1000,
+  'net.ipv4.icmp_ratemask': 6168,
+  'net.ipv4.igmp_link_local_mcast_reports': 1,
+  'net.ipv4.ip_no_pmtu_disc': 0,
+  'net.bridge.bridge-nf-call-iptables': 1,
+  'net.bridge.bridge-nf-call-arptables': 1,
+  'net.bridge.bridge-nf-call-ip6tables': 1,
+  'net.bridge.bridge-nf-filter-vlan-tagged': 0,
+  'net.bridge.bridge-nf-filter-pppoe-tagged': 0,
+  'net.bridge.bridge-nf-pass-vlan-input-dev': 0,
+  'net.netfilter.nf_conntrack_tcp_loose': 1,
+  'net.netfilter.nf_conntrack_udp_timeout': 30,
+  'net.netfilter.nf_conntrack_udp_timeout_stream': 120,
+  'net.netfilter.nf_conntrack_icmp_timeout': 30,
+  'net.netfilter.nf_conntrack_generic_timeout': 600,
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_sent': 120,
+  'net.netfilter.nf_conntrack_tcp_timeout_syn_recv': 60,
+  'net.netfilter.nf_conntrack_tcp_timeout_established': 432000,
+  'net.netfilter.nf_conntrack_tcp_timeout_fin_wait': 120,
+  'net.netfilter.nf_conntrack_tcp_timeout_close_wait': 60,
+  'net.netfilter.nf_conntrack_tcp_timeout_last_ack': 30,
+  'net.netfilter.nf_conntrack_tcp_timeout_time_wait': 120,
+  'net.netfilter.nf_conntrack_tcp_timeout_close': 10,
+  'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged': 300,
+  /** IPv6 is off in every natlab node; writing these is accepted as the kernel runner does */
+  'net.ipv6.conf.all.disable_ipv6': 1,
+  'net.ipv6.conf.default.disable_ipv6': 1,
+};
+
+/** Per-host sysctl values. */
+export class Sysctls {
+  private global = new Map<string, number>(Object.entries(GLOBAL_DEFAULTS));
+  /** 'all', 'default' and interface names → key → value */
+  private conf = new Map<string, Map<string, number>>();
+
+  constructor() {
+    this.conf.set('all', new Map(Object.entries(CONF_DEFAULTS)));
+    this.conf.set('default', new Map(Object.entries(CONF_DEFAULTS)));
+  }
+
+  /** a new interface copies `default` (as devinet_init_net / inetdev_init do) */
+  addIface(name: string): void {
+    this.conf.set(name, new Map(this.conf.get('default')!));
+  }
+
+  renameIface(from: string, to: string): void {
+    const m = this.conf.get(from);
+    if (m === undefined) return;
+    this.conf.delete(from);
+    this.conf.set(to, m);
+  }
+
+  removeIface(name: string): void {
+    this.conf.delete(name);
+  }
+
+  /** Is `key` a sysctl natlab models (for this host's current interfaces)? */
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  get(key: string): number {
+    const v = this.lookup(key);
+    if (v === undefined) throw new Error(`sysctl ${key} is not modelled`);
+    return v;
+  }
+
+  /**
+   * sysctl -w key=value. Returns an error message in sysctl's words, or null.
+   * `net.ipv4.ip_forward` also sets `forwarding` on all, default and every
+   * interface (devinet_sysctl_forward() / inet_forward_change()).
+   */
+  set(key: string, value: number): string | null {
+    const parts = key.split('.');
+    if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
+      const dev = parts[3]!;
+      const name = parts[4]!;
+      const m = this.conf.get(dev);
+      if (m === undefined || !m.has(name)) return `cannot stat /proc/sys/${parts.join('/')}: No such file or directory`;
+      m.set(name, value);
+      if (name === 'forwarding' && dev === 'all') this.setForwardingEverywhere(value);
+      return null;
+    }
+    if (!this.global.has(key)) return `cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`;
+    this.global.set(key, value);
+    if (key === 'net.ipv4.ip_forward') this.setForwardingEverywhere(value);
+    return null;
+  }
+
+  private setForwardingEverywhere(value: number): void {
+    this.global.set('net.ipv4.ip_forward', value);
+    for (const m of this.conf.values()) m.set('forwarding', value);
+  }
+
+  /** the interface's value of a conf key (not combined with `all`) */
+  ifConf(iface: string, name: string): number {
+    return this.conf.get(iface)?.get(name) ?? CONF_DEFAULTS[name] ?? 0;
+  }
+
+  /** IN_DEV_CONF_GET combined with all as the kernel does for max-style keys (rp_filter, arp_ignore, arp_announce) */
+  ifConfMax(iface: string, name: string): number {
+    return Math.max(this.ifConf('all', name), this.ifConf(iface, name));
+  }
+
+  /** IN_DEV_ORCONF: either all or the interface (accept_local, route_localnet, proxy_arp, log_martians, arp_filter, send_redirects...) */
+  ifConfOr(iface: string, name: string): boolean {
+    return this.ifConf('all', name) !== 0 || this.ifConf(iface, name) !== 0;
+  }
+
+  /** IN_DEV_ANDCONF (e.g. none used yet, shared_media) */
+  ifConfAnd(iface: string, name: string): boolean {
+    return this.ifConf('all', name) !== 0 && this.ifConf(iface, name) !== 0;
+  }
+
+  private lookup(key: string): number | undefined {
+    const parts = key.split('.');
+    if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
+      return this.conf.get(parts[3]!)?.get(parts[4]!);
+    }
+    return this.global.get(key);
+  }
+}
