@@ -38,3 +38,4 @@ export * from './ipv4.js';
 export * from './icmp.js';
 export * from './udp.js';
 export * from './tcp.js';
+export * from './dhcp.js';
