@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runIptables } from '../../config/iptables.js';
+import { runIptablesRestore } from '../../config/iptables-restore.js';
 import { IptablesState } from './state.js';
 import { iptablesSave } from './save.js';
 
@@ -25,6 +26,9 @@ function replay(name: string): void {
       let got: { exit: number; stdout: string; stderr: string };
       if (rec.argv[0] === 'iptables-save') {
         got = { exit: 0, stdout: iptablesSave(state, { counters: rec.argv.includes('-c'), date: 'DATE' }), stderr: '' };
+      } else if (rec.argv[0] === 'iptables-restore') {
+        const opts = { counters: rec.argv.includes('-c'), noflush: rec.argv.includes('-n') };
+        got = runIptablesRestore(state, rec.stdin ?? '', opts, { node: 'test' });
       } else {
         got = runIptables(state, rec.argv.slice(1), { node: 'test' });
       }
@@ -34,4 +38,5 @@ function replay(name: string): void {
 }
 
 describe('prints exactly what iptables 1.8.9 (nft) printed for a corpus of rules', () => replay('rules'));
+describe('restores tables atomically with the errors of iptables-restore 1.8.9 (nft)', () => replay('restore'));
 describe('answers commands with the messages and exit codes of iptables 1.8.9 (nft)', () => replay('commands'));
