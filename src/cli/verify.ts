@@ -7,7 +7,7 @@
  * line). With `--out DIR`, the two result directories go to DIR/kernel and
  * DIR/sim for one scenario, DIR/NAME/kernel and DIR/NAME/sim for several.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadScenario } from '../config/scenario.js';
 import { isNatlabError } from '../config/errors.js';
@@ -37,6 +37,7 @@ export interface VerifyOpts {
 export function scenarioFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const p of paths) {
+    if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
     if (statSync(p).isDirectory()) {
       files.push(...readdirSync(p).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(p, f)));
     } else {

@@ -76,8 +76,13 @@ export function stepsJson(r: RunResults): string {
   return JSON.stringify({ scenario: r.scenario, steps }, null, 2) + '\n';
 }
 
+/** Node and interface names become path components: nothing that climbs out. */
 function sortedKeys<V>(m: Map<string, V>): string[] {
-  return [...m.keys()].sort();
+  const keys = [...m.keys()].sort();
+  for (const k of keys) {
+    if (!/^[A-Za-z0-9_.@-]+$/.test(k) || k === '.' || k === '..') throw new Error(`result directory: '${k}' cannot name a file`);
+  }
+  return keys;
 }
 
 /** Reads a result directory back; `links` lets it guess frame directions. */

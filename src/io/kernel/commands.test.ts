@@ -1,0 +1,85 @@
+import { describe, it, expect } from 'vitest';
+import { prepareRunCommand, prepareTrafficCommand, type PrivatePaths } from './commands.js';
+import { markOutgoing } from './capture.js';
+
+const paths: PrivatePaths = {
+  tmp: '/tmp/run', scenarioDir: '/scen', node: 'router', serial: 3, udhcpcScript: '/tmp/run/u.sh', dhclientScript: '/tmp/run/d.sh',
+};
+const loc = { file: 'x.yaml', node: 'router', runLine: 2 };
+
+describe('prepareRunCommand', () => {
+  it('passes contract commands through unchanged', () => {
+    expect(prepareRunCommand(['ip', 'link', 'set', 'br0', 'up'], paths, loc)).toEqual({ argv: ['ip', 'link', 'set', 'br0', 'up'] });
+  });
+
+  it('refuses a command outside the contract, naming node, line and token', () => {
+    expect(() => prepareRunCommand(['ethtool', '-K', 'eth0'], paths, loc)).toThrow("x.yaml: node router: line 2: 'ethtool': not a command");
+  });
+
+  it('refuses sysctl without -w', () => {
+    expect(() => prepareRunCommand(['sysctl', 'net.ipv4.ip_forward'], paths, loc)).toThrow(/sysctl -w/);
+  });
+
+  it('runs dnsmasq in the foreground with private pid and lease files and the conf file relative to the scenario', () => {
+    const c = prepareRunCommand(['dnsmasq', '--conf-file=dhcp.conf', '--interface=br0'], paths, loc);
+    expect(c).toEqual({
+      argv: ['dnsmasq', '--conf-file=/scen/dhcp.conf', '--interface=br0', '--user=root', '--keep-in-foreground',
+        '--pid-file=/tmp/run/dnsmasq-router-3.pid', '--dhcp-leasefile=/tmp/run/dnsmasq-router-3.leases', '--log-facility=-'],
+      pidFile: '/tmp/run/dnsmasq-router-3.pid',
+      leaseFile: '/tmp/run/dnsmasq-router-3.leases',
+      program: 'dnsmasq',
+      daemon: true,
+    });
+  });
+
+  it('keeps dnsmasq off the host configuration when the line names no conf file', () => {
+    expect(prepareRunCommand(['dnsmasq', '-C', '/etc/x.conf'], paths, loc).argv).toContain('--conf-file=/etc/x.conf');
+    expect(prepareRunCommand(['dnsmasq', '--port=0'], paths, loc).argv).toContain('--conf-file=/dev/null');
+  });
+
+  it('refuses dnsmasq options that would name host pid or lease files', () => {
+    expect(() => prepareRunCommand(['dnsmasq', '--dhcp-leasefile=/var/lib/misc/x'], paths, loc)).toThrow(/'--dhcp-leasefile=\/var\/lib\/misc\/x'/);
+    expect(() => prepareRunCommand(['dnsmasq', '-x', '/run/d.pid'], paths, loc)).toThrow(/'-x'/);
+  });
+});
+
+describe('prepareTrafficCommand', () => {
+  it('runs udhcpc as busybox udhcpc with our script and pid file', () => {
+    expect(prepareTrafficCommand(['udhcpc', '-i', 'eth0', '-q'], paths, loc)).toEqual({
+      argv: ['busybox', 'udhcpc', '-s', '/tmp/run/u.sh', '-p', '/tmp/run/udhcpc-router-3.pid', '-i', 'eth0', '-q'],
+      pidFile: '/tmp/run/udhcpc-router-3.pid',
+      program: 'udhcpc',
+    });
+  });
+
+  it('gives dhclient private script, lease, pid and conf files', () => {
+    expect(prepareTrafficCommand(['dhclient', '-1', 'eth0'], paths, loc).argv).toEqual([
+      'dhclient', '-sf', '/tmp/run/d.sh', '-lf', '/tmp/run/dhclient-router-3.leases', '-pf', '/tmp/run/dhclient-router-3.pid',
+      '-cf', '/dev/null', '-1', 'eth0',
+    ]);
+    expect(() => prepareTrafficCommand(['dhclient', '-lf', '/var/lib/dhcp/x', 'eth0'], paths, loc)).toThrow(/'-lf'/);
+  });
+
+  it('allows iptables inspection and refuses changes', () => {
+    expect(prepareTrafficCommand(['iptables', '-t', 'nat', '-nvL'], paths, loc).argv).toEqual(['iptables', '-t', 'nat', '-nvL']);
+    expect(prepareTrafficCommand(['iptables', '-S', 'FORWARD'], paths, loc).argv).toEqual(['iptables', '-S', 'FORWARD']);
+    expect(() => prepareTrafficCommand(['iptables', '-A', 'INPUT', '-j', 'DROP'], paths, loc)).toThrow(/'-A'/);
+    expect(() => prepareTrafficCommand(['iptables', '-F'], paths, loc)).toThrow(/'-F'/);
+  });
+
+  it('allows conntrack -L only', () => {
+    expect(prepareTrafficCommand(['conntrack', '-L'], paths, loc).argv).toEqual(['conntrack', '-L']);
+    expect(() => prepareTrafficCommand(['conntrack', '-F'], paths, loc)).toThrow(/'-F'/);
+  });
+
+  it('refuses anything that is not a traffic command', () => {
+    expect(() => prepareTrafficCommand(['ip', 'addr'], paths, loc)).toThrow(/'ip': not a traffic command/);
+  });
+});
+
+describe('markOutgoing', () => {
+  it('marks the frames of the full capture that the outgoing capture holds, in order', () => {
+    const f = (n: number): Uint8Array => Uint8Array.of(n, n);
+    expect(markOutgoing([f(1), f(2), f(3), f(4)], [f(1), f(4)])).toEqual(['out', 'in', 'in', 'out']);
+  });
+});
