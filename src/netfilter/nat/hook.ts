@@ -1,0 +1,68 @@
+/**
+ * The NAT hook function at PREROUTING/OUTPUT (DNAT, priority -100) and
+ * POSTROUTING/INPUT (SNAT, +100), as nf_nat_ipv4_fn() + nf_nat_inet_fn():
+ * the nat table sees only the first packet of a connection (and RELATED
+ * ones not bound yet); every packet is then rewritten by the binding.
+ *
+ * After a DNAT at PREROUTING or OUTPUT changed the destination, the stack
+ * must route the packet again (nf_nat_ipv4_in drops the dst,
+ * nf_nat_ipv4_local_fn calls ip_route_me_harder): the caller compares the
+ * destination before and after.
+ */
+import { CtDir, type ManipType } from '../ct-types.js';
+import { NfHook, Verdict } from '../../model/nf-seam.js';
+import { CtInfo, type Skb } from '../../model/skb.js';
+import type { XtContext } from '../xt-context.js';
+import { IP_PROTO } from '../conntrack/bytes.js';
+import type { CtEntry } from '../conntrack/conn.js';
+import { ctInfoDir } from '../conntrack/in.js';
+import { allocNullBinding, hookToManip, natInitialized } from './core.js';
+import { icmpReplyTranslation, natPacket } from './packet.js';
+import type { NatState } from './state.js';
+
+/** nf_nat_oif_changed(): a masqueraded flow now leaving by another device */
+function oifChanged(hook: NfHook, ctInfo: CtInfo, ct: CtEntry, out: XtContext['outDev']): boolean {
+  return ct.masqIndex !== 0 && hook === NfHook.POST_ROUTING && ctInfoDir(ctInfo) === CtDir.ORIGINAL &&
+    out !== null && ct.masqIndex !== out.ifindex;
+}
+
+/**
+ * nf_nat_ipv4_fn(). `walkNatTable` runs the nat table's chain for this
+ * hook (its targets bind through `ctx.nat`) and returns its verdict.
+ */
+export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext, walkNatTable: (skb: Skb) => Verdict): Verdict {
+  const ct = skb.ct as CtEntry | null;
+  if (ct === null || ct.untracked) return Verdict.ACCEPT;
+  const ctInfo = skb.ctInfo;
+  const b = skb.data;
+
+  if ((ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) && b[skb.l3 + IP_PROTO] === 1) {
+    // an ICMP error about a (maybe NATed) connection
+    return icmpReplyTranslation(skb, ct, ctInfo, hook) ? Verdict.ACCEPT : Verdict.DROP;
+  }
+
+  const manip: ManipType = hookToManip(hook);
+  switch (ctInfo) {
+    case CtInfo.RELATED:
+    case CtInfo.RELATED_REPLY:
+    case CtInfo.NEW:
+      if (!natInitialized(ct, manip)) {
+        const v = walkNatTable(skb);
+        if (v !== Verdict.ACCEPT) return v;
+        if (!natInitialized(ct, manip)) {
+          const nv = allocNullBinding(state, ct, hook);
+          if (nv !== Verdict.ACCEPT) return nv;
+        }
+      } else if (oifChanged(hook, ctInfo, ct, ctx.outDev)) {
+        state.table.remove(ct);
+        return Verdict.DROP;
+      }
+      break;
+    default:
+      if (oifChanged(hook, ctInfo, ct, ctx.outDev)) {
+        state.table.remove(ct);
+        return Verdict.DROP;
+      }
+  }
+  return natPacket(ct, ctInfo, hook, skb);
+}

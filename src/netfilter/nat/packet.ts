@@ -1,0 +1,70 @@
+/**
+ * Applying a binding to a packet: nf_nat_packet() for the packets of a
+ * connection, nf_nat_icmp_reply_translation() for ICMP errors about it.
+ */
+import { CtDir, IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, ManipType, type CtTuple } from '../ct-types.js';
+import { Verdict, type NfHook } from '../../model/nf-seam.js';
+import type { CtInfo, Skb } from '../../model/skb.js';
+import { inetChecksum } from '../../wire/checksum.js';
+import { ipEnd, ipHdrLen, wr16 } from '../conntrack/bytes.js';
+import type { CtEntry } from '../conntrack/conn.js';
+import { ctInfoDir } from '../conntrack/in.js';
+import { invertTuple, newTuple } from '../conntrack/tuple.js';
+import { hookToManip } from './core.js';
+import { manipPkt } from './manip.js';
+
+const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
+const IPS_NAT_DONE_MASK = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
+const target: CtTuple = newTuple();
+
+/** the status bit telling whether this hook rewrites packets going in `dir` */
+function statusBit(manip: ManipType, dir: CtDir): number {
+  let bit = manip === ManipType.SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+  if (dir === CtDir.REPLY) bit ^= IPS_NAT_MASK;
+  return bit;
+}
+
+/**
+ * nf_nat_packet(): rewrite the packet as the binding says for this hook
+ * and direction: towards the inverse of the other direction's tuple.
+ */
+export function natPacket(ct: CtEntry, ctInfo: CtInfo, hook: NfHook, skb: Skb): Verdict {
+  const manip = hookToManip(hook);
+  const dir = ctInfoDir(ctInfo);
+  if ((ct.status & statusBit(manip, dir)) === 0) return Verdict.ACCEPT;
+  invertTuple(target, ct.tuple[1 - dir]!);
+  const b = skb.data;
+  return manipPkt(b, skb.l3, ipEnd(b, skb.l3), target, manip) ? Verdict.ACCEPT : Verdict.DROP;
+}
+
+/**
+ * nf_nat_icmp_reply_translation(): an ICMP error RELATED to a NATed
+ * connection. The quoted header is rewritten the opposite way (it is a
+ * packet of the other direction), the ICMP checksum recomputed, then the
+ * outer header rewritten like a packet of the connection. Returns false
+ * to drop (a redirect about a NATed connection, or short headers).
+ */
+export function icmpReplyTranslation(skb: Skb, ct: CtEntry, ctInfo: CtInfo, hook: NfHook): boolean {
+  const b = skb.data;
+  const l3 = skb.l3;
+  const end = ipEnd(b, l3);
+  const icmp = l3 + ipHdrLen(b, l3);
+  if (icmp + 8 + 20 > end) return false;
+  const manip = hookToManip(hook);
+  const dir = ctInfoDir(ctInfo);
+  if (b[icmp] === 5) {
+    // ICMP redirect: only about a connection bound both ways, without NAT
+    if ((ct.status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK) return false;
+    if (ct.status & IPS_NAT_MASK) return false;
+  }
+  if ((ct.status & statusBit(manip, dir)) === 0) return true;
+
+  const other = ct.tuple[1 - dir]!;
+  if (!manipPkt(b, icmp + 8, end, other, manip === ManipType.SRC ? ManipType.DST : ManipType.SRC)) return false;
+  wr16(b, icmp + 2, 0);
+  wr16(b, icmp + 2, inetChecksum(b, icmp, end - icmp));
+
+  invertTuple(target, other);
+  target.proto = 1;
+  return manipPkt(b, l3, end, target, manip);
+}
