@@ -156,6 +156,8 @@ interface Tok {
 const OPS = ['&&', '||', '==', '!=', '<=', '>=', '<<', '>>', '(', ')', '[', ']', ':', '!', '=', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^'];
 const MAC_RE = /^[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}(?![\w.:])/;
 const ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*/;
+/** IPv6-looking words (two colons or more), only so the error can say what they are */
+const IP6_RE = /^(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]*/;
 
 function lex(s: string): Tok[] {
   const out: Tok[] = [];
@@ -169,7 +171,7 @@ function lex(s: string): Tok[] {
     const rest = s.slice(i);
     const escaped = c === '\\';
     const body = escaped ? rest.slice(1) : rest;
-    const m = MAC_RE.exec(body) ?? ID_RE.exec(body);
+    const m = MAC_RE.exec(body) ?? IP6_RE.exec(body) ?? ID_RE.exec(body);
     if (m) {
       out.push({ kind: 'id', text: m[0], col: i + 1, escaped });
       i += m[0].length + (escaped ? 1 : 0);
