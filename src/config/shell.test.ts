@@ -165,3 +165,21 @@ describe('detachBackground', () => {
     expect(detachBackground('ping -c 1 10.0.0.1 ')).toEqual({ command: 'ping -c 1 10.0.0.1', background: false });
   });
 });
+
+describe('the shell on arbitrary text', () => {
+  it('either splits or throws a NatlabError naming the node', async () => {
+    const fc = await import('fast-check');
+    const piece = fc.constantFrom('a', ' ', '\n', '\t', "'", '"', '\\', '#', '$', 'x=1', '<<', 'EOF', '<', '|', ';', '&', '`', '~', '-', '(', '\\\n');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), (ps) => {
+        try {
+          for (const l of splitRunScript(ps.join(''), { node: 'n' })) expect(l.argv.length).toBeGreaterThan(0);
+        } catch (e) {
+          expect(e).toBeInstanceOf(NatlabError);
+          expect((e as NatlabError).loc.node).toBe('n');
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

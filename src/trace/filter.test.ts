@@ -317,3 +317,31 @@ describe('compileFilter against the tcpdump installed here', () => {
     }
   });
 });
+
+describe('compiled filters on arbitrary bytes', () => {
+  it('answer true or false for any frame, never throw', async () => {
+    const fc = await import('fast-check');
+    const preds = MEASURED.map(([expr]) => compileFilter(expr));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (frame) => {
+        for (const p of preds) expect(typeof p(frame)).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('either compile or throw a NatlabError for any text', async () => {
+    const fc = await import('fast-check');
+    const word = fc.constantFrom('host', 'src', 'dst', 'or', 'and', 'not', '(', ')', 'tcp', 'port', '53', '10.0.0.1', '[', ']', ':', '=', '&', 'icmp', 'len', '-', '!', 'ether', '02:00:00:00:01:01', 'net', '/', '24', 'proto', '\\udp');
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), (ws) => {
+        try {
+          compileFilter(ws.join(' '));
+        } catch (e) {
+          expect(e).toBeInstanceOf(NatlabError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
