@@ -293,3 +293,14 @@ describe('the conntrack command', () => {
     expect(r.stderr).toContain('`-E\'');
   });
 });
+
+describe('settings', () => {
+  it('takes the host\'s net.netfilter sysctls it models and keeps defaults for the rest', () => {
+    const host = new Map([['net.netfilter.nf_conntrack_udp_timeout', 45]]);
+    const t = new ConntrackTable();
+    t.settings.syncFrom((k) => host.has(k), (k) => host.get(k)!);
+    expect(t.settings.get('net.netfilter.nf_conntrack_udp_timeout')).toBe(45);
+    expect(t.settings.get('nf_conntrack_icmp_timeout')).toBe(30);
+    expect(t.settings.set('nf_conntrack_bogus', 1)).toBe(false);
+  });
+});

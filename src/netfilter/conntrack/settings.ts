@@ -66,6 +66,17 @@ export class CtSettings {
     'nf_conntrack_generic_timeout', ...TCP_TIMEOUT_KEYS.map(([k]) => k),
   ];
 
+  /**
+   * Take the values of the host's sysctls (`net.netfilter.KEY`), for the
+   * keys the host models; call after `sysctl -w` of such a key.
+   */
+  syncFrom(has: (key: string) => boolean, get: (key: string) => number): void {
+    for (const k of CtSettings.KEYS) {
+      const full = `net.netfilter.${k}`;
+      if (has(full)) this.set(k, get(full));
+    }
+  }
+
   /** `sysctl net.netfilter.KEY`; undefined for a key this model does not know */
   get(key: string): number | undefined {
     const k = key.startsWith('net.netfilter.') ? key.slice('net.netfilter.'.length) : key;
