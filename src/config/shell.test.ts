@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { NatlabError } from './errors.js';
 import { detachBackground, splitCommandLine, splitRunScript } from './shell.js';
@@ -181,5 +182,41 @@ describe('the shell on arbitrary text', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the shell agrees with /bin/sh', () => {
+  const HAVE_SH = spawnSync('sh', ['-c', 'true']).status === 0;
+  /** argument words of lines sh and natlab both accept; the command word is replaced by printf */
+  const LINES = [
+    `x 'a b' "c \\"d\\" \\\\ \\$x \\\` \\n" e\\ f 'it'"'"'s' "$"`,
+    `x -m comment --comment "50% off" a#b "#c" * ?[a] -i eth+`,
+    `x a\\\nb \\\n  c`,
+    `x 'multi\nline' "dq\\\ncontinued" tail # a comment`,
+    `x "" '' a""b "a'b" 'a"b' \\' \\"`,
+  ];
+  const HEREDOCS = [
+    `cat <<'EOF'\n$HOME \`x\` \\n\nEOF`,
+    `cat <<EOF\nprice \\$5 and \\\\ and a lone $\nEOF`,
+    `cat <<-"END"\n\t\tindented\n\tEND`,
+  ];
+
+  it.skipIf(!HAVE_SH)(`splits words as sh does${HAVE_SH ? '' : ' (skipped: no sh here)'}`, () => {
+    for (const line of LINES) {
+      const ours = run(line)[0]!.argv.slice(1);
+      // set -f: natlab never globs (the kernel runner passes argv without a shell)
+      const sh = spawnSync('sh', ['-c', 'set -f; ' + line.replace(/^x/, `printf '%s\\0'`)], { encoding: 'utf8' });
+      expect(sh.status, line).toBe(0);
+      expect(ours, line).toEqual(sh.stdout.split('\0').slice(0, -1));
+    }
+  });
+
+  it.skipIf(!HAVE_SH)(`reads heredoc bodies as sh does${HAVE_SH ? '' : ' (skipped: no sh here)'}`, () => {
+    for (const text of HEREDOCS) {
+      const ours = run(text)[0]!.stdin;
+      const sh = spawnSync('sh', ['-c', text], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' } });
+      expect(sh.status, text).toBe(0);
+      expect(ours, text).toEqual({ kind: 'heredoc', text: sh.stdout });
+    }
   });
 });
