@@ -39,3 +39,4 @@ export * from './icmp.js';
 export * from './udp.js';
 export * from './tcp.js';
 export * from './dhcp.js';
+export * from './frame.js';
