@@ -17,8 +17,10 @@ import { runOnKernel } from '../io/kernel/runner.js';
 import { KernelEnvironmentError } from '../io/kernel/preflight.js';
 import { writeResults } from '../io/results.js';
 import { compareResults, renderDifferences } from '../verify/compare.js';
+import { simulate as simulateScenario, type SimulateOptions } from '../sim/simulate.js';
+import { scenarioReader } from '../io/files.js';
 
-export type SimulateFn = (scenario: Scenario, opts: Record<string, never>) => Promise<RunResults> | RunResults;
+export type SimulateFn = (scenario: Scenario, opts: SimulateOptions) => Promise<RunResults> | RunResults;
 
 export interface VerifyOpts {
   kernel: boolean;
@@ -47,12 +49,6 @@ export function scenarioFiles(paths: string[]): string[] {
   return files;
 }
 
-async function defaultSimulate(): Promise<SimulateFn> {
-  // The simulator is the lead's (sim/simulate.ts); loaded when first needed.
-  const spec = '../sim/simulate.js';
-  const mod = (await import(spec)) as { simulate: SimulateFn };
-  return mod.simulate;
-}
 
 /** Runs the verification and returns the process exit code. */
 export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<number> {
@@ -69,14 +65,14 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
       printError(`natlab verify: no scenario files in ${paths.join(' ')}`);
       return 2;
     }
-    const simulate = opts.simulate ?? (await defaultSimulate());
+    const simulate = opts.simulate ?? simulateScenario;
     for (const file of files) {
       const scenario = loadScenario(readFileSync(file, 'utf8'), file, dirname(resolve(file)));
       const kernel = await runOnKernel(scenario, {
         ...(opts.log ? { log: opts.log } : {}),
         ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
       });
-      const sim = await simulate(scenario, {});
+      const sim = await simulate(scenario, { readFile: scenarioReader(scenario.dir) });
       if (opts.out !== undefined) {
         const base = files.length === 1 ? opts.out : join(opts.out, scenario.name);
         writeResults(join(base, 'kernel'), kernel);

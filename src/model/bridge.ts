@@ -214,6 +214,8 @@ export function cloneSkb(skb: Skb): Skb {
   c.nfTrace = skb.nfTrace;
   c.route = skb.route;
   c.fromLocal = skb.fromLocal;
+  c.nfBridge = skb.nfBridge;
+  c.pktOtherhost = skb.pktOtherhost;
   return c;
 }
 

@@ -55,7 +55,8 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
   }
   skb.inDev = dev;
   skb.dev = dev;
-  if (h.nf.hook(NfHook.PRE_ROUTING, skb, dev, null) !== Verdict.ACCEPT) return;
+  // ip_sabotage_in(): a bridged frame passed up has had its PREROUTING in br_nf_pre_routing()
+  if (!skb.nfBridge && h.nf.hook(NfHook.PRE_ROUTING, skb, dev, null) !== Verdict.ACCEPT) return;
   ipRcvFinish(h, skb, dev);
 }
 

@@ -72,6 +72,12 @@ export class Skb {
   bridged = false;
   /** br_netfilter: the destination was changed by DNAT in bridge PREROUTING */
   bridgedDnat = false;
+  /** br_netfilter: nf_bridge_info is attached (the frame went through br_nf_pre_routing) */
+  nfBridge = false;
+  /** br_netfilter: the Ethernet source and type saved before neighbour output rewrote them (neigh_header) */
+  neighHeader: Uint8Array | null = null;
+  /** br_netfilter: PACKET_OTHERHOST turned into PACKET_HOST for the IP hooks (pkt_otherhost) */
+  pktOtherhost = false;
   pktType: PktType = PktType.HOST;
   mark = 0;
   /** conntrack entry and the packet's relation to it */

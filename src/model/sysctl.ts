@@ -42,28 +42,27 @@ export const GLOBAL_DEFAULTS: Record<string, number> = {
   'net.bridge.bridge-nf-filter-vlan-tagged': 0,
   'net.bridge.bridge-nf-filter-pppoe-tagged': 0,
   'net.bridge.bridge-nf-pass-vlan-input-dev': 0,
-  'net.netfilter.nf_conntrack_tcp_loose': 1,
-  'net.netfilter.nf_conntrack_udp_timeout': 30,
-  'net.netfilter.nf_conntrack_udp_timeout_stream': 120,
-  'net.netfilter.nf_conntrack_icmp_timeout': 30,
-  'net.netfilter.nf_conntrack_generic_timeout': 600,
-  'net.netfilter.nf_conntrack_tcp_timeout_syn_sent': 120,
-  'net.netfilter.nf_conntrack_tcp_timeout_syn_recv': 60,
-  'net.netfilter.nf_conntrack_tcp_timeout_established': 432000,
-  'net.netfilter.nf_conntrack_tcp_timeout_fin_wait': 120,
-  'net.netfilter.nf_conntrack_tcp_timeout_close_wait': 60,
-  'net.netfilter.nf_conntrack_tcp_timeout_last_ack': 30,
-  'net.netfilter.nf_conntrack_tcp_timeout_time_wait': 120,
-  'net.netfilter.nf_conntrack_tcp_timeout_close': 10,
-  'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged': 300,
   /** IPv6 is off in every natlab node; writing these is accepted as the kernel runner does */
   'net.ipv6.conf.all.disable_ipv6': 1,
   'net.ipv6.conf.default.disable_ipv6': 1,
 };
 
+/** Keys under a prefix that another layer owns (e.g. `net.netfilter.` by conntrack). */
+export interface SysctlProvider {
+  get(key: string): number | undefined;
+  /** false when the key is unknown */
+  set(key: string, value: number): boolean;
+}
+
 /** Per-host sysctl values. */
 export class Sysctls {
   private global = new Map<string, number>(Object.entries(GLOBAL_DEFAULTS));
+  private providers: [string, SysctlProvider][] = [];
+
+  /** let `provider` answer for every key starting with `prefix` */
+  register(prefix: string, provider: SysctlProvider): void {
+    this.providers.push([prefix, provider]);
+  }
   /** 'all', 'default' and interface names → key → value */
   private conf = new Map<string, Map<string, number>>();
 
@@ -105,6 +104,9 @@ export class Sysctls {
    * interface (devinet_sysctl_forward() / inet_forward_change()).
    */
   set(key: string, value: number): string | null {
+    for (const [prefix, p] of this.providers) {
+      if (key.startsWith(prefix)) return p.set(key, value) ? null : `cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`;
+    }
     const parts = key.split('.');
     if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
       const dev = parts[3]!;
@@ -147,6 +149,7 @@ export class Sysctls {
   }
 
   private lookup(key: string): number | undefined {
+    for (const [prefix, p] of this.providers) if (key.startsWith(prefix)) return p.get(key);
     const parts = key.split('.');
     if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
       return this.conf.get(parts[3]!)?.get(parts[4]!);

@@ -40,4 +40,9 @@ export interface RunResults {
   leases: Map<string, string>;
   /** hop events (simulation only) */
   trace: HopEvent[];
+  /**
+   * What the traffic needed that natlab does not model (simulation only):
+   * the results are incomplete and the CLI says so and fails.
+   */
+  problems?: string[];
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * The natlab command line. Errors in the input are printed once, with
+ * their location, and give exit status 2; nothing prints a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { isNatlabError } from '../config/errors.js';
+import { runCommand } from './run.js';
+import { verifyCommand } from './verify.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  let code = 0;
+  program
+    .name('natlab')
+    .description('A deterministic simulator of Linux bridging, netfilter, NAT and DHCP, checked against the kernel')
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command('run')
+    .description('simulate a scenario, print its steps and expectations, and write the results')
+    .argument('<scenario>', 'scenario file (YAML, spec v1)')
+    .option('--out <dir>', 'write the result directory here')
+    .option('--no-trace', 'do not record hop events (faster)')
+    .option('-q, --quiet', 'print nothing')
+    .action((file: string, o: { out?: string; trace: boolean; quiet?: boolean }) => {
+      code = runCommand(file, { ...(o.out !== undefined ? { out: o.out } : {}), trace: o.trace, quiet: o.quiet === true });
+    });
+  program
+    .command('verify')
+    .description('run scenarios on the real kernel (network namespaces) and in the simulator, and compare')
+    .argument('<paths...>', 'scenario files or folders')
+    .option('--kernel', 'compare with the kernel (needs root)')
+    .option('--out <dir>', 'write both result directories here')
+    .action(async (paths: string[], o: { kernel?: boolean; out?: string }) => {
+      code = await verifyCommand(paths, { kernel: o.kernel === true, ...(o.out !== undefined ? { out: o.out } : {}) });
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (isNatlabError(e)) process.stderr.write(`natlab: ${e.format()}\n`);
+    else process.stderr.write(`natlab: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

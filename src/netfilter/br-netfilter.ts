@@ -1,0 +1,197 @@
+/**
+ * br_netfilter (net/bridge/br_netfilter_hooks.c): bridged IPv4 frames pass
+ * the IPv4 hooks when `net.bridge.bridge-nf-call-iptables` is 1, with
+ * `-i`/`-o` naming the bridge and `-m physdev` the ports:
+ *
+ *   BR PRE_ROUTING  -> br_nf_pre_routing:  IPv4 PREROUTING (in = bridge)
+ *   BR FORWARD      -> br_nf_forward_ip:   IPv4 FORWARD (in = out = bridge)
+ *   BR POST_ROUTING -> br_nf_post_routing: IPv4 POSTROUTING (out = bridge)
+ *   BR LOCAL_IN     -> br_nf_local_in:     confirm broadcast conntrack (>= 6.8)
+ *
+ * A frame whose destination address PREROUTING changed (DNAT, or the
+ * de-NAT of a reply to a masqueraded flow) is routed again; if the route
+ * leads back out of the same bridge it is bridged to the neighbour's MAC
+ * (br_nf_pre_routing_finish_bridge), keeping its Ethernet source, else
+ * handed up to be routed.
+ */
+import { neighOutput } from '../model/arp.js';
+import { brForwardFinish, brDevQueuePushXmit, brHandleFrameFinish, brNetifReceive, type Bridge, type BrNfHooks } from '../model/bridge.js';
+import type { Host } from '../model/host.js';
+import type { Iface } from '../model/iface.js';
+import { ipRouteInput, type InputRoute } from '../model/ipv4.js';
+import { NUD_CONNECTED } from '../model/neigh.js';
+import { NfHook, Verdict } from '../model/nf-seam.js';
+import { PktType, type Skb } from '../model/skb.js';
+import { ETH_P_IP, ethType, setEthDst } from '../wire/ethernet.js';
+import { IP_HLEN, ipChecksumOk, ipDst, ipHeaderLen, ipSrc, ipTotalLen, ipVersion } from '../wire/ipv4.js';
+import { copyMac } from '../wire/mac.js';
+import { bridgeLocalInConfirm } from './conntrack/confirm.js';
+import type { Netfilter } from './netfilter.js';
+
+function callIptables(h: Host): boolean {
+  return h.sysctls.get('net.bridge.bridge-nf-call-iptables') !== 0;
+}
+
+function isIpv4(skb: Skb): boolean {
+  return skb.data.length >= 14 + IP_HLEN && ethType(skb.data) === ETH_P_IP;
+}
+
+/** br_validate_ipv4(): what ip_rcv would check */
+function validIpv4(skb: Skb): boolean {
+  const b = skb.data;
+  const o = skb.l3;
+  if (ipVersion(b, o) !== 4 || ipHeaderLen(b, o) < IP_HLEN || !ipChecksumOk(b, o)) return false;
+  const tot = ipTotalLen(b, o);
+  if (tot > b.length - o || tot < ipHeaderLen(b, o)) return false;
+  if (tot < b.length - o) skb.data = b.subarray(0, o + tot);
+  return true;
+}
+
+/** setup_pre_routing() / the pkt_otherhost dance: the IP hooks must see PACKET_HOST */
+function hideOtherhost(skb: Skb): void {
+  if (skb.pktType === PktType.OTHERHOST) {
+    skb.pktType = PktType.HOST;
+    skb.pktOtherhost = true;
+  }
+}
+function restoreOtherhost(skb: Skb): void {
+  if (skb.pktOtherhost) {
+    skb.pktType = PktType.OTHERHOST;
+    skb.pktOtherhost = false;
+  }
+}
+
+/** br_nf_pre_routing() */
+function preRouting(h: Host, br: Bridge, port: Iface, skb: Skb): boolean {
+  if (!isIpv4(skb) || !callIptables(h)) return false;
+  if (!validIpv4(skb)) {
+    h.drop(skb, port, 'br_netfilter: invalid IPv4 header');
+    return true;
+  }
+  skb.nfBridge = true;
+  skb.physIn = port;
+  hideOtherhost(skb);
+  const daddr = ipDst(skb.data, skb.l3);
+  skb.dev = br.dev;
+  skb.inDev = br.dev;
+  if (h.nf.hook(NfHook.PRE_ROUTING, skb, br.dev, null) !== Verdict.ACCEPT) return true;
+  preRoutingFinish(h, br, port, skb, daddr);
+  return true;
+}
+
+/** br_nf_pre_routing_finish() */
+function preRoutingFinish(h: Host, br: Bridge, port: Iface, skb: Skb, origDaddr: number): void {
+  restoreOtherhost(skb);
+  const b = skb.data;
+  const daddr = ipDst(b, skb.l3);
+  if (daddr !== origDaddr) {
+    // the destination changed: route it (ip_route_input on the bridge device)
+    skb.route = null;
+    if (ipRouteInput(h, skb, daddr, ipSrc(b, skb.l3), br.dev) < 0) return;
+    let rt = skb.route as InputRoute | null;
+    if (rt !== null && rt.kind === 'unreachable' && rt.error === 113 && h.sysctls.ifConf(br.dev.name, 'forwarding') === 0) {
+      // bridged-and-DNAT'ed traffic does not need ip_forward: ip_route_output, and bridge it if it stays on the bridge
+      const out = h.routeOutput(daddr, 0, null);
+      if (out.dev === br.dev) {
+        skb.route = { ...out, error: 0, redirect: false } as InputRoute;
+        rt = skb.route as InputRoute;
+      } else {
+        h.drop(skb, br.dev, 'br_netfilter: no route for the new destination');
+        return;
+      }
+    }
+    if (rt !== null && rt.dev === br.dev && rt.kind === 'unicast') {
+      skb.dev = port;
+      if (h.trace !== null) h.event('bridge', skb, br.dev, { detail: 'destination changed in PREROUTING and still behind this bridge: bridge to its neighbour (br_nf_pre_routing_finish_bridge)' });
+      preRoutingFinishBridge(h, br, skb);
+      return;
+    }
+    if (rt !== null && rt.kind !== 'unicast' && rt.kind !== 'local' && rt.kind !== 'broadcast' && rt.kind !== 'multicast') {
+      h.drop(skb, br.dev, 'br_netfilter: no route for the new destination');
+      return;
+    }
+    // routed elsewhere or local: hand it up to the bridge device, addressed to it
+    copyMac(b, 0, br.dev.mac, 0);
+    skb.pktType = PktType.HOST;
+  } else {
+    skb.route = null;
+  }
+  skb.dev = port;
+  brHandleFrameFinish(h, br, port, skb);
+}
+
+/** br_nf_pre_routing_finish_bridge(): to the neighbour's MAC, keeping the Ethernet source */
+function preRoutingFinishBridge(h: Host, br: Bridge, skb: Skb): void {
+  const rt = skb.route!;
+  const nexthop = rt.gateway !== 0 ? rt.gateway : ipDst(skb.data, skb.l3);
+  const n = h.neigh.create(br.dev, nexthop);
+  const port = skb.physIn!;
+  if ((n.state & NUD_CONNECTED) !== 0) {
+    // neigh_hh_bridge(): only the destination MAC is written
+    setEthDst(skb.data, n.ha);
+    skb.dev = port;
+    brHandleFrameFinish(h, br, port, skb);
+    return;
+  }
+  // the neighbour output below rewrites the whole header: keep source and type
+  skb.neighHeader = skb.data.slice(6, 14);
+  skb.bridgedDnat = true;
+  skb.dev = br.dev;
+  neighOutput(h, br.dev, nexthop, skb, false);
+}
+
+/** br_nf_pre_routing_finish_bridge_slow(), from br_dev_xmit() for a bridged-DNAT frame */
+function bridgedDnatXmit(h: Host, br: Bridge, skb: Skb): boolean {
+  if (skb.neighHeader !== null) skb.data.set(skb.neighHeader, 6);
+  skb.neighHeader = null;
+  skb.bridgedDnat = false;
+  skb.physOut = null;
+  const port = skb.physIn;
+  if (port === null) return false;
+  skb.dev = port;
+  brHandleFrameFinish(h, br, port, skb);
+  return true;
+}
+
+/** br_nf_forward_ip() */
+function forward(h: Host, br: Bridge, inPort: Iface, outPort: Iface, skb: Skb): boolean {
+  if (!skb.nfBridge || !isIpv4(skb)) return false;
+  hideOtherhost(skb);
+  if (!validIpv4(skb)) {
+    h.drop(skb, outPort, 'br_netfilter: invalid IPv4 header');
+    return true;
+  }
+  skb.physOut = outPort;
+  skb.bridged = true;
+  void inPort;
+  if (h.nf.hook(NfHook.FORWARD, skb, br.dev, br.dev) !== Verdict.ACCEPT) return true;
+  restoreOtherhost(skb);
+  brForwardFinish(h, br, outPort, skb);
+  return true;
+}
+
+/** br_nf_post_routing(): only for bridged frames (a routed one had its POSTROUTING in ip_output) */
+function postRouting(h: Host, br: Bridge, outPort: Iface, skb: Skb): boolean {
+  if (!skb.nfBridge || skb.physOut === null || !isIpv4(skb)) return false;
+  hideOtherhost(skb);
+  skb.dev = br.dev;
+  if (h.nf.hook(NfHook.POST_ROUTING, skb, null, br.dev) !== Verdict.ACCEPT) return true;
+  restoreOtherhost(skb);
+  skb.dev = outPort;
+  brDevQueuePushXmit(h, outPort, skb);
+  return true;
+}
+
+/** br_nf_local_in(): a broadcast/multicast entry is confirmed before the frame goes up */
+function localIn(h: Host, br: Bridge, skb: Skb): boolean {
+  const nf = h.nf as Netfilter;
+  if (!nf.ctActive || skb.ct === null) return false;
+  if (bridgeLocalInConfirm(nf.conntrack, skb, h.now()) !== Verdict.ACCEPT) {
+    h.drop(skb, br.dev, 'conntrack: confirm clash');
+    return true;
+  }
+  brNetifReceive(h, br, skb);
+  return true;
+}
+
+export const BR_NETFILTER: BrNfHooks = { preRouting, forward, localIn, postRouting, bridgedDnatXmit };

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { NfHook } from '../model/nf-seam.js';
+import { HOOK_PLAN, HookFn, PRIORITY } from './hooks.js';
+
+describe('the order of hook functions', () => {
+  it('runs every hook in ascending kernel priority', () => {
+    for (const plan of Object.values(HOOK_PLAN)) {
+      const prios = plan.map((f) => PRIORITY[f]);
+      expect(prios).toEqual([...prios].sort((a, b) => a - b));
+    }
+  });
+
+  it('tracks connections where packets enter (PREROUTING, OUTPUT) and confirms where they leave or arrive (POSTROUTING, INPUT)', () => {
+    const has = (h: NfHook, f: HookFn) => HOOK_PLAN[h].includes(f);
+    expect([NfHook.PRE_ROUTING, NfHook.LOCAL_OUT].every((h) => has(h, HookFn.CONNTRACK_IN))).toBe(true);
+    expect([NfHook.POST_ROUTING, NfHook.LOCAL_IN].every((h) => has(h, HookFn.CONFIRM))).toBe(true);
+    expect(has(NfHook.FORWARD, HookFn.CONNTRACK_IN)).toBe(false);
+  });
+
+  it('rewrites destinations before routing and sources after it', () => {
+    expect(HOOK_PLAN[NfHook.PRE_ROUTING]).toContain(HookFn.NAT_DST);
+    expect(HOOK_PLAN[NfHook.LOCAL_OUT]).toContain(HookFn.NAT_DST);
+    expect(HOOK_PLAN[NfHook.POST_ROUTING]).toContain(HookFn.NAT_SRC);
+    expect(HOOK_PLAN[NfHook.LOCAL_IN]).toContain(HookFn.NAT_SRC);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Which hook functions run at each IPv4 hook, and in which order: the
+ * priorities of the kernel's `enum nf_ip_hook_priorities`. This table is
+ * the one place that says it.
+ *
+ *            raw   conntrack  mangle   nat     filter   nat     confirm
+ *            -300  -200       -150     -100    0        +100    INT_MAX
+ * PREROUTING  x     in         x        DNAT
+ * INPUT                        x                x        SNAT    x
+ * FORWARD                      x                x
+ * OUTPUT      x     in         x        DNAT    x
+ * POSTROUTING                  x                         SNAT    x
+ *
+ * Around them (see model/nf-seam.ts for where the stack calls each hook):
+ *
+ *   --> PREROUTING --> [route] --> FORWARD --> POSTROUTING -->
+ *                         |                         ^
+ *                       INPUT                    [route]
+ *                         v                         |
+ *                      (local) ----------------> OUTPUT
+ *
+ * With br_netfilter, bridged IPv4 frames meet PREROUTING, FORWARD and
+ * POSTROUTING too (netfilter/br-netfilter.ts), with `-i`/`-o` naming the
+ * bridge and PHYSIN/PHYSOUT the ports.
+ */
+import { NfHook } from '../model/nf-seam.js';
+
+export const enum HookFn {
+  RAW,
+  CONNTRACK_IN,
+  MANGLE,
+  NAT_DST,
+  FILTER,
+  NAT_SRC,
+  CONFIRM,
+}
+
+export const HOOK_FN_NAMES = ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'nat', 'confirm'] as const;
+
+/** NF_IP_PRI_* */
+export const PRIORITY: Record<HookFn, number> = {
+  [HookFn.RAW]: -300,
+  [HookFn.CONNTRACK_IN]: -200,
+  [HookFn.MANGLE]: -150,
+  [HookFn.NAT_DST]: -100,
+  [HookFn.FILTER]: 0,
+  [HookFn.NAT_SRC]: 100,
+  [HookFn.CONFIRM]: 0x7fffffff,
+};
+
+/** the hook functions registered at each hook, in priority order */
+export const HOOK_PLAN: Record<NfHook, readonly HookFn[]> = {
+  [NfHook.PRE_ROUTING]: [HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST],
+  [NfHook.LOCAL_IN]: [HookFn.MANGLE, HookFn.FILTER, HookFn.NAT_SRC, HookFn.CONFIRM],
+  [NfHook.FORWARD]: [HookFn.MANGLE, HookFn.FILTER],
+  [NfHook.LOCAL_OUT]: [HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER],
+  [NfHook.POST_ROUTING]: [HookFn.MANGLE, HookFn.NAT_SRC, HookFn.CONFIRM],
+};

@@ -1,0 +1,51 @@
+/**
+ * Inspection in traffic steps: `iptables -L/-S ...` and `conntrack -L`,
+ * printing what the real commands print at that moment. They change
+ * nothing: a traffic step that would change rules is refused, as the
+ * kernel runner refuses it.
+ */
+import { runIptables } from '../../config/iptables.js';
+import type { Netfilter } from '../../netfilter/netfilter.js';
+import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
+import type { Program, ProgramContext, ProgramMain } from '../program.js';
+
+const LIST_OPTS = new Set(['-L', '--list', '-S', '--list-rules', '-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-t', '--table', '-4', '-w', '--wait']);
+
+function done(ctx: ProgramContext, exit: number, stdout: string, stderr: string): Program {
+  ctx.out(stdout + stderr);
+  ctx.exit(exit);
+  return { signal: () => undefined };
+}
+
+const iptables: ProgramMain = (ctx) => {
+  const nf = ctx.host.nf as Netfilter;
+  const argv = ctx.argv;
+  let listing = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-L' || a === '--list' || a === '-S' || a === '--list-rules' || /^-[nvx]*[LS][nvx]*$/.test(a)) listing = true;
+    if (a === '-t' || a === '--table') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-') && !LIST_OPTS.has(a) && !/^-[nvxLS]+$/.test(a)) {
+      return done(ctx, 2, '', `natlab: iptables ${a} in a traffic step: only listing (-L, -S with -t -n -v -x --line-numbers) is allowed there\n`);
+    }
+  }
+  if (!listing) return done(ctx, 2, '', 'natlab: iptables in a traffic step must list (-L or -S)\n');
+  const r = runIptables(nf.ipt, argv, { node: ctx.host.name });
+  return done(ctx, r.exit, r.stdout, r.stderr);
+};
+
+const conntrack: ProgramMain = (ctx) => {
+  const nf = ctx.host.nf as Netfilter;
+  const a = ctx.argv.slice(1);
+  if (!(a.length === 1 && (a[0] === '-L' || a[0] === '--dump'))) {
+    return done(ctx, 2, '', `natlab: conntrack ${a.join(' ')} in a traffic step: only conntrack -L is allowed there\n`);
+  }
+  if (!nf.ctActive) return done(ctx, 0, '', 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n');
+  const r = runConntrackCommand(nf.conntrack, ctx.argv, ctx.host);
+  return done(ctx, r.exit, r.stdout, r.stderr);
+};
+
+export const INSPECTION_PROGRAMS: Record<string, ProgramMain> = { iptables, conntrack };
