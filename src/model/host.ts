@@ -32,6 +32,9 @@ export class Host implements HostApi {
   brnf: BrNfHooks | null = null;
   /** handed to the TCP RST sender (netfilter REJECT --reject-with tcp-reset) */
   tcpResetFn: ((h: Host, skb: Skb, hook: NfHook) => void) | null = null;
+  /** netdevice and inetaddr notifier chains: who wants to hear that a device went down or an address went away */
+  readonly netdevDown: ((dev: Iface) => void)[] = [];
+  readonly inetaddrDel: ((dev: Iface, addr: number) => void)[] = [];
   private nextIfindex = 1;
   private ipIdSeq = 0;
 
@@ -268,6 +271,7 @@ export class Host implements HostApi {
         if (r.dev === dev && r.type === 'broadcast') this.fib.local.splice(i, 1);
       }
       for (const n of this.neigh.flushDev(dev)) for (const skb of n.queue) this.drop(skb, dev, 'device down');
+      for (const f of this.netdevDown) f(dev);
     }
     if (dev.bridge !== null) dev.bridge.recalcMac();
   }
@@ -341,6 +345,7 @@ export class Host implements HostApi {
     const i = dev.addrs.indexOf(a);
     if (i < 0) return;
     dev.addrs.splice(i, 1);
+    for (const f of this.inetaddrDel) f(dev, a.addr);
     for (const t of [this.fib.local, this.fib.main]) {
       for (let j = t.length - 1; j >= 0; j--) {
         const r = t[j]!;

@@ -328,7 +328,18 @@ function isSubnetBroadcast(dev: Iface, a: number): boolean {
 export function ipLocalOut(h: Host, skb: Skb): void {
   skb.fromLocal = true;
   const rt = skb.route!;
+  const daddr = ipDst(skb.data, skb.l3);
   if (h.nf.hook(NfHook.LOCAL_OUT, skb, null, rt.dev) !== Verdict.ACCEPT) return;
+  const now = ipDst(skb.data, skb.l3);
+  if (now !== daddr) {
+    // ip_route_me_harder(): OUTPUT's DNAT changed the destination, route again
+    const again = h.routeOutput(now, ipSrc(skb.data, skb.l3), null);
+    if (again.dev === null) {
+      h.drop(skb, null, `no route to ${ip4ToString(now)} after DNAT in OUTPUT`);
+      return;
+    }
+    skb.route = again;
+  }
   ipOutput(h, skb);
 }
 

@@ -51,6 +51,9 @@ export class Netfilter implements NfSeam {
     };
     this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb);
     host.sysctls.register('net.netfilter.', this.conntrack.settings);
+    // masq_device_event() / masq_inet_event(): MASQUERADE entries die with their device or address
+    host.netdevDown.push((dev) => void this.conntrack.killMasqueraded(dev.ifindex));
+    host.inetaddrDel.push((dev, addr) => void this.conntrack.killMasqueradedAddr(dev.ifindex, addr));
   }
 
   /** after any iptables change: is conntrack needed, is anything hooked? */
