@@ -1,0 +1,50 @@
+/**
+ * What a dnsmasq command line (and its --conf-file) configures for DHCP, as
+ * plain data: `config/commands/dnsmasq.ts` parses it, `server.ts` serves it.
+ */
+
+/** Lease time meaning "infinite" (dnsmasq's `infinite`). */
+export const LEASE_INFINITE = 0xffffffff;
+/** dnsmasq's default lease time when --dhcp-range gives none: one hour. */
+export const DEFAULT_LEASE_SECS = 3600;
+/** dnsmasq raises shorter lease times to two minutes. */
+export const MIN_LEASE_SECS = 120;
+
+/** `--dhcp-range=START,END[,MASK][,LEASE]` */
+export interface DhcpRangeConf {
+  start: number;
+  end: number;
+  /** 0: the netmask of the interface address the range falls in */
+  mask: number;
+  leaseSecs: number;
+}
+
+/** `--dhcp-host=MAC,IP[,NAME][,LEASE]` */
+export interface DhcpHostConf {
+  mac: Uint8Array;
+  /** 0 when the line gives no address */
+  addr: number;
+  /** '' when none */
+  name: string;
+  /** null: the range's lease time */
+  leaseSecs: number | null;
+}
+
+export interface DnsmasqConfig {
+  /** --interface; empty = every interface but lo */
+  interfaces: string[];
+  ranges: DhcpRangeConf[];
+  hosts: DhcpHostConf[];
+  /** --dhcp-option=3 / option:router; null: dnsmasq sends its own address */
+  routers: number[] | null;
+  /** --dhcp-option=6 / option:dns-server; null: none (DNS is off with --port=0) */
+  dns: number[] | null;
+  /** --dhcp-option=1 / option:netmask; null: the range's (or the interface's) */
+  netmask: number | null;
+  /** --dhcp-authoritative */
+  authoritative: boolean;
+}
+
+export function emptyDnsmasqConfig(): DnsmasqConfig {
+  return { interfaces: [], ranges: [], hosts: [], routers: null, dns: null, netmask: null, authoritative: false };
+}
