@@ -1,0 +1,193 @@
+/**
+ * The `bridge` command of `run:` lines (iproute2 6.1): `bridge link`,
+ * `bridge fdb show|add|del`.
+ *
+ * `bridge fdb show` walks the devices in ifindex order as rtnl_fdb_dump()
+ * does: for a bridge port, the bridge's entries behind that port (newest
+ * first), then the port's own address lists (`self`); for a bridge, its
+ * own lists, then its entries with no port. The own lists are what the
+ * kernel puts there in a namespace with IPv6 off: 33:33:00:00:00:01 from
+ * registration, the bridge's multicast-router groups (…:6a) while up, and
+ * 01:00:5e:00:00:01 (all-hosts) while up.
+ */
+import type { Bridge, FdbEntry } from '../../model/bridge.js';
+import type { Host } from '../../model/host.js';
+import type { Iface } from '../../model/iface.js';
+import { macEq, macKey, macToString } from '../../wire/mac.js';
+import { matches, noDevice } from './args.js';
+import { parseLladdr } from './ip-link.js';
+import { linkFlags } from './link-print.js';
+import { selfUnicast } from './link-state.js';
+import { fail, notModelled, ok, type CmdResult } from './result.js';
+
+const PROG = 'bridge';
+
+export function runBridge(host: Host, argv: string[]): CmdResult {
+  let i = 1;
+  if (i < argv.length && argv[i]!.startsWith('-')) return notModelled(PROG, `the option "${argv[i]}"`);
+  const obj = argv[i];
+  const args = argv.slice(i + 1);
+  if (obj === undefined) return notModelled(PROG, '"bridge" without an object (its usage text)');
+  if (matches(obj, 'link')) return bridgeLink(host, args);
+  if (matches(obj, 'fdb')) return bridgeFdb(host, args);
+  if (['mdb', 'vlan', 'vni', 'monitor'].some((k) => matches(obj, k))) return notModelled(PROG, `the object "${obj}"`);
+  return fail(255, `Object "${obj}" is unknown, try "bridge help".\n`);
+}
+
+/** br_port_state: forwarding when the port and its bridge are up with carrier (STP off), else disabled */
+function portState(br: Bridge, p: Iface): string {
+  return br.dev.up && p.up && p.carrier() ? 'forwarding' : 'disabled';
+}
+
+function bridgeLink(h: Host, args: string[]): CmdResult {
+  let dev: Iface | null = null;
+  let i = 0;
+  if (args[0] !== undefined && (matches(args[0], 'show') || matches(args[0], 'list') || matches(args[0], 'lst'))) i = 1;
+  else if (args[0] !== undefined) return notModelled(PROG, `"bridge link ${args[0]}"`);
+  for (; i < args.length; i++) {
+    if (args[i] === 'dev' && args[i + 1] !== undefined) {
+      const d = h.ifaceByName(args[++i]!);
+      if (d === undefined) return noDevice(args[i]!);
+      dev = d;
+    } else return notModelled(PROG, `the selector "${args[i]}"`);
+  }
+  let out = '';
+  for (const p of h.ifaces) {
+    if (p.master === null || (dev !== null && p !== dev)) continue;
+    // cost 2: a veth reports 10 Gbit/s (port_cost())
+    out += `${p.ifindex}: ${p.name}: ${linkFlags(h, p)} mtu ${p.mtu} master ${p.master.dev.name} state ${portState(p.master, p)} priority 32 cost 2 \n`;
+  }
+  return ok(out);
+}
+
+/** the entry's port as the kernel keeps it: the bridge's own MAC, when a port has it, is that port's local entry */
+function entryPort(br: Bridge, e: FdbEntry): Iface | null {
+  if (e.port !== null) return e.port;
+  for (let i = br.ports.length - 1; i >= 0; i--) if (macEq(br.ports[i]!.mac, 0, e.mac, 0)) return br.ports[i]!;
+  return null;
+}
+
+function fdbState(e: FdbEntry): string {
+  if (e.local) return 'permanent';
+  if (e.static) return 'static';
+  return '';
+}
+
+/** the device's own address lists (dev->uc, dev->mc), as ndo_dflt_fdb_dump() prints them */
+function selfEntries(dev: Iface): string[] {
+  const l = selfUnicast(dev).map((m) => macToString(m));
+  l.push('33:33:00:00:00:01');
+  if (dev.up && dev.bridge !== null) l.push('01:00:5e:00:00:6a', '33:33:00:00:00:6a');
+  if (dev.up) l.push('01:00:5e:00:00:01');
+  return l;
+}
+
+/** br_fdb_dump(): newest first */
+function bridgeEntries(br: Bridge): FdbEntry[] {
+  return [...br.fdb.values()].reverse();
+}
+
+function bridgeFdb(h: Host, args: string[]): CmdResult {
+  const c = args[0];
+  if (c === undefined || matches(c, 'show') || matches(c, 'list') || matches(c, 'lst')) return fdbShow(h, args.slice(1));
+  if (matches(c, 'add') || matches(c, 'append') || matches(c, 'replace')) return fdbModify(h, args.slice(1), matches(c, 'add') ? 'add' : 'replace');
+  if (matches(c, 'delete')) return fdbModify(h, args.slice(1), 'del');
+  return fail(255, `Command "${c}" is unknown, try "bridge fdb help".\n`);
+}
+
+function fdbShow(h: Host, args: string[]): CmdResult {
+  let br: Iface | null = null;
+  let dev: Iface | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = args[i + 1];
+    if ((a === 'br' || a === 'brport' || a === 'dev') && v !== undefined) {
+      i++;
+      const d = h.ifaceByName(v);
+      if (d === undefined || (a === 'br' && d.bridge === null)) return fail(255, a === 'br' ? `Cannot find bridge device "${v}"\n` : `Cannot find device "${v}"\n`);
+      if (a === 'br') br = d;
+      else dev = d;
+    } else return notModelled(PROG, `the fdb selector "${a}"`);
+  }
+  let out = '';
+  const line = (mac: string, d: Iface, rest: string): string => `${mac}${dev !== null ? '' : ` dev ${d.name}`} ${rest}\n`;
+  for (const d of h.ifaces) {
+    if (d.kind === 'loopback') continue;
+    if (dev !== null && d !== dev) continue;
+    if (br !== null && d !== br && (d.master === null || d.master.dev !== br)) continue;
+    if (d.master !== null) {
+      const b = d.master;
+      for (const e of bridgeEntries(b)) {
+        if (entryPort(b, e) !== d) continue;
+        out += line(macToString(e.mac), d, `master ${b.dev.name}${fdbState(e) ? ' ' + fdbState(e) : ''}`);
+      }
+    }
+    for (const m of selfEntries(d)) out += line(m, d, 'self permanent');
+    if (d.bridge !== null) {
+      for (const e of bridgeEntries(d.bridge)) {
+        if (entryPort(d.bridge, e) !== null) continue;
+        out += line(macToString(e.mac), d, `master ${d.name} permanent`);
+      }
+    }
+  }
+  return ok(out);
+}
+
+/** `bridge fdb add|del MAC dev PORT [master|self] [permanent|static|dynamic]` (default: self, permanent) */
+function fdbModify(h: Host, args: string[], cmd: 'add' | 'replace' | 'del'): CmdResult {
+  let mac: Uint8Array | null = null;
+  let devName: string | null = null;
+  let master = false;
+  let self = false;
+  let state: 'permanent' | 'static' | 'dynamic' = 'permanent';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === 'dev') {
+      const v = args[++i];
+      if (v === undefined) return fail(255, 'Command line is not complete. Try option "help"\n');
+      devName = v;
+    } else if (a === 'master') master = true;
+    else if (a === 'self') self = true;
+    else if (a === 'permanent' || a === 'local') state = 'permanent';
+    else if (a === 'static') state = 'static';
+    else if (a === 'dynamic') state = 'dynamic';
+    else if (['vlan', 'dst', 'port', 'vni', 'via', 'src_vni', 'router', 'use', 'extern_learn', 'sticky', 'nhid', 'temp', 'activity_notify', 'inactive', 'norefresh'].includes(a)) {
+      return notModelled(PROG, `"bridge fdb ... ${a}"`);
+    } else {
+      if (mac !== null) return fail(255, `Error: either "dev" is duplicate, or "${a}" is a garbage.\n`);
+      const m = parseLladdr(a);
+      if (typeof m === 'string') return fail(255, `Error: invalid MAC address "${a}"\n`);
+      mac = m;
+    }
+  }
+  if (devName === null || mac === null) return fail(255, 'Device and address are required arguments.\n');
+  const dev = h.ifaceByName(devName);
+  if (dev === undefined) return noDevice(devName);
+  if (!master || self) {
+    if (master && self) return notModelled(PROG, '"master" and "self" together');
+    const l = selfUnicast(dev);
+    const at = l.findIndex((m) => macEq(m, 0, mac!, 0));
+    if (cmd === 'del') {
+      if (at < 0) return fail(255, 'RTNETLINK answers: No such file or directory\n');
+      l.splice(at, 1);
+    } else {
+      if (at >= 0) return fail(255, 'RTNETLINK answers: File exists\n');
+      l.unshift(mac);
+    }
+    return ok();
+  }
+  const br = dev.master;
+  if (br === null) return fail(255, 'RTNETLINK answers: Operation not supported\n');
+  const k = macKey(mac, 0);
+  const e = br.fdb.get(k);
+  if (cmd === 'del') {
+    if (e === undefined || entryPort(br, e) !== dev) return fail(255, 'RTNETLINK answers: No such file or directory\n');
+    br.fdb.delete(k);
+    return ok();
+  }
+  if (e !== undefined && cmd === 'add') return fail(255, 'RTNETLINK answers: File exists\n');
+  if (e !== undefined) br.fdb.delete(k);
+  const now = h.now();
+  br.fdb.set(k, { mac, port: dev, local: state === 'permanent', static: state !== 'dynamic', updated: now, used: now });
+  return ok();
+}

@@ -1,0 +1,369 @@
+/**
+ * `ip link add|del|set|show` (iproute2 6.1 iplink.c over the kernel's
+ * rtnl_newlink()/do_setlink()): bridges and veth pairs, and the settings a
+ * lab uses. Arguments are parsed completely first (parse errors win), then
+ * the device is looked up, then the settings are applied in do_setlink()'s
+ * order: address, mtu, name, down, master, up.
+ */
+import type { Host } from '../../model/host.js';
+import type { Iface } from '../../model/iface.js';
+import { VethIface } from '../../model/veth.js';
+import { parseMac } from '../../wire/mac.js';
+import { garbage, invarg, matches, noDevice, rtnl, extack } from './args.js';
+import { bridgeMtuAdjust, derivedMac, mtuRange, setLinkMaster, setLinkMtu, setLinkUp } from './link-state.js';
+import { printLink, type ShowOpts } from './link-print.js';
+import { fail, notModelled, ok, type CmdResult } from './result.js';
+import { NS_PER_S } from '../../sim/queue.js';
+
+const BRIDGE_USAGE = `Usage: ... bridge [ fdb_flush ]
+		  [ forward_delay FORWARD_DELAY ]
+		  [ hello_time HELLO_TIME ]
+		  [ max_age MAX_AGE ]
+		  [ ageing_time AGEING_TIME ]
+		  [ stp_state STP_STATE ]
+		  [ priority PRIORITY ]
+		  [ group_fwd_mask MASK ]
+		  [ group_address ADDRESS ]
+		  [ no_linklocal_learn NO_LINKLOCAL_LEARN ]
+		  [ vlan_filtering VLAN_FILTERING ]
+		  [ vlan_protocol VLAN_PROTOCOL ]
+		  [ vlan_default_pvid VLAN_DEFAULT_PVID ]
+		  [ vlan_stats_enabled VLAN_STATS_ENABLED ]
+		  [ vlan_stats_per_port VLAN_STATS_PER_PORT ]
+		  [ mcast_snooping MULTICAST_SNOOPING ]
+		  [ mcast_vlan_snooping MULTICAST_VLAN_SNOOPING ]
+		  [ mcast_router MULTICAST_ROUTER ]
+		  [ mcast_query_use_ifaddr MCAST_QUERY_USE_IFADDR ]
+		  [ mcast_querier MULTICAST_QUERIER ]
+		  [ mcast_hash_elasticity HASH_ELASTICITY ]
+		  [ mcast_hash_max HASH_MAX ]
+		  [ mcast_last_member_count LAST_MEMBER_COUNT ]
+		  [ mcast_startup_query_count STARTUP_QUERY_COUNT ]
+		  [ mcast_last_member_interval LAST_MEMBER_INTERVAL ]
+		  [ mcast_membership_interval MEMBERSHIP_INTERVAL ]
+		  [ mcast_querier_interval QUERIER_INTERVAL ]
+		  [ mcast_query_interval QUERY_INTERVAL ]
+		  [ mcast_query_response_interval QUERY_RESPONSE_INTERVAL ]
+		  [ mcast_startup_query_interval STARTUP_QUERY_INTERVAL ]
+		  [ mcast_stats_enabled MCAST_STATS_ENABLED ]
+		  [ mcast_igmp_version IGMP_VERSION ]
+		  [ mcast_mld_version MLD_VERSION ]
+		  [ nf_call_iptables NF_CALL_IPTABLES ]
+		  [ nf_call_ip6tables NF_CALL_IP6TABLES ]
+		  [ nf_call_arptables NF_CALL_ARPTABLES ]
+
+Where: VLAN_PROTOCOL := { 802.1Q | 802.1ad }
+`;
+
+/** what iplink_parse() gathered */
+interface LinkReq {
+  dev: string | null;
+  name: string | null;
+  mac: Uint8Array | null;
+  mtu: number | null;
+  up: boolean | null;
+  /** undefined: not given; null: nomaster */
+  master: Iface | null | undefined;
+  type: string | null;
+  typeArgs: string[];
+}
+
+const IP = 'ip';
+
+/** iplink_parse(): generic link options up to `type`; returns the request or an error */
+function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdResult {
+  const r: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = (): string | null => (i + 1 < args.length ? args[++i]! : null);
+    if (a === 'up') r.up = true;
+    else if (a === 'down') r.up = false;
+    else if (a === 'name') {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      r.name = v;
+    } else if (matches(a, 'address')) {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      const m = parseLladdr(v);
+      if (typeof m === 'string') return fail(1, m);
+      r.mac = m;
+    } else if (matches(a, 'mtu')) {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      if (!/^\d+$/.test(v)) return invarg('Invalid "mtu" value\n', v);
+      r.mtu = Number(v);
+    } else if (a === 'master') {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      const m = h.ifaceByName(v);
+      if (m === undefined) return invarg('Device does not exist\n', v);
+      r.master = m;
+    } else if (a === 'nomaster') r.master = null;
+    else if (matches(a, 'type')) {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      r.type = v;
+      r.typeArgs = args.slice(i + 1);
+      break;
+    } else if (KNOWN_LINK_OPTS.has(a)) {
+      return notModelled(IP, `"ip link ${forAdd ? 'add' : 'set'} ... ${a}"`);
+    } else {
+      let v = a;
+      if (a === 'dev') {
+        const d = next();
+        if (d === null) return incompleteCmd();
+        v = d;
+      }
+      if (r.dev !== null) return garbage('dev', v);
+      r.dev = v;
+    }
+  }
+  return r;
+}
+
+/** iproute2 options natlab knows but does not model */
+const KNOWN_LINK_OPTS = new Set([
+  'txqueuelen', 'txqlen', 'qlen', 'broadcast', 'brd', 'peer', 'netns', 'multicast', 'allmulticast', 'promisc', 'trailers',
+  'arp', 'carrier', 'vf', 'group', 'mode', 'state', 'numtxqueues', 'numrxqueues', 'addrgenmode', 'link-netns',
+  'link-netnsid', 'protodown', 'gso_max_size', 'gso_max_segs', 'alias', 'xdp', 'dynamic', 'index', 'link', 'vrf',
+]);
+
+function incompleteCmd(): CmdResult {
+  return fail(255, 'Command line is not complete. Try option "help"\n');
+}
+
+/** ll_addr_a2n(): colon-separated hex bytes */
+export function parseLladdr(s: string): Uint8Array | string {
+  const parts = s.split(':');
+  for (const p of parts) if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `"${p}" is invalid lladdr.\n`;
+  if (parts.length !== 6) return 'RTNETLINK answers: Invalid argument\n';
+  return parseMac(parts.map((p) => p.padStart(2, '0')).join(':'))!;
+}
+
+function validEtherAddr(m: Uint8Array): boolean {
+  return (m[0]! & 1) === 0 && m.some((b) => b !== 0);
+}
+
+/** `ip link ...` after the object word */
+export function ipLink(h: Host, args: string[], o: ShowOpts): CmdResult {
+  if (args.length === 0) return ipLinkShow(h, [], o);
+  const c = args[0]!;
+  const rest = args.slice(1);
+  if (matches(c, 'add')) return ipLinkAdd(h, rest);
+  if (matches(c, 'set') || matches(c, 'change')) return ipLinkSet(h, rest);
+  if (matches(c, 'replace')) return notModelled(IP, '"ip link replace"');
+  if (matches(c, 'delete')) return ipLinkDel(h, rest);
+  if (matches(c, 'show') || matches(c, 'lst') || matches(c, 'list')) return ipLinkShow(h, rest, o);
+  if (matches(c, 'help')) return notModelled(IP, '"ip link help"');
+  return fail(255, `Command "${c}" is unknown, try "ip link help".\n`);
+}
+
+/** the first name `bridge0`, `veth0`... the kernel gives to an unnamed device (dev_alloc_name) */
+function allocName(h: Host, pattern: string, avoid: string[] = []): string {
+  for (let i = 0; ; i++) {
+    const n = pattern.replace('%d', String(i));
+    if (h.ifaceByName(n) === undefined && !avoid.includes(n)) return n;
+  }
+}
+
+function validIfname(n: string): boolean {
+  return n.length > 0 && n.length < 16 && !/[\s/:]/.test(n) && n !== '.' && n !== '..';
+}
+
+function ipLinkAdd(h: Host, args: string[]): CmdResult {
+  const r = parseLinkArgs(h, args, true);
+  if (!isReq(r)) return r;
+  const name0 = r.name ?? r.dev;
+  if (r.type === null) return fail(1, 'Not enough information: "type" argument is required\n');
+  if (name0 !== null && !validIfname(name0)) return invarg('"name" not a valid ifname', name0);
+  if (name0 !== null && h.ifaceByName(name0) !== undefined) return rtnl('File exists');
+  if (r.type === 'bridge') return addBridge(h, name0, r);
+  if (r.type === 'veth') return addVeth(h, name0, r);
+  return notModelled(IP, `link type "${r.type}"`);
+}
+
+function isReq(r: LinkReq | CmdResult): r is LinkReq {
+  return !('exit' in r);
+}
+
+/** bridge_parse_opt(): the options of `type bridge` natlab models */
+function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
+  let ageing: number | null = null;
+  const a = r.typeArgs;
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i]!;
+    const v = a[i + 1];
+    if (k === 'stp_state' || k === 'ageing_time') {
+      if (v === undefined) return incompleteCmd();
+      if (!/^\d+$/.test(v)) return invarg(`invalid ${k}`, v);
+      if (k === 'stp_state' && Number(v) !== 0) return notModelled(IP, 'STP (stp_state 1)');
+      if (k === 'ageing_time') ageing = Number(v);
+      i++;
+    } else if (BRIDGE_USAGE.includes(`[ ${k} `)) {
+      return notModelled(IP, `bridge option "${k}"`);
+    } else {
+      return fail(1, `bridge: unknown command "${k}"?\n${BRIDGE_USAGE}`);
+    }
+  }
+  if (r.master !== undefined && r.master !== null) return notModelled(IP, 'a bridge as a port of a bridge');
+  if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+  if (r.mtu !== null && (r.mtu < 68 || r.mtu > 65535)) return extack(r.mtu < 68 ? 'mtu less than device minimum' : 'mtu greater than device maximum');
+  const dev = h.addBridge(name0 ?? allocName(h, 'bridge%d'), r.mac);
+  if (ageing !== null) dev.bridge!.ageingTime = (ageing * NS_PER_S) / 100;
+  if (r.mtu !== null) setLinkMtu(dev, r.mtu);
+  if (r.up === true) setLinkUp(h, dev, true);
+  return ok();
+}
+
+/** veth_newlink(): the peer is registered first (it gets the lower ifindex) */
+function addVeth(h: Host, name0: string | null, r: LinkReq): CmdResult {
+  const a = r.typeArgs;
+  let peer: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [] };
+  if (a.length > 0) {
+    if (a[0] !== 'peer') return notModelled(IP, `veth option "${a[0]}"`);
+    const p = parseLinkArgs(h, a.slice(1), true);
+    if (!isReq(p)) return p;
+    if (p.type !== null || p.master !== undefined || p.up !== null) return notModelled(IP, 'options of a veth peer other than name, address and mtu');
+    peer = p;
+  }
+  const name = name0 ?? allocName(h, 'veth%d');
+  const peerName = peer.name ?? peer.dev ?? allocName(h, 'veth%d', [name]);
+  if (!validIfname(peerName)) return invarg('"name" not a valid ifname', peerName);
+  if (peerName === name || h.ifaceByName(peerName) !== undefined) return rtnl('File exists');
+  for (const m of [r.mac, peer.mac]) if (m !== null && !validEtherAddr(m)) return rtnl('Cannot assign requested address');
+  if (r.master !== undefined) return notModelled(IP, '"master" on "ip link add"');
+  const pb = h.addVeth(peerName, peer.mac ?? derivedMac(h.name, peerName));
+  const pa = h.addVeth(name, r.mac ?? derivedMac(h.name, name));
+  pa.peer = pb;
+  pb.peer = pa;
+  if (r.mtu !== null) setLinkMtu(pa, r.mtu);
+  if (peer.mtu !== null) setLinkMtu(pb, peer.mtu);
+  if (r.up === true) setLinkUp(h, pa, true);
+  return ok();
+}
+
+function ipLinkDel(h: Host, args: string[]): CmdResult {
+  const r = parseLinkArgs(h, args, false);
+  if (!isReq(r)) return r;
+  if (r.type !== null) return notModelled(IP, '"ip link del ... type"');
+  const name = r.dev ?? r.name;
+  if (name === null) return fail(255, 'Not enough information: "dev" argument is required.\n');
+  const dev = h.ifaceByName(name);
+  if (dev === undefined) return noDevice(name);
+  if (dev.kind === 'loopback') return rtnl('Operation not supported');
+  const br = dev.master;
+  h.deleteLink(dev);
+  if (br !== null) bridgeMtuAdjust(br);
+  return ok();
+}
+
+function ipLinkSet(h: Host, args: string[]): CmdResult {
+  const r = parseLinkArgs(h, args, false);
+  if (!isReq(r)) return r;
+  if (r.type !== null) return notModelled(IP, '"ip link set ... type"');
+  if (r.dev === null) return fail(255, 'Not enough information: "dev" argument is required.\n');
+  const dev = h.ifaceByName(r.dev);
+  if (dev === undefined) return noDevice(r.dev);
+  // do_setlink() order: address, mtu, name, down, master, up
+  if (r.mac !== null) {
+    if (dev.kind === 'loopback') return rtnl('Operation not supported');
+    if (!validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+    h.setMac(dev, r.mac);
+  }
+  if (r.mtu !== null) {
+    const [lo, hi] = mtuRange(dev);
+    if (r.mtu < lo) return extack('mtu less than device minimum');
+    if (r.mtu > hi) return extack('mtu greater than device maximum');
+    setLinkMtu(dev, r.mtu);
+  }
+  if (r.name !== null && r.name !== dev.name) {
+    if (!validIfname(r.name)) return invarg('"name" not a valid ifname', r.name);
+    if (h.ifaceByName(r.name) !== undefined) return rtnl('File exists');
+    h.renameLink(dev, r.name);
+  }
+  if (r.up === false) setLinkUp(h, dev, false);
+  if (r.master !== undefined) {
+    const res = setMaster(h, dev, r.master);
+    if (res !== null) return res;
+  }
+  if (r.up === true) setLinkUp(h, dev, true);
+  return ok();
+}
+
+/** do_set_master(): leave the old master, join the new one (br_add_if()) */
+function setMaster(h: Host, dev: Iface, m: Iface | null): CmdResult | null {
+  if (m === null) {
+    if (dev.master !== null) setLinkMaster(h, dev, null);
+    return null;
+  }
+  if (dev.master !== null && dev.master.dev === m) return null;
+  if (m.bridge === null) return rtnl('Operation not supported');
+  if (dev.bridge !== null) return extack('Can not enslave a bridge to a bridge');
+  if (dev.kind === 'loopback') return rtnl('Invalid argument');
+  if (!(dev instanceof VethIface)) return notModelled(IP, `"${dev.name}" as a bridge port`);
+  if (dev.master !== null) setLinkMaster(h, dev, null);
+  setLinkMaster(h, dev, m.bridge);
+  return null;
+}
+
+/** `ip link show [dev] NAME | up | master BR | type T` */
+export function ipLinkShow(h: Host, args: string[], o: ShowOpts): CmdResult {
+  const sel = parseShowSelector(h, args);
+  if ('exit' in sel) return sel;
+  let out = '';
+  for (const dev of h.ifaces) if (selected(dev, sel)) out += printLink(h, dev, o);
+  return ok(out);
+}
+
+export interface ShowSelector {
+  dev: Iface | null;
+  up: boolean;
+  master: Iface | null;
+  type: string | null;
+}
+
+/** the selectors `ip link show` and `ip addr show` share */
+export function parseShowSelector(h: Host, args: string[]): ShowSelector | CmdResult {
+  const s: ShowSelector = { dev: null, up: false, master: null, type: null };
+  let devName: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === 'up') s.up = true;
+    else if (a === 'master' || a === 'type') {
+      const v = args[++i];
+      if (v === undefined) return incompleteCmd();
+      if (a === 'type') s.type = v;
+      else {
+        const m = h.ifaceByName(v);
+        if (m === undefined) return invarg('Device does not exist\n', v);
+        s.master = m;
+      }
+    } else if (['scope', 'label', 'to', 'primary', 'secondary', 'dynamic', 'permanent', 'group', 'vrf', 'nomaster', 'proto'].includes(a)) {
+      return notModelled(IP, `the show selector "${a}"`);
+    } else {
+      let v = a;
+      if (a === 'dev') {
+        const d = args[++i];
+        if (d === undefined) return incompleteCmd();
+        v = d;
+      }
+      if (devName !== null) return garbage('dev', v);
+      devName = v;
+    }
+  }
+  if (devName !== null) {
+    const d = h.ifaceByName(devName);
+    if (d === undefined) return fail(1, `Device "${devName}" does not exist.\n`);
+    s.dev = d;
+  }
+  return s;
+}
+
+export function selected(dev: Iface, s: ShowSelector): boolean {
+  if (s.dev !== null && dev !== s.dev) return false;
+  if (s.up && !dev.up) return false;
+  if (s.master !== null && (dev.master === null || dev.master.dev !== s.master)) return false;
+  if (s.type !== null && dev.kind !== s.type) return false;
+  return true;
+}
