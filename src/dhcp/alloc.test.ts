@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIp4 } from '../wire/ip4.js';
 import { parseMac } from '../wire/mac.js';
-import { allocateAddress, macHash } from './alloc.js';
+import { allocateAddress } from './alloc.js';
 
 const ip = (s: string): number => parseIp4(s)!;
 const mac = (s: string): Uint8Array => parseMac(s)!;

@@ -30,21 +30,27 @@ export interface DhcpHostConf {
   leaseSecs: number | null;
 }
 
+/** `--dhcp-option=CODE|option:NAME,ADDR[,ADDR...]` for the address options natlab knows */
+export interface DhcpOptionConf {
+  code: 1 | 3 | 6;
+  addrs: number[];
+}
+
 export interface DnsmasqConfig {
   /** --interface; empty = every interface but lo */
   interfaces: string[];
   ranges: DhcpRangeConf[];
   hosts: DhcpHostConf[];
-  /** --dhcp-option=3 / option:router; null: dnsmasq sends its own address */
-  routers: number[] | null;
-  /** --dhcp-option=6 / option:dns-server; null: none (DNS is off with --port=0) */
-  dns: number[] | null;
-  /** --dhcp-option=1 / option:netmask; null: the range's (or the interface's) */
-  netmask: number | null;
+  /**
+   * --dhcp-option lines (1 netmask, 3 router, 6 dns-server), in the order
+   * given. Without 1 dnsmasq sends the range's netmask, without 3 its own
+   * address as the router, without 6 no DNS server (DNS is off: --port=0).
+   */
+  options: DhcpOptionConf[];
   /** --dhcp-authoritative */
   authoritative: boolean;
 }
 
 export function emptyDnsmasqConfig(): DnsmasqConfig {
-  return { interfaces: [], ranges: [], hosts: [], routers: null, dns: null, netmask: null, authoritative: false };
+  return { interfaces: [], ranges: [], hosts: [], options: [], authoritative: false };
 }

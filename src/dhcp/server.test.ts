@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { runDnsmasq, leaseFileOf } from '../config/commands/dnsmasq.js';
+import { devQueueXmit } from '../model/dev.js';
+import { Skb } from '../model/skb.js';
+import { NS_PER_S } from '../sim/queue.js';
+import { DHCP_CAPTURES, captureBytes } from './captures.fixture.js';
+import { ip, masked, seen, twoHosts } from './test-net.js';
+import { Nud } from '../model/neigh.js';
+import { BOOTP_AT } from './send.js';
+import { dhcpMessageType, dhcpYiaddr, parseDhcp, dhcpOption } from '../wire/dhcp.js';
+
+const env = { node: 's', dir: '', readFile: (p: string): string => { throw new Error(`no ${p}`); } };
+const BASE = ['--port=0', '--no-ping', '--interface=eth0'];
+
+/** the client's frame goes out of its eth0; the queue runs until quiet */
+function clientSends(t: ReturnType<typeof twoHosts>, frame: Uint8Array): void {
+  devQueueXmit(t.client, t.cdev, new Skb(frame.slice()));
+  t.net.queue.runUntil(() => false, t.net.queue.now() + NS_PER_S / 10);
+}
+
+describe('dnsmasq server', () => {
+  it('answers udhcpc\'s DISCOVER and REQUEST with the measured OFFER and ACK, byte for byte but IP id and checksums', () => {
+    const t = twoHosts();
+    const r = runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m', '--dhcp-option=option:router,10.9.0.1'], env);
+    expect(r).toEqual({ exit: 0, stdout: '', stderr: '' });
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcRequest));
+    const got = seen(t.net, t.cdev, 'in');
+    expect(got.map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqOffer)), masked(captureBytes(DHCP_CAPTURES.dnsmasqAck))]);
+  });
+
+  it('sends its own address as router and dhclient\'s OFFER/ACK as measured', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.dhclientDiscover));
+    clientSends(t, captureBytes(DHCP_CAPTURES.dhclientRequest));
+    expect(seen(t.net, t.cdev, 'in').map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqOfferToDhclient)), masked(captureBytes(DHCP_CAPTURES.dnsmasqAckToDhclient))]);
+  });
+
+  it('offers a --dhcp-host address with its name and lease, configured options last given first, longer than 300 bytes unpadded', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,10m', '--dhcp-host=02:00:00:00:02:01,10.9.0.50,myhost,5m', '--dhcp-option=6,10.9.0.53,10.9.0.54', '--dhcp-option=option:netmask,255.255.0.0'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    expect(seen(t.net, t.cdev, 'in').map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqOfferStaticHost))]);
+  });
+
+  it('puts the client MAC into its ARP table as STALE instead of asking, and records the lease at ACK only', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    expect(seen(t.net, t.sdev, 'out').every((f) => f[12] === 0x08 && f[13] === 0x00)).toBe(true);
+    const n = t.server.neigh.lookup(t.sdev, ip('10.9.0.120'));
+    expect(n?.state).toBe(Nud.DELAY); // STALE, then used by the OFFER
+    expect(leaseFileOf(t.server)).toBe('');
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcRequest));
+    const now = Math.floor(t.net.queue.now() / NS_PER_S);
+    expect(leaseFileOf(t.server)).toBe(`${now + 120} 02:00:00:00:02:01 10.9.0.120 * 01:02:00:00:00:02:01\n`);
+  });
+
+  it('answers a renewal unicast to ciaddr with T1/T2 less a fuzz of at most lease/16', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m', '--dhcp-option=option:router,10.9.0.1'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcRequest));
+    t.client.addAddr(t.cdev, ip('10.9.0.120'), 24, null);
+    t.net.queue.runUntil(() => false, 60 * NS_PER_S);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcRenew));
+    const ack = seen(t.net, t.cdev, 'in').filter((f) => f.length > 300).at(-1)!;
+    const rep = parseDhcp(ack, BOOTP_AT, ack.length - BOOTP_AT);
+    expect(rep.ciaddr).toBe(ip('10.9.0.120'));
+    const t1 = dhcpOption(rep, 'renewalTime')!.seconds;
+    const t2 = dhcpOption(rep, 'rebindingTime')!.seconds;
+    expect(60 - t1).toBeGreaterThanOrEqual(0);
+    expect(60 - t1).toBeLessThanOrEqual(7);
+    expect(105 - t2).toBe(60 - t1);
+    const want = masked(captureBytes(DHCP_CAPTURES.dnsmasqRenewAck));
+    const got = masked(ack);
+    // equal but for the fuzzed T1/T2 values
+    for (const f of [want, got]) f.fill(0, BOOTP_AT + 240, BOOTP_AT + 300);
+    expect(got).toEqual(want);
+  });
+
+  it('ignores requests on interfaces it does not listen on, and NAKs an address of another subnet', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=br0', '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    expect(seen(t.net, t.cdev, 'in')).toEqual([]);
+
+    const u = twoHosts();
+    runDnsmasq(u.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    const req = captureBytes(DHCP_CAPTURES.dhclientRequest);
+    // requested address 10.9.0.120 -> 10.8.0.120, server id removed: INIT-REBOOT for a foreign subnet
+    const b = req.slice();
+    const o = BOOTP_AT;
+    const at = (code: number) => { for (let i = o + 240; i < b.length; ) { if (b[i] === code) return i; if (b[i] === 0) { i++; continue; } i += 2 + b[i + 1]!; } return -1; };
+    b[at(50) + 3] = 8;
+    b[at(54)] = 0; // make server id a pad run
+    for (let k = 1; k < 6; k++) b[at(0) + k] = 0;
+    clientSends(u, b);
+    const nak = seen(u.net, u.cdev, 'in')[0]!;
+    expect(dhcpMessageType(nak, BOOTP_AT, nak.length - BOOTP_AT)).toBe(6);
+    expect(dhcpYiaddr(nak, BOOTP_AT)).toBe(0);
+    expect(Array.from(nak.subarray(0, 6))).toEqual([255, 255, 255, 255, 255, 255]);
+  });
+
+  it('is silenced by iptables-like INPUT filtering: it listens on a UDP socket, port 67', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    expect(t.server.sockets.udp.map((s) => s.port)).toEqual([67]);
+    expect(runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env)).toEqual({ exit: 2, stdout: '', stderr: 'dnsmasq: failed to bind DHCP server socket: Address already in use\n' });
+  });
+});
