@@ -147,7 +147,7 @@ function readConf(file: string, env: DnsmasqEnv, p: Parsed): void {
   try {
     text = env.readFile(path);
   } catch {
-    throw new DnsmasqRefusal(`dnsmasq: cannot read ${file}: No such file or directory`, 3);
+    throw new DnsmasqRefusal(`dnsmasq: cannot read ${path}: No such file or directory`, 3);
   }
   const lines = text.split('\n');
   lines.forEach((raw, n) => {
@@ -156,7 +156,7 @@ function readConf(file: string, env: DnsmasqEnv, p: Parsed): void {
     const eq = line.indexOf('=');
     const key = (eq < 0 ? line : line.slice(0, eq)).trim();
     const value = eq < 0 ? undefined : line.slice(eq + 1).trim();
-    const where = `line ${n + 1} of ${file}`;
+    const where = `line ${n + 1} of ${path}`;
     if (WITH_VALUE.has(key)) {
       if (value === undefined) throw new DnsmasqRefusal(`dnsmasq: missing parameter at ${where}`, 1);
     } else if (!FLAGS.has(key)) {
