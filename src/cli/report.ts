@@ -81,6 +81,8 @@ export interface ReportData {
 export interface ReportOpts {
   /** where to write the HTML file */
   html: string;
+  /** where the built page lives (tests); default web/dist */
+  assetsDir?: string;
 }
 
 /** Reads a result directory into the page's data. */
@@ -233,10 +235,15 @@ export function contentSecurityPolicy(js: string, css: string): string {
 
 /** The whole page: assets and data inlined, CSP in a meta tag. */
 export function renderReportHtml(data: ReportData, assets = webAssets()): string {
+  return reportPage(data, assets).html;
+}
+
+/** The page and its Content-Security-Policy (also sent as a header by `serve`). */
+export function reportPage(data: ReportData, assets = webAssets()): { html: string; csp: string } {
   const js = assets.js.replace(/<\/script/gi, '<\\/script');
   const css = assets.css.replace(/<\/style/gi, '<\\/style');
   const csp = contentSecurityPolicy(js, css);
-  return [
+  const html = [
     '<!doctype html>',
     '<html lang="en">',
     '<head>',
@@ -254,11 +261,12 @@ export function renderReportHtml(data: ReportData, assets = webAssets()): string
     '</html>',
     '',
   ].join('\n');
+  return { html, csp };
 }
 
 /** `natlab report DIR --html FILE`; returns the exit code. */
 export function reportCommand(dir: string, opts: ReportOpts): number {
-  const html = renderReportHtml(reportData(dir));
+  const html = renderReportHtml(reportData(dir), webAssets(opts.assetsDir ?? webDistDir()));
   writeFileSync(opts.html, html);
   return 0;
 }
