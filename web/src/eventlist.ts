@@ -33,7 +33,7 @@ export function whatOf(e: HopEvent): string {
 /** Verdict column: `ACCEPT #1`, `ACCEPT policy`, `DROP`, `rewrite`. */
 export function verdictOf(e: HopEvent): string {
   if (e.kind === 'chain') return `${e.verdict ?? ''}${e.rule !== undefined ? ` #${e.rule}` : e.policy ? ' policy' : ''}`;
-  if (e.kind === 'drop') return 'DROP';
+  if (e.kind === 'drop') return e.detail === 'normal' ? 'discard' : 'DROP';
   if (e.kind === 'nat') return 'rewrite';
   if (e.kind === 'deliver') return 'local';
   return '';
