@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { isNatlabError } from '../config/errors.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
+import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -34,6 +36,22 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'write both result directories here')
     .action(async (paths: string[], o: { kernel?: boolean; out?: string }) => {
       code = await verifyCommand(paths, { kernel: o.kernel === true, ...(o.out !== undefined ? { out: o.out } : {}) });
+    });
+  program
+    .command('report')
+    .description('write the web view of a result directory as one self-contained HTML file')
+    .argument('<dir>', 'result directory (natlab run --out DIR)')
+    .requiredOption('--html <file>', 'the HTML file to write')
+    .action((dir: string, o: { html: string }) => {
+      code = reportCommand(dir, { html: o.html });
+    });
+  program
+    .command('serve')
+    .description('serve the web view of a result directory on 127.0.0.1')
+    .argument('<dir>', 'result directory')
+    .option('--port <n>', 'TCP port (default: any free one)')
+    .action(async (dir: string, o: { port?: string }) => {
+      code = await serveCommand(dir, o.port !== undefined ? { port: Number(o.port) } : {});
     });
   try {
     await program.parseAsync(argv, { from: 'user' });
