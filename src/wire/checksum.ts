@@ -13,8 +13,10 @@
  */
 export function onesSum(b: Uint8Array, off: number, len: number, acc = 0): number {
   let sum = acc;
-  const end = off + len;
-  let i = off;
+  // bytes past the end of `b` would add zeros: stop there
+  const end = Math.min(off + len, b.length);
+  let i = Math.max(off, 0);
+  if ((i - off) & 1) i--; // keep word alignment relative to `off` (b[-1] reads as 0)
   for (; i + 1 < end; i += 2) sum += ((b[i]! << 8) | b[i + 1]!) & 0xffff;
   if (i < end) sum += (b[i]! & 0xff) << 8;
   while (sum > 0xffffffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
