@@ -1,0 +1,261 @@
+/**
+ * busybox 1.35 udhcpc (networking/udhcp/dhcpc.c) on virtual time, with
+ * what its default script (examples/udhcp/simple.script) does applied
+ * directly: `deconfig` flushes the interface's IPv4 addresses and sets it
+ * up; `bound`/`renew` add the address with its broadcast and replace the
+ * interface's default routes by one per router (metric 0, 1, ...).
+ *
+ *   INIT_SELECTING --OFFER--> REQUESTING --ACK--> BOUND --lease/2--> RENEWING
+ *     -t discovers, -T s apart;   3 selects        (unicast to the server;
+ *     then -n: exit 1, else        then back        ACK: BOUND again; no
+ *     wait -A s and start again    to INIT          answer: REBINDING, then
+ *                                                   "lease lost" and INIT)
+ *
+ * Before it has an address udhcpc sends and receives through a packet
+ * socket (LISTEN_RAW: IP id 0, TTL 64, from 0.0.0.0); once bound it
+ * listens on a UDP socket (LISTEN_KERNEL) and renews by unicast (DF set).
+ */
+import { NS_PER_S } from '../sim/queue.js';
+import { BOOTREQUEST, DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
+import { ip4ToString } from '../wire/ip4.js';
+import { macToString } from '../wire/mac.js';
+import { ClientSockets, addAddr, addDefaultRoute, broadcastRequest, defaultRoutesVia, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
+
+export interface UdhcpcOptions {
+  /** -q: exit after obtaining a lease */
+  quit: boolean;
+  /** -f: stay in the foreground once bound */
+  foreground: boolean;
+  /** -n: exit 1 when no lease was obtained */
+  exitIfNoLease: boolean;
+  /** -t N: discovers per attempt (default 3) */
+  discoverRetries: number;
+  /** -T SECS: seconds between discovers (default 3) */
+  discoverTimeout: number;
+  /** -A SECS: seconds to wait after a failed attempt (default 20) */
+  tryagainTimeout: number;
+}
+
+export const UDHCPC_DEFAULTS: UdhcpcOptions = { quit: false, foreground: false, exitIfNoLease: false, discoverRetries: 3, discoverTimeout: 3, tryagainTimeout: 20 };
+
+const PRL = [1, 3, 6, 12, 15, 28, 42];
+const VENDOR = 'udhcp 1.35.0';
+
+type State = 'init' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'done';
+
+export class Udhcpc {
+  private state: State = 'init';
+  private readonly sockets: ClientSockets;
+  private timer: { cancel(): void } | null = null;
+  private xid = 0;
+  private packetNum = 0;
+  private requested = 0;
+  private serverId = 0;
+  private leaseEnd = 0;
+  private daemonized = false;
+
+  constructor(
+    private readonly env: ClientEnv,
+    private readonly opts: UdhcpcOptions,
+  ) {
+    this.sockets = new ClientSockets(env, (rep) => this.reply(rep));
+  }
+
+  start(): void {
+    this.env.out('udhcpc: started, v1.35.0\n');
+    this.deconfig();
+    this.discoverTick();
+  }
+
+  /** SIGTERM is caught (message, exit 0); SIGINT is not (killed: 130) */
+  signal(sig: 'SIGINT' | 'SIGTERM'): void {
+    if (this.state === 'done') return;
+    if (sig === 'SIGTERM') this.env.out('udhcpc: received SIGTERM\n');
+    this.finish(sig === 'SIGTERM' ? 0 : 130);
+  }
+
+  private arm(secs: number, fn: () => void): void {
+    this.timer?.cancel();
+    this.timer = this.env.after(secs * NS_PER_S, fn);
+  }
+
+  private finish(code: number): void {
+    this.state = 'done';
+    this.timer?.cancel();
+    this.timer = null;
+    this.sockets.close();
+    this.env.exit(code);
+  }
+
+  /** the script's deconfig */
+  private deconfig(): void {
+    const { host, dev } = this.env;
+    flushAddrs(host, dev);
+    host.setUp(dev, true);
+  }
+
+  private base(type: number, options: DhcpOption[], ciaddr = 0): DhcpRepr {
+    return {
+      op: BOOTREQUEST,
+      hops: 0,
+      xid: this.xid,
+      secs: 0,
+      flags: 0,
+      ciaddr,
+      yiaddr: 0,
+      siaddr: 0,
+      giaddr: 0,
+      chaddr: macToString(this.env.dev.mac),
+      sname: '',
+      file: '',
+      options: [{ kind: 'messageType', type }, ...options],
+    };
+  }
+
+  private tail(): DhcpOption[] {
+    const cid = new Uint8Array(7);
+    cid[0] = 1;
+    cid.set(this.env.dev.mac, 1);
+    const vendor = new Uint8Array(VENDOR.length);
+    for (let i = 0; i < VENDOR.length; i++) vendor[i] = VENDOR.charCodeAt(i);
+    return [
+      { kind: 'maxSize', size: 576 },
+      { kind: 'paramRequest', codes: PRL },
+      { kind: 'vendorClass', data: vendor },
+      { kind: 'clientId', data: cid },
+    ];
+  }
+
+  /** INIT_SELECTING: the next discover, or the end of an attempt */
+  private discoverTick(): void {
+    this.state = 'init';
+    this.sockets.raw = true;
+    if (this.packetNum < this.opts.discoverRetries) {
+      if (this.packetNum === 0) this.xid = this.env.random() >>> 0;
+      this.env.out('udhcpc: broadcasting discover\n');
+      broadcastRequest(this.env, this.base(DHCPDISCOVER, this.tail()), 64, 0);
+      this.packetNum++;
+      this.arm(this.opts.discoverTimeout, () => this.discoverTick());
+      return;
+    }
+    this.leasefail();
+  }
+
+  private leasefail(): void {
+    this.state = 'init';
+    if (this.opts.exitIfNoLease) {
+      this.env.out('udhcpc: no lease, failing\n');
+      this.finish(1);
+      return;
+    }
+    this.packetNum = 0;
+    this.arm(this.opts.tryagainTimeout, () => this.discoverTick());
+  }
+
+  /** REQUESTING: a broadcast select, up to three times */
+  private selectTick(): void {
+    if (this.packetNum < 3) {
+      this.env.out(`udhcpc: broadcasting select for ${ip4ToString(this.requested)}, server ${ip4ToString(this.serverId)}\n`);
+      const opts: DhcpOption[] = [{ kind: 'requestedIp', addr: this.requested }, { kind: 'serverId', addr: this.serverId }, ...this.tail()];
+      broadcastRequest(this.env, this.base(DHCPREQUEST, opts), 64, 0);
+      this.packetNum++;
+      this.arm(this.opts.discoverTimeout, () => this.selectTick());
+      return;
+    }
+    this.packetNum = 0;
+    this.leasefail();
+  }
+
+  /** RENEWING: unicast to the server while at least a minute of lease is left, then REBINDING */
+  private renewTick(): void {
+    const left = Math.floor((this.leaseEnd - this.env.host.now()) / NS_PER_S);
+    if (left >= 60) {
+      this.state = 'renewing';
+      this.sockets.raw = false;
+      this.env.out(`udhcpc: sending renew to server ${ip4ToString(this.serverId)}\n`);
+      unicastRequest(this.env, this.base(DHCPREQUEST, this.tail(), this.requested), this.requested, this.serverId);
+      this.arm(Math.floor(left / 2), () => this.renewTick());
+      return;
+    }
+    this.rebindTick();
+  }
+
+  /** REBINDING: broadcast renewals, halving the wait, until the lease runs out */
+  private rebindTick(): void {
+    this.state = 'rebinding';
+    this.sockets.raw = true;
+    const left = Math.floor((this.leaseEnd - this.env.host.now()) / NS_PER_S);
+    if (left > 0) {
+      broadcastRequest(this.env, this.base(DHCPREQUEST, this.tail(), this.requested), 64, 0);
+      this.arm(Math.max(1, Math.floor(left / 2)), () => this.rebindTick());
+      return;
+    }
+    this.env.out('udhcpc: lease lost, entering init state\n');
+    this.deconfig();
+    this.packetNum = 0;
+    this.discoverTick();
+  }
+
+  private reply(rep: DhcpRepr): void {
+    if (this.state === 'done' || rep.xid !== this.xid) return;
+    const type = dhcpOption(rep, 'messageType')?.type ?? 0;
+    if (this.state === 'init') {
+      if (type !== DHCPOFFER) return;
+      const sid = dhcpOption(rep, 'serverId')?.addr;
+      if (sid === undefined) return; // "no server ID, ignoring packet"
+      this.serverId = sid;
+      this.requested = rep.yiaddr;
+      this.state = 'requesting';
+      this.packetNum = 0;
+      this.selectTick();
+      return;
+    }
+    if (this.state === 'bound') return;
+    if (type === DHCPACK) this.ack(rep);
+    else if (type === DHCPNAK) this.nak();
+  }
+
+  private ack(rep: DhcpRepr): void {
+    const { host, dev } = this.env;
+    let lease = dhcpOption(rep, 'leaseTime')?.seconds;
+    if (lease === undefined) {
+      this.env.out('udhcpc: no lease time with ACK, using 1 hour lease\n');
+      lease = 3600;
+    }
+    if (lease < 16) lease = 16;
+    this.requested = rep.yiaddr;
+    this.serverId = dhcpOption(rep, 'serverId')?.addr ?? this.serverId;
+    this.env.out(`udhcpc: lease of ${ip4ToString(rep.yiaddr)} obtained from ${ip4ToString(this.serverId)}, lease time ${lease}\n`);
+    // the script's bound/renew
+    const mask = dhcpOption(rep, 'subnetMask')?.addr ?? 0xffffff00;
+    addAddr(host, dev, rep.yiaddr, mask, dhcpOption(rep, 'broadcast')?.addr ?? 0);
+    const routers = dhcpOption(rep, 'router')?.addrs ?? [];
+    if (routers.length > 0) {
+      for (const r of defaultRoutesVia(host, dev)) host.fib.remove(r);
+      routers.forEach((r, i) => addDefaultRoute(host, dev, r, i));
+    }
+    if (this.opts.quit) {
+      this.finish(0);
+      return;
+    }
+    this.state = 'bound';
+    this.sockets.raw = false;
+    this.leaseEnd = host.now() + lease * NS_PER_S;
+    this.arm(Math.floor(lease / 2), () => this.renewTick());
+    if (!this.opts.foreground && !this.daemonized) {
+      // client_background(): the foreground process exits 0, the daemon goes on
+      this.daemonized = true;
+      this.env.exit(0);
+    }
+  }
+
+  private nak(): void {
+    this.env.out('udhcpc: received DHCP NAK\n');
+    if (this.state !== 'requesting') this.deconfig();
+    this.state = 'init';
+    this.sockets.raw = true;
+    this.packetNum = 0;
+    this.requested = 0;
+    this.arm(3, () => this.discoverTick());
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { runDnsmasq, leaseFileOf } from '../../config/commands/dnsmasq.js';
+import { DHCP_CAPTURES, captureBytes } from '../../dhcp/captures.fixture.js';
+import { ip, masked, seen, twoHosts } from '../../dhcp/test-net.js';
+import { NatlabError } from '../../config/errors.js';
+import { NS_PER_S } from '../queue.js';
+import { ProgramUsageError } from '../program.js';
+import { startProgram } from './test-ctx.js';
+import { parseUdhcpcArgs, udhcpcMain } from './udhcpc.js';
+
+const env = { node: 's', dir: '', readFile: (): string => '' };
+const SERVER = ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m', '--dhcp-option=option:router,10.9.0.1'];
+
+describe('udhcpc', () => {
+  it('gets a lease with -f -q -n: the measured output, frames, address, route and exit 0', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -f -q -n -t 3 -T 1 -A 1');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 10 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+    expect(r.output()).toBe(
+      'udhcpc: started, v1.35.0\nudhcpc: broadcasting discover\nudhcpc: broadcasting select for 10.9.0.120, server 10.9.0.1\nudhcpc: lease of 10.9.0.120 obtained from 10.9.0.1, lease time 120\n',
+    );
+    const cap = [DHCP_CAPTURES.udhcpcDiscover, DHCP_CAPTURES.dnsmasqOffer, DHCP_CAPTURES.udhcpcRequest, DHCP_CAPTURES.dnsmasqAck].map((c) => masked(captureBytes(c)));
+    const frames = (t.net.captures.get(t.cdev) ?? []).map((f) => masked(f.data));
+    expect(frames).toEqual(cap);
+    expect(t.cdev.addrs.map((a) => [a.addr, a.prefixLen, a.broadcast])).toEqual([[ip('10.9.0.120'), 24, ip('10.9.0.255')]]);
+    expect(t.client.fib.main.filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
+    expect(leaseFileOf(t.server)).toMatch(/^\d+ 02:00:00:00:02:01 10\.9\.0\.120 \* 01:02:00:00:00:02:01\n$/);
+  });
+
+  it('gives up after -t discovers -T seconds apart with -n: "no lease, failing", exit 1 at 3 s', () => {
+    const t = twoHosts();
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -n -q -t 3 -T 1 -A 1');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 20 * NS_PER_S);
+    expect(r.exitCode()).toBe(1);
+    expect(r.exitAt()).toBe(3 * NS_PER_S);
+    expect(r.output()).toBe('udhcpc: started, v1.35.0\n' + 'udhcpc: broadcasting discover\n'.repeat(3) + 'udhcpc: no lease, failing\n');
+    expect(seen(t.net, t.cdev, 'out').length).toBe(3);
+  });
+
+  it('is not stopped by an INPUT rule on the client: it reads replies from a packet socket', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    t.client.nf = { hook: () => 0 } as unknown as typeof t.client.nf; // every hook drops (NF_DROP)
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -q -n -t 1 -T 1');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 5 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+  });
+
+  it('without -q and -f goes to the background once bound (exit 0), renews by unicast at lease/2 and prints the new lease', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -t 3 -T 1 -A 1');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 5 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+    t.net.queue.runUntil(() => false, 70 * NS_PER_S);
+    expect(r.output()).toMatch(/lease time 120\nudhcpc: sending renew to server 10\.9\.0\.1\nudhcpc: lease of 10\.9\.0\.120 obtained from 10\.9\.0\.1, lease time 120\n$/);
+    const renew = seen(t.net, t.cdev, 'out').filter((f) => f.length > 300).at(-1)!;
+    expect(masked(renew)).toEqual(masked(captureBytes(DHCP_CAPTURES.udhcpcRenew)));
+  });
+
+  it('prints "received SIGTERM" and exits 0 when a -f client is stopped', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -f');
+    t.net.queue.runUntil(() => false, 2 * NS_PER_S);
+    expect(r.exitCode()).toBeNull();
+    r.program.signal('SIGTERM');
+    expect(r.exitCode()).toBe(0);
+    expect(r.output()).toMatch(/lease time 120\nudhcpc: received SIGTERM\n$/);
+  });
+
+  it('reads busybox option syntax and refuses -s and the options it does not model', () => {
+    expect(parseUdhcpcArgs(['udhcpc', '-fqn', '-ieth1', '-t', '5', '-T2', '--tryagain=7'])).toEqual({
+      iface: 'eth1',
+      opts: { quit: true, foreground: true, exitIfNoLease: true, discoverRetries: 5, discoverTimeout: 2, tryagainTimeout: 7 },
+    });
+    expect(() => parseUdhcpcArgs(['udhcpc', '-i', 'eth0', '-s', '/x.sh'])).toThrow(/scripts are not run/);
+    expect(() => parseUdhcpcArgs(['udhcpc', '-b'])).toThrow(NatlabError);
+    expect(() => parseUdhcpcArgs(['udhcpc', '-Z'])).toThrow(ProgramUsageError);
+  });
+
+  it('fails like busybox on a missing interface', () => {
+    const t = twoHosts();
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i nope -q');
+    expect(r.exitCode()).toBe(1);
+    expect(r.output()).toBe('udhcpc: SIOCGIFINDEX: No such device\n');
+  });
+});
