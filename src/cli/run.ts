@@ -41,7 +41,7 @@ export function renderRun(r: RunResults, outcomes: ExpectOutcome[]): string {
   const lines: string[] = [`scenario ${r.scenario}`];
   for (const s of r.steps) {
     lines.push(`step ${s.step} ${s.node}: ${s.command}${s.background ? ' &' : ''}  (exit ${s.exit})`);
-    for (const l of s.output.replace(/\n$/, '').split('\n')) if (l !== '') lines.push(`  | ${l}`);
+    if (s.output !== '') for (const l of s.output.replace(/\n$/, '').split('\n')) lines.push(`  | ${l}`);
   }
   if (outcomes.length > 0) {
     lines.push('expect:');

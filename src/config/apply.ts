@@ -80,7 +80,7 @@ function dispatch(env: NodeEnv, line: RunLine, loc: ErrorLoc): LineResult {
       return runSysctl(env.host, argv);
     case 'iptables': {
       needNoStdin();
-      const r = runIptables(env.netfilter.ipt, argv, { node: env.node, line: line.line });
+      const r = runIptables(env.netfilter.ipt, argv.slice(1), { node: env.node, line: line.line });
       env.netfilter.refresh();
       return r;
     }

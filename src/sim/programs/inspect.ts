@@ -33,7 +33,7 @@ const iptables: ProgramMain = (ctx) => {
     }
   }
   if (!listing) return done(ctx, 2, '', 'natlab: iptables in a traffic step must list (-L or -S)\n');
-  const r = runIptables(nf.ipt, argv, { node: ctx.host.name });
+  const r = runIptables(nf.ipt, argv.slice(1), { node: ctx.host.name });
   return done(ctx, r.exit, r.stdout, r.stderr);
 };
 
