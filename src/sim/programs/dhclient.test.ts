@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { runDnsmasq, leaseFileOf } from '../../config/commands/dnsmasq.js';
+import { DHCP_CAPTURES, captureBytes } from '../../dhcp/captures.fixture.js';
+import { ip, masked, seen, twoHosts } from '../../dhcp/test-net.js';
+import { NS_PER_S } from '../queue.js';
+import { startProgram } from './test-ctx.js';
+import { dhclientMain, parseDhclientArgs } from './dhclient.js';
+
+const env = { node: 's', dir: '', readFile: (): string => '' };
+const SERVER = ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m'];
+const BANNER =
+  'Internet Systems Consortium DHCP Client 4.4.3-P1\nCopyright 2004-2022 Internet Systems Consortium.\nAll rights reserved.\nFor info, please visit https://www.isc.org/software/dhcp/\n\n' +
+  'Listening on LPF/eth0/02:00:00:00:02:01\nSending on   LPF/eth0/02:00:00:00:02:01\nSending on   Socket/fallback\n';
+
+describe('dhclient', () => {
+  it('gets a lease with -v: the measured lines, frames, address and default route, then goes to the background (exit 0)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 10 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+    const renewal = /renewal in (\d+) seconds/.exec(r.output())!;
+    expect(r.output()).toBe(
+      BANNER +
+        'DHCPDISCOVER on eth0 to 255.255.255.255 port 67 interval 3\nDHCPOFFER of 10.9.0.120 from 10.9.0.1\nDHCPREQUEST for 10.9.0.120 on eth0 to 255.255.255.255 port 67\nDHCPACK of 10.9.0.120 from 10.9.0.1\n' +
+        `bound to 10.9.0.120 -- renewal in ${renewal[1]} seconds.\n`,
+    );
+    // T1 60 jittered into [45, 60] (measured 50, 52, 54, 59)
+    expect(Number(renewal[1])).toBeGreaterThanOrEqual(45);
+    expect(Number(renewal[1])).toBeLessThanOrEqual(60);
+    const cap = [DHCP_CAPTURES.dhclientDiscover, DHCP_CAPTURES.dnsmasqOfferToDhclient, DHCP_CAPTURES.dhclientRequest, DHCP_CAPTURES.dnsmasqAckToDhclient].map((c) => masked(captureBytes(c)));
+    expect((t.net.captures.get(t.cdev) ?? []).map((f) => masked(f.data))).toEqual(cap);
+    expect(t.cdev.addrs.map((a) => [a.addr, a.prefixLen])).toEqual([[ip('10.9.0.120'), 24]]);
+    expect(t.client.fib.main.filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
+    expect(leaseFileOf(t.server)).toMatch(/^\d+ 02:00:00:00:02:01 10\.9\.0\.120 \* \*\n$/);
+  });
+
+  it('prints nothing without -v', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 10 * NS_PER_S);
+    expect([r.exitCode(), r.output()]).toEqual([0, '']);
+  });
+
+  it('renews at the jittered T1 by unicast to the server and prints the new binding', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v eth0');
+    t.net.queue.runUntil(() => false, 70 * NS_PER_S);
+    expect(r.output()).toMatch(/seconds\.\nDHCPREQUEST for 10\.9\.0\.120 on eth0 to 10\.9\.0\.1 port 67\nDHCPACK of 10\.9\.0\.120 from 10\.9\.0\.1\nbound to 10\.9\.0\.120 -- renewal in \d+ seconds\.\n$/);
+    const renew = seen(t.net, t.cdev, 'out').filter((f) => f.length > 300).at(-1)!;
+    // unicast from the lease, DF, TTL 64, ciaddr set, options 53 and 55 only
+    expect(Array.from(renew.subarray(26, 34))).toEqual([10, 9, 0, 120, 10, 9, 0, 1]);
+    expect(renew[20]! & 0x40).toBe(0x40);
+    expect(renew[22]).toBe(64);
+    expect(Array.from(renew.subarray(42 + 240, 42 + 252))).toEqual([53, 1, 3, 55, 7, 1, 28, 2, 3, 15, 6, 12]);
+  });
+
+  it('with -1 and no server: backs off within 60 s, then "Unable to obtain a lease on first try.  Exiting." and exit 2', () => {
+    const t = twoHosts();
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 100 * NS_PER_S);
+    expect(r.exitCode()).toBe(2);
+    expect(r.exitAt()! / NS_PER_S).toBeGreaterThanOrEqual(60);
+    expect(r.exitAt()! / NS_PER_S).toBeLessThanOrEqual(62);
+    const intervals = [...r.output().matchAll(/interval (\d+)/g)].map((m) => Number(m[1]));
+    expect(intervals[0]).toBe(3);
+    expect(intervals.every((i) => i <= 22)).toBe(true);
+    expect(r.output()).toMatch(/\nNo DHCPOFFERS received\.\nUnable to obtain a lease on first try\.  Exiting\.\n$/);
+  });
+
+  it('without -1 and no server: "sleeping" and exit 0 into the background', () => {
+    const t = twoHosts();
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 100 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+    expect(r.output()).toMatch(/No DHCPOFFERS received\.\nNo working leases in persistent database - sleeping\.\n$/);
+  });
+
+  it('-r releases the kept lease by unicast, stops the running client and flushes the address', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const first = startProgram(t.net, t.client, dhclientMain, 'dhclient -v eth0');
+    t.net.queue.runUntil(() => first.exitCode() !== null, 10 * NS_PER_S);
+    t.net.queue.runUntil(() => false, 11 * NS_PER_S);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -r eth0');
+    expect(r.exitCode()).toBe(0);
+    expect(r.output()).toBe(BANNER + 'DHCPRELEASE of 10.9.0.120 on eth0 to 10.9.0.1 port 67\n');
+    t.net.queue.runUntil(() => false, 100 * NS_PER_S);
+    expect(t.cdev.addrs).toEqual([]);
+    expect(leaseFileOf(t.server)).toBe('');
+    const rel = seen(t.net, t.cdev, 'out').filter((f) => f.length > 300);
+    // nothing after the release: the daemon was stopped, so it never renews
+    expect(masked(rel.at(-1)!).subarray(0, 14 + 20 + 8 + 240 + 9)).toEqual(masked(captureBytes(DHCP_CAPTURES.dhclientRelease)).subarray(0, 14 + 20 + 8 + 240 + 9));
+  });
+
+  it('reads -v -1 -d -r and one interface, refusing anything else', () => {
+    expect(parseDhclientArgs(['dhclient', '-v', '-1', '-d', 'eth0'])).toEqual({ iface: 'eth0', release: false, opts: { verbose: true, once: true, foreground: true } });
+    expect(() => parseDhclientArgs(['dhclient', '-sf', '/x', 'eth0'])).toThrow(/'-sf': not supported/);
+    expect(() => parseDhclientArgs(['dhclient', 'eth0', 'eth1'])).toThrow(/exactly one interface/);
+  });
+});
