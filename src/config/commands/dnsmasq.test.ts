@@ -42,7 +42,7 @@ describe('the dnsmasq run command', () => {
 
   it('reads the same keys from --conf-file, relative to the scenario folder, with comments', () => {
     const conf = '# router\nport=0\nno-resolv\nno-hosts\ninterface=natbr\ndhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m\ndhcp-option=option:router,10.0.0.1\nlog-dhcp\nno-ping\n';
-    const { r, cfg } = start(['-k', '--conf-file=dnsmasq.conf', '--user=root', '--pid-file=/run/x.pid', '--dhcp-leasefile=/tmp/l', '--log-facility=-'], { '/scen/dnsmasq.conf': conf });
+    const { r, cfg } = start(['-k', '--conf-file=dnsmasq.conf', '--user=root', '--pid-file=/run/x.pid', '--dhcp-leasefile=/tmp/l', '--log-facility=-'], { 'dnsmasq.conf': conf });
     expect(r.exit).toBe(0);
     expect(cfg!.interfaces).toEqual(['natbr']);
     expect(cfg!.options).toEqual([{ code: 3, addrs: [ip('10.0.0.1')] }]);
@@ -58,8 +58,8 @@ describe('the dnsmasq run command', () => {
   it('gives dnsmasq\'s own messages and exit codes for values it refuses', () => {
     expect(start([...OK, '--dhcp-range=10.0.0.300,10.0.0.5']).r).toEqual({ exit: 1, stdout: '', stderr: 'dnsmasq: bad command line options: bad dhcp-range\n' });
     expect(start([...OK, '--dhcp-option=option:router,1.2.3']).r).toEqual({ exit: 1, stdout: '', stderr: 'dnsmasq: bad command line options: bad IPv4 address\n' });
-    expect(start(['--conf-file=bad.conf'], { '/scen/bad.conf': 'port=0\ndhcp-range=10.0.0.1,bogus\n' }).r).toEqual({ exit: 1, stdout: '', stderr: 'dnsmasq: bad dhcp-range at line 2 of /scen/bad.conf\n' });
-    expect(start(['--conf-file=none.conf']).r).toEqual({ exit: 3, stdout: '', stderr: 'dnsmasq: cannot read /scen/none.conf: No such file or directory\n' });
+    expect(start(['--conf-file=bad.conf'], { 'bad.conf': 'port=0\ndhcp-range=10.0.0.1,bogus\n' }).r).toEqual({ exit: 1, stdout: '', stderr: 'dnsmasq: bad dhcp-range at line 2 of bad.conf\n' });
+    expect(start(['--conf-file=none.conf']).r).toEqual({ exit: 3, stdout: '', stderr: 'dnsmasq: cannot read none.conf: No such file or directory\n' });
   });
 
   it('refuses options natlab does not model, naming them', () => {

@@ -143,7 +143,8 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
 
 function readConf(file: string, env: DnsmasqEnv, p: Parsed): void {
   let text: string;
-  const path = file.startsWith('/') || env.dir === '' ? file : `${env.dir.replace(/\/$/, '')}/${file}`;
+  // env.readFile resolves a relative path against the scenario folder, as for iptables-restore
+  const path = file;
   try {
     text = env.readFile(path);
   } catch {

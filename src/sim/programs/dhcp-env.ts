@@ -1,7 +1,18 @@
-/** The ClientEnv a DHCP client program hands to its state machine. */
+/**
+ * The ClientEnv a DHCP client program hands to its state machine, and the
+ * hook that gives the runner each node's dnsmasq lease file (registered
+ * here because `config/`, where dnsmasq starts, may not import `sim/`).
+ */
 import type { ClientEnv } from '../../dhcp/client-io.js';
+import { leaseFileOf } from '../../dhcp/registry.js';
 import type { Iface } from '../../model/iface.js';
+import { registerNodeExtra } from '../extras.js';
 import type { ProgramContext } from '../program.js';
+
+registerNodeExtra(
+  () => {},
+  (h) => ({ leases: leaseFileOf(h) }),
+);
 
 export function clientEnv(ctx: ProgramContext, dev: Iface): ClientEnv {
   return {
