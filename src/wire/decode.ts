@@ -96,6 +96,10 @@ export function decodeFrame(b: Uint8Array): DecodedLayer[] {
     return layers;
   }
   decodeIpv4(b, off, layers, rest);
+  // bytes after the last layer: Ethernet padding, or what a length field left out
+  const last = layers[layers.length - 1]!;
+  const covered = last.offset + last.length;
+  if (covered < end) layers.push({ name: 'Payload', offset: covered, length: end - covered, fields: [{ name: 'trailer', value: hexRun(b, covered, end - covered), offset: covered, length: end - covered }] });
   return layers;
 }
 

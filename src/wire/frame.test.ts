@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CAPTURED, captured, frameBytes } from './captured.fixture.js';
+import { CAPTURED, SYNTHETIC, captured, frameBytes } from './captured.fixture.js';
 import { TcpSeqMemo, decodeFrame, describeFrame } from './frame.js';
 
 describe('describeFrame', () => {
@@ -11,6 +11,11 @@ describe('describeFrame', () => {
       if (memo === undefined) memos.set(f.link, (memo = new TcpSeqMemo()));
       expect(describeFrame(frameBytes(f), memo)).toBe(f.tcpdump);
     }
+  });
+
+  it('prints hand-made frames for the other printer paths exactly as tcpdump did', () => {
+    const memo = new TcpSeqMemo();
+    for (const f of SYNTHETIC) expect(`${f.link}: ${describeFrame(frameBytes(f), memo)}`).toBe(`${f.link}: ${f.tcpdump}`);
   });
 
   it('prints absolute sequence numbers without a memo, as tcpdump -S', () => {
@@ -62,15 +67,15 @@ describe('decodeFrame', () => {
   });
 
   it('covers every byte of a frame exactly once with its layers', () => {
-    for (const f of CAPTURED) {
+    for (const f of [...CAPTURED, ...SYNTHETIC]) {
       const b = frameBytes(f);
       const layers = decodeFrame(b);
       let at = 0;
       for (const l of layers) {
-        expect(l.offset).toBe(at);
+        expect(`${f.link} ${l.name} at ${l.offset}`).toBe(`${f.link} ${l.name} at ${at}`);
         at += l.length;
       }
-      expect(at).toBe(b.length);
+      expect(`${f.link} covers ${at}`).toBe(`${f.link} covers ${b.length}`);
     }
   });
 

@@ -85,7 +85,7 @@ export class TcpSeqMemo {
  * them by default; without one they are absolute, as with `tcpdump -S`.
  */
 export function describeFrame(b: Uint8Array, memo?: TcpSeqMemo): string {
-  if (b.length < ETH_HLEN) return '[|ether]';
+  if (b.length < ETH_HLEN) return ' [|ether]';
   let s = `${macToString(b, 6)} > ${macToString(b, 0)}, `;
   let type = getU16(b, 12);
   let off = ETH_HLEN;
@@ -101,7 +101,8 @@ export function describeFrame(b: Uint8Array, memo?: TcpSeqMemo): string {
   }
   if (type === ETH_P_IP) return s + ipLine(b, off, b.length - off, memo);
   if (type === ETH_P_ARP) return s + arpLine(b, off, b.length - off);
-  return s.trimEnd();
+  // tcpdump continues with a hex dump on the next lines
+  return s;
 }
 
 const ARPOP_NAMES: Record<number, string> = { 1: 'Request', 2: 'Reply', 3: 'Reverse Request', 4: 'Reverse Reply', 8: 'Inverse Request', 9: 'Inverse Reply', 10: 'NACK Reply' };
