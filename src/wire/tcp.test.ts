@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { captured, CAPTURED, frameBytes } from './captured.fixture.js';
 import { ETH_HLEN } from './ethernet.js';
-import { IPPROTO_TCP, ipDst, ipProto, ipSrc } from './ipv4.js';
+import { IPPROTO_TCP, buildIpv4, ipDst, ipProto, ipSrc, setIpDst } from './ipv4.js';
+import { csumReplace2, csumReplace4 } from './checksum.js';
 import {
   TCP_ACK,
   TCP_FIN,
@@ -15,6 +16,9 @@ import {
   parseTcp,
   parseTcpOptions,
   setTcpSport,
+  setTcpCheck,
+  setTcpDport,
+  tcpCheck,
   tcpChecksumOk,
   tcpDataOff,
   tcpDport,
@@ -164,5 +168,22 @@ describe('TCP', () => {
     const bad = b.slice();
     bad[5] ^= 1;
     expect(() => parseTcp(bad, 0, bad.length, 1, 2)).toThrow(/bad checksum/);
+  });
+
+  it('rewrites destination address and port with incremental checksum updates equal to a recompute (as DNAT does)', () => {
+    fc.assert(
+      fc.property(tcpRepr, fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffff), (r, dst, to, toPort) => {
+        const src = 0xc633640a;
+        const b = new Uint8Array(20 + tcpPacketLen(r));
+        buildIpv4(b, 0, { src, dst, proto: IPPROTO_TCP, ttl: 64, payloadLen: tcpPacketLen(r) });
+        emitTcp(r, b, 20, src, dst);
+        setTcpCheck(b, 20, csumReplace2(csumReplace4(tcpCheck(b, 20), dst, to), r.dport, toPort));
+        setIpDst(b, 0, to);
+        setTcpDport(b, 20, toPort);
+        const inc = tcpCheck(b, 20);
+        tcpFillChecksum(b, 0, 20);
+        expect(inc).toBe(tcpCheck(b, 20));
+      }),
+    );
   });
 });

@@ -4,12 +4,15 @@ import { CAPTURED_PARTIAL, captured, frameBytes } from './captured.fixture.js';
 import { csumFold, pseudoSum } from './checksum.js';
 import { ETH_HLEN } from './ethernet.js';
 import { parseIp4 } from './ip4.js';
-import { IPPROTO_UDP, ipDst, ipSrc } from './ipv4.js';
+import { IPPROTO_UDP, buildIpv4, ipDst, ipSrc, setIpSrc } from './ipv4.js';
 import {
   UDP_CHECK,
   emitUdp,
   parseUdp,
   setUdpDport,
+  setUdpCheck,
+  udpCsumReplace2,
+  udpCsumReplace4,
   udpCheck,
   udpChecksumOk,
   udpDport,
@@ -98,5 +101,28 @@ describe('UDP', () => {
     const b = frameBytes(captured(': UDP, length 6', CAPTURED_PARTIAL));
     expect(udpChecksumOk(b, L3, L4)).toBe(false);
     expect(udpCheck(b, L4)).toBe(csumFold(pseudoSum(ipSrc(b, L3), ipDst(b, L3), IPPROTO_UDP, udpLen(b, L4))));
+  });
+
+  it('rewrites address and port with incremental checksum updates equal to a recompute (as SNAT does)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffff), fc.nat(0xffff), (payload, src, to, sport, toPort) => {
+        const dst = 0x0a000001;
+        const b = new Uint8Array(20 + 8 + payload.length);
+        buildIpv4(b, 0, { src, dst, proto: IPPROTO_UDP, ttl: 64, payloadLen: 8 + payload.length });
+        emitUdp({ sport, dport: 53, payload }, b, 20, src, dst);
+        setUdpCheck(b, 20, udpCsumReplace2(udpCsumReplace4(udpCheck(b, 20), src, to), sport, toPort));
+        setIpSrc(b, 0, to);
+        b[20] = toPort >> 8;
+        b[21] = toPort & 0xff;
+        const inc = udpCheck(b, 20);
+        udpFillChecksum(b, 0, 20);
+        expect(inc).toBe(udpCheck(b, 20));
+      }),
+    );
+  });
+
+  it('leaves a zero (absent) checksum alone when NAT rewrites the address', () => {
+    expect(udpCsumReplace4(0, 1, 2)).toBe(0);
+    expect(udpCsumReplace2(0, 1, 2)).toBe(0);
   });
 });

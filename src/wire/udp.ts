@@ -3,7 +3,7 @@
  * helpers also take the IP header offset (`l3`) for the pseudo header.
  */
 import { getU16, setU16 } from './bytes.js';
-import { checksumFinish, csumFold, onesSum, pseudoSum } from './checksum.js';
+import { checksumFinish, csumFold, csumReplace2, csumReplace4, onesSum, pseudoSum } from './checksum.js';
 import { WireError, needRoom } from './errors.js';
 import { IPPROTO_UDP, ipDst, ipSrc } from './ipv4.js';
 
@@ -61,6 +61,24 @@ export function udpFillChecksum(b: Uint8Array, l3: number, l4: number): void {
 export function udpChecksumOk(b: Uint8Array, l3: number, l4: number): boolean {
   if (udpCheck(b, l4) === 0) return true;
   return csumFold(udpSum(b, l3, l4)) === 0xffff;
+}
+
+/**
+ * The UDP checksum after an address (pseudo header) changed, as NAT does
+ * it in nf_nat_ipv4_csum_update(): a 0 field (no checksum) stays 0, and
+ * a result of 0 is sent as 0xffff (CSUM_MANGLED_0).
+ */
+export function udpCsumReplace4(check: number, from: number, to: number): number {
+  if (check === 0) return 0;
+  const c = csumReplace4(check, from, to);
+  return c === 0 ? 0xffff : c;
+}
+
+/** The UDP checksum after a port changed, with the same 0 rules as `udpCsumReplace4`. */
+export function udpCsumReplace2(check: number, from: number, to: number): number {
+  if (check === 0) return 0;
+  const c = csumReplace2(check, from, to);
+  return c === 0 ? 0xffff : c;
 }
 
 /** A parsed UDP datagram. */
