@@ -15,7 +15,7 @@ import {
   setArpOp,
   setArpTpa,
 } from './arp.js';
-import { captured, frameBytes } from './captured.fixture.js';
+import { captured, frameBytes } from './test/captured.js';
 import { ETH_HLEN } from './ethernet.js';
 import { WireError } from './errors.js';
 import { parseIp4 } from './ip4.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CAPTURED, frameBytes } from './captured.fixture.js';
+import { CAPTURED, frameBytes } from './test/captured.js';
 import {
   BOOTP_MIN_LEN,
   BOOTREPLY,

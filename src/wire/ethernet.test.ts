@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { captured, frameBytes } from './captured.fixture.js';
+import { captured, frameBytes } from './test/captured.js';
 import { ETH_HLEN, ETH_P_ARP, ETH_P_IP, emitEthernet, ethType, parseEthernet, setEthDst, setEthSrc, setEthType } from './ethernet.js';
 import { WireError } from './errors.js';
 import { macToString, parseMac } from './mac.js';

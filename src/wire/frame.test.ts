@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CAPTURED, SYNTHETIC, captured, frameBytes } from './captured.fixture.js';
+import { CAPTURED, SYNTHETIC, captured, frameBytes } from './test/captured.js';
 import { TcpSeqMemo, decodeFrame, describeFrame } from './frame.js';
 
 describe('describeFrame', () => {

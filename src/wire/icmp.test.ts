@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { captured, frameBytes } from './captured.fixture.js';
+import { captured, frameBytes } from './test/captured.js';
 import { ETH_HLEN } from './ethernet.js';
 import { parseIp4 } from './ip4.js';
 import {

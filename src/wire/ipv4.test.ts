@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { captured, CAPTURED, frameBytes } from './captured.fixture.js';
+import { captured, CAPTURED, frameBytes } from './test/captured.js';
 import { csumReplace4, inetChecksum } from './checksum.js';
 import { ETH_HLEN, ETH_P_IP, ethType } from './ethernet.js';
 import { WireError } from './errors.js';

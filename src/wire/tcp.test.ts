@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { captured, CAPTURED, frameBytes } from './captured.fixture.js';
+import { captured, CAPTURED, frameBytes } from './test/captured.js';
 import { ETH_HLEN } from './ethernet.js';
 import { IPPROTO_TCP, buildIpv4, ipDst, ipProto, ipSrc, setIpDst } from './ipv4.js';
 import { csumReplace2, csumReplace4 } from './checksum.js';

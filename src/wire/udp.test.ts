@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CAPTURED_PARTIAL, captured, frameBytes } from './captured.fixture.js';
+import { CAPTURED_PARTIAL, captured, frameBytes } from './test/captured.js';
 import { csumFold, pseudoSum } from './checksum.js';
 import { ETH_HLEN } from './ethernet.js';
 import { parseIp4 } from './ip4.js';
