@@ -1,0 +1,335 @@
+/**
+ * `arping` as Thomas Habets' arping 2.23 (Debian bookworm's `arping`):
+ * ARP who-has requests for an IPv4 address, sent on a packet socket, one
+ * per interval (-W, 1 s), each followed by a wait in which every ARP reply
+ * from that address to our MAC is printed, or `Timeout` when none came.
+ *
+ *   for each of -c N (or forever): send; wait min(-W, time left of -w)
+ *   (a wait of 0 ends the loop); then the statistics; exit 0 if any reply
+ *
+ * stdout is block buffered (a file): what arping flushes reaches the output;
+ * a SIGTERM kills it and loses the rest. SIGINT prints the statistics.
+ */
+import { ARPOP_REPLY, ARPOP_REQUEST, ARP_SHA, ARP_THA, arpHln, arpHrd, arpOp, arpPln, arpPro, arpSpa, buildArpFrame, ARPHRD_ETHER } from '../../wire/arp.js';
+import { ETH_HLEN, ETH_P_ARP, ETH_P_IP } from '../../wire/ethernet.js';
+import { ip4ToString } from '../../wire/ip4.js';
+import { BROADCAST_MAC, ZERO_MAC, macEq, macToString } from '../../wire/mac.js';
+import { devQueueXmit } from '../../model/dev.js';
+import type { Iface } from '../../model/iface.js';
+import type { PacketSocket } from '../../model/sockets.js';
+import { Skb } from '../../model/skb.js';
+import type { Timer } from '../queue.js';
+import { NS_PER_S } from '../queue.js';
+import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { getopt } from './getopt.js';
+import { inetAton } from './ping.js';
+
+const OPTSTRING = '0aAbBC:c:dDeFg:hi:I:m:pPqQ:rRs:S:t:T:uUvV:w:W:zZ';
+const USAGE = `ARPing 2.23, by Thomas Habets <thomas@habets.se>
+usage: arping [ -0aAbdDeFpPqrRuUvzZ ] [ -w <sec> ] [ -W <sec> ] [ -S <host/ip> ]
+              [ -T <host/ip ] [ -s <MAC> ] [ -t <MAC> ] [ -c <count> ]
+              [ -C <count> ] [ -i <interface> ] [ -m <type> ] [ -g <group> ]
+              [ -V <vlan> ] [ -Q <priority> ] <host/ip/MAC | -B>
+For complete usage info, use --help or check the manpage.
+`;
+/** the zero padding arping 2.23 appends to its ARP request */
+const PADDING = 16;
+
+/** C's atoi(): leading digits, else 0 */
+function atoi(s: string): number {
+  const m = /^\s*[-+]?\d+/.exec(s);
+  return m === null ? 0 : Math.trunc(Number(m[0]));
+}
+/** C's atof() */
+function atof(s: string): number {
+  const m = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(s);
+  return m === null ? 0 : Number(m[0]);
+}
+
+/** printf("%3.0f"): round half to even on the exact value, width 3 */
+function fmt3_0(x: number): string {
+  const fl = Math.floor(x);
+  const d = x - fl;
+  const r = d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+  return String(r).padStart(3, ' ');
+}
+
+/** ts2str(): an interval in the largest unit below 1000 */
+function ts2str(fromS: number, toS: number): string {
+  let f = (toS - fromS) * 1000000000;
+  let exp = 0;
+  while (f > 1000) {
+    exp += 3;
+    f /= 1000;
+  }
+  switch (exp) {
+    case 0:
+      return `${f.toFixed(3)} nsec`;
+    case 3:
+      return `${f.toFixed(3)} usec`;
+    case 6:
+      return `${f.toFixed(3)} msec`;
+    case 9:
+      return `${f.toFixed(3)} sec`;
+    case 12:
+      return `${(f * 1000).toFixed(3)} sec`;
+    default:
+      return `${f.toFixed(3)}e${exp - 9} sec`;
+  }
+}
+
+function fmtMs(x: number): string {
+  return Number.isNaN(x) ? '-nan' : x.toFixed(3);
+}
+
+export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
+  const h = ctx.host;
+  let stdout = '';
+  const flush = (): void => {
+    if (stdout !== '') ctx.out(stdout);
+    stdout = '';
+  };
+  const print = (t: string): void => {
+    stdout += t;
+  };
+  const stderr = (t: string): void => {
+    ctx.out(t);
+  };
+  let ended = false;
+  let timer: Timer | null = null;
+  let sock: PacketSocket | null = null;
+  const end = (code: number): void => {
+    if (ended) return;
+    ended = true;
+    timer?.cancel();
+    if (sock !== null) {
+      const i = h.sockets.packet.indexOf(sock);
+      if (i >= 0) h.sockets.packet.splice(i, 1);
+    }
+    ctx.exit(code);
+  };
+  const quit = (text: string, code: number): Program => {
+    stderr(text);
+    end(code);
+    return { signal: () => undefined };
+  };
+
+  // ---- options -----------------------------------------------------------------
+  if (ctx.argv.slice(1).includes('--help')) {
+    h.unsupported('arping --help is not modelled');
+    return quit('', 2);
+  }
+  const g = getopt(ctx.argv.slice(1), OPTSTRING);
+  let maxcount = -1;
+  let maxReplies = Infinity;
+  let ifname: string | null = null;
+  let quiet = false;
+  let deadline = -1;
+  let packetwait = 1000000; // us
+  let srcOpt: string | null = null;
+  for (const { opt, arg } of g.opts) {
+    switch (opt) {
+      case 'c':
+        maxcount = atoi(arg);
+        break;
+      case 'C':
+        maxReplies = atoi(arg) >>> 0;
+        break;
+      case 'i':
+      case 'I':
+        ifname = arg;
+        break;
+      case 'q':
+        quiet = true;
+        break;
+      case 'w':
+        deadline = atof(arg);
+        break;
+      case 'W':
+        packetwait = Math.trunc(1000000.0 * atof(arg)) >>> 0;
+        break;
+      case 'S':
+        srcOpt = arg;
+        break;
+      case '0':
+        srcOpt = '0.0.0.0';
+        break;
+      case 'h':
+        return quit(USAGE, 0);
+      default:
+        h.unsupported(`arping -${opt} is not modelled`);
+        return quit(`arping: natlab does not model option -${opt}\n`, 2);
+    }
+  }
+  if (g.error !== null) return quit(`arping: ${g.error.message}\n${USAGE}`, 1);
+  const parm = g.operands[0];
+  if (parm === undefined) return quit(USAGE, 1);
+  if (/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(parm)) {
+    h.unsupported('arping to a MAC address (ICMP ping by MAC) is not modelled');
+    return quit('arping: natlab does not model MAC pings\n', 2);
+  }
+  const dstip = inetAton(parm);
+  if (dstip === null) return quit(`arping: Can't resolve ${parm}\n`, 1);
+  let srcip = 0;
+  if (srcOpt !== null) {
+    const s = inetAton(srcOpt);
+    if (s === null) return quit(`arping: Can't resolve ${srcOpt}\n`, 1);
+    srcip = s;
+  }
+
+  // ---- interface: -i, else the one whose subnet holds the target, else a guess ----
+  let dev: Iface | undefined;
+  if (ifname !== null) {
+    dev = h.ifaceByName(ifname);
+    if (dev === undefined) return quit(`arping: libnet_init(LIBNET_LINK, ${ifname}): libnet_check_iface() ioctl: No such device\n`, 1);
+  } else {
+    dev = h.ifaces.find((i) => i.up && i.kind !== 'loopback' && i.addrs.some((a) => ((a.addr ^ dstip) & a.mask) === 0));
+    if (dev === undefined) {
+      dev = h.ifaces.find((i) => i.up && i.kind !== 'loopback');
+      if (dev === undefined) {
+        h.unsupported('arping on a host without an interface that is up is not modelled');
+        return quit('arping: natlab: no interface is up\n', 2);
+      }
+      stderr(
+        'arping: lookup dev: No matching interface found using getifaddrs().\n' +
+          'arping: Unable to automatically find interface to use. Is it on the local LAN?\n' +
+          `arping: Use -i to manually specify interface. Guessing interface ${dev.name}.\n`,
+      );
+    }
+  }
+  if (srcOpt === null) {
+    const a = dev.addrs.find((x) => !x.secondary) ?? dev.addrs[0];
+    if (a === undefined) {
+      h.unsupported(`arping on ${dev.name}, which has no IPv4 address, without -S: not modelled`);
+      return quit(`arping: Unable to get the IPv4 address of interface ${dev.name}\n`, 1);
+    }
+    srcip = a.addr;
+  }
+  const out = dev;
+  const srcmac = out.mac;
+  const target = ip4ToString(dstip);
+
+  // ---- the loop ---------------------------------------------------------------------
+  let numsent = 0;
+  let numrecvd = 0;
+  let timeToDie = false;
+  let lastSent = 0; // s
+  let statsMin = -1;
+  let statsMax = -1;
+  let statsTotal = 0;
+  let statsSq = 0;
+  let count = 0;
+  let waitingFrom = 0;
+  const nowS = (): number => h.now() / NS_PER_S;
+
+  if (!quiet) print(`ARPING ${target}\n`);
+  const endAt = deadline > 0 ? nowS() + deadline : -1;
+
+  sock = {
+    dev: out,
+    ethertype: ETH_P_ARP,
+    deliver(frame) {
+      if (ended || timer === null) return;
+      pingipRecv(frame);
+    },
+  };
+  h.sockets.packet.push(sock);
+
+  /** pingip_recv(): an ARP reply from the target to our MAC */
+  function pingipRecv(f: Uint8Array): void {
+    const o = ETH_HLEN;
+    if (f.length < ETH_HLEN + 8 + 2 * (6 + 4)) return;
+    if (arpHln(f, o) !== 6 || arpPln(f, o) !== 4 || arpOp(f, o) !== ARPOP_REPLY || arpPro(f, o) !== ETH_P_IP || arpHrd(f, o) !== ARPHRD_ETHER) return;
+    if (!macEq(f, o + ARP_THA, srcmac, 0)) return;
+    if (arpSpa(f, o) !== dstip) return;
+    const arrival = nowS();
+    const sample = arrival - lastSent;
+    if (statsMin < 0 || sample < statsMin) statsMin = sample;
+    if (sample > statsMax) statsMax = sample;
+    statsTotal += sample;
+    statsSq += sample * sample;
+    if (!quiet) {
+      print(`${f.length} bytes from ${macToString(f, o + ARP_SHA)} (${target}): index=${numrecvd} time=${ts2str(lastSent, arrival)}`);
+      flush();
+      print('\n');
+    }
+    numrecvd++;
+    if (numrecvd >= maxReplies) {
+      timeToDie = true;
+      // ping_recv() sees time_to_die on its next turn and returns
+      timer?.cancel();
+      timer = ctx.after(0, finish);
+    }
+  }
+
+  /** wait_time(): the wait after a request, in us */
+  const waitTime = (): number => {
+    if (endAt < 0) return packetwait;
+    const maxWait = endAt - nowS();
+    if (maxWait < 0) return 0;
+    if (maxWait > packetwait / 1000000.0) return packetwait;
+    return Math.trunc(maxWait * 1000000);
+  };
+
+  const step = (): void => {
+    if (ended) return;
+    if ((maxcount >= 0 && count >= maxcount) || timeToDie) {
+      finish();
+      return;
+    }
+    // pingip_send()
+    const frame = new Uint8Array(ETH_HLEN + 28 + PADDING);
+    frame.set(buildArpFrame(ARPOP_REQUEST, srcmac, BROADCAST_MAC, srcmac, srcip, ZERO_MAC, dstip));
+    const skb = new Skb(frame);
+    skb.fromLocal = true;
+    devQueueXmit(h, out, skb);
+    lastSent = nowS();
+    numsent++;
+    const w = waitTime();
+    if (w === 0) {
+      finish();
+      return;
+    }
+    waitingFrom = numrecvd;
+    timer = ctx.after(w * 1000, () => {
+      timer = null;
+      if (numrecvd === waitingFrom && !quiet) {
+        print('Timeout\n');
+        flush();
+      }
+      count++;
+      step();
+    });
+  };
+
+  const finish = (): void => {
+    if (ended) return;
+    if (!quiet) {
+      const succ = Math.fround(100.0 - Math.fround((100.0 * Math.fround(numrecvd)) / Math.fround(numsent)));
+      print(`\n--- ${target} statistics ---\n${numsent} packets transmitted, ${numrecvd} packets received, ${fmt3_0(succ < 0 ? 0 : succ)}% unanswered (${succ < 0 ? numrecvd - numsent : 0} extra)\n`);
+      if (numrecvd) {
+        const avg = statsTotal / numrecvd;
+        print(`rtt min/avg/max/std-dev = ${fmtMs(1000 * statsMin)}/${fmtMs(1000 * avg)}/${fmtMs(1000 * statsMax)}/${fmtMs(1000 * Math.sqrt(statsSq / numrecvd - avg * avg))} ms`);
+      }
+      print('\n');
+    }
+    flush();
+    end(numrecvd ? 0 : 1);
+  };
+
+  step();
+  return {
+    signal(sig) {
+      if (ended) return;
+      if (sig === 'SIGINT') {
+        // sigint(): time_to_die; the wait returns, the loop ends, statistics follow
+        timeToDie = true;
+        timer?.cancel();
+        finish();
+        return;
+      }
+      stdout = '';
+      end(143);
+    },
+  };
+};
