@@ -80,26 +80,42 @@ describe('dnsmasq server', () => {
     expect(got).toEqual(want);
   });
 
-  it('ignores requests on interfaces it does not listen on, and NAKs an address of another subnet', () => {
+  it('ignores requests on interfaces it does not listen on', () => {
     const t = twoHosts();
     runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=br0', '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
     clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
     expect(seen(t.net, t.cdev, 'in')).toEqual([]);
+  });
+
+  /** dhclient's REQUEST turned into an INIT-REBOOT for 10.8.0.120: no server id, another subnet */
+  function initReboot(): Uint8Array {
+    const b = captureBytes(DHCP_CAPTURES.dhclientRequest).slice();
+    const at = (code: number): number => {
+      for (let i = BOOTP_AT + 240; i < b.length; ) {
+        if (b[i] === code) return i;
+        i += b[i] === 0 ? 1 : 2 + b[i + 1]!;
+      }
+      return -1;
+    };
+    b[at(50) + 3] = 8;
+    b.fill(0, at(54), at(54) + 6); // the server id becomes padding
+    return b;
+  }
+
+  it('stays silent to an INIT-REBOOT it has no lease for, unless --dhcp-authoritative: then a broadcast NAK "wrong network"', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    clientSends(t, initReboot());
+    expect(seen(t.net, t.cdev, 'in')).toEqual([]);
 
     const u = twoHosts();
-    runDnsmasq(u.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
-    const req = captureBytes(DHCP_CAPTURES.dhclientRequest);
-    // requested address 10.9.0.120 -> 10.8.0.120, server id removed: INIT-REBOOT for a foreign subnet
-    const b = req.slice();
-    const o = BOOTP_AT;
-    const at = (code: number) => { for (let i = o + 240; i < b.length; ) { if (b[i] === code) return i; if (b[i] === 0) { i++; continue; } i += 2 + b[i + 1]!; } return -1; };
-    b[at(50) + 3] = 8;
-    b[at(54)] = 0; // make server id a pad run
-    for (let k = 1; k < 6; k++) b[at(0) + k] = 0;
-    clientSends(u, b);
+    runDnsmasq(u.server, [...BASE, '--dhcp-authoritative', '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    clientSends(u, initReboot());
     const nak = seen(u.net, u.cdev, 'in')[0]!;
+    const rep = parseDhcp(nak, BOOTP_AT, nak.length - BOOTP_AT);
     expect(dhcpMessageType(nak, BOOTP_AT, nak.length - BOOTP_AT)).toBe(6);
     expect(dhcpYiaddr(nak, BOOTP_AT)).toBe(0);
+    expect(rep.options.find((o) => o.kind === 'raw' && o.code === 56)).toEqual({ kind: 'raw', code: 56, data: new TextEncoder().encode('wrong network') });
     expect(Array.from(nak.subarray(0, 6))).toEqual([255, 255, 255, 255, 255, 255]);
   });
 

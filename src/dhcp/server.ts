@@ -161,7 +161,7 @@ export class DnsmasqServer {
         this.discover(dev, ctx, req, mac);
         return;
       case DHCPREQUEST:
-        this.request(dev, ctx, req, mac);
+        this.request(dev, ctx, req, mac, skb.route?.kind === 'local');
         return;
       case DHCPRELEASE:
       case DHCPDECLINE: {
@@ -236,35 +236,45 @@ export class DnsmasqServer {
     return conf?.leaseSecs ?? ctx.range.leaseSecs;
   }
 
-  /** DHCPREQUEST in its three states: SELECTING (server id), INIT-REBOOT (requested address), RENEWING/REBINDING (ciaddr) */
-  private request(dev: Iface, ctx: Context, req: DhcpRepr, mac: Uint8Array): void {
+  /**
+   * DHCPREQUEST in its three states: SELECTING (server id), INIT-REBOOT
+   * (requested address, no server id), RENEWING/REBINDING (ciaddr only).
+   * `unicast`: the request was addressed to us (a renewal), not broadcast.
+   */
+  private request(dev: Iface, ctx: Context, req: DhcpRepr, mac: Uint8Array, unicast: boolean): void {
     const sid = dhcpOption(req, 'serverId')?.addr ?? 0;
     const wanted = dhcpOption(req, 'requestedIp')?.addr ?? 0;
-    let addr: number;
-    let selecting = false;
-    if (sid !== 0) {
-      if (sid !== ctx.server) {
-        // the client chose another server: forget what we offered (nothing is kept for an offer)
-        return;
-      }
-      selecting = true;
-      addr = wanted !== 0 ? wanted : req.ciaddr;
-    } else {
-      addr = wanted !== 0 ? wanted : req.ciaddr;
-    }
-    if (addr === 0) return;
     const conf = this.hostConf(mac);
     const lease = this.leaseOf(mac);
+    let addr: number;
     let nak = '';
+    if (sid !== 0) {
+      // SELECTING: another server's offer was taken; nothing is kept for ours
+      if (sid !== ctx.server) return;
+      addr = wanted !== 0 ? wanted : req.ciaddr;
+    } else if (wanted !== 0) {
+      // INIT-REBOOT: a client we have no record of gets silence unless we are authoritative
+      if (lease === undefined && !this.config.authoritative) return;
+      addr = wanted;
+      if (lease !== undefined && lease.addr !== wanted) nak = 'wrong address';
+    } else {
+      // RENEWING (unicast) or REBINDING (broadcast)
+      addr = req.ciaddr;
+      if ((lease !== undefined && lease.addr !== addr) || (lease === undefined && !this.config.authoritative)) {
+        // a rebinding client may hold another server's lease: only a unicast renewal is refused
+        if (!unicast) return;
+        nak = 'lease not found';
+      }
+    }
+    if (addr === 0) return;
+    if (nak !== '') {
+      this.nak(dev, ctx, req, nak);
+      return;
+    }
     if (!this.inSubnet(ctx, addr)) nak = 'wrong network';
     else if (conf !== undefined && conf.addr !== 0 && conf.addr !== addr) nak = 'static lease available';
     else if (this.takenByOther(addr, mac)) nak = 'address in use';
     else if (!this.inRange(ctx, addr) && !(conf !== undefined && conf.addr === addr)) nak = 'address not available';
-    else if (!selecting && (lease === undefined || lease.addr !== addr)) {
-      // a client we have no record of: silent unless authoritative (RFC 2131 4.3.2)
-      if (!this.config.authoritative) return;
-      nak = 'lease not found';
-    }
     if (nak !== '') {
       this.nak(dev, ctx, req, nak);
       return;
