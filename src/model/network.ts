@@ -10,6 +10,15 @@ import { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { resetPacketIds } from './skb.js';
 
+/**
+ * A streaming consumer of captured frames (a pcap writer on disk): when a
+ * Network has one, `record()` hands it every frame instead of keeping a
+ * copy in `captures`. `frame` is the live buffer: copy what you keep.
+ */
+export interface CaptureTap {
+  frame(iface: Iface, dir: 'in' | 'out', t: number, frame: Uint8Array): void;
+}
+
 export interface NetworkOptions {
   /** record every frame on every interface (tcpdump -i IFACE on each) */
   capture?: boolean;
@@ -22,8 +31,11 @@ export interface NetworkOptions {
 export class Network {
   readonly queue = new EventQueue();
   readonly hosts = new Map<string, Host>();
-  readonly trace: TraceSink | null;
+  /** hop events go here; a long replay swaps in a streaming sink after build() */
+  trace: TraceSink | null;
   readonly capture: boolean;
+  /** when set, captured frames stream here and `captures` stays empty */
+  tap: CaptureTap | null = null;
   readonly wireDelayNs: number;
   /** per interface, every frame it saw, in order */
   readonly captures = new Map<Iface, CapturedFrame[]>();
@@ -61,6 +73,10 @@ export class Network {
   /** tcpdump's view: a copy of the frame as it is now */
   record(iface: Iface, dir: 'in' | 'out', frame: Uint8Array): void {
     if (!this.capture) return;
+    if (this.tap !== null) {
+      this.tap.frame(iface, dir, this.queue.now(), frame);
+      return;
+    }
     let list = this.captures.get(iface);
     if (list === undefined) {
       list = [];

@@ -1,0 +1,310 @@
+/**
+ * Reading capture files one packet at a time, without holding the file in
+ * memory and without copying packets: classic pcap (pcap-savefile(5):
+ * microsecond magic 0xa1b2c3d4 and nanosecond magic 0xa1b23c4d, either
+ * byte order) and pcapng (Section Header, Interface Description, Enhanced
+ * and Simple Packet Blocks; several interfaces and sections; options and
+ * unknown blocks skipped by their length).
+ *
+ * The reader pulls bytes from a `ByteSource` (a file descriptor in
+ * `io/pcap-stream.ts`, a Uint8Array in the core) into one window buffer
+ * and hands out each packet as a view into it: `data` is valid until the
+ * next call of `next()`. Whoever keeps a packet copies it.
+ *
+ * Timestamps stay exact: seconds and nanoseconds apart (an epoch time in
+ * nanoseconds does not fit a double), and `relNs()` gives the offset from
+ * the first packet as an integer number of nanoseconds.
+ *
+ * A truncated or corrupt file throws a NatlabError naming the byte offset
+ * and the packet (or block) number; every packet before it was returned.
+ */
+import { NatlabError } from '../config/errors.js';
+
+/** Random-access bytes: copy up to `len` bytes at file offset `pos` into `into[at..]`; returns how many (0 at the end). */
+export interface ByteSource {
+  readAt(into: Uint8Array, at: number, len: number, pos: number): number;
+}
+
+/** A ByteSource over bytes already in memory (the core has no files). */
+export function memorySource(bytes: Uint8Array): ByteSource {
+  return {
+    readAt(into, at, len, pos) {
+      const n = Math.max(0, Math.min(len, bytes.length - pos));
+      if (n > 0) into.set(bytes.subarray(pos, pos + n), at);
+      return n;
+    },
+  };
+}
+
+export const PCAP_MAGIC_US = 0xa1b2c3d4;
+export const PCAP_MAGIC_NS = 0xa1b23c4d;
+const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BOM = 0x1a2b3c4d;
+const PCAPNG_BOM_SWAPPED = 0x4d3c2b1a;
+const BT_IDB = 1;
+const BT_SPB = 3;
+const BT_EPB = 6;
+const OPT_IF_TSRESOL = 9;
+
+/** One capture interface: a pcap file has one, a pcapng file one per IDB. */
+export interface CaptureIface {
+  linktype: number;
+  snaplen: number;
+  /** pcapng if_name, when given */
+  name?: string;
+  /** timestamp units per second (pcapng if_tsresol; 1e6 by default) */
+  unitsPerSec: number;
+}
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+const WINDOW = 1 << 20;
+
+export class CaptureReader {
+  format: CaptureFormat = 'pcap';
+  /** interfaces seen so far (pcapng: every IDB of every section, in order) */
+  readonly ifaces: CaptureIface[] = [];
+  /** the current packet, a view into the window: valid until next() */
+  data: Uint8Array = new Uint8Array(0);
+  /** original length on the wire */
+  origLen = 0;
+  /** index into `ifaces` */
+  iface = 0;
+  /** timestamp: whole seconds and the nanoseconds within the second */
+  sec = 0;
+  nsec = 0;
+  /** 1-based number of the current packet */
+  number = 0;
+  /** byte offset of the current packet's record (pcap) or block (pcapng) */
+  offset = 0;
+
+  private buf = new Uint8Array(WINDOW);
+  private view = new DataView(this.buf.buffer);
+  /** file offset of buf[0] and the number of valid bytes in buf */
+  private bufPos = 0;
+  private bufLen = 0;
+  /** file offset of the next record or block */
+  private pos = 0;
+  private le = true;
+  private nanos = false;
+  private blocks = 0;
+  private sectionBase = 0;
+  private firstSec = -1;
+  private firstNsec = 0;
+
+  constructor(
+    private readonly src: ByteSource,
+    /** the file name for error messages */
+    readonly file: string = 'capture',
+  ) {
+    if (!this.ensure(0, 4)) this.fail(`not a capture file: ${this.bufLen} bytes, a pcap file header needs 24`, 0);
+    const magicBE = this.view.getUint32(0, false);
+    const magicLE = this.view.getUint32(0, true);
+    if (magicBE === PCAPNG_SHB) {
+      this.format = 'pcapng';
+      return;
+    }
+    if (magicLE === PCAP_MAGIC_US || magicLE === PCAP_MAGIC_NS) this.le = true;
+    else if (magicBE === PCAP_MAGIC_US || magicBE === PCAP_MAGIC_NS) this.le = false;
+    else this.fail(`not a pcap or pcapng file: magic 0x${magicBE.toString(16).padStart(8, '0')} at byte offset 0`, 0);
+    this.nanos = (this.le ? magicLE : magicBE) === PCAP_MAGIC_NS;
+    if (!this.ensure(0, 24)) this.fail(`truncated pcap file header: ${this.bufLen} bytes, it needs 24`, 0);
+    const major = this.view.getUint16(4, this.le);
+    if (major !== 2) this.fail(`unsupported pcap version ${major}.${this.view.getUint16(6, this.le)} at byte offset 4`, 4);
+    // LT_LINKTYPE(): the low 28 bits; the rest says whether an FCS is there
+    this.ifaces.push({ linktype: this.view.getUint32(20, this.le) & 0x0fffffff, snaplen: this.view.getUint32(16, this.le), unitsPerSec: this.nanos ? 1e9 : 1e6 });
+    this.pos = 24;
+  }
+
+  /** whether timestamps are nanoseconds (pcap magic 0xa1b23c4d) */
+  get nanosecond(): boolean {
+    return this.nanos;
+  }
+
+  /** the current packet's time since the first packet, nanoseconds */
+  relNs(): number {
+    return (this.sec - this.firstSec) * 1e9 + (this.nsec - this.firstNsec);
+  }
+
+  /** the link type of the current packet's interface */
+  get linktype(): number {
+    return this.ifaces[this.iface]!.linktype;
+  }
+
+  /** Move to the next packet; false at a clean end of file. */
+  next(): boolean {
+    const ok = this.format === 'pcap' ? this.nextPcap() : this.nextPcapng();
+    if (ok && this.firstSec < 0) {
+      this.firstSec = this.sec;
+      this.firstNsec = this.nsec;
+    }
+    return ok;
+  }
+
+  private nextPcap(): boolean {
+    const off = this.pos;
+    if (!this.ensure(off, 1)) return false;
+    const n = this.number + 1;
+    if (!this.ensure(off, 16)) this.fail(`truncated pcap: packet ${n} header at byte offset ${off} needs 16 bytes, ${this.available(off)} left`, off);
+    const v = this.view;
+    const at = off - this.bufPos;
+    const sec = v.getUint32(at, this.le);
+    const frac = v.getUint32(at + 4, this.le);
+    const caplen = v.getUint32(at + 8, this.le);
+    const origLen = v.getUint32(at + 12, this.le);
+    if (caplen > 0x4000000) this.fail(`corrupt pcap: packet ${n} at byte offset ${off} claims ${caplen} captured bytes`, off);
+    if (frac >= (this.nanos ? 1e9 : 1e6)) this.fail(`corrupt pcap: packet ${n} at byte offset ${off} has a sub-second timestamp of ${frac}`, off);
+    if (!this.ensure(off + 16, caplen)) this.fail(`truncated pcap: packet ${n} at byte offset ${off} has ${caplen} captured bytes, ${this.available(off + 16)} left`, off);
+    const d = off + 16 - this.bufPos;
+    this.data = this.buf.subarray(d, d + caplen);
+    this.origLen = origLen;
+    this.sec = sec;
+    this.nsec = this.nanos ? frac : frac * 1000;
+    this.iface = 0;
+    this.number = n;
+    this.offset = off;
+    this.pos = off + 16 + caplen;
+    return true;
+  }
+
+  private nextPcapng(): boolean {
+    for (;;) {
+      const off = this.pos;
+      if (!this.ensure(off, 1)) return false;
+      const b = this.blocks + 1;
+      if (!this.ensure(off, 12)) this.fail(`truncated pcapng: block ${b} at byte offset ${off} needs 12 bytes, ${this.available(off)} left`, off);
+      let at = off - this.bufPos;
+      const rawType = this.view.getUint32(at, true);
+      if (rawType === PCAPNG_SHB) {
+        const bom = this.view.getUint32(at + 8, true);
+        if (bom === PCAPNG_BOM) this.le = true;
+        else if (bom === PCAPNG_BOM_SWAPPED) this.le = false;
+        else this.fail(`corrupt pcapng: section header block ${b} at byte offset ${off} has byte-order magic 0x${bom.toString(16)}`, off);
+        this.sectionBase = this.ifaces.length;
+      } else if (this.blocks === 0) {
+        this.fail('not a pcapng file: no section header block at byte offset 0', 0);
+      }
+      const type = this.view.getUint32(at, this.le);
+      const total = this.view.getUint32(at + 4, this.le);
+      if (total < 12 || total % 4 !== 0 || total > 0x4000000) this.fail(`corrupt pcapng: block ${b} at byte offset ${off} has a bad length ${total}`, off);
+      if (!this.ensure(off, total)) this.fail(`truncated pcapng: block ${b} at byte offset ${off} is ${total} bytes long, ${this.available(off)} left`, off);
+      at = off - this.bufPos; // ensure() may have moved the window
+      const v = this.view;
+      if (v.getUint32(at + total - 4, this.le) !== total) this.fail(`corrupt pcapng: block ${b} at byte offset ${off}: its trailing length differs from ${total}`, off);
+      this.blocks = b;
+      this.pos = off + total;
+      const end = at + total - 4;
+      if (type === BT_IDB) {
+        if (total < 20) this.fail(`corrupt pcapng: interface block ${b} at byte offset ${off} is too short`, off);
+        const ifc: CaptureIface = { linktype: v.getUint16(at + 8, this.le), snaplen: v.getUint32(at + 12, this.le), unitsPerSec: 1e6 };
+        this.readIdbOptions(ifc, at + 16, end, b, off);
+        this.ifaces.push(ifc);
+      } else if (type === BT_EPB) {
+        if (total < 32) this.fail(`corrupt pcapng: packet block ${b} at byte offset ${off} is too short`, off);
+        const id = this.sectionBase + v.getUint32(at + 8, this.le);
+        const ifc = this.ifaces[id];
+        if (ifc === undefined) this.fail(`corrupt pcapng: packet block ${b} at byte offset ${off} names interface ${id - this.sectionBase}, which no interface block declared`, off);
+        const caplen = v.getUint32(at + 20, this.le);
+        if (at + 28 + caplen > end) this.fail(`corrupt pcapng: packet block ${b} at byte offset ${off}: ${caplen} captured bytes run past the block`, off);
+        this.setTime(v.getUint32(at + 12, this.le), v.getUint32(at + 16, this.le), ifc!.unitsPerSec);
+        this.data = this.buf.subarray(at + 28, at + 28 + caplen);
+        this.origLen = v.getUint32(at + 24, this.le);
+        this.iface = id;
+        return this.packetAt(off);
+      } else if (type === BT_SPB) {
+        const id = this.sectionBase;
+        const ifc = this.ifaces[id];
+        if (ifc === undefined) this.fail(`corrupt pcapng: simple packet block ${b} at byte offset ${off} comes before any interface block`, off);
+        const origLen = v.getUint32(at + 8, this.le);
+        const caplen = Math.min(origLen, ifc!.snaplen || origLen, total - 16);
+        this.data = this.buf.subarray(at + 12, at + 12 + caplen);
+        this.origLen = origLen;
+        this.iface = id;
+        // a simple packet block has no timestamp: it keeps the previous one
+        return this.packetAt(off);
+      }
+      // SHB, name resolution, statistics, custom blocks...: nothing to hand out
+    }
+  }
+
+  private packetAt(off: number): boolean {
+    this.number++;
+    this.offset = off;
+    return true;
+  }
+
+  private readIdbOptions(ifc: CaptureIface, p: number, end: number, b: number, off: number): void {
+    const v = this.view;
+    while (p + 4 <= end) {
+      const code = v.getUint16(p, this.le);
+      const len = v.getUint16(p + 2, this.le);
+      if (code === 0) break;
+      if (p + 4 + len > end) this.fail(`corrupt pcapng: interface block ${b} at byte offset ${off}: option ${code} runs past the block`, off);
+      if (code === OPT_IF_TSRESOL && len >= 1) {
+        const r = this.buf[p + 4]!;
+        ifc.unitsPerSec = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+        if (!Number.isSafeInteger(ifc.unitsPerSec) || ifc.unitsPerSec > 1e12) this.fail(`unsupported pcapng: interface block ${b} at byte offset ${off} has if_tsresol ${r}`, off);
+      } else if (code === 2) {
+        ifc.name = new TextDecoder().decode(this.buf.subarray(p + 4, p + 4 + len));
+      }
+      p += 4 + ((len + 3) & ~3);
+    }
+  }
+
+  /** a 64-bit count of units since the epoch, split exactly into seconds and nanoseconds */
+  private setTime(hi: number, lo: number, unitsPerSec: number): void {
+    if (hi === 0 || hi * 4294967296 + lo <= Number.MAX_SAFE_INTEGER) {
+      const units = hi * 4294967296 + lo;
+      const sec = Math.floor(units / unitsPerSec);
+      this.sec = sec;
+      this.nsec = Math.round(((units - sec * unitsPerSec) * 1e9) / unitsPerSec);
+      return;
+    }
+    const units = (BigInt(hi) << 32n) | BigInt(lo);
+    const ups = BigInt(unitsPerSec);
+    this.sec = Number(units / ups);
+    this.nsec = Number(((units % ups) * 1_000_000_000n) / ups);
+  }
+
+  /** make bytes [pos, pos+n) of the file present in the window; false when the file ends first */
+  private ensure(pos: number, n: number): boolean {
+    if (pos >= this.bufPos && pos + n <= this.bufPos + this.bufLen) return true;
+    // slide: keep from pos on, at the front
+    const keepFrom = pos - this.bufPos;
+    if (keepFrom > 0 && keepFrom < this.bufLen) {
+      this.buf.copyWithin(0, keepFrom, this.bufLen);
+      this.bufLen -= keepFrom;
+    } else if (keepFrom !== 0 || this.bufLen === 0) {
+      this.bufLen = 0;
+    }
+    this.bufPos = pos;
+    if (n > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(n, this.buf.length * 2));
+      bigger.set(this.buf.subarray(0, this.bufLen));
+      this.buf = bigger;
+      this.view = new DataView(bigger.buffer);
+    }
+    while (this.bufLen < n) {
+      const got = this.src.readAt(this.buf, this.bufLen, this.buf.length - this.bufLen, this.bufPos + this.bufLen);
+      if (got <= 0) return false;
+      this.bufLen += got;
+    }
+    return true;
+  }
+
+  /** bytes left in the file from `pos` (for error messages: reads to the end) */
+  private available(pos: number): number {
+    let n = Math.max(0, this.bufPos + this.bufLen - pos);
+    const scratch = new Uint8Array(65536);
+    for (;;) {
+      const got = this.src.readAt(scratch, 0, scratch.length, pos + n);
+      if (got <= 0) return n;
+      n += got;
+    }
+  }
+
+  private fail(detail: string, offset: number): never {
+    void offset;
+    throw new NatlabError(detail, { file: this.file });
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Joining the two streams a run produces, frames on interfaces (the
+ * capture tap) and hop events (the trace sink), into frames with a comment
+ * saying what happened to them there, and into the fate summary.
+ *
+ * The model records a frame and then emits its `rx`/`tx` event in the same
+ * call (dev.ts, bridge.ts), so an `rx`/`tx` event names the packet id of
+ * the frame just recorded. The events that follow for the same node and
+ * packet (bridge decision, chains, routing, delivery, drop) are added to
+ * that frame's comment; a frame leaves the look-ahead window once `window`
+ * newer frames came, or at `flush()`. When a packet leaves a node with
+ * other addresses or ports than it came in with, the sent frame's comment
+ * names the rewrite and the NAT rule that did it, e.g.
+ * `router nat:POSTROUTING rule 1 MASQUERADE 198.51.100.10 -> 198.51.100.2`
+ * (or "conntrack" for later packets of a connection, which nat chains no
+ * longer see).
+ */
+import type { CaptureTap } from '../model/network.js';
+import type { Iface } from '../model/iface.js';
+import type { HopEvent, TraceSink } from '../trace/events.js';
+import { ip4ToString } from '../wire/ip4.js';
+import type { FateSummary } from './fates.js';
+
+/** One frame on one interface, with what happened to it there. */
+export interface AnnotatedFrame {
+  node: string;
+  iface: string;
+  dir: 'in' | 'out';
+  t: number;
+  frame: Uint8Array;
+  comment: string;
+}
+
+interface Entry {
+  node: string;
+  iface: string;
+  dir: 'in' | 'out';
+  t: number;
+  frame: Uint8Array;
+  pkt: number;
+  notes: string[];
+}
+
+/** per node and packet: what the node did to it so far */
+interface PacketState {
+  /** the frame it arrived in (for the rewrite comparison), or null for a local packet */
+  rx: Uint8Array | null;
+  /** the last NAT rule that matched it here */
+  natRule: string;
+  /** notes made before its first frame here (a locally generated packet's OUTPUT path) */
+  pending: string[];
+  entry: Entry | null;
+}
+
+const NAT_TARGETS = /-j (MASQUERADE|SNAT|DNAT|REDIRECT|NETMAP)\b/;
+
+export class HopJoiner implements CaptureTap, TraceSink {
+  private readonly win: Entry[] = [];
+  private head = 0;
+  private readonly packets = new Map<string, PacketState>();
+  private lastChain: Omit<HopEvent, 'seq'> | null = null;
+
+  constructor(
+    private readonly fates: FateSummary,
+    /** where annotated frames go, in order; null: only the summary */
+    private readonly out: ((f: AnnotatedFrame) => void) | null,
+    /** hop events are passed on here (trace.jsonl) */
+    private readonly next: TraceSink | null,
+    /** frames on other taps (per-interface pcap files) */
+    private readonly tapNext: CaptureTap | null,
+    private readonly window = 256,
+  ) {}
+
+  frame(iface: Iface, dir: 'in' | 'out', t: number, frame: Uint8Array): void {
+    const node = iface.host.name;
+    this.fates.frame(`${node}:${iface.name}`, dir);
+    if (this.tapNext !== null) this.tapNext.frame(iface, dir, t, frame);
+    if (this.out === null && !this.fates.traced) return;
+    this.win.push({ node, iface: iface.name, dir, t, frame: frame.slice(), pkt: 0, notes: [] });
+    if (this.win.length - this.head > this.window) this.shift();
+  }
+
+  emit(e: Omit<HopEvent, 'seq'>): void {
+    if (this.next !== null) this.next.emit(e);
+    const f = this.fates;
+    switch (e.kind) {
+      case 'rx':
+      case 'tx':
+        this.pair(e);
+        return;
+      case 'deliver':
+        f.deliver(e.node);
+        break;
+      case 'route':
+        if (e.detail?.startsWith('forward')) f.route(e.node);
+        break;
+      case 'bridge':
+        if (e.detail?.includes('flood')) f.flood(e.node);
+        else if (e.detail?.startsWith('fdb:')) f.bridge(e.node);
+        break;
+      case 'drop':
+        f.drop(this.dropKey(e));
+        break;
+      case 'chain':
+        this.lastChain = e;
+        break;
+      default:
+        break;
+    }
+    if (e.pkt !== undefined) this.note(e);
+  }
+
+  /** write out everything still in the window */
+  flush(): void {
+    while (this.head < this.win.length) this.shift();
+  }
+
+  private pair(e: Omit<HopEvent, 'seq'>): void {
+    const last = this.win[this.win.length - 1];
+    if (last === undefined || last.pkt !== 0 || last.node !== e.node || last.iface !== e.iface || e.pkt === undefined) return;
+    last.pkt = e.pkt;
+    const key = `${e.node}#${e.pkt}`;
+    let st = this.packets.get(key);
+    if (st === undefined) {
+      st = { rx: null, natRule: '', pending: [], entry: null };
+      this.packets.set(key, st);
+    }
+    if (st.pending.length > 0) {
+      last.notes.push(...st.pending);
+      st.pending.length = 0;
+    }
+    if (last.dir === 'in') {
+      st.rx = last.frame;
+      st.natRule = '';
+    } else if (st.rx !== null) {
+      const rw = rewriteText(st.rx, last.frame);
+      if (rw !== '') {
+        const by = st.natRule !== '' ? st.natRule : 'conntrack';
+        last.notes.push(`${e.node} ${by} ${rw}`);
+        this.fates.rewrite(`${e.node} ${by}`);
+      }
+    }
+    st.entry = last;
+  }
+
+  private note(e: Omit<HopEvent, 'seq'>): void {
+    const text = noteOf(e);
+    const key = `${e.node}#${e.pkt}`;
+    let st = this.packets.get(key);
+    if (e.kind === 'chain' && e.table === 'nat' && e.rule !== undefined && e.ruleText !== undefined && NAT_TARGETS.test(e.ruleText)) {
+      if (st === undefined) {
+        st = { rx: null, natRule: '', pending: [], entry: null };
+        this.packets.set(key, st);
+      }
+      st.natRule = `nat:${e.chain} rule ${e.rule} ${NAT_TARGETS.exec(e.ruleText)![1]}`;
+    }
+    if (text === null) return;
+    if (st === undefined) {
+      st = { rx: null, natRule: '', pending: [], entry: null };
+      this.packets.set(key, st);
+    }
+    if (st.entry !== null && st.entry.dir === 'in') st.entry.notes.push(text);
+    else st.pending.push(text);
+  }
+
+  private dropKey(e: Omit<HopEvent, 'seq'>): string {
+    let where = `${e.node}${e.iface ? `:${e.iface}` : ''}: ${e.reason ?? 'dropped'}`;
+    const c = this.lastChain;
+    if (e.chain !== undefined && c !== null && c.pkt === e.pkt && c.chain === e.chain) {
+      where = `${e.node}: ${e.table}:${e.chain} ${c.rule !== undefined ? `rule ${c.rule} (${c.ruleText})` : 'policy DROP'}`;
+    }
+    return e.detail === 'normal' ? `${where} (not for it)` : where;
+  }
+
+  private shift(): void {
+    const en = this.win[this.head]!;
+    this.win[this.head] = undefined as unknown as Entry;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.win.length) {
+      this.win.splice(0, this.head);
+      this.head = 0;
+    }
+    if (en.pkt !== 0) {
+      const key = `${en.node}#${en.pkt}`;
+      const st = this.packets.get(key);
+      if (st !== undefined && st.entry === en && (en.dir === 'out' || st.pending.length === 0)) this.packets.delete(key);
+    }
+    if (this.out !== null) {
+      const what = en.dir === 'in' ? 'received' : 'sent';
+      this.out({ node: en.node, iface: en.iface, dir: en.dir, t: en.t, frame: en.frame, comment: en.notes.length > 0 ? `${en.node}:${en.iface} ${what}; ${en.notes.join('; ')}` : `${en.node}:${en.iface} ${what}` });
+    }
+  }
+}
+
+/** one hop event as a short note, or null when it adds nothing (an ACCEPT policy) */
+function noteOf(e: Omit<HopEvent, 'seq'>): string | null {
+  switch (e.kind) {
+    case 'chain': {
+      if (e.rule === undefined) return e.verdict === 'ACCEPT' ? null : `${e.table}:${e.chain} policy ${e.verdict}`;
+      const target = /-j (\S+)/.exec(e.ruleText ?? '')?.[1] ?? e.verdict;
+      return `${e.table}:${e.chain} rule ${e.rule} ${target}`;
+    }
+    case 'drop':
+      return `dropped: ${e.reason ?? ''}`;
+    case 'deliver':
+      return `delivered${e.detail ? `: ${e.detail}` : ''}`;
+    case 'route':
+    case 'bridge':
+    case 'neigh':
+    case 'nat':
+    case 'log':
+    case 'ct':
+      return e.detail ?? e.kind;
+    default:
+      return null;
+  }
+}
+
+/** "a -> b" for each of source/destination address and port that differ between two Ethernet+IPv4 frames */
+export function rewriteText(a: Uint8Array, b: Uint8Array): string {
+  if (a.length < 34 || b.length < 34 || a[12] !== 0x08 || a[13] !== 0 || b[12] !== 0x08 || b[13] !== 0) return '';
+  const out: string[] = [];
+  const ipAt = (f: Uint8Array, o: number): number => ((f[o]! << 24) | (f[o + 1]! << 16) | (f[o + 2]! << 8) | f[o + 3]!) >>> 0;
+  const proto = a[23];
+  const l4 = (f: Uint8Array): number => 14 + (f[14]! & 0x0f) * 4;
+  const ports = (proto === 6 || proto === 17) && a.length >= l4(a) + 4 && b.length >= l4(b) + 4;
+  const port = (f: Uint8Array, i: number): number => (f[l4(f) + i]! << 8) | f[l4(f) + i + 1]!;
+  for (const [off, pi] of [
+    [26, 0],
+    [30, 2],
+  ] as const) {
+    const x = ipAt(a, off);
+    const y = ipAt(b, off);
+    const px = ports ? port(a, pi) : 0;
+    const py = ports ? port(b, pi) : 0;
+    if (x !== y || px !== py) out.push(ports && px !== py ? `${ip4ToString(x)}:${px} -> ${ip4ToString(y)}:${py}` : `${ip4ToString(x)} -> ${ip4ToString(y)}`);
+  }
+  return out.join(', ');
+}

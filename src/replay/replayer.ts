@@ -1,0 +1,138 @@
+/**
+ * Replaying a capture into the simulated network: each packet of the file
+ * enters at one interface, in file order, on the virtual clock.
+ *
+ * - `receive`: the interface receives it, as if the other end of its wire
+ *   had sent it (`natlab replay --into NODE:IFACE`); it then goes wherever
+ *   the node and the network take it.
+ * - `send`: the node sends it out of the interface through a packet socket
+ *   (`tcpreplay -i IFACE`): dev_queue_xmit() without the IP stack or
+ *   netfilter of the sender, as PF_PACKET does.
+ *
+ * Pacing: the file's timestamps relative to the first packet (divided by
+ * a speed multiplier, as tcpreplay -x), a fixed packet rate (--pps), a
+ * bit rate (--mbps: each packet waits its own length at that rate), or
+ * back to back (--topspeed: at 10 Gbit/s line rate, preamble and gap
+ * included, so the queue never holds more than a wire's worth of frames).
+ *
+ * The file is read as the replay goes (one packet ahead), never all at
+ * once; one event in the queue at a time drives it.
+ */
+import { NatlabError } from '../config/errors.js';
+import { devQueueXmit } from '../model/dev.js';
+import type { Host } from '../model/host.js';
+import type { Iface } from '../model/iface.js';
+import { newPacketId, Skb } from '../model/skb.js';
+import type { CaptureReader } from './capture-reader.js';
+import { toEthernet, type WrapMacs } from './link.js';
+
+export type Pacing = { mode: 'timestamps'; speed: number } | { mode: 'topspeed' } | { mode: 'pps'; pps: number } | { mode: 'mbps'; mbps: number };
+
+/** 10 Gbit/s: 0.8 ns per byte on the wire, with 8 bytes of preamble, 12 of gap and a 4-byte FCS */
+export function lineRateNs(len: number): number {
+  return Math.ceil((Math.max(len, 60) + 24) * 0.8);
+}
+
+export interface ReplayTarget {
+  host: Host;
+  dev: Iface;
+  how: 'receive' | 'send';
+}
+
+export interface ReplayOptions {
+  pacing: Pacing;
+  /** stop after this many packets (tcpreplay -L) */
+  limit?: number;
+  /** called with every frame as it enters (before the network touches it) */
+  onFrame?: (frame: Uint8Array, caplen: number) => void;
+  /** called every `progressEvery` packets */
+  onProgress?: (sent: number) => void;
+  progressEvery?: number;
+}
+
+export class Replayer {
+  /** packets and bytes (captured lengths) injected */
+  sent = 0;
+  bytes = 0;
+  /** virtual times of the first and the last injection */
+  firstAt = -1;
+  lastAt = -1;
+  done = false;
+  /** a truncated or corrupt file: the packets before it were replayed */
+  error: NatlabError | null = null;
+  /** the link types met, for the summary's note on made-up MACs */
+  readonly linktypes = new Set<number>();
+  private startAt = 0;
+  private frame: Uint8Array | null = null;
+  private readonly pump = (): void => this.inject();
+
+  constructor(
+    private readonly reader: CaptureReader,
+    private readonly target: ReplayTarget,
+    private readonly macs: WrapMacs,
+    private readonly opts: ReplayOptions,
+  ) {}
+
+  /** schedule the first packet now */
+  start(): void {
+    this.startAt = this.target.host.now();
+    if (!this.readNext()) return;
+    this.target.host.net.queue.at(this.startAt, this.pump);
+  }
+
+  /** read and convert the next packet into `frame`; false (and done) at the end or on an error */
+  private readNext(): boolean {
+    const r = this.reader;
+    if (this.opts.limit !== undefined && this.sent >= this.opts.limit) return this.finish();
+    try {
+      if (!r.next()) return this.finish();
+      const lt = r.linktype;
+      this.linktypes.add(lt);
+      this.frame = toEthernet(lt, r.data, this.macs, r.number, r.file);
+    } catch (e) {
+      if (!(e instanceof NatlabError)) throw e;
+      this.error = e;
+      return this.finish();
+    }
+    return true;
+  }
+
+  private finish(): false {
+    this.done = true;
+    this.frame = null;
+    return false;
+  }
+
+  private inject(): void {
+    const frame = this.frame!;
+    const now = this.target.host.now();
+    const caplen = this.reader.data.length;
+    if (this.firstAt < 0) this.firstAt = now;
+    this.lastAt = now;
+    this.sent++;
+    this.bytes += caplen;
+    if (this.opts.onFrame) this.opts.onFrame(frame, caplen);
+    if (this.opts.onProgress && this.sent % (this.opts.progressEvery ?? 65536) === 0) this.opts.onProgress(this.sent);
+    const { host, dev } = this.target;
+    if (this.target.how === 'receive') host.receiveFrame(dev, frame, newPacketId());
+    else devQueueXmit(host, dev, new Skb(frame));
+    const prevLen = frame.length;
+    if (!this.readNext()) return;
+    host.net.queue.at(this.nextAt(now, prevLen, caplen), this.pump);
+  }
+
+  /** when the packet just read goes, given the previous one's time and lengths */
+  private nextAt(prev: number, prevLen: number, prevCaplen: number): number {
+    const p = this.opts.pacing;
+    switch (p.mode) {
+      case 'timestamps':
+        return Math.max(prev, this.startAt + Math.floor(this.reader.relNs() / p.speed));
+      case 'topspeed':
+        return prev + lineRateNs(prevLen);
+      case 'pps':
+        return this.startAt + Math.floor((this.sent * 1e9) / p.pps);
+      case 'mbps':
+        return prev + Math.ceil((prevCaplen * 8 * 1000) / p.mbps);
+    }
+  }
+}
