@@ -94,7 +94,7 @@ function restoreText(line: RunLine, scenarioFile: string, readFile: (path: strin
     const path = line.stdin?.kind === 'file' ? line.stdin.path : fileArg;
     if (path === undefined) return null;
     text = readFile(path);
-    file = path;
+    file = path.startsWith('/') ? path : `${scenarioFile.slice(0, scenarioFile.lastIndexOf('/') + 1)}${path}`;
     firstLine = 1;
   }
   const appends = new Map<string, number[]>();
