@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { makeRoute } from '../../model/route.js';
+import type { Host } from '../../model/host.js';
+import { Network } from '../../model/network.js';
+import { createVethPair } from '../../model/veth.js';
+import { ICMP_ECHO } from '../../wire/icmp.js';
+import { IP_DF } from '../../wire/ipv4.js';
+import { NS_PER_S } from '../queue.js';
+import { pingMain } from './ping.js';
+import { startProgram, type Ran } from './test-ctx.js';
+
+const mac = (n: number): Uint8Array => new Uint8Array([2, 0, 0, 0, 0, n]);
+
+/** a (10.9.0.1/24) -- r (10.9.0.254/24, 10.9.1.254/24, forwarding) -- b (10.9.1.2/24); default routes via r */
+function topology(): { net: Network; a: Host; r: Host; b: Host } {
+  const net = new Network();
+  const a = net.addHost('a');
+  const r = net.addHost('r');
+  const b = net.addHost('b');
+  const [a0, r0] = createVethPair(net, a, 'a0', mac(1), r, 'r0', mac(2));
+  const [r1, b0] = createVethPair(net, r, 'r1', mac(3), b, 'b0', mac(4));
+  for (const [h, d] of [[a, a0], [r, r0], [r, r1], [b, b0]] as const) h.setUp(d, true);
+  a.addAddr(a0, 0x0a090001, 24, null);
+  r.addAddr(r0, 0x0a0900fe, 24, null);
+  r.addAddr(r1, 0x0a0901fe, 24, null);
+  b.addAddr(b0, 0x0a090102, 24, null);
+  a.fib.add(makeRoute({ dst: 0, prefixLen: 0, gateway: 0x0a0900fe, dev: a0 }));
+  b.fib.add(makeRoute({ dst: 0, prefixLen: 0, gateway: 0x0a0901fe, dev: b0 }));
+  r.sysctls.set('net.ipv4.ip_forward', 1);
+  return { net, a, r, b };
+}
+
+function run(net: Network, h: Host, cmd: string, maxS = 60): Ran {
+  const p = startProgram(net, h, pingMain, cmd);
+  net.queue.runUntil(() => p.exitCode() !== null, net.now() + maxS * NS_PER_S);
+  return p;
+}
+
+describe('ping (iputils 20221126 as root)', () => {
+  it('prints every reply, the statistics and the rtt line, and exits 0', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 3 10.9.1.2');
+    expect(p.output()).toBe(
+      'PING 10.9.1.2 (10.9.1.2) 56(84) bytes of data.\n' +
+        '64 bytes from 10.9.1.2: icmp_seq=1 ttl=63 time=0.080 ms\n' +
+        '64 bytes from 10.9.1.2: icmp_seq=2 ttl=63 time=0.040 ms\n' +
+        '64 bytes from 10.9.1.2: icmp_seq=3 ttl=63 time=0.040 ms\n' +
+        '\n--- 10.9.1.2 ping statistics ---\n' +
+        '3 packets transmitted, 3 received, 0% packet loss, time 2000ms\n' +
+        'rtt min/avg/max/mdev = 0.040/0.053/0.080/0.018 ms\n',
+    );
+    expect(p.exitCode()).toBe(0);
+  });
+
+  it('sends echo requests with DF, TTL 64, a timeval and the 0x10, 0x11, ... pattern', () => {
+    const { net, a } = topology();
+    run(net, a, 'ping -c 1 -s 20 10.9.0.254');
+    const f = net.captures.get(a.ifaceByName('a0')!)!.find((c) => c.dir === 'out' && c.data[12] === 0x08 && c.data[34] === ICMP_ECHO)!.data;
+    expect(((f[20]! << 8) | f[21]!) & IP_DF).toBe(IP_DF);
+    expect(f[22]).toBe(64);
+    expect(f.length).toBe(14 + 20 + 8 + 20);
+    expect([...f.subarray(42 + 16)]).toEqual([0x10, 0x11, 0x12, 0x13]);
+  });
+
+  it('leaves out the times when the data is shorter than a timeval', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 -s 4 10.9.0.254');
+    expect(p.output()).toBe(
+      'PING 10.9.0.254 (10.9.0.254) 4(32) bytes of data.\n12 bytes from 10.9.0.254: icmp_seq=1 ttl=64\n\n--- 10.9.0.254 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\n\n',
+    );
+  });
+
+  it('with no reply, waits -W after the last request and exits 1', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 2 -W 1 10.9.0.77');
+    expect(p.output()).toBe('PING 10.9.0.77 (10.9.0.77) 56(84) bytes of data.\n\n--- 10.9.0.77 ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time 1000ms\n\n');
+    expect(p.exitCode()).toBe(1);
+    expect(p.exitAt()).toBe(2 * NS_PER_S);
+  });
+
+  it('with -w and no reply, sends until the deadline (which wins the tie with the next send)', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -w 3 10.9.0.77');
+    expect(p.output()).toContain('3 packets transmitted, 0 received, 100% packet loss, time 2000ms\n');
+    expect(p.exitAt()).toBe(3 * NS_PER_S);
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('reports Destination Host Unreachable when ARP fails after 3 s, counts errors and the pipe', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 5 10.9.0.78');
+    expect(p.output()).toBe(
+      'PING 10.9.0.78 (10.9.0.78) 56(84) bytes of data.\n' +
+        [1, 2, 3, 4, 5].map((n) => `From 10.9.0.1 icmp_seq=${n} Destination Host Unreachable\n`).join('') +
+        '\n--- 10.9.0.78 ping statistics ---\n5 packets transmitted, 0 received, +5 errors, 100% packet loss, time 4000ms\npipe 4\n',
+    );
+    expect(p.exitCode()).toBe(1);
+    expect(p.exitAt()).toBe(6 * NS_PER_S);
+  });
+
+  it('reports Destination Net Unreachable from a router without a route', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 2 -W 1 10.9.5.5');
+    expect(p.output()).toBe(
+      'PING 10.9.5.5 (10.9.5.5) 56(84) bytes of data.\nFrom 10.9.0.254 icmp_seq=1 Destination Net Unreachable\nFrom 10.9.0.254 icmp_seq=2 Destination Net Unreachable\n\n--- 10.9.5.5 ping statistics ---\n2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms\n\n',
+    );
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('reports Time to live exceeded with -t 1 through a router', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 2 -t 1 10.9.1.2');
+    expect(p.output()).toContain('From 10.9.0.254 icmp_seq=1 Time to live exceeded\nFrom 10.9.0.254 icmp_seq=2 Time to live exceeded\n');
+    expect(p.output()).toContain('2 packets transmitted, 0 received, +2 errors, 100% packet loss');
+  });
+
+  it('ends at the first error under -w', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -w 3 10.9.5.5');
+    expect(p.output()).toContain('From 10.9.0.254 icmp_seq=1 Destination Net Unreachable\n\n--- 10.9.5.5 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n');
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('exits 1 with -c and -w when fewer replies than -c came before the deadline', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 2 -w 1 10.9.0.254');
+    expect(p.output()).toContain('1 packets transmitted, 1 received, 0% packet loss, time 0ms\n');
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('says connect: Network is unreachable without a route and exits 2', () => {
+    const { net, b } = topology();
+    b.fib.main.length = 0;
+    b.addAddr(b.ifaceByName('b0')!, 0x0a090103, 32, null);
+    const p = run(net, b, 'ping -c 1 10.99.0.1');
+    expect(p.output()).toBe('ping: connect: Network is unreachable\n');
+    expect(p.exitCode()).toBe(2);
+  });
+
+  it('refuses a broadcast address without -b', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 10.9.0.255');
+    expect(p.output()).toBe('ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules\n');
+    expect(p.exitCode()).toBe(2);
+  });
+
+  it('warns when pinging a broadcast with -b and prints the answers', () => {
+    const { net, a, r } = topology();
+    r.sysctls.set('net.ipv4.icmp_echo_ignore_broadcasts', 0);
+    const p = run(net, a, 'ping -c 1 -b 10.9.0.255');
+    expect(p.output()).toBe(
+      'WARNING: pinging broadcast address\nPING 10.9.0.255 (10.9.0.255) 56(84) bytes of data.\n64 bytes from 10.9.0.254: icmp_seq=1 ttl=64 time=0.040 ms\n\n--- 10.9.0.255 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.040/0.040/0.040/0.000 ms\n',
+    );
+  });
+
+  it('marks a second reply to the same request (DUP!) and counts it', () => {
+    const { net, a, b } = topology();
+    // b answers twice: a second raw listener that echoes every request again is the simplest duplicator
+    const p = startProgram(net, a, pingMain, 'ping -c 2 10.9.1.2');
+    let dup = true;
+    b.sockets.raw.push({
+      proto: 1,
+      dev: null,
+      deliver: (ip, skb) => {
+        if (dup && ip[20] === ICMP_ECHO) {
+          dup = false;
+          net.queue.after(1000, () => b.receiveFrame(b.ifaceByName('b0')!, skb.data.slice(), 0));
+        }
+      },
+    });
+    net.queue.runUntil(() => p.exitCode() !== null, 30 * NS_PER_S);
+    expect(p.output()).toMatch(/icmp_seq=1 ttl=63 time=\d+\.\d{3} ms \(DUP!\)\n/);
+    expect(p.output()).toContain('2 packets transmitted, 2 received, +1 duplicates, 0% packet loss');
+  });
+
+  it('prints the source and device with -I', () => {
+    const { net, a } = topology();
+    expect(run(net, a, 'ping -c 1 -I a0 10.9.0.254').output()).toMatch(/^PING 10\.9\.0\.254 \(10\.9\.0\.254\) from 10\.9\.0\.1 a0: 56\(84\) bytes of data\.\n/);
+    expect(run(net, a, 'ping -c 1 -I 10.9.0.1 10.9.0.254').output()).toMatch(/^PING 10\.9\.0\.254 \(10\.9\.0\.254\) from 10\.9\.0\.1 : 56\(84\)/);
+    expect(run(net, a, 'ping -c 1 -I bogus0 10.9.0.254').output()).toBe('ping: SO_BINDTODEVICE bogus0: No such device\n');
+    const bad = run(net, a, 'ping -c 1 -I 10.9.0.99 10.9.0.254');
+    expect([bad.output(), bad.exitCode()]).toEqual(['ping: bind: Cannot assign requested address\n', 2]);
+  });
+
+  it('is quiet with -q but for the header and the statistics', () => {
+    const { net, a } = topology();
+    expect(run(net, a, 'ping -c 1 -q 10.9.0.254').output()).toBe(
+      'PING 10.9.0.254 (10.9.0.254) 56(84) bytes of data.\n\n--- 10.9.0.254 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.040/0.040/0.040/0.000 ms\n',
+    );
+  });
+
+  it('prints the statistics on SIGINT and exits as at the end', () => {
+    const { net, a } = topology();
+    const p = startProgram(net, a, pingMain, 'ping 10.9.1.2');
+    net.queue.runUntil(() => false, 2.5 * NS_PER_S);
+    p.program.signal('SIGINT');
+    expect(p.exitCode()).toBe(0);
+    expect(p.output()).toContain('icmp_seq=3 ttl=63');
+    expect(p.output()).toContain('3 packets transmitted, 3 received, 0% packet loss, time 2000ms\n');
+  });
+
+  it('dies on SIGTERM with 143, losing the unflushed header when nothing answered', () => {
+    const { net, a } = topology();
+    const quiet = startProgram(net, a, pingMain, 'ping 10.9.0.77');
+    net.queue.runUntil(() => false, 2.5 * NS_PER_S);
+    quiet.program.signal('SIGTERM');
+    expect([quiet.output(), quiet.exitCode()]).toEqual(['', 143]);
+    const busy = startProgram(net, a, pingMain, 'ping 10.9.0.254');
+    net.queue.runUntil(() => false, net.now() + 1.5 * NS_PER_S);
+    busy.program.signal('SIGTERM');
+    expect(busy.output()).toMatch(/^PING .*\n64 bytes .*icmp_seq=1 .*\n64 bytes .*icmp_seq=2 .*\n$/);
+  });
+
+  it('answers bad command lines as iputils does', () => {
+    const { net, a } = topology();
+    const cases: [string, string, number][] = [
+      ['ping', 'ping: usage error: Destination address required\n', 1],
+      ['ping -c 0 10.9.0.254', "ping: invalid argument: '0': out of range: 1 <= value <= 9223372036854775807\n", 1],
+      ['ping -c abc 10.9.0.254', "ping: invalid argument: 'abc'\n", 1],
+      ['ping -t 300 10.9.0.254', "ping: invalid argument: '300': out of range: 0 <= value <= 255\n", 1],
+      ['ping -W -1 10.9.0.254', 'ping: bad linger time: -1\n', 2],
+      ['ping -c 1 foo', 'ping: foo: Temporary failure in name resolution\n', 2],
+    ];
+    for (const [cmd, text, code] of cases) {
+      const p = run(net, a, cmd);
+      expect([cmd, p.output(), p.exitCode()]).toEqual([cmd, text, code]);
+    }
+    const u = run(net, a, 'ping -x 10.9.0.254');
+    expect(u.output()).toMatch(/^ping: invalid option -- 'x'\n\nUsage\n {2}ping \[options\] <destination>\n/);
+    expect(u.exitCode()).toBe(2);
+  });
+
+  it('warns about garbage after a number (-W, -i) but goes on', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 -W 1x 10.9.0.254');
+    expect(p.output()).toMatch(/^ping: option argument contains garbage: x\nping: this will become fatal error in the future\nPING /);
+    expect(p.exitCode()).toBe(0);
+  });
+
+  it('reads the last -c and accepts options after the destination', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 10.9.0.254 -c 2 -i 0.2');
+    expect(p.output()).toContain('2 packets transmitted, 2 received, 0% packet loss, time 200ms\n');
+  });
+
+  it('fails the run naming an option natlab does not model', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -f 10.9.0.254');
+    expect(p.exitCode()).toBe(2);
+    expect(net.problems).toEqual(['ping -f (flood ping) is not modelled']);
+  });
+});
