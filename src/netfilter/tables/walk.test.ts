@@ -97,4 +97,28 @@ describe('iptDoTable', () => {
       ['drop', 'INPUT', undefined, undefined, undefined, 'rule'],
     ]);
   });
+
+  it('traces jumps, gotos, RETURN and rules without a verdict as xtables-monitor --trace names them, and nothing where a user chain ends', () => {
+    const tb = new TraceBuffer();
+    const { st, ctx } = setup(['-N lan', '-N ok', '-A INPUT -j lan', '-A lan -p udp -j RETURN', '-A lan -p tcp', '-A INPUT -s 10.0.0.1 -g ok', '-A ok -p tcp'], tb);
+    iptDoTable(st.tables.filter, NfHook.LOCAL_IN, tcpFrame(A, B, 1, 2, 2), ctx);
+    expect(tb.events.map((e) => [e.chain, e.rule ?? null, e.verdict, e.policy ?? false])).toEqual([
+      ['INPUT', 1, 'JUMP:lan', false],
+      ['lan', 2, 'CONTINUE', false],
+      ['INPUT', 2, 'GOTO:ok', false],
+      ['ok', 1, 'CONTINUE', false],
+      ['INPUT', null, 'ACCEPT', true],
+    ]);
+  });
+
+  it('traces an explicit RETURN with its rule number', () => {
+    const tb = new TraceBuffer();
+    const { st, ctx } = setup(['-N lan', '-A INPUT -j lan', '-A lan -p tcp -j RETURN'], tb);
+    iptDoTable(st.tables.filter, NfHook.LOCAL_IN, tcpFrame(A, B, 1, 2, 2), ctx);
+    expect(tb.events.map((e) => [e.chain, e.rule ?? null, e.verdict])).toEqual([
+      ['INPUT', 1, 'JUMP:lan'],
+      ['lan', 1, 'RETURN'],
+      ['INPUT', null, 'ACCEPT'],
+    ]);
+  });
 });

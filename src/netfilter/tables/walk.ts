@@ -5,6 +5,12 @@
  * then run its target; jumps push a return point, goto does not, RETURN or
  * the end of a user chain pops, and the end of the built-in chain applies
  * its policy. ACCEPT ends only this table at this hook.
+ *
+ * Trace events use the vocabulary of the kernel's nf_tables trace as
+ * `xtables-monitor --trace` prints it (measured on 6.18): a matching rule
+ * gives its verdict (ACCEPT, DROP, CONTINUE for a rule without one,
+ * `JUMP:CHAIN`, `GOTO:CHAIN`, RETURN), the end of a built-in chain gives
+ * its policy, and falling off the end of a user chain gives no event.
  */
 import type { NfHook } from '../../model/nf-seam.js';
 import { HOOK_NAMES, Verdict } from '../../model/nf-seam.js';
@@ -85,8 +91,7 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
     const rules = chain.rules;
     if (i >= rules.length) {
       if (stackChain.length > sp0 && chain !== base) {
-        // end of a user chain: back to the caller
-        if (tracing) traceChain(ctx, skb, chain, 0, null, 'RETURN');
+        // end of a user chain: back to the caller (nft_do_chain traces nothing here)
         chain = stackChain.pop()!;
         i = stackIdx.pop()!;
         continue;
@@ -127,7 +132,7 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
       case RuleKind.JUMP:
       case RuleKind.GOTO: {
         const to = table.chains.get(r.jumpTo)!;
-        if (tracing) traceChain(ctx, skb, chain, i + 1, r, `${r.kind === RuleKind.JUMP ? 'JUMP' : 'GOTO'} ${r.jumpTo}`);
+        if (tracing) traceChain(ctx, skb, chain, i + 1, r, `${r.kind === RuleKind.JUMP ? 'JUMP' : 'GOTO'}:${r.jumpTo}`);
         if (r.kind === RuleKind.JUMP) {
           stackChain.push(chain);
           stackIdx.push(i + 1);
@@ -157,6 +162,8 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
         return v as Verdict;
       }
       default:
+        // no -j: counted, and the walk goes on (traced as CONTINUE)
+        if (tracing) traceChain(ctx, skb, chain, i + 1, r, 'CONTINUE');
         i++;
     }
   }
