@@ -19,6 +19,7 @@ import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
 import { netifReceive } from './dev.js';
+import { fibValidateSource } from './ipv4.js';
 
 export class Host implements HostApi {
   readonly ifaces: Iface[] = [];
@@ -150,12 +151,18 @@ export class Host implements HostApi {
     return this.addrType(addr, dev);
   }
 
-  /** ARP's ip_route_input() on the target: only whether it is local */
-  routeInputType(tip: number, sip: number, dev: Iface): 'LOCAL' | 'OTHER' {
-    void sip;
-    void dev;
+  /**
+   * arp_process()'s ip_route_input_noref(skb, tip, sip, dev): is the target
+   * ours, as seen from a packet with source `sip` arriving on `dev`? The
+   * source is validated as for IP (martians, rp_filter): a request from a
+   * source that fails it gets no reply.
+   */
+  routeInputType(tip: number, sip: number, dev: Iface): 'LOCAL' | 'OTHER' | 'INVALID' {
+    if (isMulticast4(sip) || sip === LIMITED_BROADCAST || (sip >>> 24) === 0) return 'INVALID';
+    if ((sip >>> 24) === 127 && !this.sysctls.ifConfOr(dev.name, 'route_localnet')) return 'INVALID';
     const r = this.fib.lookup(tip);
-    return r !== null && r.type === 'local' ? 'LOCAL' : 'OTHER';
+    if (r === null || r.type !== 'local') return 'OTHER';
+    return fibValidateSource(this, sip, tip, dev, true) < 0 ? 'INVALID' : 'LOCAL';
   }
 
   icmpSend(skb: Skb, type: number, code: number, info: number): void {

@@ -175,3 +175,23 @@ describe('the bridge', () => {
     expect(e?.port?.name).toBe('p1');
   });
 });
+
+describe('ARP and reverse-path filtering', () => {
+  it('does not answer an ARP request whose sender address fails rp_filter (arp_process routes it like a packet)', () => {
+    const t = twoHosts();
+    t.host('b').sysctls.set('net.ipv4.conf.all.rp_filter', 1);
+    const a = t.host('a');
+    a.addAddr(a.lo, ip('192.168.99.1'), 32, null);
+    const rt = a.routeOutput(ip('10.0.0.2'), ip('192.168.99.1'), null);
+    const pkt = allocIpPacket(64);
+    pkt[34] = ICMP_ECHO;
+    icmpFillChecksum(pkt, 34, 64);
+    buildIpv4(pkt, 14, { src: ip('192.168.99.1'), dst: ip('10.0.0.2'), proto: IPPROTO_ICMP, ttl: 64, payloadLen: 64 });
+    const skb = new Skb(pkt);
+    skb.route = rt;
+    ipLocalOut(a, skb);
+    t.run(500);
+    const replies = t.seen('b', 'eth0').filter((f) => ethType(f) === ETH_P_ARP && arpOp(f, 14) === ARPOP_REPLY);
+    expect(replies).toHaveLength(0);
+  });
+});

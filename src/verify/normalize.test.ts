@@ -26,6 +26,20 @@ describe('normalizeFrame', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 
+  it('ignores the send time of an echo quoted in an ICMP error too', () => {
+    const quote = (echo: Uint8Array): Uint8Array => {
+      const inner = echo.subarray(14, 14 + 20 + 8 + 28); // as much as a router quotes of a short packet
+      const err = hex(`${ETH_IP} 45c0 0070 0000 0000 4001 0000 0a09 0001 0a09 0002 0b00 0000 0000 0000`);
+      const f = new Uint8Array(err.length + inner.length);
+      f.set(err);
+      f.set(inner, err.length);
+      return f;
+    };
+    const a = normalizeFrame(quote(ECHO_KERNEL), new PortAliases())!;
+    const b = normalizeFrame(quote(ECHO_OTHER), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
   it('keeps the echo sequence number and the data after the timeval', () => {
     const other = ECHO_OTHER.slice();
     other[14 + 20 + 7] = 2; // seq 2

@@ -131,6 +131,8 @@ function normalizeIcmp(b: Uint8Array, o: number, end: number, ports: PortAliases
   if (type === ICMP_ECHO || type === ICMP_ECHOREPLY) {
     zero(b, o + ICMP_ECHO_ID, 2);
     if (!quoted && end - (o + ICMP_HLEN) >= PING_TIMEVAL_LEN) zero(b, o + ICMP_HLEN, PING_TIMEVAL_LEN);
+    // an echo quoted in an ICMP error carries the sender's send time too (as much of it as was quoted)
+    else if (quoted && end > o + ICMP_HLEN) zero(b, o + ICMP_HLEN, Math.min(PING_TIMEVAL_LEN, end - (o + ICMP_HLEN)));
   } else if (ICMP_ERRORS.has(type) && !quoted) {
     normalizeIp(b, o + ICMP_HLEN, end, ports, true);
   }
