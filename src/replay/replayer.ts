@@ -48,6 +48,8 @@ export interface ReplayOptions {
   /** called every `progressEvery` packets */
   onProgress?: (sent: number) => void;
   progressEvery?: number;
+  /** called once, when the last packet went in (or the file ended in an error) */
+  onDone?: () => void;
 }
 
 export class Replayer {
@@ -98,8 +100,11 @@ export class Replayer {
   }
 
   private finish(): false {
-    this.done = true;
-    this.frame = null;
+    if (!this.done) {
+      this.done = true;
+      this.frame = null;
+      this.opts.onDone?.();
+    }
     return false;
   }
 

@@ -8,6 +8,7 @@ import { arpingMain } from './arping.js';
 import { dhclientMain } from './dhclient.js';
 import { pingMain } from './ping.js';
 import { sleepMain } from './sleep.js';
+import { tcpreplayMain } from './tcpreplay.js';
 import { udhcpcMain } from './udhcpc.js';
 
 export const PROGRAMS: Record<string, ProgramMain> = {
@@ -16,4 +17,5 @@ export const PROGRAMS: Record<string, ProgramMain> = {
   sleep: sleepMain,
   dhclient: dhclientMain,
   udhcpc: udhcpcMain,
+  tcpreplay: tcpreplayMain,
 };

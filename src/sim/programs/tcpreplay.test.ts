@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../config/scenario.js';
+import { simulate } from '../simulate.js';
+import { macUdp, pcapFile } from '../../replay/test-captures.js';
+import { TCPREPLAY_USAGE, TcpreplayFlows, tcpreplayStats } from '../../replay/tcpreplay-text.js';
+import { CaptureReader, memorySource } from '../../replay/capture-reader.js';
+
+const FLOWS_PCAP = new Uint8Array(readFileSync(new URL('../../replay/fixtures/tcpreplay-flows.pcap', import.meta.url)));
+
+/** two hosts on one wire; `a` replays files from `files` */
+function run(command: string, files: Record<string, Uint8Array>) {
+  const text = `name: replay-test
+nodes:
+  a:
+    run: |
+      ip addr add 10.0.0.1/24 dev eth0
+  b:
+    run: |
+      ip addr add 10.0.0.2/24 dev eth0
+links:
+  - a:eth0 b:eth0
+traffic:
+  - a: ${command}
+`;
+  const sc = loadScenario(text, 'replay-test.yaml', '/nowhere');
+  return simulate(sc, {
+    trace: false,
+    readFile: (p) => {
+      const f = files[p];
+      if (f === undefined) throw new Error(`${p}: No such file or directory`);
+      return f;
+    },
+  });
+}
+
+const udp = (i: number) => macUdp('02:00:00:00:01:01', '02:00:00:00:02:01', '10.0.0.1', '10.0.0.2', 1000 + i, 53, 18);
+
+describe('tcpreplay 4.4.3 statistics (measured on the kernel)', () => {
+  it('truncates rates as its integer arithmetic does', () => {
+    expect(tcpreplayStats(5, 300, 400187, 'nlKa0', null).split('\n').slice(0, 2)).toEqual(['Actual: 5 packets (300 bytes) sent in 0.400187 seconds', 'Rated: 749.6 Bps, 0.005 Mbps, 12.49 pps']);
+    expect(tcpreplayStats(5, 300, 78, 'x', null).split('\n')[1]).toBe('Rated: 3846153.8 Bps, 30.76 Mbps, 64102.56 pps');
+    expect(tcpreplayStats(5, 300, 2408, 'x', null).split('\n')[1]).toBe('Rated: 124584.7 Bps, 0.996 Mbps, 2076.41 pps');
+    expect(tcpreplayStats(14261, 9216531, 7_370_000, 'x', null).split('\n')[0]).toBe('Actual: 14261 packets (9216531 bytes) sent in 7.37 seconds');
+  });
+
+  it('counts flows one way per 5-tuple, ARP as non-flow, and too-short ICMP as neither', () => {
+    const r = new CaptureReader(memorySource(FLOWS_PCAP), 'f');
+    const flows = new TcpreplayFlows();
+    while (r.next()) flows.add(r.data, r.data.length);
+    const out = tcpreplayStats(7, 318, 7872, 'nlKa0', flows);
+    expect(out).toBe(
+      'Actual: 7 packets (318 bytes) sent in 0.007872 seconds\n' +
+        'Rated: 40396.3 Bps, 0.323 Mbps, 889.22 pps\n' +
+        'Flows: 3 flows, 381.09 fps, 4 unique flow packets, 1 unique non-flow packets\n' +
+        'Statistics for network device: nlKa0\n' +
+        '\tSuccessful packets:        7\n\tFailed packets:            0\n\tTruncated packets:         0\n\tRetried packets (ENOBUFS): 0\n\tRetried packets (EAGAIN):  0\n',
+    );
+  });
+});
+
+describe('the tcpreplay traffic step', () => {
+  const cap = pcapFile([0, 1, 2, 3, 4].map((i) => ({ sec: 1700000000, frac: i * 100000, data: udp(i) })));
+
+  it('sends the file out of the interface at its recorded pace and prints what tcpreplay prints', () => {
+    const r = run('tcpreplay -i eth0 small.pcap', { 'small.pcap': cap });
+    const s = r.steps[0]!;
+    expect(s.exit).toBe(0);
+    expect(s.output).toBe(
+      'Actual: 5 packets (300 bytes) sent in 0.400000 seconds\n' +
+        'Rated: 750.0 Bps, 0.006 Mbps, 12.50 pps\n' +
+        'Flows: 5 flows, 12.50 fps, 5 unique flow packets, 0 unique non-flow packets\n' +
+        'Statistics for network device: eth0\n' +
+        '\tSuccessful packets:        5\n\tFailed packets:            0\n\tTruncated packets:         0\n\tRetried packets (ENOBUFS): 0\n\tRetried packets (EAGAIN):  0\n',
+    );
+    expect(s.end - s.start).toBe(400_000_000);
+    const onA = r.captures.get('a')!.get('eth0')!;
+    const onB = r.captures.get('b')!.get('eth0')!;
+    expect(onA.filter((f) => f.dir === 'out' && f.data[23] === 17).length).toBe(5);
+    expect(onB.filter((f) => f.dir === 'in' && f.data[23] === 17).map((f) => f.data)).toEqual([0, 1, 2, 3, 4].map(udp));
+  });
+
+  it('paces by --pps and stops after --limit packets', () => {
+    const r = run('tcpreplay -i eth0 --pps 10 -L 3 small.pcap', { 'small.pcap': cap });
+    expect(r.steps[0]!.output.split('\n')[0]).toBe('Actual: 3 packets (180 bytes) sent in 0.200000 seconds');
+  });
+
+  it('refuses what the real tcpreplay refuses, with its texts and exit codes', () => {
+    expect(run('tcpreplay', {}).steps[0]).toMatchObject({ exit: 1, output: `tcpreplay: Command line arguments required\n${TCPREPLAY_USAGE}` });
+    expect(run('tcpreplay small.pcap', { 'small.pcap': cap }).steps[0]).toMatchObject({ exit: 1, output: `tcpreplay error:  The intf1 option is required\n${TCPREPLAY_USAGE}` });
+    expect(run('tcpreplay -i eth0 --bogus small.pcap', { 'small.pcap': cap }).steps[0]).toMatchObject({ exit: 1, output: `/usr/bin/tcpreplay: illegal option -- bogus\n${TCPREPLAY_USAGE}` });
+    expect(run('tcpreplay -i nope small.pcap', { 'small.pcap': cap }).steps[0]).toMatchObject({
+      exit: 255,
+      output: '\nFatal Error in tcpreplay.c:main() line 79:\n Unable to parse args: From tcpreplay_api.c:tcpreplay_post_args() line 336:\nInvalid interface name/alias: nope\n',
+    });
+    expect(run('tcpreplay -i eth0 missing.pcap', {}).steps[0]).toMatchObject({
+      exit: 255,
+      output: '\nFatal Error in tcpreplay.c:main() line 122:\n Unable to retrieve information from file missing.pcap: No such file or directory\n',
+    });
+    expect(run('tcpreplay -i eth0 junk.pcap', { 'junk.pcap': new TextEncoder().encode('garbagegarbagegarbagegarbage') }).steps[0]).toMatchObject({
+      exit: 255,
+      output: '\nFailed: From replay.c:replay_file() line 129:\nError opening pcap file: unknown file format\n\n',
+    });
+  });
+
+  it('ends quietly with the packets before a cut, as libpcap does', () => {
+    const r = run('tcpreplay -i eth0 cut.pcap', { 'cut.pcap': cap.subarray(0, 100) });
+    expect(r.steps[0]!.exit).toBe(0);
+    expect(r.steps[0]!.output.split('\n')[0]).toBe('Actual: 1 packets (60 bytes) sent in 0.000000 seconds');
+  });
+
+  it('stops the run on an option natlab does not model, naming it', () => {
+    const r = run('tcpreplay -i eth0 --loop 2 small.pcap', { 'small.pcap': cap });
+    expect(r.steps[0]!.exit).toBe(2);
+    expect(r.problems).toEqual(['tcpreplay --loop: natlab does not model this option']);
+  });
+});
