@@ -1,0 +1,147 @@
+/**
+ * The benchmark's inputs, generated (nothing large is committed): a router
+ * scenario with N filter rules, and the traffic of many LAN clients to one
+ * Internet address, as a pcap file on disk or as a synthetic capture that
+ * makes its bytes on demand (for the 10 M-packet memory run, which would
+ * otherwise need a 760 MB file).
+ *
+ * Topology: client:eth0 -- router:lan0 (10.0.0.1/16), router:wan0
+ * (198.51.100.2/24) -- server:eth0 (198.51.100.1/24, default route of the
+ * router). The router forwards with conntrack, `-o wan0 -j MASQUERADE`, N
+ * FORWARD rules that do not match the traffic (each a source address and a
+ * TCP port: the walk tests every one), then an ESTABLISHED accept. The
+ * server is not a router (ip_forward 0): it drops what is not for it.
+ */
+import { openSync, writeSync, closeSync } from 'node:fs';
+import type { ByteSource } from '../replay/capture-reader.js';
+
+export const ROUTER_LAN_MAC = [0x02, 0, 0, 0, 0x02, 0x01];
+export const CLIENT_MAC = [0x02, 0, 0, 0, 0x01, 0x01];
+/** every generated frame: Ethernet + IPv4 + UDP + 18 bytes = 60 bytes */
+export const FRAME_LEN = 60;
+const RECORD = 16 + FRAME_LEN;
+/** distinct flows (client address and port) in the traffic */
+export const FLOWS = 1000;
+
+export function routerScenario(rules: number): string {
+  const filter: string[] = [];
+  for (let k = 0; k < rules; k++) filter.push(`-A FORWARD -s 192.0.${2 + (k >> 8)}.${k & 255}/32 -p tcp -m tcp --dport ${1000 + (k % 60000)} -j DROP`);
+  return `name: bench-router-${rules}
+nodes:
+  client:
+    run: |
+      ip addr add 10.0.0.2/16 dev eth0
+  router:
+    run: |
+      sysctl -w net.ipv4.ip_forward=1
+      ip addr add 10.0.0.1/16 dev lan0
+      ip addr add 198.51.100.2/24 dev wan0
+      ip route add default via 198.51.100.1
+      iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+      iptables-restore --noflush <<'EOF'
+      *filter
+      ${filter.join('\n      ')}
+      -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+      COMMIT
+      EOF
+  server:
+    run: |
+      ip addr add 198.51.100.1/24 dev eth0
+links:
+  - client:eth0 router:lan0
+  - router:wan0 server:eth0
+`;
+}
+
+function checksum(b: Uint8Array, off: number, len: number): number {
+  let s = 0;
+  for (let i = 0; i < len; i += 2) s += (b[off + i]! << 8) | b[off + i + 1]!;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** packet i's record (16-byte pcap header + frame) into `out` at `at`; 1 µs apart */
+export function writeRecord(out: Uint8Array, at: number, i: number): void {
+  const v = new DataView(out.buffer, out.byteOffset + at, RECORD);
+  const us = i;
+  v.setUint32(0, 1_700_000_000 + Math.floor(us / 1e6), true);
+  v.setUint32(4, us % 1e6, true);
+  v.setUint32(8, FRAME_LEN, true);
+  v.setUint32(12, FRAME_LEN, true);
+  const f = at + 16;
+  out.set(ROUTER_LAN_MAC, f);
+  out.set(CLIENT_MAC, f + 6);
+  out[f + 12] = 0x08;
+  out[f + 13] = 0x00;
+  const ip = f + 14;
+  const flow = i % FLOWS;
+  out.fill(0, ip, ip + 46);
+  out[ip] = 0x45;
+  v.setUint16(16 + 14 + 2, 46, false);
+  v.setUint16(16 + 14 + 4, i & 0xffff, false);
+  out[ip + 8] = 64;
+  out[ip + 9] = 17;
+  out.set([10, 0, 1 + (flow >> 8), flow & 255], ip + 12);
+  out.set([203, 0, 113, 50], ip + 16);
+  v.setUint16(16 + 14 + 10, checksum(out, ip, 20), false);
+  const udp = ip + 20;
+  v.setUint16(16 + 34, 10000 + flow, false);
+  v.setUint16(16 + 36, 53, false);
+  v.setUint16(16 + 38, 26, false);
+  // UDP checksum 0: none (legal for IPv4)
+  for (let k = 0; k < 18; k++) out[udp + 8 + k] = 0x61 + (k % 26);
+}
+
+function header(): Uint8Array {
+  const h = new Uint8Array(24);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, 0xa1b2c3d4, true);
+  v.setUint16(4, 2, true);
+  v.setUint16(6, 4, true);
+  v.setUint32(16, 262144, true);
+  v.setUint32(20, 1, true);
+  return h;
+}
+
+/** write an n-packet pcap file of the bench traffic */
+export function writeTrafficPcap(path: string, n: number): number {
+  const fd = openSync(path, 'w');
+  writeSync(fd, header());
+  const batch = 8192;
+  const buf = new Uint8Array(batch * RECORD);
+  for (let i = 0; i < n; i += batch) {
+    const k = Math.min(batch, n - i);
+    for (let j = 0; j < k; j++) writeRecord(buf, j * RECORD, i + j);
+    writeSync(fd, buf, 0, k * RECORD);
+  }
+  closeSync(fd);
+  return 24 + n * RECORD;
+}
+
+/** the same traffic as a capture whose bytes are made when read: n packets, no file */
+export function syntheticTraffic(n: number): ByteSource {
+  const h = header();
+  const size = 24 + n * RECORD;
+  const rec = new Uint8Array(RECORD);
+  return {
+    readAt(into, at, len, pos) {
+      const end = Math.min(size, pos + len);
+      let p = pos;
+      while (p < end) {
+        if (p < 24) {
+          const k = Math.min(24 - p, end - p);
+          into.set(h.subarray(p, p + k), at + (p - pos));
+          p += k;
+          continue;
+        }
+        const i = Math.floor((p - 24) / RECORD);
+        const o = (p - 24) % RECORD;
+        writeRecord(rec, 0, i);
+        const k = Math.min(RECORD - o, end - p);
+        into.set(rec.subarray(o, o + k), at + (p - pos));
+        p += k;
+      }
+      return end - pos > 0 ? end - pos : 0;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: how fast natlab reads and replays captures, in one
+ * process, on inputs it generates (see inputs.ts), printed as a table with
+ * the machine it ran on. Each line names its input.
+ *
+ *   1. bare read rate of a 1 M-packet pcap: pcap-parser, and the replay's
+ *      own zero-copy reader
+ *   2. replay of that file into a router (conntrack, MASQUERADE, 100
+ *      filter rules), trace off, frames counted but not written
+ *   3. the same with full tracing to trace.jsonl
+ *   4. 10, 1 000 and 10 000 filter rules on the same traffic
+ *   5. peak RSS replaying 10 M packets (a synthetic capture, no file)
+ *   6. `natlab run` of the seed scenario, in process, results written
+ *
+ * BENCH_PACKETS=N scales the 1 M inputs down (for a quick look).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadScenario } from '../config/scenario.js';
+import { loadScenarioFile, scenarioReader } from '../io/files.js';
+import { openCapture, parseWithPcapParser } from '../io/pcap-stream.js';
+import { writeResults } from '../io/results.js';
+import { JsonlTraceWriter } from '../io/replay/sinks.js';
+import type { CaptureTap } from '../model/network.js';
+import { CaptureReader, type ByteSource } from '../replay/capture-reader.js';
+import { Replayer } from '../replay/replayer.js';
+import { build, simulate } from '../sim/simulate.js';
+import { FRAME_LEN, routerScenario, syntheticTraffic, writeTrafficPcap } from './inputs.js';
+
+const N = Number(process.env.BENCH_PACKETS ?? 1_000_000);
+const BIG = Number(process.env.BENCH_BIG_PACKETS ?? 10_000_000);
+const here = dirname(fileURLToPath(import.meta.url));
+const rows: [string, string, string, string][] = [];
+const now = (): number => performance.now();
+
+function row(what: string, input: string, figure: string, note = ''): void {
+  rows.push([what, input, figure, note]);
+  process.stderr.write(`${what} | ${input} | ${figure} | ${note}\n`);
+}
+
+const fmt = (pps: number): string => (pps >= 1e6 ? `${(pps / 1e6).toFixed(2)} M pkt/s` : `${(pps / 1e3).toFixed(0)} k pkt/s`);
+
+/** frames counted, none kept: the simulator alone */
+const countingTap = (): CaptureTap & { n: number } => {
+  const t = { n: 0, frame: () => void t.n++ };
+  return t;
+};
+
+interface ReplayRun {
+  packets: number;
+  seconds: number;
+  frames: number;
+}
+
+function replayRouter(rules: number, src: ByteSource, label: string, traceFile: string | null): ReplayRun {
+  const sc = loadScenario(routerScenario(rules), `${label}.yaml`, here);
+  const sim = build(sc, { trace: false });
+  const tap = countingTap();
+  sim.net.tap = tap;
+  const jsonl = traceFile !== null ? new JsonlTraceWriter(traceFile) : null;
+  sim.net.trace = jsonl;
+  const router = sim.net.host('router');
+  const dev = router.ifaceByName('lan0')!;
+  const reader = new CaptureReader(src, label);
+  const rp = new Replayer(reader, { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, { pacing: { mode: 'timestamps', speed: 1 } });
+  const t0 = now();
+  rp.start();
+  sim.net.queue.runUntil(() => rp.done, Infinity, Number.MAX_SAFE_INTEGER);
+  sim.net.queue.runUntil(() => false, sim.net.now() + 1e6, Number.MAX_SAFE_INTEGER);
+  const seconds = (now() - t0) / 1000;
+  jsonl?.close();
+  if (rp.error !== null) throw rp.error;
+  return { packets: rp.sent, seconds, frames: tap.n };
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'natlab-bench-'));
+  try {
+    // 5 first, so the peak RSS is the replay's and not the other benches'
+    const big = replayRouter(100, syntheticTraffic(BIG), 'synthetic', null);
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    const bigRow: [string, string, string, string] = ['5. peak RSS, 10 M-packet replay', `${BIG} packets, synthetic capture (no file), 100 rules, trace off`, `${rssMb.toFixed(0)} MB`, `goal ≤ 150 MB; ${fmt(big.packets / big.seconds)}`];
+
+    const pcap = join(tmp, 'traffic.pcap');
+    const size = writeTrafficPcap(pcap, N);
+    const input = `${N} packets, ${FRAME_LEN}-byte UDP frames, ${(size / 1e6).toFixed(0)} MB pcap`;
+
+    let t0 = now();
+    let n = 0;
+    await parseWithPcapParser(pcap, () => void n++);
+    const parserPps = n / ((now() - t0) / 1000);
+    row('1. read, pcap-parser', input, fmt(parserPps));
+    t0 = now();
+    const { reader, source } = openCapture(pcap);
+    let m = 0;
+    let sum = 0;
+    while (reader.next()) {
+      m++;
+      sum += reader.data[m & 31]!;
+    }
+    source.close();
+    const oursPps = m / ((now() - t0) / 1000);
+    row('1. read, natlab reader (zero copy)', input, fmt(oursPps), `${(oursPps / parserPps).toFixed(1)}× pcap-parser (checksum ${sum & 0xff})`);
+
+    const file = (): ByteSource => openCapture(pcap).source;
+    const r100 = replayRouter(100, file(), 'traffic.pcap', null);
+    const pps100 = r100.packets / r100.seconds;
+    row('2. replay, router: conntrack + MASQUERADE + 100 rules, trace off', input, fmt(pps100), `goal ≥ 1.0 M/s; ${(pps100 / oursPps).toFixed(3)}× our read, ${(pps100 / parserPps).toFixed(3)}× pcap-parser; ${r100.frames} frames seen`);
+
+    const traceFile = join(tmp, 'trace.jsonl');
+    const tn = Math.min(N, 200_000);
+    const rt = replayRouter(100, syntheticTraffic(tn), 'synthetic', traceFile);
+    row('3. replay, same, full tracing to trace.jsonl', `${tn} packets of the same traffic`, fmt(rt.packets / rt.seconds), 'goal ≥ 200 k/s');
+
+    const rn = Math.min(N, 200_000);
+    const costs: number[] = [];
+    for (const rules of [10, 1000, 10000]) {
+      const r = replayRouter(rules, syntheticTraffic(rn), 'synthetic', null);
+      const us = (r.seconds * 1e6) / r.packets;
+      costs.push(us);
+      row(`4. replay, ${rules} filter rules, trace off`, `${rn} packets of the same traffic`, `${us.toFixed(2)} µs/pkt`, rules === 10 ? fmt(r.packets / r.seconds) : `${(us / costs[0]!).toFixed(2)}× the cost of 10 rules (goal for 10 000: ≤ 3×)`);
+    }
+
+    rows.push(bigRow);
+    process.stderr.write(`${bigRow.join(' | ')}\n`);
+
+    const seed = join(here, '../../scenarios/bridged-server-ping.yaml');
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t0 = now();
+      const { scenario } = loadScenarioFile(seed);
+      const res = simulate(scenario, { trace: true, readFile: scenarioReader(scenario.dir) });
+      writeResults(join(tmp, `run-${i}`), res);
+      runs.push(now() - t0);
+    }
+    row('6. natlab run (in process, results written)', 'scenarios/bridged-server-ping.yaml', `${(Math.min(...runs) / 1000).toFixed(3)} s`, `goal 0.3 s; first run ${(runs[0]! / 1000).toFixed(3)} s (JIT cold), best of 5`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const cpu = cpus()[0]?.model ?? readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? '?';
+  const head = ['benchmark', 'input', 'figure', 'note'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  console.log(`machine: ${cpus().length} CPUs (nproc), ${cpu}, node ${process.version}`);
+  console.log(line(head));
+  console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
