@@ -17,6 +17,7 @@ import { HOOK_NAMES, Verdict } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
 import { ifaceMatch } from '../matches/iface-name.js';
+import { chainIndex, nextCandidate, type ChainIndex } from './chain-index.js';
 import { RuleKind, XT_CONTINUE, XT_RETURN, type Chain, type Rule, type Table } from './types.js';
 
 /** the return stack, reused across walks (the walk is not re-entrant per table) */
@@ -87,8 +88,22 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
   const sp0 = stackChain.length;
   let chain: Chain = base;
   let i = 0;
+  // the chain's address dispatch (chain-index.ts): skip rules whose exact address cannot match
+  let idxChain: Chain | null = null;
+  let idx: ChainIndex | null = null;
+  let addr = 0;
   for (;;) {
     const rules = chain.rules;
+    if (chain !== idxChain) {
+      idxChain = chain;
+      idx = chainIndex(chain);
+      if (idx !== null) {
+        const b = skb.data;
+        const o = skb.l3 + idx.field;
+        addr = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+      }
+    }
+    if (idx !== null && i < rules.length) i = nextCandidate(idx, i, addr);
     if (i >= rules.length) {
       if (stackChain.length > sp0 && chain !== base) {
         // end of a user chain: back to the caller (nft_do_chain traces nothing here)
