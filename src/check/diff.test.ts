@@ -98,7 +98,7 @@ traffic:
     const discover = d.packets[0]!;
     expect(discover.packet).toContain('0.0.0.0.68 > 255.255.255.255.67: BOOTP/DHCP, Request');
     expect(discover.a).toContain('delivered on upstream (udp port 67)');
-    expect(discover.b).toContain('dropped on router by filter:FORWARD rule 1: -A FORWARD -p udp -m udp --dport 67 -j DROP');
+    expect(discover.b).toContain('dropped on router by filter:FORWARD: -A FORWARD -p udp -m udp --dport 67 -j DROP');
     expect(d.packets[1]).toMatchObject({ node: 'upstream', b: null });
     expect(d.steps).toEqual([{ step: 1, node: 'lanpc', command: 'udhcpc -i eth0 -n -q -T 1 -t 1', exitA: 0, exitB: 1 }]);
   });

@@ -111,7 +111,8 @@ export function journeysOf(trace: readonly HopEvent[]): Journey[] {
         const c = lastChain.get(e.pkt);
         let by = '';
         if (e.chain !== undefined) {
-          const rule = c !== undefined && c.chain === e.chain && c.rule !== undefined ? ` rule ${c.rule}: ${c.ruleText ?? ''}` : ' policy';
+          // the rule's text, not its number: the same rule moved up or down is the same fate
+          const rule = c !== undefined && c.chain === e.chain && c.rule !== undefined ? `: ${c.ruleText ?? `rule ${c.rule}`}` : ' policy';
           by = ` by ${e.table}:${e.chain}${rule}`;
         }
         const at = `${e.node}${e.iface ? `:${e.iface}` : ''}`;

@@ -9,7 +9,7 @@ import { reportOk } from './suite.js';
 const indent = (s: string, pad: string): string[] => s.replace(/\n$/, '').split('\n').map((l) => pad + l);
 
 export function renderReport(r: ScenarioReport): string[] {
-  const lines: string[] = [`${reportOk(r) ? 'PASS' : 'FAIL'} ${r.name}${r.file ? ` (${r.file})` : ''}`];
+  const lines: string[] = [`${reportOk(r) ? 'PASS' : 'FAIL'} ${r.name}${r.file && r.file !== r.name ? ` (${r.file})` : ''}`];
   if (r.error !== undefined) lines.push(...indent(r.error, '  error: '));
   for (const p of r.problems) lines.push(`  not modelled: ${p}`);
   for (const o of r.outcomes) {
