@@ -97,9 +97,9 @@ export class ClientSockets {
   }
 }
 
-/** A BOOTREQUEST broadcast from 0.0.0.0:68 through the packet socket, padded to 300 bytes. */
-export function broadcastRequest(env: ClientEnv, req: DhcpRepr, ttl: number, tos: number): void {
-  const frame = buildDhcpFrame(req, BOOTP_MIN_LEN, { src: 0, dst: 0xffffffff, ttl, tos, id: 0, df: false, sport: DHCP_CLIENT_PORT, dport: DHCP_SERVER_PORT });
+/** A BOOTREQUEST broadcast from `src`:68 (0.0.0.0 until bound, ciaddr when rebinding) through the packet socket, padded to 300 bytes. */
+export function broadcastRequest(env: ClientEnv, req: DhcpRepr, ttl: number, tos: number, src = 0): void {
+  const frame = buildDhcpFrame(req, BOOTP_MIN_LEN, { src, dst: 0xffffffff, ttl, tos, id: 0, df: false, sport: DHCP_CLIENT_PORT, dport: DHCP_SERVER_PORT });
   sendRawBroadcast(env.host, env.dev, frame);
 }
 

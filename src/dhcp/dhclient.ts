@@ -164,8 +164,10 @@ export class Dhclient {
     if (this.interval === 0) this.interval = INITIAL_INTERVAL;
     else this.interval += this.env.random() % (2 * this.interval);
     if (this.interval > BACKOFF_CUTOFF) this.interval = Math.floor(BACKOFF_CUTOFF / 2) + (this.env.random() % BACKOFF_CUTOFF);
+    // the 60 s timeout bounds discovering and requesting; renewals are bounded by the lease times instead
     const now = this.nowSec();
-    if (now + this.interval > this.firstSending + TIMEOUT) this.interval = this.firstSending + TIMEOUT - now + 1;
+    if ((this.state === 'init' || this.state === 'requesting') && now + this.interval > this.firstSending + TIMEOUT) this.interval = this.firstSending + TIMEOUT - now + 1;
+    if (this.interval < 1) this.interval = 1;
     return this.interval;
   }
 
@@ -239,7 +241,7 @@ export class Dhclient {
     const to = rebinding ? 0xffffffff : l.serverId;
     this.say(`DHCPREQUEST for ${ip4ToString(l.addr)} on ${this.env.dev.name} to ${ip4ToString(to)} port 67\n`);
     const req = this.message(DHCPREQUEST, [{ kind: 'paramRequest', codes: PRL }], l.addr, now - this.firstSending);
-    if (rebinding) broadcastRequest(this.env, req, 128, 0x10);
+    if (rebinding) broadcastRequest(this.env, req, 128, 0x10, l.addr);
     else unicastRequest(this.env, req, l.addr, l.serverId);
     this.arm(iv, () => this.sendRenew());
   }

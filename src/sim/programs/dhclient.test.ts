@@ -57,6 +57,30 @@ describe('dhclient', () => {
     expect(Array.from(renew.subarray(42 + 240, 42 + 252))).toEqual([53, 1, 3, 55, 7, 1, 28, 2, 3, 15, 6, 12]);
   });
 
+  it('when the server is gone: unicast renewals until the rebinding time (105 s), broadcasts from its address until expiry, then discovers', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -d eth0');
+    t.net.queue.runUntil(() => false, 3 * NS_PER_S);
+    t.server.sockets.udp.length = 0;
+    t.net.queue.runUntil(() => false, 125 * NS_PER_S);
+    const sent = (t.net.captures.get(t.cdev) ?? []).filter((f) => f.dir === 'out' && f.data.length === 342).slice(2);
+    const dst = (f: Uint8Array): string => Array.from(f.subarray(30, 34)).join('.');
+    const src = (f: Uint8Array): string => Array.from(f.subarray(26, 30)).join('.');
+    const unicast = sent.filter((f) => dst(f.data) === '10.9.0.1');
+    const bcast = sent.filter((f) => dst(f.data) === '255.255.255.255' && src(f.data) === '10.9.0.120');
+    const discover = sent.filter((f) => src(f.data) === '0.0.0.0');
+    expect(unicast.length).toBeGreaterThanOrEqual(2);
+    expect(unicast.every((f) => f.t < 105 * NS_PER_S)).toBe(true);
+    expect(bcast.length).toBeGreaterThanOrEqual(1);
+    expect(bcast.every((f) => f.t >= 105 * NS_PER_S && f.t < 120 * NS_PER_S && f.data[22] === 128)).toBe(true);
+    expect(discover.length).toBeGreaterThanOrEqual(1);
+    expect(discover[0]!.t).toBeGreaterThanOrEqual(120 * NS_PER_S);
+    expect(r.output()).toMatch(/DHCPREQUEST for 10\.9\.0\.120 on eth0 to 255\.255\.255\.255 port 67\nDHCPDISCOVER on eth0/);
+    expect(t.cdev.addrs).toEqual([]);
+    expect(r.exitCode()).toBeNull();
+  });
+
   it('with -1 and no server: backs off within 60 s, then "Unable to obtain a lease on first try.  Exiting." and exit 2', () => {
     const t = twoHosts();
     const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');

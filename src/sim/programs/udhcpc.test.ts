@@ -60,6 +60,23 @@ describe('udhcpc', () => {
     expect(masked(renew)).toEqual(masked(captureBytes(DHCP_CAPTURES.udhcpcRenew)));
   });
 
+  it('when the server is gone: renews by unicast at 60 s and 90 s, broadcasts from its address at 91-93 s, gives the lease up at 94 s (measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -f -t 3 -T 1 -A 1');
+    t.net.queue.runUntil(() => false, 3 * NS_PER_S);
+    t.server.sockets.udp.length = 0; // dnsmasq stopped: port 67 answers with ICMP port unreachable
+    t.net.queue.runUntil(() => false, 99 * NS_PER_S);
+    expect(r.output()).toMatch(/lease time 120\n(udhcpc: sending renew to server 10\.9\.0\.1\n){2}(udhcpc: broadcasting renew\n){3}udhcpc: lease lost, entering init state\n(udhcpc: broadcasting discover\n){3}/);
+    const dhcp = (t.net.captures.get(t.cdev) ?? []).filter((f) => f.dir === 'out' && f.data.length === 342);
+    const times = dhcp.slice(2, 10).map((f) => Math.round(f.t / NS_PER_S));
+    expect(times).toEqual([60, 90, 91, 92, 93, 94, 95, 96]);
+    // the broadcast renewals come from the leased address, the discovers after "lease lost" from 0.0.0.0
+    expect(dhcp.slice(4, 7).map((f) => Array.from(f.data.subarray(26, 34)).join('.'))).toEqual(Array(3).fill('10.9.0.120.255.255.255.255'));
+    expect(Array.from(dhcp[7]!.data.subarray(26, 30))).toEqual([0, 0, 0, 0]);
+    expect(t.cdev.addrs).toEqual([]);
+  });
+
   it('prints "received SIGTERM" and exits 0 when a -f client is stopped', () => {
     const t = twoHosts();
     runDnsmasq(t.server, SERVER, env);
