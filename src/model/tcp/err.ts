@@ -9,7 +9,7 @@
  */
 import { getU16, getU32 } from '../../wire/bytes.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETERPROB, ICMP_TIME_EXCEEDED } from '../../wire/icmp.js';
-import { IPPROTO_TCP, ipDst, ipHeaderLen, ipProto, ipSrc, ipTotalLen } from '../../wire/ipv4.js';
+import { IPPROTO_TCP, IPPROTO_UDP, ipDst, ipHeaderLen, ipProto, ipSrc, ipTotalLen } from '../../wire/ipv4.js';
 import type { Host } from '../host.js';
 import type { Skb } from '../skb.js';
 import { TcpSock } from './sock.js';
@@ -48,6 +48,31 @@ export function tcpIcmpError(h: Host, skb: Skb): boolean {
     if (e.localAddr !== saddr && e.localAddr !== 0) continue;
     if (e instanceof TcpSock) e.icmpError(type, code, seq);
     else e.error?.(type, code);
+    return true;
+  }
+  return true;
+}
+
+/**
+ * __udp4_lib_err()'s lookup, until SocketTable.icmpError() dispatches by
+ * protocol: the UDP socket bound to the quoted source port hears of the
+ * error (a connected socket keeps it for its next call). Returns false for
+ * other protocols.
+ */
+export function udpIcmpError(h: Host, skb: Skb): boolean {
+  const b = skb.data;
+  const o = skb.l3;
+  const icmp = o + ipHeaderLen(b, o);
+  const end = o + ipTotalLen(b, o);
+  const q = icmp + 8;
+  if (end - q < 20 || ipProto(b, q) !== IPPROTO_UDP) return false;
+  const ql4 = q + ipHeaderLen(b, q);
+  if (end - ql4 < 4) return true;
+  const saddr = ipSrc(b, q);
+  const sport = getU16(b, ql4);
+  for (const s of h.sockets.udp) {
+    if (s.port !== sport || (s.addr !== 0 && s.addr !== saddr)) continue;
+    s.error?.(b[icmp]!, b[icmp + 1]!, ipSrc(b, o));
     return true;
   }
   return true;

@@ -7,7 +7,7 @@
  * the `net.ipv4.tcp_*` sysctls.
  */
 import type { Host } from '../host.js';
-import { tcpIcmpError } from './err.js';
+import { tcpIcmpError, udpIcmpError } from './err.js';
 import { TcpSysctls } from './params.js';
 import { nfSendReset, tcpNoSocket } from './reset.js';
 import type { TcpEndpoint } from '../sockets.js';
@@ -59,11 +59,11 @@ export function installTcp(h: Host): TcpStack {
   h.sockets.tcpNoSocket = tcpNoSocket;
   h.tcpResetFn = nfSendReset;
   h.sysctls.register('net.ipv4.tcp_', st.sysctls);
-  // SocketTable.icmpError() does not dispatch by protocol yet: TCP's err_handler goes in front of it
+  // SocketTable.icmpError() does not dispatch by protocol yet: TCP's and UDP's err_handlers go in front of it
   const sockets = h.sockets;
   const next = sockets.icmpError.bind(sockets);
   sockets.icmpError = (host: Host, skb) => {
-    if (!tcpIcmpError(host, skb)) next(host, skb);
+    if (!tcpIcmpError(host, skb) && !udpIcmpError(host, skb)) next(host, skb);
   };
   return st;
 }

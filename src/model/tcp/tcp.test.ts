@@ -1,50 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseIp4 } from '../../wire/ip4.js';
 import { NS_PER_MS, NS_PER_S } from '../../sim/queue.js';
 import type { Host } from '../host.js';
 import type { Iface } from '../iface.js';
 import { Network } from '../network.js';
-import { neighAdminSet } from '../arp.js';
-import { Nud } from '../neigh.js';
-import { makeRoute } from '../route.js';
-import { createVethPair } from '../veth.js';
+import { ip, lab } from './test-lab.js';
 import { captureLines, normaliseLines, parseKernelCases, type KernelCase } from './kernel-fixtures.js';
-import { ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, installTcp, tcpConnect, tcpListen, TcpListener, TcpSock, TcpState } from './index.js';
+import { ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, tcpConnect, tcpListen, TcpListener, TcpSock, TcpState } from './index.js';
 
 const KERNEL = parseKernelCases(readFileSync(new URL('./fixtures/kernel-nc.txt', import.meta.url), 'utf8'));
 
-function ip(s: string): number {
-  return parseIp4(s)!;
-}
-
-/**
- * The recording's topology: a 10.0.0.1 (eth0) -- b 10.0.0.2 (eth0), and
- * a 10.0.2.1 (eth1) -- r 10.0.2.2, r routing 10.0.1.0/24 to an unreachable route.
- */
-function lab(): { net: Network; a: Host; b: Host; r: Host; aEth0: Iface; aEth1: Iface } {
-  const net = new Network();
-  const a = net.addHost('a');
-  const b = net.addHost('b');
-  const r = net.addHost('r');
-  const [aEth0, bEth0] = createVethPair(net, a, 'eth0', new Uint8Array([2, 0, 0, 0, 1, 1]), b, 'eth0', new Uint8Array([2, 0, 0, 0, 2, 1]));
-  const [aEth1, rEth0] = createVethPair(net, a, 'eth1', new Uint8Array([2, 0, 0, 0, 1, 2]), r, 'eth0', new Uint8Array([2, 0, 0, 0, 3, 1]));
-  for (const [h, d] of [[a, aEth0], [b, bEth0], [a, aEth1], [r, rEth0]] as const) h.setUp(d, true);
-  a.addAddr(aEth0, ip('10.0.0.1'), 24, null);
-  b.addAddr(bEth0, ip('10.0.0.2'), 24, null);
-  a.addAddr(aEth1, ip('10.0.2.1'), 24, null);
-  r.addAddr(rEth0, ip('10.0.2.2'), 24, null);
-  a.fib.add(makeRoute({ dst: ip('10.0.1.0'), prefixLen: 24, gateway: ip('10.0.2.2'), dev: aEth1, proto: 'boot' }));
-  r.fib.add(makeRoute({ dst: ip('10.0.1.0'), prefixLen: 24, type: 'unreachable', proto: 'boot' }));
-  r.sysctls.set('net.ipv4.ip_forward', 1);
-  for (const h of [a, b, r]) installTcp(h);
-  // warm neighbour caches, as the recording's pings left them
-  neighAdminSet(a, aEth0, ip('10.0.0.2'), bEth0.mac, Nud.PERMANENT);
-  neighAdminSet(b, bEth0, ip('10.0.0.1'), aEth0.mac, Nud.PERMANENT);
-  neighAdminSet(a, aEth1, ip('10.0.2.2'), rEth0.mac, Nud.PERMANENT);
-  neighAdminSet(r, rEth0, ip('10.0.2.1'), aEth1.mac, Nud.PERMANENT);
-  return { net, a, b, r, aEth0, aEth1 };
-}
 
 function run(net: Network, ns: number): void {
   net.queue.runUntil(() => false, net.now() + ns);
