@@ -92,7 +92,8 @@ export function normaliseLines(lines: string[]): string[] {
         .replace(/\b(seq|ack) (\d{6,})/g, '$1 N')
         .replace(/, id \d+/g, '')
         // tcpdump's application printers (HTTP on port 80, DNS on 53) are not reproduced by describeFrame
-        .replace(/(length \d+): (HTTP|domain.*)$/, '$1'),
+        .replace(/(length \d+): (HTTP|domain.*)$/, '$1')
+        .replace(/: domain \[length (\d+) < 12\] \(invalid\)$/, ': UDP, length $1'),
     );
 }
 

@@ -60,6 +60,8 @@ const MODELLED = new Set(['4', 'd', 'k', 'l', 'N', 'n', 'p', 'q', 's', 'u', 'v',
 const UDP_SCAN_TIMEOUT = 3;
 /** the time nc takes between its two first udptest() writes (strace: ~120 µs); ICMP errors on a veth come back sooner */
 const UDPTEST_GAP = 120 * NS_PER_US;
+/** what nc takes to close one socket and connect the next in a port range (measured ~90 µs between a FIN and the next SYN) */
+const NEXT_PORT_GAP = 100 * NS_PER_US;
 const NAMEINFO_FAILURE = 'nc: getnameinfo: Temporary failure in name resolution\n';
 
 interface NcOptions {
@@ -225,7 +227,10 @@ class Netcat implements Program {
       return;
     }
     const port = ports[i]!;
-    const next = (): void => this.nextPort(host, daddr, ports, i + 1);
+    const next = (): void => {
+      if (i + 1 < ports.length) this.ctx.after(NEXT_PORT_GAP, () => this.nextPort(host, daddr, ports, i + 1));
+      else this.nextPort(host, daddr, ports, i + 1);
+    };
     const failed = (err: number): void => {
       if (this.o.verbose > 0) this.ctx.out(`nc: connect to ${host} port ${port} (${this.proto()}) failed: ${strerror(err)}\n`);
       next();
@@ -238,11 +243,23 @@ class Netcat implements Program {
       this.connectUdp(daddr, port, failed, succeeded, next);
       return;
     }
-    let connectTimer: Timer | null = null;
+    // connect_with_timeout(): poll() for the connect, -w seconds. Armed before the SYN's
+    // retransmission timer: poll()'s hrtimer fires on time, the TCP timer with the timer
+    // wheel's slack, so at the same nominal time nc gives up first (measured: no second SYN).
+    let sock: TcpSock | null = null;
+    const connectTimer: Timer | null =
+      this.o.timeout > 0
+        ? this.ctx.after(this.o.timeout * NS_PER_S, () => {
+            if (sock === null || sock.state !== TcpState.SYN_SENT) return;
+            this.closeTcp();
+            if (this.o.verbose > 0) this.ctx.out(`nc: connect to ${host} port ${port} (tcp) timed out: ${strerror(EINPROGRESS)}\n`);
+            next();
+          })
+        : null;
     const s = tcpConnect(this.h, { daddr, dport: port, saddr: this.o.source, sport: this.o.port }, {
       connected: (err) => {
         connectTimer?.cancel();
-        if (this.exited) return;
+        if (this.exited || sock === null) return;
         if (err !== 0) {
           this.tcp = null;
           failed(err);
@@ -258,20 +275,12 @@ class Netcat implements Program {
       },
     });
     if (typeof s === 'number') {
+      connectTimer?.cancel();
       failed(s);
       return;
     }
-    const sock = s;
-    this.tcp = sock;
-    if (this.o.timeout > 0) {
-      // connect_with_timeout(): poll() for the connect, -w seconds
-      connectTimer = this.ctx.after(this.o.timeout * NS_PER_S, () => {
-        if (sock.state !== TcpState.SYN_SENT) return;
-        this.closeTcp();
-        if (this.o.verbose > 0) this.ctx.out(`nc: connect to ${host} port ${port} (tcp) timed out: ${strerror(EINPROGRESS)}\n`);
-        next();
-      });
-    }
+    sock = s;
+    this.tcp = s;
   }
 
   private closeTcp(): void {
@@ -305,7 +314,11 @@ class Netcat implements Program {
         this.ctx.out(new TextDecoder().decode(b));
         touch();
       },
-      eof: () => finish(),
+      // with -q the alarm ends nc, not the peer's close (measured: exit 1 s after the FIN exchange)
+      eof: () => {
+        if (this.o.quitAfter > 0 && !this.o.detach) return;
+        finish();
+      },
       error: () => finish(),
     };
     sock.attach(events);
