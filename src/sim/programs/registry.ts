@@ -6,6 +6,7 @@
 import type { ProgramMain } from '../program.js';
 import { arpingMain } from './arping.js';
 import { dhclientMain } from './dhclient.js';
+import { ncMain } from './nc.js';
 import { pingMain } from './ping.js';
 import { sleepMain } from './sleep.js';
 import { tcpreplayMain } from './tcpreplay.js';
@@ -18,4 +19,5 @@ export const PROGRAMS: Record<string, ProgramMain> = {
   dhclient: dhclientMain,
   udhcpc: udhcpcMain,
   tcpreplay: tcpreplayMain,
+  nc: ncMain,
 };
