@@ -171,6 +171,11 @@ links:
     expect(ws[0]!.message).toContain("bridge lanbr joins port uplink, which leads to upstream's dnsmasq, with lanport");
   });
 
+  it('does not count a far dnsmasq that listens on another interface', () => {
+    const ws = lint(dhcp('').replace('--interface=lan0', '--interface=lo9'));
+    expect(codes(ws)).toEqual([]);
+  });
+
   it('is quiet about DHCP once filter FORWARD drops udp 67', () => {
     expect(lint(dhcp('      iptables -A FORWARD -p udp -m udp --dport 67 -j DROP'))).toEqual([]);
     expect(codes(lint(dhcp('      iptables -A FORWARD -p udp -m udp --dport 67 -j DROP\n      sysctl -w net.bridge.bridge-nf-call-iptables=0')))).toEqual(['dhcp-across-bridge']);

@@ -14,8 +14,8 @@
  *   (bridge-nf-call-iptables=1) bridged frames are rewritten too.
  * - dhcp-across-bridge: a node that runs dnsmasq has a bridge with another
  *   port besides one that leads (over wires and bridges) to another node
- *   running dnsmasq, and nothing in filter FORWARD drops udp 67/68 (or
- *   bridged frames skip iptables): DHCP crosses the bridge both ways.
+ *   whose dnsmasq listens there, and nothing in filter FORWARD drops udp
+ *   67/68 (or bridged frames skip iptables): DHCP crosses the bridge.
  * - open-forward: ip_forward=1 with filter FORWARD at policy ACCEPT and no
  *   rules.
  * - no-such-iface: `-i`/`-o` (without `+`) or `--physdev-in/out` naming an
@@ -233,7 +233,7 @@ function dhcpAcrossBridge(net: Network, host: Host, nr: NodeRules, nodeAt: RuleO
   return out;
 }
 
-/** the first other node running dnsmasq reached over the wire from `port` (through bridges), or null */
+/** the first other node whose dnsmasq hears DHCP reached over the wire from `port` (through bridges), or null */
 function dhcpServerBeyond(net: Network, port: Iface): string | null {
   const seen = new Set<Iface>([port]);
   const queue: Iface[] = [];
@@ -244,7 +244,7 @@ function dhcpServerBeyond(net: Network, port: Iface): string | null {
     if (seen.has(dev)) continue;
     seen.add(dev);
     const h = net.host(dev.host.name);
-    if (h !== port.host && serversOf(h).length > 0) return h.name;
+    if (h !== port.host && servesOn(h, dev)) return h.name;
     const br = dev.master;
     if (br === null) continue;
     for (const p of br.ports) {
@@ -254,6 +254,14 @@ function dhcpServerBeyond(net: Network, port: Iface): string | null {
     }
   }
   return null;
+}
+
+/** a dnsmasq of `h` hears DHCP arriving on `dev` (its --interface names it or its bridge, or there is none) */
+function servesOn(h: Host, dev: Iface): boolean {
+  return serversOf(h).some((s) => {
+    const names = s.config.interfaces;
+    return names.length === 0 || names.includes(dev.name) || (dev.master !== null && names.includes(dev.master.dev.name));
+  });
 }
 
 function wirePeer(dev: Iface): Iface | null {
