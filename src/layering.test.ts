@@ -17,7 +17,8 @@ const LAYERS: [number, RegExp][] = [
   [6, /^config\//],
   [6, /^dhcp\//],
   [7, /^sim\//],
-  [8, /^(verify|expect|trace)\//],
+  [7, /^replay\//],
+  [8, /^(verify|expect|trace|check)\//],
   [9, /^(io|cli|bench)\//],
   [9, /^index\.ts$/],
 ];

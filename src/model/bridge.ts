@@ -61,11 +61,20 @@ export class Bridge {
     if (min !== null && !macEq(min, 0, this.dev.mac, 0)) this.setDevMac(min.slice());
   }
 
-  /** the bridge device's address changed: move its local FDB entry */
+  /**
+   * The bridge device's address changed (br_fdb_change_mac_address): its
+   * old port-less local entry goes; a new one is added unless a port's
+   * local entry already holds that address (the port's entry stays).
+   */
   setDevMac(mac: Uint8Array): void {
-    this.fdb.delete(macKey(this.dev.mac, 0));
+    const oldKey = macKey(this.dev.mac, 0);
+    const old = this.fdb.get(oldKey);
+    if (old !== undefined && old.local && old.port === null) this.fdb.delete(oldKey);
     this.dev.mac = mac;
-    this.fdb.set(macKey(mac, 0), { mac, port: null, local: true, static: true, updated: 0, used: 0 });
+    const k = macKey(mac, 0);
+    const e = this.fdb.get(k);
+    if (e !== undefined && e.local) return;
+    this.fdb.set(k, { mac, port: null, local: true, static: true, updated: 0, used: 0 });
   }
 
   addPort(p: Iface): void {
@@ -80,6 +89,7 @@ export class Bridge {
     if (i >= 0) this.ports.splice(i, 1);
     p.master = null;
     for (const [k, e] of this.fdb) if (e.port === p) this.fdb.delete(k);
+    if (!this.fdb.has(macKey(this.dev.mac, 0))) this.fdb.set(macKey(this.dev.mac, 0), { mac: this.dev.mac, port: null, local: true, static: true, updated: 0, used: 0 });
     this.recalcMac();
   }
 
