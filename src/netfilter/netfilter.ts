@@ -9,7 +9,8 @@
  */
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
-import { NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
+import { HOOK_NAMES, NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
+import { describeFrame } from '../wire/frame.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
 import { conntrackIn } from './conntrack/in.js';
@@ -98,7 +99,10 @@ export class Netfilter implements NfSeam {
           break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC:
-          if (this.ctActive && this.ipt.tables.nat.exists) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
+          if (this.ctActive && this.ipt.tables.nat.exists) {
+            if (this.host.trace === null) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
+            else v = this.tracedNat(hook, skb, inDev, outDev);
+          }
           break;
         case HookFn.FILTER:
           v = this.walkTable(this.ipt.tables.filter, hook, skb);
@@ -117,9 +121,34 @@ export class Netfilter implements NfSeam {
     return Verdict.ACCEPT;
   }
 
+  /** the NAT hook, and a `nat` hop event when it rewrote the packet (addresses, ports, ICMP id) */
+  private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    const before = natView(skb);
+    const summary = describeFrame(skb.data.subarray(skb.l3 - 14));
+    const v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+    if (v === Verdict.ACCEPT && natView(skb) !== before) {
+      this.host.event('nat', skb, inDev ?? outDev, {
+        hook: HOOK_NAMES[hook],
+        table: 'nat',
+        before: summary,
+        after: describeFrame(skb.data.subarray(skb.l3 - 14)),
+        detail: hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT',
+      });
+    }
+    return v;
+  }
+
   private walkTable(table: Table, hook: NfHook, skb: Skb): Verdict {
     if (!table.exists) return Verdict.ACCEPT;
     this.ctx.table = table.name;
     return iptDoTable(table, hook, skb, this.ctx);
   }
+}
+
+/** the fields NAT may rewrite, as one string (tracing only) */
+function natView(skb: Skb): string {
+  const b = skb.data;
+  const o = skb.l3;
+  const hl = (b[o]! & 0x0f) * 4;
+  return Array.from(b.subarray(o + 12, o + 20)).join('.') + '/' + Array.from(b.subarray(o + hl, o + hl + 8)).join('.');
 }
