@@ -9,6 +9,9 @@ import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
+import { testCommand } from './test.js';
+import { diffCommand } from './diff.js';
+import { lintCommand } from './lint.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -24,9 +27,10 @@ async function main(argv: string[]): Promise<number> {
     .argument('<scenario>', 'scenario file (YAML, spec v1)')
     .option('--out <dir>', 'write the result directory here')
     .option('--no-trace', 'do not record hop events (faster)')
+    .option('--hops', 'print every hop event (where each packet went, and why)')
     .option('-q, --quiet', 'print nothing')
-    .action((file: string, o: { out?: string; trace: boolean; quiet?: boolean }) => {
-      code = runCommand(file, { ...(o.out !== undefined ? { out: o.out } : {}), trace: o.trace, quiet: o.quiet === true });
+    .action((file: string, o: { out?: string; trace: boolean; hops?: boolean; quiet?: boolean }) => {
+      code = runCommand(file, { ...(o.out !== undefined ? { out: o.out } : {}), trace: o.trace, hops: o.hops === true, quiet: o.quiet === true });
     });
   program
     .command('verify')
@@ -52,6 +56,34 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'TCP port (default: any free one)')
     .action(async (dir: string, o: { port?: string }) => {
       code = await serveCommand(dir, o.port !== undefined ? { port: Number(o.port) } : {});
+    });
+  program
+    .command('test')
+    .description('run scenarios and check their expectations (for CI, and for labs)')
+    .argument('[paths...]', 'scenario files or folders (default: .)')
+    .option('--junit <file>', 'write JUnit XML')
+    .option('--json', 'print JSON')
+    .option('--lab', 'friendly output for students: the task, what passed, hints')
+    .action((paths: string[], o: { junit?: string; json?: boolean; lab?: boolean }) => {
+      code = testCommand(paths.length > 0 ? paths : ['.'], { ...(o.junit !== undefined ? { junit: o.junit } : {}), json: o.json === true, lab: o.lab === true });
+    });
+  program
+    .command('diff')
+    .description('every packet whose fate differs between two rule sets')
+    .argument('<a>', 'scenario')
+    .argument('[b]', 'the same scenario with other rules')
+    .option('--rules <NODE=FILE...>', "replace NODE's rules with an iptables-save file")
+    .option('--json', 'print JSON')
+    .action((a: string, b: string | undefined, o: { rules?: string[]; json?: boolean }) => {
+      code = diffCommand(a, b, { rules: o.rules ?? [], json: o.json === true });
+    });
+  program
+    .command('lint')
+    .description('warn about rules and topologies that do not do what they seem to')
+    .argument('<scenarios...>', 'scenario files')
+    .option('--json', 'print JSON')
+    .action((files: string[], o: { json?: boolean }) => {
+      code = lintCommand(files, { json: o.json === true });
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

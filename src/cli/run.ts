@@ -11,10 +11,13 @@ import { writeResults } from '../io/results.js';
 import { simulate } from '../sim/simulate.js';
 import type { RunResults } from '../sim/results.js';
 import { whereDied } from '../trace/fates.js';
+import { renderHops } from '../trace/text.js';
 
 export interface RunOpts {
   out?: string;
   trace?: boolean;
+  /** print every hop event */
+  hops?: boolean;
   quiet?: boolean;
   print?: (s: string) => void;
 }
@@ -25,6 +28,7 @@ export function runCommand(file: string, opts: RunOpts): number {
   const r = simulate(scenario, { trace: opts.trace !== false, readFile: scenarioReader(scenario.dir) });
   const outcomes = checkExpectations(scenario, r);
   if (!opts.quiet) print(renderRun(r, outcomes));
+  if (opts.hops && !opts.quiet) print(renderHops(r.trace));
   if (opts.out !== undefined) {
     writeResults(opts.out, r);
     writeFileSync(join(opts.out, 'scenario.yaml'), text);

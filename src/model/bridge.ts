@@ -50,6 +50,9 @@ export class Bridge {
   readonly fdb = new Map<number, FdbEntry>();
   ageingTime = 300 * NS_PER_S;
   stpState = 0;
+  /** loop guard: how often each flooded frame was seen in the current virtual second */
+  private floodSeen = new Map<number, number>();
+  private floodWindow = -1;
 
   constructor(readonly dev: Iface) {}
 
@@ -127,7 +130,29 @@ export class Bridge {
   carrier(): boolean {
     return this.ports.some((p) => this.forwarding(p));
   }
+
+  /**
+   * A frame that keeps coming back to be flooded is circling a bridge loop.
+   * Linux would storm (STP is off); natlab stops it and fails the run with
+   * a clear message rather than simulating an endless storm. True when the
+   * frame must not be flooded again.
+   */
+  loopGuard(frame: Uint8Array, now: number): boolean {
+    const w = Math.floor(now / NS_PER_S);
+    if (w !== this.floodWindow) {
+      this.floodWindow = w;
+      this.floodSeen.clear();
+    }
+    let h = 0x811c9dc5;
+    for (let i = 0; i < frame.length; i++) h = Math.imul(h ^ frame[i]!, 0x01000193);
+    const n = (this.floodSeen.get(h) ?? 0) + 1;
+    this.floodSeen.set(h, n);
+    return n > LOOP_LIMIT;
+  }
 }
+
+/** the same frame flooded this often within one second is taken for a loop */
+const LOOP_LIMIT = 64;
 
 function compareMac(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
@@ -195,6 +220,11 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
 
 /** br_flood(): a copy to every forwarding port but the one it came in on. */
 export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, keepOriginal: boolean, localOrig: boolean): void {
+  if (br.loopGuard(skb.data, h.now())) {
+    h.unsupported(`${h.name}:${br.dev.name} keeps flooding the same frame: a bridge loop (Linux would storm; natlab does not model STP and stops here)`);
+    h.drop(skb, br.dev, 'bridge loop');
+    return;
+  }
   const targets: Iface[] = [];
   for (const p of br.ports) if (p !== inPort && br.forwarding(p)) targets.push(p);
   if (targets.length === 0) {
@@ -211,6 +241,7 @@ export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, kee
 /** a copy of the skb for one more destination (skb_clone + the copy a writer would make) */
 export function cloneSkb(skb: Skb): Skb {
   const c = new Skb(skb.data.slice());
+  c.parent = skb.id;
   c.l3 = skb.l3;
   c.dev = skb.dev;
   c.inDev = skb.inDev;

@@ -197,6 +197,7 @@ export class Host implements HostApi {
     if (iface !== null) e.iface = iface.name;
     if (skb !== null) {
       e.pkt = skb.id;
+      if (skb.parent !== 0) e.parent = skb.parent;
       if (skb.ct !== null && skb.ct.id !== 0) e.flow = skb.ct.id;
       e.summary = describeFrame(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
     }

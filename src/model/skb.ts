@@ -61,6 +61,8 @@ export class Skb {
   l3 = 14;
   /** trace id (see trace/events.ts `pkt`) */
   id: number;
+  /** the packet this one is a copy of (a flooded or locally delivered clone), 0 if none */
+  parent = 0;
   /** skb->dev: the device the packet is on now */
   dev: Iface | null = null;
   /** the device it arrived on (netfilter IN=), null for locally generated */

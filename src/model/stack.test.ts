@@ -195,3 +195,18 @@ describe('ARP and reverse-path filtering', () => {
     expect(replies).toHaveLength(0);
   });
 });
+
+describe('a bridge loop', () => {
+  it('is stopped and named instead of storming forever (STP is not modelled)', () => {
+    const t = new TestNet();
+    t.wire('s1', 'a', 's2', 'a');
+    t.wire('s1', 'b', 's2', 'b');
+    t.wire('h', 'eth0', 's1', 'h');
+    t.bridge('s1', 'br0', ['a', 'b', 'h']);
+    t.bridge('s2', 'br0', ['a', 'b']);
+    t.addr('h', 'eth0', '10.0.0.1/24');
+    ping(t.host('h'), '10.0.0.2');
+    t.run(2000);
+    expect(t.net.problems.join('\n')).toMatch(/bridge loop/);
+  });
+});

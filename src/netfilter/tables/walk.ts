@@ -12,6 +12,7 @@
  * `JUMP:CHAIN`, `GOTO:CHAIN`, RETURN), the end of a built-in chain gives
  * its policy, and falling off the end of a user chain gives no event.
  */
+import type { HopEvent } from '../../trace/events.js';
 import type { NfHook } from '../../model/nf-seam.js';
 import { HOOK_NAMES, Verdict } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
@@ -74,7 +75,14 @@ function traceChain(ctx: XtContext, skb: Skb, c: Chain, n: number, r: Rule | nul
   if (skb.physIn) e.physin = skb.physIn.name;
   if (skb.physOut) e.physout = skb.physOut.name;
   sink.emit(e);
-  if (verdict === 'DROP') sink.emit({ t: e.t, node: e.node, kind: 'drop', pkt: skb.id, hook: e.hook, table: e.table, chain: c.name, reason: r ? 'rule' : 'policy' });
+  if (verdict === 'DROP') {
+    const d: Omit<HopEvent, 'seq'> = { t: e.t, node: e.node, kind: 'drop', pkt: skb.id, hook: e.hook, table: e.table, chain: c.name, reason: r ? 'rule' : 'policy' };
+    if (r) {
+      d.rule = n;
+      d.ruleText = e.ruleText;
+    }
+    sink.emit(d);
+  }
 }
 
 const VERDICT_NAMES = ['DROP', 'ACCEPT', 'STOLEN'];
