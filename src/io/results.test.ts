@@ -113,6 +113,6 @@ describe('pcap files', () => {
   it('round-trips frames and refuses a truncated file naming the packet and offset', () => {
     const bytes = pcapBytes([{ t: 1_500_000_000, data: ARP }]);
     expect(readPcapFrames(bytes)).toEqual([{ t: 1_500_000_000, data: ARP }]);
-    expect(() => readPcapFrames(bytes.slice(0, bytes.length - 1))).toThrow(/packet 1 truncated at byte 24/);
+    expect(() => readPcapFrames(bytes.slice(0, bytes.length - 1))).toThrow(/truncated pcap: packet 1 at byte offset 24/);
   });
 });
