@@ -14,6 +14,8 @@
 import type { SysctlProvider } from '../sysctl.js';
 import { NS_PER_MS, NS_PER_S } from '../../sim/queue.js';
 
+/** one jiffy: the kernel's TCP timers count in jiffies, CONFIG_HZ=250 on the measured kernel */
+export const JIFFY = 4 * NS_PER_MS;
 /** TCP_TIMEOUT_INIT: the first SYN / SYN-ACK retransmission timeout */
 export const TCP_TIMEOUT_INIT = NS_PER_S;
 /** tcp_rto_min_us default: the RTO floor once the connection has an RTT sample */

@@ -235,6 +235,47 @@ describe('connect failures', () => {
   });
 });
 
+describe('retransmission of data and FIN', () => {
+  it('resends a lost FIN as a tail loss probe, then with a doubling RTO of 204 ms (0.2, 0.41, 0.82, 1.63, 3.26, 6.53 s)', () => {
+    const { net, a, b, aEth0 } = lab();
+    const srv = serveOnce(b, 86);
+    // b: iptables -A INPUT -p tcp --dport 86 --tcp-flags FIN FIN -j DROP
+    const orig = b.sockets.tcpRcv.bind(b.sockets);
+    b.sockets.tcpRcv = (h, skb) => ((skb.data[skb.l3 + 20 + 13]! & 0x01) !== 0 ? undefined : orig(h, skb));
+    const s = tcpConnect(a, { daddr: ip('10.0.0.2'), dport: 86 }, { connected: () => s.shutdownWrite() }) as TcpSock;
+    // timeout 8 nc -N: killed at 8 s; then the server is stopped and closes
+    net.queue.after(8 * NS_PER_S, () => s.close());
+    net.queue.after(8200 * NS_PER_MS, () => {
+      for (const e of b.sockets.tcp) if (e instanceof TcpSock) e.close();
+    });
+    void srv;
+    run(net, 8300 * NS_PER_MS);
+    const k = KERNEL.get('fin-lost')!;
+    const sim = simFrames(net, aEth0);
+    const want = normaliseLines(k.frames.map((f) => f.line));
+    expect(normaliseLines(sim.map((f) => f.line)).slice(0, want.length)).toEqual(want);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(sim[i]!.t - k.frames[i]!.t)).toBeLessThan(0.005 + k.frames[i]!.t * 0.04);
+  });
+
+  it('keeps an ICMP error of an established connection as a soft error and reports it when the retransmissions give up', () => {
+    const { net, a, b } = lab();
+    serveOnce(b, 80);
+    const errors: number[] = [];
+    const s = tcpConnect(a, { daddr: ip('10.0.0.2'), dport: 80 }, { error: (e) => errors.push(e) }) as TcpSock;
+    run(net, 10 * NS_PER_MS);
+    expect(s.state).toBe(TcpState.ESTABLISHED);
+    // from now on b answers everything from a with host unreachable
+    b.sockets.tcpRcv = (h, skb) => h.icmpSend(skb, 3, 1, 0);
+    s.send(new TextEncoder().encode('x'));
+    run(net, 100 * NS_PER_S);
+    expect(s.softErr).toBe(EHOSTUNREACH);
+    expect(errors).toEqual([]);
+    run(net, 1000 * NS_PER_S);
+    expect(errors).toEqual([EHOSTUNREACH]);
+    expect(s.state).toBe(TcpState.CLOSE);
+  });
+});
+
 describe('segments for no socket', () => {
   it('answers a segment for a forgotten connection with a bare RST (seq = its ack), and the sender fails with ECONNRESET', () => {
     const { net, a, b, aEth0 } = lab();
