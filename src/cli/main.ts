@@ -12,6 +12,7 @@ import { serveCommand } from './serve.js';
 import { testCommand } from './test.js';
 import { diffCommand } from './diff.js';
 import { lintCommand } from './lint.js';
+import { replayCommand, type ReplayCliOpts } from './replay.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -84,6 +85,25 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print JSON')
     .action((files: string[], o: { json?: boolean }) => {
       code = lintCommand(files, { json: o.json === true });
+    });
+  program
+    .command('replay')
+    .description('replay a capture into a node of a scenario and show what happened to every packet')
+    .argument('<scenario>', 'scenario file')
+    .requiredOption('--pcap <file>', 'pcap or pcapng file')
+    .requiredOption('--into <node:iface>', 'where the frames arrive')
+    .option('--out <dir>', 'write the result directory here')
+    .option('--topspeed', 'back to back instead of at their timestamps')
+    .option('--speed <x>', 'time scale (2 = twice as fast)', Number)
+    .option('--merged <file>', 'one pcapng with every packet on every hop, with comments')
+    .option('--json', 'print the fate summary as JSON')
+    .option('--no-trace', 'do not record hop events (faster)')
+    .action((file: string, o: { pcap: string; into: string; out?: string; topspeed?: boolean; speed?: number; merged?: string; json?: boolean; trace: boolean }) => {
+      const opts: ReplayCliOpts = { pcap: o.pcap, into: o.into, trace: o.trace, topspeed: o.topspeed === true, json: o.json === true };
+      if (o.out !== undefined) opts.out = o.out;
+      if (o.speed !== undefined) opts.speed = o.speed;
+      if (o.merged !== undefined) opts.merged = o.merged;
+      code = replayCommand(file, opts);
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -13,6 +13,7 @@ import { splitCommandLine } from '../config/shell.js';
 import type { Host } from '../model/host.js';
 import { Network } from '../model/network.js';
 import { createVethPair } from '../model/veth.js';
+import { installTcp } from '../model/tcp/stack.js';
 import { BR_NETFILTER } from '../netfilter/br-netfilter.js';
 import { conntrackList } from '../netfilter/conntrack/list.js';
 import { Netfilter } from '../netfilter/netfilter.js';
@@ -67,6 +68,7 @@ export function build(sc: Scenario, opts: SimulateOptions = {}): Simulation {
     h.nf = nf;
     h.brnf = BR_NETFILTER;
     netfilter.set(n.name, nf);
+    installTcp(h);
     installNodeExtras(h);
   }
   for (const l of sc.links) {

@@ -88,13 +88,13 @@ describe('iptDoTable', () => {
     expect(iptDoTable(st.tables.filter, NfHook.LOCAL_IN, tcpFrame(A, B, 1, 2, 0x02), ctx)).toBe(Verdict.DROP);
   });
 
-  it('emits chain events with the -S text of the rule, and a drop event with reason rule', () => {
+  it('emits chain events with the -S text of the rule, and a drop event naming that rule', () => {
     const tb = new TraceBuffer();
     const { st, ctx } = setup(['-A INPUT -s 10.0.0.1 -j DROP'], tb);
     iptDoTable(st.tables.filter, NfHook.LOCAL_IN, tcpFrame(A, B, 1, 2, 2), ctx);
     expect(tb.events.map((e) => [e.kind, e.chain, e.rule, e.ruleText, e.verdict, e.reason])).toEqual([
       ['chain', 'INPUT', 1, '-A INPUT -s 10.0.0.1/32 -j DROP', 'DROP', undefined],
-      ['drop', 'INPUT', undefined, undefined, undefined, 'rule'],
+      ['drop', 'INPUT', 1, '-A INPUT -s 10.0.0.1/32 -j DROP', undefined, 'rule'],
     ]);
   });
 
