@@ -153,3 +153,16 @@ describe('parseIptablesSave', () => {
     ]);
   });
 });
+
+describe('normalizeOutput, for what the kernel side draws at random or times by the wall clock', () => {
+  it("masks dhclient's random renewal time", () => {
+    expect(normalizeOutput('bound to 10.7.0.133 -- renewal in 59 seconds.')).toBe(normalizeOutput('bound to 10.7.0.133 -- renewal in 54 seconds.'));
+  });
+
+  it("masks tcpreplay's rates but keeps its packet and byte counts", () => {
+    const a = 'Actual: 6 packets (476 bytes) sent in 0.618743 seconds\nRated: 769.3 Bps, 0.006 Mbps, 9.69 pps\nFlows: 2 flows, 3.23 fps, 6 unique flow packets';
+    const b = 'Actual: 6 packets (476 bytes) sent in 0.615832 seconds\nRated: 772.9 Bps, 0.006 Mbps, 9.74 pps\nFlows: 2 flows, 3.25 fps, 6 unique flow packets';
+    expect(normalizeOutput(a)).toBe(normalizeOutput(b));
+    expect(normalizeOutput(a)).not.toBe(normalizeOutput(a.replace('6 packets', '5 packets')));
+  });
+});

@@ -195,7 +195,13 @@ export function normalizeOutput(text: string): string {
     .replace(/\bxid=0x[0-9a-f]+/gi, 'xid=…')
     .replace(/\binterval [0-9]+\b/g, 'interval …')
     .replace(/\bid [0-9]+\b/g, 'id …')
-    .replace(/\bident=[0-9]+\b/g, 'ident=…');
+    .replace(/\bident=[0-9]+\b/g, 'ident=…')
+    // dhclient draws its renewal time at random
+    .replace(/\brenewal in [0-9]+ seconds\b/g, 'renewal in … seconds')
+    // tcpreplay's wall-clock rates
+    .replace(/\bsent in [0-9.]+ seconds\b/g, 'sent in … seconds')
+    .replace(/^(\s*)Rated: .*$/gm, '$1Rated: …')
+    .replace(/\b[0-9.]+ fps\b/g, '… fps');
 }
 
 /**

@@ -304,3 +304,31 @@ describe('settings', () => {
     expect(t.settings.set('nf_conntrack_bogus', 1)).toBe(false);
   });
 });
+
+describe('checksums (nf_conntrack_checksum=1)', () => {
+  it('treats a TCP segment arriving with a bad checksum as INVALID and makes no entry', () => {
+    const f = tcpFrame('203.0.113.50', '203.0.113.1', 40000, 8080, 0x02);
+    f[14 + 20 + 16] ^= 0xff; // spoil the checksum, as a capture of an offloaded segment has it
+    const skb = skbOf(f);
+    expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
+    expect(skb.ct).toBeNull();
+    expect(table.size).toBe(0);
+  });
+
+  it('does not check what the host itself sends (OUTPUT)', () => {
+    const f = udpFrame('10.0.1.2', '192.0.2.2', 5000, 53);
+    f[14 + 20 + 6] ^= 0xff;
+    const skb = skbOf(f);
+    conntrackIn(table, NfHook.LOCAL_OUT, skb, host);
+    expect(skb.ct).not.toBeNull();
+  });
+
+  it('checks nothing when nf_conntrack_checksum is 0', () => {
+    table.settings.set('nf_conntrack_checksum', 0);
+    const f = tcpFrame('203.0.113.50', '203.0.113.1', 40000, 8080, 0x02);
+    f[14 + 20 + 16] ^= 0xff;
+    const skb = skbOf(f);
+    conntrackIn(table, NfHook.PRE_ROUTING, skb, host);
+    expect(skb.ct).not.toBeNull();
+  });
+});

@@ -3,6 +3,9 @@
  * as nf_conntrack_in(): find or create the entry of the packet and tell
  * the packet how it relates to it (`skb.ct`, `skb.ctInfo`).
  */
+import { icmpChecksumOk } from '../../wire/icmp.js';
+import { tcpChecksumOk } from '../../wire/tcp.js';
+import { udpChecksumOk } from '../../wire/udp.js';
 import { CtDir, IPS_EXPECTED, IPS_SEEN_REPLY, type CtTuple } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
@@ -37,6 +40,11 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
   const now = host.now();
   const l4 = pktToTuple(b, l3, end, scratch);
   if (l4 < 0) return Verdict.ACCEPT;
+  // tcp_error() / udp_error() / icmp_error(): with nf_conntrack_checksum on, a packet arriving with a
+  // bad checksum is INVALID. (The kernel skips the check where the device vouched for the checksum,
+  // as veth does for what the peer's stack sent; natlab's stacks always send correct checksums, so
+  // checking every packet gives the same answer, and catches frames replayed from a capture.)
+  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && !l4ChecksumOk(b, l3, l4, end, scratch.proto)) return Verdict.ACCEPT;
 
   if (scratch.proto === IPPROTO_ICMP) {
     related.ct = null;
@@ -104,4 +112,18 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
 /** CTINFO2DIR() */
 export function ctInfoDir(ctInfo: CtInfo): CtDir {
   return ctInfo >= CtInfo.ESTABLISHED_REPLY && ctInfo !== CtInfo.NONE ? CtDir.REPLY : CtDir.ORIGINAL;
+}
+
+/** nf_checksum() for the protocols conntrack checks */
+function l4ChecksumOk(b: Uint8Array, l3: number, l4: number, end: number, proto: number): boolean {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return tcpChecksumOk(b, l3, l4);
+    case IPPROTO_UDP:
+      return udpChecksumOk(b, l3, l4);
+    case IPPROTO_ICMP:
+      return icmpChecksumOk(b, l4, end - l4);
+    default:
+      return true;
+  }
 }
