@@ -1,10 +1,11 @@
 /**
  * The web view in a real browser: Debian's chromium, headless, driven by
  * playwright-core, with a fresh profile and no network. Opens the report
- * of the seed scenario (bridged-server-ping; the hand-made result dir of
- * report.fixture.ts until the simulator writes real ones), selects the web
- * server's first ping and checks what a person would look for. Writes the
- * screenshots under docs/.
+ * of a real run of the seed scenario (`scenarios/bridged-server-ping.yaml`,
+ * simulated here as `natlab run --out` does), selects the web server's
+ * first ping and checks what a person would look for. The hand-made result
+ * dir of report.fixture.ts is kept for the hostile-HTML case only. Writes
+ * the screenshots under docs/.
  *
  *   node web/build.mjs && npx vitest run --config web/vitest.config.ts
  */
@@ -17,13 +18,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.mjs';
 import { writeFixtureResultDir } from './report.fixture.js';
 import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
 import { startServer } from './serve.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
+const SEED = fileURLToPath(new URL('../../scenarios/bridged-server-ping.yaml', import.meta.url));
 
 let tmp: string;
 let dist: string;
+/** the result dir of the real run of the seed scenario */
+let seed: string;
 let ctx: BrowserContext;
 /** every request the page tried that was not its own file or the local server */
 const foreign: string[] = [];
@@ -40,22 +45,33 @@ async function open(url: string): Promise<Page> {
   return page;
 }
 
+/** The report of the real seed run, or of the hand-made hostile fixture. */
 async function reportOf(name: string, hostile = false): Promise<string> {
-  const dir = writeFixtureResultDir(join(tmp, name), hostile);
+  const dir = hostile ? writeFixtureResultDir(join(tmp, name), true) : seed;
   const html = join(tmp, `${name}.html`);
   reportCommand(dir, { html, assetsDir: dist });
   return 'file://' + html;
 }
 
+/** The list row of a hop: node, `what` column, and text in the info column. */
+function rowOf(page: Page, node: string, what: string, info: RegExp): ReturnType<Page['locator']> {
+  return page
+    .locator('#pane-events tbody tr')
+    .filter({ has: page.locator('td:nth-child(3)', { hasText: new RegExp(`^${node}$`) }) })
+    .filter({ has: page.locator('td.c-what', { hasText: new RegExp(`^${what}$`) }) })
+    .filter({ has: page.locator('td.c-info', { hasText: info }) });
+}
+
 /** Clicks the row of the web server's first echo request. */
 async function selectFirstPing(page: Page): Promise<void> {
-  const row = page.locator('#pane-events tbody tr', { hasText: 'echo request, id 7, seq 1' }).filter({ has: page.locator('td:nth-child(3)', { hasText: /^web$/ }) }).filter({ has: page.locator('td.c-what', { hasText: /^tx$/ }) });
-  await row.first().click();
+  await rowOf(page, 'web', 'tx', /^IP 198\.51\.100\.10 > 198\.51\.100\.1: ICMP echo request, id \d+, seq 1,/).first().click();
 }
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'natlab-browser-'));
   dist = await buildWeb(join(tmp, 'dist'));
+  seed = join(tmp, 'seed');
+  expect(runCommand(SEED, { out: seed, quiet: true })).toBe(0);
   ctx = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -107,7 +123,8 @@ describe('the report in chromium', () => {
     for (let k = 0; k < 20 && !(await page.locator('.insp-head .kind').textContent())?.startsWith('nat POSTROUTING'); k++) await page.keyboard.press('ArrowRight');
     expect(await page.locator('.insp-head .kind').textContent()).toBe('nat POSTROUTING');
     const strip = page.locator('#insp-strip');
-    expect(await strip.locator('tbody th').allTextContents()).toEqual(['PREROUTING', 'FORWARD', 'POSTROUTING']);
+    // the router has rules in nat POSTROUTING only: the one hook a chain event names
+    expect(await strip.locator('tbody th').allTextContents()).toEqual(['POSTROUTING']);
     expect(await strip.locator('td.here').textContent()).toBe('ACCEPTrule 1');
     expect(await page.locator('#insp-layers tr.changed th').allTextContents()).toEqual(['Source']);
     await page.locator('#pane-inspector').screenshot({ path: join(DOCS, 'web-inspector.png') });
@@ -121,10 +138,16 @@ describe('the report in chromium', () => {
   it('filters the list with a tcpdump expression on the frame bytes, and names a bad one', async () => {
     const page = await open(await reportOf('filter'));
     await page.fill('#f-expr', 'icmp and src host 198.51.100.2');
-    const where = await page.locator('#pane-events tbody tr').evaluateAll((rows) => rows.map((r) => `${r.children[2]!.textContent}:${r.children[3]!.textContent}`));
-    expect(where.length).toBeGreaterThan(0);
-    // after MASQUERADE: the router's NAT hop and uplink, and upstream
-    expect(new Set(where)).toEqual(new Set(['router:', 'router:uplink', 'upstream:lan0']));
+    const rows0 = await page.locator('#pane-events tbody tr').evaluateAll((rows) => rows.map((r) => ({ where: `${r.children[2]!.textContent}:${r.children[3]!.textContent}`, what: r.children[4]!.textContent, info: r.children[6]!.textContent ?? '' })));
+    const where = new Set(rows0.map((r) => r.where));
+    // masqueraded pings leave the router on uplink and reach upstream; the
+    // client's own packets (10.0.0.2) never carry the router's address
+    expect(where.has('router:uplink')).toBe(true);
+    expect(where.has('upstream:lan0')).toBe(true);
+    expect([...where].some((w) => w.startsWith('client:'))).toBe(false);
+    const sent = rows0.filter((r) => r.what === 'tx' || r.what === 'rx');
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((r) => r.info.startsWith('IP 198.51.100.2 > '))).toBe(true);
     await page.fill('#f-expr', 'icmp and hots 1.2.3.4');
     expect(await page.locator('#f-expr-err').textContent()).not.toBe('');
     await page.fill('#f-expr', '');
@@ -164,8 +187,7 @@ describe('the report in chromium', () => {
   });
 
   it('serves the same view from natlab serve', async () => {
-    const dir = writeFixtureResultDir(join(tmp, 'served'));
-    const srv = await startServer(dir, { port: 0, assetsDir: dist });
+    const srv = await startServer(seed, { port: 0, assetsDir: dist });
     try {
       const page = await open(srv.url);
       await selectFirstPing(page);
@@ -174,6 +196,31 @@ describe('the report in chromium', () => {
     } finally {
       await srv.close();
     }
+  });
+
+  it('explains the de-NATed reply bridged back to web by the flow whose binding it reverses', async () => {
+    const page = await open(await reportOf('reply'));
+    await rowOf(page, 'web', 'rx', /^IP 198\.51\.100\.1 > 198\.51\.100\.10: ICMP echo reply, id \d+, seq 1,/).first().click();
+    const path = await page.locator('#insp-path li').allTextContents();
+    expect(path.map((s) => s.replace(/\s+/g, ' ').trim())).toEqual(['upstream lan0 out', 'router uplink in', 'router lanbr out', 'router webport out', 'web eth0 in']);
+    const rw = page.locator('#insp-rewrites');
+    expect(await rw.locator('.old').first().textContent()).toBe('198.51.100.2');
+    expect(await rw.locator('.new').first().textContent()).toBe('198.51.100.10');
+    expect(await rw.locator('.rw-by').textContent()).toMatch(/conntrack reverses flow \d+'s binding for this reply, set up on packet \d+ by:/);
+    expect(await rw.locator('.rw-rule').textContent()).toContain('-A POSTROUTING -o lanbr -j MASQUERADE');
+    await page.locator('#pane-inspector').screenshot({ path: join(DOCS, 'web-reply.png') });
+    // the request that set the binding up is one click away
+    await rw.locator('.rw-by a').click();
+    expect(await page.locator('.insp-head .where').textContent()).toBe('web · eth0');
+    expect(await page.locator('#insp-path li').count()).toBe(4);
+    // the key hops only: fewer rows, none of them a bridge or chain decision
+    const all = await page.locator('#pane-events tbody tr').count();
+    await page.selectOption('#f-fate', 'key');
+    const whats = await page.locator('#pane-events tbody td.c-what').allTextContents();
+    expect(whats.length).toBeLessThan(all / 2);
+    expect(whats.some((w) => w === 'bridge' || w === 'rx' || w.startsWith('nat '))).toBe(false);
+    expect(whats).toContain('NAT POSTROUTING');
+    await page.close();
   });
 
   it('made no network request and broke no Content Security Policy', () => {

@@ -1,7 +1,8 @@
 /**
  * The event list pane: every hop event in order (time, node, interface,
- * what happened, verdict), with filters by node, interface, fate (dropped
- * or rewritten packets, netfilter verdicts) and a tcpdump-style expression
+ * what happened, verdict), with filters by node, interface, fate (only the
+ * key hops: sent, rewritten, delivered, dropped; dropped or rewritten
+ * packets; netfilter verdicts) and a tcpdump-style expression
  * evaluated on each hop's frame bytes (`compileFilter`, the same compiler
  * the expectations use). Hops of the selected packet and of its connection
  * are marked.
@@ -9,9 +10,13 @@
 import type { HopEvent } from '../../src/trace/events.js';
 import { compileFilter, type FramePredicate } from '../../src/trace/filter.js';
 import { clear, el, fmtTime } from './dom.js';
-import type { TraceIndex } from './model.js';
+import { devString, type TraceIndex } from './model.js';
+import { rewriteLine, withoutLinkHeader } from './summary.js';
 
-export type FateFilter = 'all' | 'dropped' | 'rewritten' | 'netfilter' | 'flow';
+export type FateFilter = 'all' | 'key' | 'dropped' | 'rewritten' | 'netfilter' | 'flow';
+
+/** the hops kept by 'key': a packet sent on a wire, rewritten, delivered or dropped, and the steps */
+const KEY_KINDS = new Set(['tx', 'nat', 'deliver', 'drop', 'step']);
 
 export interface ListFilter {
   node: string;
@@ -41,11 +46,12 @@ export function verdictOf(e: HopEvent): string {
 
 /** The info column: the event's own words, else the packet's summary. */
 export function infoOf(e: HopEvent, idx: TraceIndex, i: number): string {
-  if (e.kind === 'nat' && e.before && e.after) return `${e.before}  →  ${e.after}`;
-  if (e.kind === 'drop') return `${e.reason ?? ''}${e.summary ? ': ' + e.summary : ''}`;
+  if (e.kind === 'chain') return [e.ruleText ?? (e.policy ? `policy ${e.verdict ?? ''}` : ''), devString(e)].filter((x) => x !== '').join('   ');
+  if (e.kind === 'nat' && e.before && e.after) return rewriteLine((e.detail ?? '').replace(/ at [A-Z]+$/, ''), e.before, e.after);
+  if (e.kind === 'drop') return `${e.reason ?? ''}${e.summary ? ': ' + withoutLinkHeader(e.summary) : ''}`;
   if (e.detail && e.kind !== 'step') return e.detail;
   if (e.kind === 'step') return e.detail ?? '';
-  if (e.summary) return e.summary;
+  if (e.summary) return withoutLinkHeader(e.summary);
   const l = idx.layersOf(i);
   if (!l) return '';
   return l.slice(1).map((x) => `${x.name} ${x.summary}`).join(' · ');
@@ -76,6 +82,7 @@ export class EventList {
       'select',
       { id: 'f-fate', 'aria-label': 'verdict' },
       el('option', { value: 'all' }, 'every hop'),
+      el('option', { value: 'key' }, 'sent, NAT, delivered, dropped'),
       el('option', { value: 'dropped' }, 'dropped packets'),
       el('option', { value: 'rewritten' }, 'rewritten packets'),
       el('option', { value: 'netfilter' }, 'netfilter verdicts'),
@@ -155,6 +162,7 @@ export class EventList {
         const want = f.node ? f.iface : f.iface.slice(f.iface.indexOf(':') + 1);
         if (e.iface !== want || (!f.node && !f.iface.startsWith(e.node + ':'))) return;
       }
+      if (f.fate === 'key' && !KEY_KINDS.has(e.kind)) return;
       if (f.fate === 'dropped' && (e.pkt === undefined || !dropped.has(e.pkt))) return;
       if (f.fate === 'rewritten' && (e.pkt === undefined || !rewritten.has(e.pkt))) return;
       if (f.fate === 'netfilter' && !(e.kind === 'chain' || e.kind === 'nat' || e.kind === 'ct' || (e.kind === 'drop' && e.chain))) return;

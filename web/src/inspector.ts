@@ -12,6 +12,7 @@ import type { HopEvent } from '../../src/trace/events.js';
 import { clear, el, fmtTime } from './dom.js';
 import { dropReasonText, TABLE_ORDER, type FieldChange, type TraceIndex } from './model.js';
 import { whatOf } from './eventlist.js';
+import { withoutLinkHeader } from './summary.js';
 
 function section(title: string, ...body: (Node | string)[]): HTMLElement {
   return el('section', { class: 'insp-sec' }, el('h3', {}, title), ...body);
@@ -23,8 +24,8 @@ function change(c: FieldChange): HTMLElement {
 
 /** Splits two one-line summaries into words and marks the words that differ. */
 function summaryDiff(before: string, after: string): HTMLElement {
-  const a = before.split(' ');
-  const b = after.split(' ');
+  const a = withoutLinkHeader(before).split(' ');
+  const b = withoutLinkHeader(after).split(' ');
   const line = (words: string[], other: string[], cls: string): HTMLElement =>
     el('div', { class: 'sumline' }, ...words.flatMap((w, k) => [other[k] === w ? w : el('mark', { class: cls }, w), ' ']));
   return el('div', { class: 'sumdiff' }, el('span', { class: 'tag' }, 'before'), line(a, b, 'old'), el('span', { class: 'tag' }, 'after'), line(b, a, 'new'));
@@ -92,11 +93,21 @@ export class Inspector {
     for (const r of rw) {
       const box = el('div', { class: 'rewrite' }, el('div', { class: 'rw-node' }, `at ${r.node}`));
       for (const c of r.changes) box.append(el('div', {}, change(c)));
-      if (r.rule) box.append(el('div', { class: 'rw-rule' }, `${r.rule.table} ${r.rule.chain} rule ${r.rule.rule}: `, el('code', {}, r.rule.ruleText ?? '')));
       for (const n of r.nat) {
         if (n.detail) box.append(el('div', { class: 'rw-detail' }, n.detail));
         if (r.changes.length === 0 && n.before && n.after) box.append(summaryDiff(n.before, n.after));
       }
+      if (r.rule && r.by) {
+        const how = r.by.reply ? `conntrack reverses flow ${r.by.flow}'s binding for this reply` : `conntrack applies flow ${r.by.flow}'s binding`;
+        const first = this.idx.byPkt.get(r.by.pkt)?.[0];
+        const link = el('a', { class: 'rw-first', href: '#' }, `packet ${r.by.pkt}`);
+        link.addEventListener('click', (ev) => {
+          ev.preventDefault();
+          if (first !== undefined) this.onSelect(first);
+        });
+        box.append(el('div', { class: 'rw-by' }, `${how}, set up on `, link, ' by:'));
+      }
+      if (r.rule) box.append(el('div', { class: 'rw-rule' }, `${r.rule.table} ${r.rule.chain} rule ${r.rule.rule}: `, el('code', {}, r.rule.ruleText ?? '')));
       list.append(box);
     }
     b.append(section('Translation (NAT)', list));

@@ -8,11 +8,19 @@
  * frame of the nearest earlier hop of the same packet at the same node
  * (the next one instead when a NAT rewrite lies between).
  *
- * Connections: packets are joined when they share a `flow` id, when one is
- * a copy of another (`parent`), or, for traces without flow ids, when their
- * frames share a conntrack-style key (both directions alike). A packet
- * keeps its id across a rewrite, so a connection's original and translated
- * tuples fall into one group.
+ * Connections: packets are joined when they share a `flow` id at one node
+ * (flow ids are conntrack entry ids, numbered per node's table), when one
+ * is a copy of another (`parent`), or, for packets no conntrack saw, when
+ * their frames share a conntrack-style key (both directions alike). A
+ * packet keeps its id across wires and rewrites, so a connection spans
+ * nodes and its original and translated tuples fall into one group.
+ *
+ * Rewrites: each `nat` event is one translation (its hook, its before and
+ * after). The rule behind it is the nat-table chain event of the same
+ * packet; for later packets and replies, which conntrack translates without
+ * walking the nat table, it is the rule that set up the flow's binding on
+ * the flow's first packet. Traces without `nat` events fall back to the
+ * fields that differ between a packet's first and last frame at a node.
  */
 import type { ReportData } from '../../src/cli/report.js';
 import type { HopEvent } from '../../src/trace/events.js';
@@ -50,6 +58,23 @@ export type Fate = 'delivered' | 'dropped' | 'ignored' | 'left' | 'flooded' | 'o
 /** the fields whose change is a translation (NAT), not routing's TTL */
 const NAT_FIELDS = new Set(['ip.src', 'ip.dst', 'udp.sport', 'udp.dport', 'tcp.sport', 'tcp.dport', 'icmp.id']);
 
+/** One translation of a packet at a node. */
+export interface Rewrite {
+  node: string;
+  /** NAT fields that differ before and after (empty when the frames are not known) */
+  changes: FieldChange[];
+  /** the `nat` event (none for an inferred rewrite) */
+  nat: HopEvent[];
+  /** the nat-table chain event whose rule made the translation */
+  rule: HopEvent | null;
+  /** set when conntrack applied the binding that `rule` made for another packet of the flow */
+  by?: { flow: number; pkt: number; reply: boolean };
+}
+
+function flowKey(node: string, flow: number): string {
+  return `${node}\u0000${flow}`;
+}
+
 class UnionFind {
   private readonly up = new Map<string, string>();
   find(x: string): string {
@@ -82,6 +107,10 @@ export class TraceIndex {
   /** group id → event indices */
   private readonly groups = new Map<string, number[]>();
   private readonly layerCache = new Map<number, ReturnType<typeof decodeLayers>>();
+  /** `pkt NUL node` → the conntrack flow id the packet had at that node */
+  private readonly flowAt = new Map<string, number>();
+  /** flowKey(node, flow) → the packets of that flow, in order of first sight */
+  private readonly pktsOfFlow = new Map<string, number[]>();
 
   constructor(readonly data: ReportData) {
     this.events = data.events;
@@ -157,12 +186,23 @@ export class TraceIndex {
 
   private buildGroups(): void {
     const uf = new UnionFind();
+    for (const e of this.events) {
+      if (e.pkt === undefined || e.flow === undefined) continue;
+      const key = flowKey(e.node, e.flow);
+      this.flowAt.set(`${e.pkt}\u0000${e.node}`, e.flow);
+      let l = this.pktsOfFlow.get(key);
+      if (!l) this.pktsOfFlow.set(key, (l = []));
+      if (!l.includes(e.pkt)) l.push(e.pkt);
+    }
+    const tracked = new Set<number>();
+    for (const k of this.flowAt.keys()) tracked.add(Number(k.slice(0, k.indexOf('\u0000'))));
     this.events.forEach((e, i) => {
       if (e.pkt === undefined) return;
       const p = `p${e.pkt}`;
       uf.find(p);
-      if (e.flow !== undefined) uf.union(p, `f${e.flow}`);
+      if (e.flow !== undefined) uf.union(p, `f${flowKey(e.node, e.flow)}`);
       if (e.parent !== undefined) uf.union(p, `p${e.parent}`);
+      if (tracked.has(e.pkt)) return;
       const f = this.frames[i];
       if (f) {
         const k = connectionKey(f);
@@ -242,20 +282,75 @@ export class TraceIndex {
     return diffFields(this.layersOf(at[0]!)!, this.layersOf(at[at.length - 1]!)!);
   }
 
-  /** Every node where the packet was translated (NAT fields changed or a nat event), with the changes. */
-  rewrites(i: number): { node: string; changes: FieldChange[]; nat: HopEvent[]; rule: HopEvent | null }[] {
-    const out: { node: string; changes: FieldChange[]; nat: HopEvent[]; rule: HopEvent | null }[] = [];
+  /** The conntrack flow id the packet had at `node`, if any. */
+  flowOf(pkt: number, node: string): number | undefined {
+    return this.flowAt.get(`${pkt}\u0000${node}`);
+  }
+
+  /**
+   * Every translation of the selected event's packet, in order: one per
+   * `nat` event (with the fields it changed and the rule behind it), or,
+   * for traces without them, one per node where NAT fields changed.
+   */
+  rewrites(i: number): Rewrite[] {
+    const evs = this.packetEvents(i);
+    const nats = evs.filter((j) => this.events[j]!.kind === 'nat');
+    if (nats.length === 0) return this.inferredRewrites(i);
+    const out: Rewrite[] = [];
+    for (const j of nats) {
+      const n = this.events[j]!;
+      const atNode = evs.filter((k) => this.events[k]!.node === n.node);
+      const alone = atNode.filter((k) => this.events[k]!.kind === 'nat').length === 1;
+      // the frames on either side of the rewrite, when only one rewrite lies between them
+      let changes: FieldChange[] = [];
+      if (alone) {
+        const withFrame = atNode.filter((k) => this.frameOf(k) !== null && this.events[k]!.kind !== 'nat');
+        const before = withFrame.filter((k) => k < j).at(-1);
+        const after = withFrame.find((k) => k > j);
+        if (before !== undefined && after !== undefined) changes = diffFields(this.layersOf(before)!, this.layersOf(after)!).filter((c) => NAT_FIELDS.has(c.key));
+      }
+      const own = atNode.map((k) => this.events[k]!).find((x) => x.kind === 'chain' && x.table === 'nat' && x.rule !== undefined && (n.hook === undefined || x.hook === n.hook));
+      const flow = n.flow ?? this.flowOf(n.pkt!, n.node);
+      let rule: HopEvent | null = own ?? null;
+      let by: Rewrite['by'];
+      if (!own && flow !== undefined) {
+        const setup = this.natRuleOfFlow(n.node, flow);
+        if (setup) {
+          rule = setup;
+          by = { flow, pkt: setup.pkt!, reply: setup.hook !== n.hook };
+        }
+      }
+      out.push({ node: n.node, changes, nat: [n], rule, ...(by ? { by } : {}) });
+    }
+    return out;
+  }
+
+  /** The nat-table rule that set up a flow's binding at a node: the first one its packets matched. */
+  natRuleOfFlow(node: string, flow: number): HopEvent | null {
+    const pkts = this.pktsOfFlow.get(flowKey(node, flow)) ?? [];
+    let best: HopEvent | null = null;
+    for (const p of pkts) {
+      for (const k of this.byPkt.get(p) ?? []) {
+        const x = this.events[k]!;
+        if (x.node === node && x.kind === 'chain' && x.table === 'nat' && x.rule !== undefined && (best === null || x.seq < best.seq)) best = x;
+      }
+    }
+    return best;
+  }
+
+  /** Rewrites seen only as changed frames (traces without `nat` events). */
+  private inferredRewrites(i: number): Rewrite[] {
+    const out: Rewrite[] = [];
     const seen = new Set<string>();
     for (const j of this.packetEvents(i)) {
       const n = this.events[j]!.node;
       if (seen.has(n)) continue;
       seen.add(n);
       const changes = this.changesAt(j).filter((c) => NAT_FIELDS.has(c.key));
+      if (changes.length === 0) continue;
       const evs = this.packetEvents(i).map((k) => this.events[k]!).filter((x) => x.node === n);
-      const nat = evs.filter((x) => x.kind === 'nat');
-      if (changes.length === 0 && nat.length === 0) continue;
       const rule = evs.find((x) => x.kind === 'chain' && x.table === 'nat' && x.rule !== undefined) ?? null;
-      out.push({ node: n, changes, nat, rule });
+      out.push({ node: n, changes, nat: [], rule });
     }
     return out;
   }
