@@ -119,6 +119,29 @@ describe('dnsmasq server', () => {
     expect(Array.from(nak.subarray(0, 6))).toEqual([255, 255, 255, 255, 255, 255]);
   });
 
+  it('broadcasts the OFFER when the client sets the broadcast flag, and records the hostname the client sends', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    const disc = captureBytes(DHCP_CAPTURES.udhcpcDiscover).slice();
+    disc[BOOTP_AT + 10] = 0x80; // flags: broadcast
+    clientSends(t, disc);
+    const offer = seen(t.net, t.cdev, 'in')[0]!;
+    expect(Array.from(offer.subarray(0, 6))).toEqual([255, 255, 255, 255, 255, 255]);
+    expect(Array.from(offer.subarray(30, 34))).toEqual([255, 255, 255, 255]);
+    expect(t.server.neigh.lookup(t.sdev, ip('10.9.0.120'))).toBeUndefined();
+
+    // udhcpc's REQUEST with its vendor class (60, 12 bytes) turned into a hostname (12): dnsmasq keeps the first label
+    const req = captureBytes(DHCP_CAPTURES.udhcpcRequest).slice();
+    for (let i = BOOTP_AT + 240; i < req.length; i += 2 + req[i + 1]!) {
+      if (req[i] !== 60) continue;
+      req[i] = 12;
+      req.set(new TextEncoder().encode('pc-one.lan.x'), i + 2);
+      break;
+    }
+    clientSends(t, req);
+    expect(leaseFileOf(t.server)).toMatch(/ 02:00:00:00:02:01 10\.9\.0\.120 pc-one 01:02:00:00:00:02:01\n$/);
+  });
+
   it('is silenced by iptables-like INPUT filtering: it listens on a UDP socket, port 67', () => {
     const t = twoHosts();
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);

@@ -281,7 +281,8 @@ export class DnsmasqServer {
     }
     const secs = this.leaseSecs(ctx, conf);
     const clientId = dhcpOption(req, 'clientId')?.data ?? null;
-    const name = conf?.name || dhcpOption(req, 'hostname')?.name || '';
+    // a client's own name loses its domain part (no --domain is configured)
+    const name = conf?.name || (dhcpOption(req, 'hostname')?.name ?? '').split('.')[0]!;
     const expires = secs === LEASE_INFINITE ? 0 : this.nowSec() + secs;
     if (lease !== undefined) this.leases.splice(this.leases.indexOf(lease), 1);
     this.leases.unshift({ mac: mac.slice(), addr, hostname: name, clientId: clientId === null ? null : clientId.slice(), expires });

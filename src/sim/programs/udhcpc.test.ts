@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runDnsmasq, leaseFileOf } from '../../config/commands/dnsmasq.js';
-import { DHCP_CAPTURES, captureBytes } from '../../dhcp/captures.fixture.js';
+import { DHCP_CAPTURES, captureBytes, type DhcpCapture } from '../../dhcp/captures.fixture.js';
+import { BOOTP_AT } from '../../dhcp/send.js';
+import { devQueueXmit } from '../../model/dev.js';
+import { Skb } from '../../model/skb.js';
 import { ip, masked, seen, twoHosts } from '../../dhcp/test-net.js';
 import { NatlabError } from '../../config/errors.js';
 import { NS_PER_S } from '../queue.js';
@@ -75,6 +78,31 @@ describe('udhcpc', () => {
     expect(dhcp.slice(4, 7).map((f) => Array.from(f.data.subarray(26, 34)).join('.'))).toEqual(Array(3).fill('10.9.0.120.255.255.255.255'));
     expect(Array.from(dhcp[7]!.data.subarray(26, 30))).toEqual([0, 0, 0, 0]);
     expect(t.cdev.addrs).toEqual([]);
+  });
+
+  it('on a NAK to its select prints "received DHCP NAK" and starts over with a discover 3 s later', () => {
+    const t = twoHosts();
+    const r = startProgram(t.net, t.client, udhcpcMain, 'udhcpc -i eth0 -f -t 3 -T 2 -A 1');
+    t.net.queue.runUntil(() => false, NS_PER_S / 2);
+    const disc = seen(t.net, t.cdev, 'out')[0]!;
+    const xid = disc.subarray(BOOTP_AT + 4, BOOTP_AT + 8);
+    /** a server reply with the client's xid, sent from s:eth0 */
+    const reply = (c: DhcpCapture): void => {
+      const f = captureBytes(c);
+      f.set(xid, BOOTP_AT + 4);
+      devQueueXmit(t.server, t.sdev, new Skb(f));
+      t.net.queue.runUntil(() => false, t.net.queue.now() + NS_PER_S / 10);
+    };
+    reply(DHCP_CAPTURES.dnsmasqOffer);
+    const nak = captureBytes(DHCP_CAPTURES.dnsmasqAck);
+    nak[BOOTP_AT + 242] = 6; // message type ACK -> NAK
+    reply({ what: 'nak', hex: Array.from(nak, (b) => b.toString(16).padStart(2, '0')).join('') });
+    const at = t.net.queue.now();
+    t.net.queue.runUntil(() => false, at + 3 * NS_PER_S + NS_PER_S / 10);
+    expect(r.output()).toBe('udhcpc: started, v1.35.0\nudhcpc: broadcasting discover\nudhcpc: broadcasting select for 10.9.0.120, server 10.9.0.1\nudhcpc: received DHCP NAK\nudhcpc: broadcasting discover\n');
+    expect(t.cdev.addrs).toEqual([]);
+    const last = (t.net.captures.get(t.cdev) ?? []).filter((f) => f.dir === 'out').at(-1)!;
+    expect(Math.round((last.t - at) / NS_PER_S)).toBe(3);
   });
 
   it('prints "received SIGTERM" and exits 0 when a -f client is stopped', () => {
