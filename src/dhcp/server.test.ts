@@ -142,6 +142,14 @@ describe('dnsmasq server', () => {
     expect(leaseFileOf(t.server)).toMatch(/ 02:00:00:00:02:01 10\.9\.0\.120 pc-one 01:02:00:00:00:02:01\n$/);
   });
 
+  it('NAKs a unicast renewal it has no lease for with "lease not found", broadcast with the broadcast flag (measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    t.client.addAddr(t.cdev, ip('10.9.0.120'), 24, null);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcRenew));
+    expect(seen(t.net, t.cdev, 'in').map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqNakLeaseNotFound))]);
+  });
+
   it('is silenced by iptables-like INPUT filtering: it listens on a UDP socket, port 67', () => {
     const t = twoHosts();
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);

