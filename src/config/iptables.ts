@@ -8,6 +8,7 @@
 import '../netfilter/matches/index.js';
 import '../netfilter/targets/index.js';
 import { parseAddrMask } from '../netfilter/tables/addr.js';
+import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { listChains, listRules } from '../netfilter/tables/list.js';
 import { parseProto } from '../netfilter/tables/protocols.js';
 import { findMatch, findTarget } from '../netfilter/tables/registry.js';
@@ -471,6 +472,7 @@ export function execute(state: IptablesState, c: Command): string {
       if (c.cmd === 'A') ch.rules.push(r);
       else if (c.cmd === 'I') ch.rules.splice(Math.max(0, c.ruleNum - 1), 0, r);
       else ch.rules[c.ruleNum - 1] = r;
+      chainRulesChanged(ch);
       return '';
     }
     case 'D':
@@ -479,6 +481,7 @@ export function execute(state: IptablesState, c: Command): string {
       if (c.cmd === 'D' && c.ruleNum) {
         if (c.ruleNum > ch.rules.length) throw iptcError('iptables: Index of deletion too big.');
         ch.rules.splice(c.ruleNum - 1, 1);
+        chainRulesChanged(ch);
         touch(ch);
         return '';
       }
@@ -486,6 +489,7 @@ export function execute(state: IptablesState, c: Command): string {
       if (k < 0) throw iptcError('iptables: Bad rule (does a matching rule exist in that chain?).');
       if (c.cmd === 'D') {
         ch.rules.splice(k, 1);
+        chainRulesChanged(ch);
         touch(ch);
       }
       return '';
@@ -517,8 +521,10 @@ export function execute(state: IptablesState, c: Command): string {
       if (c.chain && c.cmd === 'Z' && chains[0]!.hook !== -1 && !chains[0]!.created)
         throw c.ruleNum ? iptcError('iptables: Bad rule (does a matching rule exist in that chain?).') : noChain();
       for (const ch of chains) {
-        if (c.cmd === 'F') ch.rules = [];
-        else {
+        if (c.cmd === 'F') {
+          ch.rules = [];
+          chainRulesChanged(ch);
+        } else {
           if (c.ruleNum) {
             const rr = ch.rules[c.ruleNum - 1];
             if (rr) rr.packets = rr.bytes = 0;

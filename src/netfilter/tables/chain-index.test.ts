@@ -100,6 +100,27 @@ describe('the chain index (an exact-address dispatch in front of the rule walk)'
     expect(iptDoTable(st.tables.filter, NfHook.LOCAL_IN, udp(src, 1, 53), ctx)).toBe(Verdict.ACCEPT);
   });
 
+  it('notices a delete followed by an append (same rules array, same length) and rebuilds', () => {
+    const st = state(bigChain());
+    const ctx = ctxOf(null);
+    const chain = st.tables.filter.chains.get('INPUT')!;
+    const before = chainIndex(chain);
+    const src = ip('192.0.2.9');
+    expect(iptDoTable(st.tables.filter, NfHook.LOCAL_IN, udp(src, 1, 53), ctx)).toBe(Verdict.ACCEPT);
+    const rules = chain.rules;
+    runIptables(st, '-D INPUT 1'.split(' '), { node: 'h' });
+    runIptables(st, '-A INPUT -s 192.0.2.9/32 -j DROP'.split(' '), { node: 'h' });
+    expect([chain.rules === rules, chain.rules.length]).toEqual([true, 2000]);
+    expect(iptDoTable(st.tables.filter, NfHook.LOCAL_IN, udp(src, 1, 53), ctx)).toBe(Verdict.DROP);
+    expect(chainIndex(chain)).not.toBe(before);
+  });
+
+  it('answers from its cache while the chain is unchanged', () => {
+    const st = state(bigChain());
+    const chain = st.tables.filter.chains.get('INPUT')!;
+    expect(chainIndex(chain)).toBe(chainIndex(chain));
+  });
+
   it('jumps to the next wildcard rule or the next rule for the address, whichever comes first', () => {
     const st = state(bigChain());
     const idx = chainIndex(st.tables.filter.chains.get('INPUT')!)!;

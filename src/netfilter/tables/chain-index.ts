@@ -11,10 +11,10 @@
  * it neither matches nor counts: first-match order, counters and traces
  * are exactly those of the linear walk.
  *
- * The index is a snapshot of the chain's rule objects; a walk checks that
- * the chain still holds exactly those (rule commands replace, insert and
- * delete rule objects in place), which costs one pointer comparison per
- * rule, far less than matching them, and rebuilds it otherwise.
+ * The index belongs to one state of the chain's rules: the rules array
+ * object, its length and the chain's generation (`Chain.gen`, bumped by
+ * chainRulesChanged() on every -A/-I/-R/-D/-F). A walk compares those
+ * three in O(1) and rebuilds the index when any differs.
  */
 import type { Chain, Rule } from './types.js';
 
@@ -25,7 +25,10 @@ const SRC = 12;
 const DST = 16;
 
 export interface ChainIndex {
-  readonly snap: Rule[];
+  /** the state of the chain it was built for */
+  readonly rules: Rule[];
+  readonly len: number;
+  readonly gen: number;
   /** header offset of the address the index dispatches on */
   readonly field: number;
   readonly byAddr: Map<number, Int32Array>;
@@ -33,9 +36,20 @@ export interface ChainIndex {
   readonly nextWild: Int32Array;
 }
 
-const cache = new WeakMap<Chain, ChainIndex | null>();
-/** the rule arrays the null ("no index") answers were computed for */
-const noIndexFor = new WeakMap<Chain, Rule[]>();
+/** what chainIndex() answered for a chain, and for which state of it */
+interface Known {
+  rules: Rule[];
+  len: number;
+  gen: number;
+  idx: ChainIndex | null;
+}
+
+const cache = new WeakMap<Chain, Known>();
+
+/** the chain's rules were appended, inserted, replaced, deleted or flushed: its index is stale */
+export function chainRulesChanged(c: Chain): void {
+  c.gen = (c.gen ?? 0) + 1;
+}
 
 function exactSrc(r: Rule): boolean {
   return r.srcMask >>> 0 === 0xffffffff && !r.invSrc;
@@ -44,7 +58,7 @@ function exactDst(r: Rule): boolean {
   return r.dstMask >>> 0 === 0xffffffff && !r.invDst;
 }
 
-function build(rules: Rule[]): ChainIndex | null {
+function build(rules: Rule[], gen: number): ChainIndex | null {
   let bySrc = 0;
   let byDst = 0;
   for (const r of rules) {
@@ -72,29 +86,18 @@ function build(rules: Rule[]): ChainIndex | null {
   }
   const byAddr = new Map<number, Int32Array>();
   for (const [a, l] of lists) byAddr.set(a, Int32Array.from(l));
-  return { snap: rules.slice(), field: useSrc ? SRC : DST, byAddr, nextWild };
-}
-
-function same(a: Rule[], b: Rule[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return { rules, len: n, gen, field: useSrc ? SRC : DST, byAddr, nextWild };
 }
 
 /** the chain's index, rebuilt when its rules changed; null when a linear walk is as good */
 export function chainIndex(c: Chain): ChainIndex | null {
   const rules = c.rules;
   if (rules.length < MIN_KEYED) return null;
+  const gen = c.gen ?? 0;
   const known = cache.get(c);
-  if (known !== undefined) {
-    if (known === null) {
-      const was = noIndexFor.get(c);
-      if (was !== undefined && same(was, rules)) return null;
-    } else if (same(known.snap, rules)) return known;
-  }
-  const idx = build(rules);
-  cache.set(c, idx);
-  if (idx === null) noIndexFor.set(c, rules.slice());
+  if (known !== undefined && known.rules === rules && known.len === rules.length && known.gen === gen) return known.idx;
+  const idx = build(rules, gen);
+  cache.set(c, { rules, len: rules.length, gen, idx });
   return idx;
 }
 

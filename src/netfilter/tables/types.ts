@@ -161,6 +161,11 @@ export interface Chain {
    * which iptables-nft gives them on -P and -Z (measured).
    */
   countersOn: boolean;
+  /**
+   * bumped by every change to `rules` (chainRulesChanged() in
+   * chain-index.ts), so the walk's index knows in O(1) that it is current
+   */
+  gen?: number;
 }
 
 export interface Table {
