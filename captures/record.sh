@@ -1,5 +1,6 @@
 #!/bin/sh
-# Records the captures in this folder on the real kernel (run as root).
+# Records the captures in this folder on the real kernel (run as root; needs
+# iproute2, iptables, tcpdump, netcat-openbsd and ethtool).
 # Every host is a network namespace nlK-<node>, wired with veth pairs named
 # and addressed as the scenarios say (MACs 02:00:00:00:NN:II, the scenario
 # contract), configured with the scenarios' own run lines. tcpdump runs
@@ -29,6 +30,10 @@ wire() { # nodeA ifA macA nodeB ifB macB
   ip link add tmpK0 type veth peer name tmpK1
   ip link set tmpK0 netns "$P$1"; ip -n "$P$1" link set tmpK0 name "$2" address "$3" up
   ip link set tmpK1 netns "$P$4"; ip -n "$P$4" link set tmpK1 name "$5" address "$6" up
+  # complete checksums in the captures: with tx offload on, a veth capture holds only the
+  # pseudo-header sum of TCP/UDP, and a replay of it would be dropped as a bad checksum
+  ip netns exec "$P$1" ethtool -K "$2" tx off >/dev/null
+  ip netns exec "$P$4" ethtool -K "$5" tx off >/dev/null
 }
 x() { ip netns exec "$P$1" sh -c "$2"; }
 capture() { # node iface file
