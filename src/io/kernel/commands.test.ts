@@ -37,9 +37,11 @@ describe('prepareRunCommand', () => {
     expect(prepareRunCommand(['dnsmasq', '--port=0'], paths, loc).argv).toContain('--conf-file=/dev/null');
   });
 
-  it('refuses dnsmasq options that would name host pid or lease files', () => {
-    expect(() => prepareRunCommand(['dnsmasq', '--dhcp-leasefile=/var/lib/misc/x'], paths, loc)).toThrow(/'--dhcp-leasefile=\/var\/lib\/misc\/x'/);
-    expect(() => prepareRunCommand(['dnsmasq', '-x', '/run/d.pid'], paths, loc)).toThrow(/'-x'/);
+  it("replaces the scenario's dnsmasq pid and lease files with private ones, so no host file is touched", () => {
+    const a = prepareRunCommand(['dnsmasq', '--port=0', '--dhcp-leasefile=/var/lib/misc/x', '-x', '/run/d.pid'], paths, loc).argv;
+    expect(a.join(' ')).not.toMatch(/\/var\/lib\/misc\/x|\/run\/d\.pid/);
+    expect(a.filter((x) => x.startsWith('--pid-file=') || x.startsWith('--dhcp-leasefile='))).toHaveLength(2);
+    expect(() => prepareRunCommand(['dnsmasq', '--leasefile-ro'], paths, loc)).toThrow(/'--leasefile-ro'/);
   });
 });
 

@@ -78,9 +78,15 @@ function prepareDnsmasq(argv: string[], paths: PrivatePaths, loc: ErrorLoc): Pre
     const a = argv[i]!;
     const long = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
     const name = long ? long[1]! : '';
-    if (['pid-file', 'dhcp-leasefile', 'dhcp-lease-file', 'leasefile-ro'].includes(name) || /^-[xl]/.test(a)) {
-      refuse('the kernel runner chooses dnsmasq\'s pid and lease files; remove this option', loc, a);
+    // the pid and lease files are the runner's own (private paths): the scenario's are replaced, as
+    // the simulator accepts them and keeps the lease file in memory
+    if (['pid-file', 'dhcp-leasefile', 'dhcp-lease-file'].includes(name)) continue;
+    if (a === '-x' || a === '-l') {
+      i++;
+      continue;
     }
+    if (/^-[xl]./.test(a)) continue;
+    if (name === 'leasefile-ro') refuse('natlab keeps a lease file; --leasefile-ro is not modelled', loc, a);
     if (name === 'conf-file') {
       conf = true;
       if (long![2] === undefined) refuse('--conf-file needs =FILE', loc, a);
