@@ -120,6 +120,12 @@ describe('loadScenario', () => {
     expect(sc.expect[1]!.pos).toEqual({ line: 31, col: 5 });
   });
 
+  it('takes no-lease with a mac: no lease for that client', () => {
+    const s2 = loadScenario(GOOD.replace('    no-lease: true', '    no-lease: true\n    mac: 02:00:00:00:03:02'), 'x.yaml');
+    const e = s2.expect[5]!;
+    expect(e.kind === 'lease' && e.noLease && e.mac).toBe('02:00:00:00:03:02');
+  });
+
   it.each([
     ['an unknown top-level key', 'version: 1\n' + GOOD, '1:1', 'version', 'unknown top-level key'],
     ['a bad scenario name', withLine(1, 'name: Bridged'), '1:7', 'Bridged', 'name must match'],

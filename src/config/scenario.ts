@@ -355,17 +355,17 @@ class Loader {
         if (!fields.has('node')) throw this.err('a lease expectation needs node:', item);
         if (fields.has('lease') && fields.has('no-lease')) throw this.err('lease and no-lease exclude each other', val('no-lease'));
         const e: Expectation = { ...base, kind: 'lease', node: nodeName('node') };
+        if (fields.has('mac')) {
+          // with lease: that address for that MAC; with no-lease: no lease for that MAC
+          const mac = this.str(val('mac'), 'mac');
+          if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw this.err('mac must be aa:bb:cc:dd:ee:ff', val('mac'), mac);
+          e.mac = mac.toLowerCase();
+        }
         if (fields.has('lease')) {
           const ip = this.str(val('lease'), 'lease');
           if (!isIPv4(ip)) throw this.err('lease must be an IPv4 address', val('lease'), ip);
           e.lease = ip;
-          if (fields.has('mac')) {
-            const mac = this.str(val('mac'), 'mac');
-            if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw this.err('mac must be aa:bb:cc:dd:ee:ff', val('mac'), mac);
-            e.mac = mac.toLowerCase();
-          }
         } else {
-          if (fields.has('mac')) throw this.err('mac goes with lease:, not no-lease:', fields.get('mac')!.key);
           const nl = val('no-lease');
           if (!isScalar(nl) || nl.value !== true) throw this.err('no-lease must be true', nl);
           e.noLease = true;
