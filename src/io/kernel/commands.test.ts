@@ -54,9 +54,9 @@ describe('prepareTrafficCommand', () => {
     });
   });
 
-  it('gives dhclient private script, lease, pid and conf files', () => {
+  it('gives dhclient private script, conf, and one lease and pid file per node (so a later -r finds them)', () => {
     expect(prepareTrafficCommand(['dhclient', '-1', 'eth0'], paths, loc).argv).toEqual([
-      'dhclient', '-sf', '/tmp/run/d.sh', '-lf', '/tmp/run/dhclient-router-3.leases', '-pf', '/tmp/run/dhclient-router-3.pid',
+      'dhclient', '-sf', '/tmp/run/d.sh', '-lf', '/tmp/run/dhclient-router.leases', '-pf', '/tmp/run/dhclient-router.pid',
       '-cf', '/dev/null', '-1', 'eth0',
     ]);
     expect(() => prepareTrafficCommand(['dhclient', '-lf', '/var/lib/dhcp/x', 'eth0'], paths, loc)).toThrow(/'-lf'/);

@@ -148,9 +148,12 @@ export function prepareTrafficCommand(argv: string[], paths: PrivatePaths, loc: 
     }
     case 'dhclient': {
       noPrivateOverride(args, ['-sf', '-lf', '-pf', '-cf'], loc);
-      const pidFile = `${base}.pid`;
+      // one lease and pid file per node, as on a real host: a later `dhclient -r` finds the lease
+      // and the daemon an earlier step left
+      const own = join(paths.tmp, `dhclient-${paths.node}`);
+      const pidFile = `${own}.pid`;
       return {
-        argv: ['dhclient', '-sf', paths.dhclientScript, '-lf', `${base}.leases`, '-pf', pidFile, '-cf', '/dev/null', ...args],
+        argv: ['dhclient', '-sf', paths.dhclientScript, '-lf', `${own}.leases`, '-pf', pidFile, '-cf', '/dev/null', ...args],
         pidFile,
         program: 'dhclient',
       };
