@@ -166,3 +166,23 @@ describe('normalizeOutput, for what the kernel side draws at random or times by 
     expect(normalizeOutput(a)).not.toBe(normalizeOutput(a.replace('6 packets', '5 packets')));
   });
 });
+
+describe('normalizeFrame, DHCP renewal times', () => {
+  /** a DHCP ACK (server to client) with options 53, 51 (lease), 58 (T1), 59 (T2) */
+  function ack(t1: number, lease = 120): Uint8Array {
+    const opts = [53, 1, 5, 51, 4, 0, 0, 0, lease, 58, 4, 0, 0, 0, t1, 59, 4, 0, 0, 0, 100, 255];
+    const udpLen = 8 + 240 + opts.length;
+    const f = new Uint8Array(14 + 20 + udpLen);
+    f.set(hex(`${ETH_IP} 45c0 ${(20 + udpLen).toString(16).padStart(4, '0')} 0000 0000 4011 0000 0a09 0001 0a09 0002 0043 0044 ${udpLen.toString(16).padStart(4, '0')} 0000`));
+    f[42] = 2; // BOOTREPLY
+    f.set([99, 130, 83, 99], 42 + 236);
+    f.set(opts, 42 + 240);
+    return f;
+  }
+
+  it('masks the T1/T2 dnsmasq lowers at random, and keeps the lease time', () => {
+    const n = (f: Uint8Array) => Array.from(normalizeFrame(f, new PortAliases())!);
+    expect(n(ack(55))).toEqual(n(ack(51)));
+    expect(n(ack(55, 120))).not.toEqual(n(ack(55, 60)));
+  });
+});

@@ -181,8 +181,30 @@ function normalizeUdp(b: Uint8Array, o: number, end: number, ports: PortAliases)
   if (isBootp && end - bootp >= BOOTP_SECS + 2) {
     zero(b, bootp + BOOTP_XID, 4);
     zero(b, bootp + BOOTP_SECS, 2);
+    randomDhcpTimes(b, bootp, end);
   }
   zero(b, o + UDP_CSUM, 2);
+}
+
+/**
+ * dnsmasq lowers T1 and T2 of a renewal ACK by a random amount (options 58
+ * and 59): their values are masked, the options themselves kept.
+ */
+function randomDhcpTimes(b: Uint8Array, bootp: number, end: number): void {
+  const OPTIONS = 240; // after the fixed BOOTP header and the magic cookie
+  let i = bootp + OPTIONS;
+  while (i < end) {
+    const code = b[i]!;
+    if (code === 255) return;
+    if (code === 0) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return;
+    const len = b[i + 1]!;
+    if ((code === 58 || code === 59) && i + 2 + len <= end) zero(b, i + 2, len);
+    i += 2 + len;
+  }
 }
 
 /** Masks what varies from run to run in a step's printed output. */
