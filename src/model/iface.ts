@@ -3,6 +3,7 @@
  */
 import type { Bridge } from './bridge.js';
 import type { HostApi } from './host-api.js';
+import type { DevConf } from './sysctl.js';
 
 export type IfaceKind = 'loopback' | 'veth' | 'bridge';
 
@@ -43,6 +44,8 @@ export class Iface {
   bridge: Bridge | null = null;
   /** per-interface sysctls (net.ipv4.conf.IFACE.*), by key without the prefix */
   conf = new Map<string, number>();
+  /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */
+  confCache: DevConf | null = null;
 
   constructor(host: HostApi, name: string, ifindex: number, kind: IfaceKind, mac: Uint8Array) {
     this.host = host;

@@ -95,8 +95,9 @@ const ROUTE_ERR: Record<string, number> = { unreachable: EHOSTUNREACH, prohibit:
  * returns 0, or drops the packet (martian, rp_filter) and returns -errno.
  */
 export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
-  const fwd = h.sysctls.ifConf(dev.name, 'forwarding') !== 0;
-  const localnet = h.sysctls.ifConfOr(dev.name, 'route_localnet');
+  const conf = h.sysctls.devConf(dev);
+  const fwd = conf.forwarding !== 0;
+  const localnet = conf.routeLocalnet;
   if (isMulticast4(daddr)) {
     // ip_route_input_mc(): only groups we joined: 224.0.0.1 (all hosts) on every IPv4 device
     if (daddr === 0xe0000001 && dev.addrs.length > 0 && !isMulticast4(saddr) && saddr !== LIMITED_BROADCAST) {
@@ -141,7 +142,7 @@ export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, de
   const v = fibValidateSource(h, saddr, daddr, dev, false, r.dev);
   if (v < 0) return rpDrop(h, skb, dev, saddr, v);
   const rt = route('unicast', r.dev, r.gateway !== 0 ? r.gateway : daddr, r.prefsrc, r.gateway);
-  rt.redirect = r.dev === dev && v > 0 && h.sysctls.ifConfOr(dev.name, 'send_redirects') && onLink(r.dev, saddr, r.gateway);
+  rt.redirect = r.dev === dev && v > 0 && conf.sendRedirects && onLink(r.dev, saddr, r.gateway);
   skb.route = rt;
   if (h.trace !== null) h.event('route', skb, dev, { detail: `forward via ${r.dev?.name ?? '?'}${r.gateway ? ` gateway ${ip4ToString(r.gateway)}` : ''}` });
   return 0;
@@ -194,9 +195,10 @@ function rpDrop(h: Host, skb: Skb, dev: Iface, saddr: number, err: number): numb
  */
 export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface, toLocal: boolean, outDev: Iface | null = null): number {
   void dst;
-  const rpf = h.sysctls.ifConfMax(dev.name, 'rp_filter');
-  const acceptLocal = h.sysctls.ifConfOr(dev.name, 'accept_local');
-  const sendRedirects = h.sysctls.ifConfOr(dev.name, 'send_redirects');
+  const conf = h.sysctls.devConf(dev);
+  const rpf = conf.rpFilter;
+  const acceptLocal = conf.acceptLocal;
+  const sendRedirects = conf.sendRedirects;
   const oif = toLocal ? null : outDev;
   if (rpf === 0 && (dev !== oif || !sendRedirects)) {
     if (acceptLocal) return 0;

@@ -82,13 +82,17 @@ export class Fib {
 
   /** fib_lookup(): the local table first, then main; null when nothing matches */
   lookup(dst: number, oif: Iface | null = null): Route | null {
-    for (const t of [this.local, this.main]) {
-      for (let i = 0; i < t.length; i++) {
-        const r = t[i]!;
-        if (((dst & r.mask) >>> 0) !== r.dst) continue;
-        if (oif !== null && r.dev !== null && r.dev !== oif && r.type !== 'local' && t === this.main) continue;
-        return r;
-      }
+    const local = this.local;
+    for (let i = 0; i < local.length; i++) {
+      const r = local[i]!;
+      if (((dst & r.mask) >>> 0) === r.dst) return r;
+    }
+    const main = this.main;
+    for (let i = 0; i < main.length; i++) {
+      const r = main[i]!;
+      if (((dst & r.mask) >>> 0) !== r.dst) continue;
+      if (oif !== null && r.dev !== null && r.dev !== oif && r.type !== 'local') continue;
+      return r;
     }
     return null;
   }

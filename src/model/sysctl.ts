@@ -54,10 +54,33 @@ export interface SysctlProvider {
   set(key: string, value: number): boolean;
 }
 
+/**
+ * The per-interface values the IPv4 receive path reads for every packet,
+ * already combined with `all` the way the kernel's IN_DEV_* macros do
+ * (see devConf()). A snapshot: valid while `gen` equals Sysctls.gen.
+ */
+export interface DevConf {
+  gen: number;
+  /** the interface name it was read for */
+  name: string;
+  /** IN_DEV_FORWARD: the interface's own value */
+  forwarding: number;
+  /** IN_DEV_ROUTE_LOCALNET (or) */
+  routeLocalnet: boolean;
+  /** IN_DEV_RPFILTER (max) */
+  rpFilter: number;
+  /** IN_DEV_ACCEPT_LOCAL (or) */
+  acceptLocal: boolean;
+  /** IN_DEV_TX_REDIRECTS (or) */
+  sendRedirects: boolean;
+}
+
 /** Per-host sysctl values. */
 export class Sysctls {
   private global = new Map<string, number>(Object.entries(GLOBAL_DEFAULTS));
   private providers: [string, SysctlProvider][] = [];
+  /** bumped by every change to a per-interface value or to the set of interfaces: DevConf snapshots older than this are stale */
+  private gen = 0;
 
   /** let `provider` answer for every key starting with `prefix` */
   register(prefix: string, provider: SysctlProvider): void {
@@ -73,10 +96,12 @@ export class Sysctls {
 
   /** a new interface copies `default` (as devinet_init_net / inetdev_init do) */
   addIface(name: string): void {
+    this.gen++;
     this.conf.set(name, new Map(this.conf.get('default')!));
   }
 
   renameIface(from: string, to: string): void {
+    this.gen++;
     const m = this.conf.get(from);
     if (m === undefined) return;
     this.conf.delete(from);
@@ -84,7 +109,30 @@ export class Sysctls {
   }
 
   removeIface(name: string): void {
+    this.gen++;
     this.conf.delete(name);
+  }
+
+  /**
+   * The receive path's per-interface values for `dev`, from the snapshot
+   * the device carries while no sysctl changed since it was taken, else
+   * read afresh (the same values ifConf/ifConfMax/ifConfOr give).
+   */
+  devConf(dev: { name: string; confCache: DevConf | null }): DevConf {
+    const c = dev.confCache;
+    if (c !== null && c.gen === this.gen && c.name === dev.name) return c;
+    const n = dev.name;
+    const fresh: DevConf = {
+      gen: this.gen,
+      name: n,
+      forwarding: this.ifConf(n, 'forwarding'),
+      routeLocalnet: this.ifConfOr(n, 'route_localnet'),
+      rpFilter: this.ifConfMax(n, 'rp_filter'),
+      acceptLocal: this.ifConfOr(n, 'accept_local'),
+      sendRedirects: this.ifConfOr(n, 'send_redirects'),
+    };
+    dev.confCache = fresh;
+    return fresh;
   }
 
   /** Is `key` a sysctl natlab models (for this host's current interfaces)? */
@@ -104,6 +152,7 @@ export class Sysctls {
    * interface (devinet_sysctl_forward() / inet_forward_change()).
    */
   set(key: string, value: number): string | null {
+    this.gen++;
     for (const [prefix, p] of this.providers) {
       if (key.startsWith(prefix)) return p.set(key, value) ? null : `cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`;
     }
