@@ -31,10 +31,7 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
         return;
       }
       // veth_xmit(): the peer receives the same bytes, after the wire delay
-      const frame = skb.data;
-      const id = skb.id;
-      const peerHost = peer.host as Host;
-      h.net.queue.after(h.net.wireDelayNs, () => peerHost.receiveFrame(peer, frame, id));
+      h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb.data, skb.id);
       return;
     }
     case 'bridge':
@@ -43,10 +40,15 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
     case 'loopback': {
       // loopback_xmit(): netif_rx() on lo, processed after the sender's work
       skb.pktType = PktType.HOST;
-      h.net.queue.after(0, () => netifReceive(h, dev, skb));
+      h.net.queue.post(0, netifReceive, h, dev, skb);
       return;
     }
   }
+}
+
+/** the far end of a veth wire receives a frame (a posted event: no closure per frame) */
+function vethRx(peer: Iface, frame: Uint8Array, id: number): void {
+  (peer.host as Host).receiveFrame(peer, frame, id);
 }
 
 /** eth_type_trans(): what kind of frame this is for `dev`. */

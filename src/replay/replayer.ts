@@ -66,7 +66,6 @@ export class Replayer {
   readonly linktypes = new Set<number>();
   private startAt = 0;
   private frame: Uint8Array | null = null;
-  private readonly pump = (): void => this.inject();
 
   constructor(
     private readonly reader: CaptureReader,
@@ -79,7 +78,7 @@ export class Replayer {
   start(): void {
     this.startAt = this.target.host.now();
     if (!this.readNext()) return;
-    this.target.host.net.queue.at(this.startAt, this.pump);
+    this.target.host.net.queue.postAt(this.startAt, pump, this, null, null);
   }
 
   /** read and convert the next packet into `frame`; false (and done) at the end or on an error */
@@ -108,7 +107,8 @@ export class Replayer {
     return false;
   }
 
-  private inject(): void {
+  /** one packet goes in (the posted event pump() runs) */
+  inject(): void {
     const frame = this.frame!;
     const now = this.target.host.now();
     const caplen = this.reader.data.length;
@@ -123,7 +123,7 @@ export class Replayer {
     else devQueueXmit(host, dev, new Skb(frame));
     const prevLen = frame.length;
     if (!this.readNext()) return;
-    host.net.queue.at(this.nextAt(now, prevLen, caplen), this.pump);
+    host.net.queue.postAt(this.nextAt(now, prevLen, caplen), pump, this, null, null);
   }
 
   /** when the packet just read goes, given the previous one's time and lengths */
@@ -140,4 +140,9 @@ export class Replayer {
         return prev + Math.ceil((prevCaplen * 8 * 1000) / p.mbps);
     }
   }
+}
+
+/** the replay's event: inject the packet read ahead, schedule the next */
+function pump(rp: Replayer): void {
+  rp.inject();
 }

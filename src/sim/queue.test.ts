@@ -38,4 +38,45 @@ describe('the event queue', () => {
     expect(ran).toBe(false);
     expect(q.now()).toBe(50);
   });
+
+  it('runs posted events with their values, in one order with timers at the same instant', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    const note = (what: string, n: number, at: number): void => void seen.push(`${what}${n}@${at}`);
+    q.after(5, () => seen.push(`t0@${q.now()}`));
+    q.post(5, note, 'p', 1, 5);
+    q.after(5, () => seen.push(`t1@${q.now()}`));
+    q.postAt(2, note, 'p', 2, 2);
+    q.runUntil(() => false);
+    expect(seen).toEqual(['p2@2', 't0@5', 'p1@5', 't1@5']);
+  });
+
+  it('orders many posted and timed events exactly by time, then by scheduling order', () => {
+    const q = new EventQueue();
+    const seen: number[] = [];
+    const want: [number, number][] = [];
+    const rec = (k: number): void => void seen.push(k);
+    for (let k = 0; k < 500; k++) {
+      const t = (k * 7919) % 37;
+      want.push([t, k]);
+      if (k % 3 === 0) q.after(t, () => rec(k));
+      else q.post(t, rec, k, null, null);
+    }
+    q.runUntil(() => false);
+    want.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(seen).toEqual(want.map((w) => w[1]));
+  });
+
+  it('reuses the record of a posted event that ran, for the next post', () => {
+    const q = new EventQueue();
+    const seen: number[] = [];
+    const chain = (n: number): void => {
+      seen.push(n);
+      if (n < 1000) q.post(1, chain, n + 1, null, null);
+    };
+    q.post(0, chain, 0, null, null);
+    q.runUntil(() => false);
+    expect([seen.length, seen[1000], q.now(), q.size]).toEqual([1001, 1000, 1000, 0]);
+  });
 });
+

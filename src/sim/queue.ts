@@ -10,14 +10,21 @@
  */
 
 export type EventFn = () => void;
+/** a typed event's handler: a plain function of the three values posted with it (no closure per event) */
+export type EventFn3<A, B, C> = (a: A, b: B, c: C) => void;
 
 /** A scheduled event; `cancel()` makes it a no-op (timers are re-armed often). */
 export class Timer {
   cancelled = false;
+  /** for a posted (typed) event: its handler and values; the record is reused once it ran */
+  fn3: EventFn3<any, any, any> | null = null;
+  a: unknown = null;
+  b: unknown = null;
+  c: unknown = null;
   constructor(
-    readonly at: number,
-    readonly seq: number,
-    readonly fn: EventFn,
+    public at: number,
+    public seq: number,
+    public fn: EventFn | null,
   ) {}
   cancel(): void {
     this.cancelled = true;
@@ -32,6 +39,8 @@ export class EventQueue {
   private heap: Timer[] = [];
   private seq = 0;
   private nowNs = 0;
+  /** records of posted events that have run, for the next post() */
+  private free: Timer[] = [];
 
   now(): number {
     return this.nowNs;
@@ -46,6 +55,32 @@ export class EventQueue {
     const ev = new Timer(Math.max(t, this.nowNs), this.seq++, fn);
     this.push(ev);
     return ev;
+  }
+
+  /**
+   * run `fn(a, b, c)` `delay` nanoseconds from now: the same order as
+   * after(), for the per-packet hand-offs (a frame on a wire) that are
+   * never cancelled. The event record comes from a pool; nothing is
+   * returned.
+   */
+  post<A, B, C>(delay: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
+    this.postAt(this.nowNs + Math.max(0, Math.floor(delay)), fn, a, b, c);
+  }
+
+  /** post() at an absolute time (as at()) */
+  postAt<A, B, C>(t: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
+    const at = Math.max(t, this.nowNs);
+    let ev = this.free.pop();
+    if (ev === undefined) ev = new Timer(at, this.seq++, null);
+    else {
+      ev.at = at;
+      ev.seq = this.seq++;
+    }
+    ev.fn3 = fn;
+    ev.a = a;
+    ev.b = b;
+    ev.c = c;
+    this.push(ev);
   }
 
   /** number of pending (including cancelled, not yet popped) events */
@@ -66,7 +101,16 @@ export class EventQueue {
       if (ev === undefined) return false;
       if (ev.cancelled) continue;
       this.nowNs = ev.at;
-      ev.fn();
+      const fn3 = ev.fn3;
+      if (fn3 !== null) {
+        const a = ev.a;
+        const b = ev.b;
+        const c = ev.c;
+        ev.fn3 = null;
+        ev.a = ev.b = ev.c = null;
+        this.free.push(ev);
+        fn3(a, b, c);
+      } else ev.fn!();
       return true;
     }
   }
@@ -90,20 +134,21 @@ export class EventQueue {
     return true;
   }
 
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
   private push(ev: Timer): void {
+    // sift up, moving the hole instead of swapping
     const h = this.heap;
+    let i = h.length;
     h.push(ev);
-    let i = h.length - 1;
+    const at = ev.at;
+    const seq = ev.seq;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const q = h[p]!;
+      if (at > q.at || (at === q.at && seq > q.seq)) break;
+      h[i] = q;
       i = p;
     }
+    h[i] = ev;
   }
 
   private pop(): Timer | undefined {
@@ -111,19 +156,30 @@ export class EventQueue {
     if (h.length === 0) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
+      // sift `last` down from the root
+      const at = last.at;
+      const seq = last.seq;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        let m = l;
+        let mv = h[l]!;
+        if (r < n) {
+          const rv = h[r]!;
+          if (rv.at < mv.at || (rv.at === mv.at && rv.seq < mv.seq)) {
+            m = r;
+            mv = rv;
+          }
+        }
+        if (at < mv.at || (at === mv.at && seq < mv.seq)) break;
+        h[i] = mv;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }
