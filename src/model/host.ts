@@ -3,7 +3,6 @@
  * routes, neighbours, bridges, sysctls, netfilter and sockets.
  */
 import type { HopEvent, HopKind, TraceSink } from '../trace/events.js';
-import { describeFrame } from '../wire/frame.js';
 import { ip4ToString, isMulticast4, prefixMask, LIMITED_BROADCAST } from '../wire/ip4.js';
 import { Bridge, type BrNfHooks } from './bridge.js';
 import type { AddrType, HostApi } from './host-api.js';
@@ -20,6 +19,7 @@ import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
 import { netifReceive } from './dev.js';
 import { fibValidateSource } from './ipv4.js';
+import { frameSummary } from './frame-summary.js';
 
 export class Host implements HostApi {
   readonly ifaces: Iface[] = [];
@@ -199,7 +199,7 @@ export class Host implements HostApi {
       e.pkt = skb.id;
       if (skb.parent !== 0) e.parent = skb.parent;
       if (skb.ct !== null && skb.ct.id !== 0) e.flow = skb.ct.id;
-      e.summary = describeFrame(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
+      e.summary = frameSummary(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
     }
     Object.assign(e, extra);
     t.emit(e);

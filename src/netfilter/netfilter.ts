@@ -10,7 +10,7 @@
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { HOOK_NAMES, NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
-import { describeFrame } from '../wire/frame.js';
+import { frameSummary } from '../model/frame-summary.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
 import { conntrackIn } from './conntrack/in.js';
@@ -123,15 +123,18 @@ export class Netfilter implements NfSeam {
 
   /** the NAT hook, and a `nat` hop event when it rewrote the packet (addresses, ports, ICMP id) */
   private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
-    const before = natView(skb);
-    const summary = describeFrame(skb.data.subarray(skb.l3 - 14));
+    const frame = skb.data.subarray(skb.l3 - 14);
+    natView(skb, natBefore);
+    if (natCopy.length < frame.length) natCopy = new Uint8Array(frame.length * 2);
+    const copyLen = frame.length;
+    natCopy.set(frame);
     const v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
-    if (v === Verdict.ACCEPT && natView(skb) !== before) {
+    if (v === Verdict.ACCEPT && natChanged(skb)) {
       this.host.event('nat', skb, inDev ?? outDev, {
         hook: HOOK_NAMES[hook],
         table: 'nat',
-        before: summary,
-        after: describeFrame(skb.data.subarray(skb.l3 - 14)),
+        before: frameSummary(natCopy.subarray(0, copyLen)),
+        after: frameSummary(skb.data.subarray(skb.l3 - 14)),
         detail: hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT',
       });
     }
@@ -145,10 +148,24 @@ export class Netfilter implements NfSeam {
   }
 }
 
-/** the fields NAT may rewrite, as one string (tracing only) */
-function natView(skb: Skb): string {
+/** the frame before the NAT hook (tracing only), summarised only when NAT changed it */
+let natCopy = new Uint8Array(2048);
+const natBefore = new Int16Array(16);
+const natAfter = new Int16Array(16);
+
+/** the fields NAT may rewrite: addresses and the first 8 bytes of L4, -1 past the end (tracing only) */
+function natView(skb: Skb, out: Int16Array): void {
   const b = skb.data;
   const o = skb.l3;
   const hl = (b[o]! & 0x0f) * 4;
-  return Array.from(b.subarray(o + 12, o + 20)).join('.') + '/' + Array.from(b.subarray(o + hl, o + hl + 8)).join('.');
+  for (let i = 0; i < 8; i++) {
+    out[i] = o + 12 + i < b.length ? b[o + 12 + i]! : -1;
+    out[8 + i] = o + hl + i < b.length ? b[o + hl + i]! : -1;
+  }
+}
+
+function natChanged(skb: Skb): boolean {
+  natView(skb, natAfter);
+  for (let i = 0; i < 16; i++) if (natAfter[i] !== natBefore[i]) return true;
+  return false;
 }

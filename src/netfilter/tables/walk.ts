@@ -25,6 +25,14 @@ import { RuleKind, XT_CONTINUE, XT_RETURN, type Chain, type Rule, type Table } f
 const stackChain: Chain[] = [];
 const stackIdx: number[] = [];
 
+/** drop the return points this walk pushed (setting an array's length is not free: only when needed) */
+function unwind(sp0: number): void {
+  if (stackChain.length !== sp0) {
+    stackChain.length = sp0;
+    stackIdx.length = sp0;
+  }
+}
+
 /** ip_packet_match(): the fixed IPv4 part of a rule */
 function ipMatch(r: Rule, skb: Skb, ctx: XtContext): boolean {
   const b = skb.data;
@@ -126,8 +134,7 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
         base.bytes += skb.l3len;
       }
       if (tracing) traceChain(ctx, skb, base, 0, null, base.policy);
-      stackChain.length = sp0;
-      stackIdx.length = sp0;
+      unwind(sp0);
       return v;
     }
     const r = rules[i]!;
@@ -141,8 +148,7 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
       case RuleKind.ACCEPT:
       case RuleKind.DROP: {
         if (tracing) traceChain(ctx, skb, chain, i + 1, r, r.kind === RuleKind.ACCEPT ? 'ACCEPT' : 'DROP');
-        stackChain.length = sp0;
-        stackIdx.length = sp0;
+        unwind(sp0);
         return r.kind === RuleKind.ACCEPT ? Verdict.ACCEPT : Verdict.DROP;
       }
       case RuleKind.RETURN:
@@ -180,8 +186,7 @@ export function iptDoTable(table: Table, hook: NfHook, skb: Skb, ctx: XtContext)
           continue;
         }
         if (tracing) traceChain(ctx, skb, chain, i + 1, r, VERDICT_NAMES[v] ?? String(v));
-        stackChain.length = sp0;
-        stackIdx.length = sp0;
+        unwind(sp0);
         return v as Verdict;
       }
       default:
