@@ -60,36 +60,52 @@ function checksum(b: Uint8Array, off: number, len: number): number {
   return ~s & 0xffff;
 }
 
+/** the bytes every record shares (payload, addresses but the client's, ports but the source), made once */
+const TEMPLATE = ((): Uint8Array => {
+  const t = new Uint8Array(RECORD);
+  t[8] = t[12] = FRAME_LEN; // caplen, len (little endian, < 256)
+  const f = 16;
+  t.set(ROUTER_LAN_MAC, f);
+  t.set(CLIENT_MAC, f + 6);
+  t[f + 12] = 0x08;
+  const ip = f + 14;
+  t[ip] = 0x45;
+  t[ip + 3] = 46;
+  t[ip + 8] = 64;
+  t[ip + 9] = 17;
+  t.set([10, 0, 0, 0, 203, 0, 113, 50], ip + 12);
+  const udp = ip + 20;
+  t[udp + 3] = 53;
+  t[udp + 5] = 26;
+  // UDP checksum 0: none (legal for IPv4)
+  for (let k = 0; k < 18; k++) t[udp + 8 + k] = 0x61 + (k % 26);
+  return t;
+})();
+
 /** packet i's record (16-byte pcap header + frame) into `out` at `at`; 1 µs apart */
 export function writeRecord(out: Uint8Array, at: number, i: number): void {
-  const v = new DataView(out.buffer, out.byteOffset + at, RECORD);
-  const us = i;
-  v.setUint32(0, 1_700_000_000 + Math.floor(us / 1e6), true);
-  v.setUint32(4, us % 1e6, true);
-  v.setUint32(8, FRAME_LEN, true);
-  v.setUint32(12, FRAME_LEN, true);
-  const f = at + 16;
-  out.set(ROUTER_LAN_MAC, f);
-  out.set(CLIENT_MAC, f + 6);
-  out[f + 12] = 0x08;
-  out[f + 13] = 0x00;
-  const ip = f + 14;
+  out.set(TEMPLATE, at);
+  const sec = 1_700_000_000 + Math.floor(i / 1e6);
+  const usec = i % 1e6;
+  out[at] = sec & 255;
+  out[at + 1] = (sec >>> 8) & 255;
+  out[at + 2] = (sec >>> 16) & 255;
+  out[at + 3] = sec >>> 24;
+  out[at + 4] = usec & 255;
+  out[at + 5] = (usec >>> 8) & 255;
+  out[at + 6] = usec >>> 16;
+  const ip = at + 16 + 14;
   const flow = i % FLOWS;
-  out.fill(0, ip, ip + 46);
-  out[ip] = 0x45;
-  v.setUint16(16 + 14 + 2, 46, false);
-  v.setUint16(16 + 14 + 4, i & 0xffff, false);
-  out[ip + 8] = 64;
-  out[ip + 9] = 17;
-  out.set([10, 0, 1 + (flow >> 8), flow & 255], ip + 12);
-  out.set([203, 0, 113, 50], ip + 16);
-  v.setUint16(16 + 14 + 10, checksum(out, ip, 20), false);
-  const udp = ip + 20;
-  v.setUint16(16 + 34, 10000 + flow, false);
-  v.setUint16(16 + 36, 53, false);
-  v.setUint16(16 + 38, 26, false);
-  // UDP checksum 0: none (legal for IPv4)
-  for (let k = 0; k < 18; k++) out[udp + 8 + k] = 0x61 + (k % 26);
+  out[ip + 4] = (i >>> 8) & 255;
+  out[ip + 5] = i & 255;
+  out[ip + 14] = 1 + (flow >> 8);
+  out[ip + 15] = flow & 255;
+  const ck = checksum(out, ip, 20);
+  out[ip + 10] = ck >>> 8;
+  out[ip + 11] = ck & 255;
+  const sport = 10000 + flow;
+  out[ip + 20] = sport >>> 8;
+  out[ip + 21] = sport & 255;
 }
 
 function header(): Uint8Array {
