@@ -21,7 +21,7 @@ import type { Iface } from '../model/iface.js';
 import { ipRouteInput, type InputRoute } from '../model/ipv4.js';
 import { NUD_CONNECTED } from '../model/neigh.js';
 import { NfHook, Verdict } from '../model/nf-seam.js';
-import { PktType, type Skb } from '../model/skb.js';
+import { PktType, type RouteResult, type Skb } from '../model/skb.js';
 import { ETH_P_IP, ethType, setEthDst } from '../wire/ethernet.js';
 import { IP_HLEN, ipChecksumOk, ipDst, ipHeaderLen, ipSrc, ipTotalLen, ipVersion } from '../wire/ipv4.js';
 import { copyMac } from '../wire/mac.js';
@@ -85,39 +85,46 @@ function preRoutingFinish(h: Host, br: Bridge, port: Iface, skb: Skb, origDaddr:
   const b = skb.data;
   const daddr = ipDst(b, skb.l3);
   if (daddr !== origDaddr) {
-    // the destination changed: route it (ip_route_input on the bridge device)
+    // the destination changed: route it (ip_route_input on the bridge device). With
+    // forwarding off that succeeds with an unreachable route (ip_route_input_slow's
+    // no_route), so the kernel's "bridged-and-DNAT'ed traffic does not need
+    // ip_forward" branch for -EHOSTUNREACH is never taken: measured on 6.18, a
+    // bridged DNAT without ip_forward=1 dies in ip_error().
     skb.route = null;
     if (ipRouteInput(h, skb, daddr, ipSrc(b, skb.l3), br.dev) < 0) return;
-    let rt = skb.route as InputRoute | null;
-    if (rt !== null && rt.kind === 'unreachable' && rt.error === 113 && h.sysctls.ifConf(br.dev.name, 'forwarding') === 0) {
-      // bridged-and-DNAT'ed traffic does not need ip_forward: ip_route_output, and bridge it if it stays on the bridge
-      const out = h.routeOutput(daddr, 0, null);
-      if (out.dev === br.dev) {
-        skb.route = { ...out, error: 0, redirect: false } as InputRoute;
-        rt = skb.route as InputRoute;
-      } else {
-        h.drop(skb, br.dev, 'br_netfilter: no route for the new destination');
-        return;
-      }
-    }
+    const rt = skb.route as InputRoute | null;
     if (rt !== null && rt.dev === br.dev && rt.kind === 'unicast') {
       skb.dev = port;
       if (h.trace !== null) h.event('bridge', skb, br.dev, { detail: 'destination changed in PREROUTING and still behind this bridge: bridge to its neighbour (br_nf_pre_routing_finish_bridge)' });
       preRoutingFinishBridge(h, br, skb);
       return;
     }
-    if (rt !== null && rt.kind !== 'unicast' && rt.kind !== 'local' && rt.kind !== 'broadcast' && rt.kind !== 'multicast') {
-      h.drop(skb, br.dev, 'br_netfilter: no route for the new destination');
-      return;
-    }
-    // routed elsewhere or local: hand it up to the bridge device, addressed to it
+    // routed elsewhere, local or an error route (ip_error() decides): up to the bridge device, addressed to it
     copyMac(b, 0, br.dev.mac, 0);
     skb.pktType = PktType.HOST;
   } else {
-    skb.route = null;
+    // the bridge's fake rtable rides along through the IP hooks (REJECT's icmp_send needs a route)
+    skb.route = fakeRtable(br);
   }
   skb.dev = port;
   brHandleFrameFinish(h, br, port, skb);
+}
+
+/**
+ * bridge_parent_rtable(): the bridge's fake rtable (br_netfilter_rtable_init),
+ * one per bridge. Not local, not broadcast, no gateway, out through the
+ * bridge: what icmp_send() and MASQUERADE read from a bridged packet's
+ * route. Input routing ignores it (skb_valid_dst() is false for
+ * DST_FAKE_RTABLE), so it is dropped again before local delivery.
+ */
+const fakeRtables = new WeakMap<Bridge, RouteResult>();
+function fakeRtable(br: Bridge): RouteResult {
+  let rt = fakeRtables.get(br);
+  if (rt === undefined) {
+    rt = { kind: 'unicast', dev: br.dev, nexthop: 0, prefsrc: 0, gateway: 0 };
+    fakeRtables.set(br, rt);
+  }
+  return rt;
 }
 
 /** br_nf_pre_routing_finish_bridge(): to the neighbour's MAC, keeping the Ethernet source */
@@ -184,6 +191,8 @@ function postRouting(h: Host, br: Bridge, outPort: Iface, skb: Skb): boolean {
 
 /** br_nf_local_in(): a broadcast/multicast entry is confirmed before the frame goes up */
 function localIn(h: Host, br: Bridge, skb: Skb): boolean {
+  // ip_rcv_finish() routes again: a fake rtable is no valid dst (skb_valid_dst())
+  if (skb.route !== null && skb.route === fakeRtables.get(br)) skb.route = null;
   const nf = h.nf as Netfilter;
   if (!nf.ctActive || skb.ct === null) return false;
   if (bridgeLocalInConfirm(nf.conntrack, skb, h.now()) !== Verdict.ACCEPT) {
