@@ -186,3 +186,16 @@ describe('normalizeFrame, DHCP renewal times', () => {
     expect(n(ack(55, 120))).not.toEqual(n(ack(55, 60)));
   });
 });
+
+describe('normalizeFrame, a TCP segment quoted in an ICMP error', () => {
+  it('masks the quoted checksum (partial under offload) and timestamps as for a top-level segment', () => {
+    const syn = (csum: string, tsval: string) => hex(
+      `${ETH_IP} 45c0 0066 0000 0000 4001 0000 0a01 0001 0a01 000a 0303 0000 0000 0000` +
+      ` 4500 0040 1234 4000 4006 0000 0a01 000a 0a02 000a 9c40 0050 1111 2222 0000 0000 b002 faf0 ${csum} 0000` +
+      ` 0204 05b4 0402 080a ${tsval} 0000 0000 0103 030a 0000 0000`,
+    );
+    const a = normalizeFrame(syn('a1b2', '11223344'), new PortAliases())!;
+    const b = normalizeFrame(syn('0014', '55667788'), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});

@@ -155,7 +155,15 @@ function aliasPorts(b: Uint8Array, o: number, end: number, ports: PortAliases): 
 function normalizeTcp(b: Uint8Array, o: number, end: number, ports: PortAliases, quoted: boolean): void {
   aliasPorts(b, o, end, ports);
   zero(b, o + TCP_SEQ, 4);
-  if (quoted || end - o < TCP_HLEN) return;
+  // a segment quoted in an ICMP error is cut where the quote ends; its checksum is whatever the
+  // sender's offload left there, so it is masked like the rest
+  if (end - o < TCP_HLEN) {
+    if (quoted) {
+      zero(b, o + TCP_ACK, Math.min(4, end - (o + TCP_ACK)));
+      zero(b, o + TCP_CSUM, Math.min(2, end - (o + TCP_CSUM)));
+    }
+    return;
+  }
   zero(b, o + TCP_ACK, 4);
   zero(b, o + TCP_CSUM, 2);
   const hlen = (b[o + TCP_OFF]! >> 4) * 4;
