@@ -214,7 +214,9 @@ function solicit(h: Host, n: Neighbour): void {
   const probes = n.probes++;
   const unicast = probes < NEIGH_PARMS.ucastProbes && (n.state & Nud.PROBE) !== 0;
   const dst = unicast ? n.ha : BROADCAST_MAC;
-  if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${probes + 1})` });
+  // INCOMPLETE counts its probes from ucast_probes (neigh->probes starts there), PROBE from 0
+  const nth = probes + 1 - ((n.state & Nud.INCOMPLETE) !== 0 ? NEIGH_PARMS.ucastProbes : 0);
+  if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${nth})` });
   arpSend(h, ARPOP_REQUEST, dev, saddr, dst, dev.mac, ZERO_MAC, n.ip);
 }
 
