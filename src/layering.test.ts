@@ -19,7 +19,7 @@ const LAYERS: [number, RegExp][] = [
   [7, /^sim\//],
   [7, /^replay\//],
   [8, /^(verify|expect|trace|check)\//],
-  [9, /^(io|cli|bench)\//],
+  [9, /^(io|cli)\//],
   [9, /^index\.ts$/],
 ];
 

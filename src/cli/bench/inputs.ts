@@ -13,7 +13,7 @@
  * server is not a router (ip_forward 0): it drops what is not for it.
  */
 import { openSync, writeSync, closeSync } from 'node:fs';
-import type { ByteSource } from '../replay/capture-reader.js';
+import type { ByteSource } from '../../replay/capture-reader.js';
 
 export const ROUTER_LAN_MAC = [0x02, 0, 0, 0, 0x02, 0x01];
 export const CLIENT_MAC = [0x02, 0, 0, 0, 0x01, 0x01];
