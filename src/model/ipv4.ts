@@ -24,6 +24,8 @@ export const EHOSTUNREACH = 113;
 export const ENETUNREACH = 101;
 export const EACCES = 13;
 export const EXDEV = 18;
+/** what a netfilter hook's NF_DROP makes of a local send */
+export const EPERM = 1;
 
 /** ip_rcv() + ip_rcv_core(): sanity checks, then PREROUTING. */
 export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
@@ -292,14 +294,20 @@ export function ipForward(h: Host, skb: Skb): void {
   ipOutput(h, skb);
 }
 
-/** ip_output(): POSTROUTING on the route's device, then ip_finish_output */
-export function ipOutput(h: Host, skb: Skb): void {
+/**
+ * ip_output(): POSTROUTING on the route's device, then ip_finish_output.
+ * Returns 0, or -EPERM when the hook dropped the packet (as nf_hook_slow()
+ * gives for NF_DROP); a stolen packet is a success.
+ */
+export function ipOutput(h: Host, skb: Skb): number {
   const rt = skb.route!;
   const out = rt.dev!;
   const indev = skb.fromLocal ? null : skb.inDev;
   skb.dev = out;
-  if (h.nf.hook(NfHook.POST_ROUTING, skb, indev, out) !== Verdict.ACCEPT) return;
+  const v = h.nf.hook(NfHook.POST_ROUTING, skb, indev, out);
+  if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
   ipFinishOutput(h, skb);
+  return 0;
 }
 
 /** ip_finish_output2(): hand to the neighbour layer */
@@ -325,24 +333,28 @@ function isSubnetBroadcast(dev: Iface, a: number): boolean {
 
 /**
  * ip_local_out(): a locally generated packet, route already chosen
- * (skb.route), through OUTPUT and on to ip_output.
+ * (skb.route), through OUTPUT and on to ip_output. Returns what sendmsg()
+ * then returns: 0, or -EPERM when OUTPUT or POSTROUTING dropped the packet
+ * (nf_hook_slow()'s NF_DROP; a REJECT is a drop too), or the routing error
+ * when the route after a DNAT in OUTPUT fails (ip_route_me_harder()).
  */
-export function ipLocalOut(h: Host, skb: Skb): void {
+export function ipLocalOut(h: Host, skb: Skb): number {
   skb.fromLocal = true;
   const rt = skb.route!;
   const daddr = ipDst(skb.data, skb.l3);
-  if (h.nf.hook(NfHook.LOCAL_OUT, skb, null, rt.dev) !== Verdict.ACCEPT) return;
+  const v = h.nf.hook(NfHook.LOCAL_OUT, skb, null, rt.dev);
+  if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
   const now = ipDst(skb.data, skb.l3);
   if (now !== daddr) {
     // ip_route_me_harder(): OUTPUT's DNAT changed the destination, route again
     const again = h.routeOutput(now, ipSrc(skb.data, skb.l3), null);
     if (again.dev === null) {
       h.drop(skb, null, `no route to ${ip4ToString(now)} after DNAT in OUTPUT`);
-      return;
+      return -ENETUNREACH;
     }
     skb.route = again;
   }
-  ipOutput(h, skb);
+  return ipOutput(h, skb);
 }
 
 /** a new skb for a local packet: Ethernet room + IPv4 header + payload */
