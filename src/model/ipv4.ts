@@ -8,10 +8,12 @@
  *   local socket --> ip_local_out --OUTPUT--> ip_output
  *   ip_output --POSTROUTING--> ip_finish_output --> neighbour --> device
  */
-import { IP_HLEN, IP_OFFSET, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFragField, ipHeaderLen, ipMF, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion } from '../wire/ipv4.js';
+import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion, setIpFragField } from '../wire/ipv4.js';
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/icmp.js';
 import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 } from '../wire/ip4.js';
 import { neighOutput } from './arp.js';
+import { DefragUser, ipDefrag } from './defrag.js';
+import { ipFragment } from './frag.js';
 import type { Host } from './host.js';
 import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
@@ -50,11 +52,6 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
     return;
   }
   if (tot < avail) skb.data = b.subarray(0, o + tot); // pskb_trim_rcsum(): Ethernet padding goes
-  if (ipMF(b, o) || (ipFragField(b, o) & IP_OFFSET) !== 0) {
-    h.unsupported(`fragmented IPv4 packet ${ip4ToString(ipSrc(b, o))} > ${ip4ToString(ipDst(b, o))} on ${h.name}:${dev.name}: IP fragments are not modelled`);
-    h.drop(skb, dev, 'ip: fragment (not modelled)');
-    return;
-  }
   skb.inDev = dev;
   skb.dev = dev;
   // ip_sabotage_in(): a bridged frame passed up has had its PREROUTING in br_nf_pre_routing()
@@ -237,6 +234,8 @@ function ipError(h: Host, skb: Skb, rt: RouteResult): void {
 
 /** ip_local_deliver(): INPUT, then the protocol. */
 export function ipLocalDeliver(h: Host, skb: Skb): void {
+  // fragments are reassembled here, before INPUT (unless conntrack already did at PREROUTING)
+  if (ipIsFragment(skb.data, skb.l3) && !ipDefrag(h, skb, DefragUser.LOCAL_DELIVER)) return;
   const dev = skb.inDev;
   if (h.nf.hook(NfHook.LOCAL_IN, skb, dev, null) !== Verdict.ACCEPT) return;
   ipLocalDeliverFinish(h, skb);
@@ -278,20 +277,25 @@ export function ipForward(h: Host, skb: Skb): void {
     return;
   }
   const out = rt.dev!;
-  if (ipTotalLen(b, o) > out.mtu) {
-    if (ipDF(b, o)) {
-      h.drop(skb, skb.inDev, `forward: ${ipTotalLen(b, o)} bytes exceed the mtu ${out.mtu} of ${out.name} and DF is set`);
-      icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu);
-      return;
-    }
-    h.unsupported(`a ${ipTotalLen(b, o)}-byte packet must be fragmented to leave ${h.name}:${out.name} (mtu ${out.mtu}): IP fragmentation is not modelled`);
-    h.drop(skb, skb.inDev, 'forward: fragmentation (not modelled)');
+  if (ipExceedsMtu(skb, out.mtu)) {
+    h.drop(skb, skb.inDev, `forward: ${ipTotalLen(b, o)} bytes exceed the mtu ${out.mtu} of ${out.name} and DF is set`);
+    icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu);
     return;
   }
   ipDecTtl(b, o);
   if (rt.redirect) h.sendRedirect(skb);
   if (h.nf.hook(NfHook.FORWARD, skb, skb.inDev, out) !== Verdict.ACCEPT) return;
   ipOutput(h, skb);
+}
+
+/** ip_exceeds_mtu(): too big to forward; without DF it is fragmented on output instead */
+function ipExceedsMtu(skb: Skb, mtu: number): boolean {
+  const b = skb.data;
+  if (ipTotalLen(b, skb.l3) <= mtu) return false;
+  if (!ipDF(b, skb.l3)) return false;
+  // reassembled by conntrack from DF fragments larger than the mtu
+  if (skb.fragMaxSize > mtu) return true;
+  return !skb.ignoreDf;
 }
 
 /**
@@ -310,16 +314,23 @@ export function ipOutput(h: Host, skb: Skb): number {
   return 0;
 }
 
-/** ip_finish_output2(): hand to the neighbour layer */
+/** ip_finish_output(): fragment if needed, then hand to the neighbour layer */
 export function ipFinishOutput(h: Host, skb: Skb): void {
   const rt = skb.route!;
   const out = rt.dev!;
-  const b = skb.data;
-  if (ipTotalLen(b, skb.l3) > out.mtu && out.kind !== 'loopback') {
-    h.unsupported(`a ${ipTotalLen(b, skb.l3)}-byte packet must be fragmented to leave ${h.name}:${out.name} (mtu ${out.mtu}): IP fragmentation is not modelled`);
-    h.drop(skb, out, 'output: fragmentation (not modelled)');
+  // __ip_finish_output(): too big, or reassembled here: ip_fragment()
+  if ((ipTotalLen(skb.data, skb.l3) > out.mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
+    ipFragment(h, skb, out.mtu, ipFinishOutput2);
     return;
   }
+  ipFinishOutput2(h, skb);
+}
+
+/** ip_finish_output2(): the neighbour for the next hop */
+function ipFinishOutput2(h: Host, skb: Skb): void {
+  const rt = skb.route!;
+  const out = rt.dev!;
+  const b = skb.data;
   // rt_nexthop(): the gateway, or the (possibly NATed) destination
   const nexthop = rt.gateway !== 0 ? rt.gateway : ipDst(b, skb.l3);
   const bcast = rt.kind === 'broadcast' || nexthop === LIMITED_BROADCAST || isSubnetBroadcast(out, nexthop);
@@ -341,6 +352,7 @@ function isSubnetBroadcast(dev: Iface, a: number): boolean {
 export function ipLocalOut(h: Host, skb: Skb): number {
   skb.fromLocal = true;
   const rt = skb.route!;
+  localDfForMtu(skb, rt);
   const daddr = ipDst(skb.data, skb.l3);
   const v = h.nf.hook(NfHook.LOCAL_OUT, skb, null, rt.dev);
   if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
@@ -355,6 +367,20 @@ export function ipLocalOut(h: Host, skb: Skb): number {
     skb.route = again;
   }
   return ipOutput(h, skb);
+}
+
+/**
+ * __ip_make_skb(): a socket in the default IP_PMTUDISC_WANT mode sets DF
+ * only on a packet that fits the route's MTU; a bigger one leaves without
+ * DF, to be fragmented (ping -s 3000 with iputils' default pmtudisc).
+ */
+function localDfForMtu(skb: Skb, rt: RouteResult): void {
+  const b = skb.data;
+  const o = skb.l3;
+  const dev = rt.dev;
+  if (dev === null || dev.kind === 'loopback' || !ipDF(b, o) || ipTotalLen(b, o) <= dev.mtu) return;
+  setIpFragField(b, o, ipFragField(b, o) & ~IP_DF);
+  ipFillChecksum(b, o);
 }
 
 /** a new skb for a local packet: Ethernet room + IPv4 header + payload */

@@ -91,6 +91,12 @@ export class Skb {
   route: RouteResult | null = null;
   /** locally generated: the socket's marker; 0 for forwarded */
   fromLocal = false;
+  /** IPCB(skb)->frag_max_size: the largest fragment this packet was reassembled from, 0 if it was not */
+  fragMaxSize = 0;
+  /** skb->ignore_df: netfilter reassembled it, so DF does not forbid fragmenting it again */
+  ignoreDf = false;
+  /** the payload lengths of the fragments it was reassembled from, in order (the frag_list), null if none */
+  fragList: number[] | null = null;
 
   constructor(data: Uint8Array, id: number = newPacketId()) {
     this.data = data;

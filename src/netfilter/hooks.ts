@@ -3,13 +3,16 @@
  * priorities of the kernel's `enum nf_ip_hook_priorities`. This table is
  * the one place that says it.
  *
- *            raw   conntrack  mangle   nat     filter   nat     confirm
- *            -300  -200       -150     -100    0        +100    INT_MAX
- * PREROUTING  x     in         x        DNAT
- * INPUT                        x                x        SNAT    x
- * FORWARD                      x                x
- * OUTPUT      x     in         x        DNAT    x
- * POSTROUTING                  x                         SNAT    x
+ *            defrag raw   conntrack  mangle   nat     filter   nat     confirm
+ *            -400   -300  -200       -150     -100    0        +100    INT_MAX
+ * PREROUTING  x      x     in         x        DNAT
+ * INPUT                               x                x        SNAT    x
+ * FORWARD                             x                x
+ * OUTPUT      x      x     in         x        DNAT    x
+ * POSTROUTING                         x                         SNAT    x
+ *
+ * defrag is nf_defrag_ipv4: with conntrack in use, fragments are
+ * reassembled before anything else sees them (model/defrag.ts).
  *
  * Around them (see model/nf-seam.ts for where the stack calls each hook):
  *
@@ -33,9 +36,10 @@ export const enum HookFn {
   FILTER,
   NAT_SRC,
   CONFIRM,
+  DEFRAG,
 }
 
-export const HOOK_FN_NAMES = ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'nat', 'confirm'] as const;
+export const HOOK_FN_NAMES = ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'nat', 'confirm', 'defrag'] as const;
 
 /** NF_IP_PRI_* */
 export const PRIORITY: Record<HookFn, number> = {
@@ -46,13 +50,14 @@ export const PRIORITY: Record<HookFn, number> = {
   [HookFn.FILTER]: 0,
   [HookFn.NAT_SRC]: 100,
   [HookFn.CONFIRM]: 0x7fffffff,
+  [HookFn.DEFRAG]: -400,
 };
 
 /** the hook functions registered at each hook, in priority order */
 export const HOOK_PLAN: Record<NfHook, readonly HookFn[]> = {
-  [NfHook.PRE_ROUTING]: [HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST],
+  [NfHook.PRE_ROUTING]: [HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST],
   [NfHook.LOCAL_IN]: [HookFn.MANGLE, HookFn.FILTER, HookFn.NAT_SRC, HookFn.CONFIRM],
   [NfHook.FORWARD]: [HookFn.MANGLE, HookFn.FILTER],
-  [NfHook.LOCAL_OUT]: [HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER],
+  [NfHook.LOCAL_OUT]: [HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER],
   [NfHook.POST_ROUTING]: [HookFn.MANGLE, HookFn.NAT_SRC, HookFn.CONFIRM],
 };

@@ -11,6 +11,8 @@ import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { HOOK_NAMES, NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
 import { frameSummary } from '../model/frame-summary.js';
+import { DefragUser, ipDefrag } from '../model/defrag.js';
+import { ipIsFragment } from '../wire/ipv4.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
 import { conntrackIn } from './conntrack/in.js';
@@ -88,6 +90,9 @@ export class Netfilter implements NfSeam {
       ctx.outDev = outDev;
       let v: Verdict = Verdict.ACCEPT;
       switch (plan[i]) {
+        case HookFn.DEFRAG:
+          if (this.ctActive && ipIsFragment(skb.data, skb.l3)) v = this.defrag(hook, skb);
+          break;
         case HookFn.RAW:
           v = this.walkTable(this.ipt.tables.raw, hook, skb);
           break;
@@ -118,6 +123,24 @@ export class Netfilter implements NfSeam {
         return v;
       }
     }
+    return Verdict.ACCEPT;
+  }
+
+  /**
+   * ipv4_conntrack_defrag(): reassemble before conntrack sees the packet.
+   * A held fragment is stolen; the whole packet goes on, and may be
+   * fragmented again on output even with DF (skb->ignore_df).
+   */
+  private defrag(hook: NfHook, skb: Skb): Verdict {
+    if (skb.ct !== null) return Verdict.ACCEPT; // already tracked (loopback's second pass, NOTRACK template)
+    if (skb.nfBridge) {
+      // br_nf_pre_routing() reassembles too, and br_nf_dev_queue_xmit() refragments: not modelled
+      this.host.unsupported(`an IPv4 fragment bridged through ${this.host.name} with br_netfilter and conntrack: bridge reassembly is not modelled`);
+      return Verdict.DROP;
+    }
+    const user = hook === NfHook.PRE_ROUTING ? DefragUser.CONNTRACK_IN : DefragUser.CONNTRACK_OUT;
+    if (!ipDefrag(this.host, skb, user)) return Verdict.STOLEN;
+    skb.ignoreDf = true;
     return Verdict.ACCEPT;
   }
 

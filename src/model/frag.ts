@@ -1,0 +1,110 @@
+/**
+ * IPv4 fragmentation on output (net/ipv4/ip_output.c: ip_fragment,
+ * ip_do_fragment). A packet larger than the MTU of its way out, with DF
+ * clear (or DF set but `ignoreDf`, as after netfilter's reassembly), leaves
+ * as fragments in order, first to last, each a copy of the header with its
+ * own total length, MF bit, offset (in 8-byte units) and header checksum;
+ * the id, TTL and DF bit are the original's.
+ *
+ * The size of the pieces: the MTU, or the largest original fragment when
+ * the packet was reassembled here (`skb.fragMaxSize`, IPCB->frag_max_size),
+ * so a router that reassembled for conntrack sends what it received. When
+ * the reassembled packet still has its original pieces (`skb.fragList`)
+ * and they all fit, they are sent as they were (the frag_list fast path).
+ */
+import { IP_DF, IP_MF, IP_OFFSET, ipFillChecksum, ipFragField, ipHeaderLen, ipTotalLen, setIpFragField, setIpTotalLen } from '../wire/ipv4.js';
+import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmp.js';
+import type { Host } from './host.js';
+import { icmpSend } from './icmp.js';
+import { Skb } from './skb.js';
+
+/**
+ * ip_fragment(): a DF packet that may not be split is answered with
+ * "fragmentation needed" (with `mtu`) and dropped; else ip_do_fragment().
+ */
+export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb: Skb) => void): void {
+  const b = skb.data;
+  const o = skb.l3;
+  if ((ipFragField(b, o) & IP_DF) !== 0 && (!skb.ignoreDf || (skb.fragMaxSize !== 0 && skb.fragMaxSize > mtu))) {
+    h.drop(skb, skb.dev, `output: ${ipTotalLen(b, o)} bytes exceed the mtu ${mtu} of ${skb.dev?.name ?? '?'} and DF is set`);
+    icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
+    return;
+  }
+  ipDoFragment(h, skb, mtu, output);
+}
+
+/** ip_do_fragment(): the fragments of `skb`, handed to `output` one by one, first first */
+export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => void): void {
+  const b = skb.data;
+  const o = skb.l3;
+  const hl = ipHeaderLen(b, o);
+  if (hl !== 20) {
+    // ip_options_fragment() would keep only the copied options after the first fragment
+    h.unsupported(`fragmenting an IPv4 packet with options on ${h.name}: IP options are not modelled`);
+    h.drop(skb, skb.dev, 'output: fragmentation of a packet with IP options (not modelled)');
+    return;
+  }
+  let mtu = dstMtu;
+  if (skb.fragMaxSize !== 0 && skb.fragMaxSize < mtu) mtu = skb.fragMaxSize;
+  const room = mtu - hl;
+  const field = ipFragField(b, o);
+  const baseOffset = (field & IP_OFFSET) << 3;
+  const df = field & IP_DF;
+  const notLast = field & IP_MF;
+  const total = ipTotalLen(b, o) - hl;
+  const pieces = fastPathPieces(skb, field, total, room);
+  let off = 0;
+  let i = 0;
+  while (off < total) {
+    let len: number;
+    if (pieces !== null) len = pieces[i++]!;
+    else {
+      // slow path: as much as fits, in 8-byte units except the last
+      len = total - off;
+      if (len > room) len = room & ~7;
+    }
+    const last = off + len >= total;
+    const frag = new Uint8Array(o + hl + len);
+    frag.set(b.subarray(0, o + hl), 0);
+    frag.set(b.subarray(o + hl + off, o + hl + off + len), o + hl);
+    setIpTotalLen(frag, o, hl + len);
+    setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));
+    ipFillChecksum(frag, o);
+    output(h, fragmentSkb(skb, frag));
+    off += len;
+  }
+}
+
+/** the original pieces when ip_do_fragment's frag_list fast path applies, else null */
+function fastPathPieces(skb: Skb, field: number, total: number, room: number): readonly number[] | null {
+  const p = skb.fragList;
+  if (p === null || (field & (IP_MF | IP_OFFSET)) !== 0) return null;
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) {
+    const len = p[i]!;
+    if (len > room || ((len & 7) !== 0 && i < p.length - 1)) return null;
+    sum += len;
+  }
+  return sum === total ? p : null;
+}
+
+/** ip_copy_metadata(): what a fragment inherits from the packet it is cut from */
+function fragmentSkb(skb: Skb, data: Uint8Array): Skb {
+  const f = new Skb(data);
+  f.l3 = skb.l3;
+  f.parent = skb.id;
+  f.dev = skb.dev;
+  f.inDev = skb.inDev;
+  f.physIn = skb.physIn;
+  f.physOut = skb.physOut;
+  f.bridged = skb.bridged;
+  f.nfBridge = skb.nfBridge;
+  f.pktType = skb.pktType;
+  f.mark = skb.mark;
+  f.ct = skb.ct;
+  f.ctInfo = skb.ctInfo;
+  f.nfTrace = skb.nfTrace;
+  f.route = skb.route;
+  f.fromLocal = skb.fromLocal;
+  return f;
+}
