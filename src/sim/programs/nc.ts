@@ -16,7 +16,8 @@
  * - `nc -u [-v] [-z] [-w S] HOST PORT`: a connected UDP socket. Only with -v
  *   does nc probe the port (udptest()): it writes "X" twice, then once a
  *   second for S (default 3) seconds; an ICMP port unreachable makes a
- *   write fail with ECONNREFUSED and nc gives up silently (exit 1). Without
+ *   write fail with ECONNREFUSED and nc gives up silently (exit 1), as it
+ *   does when the first write fails at all (EPERM: OUTPUT dropped it). Without
  *   -v nothing is sent; `nc -u -z` exits 0 at once.
  * - `nc -l [-k] [-v] [-n] [-p] PORT` (a background step): listens (backlog
  *   1), handles one connection at a time, printing what it receives, exits
@@ -573,7 +574,12 @@ class NcUdp implements UdpSocket {
     udpFillChecksum(pkt, 14, l4);
     const skb = new Skb(pkt);
     skb.route = rt;
-    ipLocalOut(h, skb);
+    // udp_send_skb(): a netfilter drop in OUTPUT/POSTROUTING fails the write with EPERM
+    const err = ipLocalOut(h, skb);
+    if (err < 0) {
+      this.lastError = -err;
+      return false;
+    }
     return true;
   }
 

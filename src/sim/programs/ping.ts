@@ -38,7 +38,7 @@ import { IP_HLEN, IPPROTO_ICMP, buildIpv4, ipDst, ipHeaderLen, ipProto, ipSrc, i
 import { ip4ToString, isMulticast4, LIMITED_BROADCAST } from '../../wire/ip4.js';
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
-import { allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
+import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
 import type { RawSocket } from '../../model/sockets.js';
 import { Skb, type RouteResult } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
@@ -126,6 +126,7 @@ const STRERROR: Record<string, string> = {
   noroute: 'Network is unreachable',
   prohibit: 'Permission denied',
   blackhole: 'Invalid argument',
+  eperm: 'Operation not permitted',
 };
 
 /** Thrown inside option parsing: print and exit like iputils' error(status, ...) */
@@ -542,8 +543,23 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, id: bcast ? 0 : h.nextIpId(whereto), df: true, payloadLen: icmpLen });
     const skb = new Skb(pkt);
     skb.route = rt;
-    ipLocalOut(h, skb);
+    // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM
+    if (ipLocalOut(h, skb) === -EPERM) return 'eperm';
     return null;
+  };
+
+  /**
+   * sendmsg() failed with EPERM for request `sendErrSeq`: iputils then reads
+   * the error queue. A REJECT in OUTPUT has queued its ICMP error there
+   * before sendmsg() returned (looped back in the same syscall's softirq):
+   * ping prints it, then `ping: sendmsg: Operation not permitted`. After a
+   * DROP the queue is empty and ping says nothing. natlab's loopback
+   * delivers that error in an event right after the send, so the verdict
+   * waits for it: receive() prints both lines, `afterSendErr` ends the wait.
+   */
+  let sendErrSeq = -1;
+  const afterSendErr = (): void => {
+    sendErrSeq = -1;
   };
 
   /** pinger(): send if due; returns ms until the next call is useful */
@@ -569,7 +585,10 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     }
     // hard local error: pretend we sent it
     advanceNtransmitted();
-    if (err !== '' && !opts.quiet) stderr(`ping: sendmsg: ${STRERROR[err]}\n`);
+    if (err === 'eperm') {
+      sendErrSeq = ntransmitted & 0xffff;
+      timers.push(ctx.after(0, afterSendErr));
+    } else if (err !== '' && !opts.quiet) stderr(`ping: sendmsg: ${STRERROR[err]}\n`);
     tokens = 0;
     return schint(interval);
   };
@@ -700,7 +719,9 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     if (!opts.quiet) {
       print(`${stamp()}From ${prAddr(from)} icmp_seq=${seq} ${describeIcmp(type, code, info)}\n`);
       flush();
+      if (seq === sendErrSeq) stderr(`ping: sendmsg: ${STRERROR.eperm}\n`);
     }
+    if (seq === sendErrSeq) sendErrSeq = -1;
     loop();
   };
 
