@@ -85,6 +85,12 @@ export class Host implements HostApi {
       return { kind: dst === LIMITED_BROADCAST ? 'broadcast' : 'multicast', dev, nexthop: dst, prefsrc: src || this.selectAddr(dev, dst, RT_SCOPE_LINK), gateway: 0 };
     }
     const r = this.fib.lookup(dst, oif);
+    if (r === null && oif !== null) {
+      // ip_route_output_key_hash_rcu(): bound to a device and no route through it:
+      // "assume that the destination is on link" and send it there
+      if (!oif.up) return { kind: 'unreachable', dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
+      return { kind: 'unicast', dev: oif, nexthop: dst, prefsrc: src || this.selectAddr(oif, 0, RT_SCOPE_LINK), gateway: 0 };
+    }
     if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') {
       return { kind: r === null ? 'unreachable' : r.type, dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
     }
