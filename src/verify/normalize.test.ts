@@ -110,6 +110,11 @@ describe('normalizeOutput', () => {
     ].join('\n'));
   });
 
+  it('masks the reply times of the other arping, whatever their unit', () => {
+    expect(normalizeOutput('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=0 time=15.819 usec')).toBe('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=0 time=…');
+    expect(normalizeOutput('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=1 time=1.002 msec')).toBe('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=1 time=…');
+  });
+
   it('masks arping reply times and dhclient xids', () => {
     expect(normalizeOutput('Unicast reply from 10.9.0.2 [02:00:00:00:02:01]  0.563ms')).toBe('Unicast reply from 10.9.0.2 [02:00:00:00:02:01] …ms');
     expect(normalizeOutput('DHCPDISCOVER on eth0 to 255.255.255.255 port 67 interval 3 (xid=0x5e1f2a3b)'))
