@@ -17,6 +17,12 @@ describe('the order of hook functions', () => {
     expect(has(NfHook.FORWARD, HookFn.CONNTRACK_IN)).toBe(false);
   });
 
+  it('reassembles fragments (nf_defrag_ipv4, -400) before anything else where conntrack tracks', () => {
+    expect(HOOK_PLAN[NfHook.PRE_ROUTING][0]).toBe(HookFn.DEFRAG);
+    expect(HOOK_PLAN[NfHook.LOCAL_OUT][0]).toBe(HookFn.DEFRAG);
+    expect(PRIORITY[HookFn.DEFRAG]).toBe(-400);
+  });
+
   it('rewrites destinations before routing and sources after it', () => {
     expect(HOOK_PLAN[NfHook.PRE_ROUTING]).toContain(HookFn.NAT_DST);
     expect(HOOK_PLAN[NfHook.LOCAL_OUT]).toContain(HookFn.NAT_DST);

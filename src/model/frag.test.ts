@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { IP_DF, IP_MF, IPPROTO_UDP, buildIpv4, ipChecksumOk, ipFragField, ipFragOffset, ipId, ipTotalLen, setIpFragField, ipFillChecksum } from '../wire/ipv4.js';
+import { ipDoFragment, ipFragment } from './frag.js';
+import type { Host } from './host.js';
+import { allocIpPacket } from './ipv4.js';
+import { Skb } from './skb.js';
+import { TestNet, ip } from './testnet.js';
+
+/** a UDP-numbered packet of `payload` bytes whose byte i is i & 0xff */
+function packet(payload: number, opts: { df?: boolean; id?: number } = {}): Skb {
+  const pkt = allocIpPacket(payload);
+  for (let i = 0; i < payload; i++) pkt[34 + i] = i & 0xff;
+  buildIpv4(pkt, 14, { src: ip('10.0.0.1'), dst: ip('10.0.0.2'), proto: IPPROTO_UDP, ttl: 64, id: opts.id ?? 0x1234, df: opts.df ?? false, payloadLen: payload });
+  return new Skb(pkt);
+}
+
+function host(): Host {
+  const t = new TestNet();
+  t.wire('a', 'eth0', 'b', 'eth0');
+  return t.host('a');
+}
+
+/** fragments as [total length, MF, offset in bytes] */
+function shape(frags: Skb[]): [number, boolean, number][] {
+  return frags.map((f) => [ipTotalLen(f.data, 14), (ipFragField(f.data, 14) & IP_MF) !== 0, ipFragOffset(f.data, 14)]);
+}
+
+function fragmentAll(skb: Skb, mtu: number): Skb[] {
+  const out: Skb[] = [];
+  ipDoFragment(host(), skb, mtu, (_h, f) => out.push(f));
+  return out;
+}
+
+describe('ip_do_fragment', () => {
+  it('splits a 3028-byte packet at MTU 1500 into 1500, 1500 and 68 bytes, first fragment first', () => {
+    const frags = fragmentAll(packet(3008), 1500);
+    expect(shape(frags)).toEqual([
+      [1500, true, 0],
+      [1500, true, 1480],
+      [68, false, 2960],
+    ]);
+  });
+
+  it('gives every fragment the original id, a valid header checksum and its slice of the data', () => {
+    const frags = fragmentAll(packet(3008, { id: 0xbeef }), 1500);
+    const data: number[] = [];
+    for (const f of frags) {
+      expect(ipId(f.data, 14)).toBe(0xbeef);
+      expect(ipChecksumOk(f.data, 14)).toBe(true);
+      data.push(...f.data.subarray(34));
+    }
+    expect(data).toEqual(Array.from({ length: 3008 }, (_, i) => i & 0xff));
+  });
+
+  it('cuts data in multiples of 8 bytes (MTU 1280: 1256 bytes of data, not 1260)', () => {
+    expect(shape(fragmentAll(packet(2000), 1280))).toEqual([
+      [1276, true, 0],
+      [764, false, 1256],
+    ]);
+  });
+
+  it('refragments a fragment from its own offset, keeping MF on its last piece when it had MF', () => {
+    const skb = packet(1480);
+    setIpFragField(skb.data, 14, IP_MF | (1480 >> 3));
+    ipFillChecksum(skb.data, 14);
+    expect(shape(fragmentAll(skb, 1280))).toEqual([
+      [1276, true, 1480],
+      [244, true, 2736],
+    ]);
+  });
+
+  it('cuts no bigger than the largest fragment it was reassembled from (frag_max_size)', () => {
+    const skb = packet(3008);
+    skb.fragMaxSize = 1276;
+    expect(shape(fragmentAll(skb, 1500))).toEqual([
+      [1276, true, 0],
+      [1276, true, 1256],
+      [516, false, 2512],
+    ]);
+  });
+
+  it('sends the original pieces of a reassembled packet when they all fit (the frag_list fast path)', () => {
+    const skb = packet(3008);
+    skb.fragList = [1000, 1480, 528];
+    skb.fragMaxSize = 1500;
+    expect(shape(fragmentAll(skb, 1500))).toEqual([
+      [1020, true, 0],
+      [1500, true, 1000],
+      [548, false, 2480],
+    ]);
+  });
+
+  it('re-cuts the pieces when one of them no longer fits the MTU', () => {
+    const skb = packet(3008);
+    skb.fragList = [1000, 1480, 528];
+    expect(shape(fragmentAll(skb, 1280))[1]).toEqual([1276, true, 1256]);
+  });
+
+  it('keeps DF on the fragments of a reassembled DF packet that may be split (ignore_df)', () => {
+    const skb = packet(3008, { df: true });
+    skb.ignoreDf = true;
+    const out: Skb[] = [];
+    ipFragment(host(), skb, 1500, (_h, f) => out.push(f));
+    expect(out).toHaveLength(3);
+    expect(out.every((f) => (ipFragField(f.data, 14) & IP_DF) !== 0)).toBe(true);
+  });
+
+  it('refuses to split a DF packet that was not reassembled by netfilter', () => {
+    const out: Skb[] = [];
+    ipFragment(host(), packet(3008, { df: true }), 1500, (_h, f) => out.push(f));
+    expect(out).toHaveLength(0);
+  });
+});
