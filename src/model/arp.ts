@@ -281,6 +281,26 @@ export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBr
   armTimer(h, n, NEIGH_PARMS.retransTime);
 }
 
+/**
+ * __neigh_event_send(n, NULL): something wants `n` resolved without a packet
+ * to send (a redirect naming a new gateway): a NONE/FAILED entry starts
+ * resolving, a STALE one goes to DELAY; anything else is left alone.
+ */
+export function neighEventSend(h: Host, n: Neighbour): void {
+  const s = n.state;
+  n.used = h.now();
+  if ((s & (NUD_CONNECTED | Nud.DELAY | Nud.PROBE | Nud.INCOMPLETE)) !== 0) return;
+  if ((s & Nud.STALE) !== 0) {
+    setState(h, n, Nud.DELAY);
+    armTimer(h, n, NEIGH_PARMS.delayProbeTime);
+    return;
+  }
+  setState(h, n, Nud.INCOMPLETE);
+  n.probes = NEIGH_PARMS.ucastProbes;
+  solicit(h, n);
+  armTimer(h, n, NEIGH_PARMS.retransTime);
+}
+
 function enqueue(h: Host, n: Neighbour, skb: Skb): void {
   const len = skb.data.length;
   while (n.queueBytes + len > NEIGH_PARMS.unresQlenBytes && n.queue.length > 0) {

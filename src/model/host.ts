@@ -10,6 +10,7 @@ import { icmpSend, sendRedirect } from './icmp.js';
 import { Iface, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, type IfAddr } from './iface.js';
 import { InetPeers } from './inetpeer.js';
 import { NeighTable } from './neigh.js';
+import { NhExceptions } from './fnhe.js';
 import type { Network } from './network.js';
 import { NO_NETFILTER, type NfHook, type NfSeam } from './nf-seam.js';
 import { Fib, makeRoute, type Route } from './route.js';
@@ -28,6 +29,8 @@ export class Host implements HostApi {
   readonly neigh = new NeighTable();
   readonly sockets = new SocketTable();
   readonly peers = new InetPeers();
+  /** next-hop exceptions learnt from ICMP redirects */
+  readonly fnhe = new NhExceptions();
   readonly lo: Iface;
   nf: NfSeam = NO_NETFILTER;
   brnf: BrNfHooks | null = null;
@@ -100,7 +103,9 @@ export class Host implements HostApi {
     const dev = r.dev!;
     const kind = r.type === 'broadcast' ? 'broadcast' : 'unicast';
     const prefsrc = src || r.prefsrc || this.selectAddr(dev, r.gateway || dst, r.scope);
-    return { kind, dev, nexthop: r.gateway || dst, prefsrc, gateway: r.gateway };
+    // rt_bind_exception(): a redirect learnt for dst overrides the gateway
+    const gateway = (r.gateway !== 0 ? this.fnhe.gateway(r, dst, this.now()) : 0) || r.gateway;
+    return { kind, dev, nexthop: gateway || dst, prefsrc, gateway };
   }
 
   /** inet_select_addr(): a primary address of dev in dst's subnet, else the first with a fitting scope, else any other device's */

@@ -21,6 +21,7 @@ import { setU32 } from '../wire/bytes.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK } from './iface.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
+import { icmpRedirect } from './redirect.js';
 import { PktType, Skb } from './skb.js';
 
 /** types that icmp_ratemask (6168) limits: dest unreach, source quench, time exceeded, param problem */
@@ -52,6 +53,7 @@ export function icmpRcv(h: Host, skb: Skb): void {
     return;
   }
   if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `icmp type ${type}` });
+  if (type === ICMP_REDIRECT) icmpRedirect(h, skb);
   if (icmpIsError(type)) h.sockets.icmpError(h, skb);
 }
 

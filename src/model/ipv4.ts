@@ -140,8 +140,11 @@ export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, de
   // __mkroute_input()
   const v = fibValidateSource(h, saddr, daddr, dev, false, r.dev);
   if (v < 0) return rpDrop(h, skb, dev, saddr, v);
-  const rt = route('unicast', r.dev, r.gateway !== 0 ? r.gateway : daddr, r.prefsrc, r.gateway);
-  rt.redirect = r.dev === dev && v > 0 && conf.sendRedirects && onLink(r.dev, saddr, r.gateway);
+  // find_exception(): a redirect learnt for daddr overrides the gateway
+  const gw = (r.gateway !== 0 ? h.fnhe.gateway(r, daddr, h.now()) : 0) || r.gateway;
+  const rt = route('unicast', r.dev, gw !== 0 ? gw : daddr, r.prefsrc, gw);
+  // IPSKB_DOREDIRECT: with shared_media (the default) the sender need not share a subnet with the gateway
+  rt.redirect = r.dev === dev && v > 0 && conf.sendRedirects && (h.sysctls.ifConfOr(dev.name, 'shared_media') || onLink(r.dev, saddr, r.gateway));
   skb.route = rt;
   if (h.trace !== null) h.event('route', skb, dev, { detail: `forward via ${r.dev?.name ?? '?'}${r.gateway ? ` gateway ${ip4ToString(r.gateway)}` : ''}` });
   return 0;
