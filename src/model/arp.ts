@@ -54,7 +54,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
   if (op === ARPOP_REQUEST) {
     const rt = h.routeInputType(tip, sip, dev);
     if (rt === 'LOCAL') {
-      if (!arpIgnore(h, dev, sip, tip)) {
+      if (!arpIgnore(h, dev, sip, tip) && !(h.sysctls.ifConfOr(dev.name, 'arp_filter') && arpFilter(h, sip, tip, dev))) {
         // neigh_event_ns(): the asker is learnt as STALE, then we answer
         neighUpdate(h, h.neigh.create(dev, sip), sha, Nud.STALE, false);
         if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: reply ${macToString(dev.mac)}` });
@@ -78,6 +78,13 @@ function arpIgnore(h: Host, dev: Iface, sip: number, tip: number): boolean {
   if (mode === 1) return !dev.addrs.some((a) => a.addr === tip);
   if (mode === 2) return !dev.addrs.some((a) => a.addr === tip && ((sip ^ a.addr) & a.mask) === 0);
   return mode >= 8;
+}
+
+/** arp_filter(): with arp_filter=1, answer only on the device our route back to the asker uses */
+function arpFilter(h: Host, sip: number, tip: number, dev: Iface): boolean {
+  const rt = h.routeOutput(sip, tip, null);
+  if (rt.dev === null || rt.kind === 'unreachable' || rt.kind === 'prohibit' || rt.kind === 'blackhole') return true;
+  return rt.dev !== dev;
 }
 
 /** arp_send_dst(): build and send one ARP packet on `dev` */

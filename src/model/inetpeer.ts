@@ -20,7 +20,8 @@ const ERROR_BURST = 5 * NS_PER_S;
 /** ip_rt_redirect_number, ip_rt_redirect_load (HZ/50), ip_rt_redirect_silence */
 const REDIRECT_NUMBER = 9;
 const REDIRECT_LOAD = 20 * NS_PER_MS;
-const REDIRECT_SILENCE = REDIRECT_LOAD << 10;
+/** (HZ / 50) << (9 + 1): 20.48 s (a multiplication: the shift would wrap at 32 bits on nanoseconds) */
+const REDIRECT_SILENCE = REDIRECT_LOAD * 1024;
 
 export class InetPeers {
   private peers = new Map<number, Peer>();
