@@ -20,6 +20,11 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
     h.drop(skb, dev, 'device down');
     return;
   }
+  if (dev.kind === 'veth' && !vethCarrier(dev as VethIface)) {
+    // no carrier: dev_deactivate() swapped in the noop qdisc, which drops before any tap sees the frame
+    h.drop(skb, dev, 'no carrier (the veth peer is down)');
+    return;
+  }
   h.net.record(dev, 'out', skb.data);
   if (h.trace !== null) h.event('tx', skb, dev);
   if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'out');
@@ -44,6 +49,11 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
       return;
     }
   }
+}
+
+/** a veth has carrier while its peer is up (veth_open() / veth_close() switch both ends) */
+function vethCarrier(dev: VethIface): boolean {
+  return dev.peer !== null && dev.peer.up;
 }
 
 /** the far end of a veth wire receives a frame (a posted event: no closure per frame) */

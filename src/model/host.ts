@@ -360,7 +360,12 @@ export class Host implements HostApi {
     }
   }
 
-  /** `ip addr del`: its routes go; removing a primary promotes nothing (promote_secondaries off) */
+  /**
+   * `ip addr del` (__inet_del_ifa()): its routes go. Removing a primary
+   * removes its secondaries too, unless promote_secondaries is set (all or
+   * the device): then the first of them becomes the primary, with the
+   * subnet's routes.
+   */
   delAddr(dev: Iface, a: IfAddr): void {
     const i = dev.addrs.indexOf(a);
     if (i < 0) return;
@@ -374,9 +379,24 @@ export class Host implements HostApi {
       }
     }
     if (!a.secondary) {
+      const sameSubnet = (s: IfAddr): boolean => s.secondary && s.prefixLen === a.prefixLen && ((s.addr ^ a.addr) & a.mask) === 0;
+      if (this.sysctls.ifConfOr(dev.name, 'promote_secondaries')) {
+        const p = dev.addrs.find(sameSubnet);
+        if (p === undefined) return;
+        p.secondary = false;
+        // fib_add_ifaddr() for the new primary and each remaining secondary: local routes from the new primary
+        for (const s of dev.addrs) if (s === p || sameSubnet(s)) this.ensureLocalRoute(dev, s.addr, p.addr);
+        if (dev.up) this.addPrefixRoutes(dev, p);
+        return;
+      }
       // deleting a primary deletes its secondaries too
-      for (const s of [...dev.addrs]) if (s.secondary && s.prefixLen === a.prefixLen && ((s.addr ^ a.addr) & a.mask) === 0) this.delAddr(dev, s);
+      for (const s of [...dev.addrs]) if (sameSubnet(s)) this.delAddr(dev, s);
     }
+  }
+
+  private ensureLocalRoute(dev: Iface, addr: number, src: number): void {
+    if (this.fib.local.some((r) => r.type === 'local' && r.dst === addr && r.prefixLen === 32 && r.dev === dev)) return;
+    this.fib.add(makeRoute({ table: 'local', type: 'local', dst: addr, prefixLen: 32, dev, prefsrc: src, scope: RT_SCOPE_HOST, proto: 'kernel' }));
   }
 
   describe(): string {

@@ -19,6 +19,7 @@ export const CONF_DEFAULTS: Record<string, number> = {
   accept_redirects: 1,
   secure_redirects: 1,
   shared_media: 1,
+  promote_secondaries: 0,
   arp_ignore: 0,
   arp_announce: 0,
   arp_accept: 0,
