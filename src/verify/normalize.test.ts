@@ -110,6 +110,10 @@ describe('normalizeOutput', () => {
     ].join('\n'));
   });
 
+  it('masks the wall-clock stamps ping -D puts before each line', () => {
+    expect(normalizeOutput('[1795650015.254388] 64 bytes from 10.1.0.20: icmp_seq=1 ttl=64 time=0.1 ms\n')).toBe('[…] 64 bytes from 10.1.0.20: icmp_seq=1 ttl=64 time=… ms\n');
+  });
+
   it('masks the reply times of the other arping, whatever their unit', () => {
     expect(normalizeOutput('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=0 time=15.819 usec')).toBe('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=0 time=…');
     expect(normalizeOutput('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=1 time=1.002 msec')).toBe('42 bytes from 02:00:00:00:02:02 (10.1.0.10): index=1 time=…');

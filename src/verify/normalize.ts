@@ -222,6 +222,8 @@ export function normalizeOutput(text: string): string {
     .replace(/\btime [0-9]+ms\b/g, 'time …ms')
     .replace(/^rtt .*$/gm, 'rtt …')
     .replace(/\s+[0-9]+\.[0-9]+ms\b/g, ' …ms')
+    // ping -D: the wall-clock time of each line
+    .replace(/^\[[0-9]+\.[0-9]{6}\] /gm, '[…] ')
     // arping (Habets) reply times: wall clock, in usec, msec or sec as they come
     .replace(/\btime=[0-9.]+ (?:usec|msec|sec)\b/g, 'time=…')
     .replace(/\bxid=0x[0-9a-f]+/gi, 'xid=…')
