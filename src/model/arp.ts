@@ -23,6 +23,7 @@ import type { Host } from './host.js';
 import { RT_SCOPE_LINK, type Iface } from './iface.js';
 import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, Neighbour, Nud } from './neigh.js';
 import { PktType, Skb } from './skb.js';
+import { fibValidateSource } from './ipv4.js';
 
 /** arp_rcv() + arp_process() */
 export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
@@ -62,6 +63,15 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
       }
       return;
     }
+    if (rt === 'OTHER' && h.sysctls.ifConf(dev.name, 'forwarding') !== 0 && arpFwdProxy(h, sip, tip, dev)) {
+      neighUpdate(h, h.neigh.create(dev, sip), sha, Nud.STALE, false);
+      const to = sha.slice();
+      if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: proxy reply ${macToString(dev.mac)}` });
+      // a unicast request is answered at once; a broadcast one after proxy_delay (pneigh_enqueue())
+      if (skb.pktType === PktType.HOST) arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip);
+      else h.net.queue.after(NEIGH_PARMS.proxyDelay, () => arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip));
+      return;
+    }
   }
   // Any other ARP updates an existing entry for the sender (arp_accept=0 creates none)
   const n = h.neigh.lookup(dev, sip);
@@ -78,6 +88,18 @@ function arpIgnore(h: Host, dev: Iface, sip: number, tip: number): boolean {
   if (mode === 1) return !dev.addrs.some((a) => a.addr === tip);
   if (mode === 2) return !dev.addrs.some((a) => a.addr === tip && ((sip ^ a.addr) & a.mask) === 0);
   return mode >= 8;
+}
+
+/**
+ * arp_fwd_proxy() under arp_process(): a forwarding device with proxy_arp
+ * answers for an address it routes (a unicast route through another
+ * device, the source passing the input route's checks).
+ */
+function arpFwdProxy(h: Host, sip: number, tip: number, dev: Iface): boolean {
+  if (!h.sysctls.ifConfOr(dev.name, 'proxy_arp')) return false;
+  const r = h.fib.lookup(tip);
+  if (r === null || r.type !== 'unicast' || r.dev === null || r.dev === dev) return false;
+  return fibValidateSource(h, sip, tip, dev, false, r.dev) >= 0;
 }
 
 /** arp_filter(): with arp_filter=1, answer only on the device our route back to the asker uses */

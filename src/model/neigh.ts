@@ -14,7 +14,7 @@
  * gets an ICMP host unreachable (arp_error_report()).
  */
 import type { Timer } from '../sim/queue.js';
-import { NS_PER_S } from '../sim/queue.js';
+import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
 
@@ -56,6 +56,9 @@ export const NEIGH_PARMS = {
   mcastProbes: 3,
   appProbes: 0,
   mcastReprobes: 0,
+  /** proxy_delay: 0.8 s; a proxied answer to a broadcast request waits a random time below it
+   *  (pneigh_enqueue()); natlab takes the middle, 0.4 s */
+  proxyDelay: 400 * NS_PER_MS,
   /** unres_qlen_bytes = SK_WMEM_MAX (212992 on this kernel) */
   unresQlenBytes: 212992,
 };
