@@ -7,6 +7,7 @@ import {
   ARPOP_REPLY,
   ARPOP_REQUEST,
   ARP_SHA,
+  ARP_THA,
   arpIsEtherIp,
   arpOp,
   arpSpa,
@@ -73,12 +74,26 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
       return;
     }
   }
-  // Any other ARP updates an existing entry for the sender (arp_accept=0 creates none)
-  const n = h.neigh.lookup(dev, sip);
+  // Any other ARP updates an existing entry for the sender; arp_accept lets a gratuitous
+  // ARP (sip == tip) or an unsolicited reply create one
+  let n = h.neigh.lookup(dev, sip);
+  if (n === undefined && arpAccept(h, dev, sip)) {
+    const tha = f.subarray(o + ARP_THA, o + ARP_THA + 6);
+    const garp = sip === tip && (op === ARPOP_REQUEST || macEq(tha, 0, sha, 0)) && h.addrTypeOnDev(sip, dev) === 'UNICAST';
+    if (garp || (op === ARPOP_REPLY && h.addrTypeOnDev(sip, dev) === 'UNICAST')) n = h.neigh.create(dev, sip);
+  }
   if (n !== undefined) {
     const state = op === ARPOP_REPLY && skb.pktType === PktType.HOST ? Nud.REACHABLE : Nud.STALE;
     neighUpdate(h, n, sha, state, false);
   }
+}
+
+/** arp_accept(): 1 creates entries from unsolicited ARP, 2 only for a sender in a subnet of dev */
+function arpAccept(h: Host, dev: Iface, sip: number): boolean {
+  const mode = h.sysctls.ifConfMax(dev.name, 'arp_accept');
+  if (mode === 1) return true;
+  if (mode === 2) return dev.addrs.some((a) => a.scope <= RT_SCOPE_LINK && ((a.addr ^ sip) & a.mask) === 0);
+  return false;
 }
 
 /** arp_ignore(): arp_ignore=0 answers for any local address on any device */
