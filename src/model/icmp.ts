@@ -24,8 +24,6 @@ import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { icmpRedirect } from './redirect.js';
 import { PktType, Skb } from './skb.js';
 
-/** types that icmp_ratemask (6168) limits: dest unreach, source quench, time exceeded, param problem */
-const RATEMASK = 6168;
 
 /** icmp_rcv() */
 export function icmpRcv(h: Host, skb: Skb): void {
@@ -116,7 +114,8 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   if (rt.kind === 'unreachable' || rt.dev === null) return;
   if (saddr === 0) saddr = rt.prefsrc;
   // icmpv4_xrlim_allow(): not towards ourselves; only the types in the mask
-  if (rt.dev.kind !== 'loopback' && ((RATEMASK >> type) & 1) !== 0) {
+  // icmp_ratemask (default 6168: dest unreach, source quench, time exceeded, param problem)
+  if (rt.dev.kind !== 'loopback' && ((h.sysctl('net.ipv4.icmp_ratemask') >> type) & 1) !== 0) {
     if (!h.peers.xrlimAllow(src, h.now(), h.sysctl('net.ipv4.icmp_ratelimit') * 1_000_000)) {
       if (h.trace !== null) h.event('drop', inSkb, inSkb.inDev, { reason: `icmp error to ${ip4ToString(src)} rate limited (icmp_ratelimit)` });
       return;

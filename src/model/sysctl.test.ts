@@ -39,3 +39,19 @@ describe('the receive path sysctl snapshot (Sysctls.devConf)', () => {
     expect(s.devConf(d).rpFilter).toBe(1);
   });
 });
+
+describe('sysctls natlab models only at some values', () => {
+  it('refuses, by name, a value whose behaviour is not modelled (IGMP reports, IPv6, PMTU discovery off)', () => {
+    const s = new Sysctls();
+    expect(s.set('net.ipv4.igmp_link_local_mcast_reports', 1)).toMatch(/^natlab: net\.ipv4\.igmp_link_local_mcast_reports=1 is not modelled/);
+    expect(s.set('net.ipv6.conf.all.disable_ipv6', 0)).toMatch(/not modelled/);
+    expect(s.set('net.ipv4.ip_no_pmtu_disc', 1)).toMatch(/not modelled/);
+    expect(s.get('net.ipv4.igmp_link_local_mcast_reports')).toBe(0);
+  });
+
+  it('accepts those keys at the modelled values, as the kernel runner sets them', () => {
+    const s = new Sysctls();
+    expect(s.set('net.ipv4.igmp_link_local_mcast_reports', 0)).toBeNull();
+    expect(s.set('net.ipv6.conf.all.disable_ipv6', 1)).toBeNull();
+  });
+});

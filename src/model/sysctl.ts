@@ -36,7 +36,8 @@ export const GLOBAL_DEFAULTS: Record<string, number> = {
   'net.ipv4.icmp_echo_ignore_all': 0,
   'net.ipv4.icmp_ratelimit': 1000,
   'net.ipv4.icmp_ratemask': 6168,
-  'net.ipv4.igmp_link_local_mcast_reports': 1,
+  /** the contract's kernel runs set 0 in every node before any link exists; natlab sends no IGMP */
+  'net.ipv4.igmp_link_local_mcast_reports': 0,
   'net.ipv4.ip_no_pmtu_disc': 0,
   'net.ipv4.ipfrag_time': 30,
   'net.bridge.bridge-nf-call-iptables': 1,
@@ -48,6 +49,21 @@ export const GLOBAL_DEFAULTS: Record<string, number> = {
   /** IPv6 is off in every natlab node; writing these is accepted as the kernel runner does */
   'net.ipv6.conf.all.disable_ipv6': 1,
   'net.ipv6.conf.default.disable_ipv6': 1,
+};
+
+/**
+ * Keys natlab accepts only at the values whose behaviour it models (any
+ * other value is refused by name, never stored and ignored): no IGMP, no
+ * IPv6, no VLAN/PPPoE filtering on bridges, path MTU discovery on.
+ */
+export const MODELLED_VALUES: Record<string, readonly number[]> = {
+  'net.ipv4.igmp_link_local_mcast_reports': [0],
+  'net.ipv4.ip_no_pmtu_disc': [0],
+  'net.ipv6.conf.all.disable_ipv6': [1],
+  'net.ipv6.conf.default.disable_ipv6': [1],
+  'net.bridge.bridge-nf-filter-vlan-tagged': [0],
+  'net.bridge.bridge-nf-filter-pppoe-tagged': [0],
+  'net.bridge.bridge-nf-pass-vlan-input-dev': [0],
 };
 
 /** Keys under a prefix that another layer owns (e.g. `net.netfilter.` by conntrack). */
@@ -170,6 +186,8 @@ export class Sysctls {
       return null;
     }
     if (!this.global.has(key)) return `cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`;
+    const only = MODELLED_VALUES[key];
+    if (only !== undefined && !only.includes(value)) return `natlab: ${key}=${value} is not modelled (natlab models ${only.join(', ')})`;
     this.global.set(key, value);
     if (key === 'net.ipv4.ip_forward') this.setForwardingEverywhere(value);
     return null;

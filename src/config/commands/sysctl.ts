@@ -115,7 +115,7 @@ export function runSysctl(host: Host, argv: string[]): CmdResult {
     const n = parseIntValue(key, text);
     const e = n === null ? 'Invalid argument' : host.sysctls.set(key, n);
     if (e !== null) {
-      err += e === 'Invalid argument' ? `sysctl: setting key "${key}": Invalid argument\n` : `sysctl: ${e}\n`;
+      err += e === 'Invalid argument' ? `sysctl: setting key "${key}": Invalid argument\n` : e.startsWith('natlab:') ? `${e}\n` : `sysctl: ${e}\n`;
       exit = 1;
       continue;
     }
