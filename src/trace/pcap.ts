@@ -9,6 +9,7 @@
  * The writer uses little-endian order, as tcpdump does on x86; the reader
  * takes either order and either magic.
  */
+import { ByteChunks } from './chunks.js';
 import { NatlabError } from '../config/errors.js';
 
 export const LINKTYPE_ETHERNET = 1;
@@ -27,13 +28,12 @@ export interface PcapWriterOpts {
 }
 
 /** Builds a pcap file in memory, one chunk per packet. */
-export class PcapWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+export class PcapWriter extends ByteChunks {
   private readonly nanos: boolean;
   private readonly snaplen: number;
 
   constructor(opts: PcapWriterOpts = {}) {
+    super();
     this.nanos = opts.nanos ?? false;
     this.snaplen = opts.snaplen ?? PCAP_SNAPLEN;
     const h = new Uint8Array(FILE_HEADER);
@@ -64,21 +64,7 @@ export class PcapWriter {
     this.push(rec);
   }
 
-  /** the whole file so far */
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
 
-  private push(c: Uint8Array): void {
-    this.chunks.push(c);
-    this.size += c.length;
-  }
 }
 
 export interface PcapFrame {

@@ -12,6 +12,7 @@
  * again. Little-endian. The reader understands what the writer writes and
  * skips other block types; it is for tests and small tools.
  */
+import { ByteChunks } from './chunks.js';
 import { NatlabError } from '../config/errors.js';
 import { LINKTYPE_ETHERNET, PCAP_SNAPLEN } from './pcap.js';
 
@@ -77,12 +78,11 @@ function block(type: number, body: Uint8Array, opts: Opt[]): Uint8Array {
 export type Direction = 'in' | 'out';
 
 /** Builds a pcapng file in memory. */
-export class PcapngWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+export class PcapngWriter extends ByteChunks {
   private readonly ifaces = new Map<string, number>();
 
   constructor(application = 'natlab') {
+    super();
     const body = new Uint8Array(16);
     const v = new DataView(body.buffer);
     v.setUint32(0, BYTE_ORDER_MAGIC, true);
@@ -135,20 +135,7 @@ export class PcapngWriter {
     this.push(block(BT_EPB, body, opts2));
   }
 
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
 
-  private push(c: Uint8Array): void {
-    this.chunks.push(c);
-    this.size += c.length;
-  }
 }
 
 export interface PcapngInterface {
