@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: [number, RegExp][] = [
   [0, /^config\/errors\.ts$/],
   [1, /^wire\//],
-  [2, /^trace\/(events|filter|pcap|pcapng)\.ts$/],
+  [2, /^trace\/(events|filter|pcap|pcapng|chunks)\.ts$/],
   [3, /^sim\/(queue|results)\.ts$/],
   [4, /^model\//],
   [5, /^netfilter\//],
