@@ -12,7 +12,7 @@ import { makeRoute } from '../model/route.js';
 import { ETH_HLEN, ETH_P_IP, ethType } from '../wire/ethernet.js';
 import { ipHeaderLen, ipProto, ipSrc, IPPROTO_UDP } from '../wire/ipv4.js';
 import { udpDport, UDP_HLEN } from '../wire/udp.js';
-import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, BOOTP_MIN_LEN, parseDhcp, type DhcpRepr } from '../wire/dhcp.js';
+import { BOOTREPLY, BOOTREQUEST, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, BOOTP_MIN_LEN, parseDhcp, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
 import { macToString } from '../wire/mac.js';
 import { maskToPrefix } from '../wire/ip4.js';
 import { buildDhcpFrame, sendRawBroadcast, sendViaStack, type IpParams } from './send.js';
@@ -127,4 +127,23 @@ export function defaultRoutesVia(h: Host, dev: Iface) {
 /** `ip route add default via GW dev IFACE metric M` */
 export function addDefaultRoute(h: Host, dev: Iface, gw: number, metric: number): void {
   h.fib.add(makeRoute({ dst: 0, prefixLen: 0, gateway: gw, dev, metric, proto: 'boot' }));
+}
+
+/** A client's BOOTREQUEST: message type first, then `options` (both clients send them in that order). */
+export function clientRequest(dev: Iface, xid: number, type: number, options: DhcpOption[], ciaddr: number, secs: number): DhcpRepr {
+  return {
+    op: BOOTREQUEST,
+    hops: 0,
+    xid,
+    secs,
+    flags: 0,
+    ciaddr,
+    yiaddr: 0,
+    siaddr: 0,
+    giaddr: 0,
+    chaddr: macToString(dev.mac),
+    sname: '',
+    file: '',
+    options: [{ kind: 'messageType', type }, ...options],
+  };
 }

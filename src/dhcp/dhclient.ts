@@ -17,10 +17,10 @@
  */
 import type { Host } from '../model/host.js';
 import { NS_PER_S } from '../sim/queue.js';
-import { BOOTREQUEST, DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
+import { DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
 import { ip4ToString } from '../wire/ip4.js';
 import { macToString } from '../wire/mac.js';
-import { ClientSockets, addAddr, addDefaultRoute, broadcastRequest, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
+import { ClientSockets, addAddr, clientRequest, addDefaultRoute, broadcastRequest, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
 
 export interface DhclientOptions {
   /** -v: print the banner and each message */
@@ -142,21 +142,7 @@ export class Dhclient {
   }
 
   private message(type: number, options: DhcpOption[], ciaddr: number, secs: number): DhcpRepr {
-    return {
-      op: BOOTREQUEST,
-      hops: 0,
-      xid: this.xid,
-      secs,
-      flags: 0,
-      ciaddr,
-      yiaddr: 0,
-      siaddr: 0,
-      giaddr: 0,
-      chaddr: macToString(this.env.dev.mac),
-      sname: '',
-      file: '',
-      options: [{ kind: 'messageType', type }, ...options],
-    };
+    return clientRequest(this.env.dev, this.xid, type, options, ciaddr, secs);
   }
 
   /** the next retransmission interval, as send_discover()/send_request() grow it */

@@ -21,10 +21,9 @@
  * listens on a UDP socket (LISTEN_KERNEL) and renews by unicast (DF set).
  */
 import { NS_PER_S } from '../sim/queue.js';
-import { BOOTREQUEST, DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
+import { DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
 import { ip4ToString } from '../wire/ip4.js';
-import { macToString } from '../wire/mac.js';
-import { ClientSockets, addAddr, addDefaultRoute, broadcastRequest, defaultRoutesVia, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
+import { ClientSockets, addAddr, clientRequest, addDefaultRoute, broadcastRequest, defaultRoutesVia, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
 
 export interface UdhcpcOptions {
   /** -q: exit after obtaining a lease */
@@ -101,21 +100,7 @@ export class Udhcpc {
   }
 
   private base(type: number, options: DhcpOption[], ciaddr = 0): DhcpRepr {
-    return {
-      op: BOOTREQUEST,
-      hops: 0,
-      xid: this.xid,
-      secs: 0,
-      flags: 0,
-      ciaddr,
-      yiaddr: 0,
-      siaddr: 0,
-      giaddr: 0,
-      chaddr: macToString(this.env.dev.mac),
-      sname: '',
-      file: '',
-      options: [{ kind: 'messageType', type }, ...options],
-    };
+    return clientRequest(this.env.dev, this.xid, type, options, ciaddr, 0);
   }
 
   private tail(): DhcpOption[] {
