@@ -47,3 +47,24 @@ export class ProgramUsageError extends Error {
     super(message);
   }
 }
+
+/**
+ * stdout as C stdio keeps it when it is a pipe: fully buffered, written out
+ * on `flush` (fflush, exit), lost when the program is killed by a signal.
+ */
+export function stdioBuffer(ctx: ProgramContext): { print(t: string): void; flush(): void; discard(): void } {
+  let stdout = '';
+  return {
+    /** killed: what was not flushed never reaches the output */
+    discard: (): void => {
+      stdout = '';
+    },
+    print: (t: string): void => {
+      stdout += t;
+    },
+    flush: (): void => {
+      if (stdout !== '') ctx.out(stdout);
+      stdout = '';
+    },
+  };
+}

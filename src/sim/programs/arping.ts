@@ -20,7 +20,7 @@ import type { PacketSocket } from '../../model/sockets.js';
 import { Skb } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_S } from '../queue.js';
-import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
 import { getopt } from './getopt.js';
 import { inetAton } from './ping.js';
 
@@ -84,14 +84,7 @@ function fmtMs(x: number): string {
 
 export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
   const h = ctx.host;
-  let stdout = '';
-  const flush = (): void => {
-    if (stdout !== '') ctx.out(stdout);
-    stdout = '';
-  };
-  const print = (t: string): void => {
-    stdout += t;
-  };
+  const { print, flush, discard } = stdioBuffer(ctx);
   const stderr = (t: string): void => {
     ctx.out(t);
   };
@@ -328,7 +321,7 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
         finish();
         return;
       }
-      stdout = '';
+      discard();
       end(143);
     },
   };

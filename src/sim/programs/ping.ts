@@ -43,7 +43,7 @@ import type { RawSocket } from '../../model/sockets.js';
 import { Skb, type RouteResult } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
-import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
 import { getopt } from './getopt.js';
 
 /** MAXWAIT, MININTERVAL of ping.h; SCHINT() */
@@ -363,15 +363,8 @@ function routeError(h: Host, rt: RouteResult, dst: number, dev: Iface | null): s
 
 export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   const h = ctx.host;
-  /** stdout not yet flushed (lost on SIGTERM) */
-  let stdout = '';
-  const flush = (): void => {
-    if (stdout !== '') ctx.out(stdout);
-    stdout = '';
-  };
-  const print = (t: string): void => {
-    stdout += t;
-  };
+  /** stdout not yet flushed is lost on SIGTERM */
+  const { print, flush, discard } = stdioBuffer(ctx);
   /** glibc's error(): flushes stdout, then writes to stderr */
   const stderr = (t: string): void => {
     flush();
@@ -777,7 +770,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
         return;
       }
       // SIGTERM is not handled: ping dies, unflushed stdout is lost
-      stdout = '';
+      discard();
       end(143);
     },
   };
