@@ -1,30 +1,126 @@
 /**
- * The tcpdump line of a frame for hop events, remembered for the last few
- * distinct frames: a packet is summarised at several hops of one host
- * (rx, route, nat, tx) with the same bytes, and describeFrame() (absolute
- * TCP sequence numbers, no memo) depends on nothing but the bytes, so a
- * byte-for-byte equal frame gets the very same string back.
+ * The tcpdump line of a frame for hop events, remembered so that a packet
+ * seen at several hops (rx, route, nat, tx, the peer's rx) is described
+ * once per change of what the line shows, and the same string object comes
+ * back for the same text (trace writers compare lines with ===).
+ *
+ * describeFrame() (absolute TCP sequence numbers, no memo) depends on
+ * nothing but the bytes. For an untagged IPv4 frame its line is two parts
+ * remembered apart:
+ * - the link part, `SRC > DST, ethertype IPv4 (0x0800), length N: `, from
+ *   the 12 MAC bytes and the frame length (a router rewriting the MACs on
+ *   output changes only this part);
+ * - the IPv4 part, from the bytes after the Ethernet header, except those
+ *   tcpdump does not print without -v: TOS, IP id, TTL and header checksum
+ *   (ip_forward()'s TTL decrement changes no text; a NAT rewrite does).
+ * Any other frame is remembered whole, byte for byte. Nothing is ever
+ * stale: every lookup compares the bytes it depends on.
  */
 import { describeFrame } from '../wire/frame.js';
 
 /** frames longer than this are described afresh every time */
 const MAX_KEPT = 256;
 const SLOTS = 4;
+/** direct-mapped tables: many packets are in flight at once (a wire's delay), a few MAC pairs */
+const IP_SLOTS = 64;
+const LINK_SLOTS = 16;
 
+/** IPv4 header bytes (frame offsets) that no line without -v shows: TOS, id, TTL, checksum */
+const isUnshown = (i: number): boolean => i === 15 || i === 18 || i === 19 || i === 22 || i === 24 || i === 25;
+
+// ---- whole frames (anything but untagged IPv4) ----
 const kept: Uint8Array[] = Array.from({ length: SLOTS }, () => new Uint8Array(MAX_KEPT));
 const keptLen = new Int32Array(SLOTS).fill(-1);
 const keptText: string[] = new Array<string>(SLOTS).fill('');
 let next = 0;
 
+// ---- link parts: 12 MAC bytes and the length ----
+const linkMacs = new Uint8Array(LINK_SLOTS * 12);
+const linkLen = new Int32Array(LINK_SLOTS).fill(-1);
+const linkText: string[] = new Array<string>(LINK_SLOTS).fill('');
+
+// ---- IPv4 parts: the bytes after the Ethernet header, and the last whole line made with each ----
+const ipBytes: Uint8Array[] = Array.from({ length: IP_SLOTS }, () => new Uint8Array(MAX_KEPT));
+const ipLen = new Int32Array(IP_SLOTS).fill(-1);
+const ipText: string[] = new Array<string>(IP_SLOTS).fill('');
+/** which link slot the whole line in `ipWhole` was made with (-1: none) */
+const ipWholeLink = new Int32Array(IP_SLOTS).fill(-1);
+const ipWhole: string[] = new Array<string>(IP_SLOTS).fill('');
+
 function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** describeFrame(frame), from the memo when the same bytes were described lately */
+/** the IPv4 parts of two frames of length n print the same */
+function sameIp(kept: Uint8Array, frame: Uint8Array, n: number): boolean {
+  // from the end: ports and addresses differ between packets, headers rarely
+  for (let i = n - 1; i >= 26; i--) if (kept[i] !== frame[i]) return false;
+  for (let i = 14; i < 26; i++) if (!isUnshown(i) && kept[i] !== frame[i]) return false;
+  return true;
+}
+
+/** the link slot of a frame: its MACs and length */
+function linkSlotOf(frame: Uint8Array, n: number): number {
+  let h = n;
+  for (let i = 0; i < 12; i++) h = (h * 31 + frame[i]!) | 0;
+  return (h ^ (h >>> 7) ^ (h >>> 15)) & (LINK_SLOTS - 1);
+}
+
+/** the IPv4 slot of a frame: its addresses and ports (shown bytes only) */
+function ipSlotOf(frame: Uint8Array, n: number): number {
+  let h = n;
+  const end = n < 42 ? n : 42;
+  for (let i = 26; i < end; i++) h = (h * 31 + frame[i]!) | 0;
+  return (h ^ (h >>> 11) ^ (h >>> 21)) & (IP_SLOTS - 1);
+}
+
+/** an untagged IPv4 frame: link part and IPv4 part remembered apart */
+function ipv4Summary(frame: Uint8Array, n: number): string {
+  const l = linkSlotOf(frame, n);
+  let linkHit = linkLen[l] === n;
+  if (linkHit) {
+    const o = l * 12;
+    for (let i = 0; i < 12; i++) {
+      if (linkMacs[o + i] !== frame[i]) {
+        linkHit = false;
+        break;
+      }
+    }
+  }
+  const s = ipSlotOf(frame, n);
+  const ipHit = ipLen[s] === n && sameIp(ipBytes[s]!, frame, n);
+  if (linkHit && ipHit) {
+    if (ipWholeLink[s] === l) return ipWhole[s]!;
+    const whole = linkText[l]! + ipText[s]!;
+    ipWholeLink[s] = l;
+    ipWhole[s] = whole;
+    return whole;
+  }
+  const whole = describeFrame(frame);
+  // the link part ends at the first ": " (MAC addresses have no space after a colon)
+  const cut = whole.indexOf(': ') + 2;
+  if (!linkHit) {
+    linkMacs.set(frame.subarray(0, 12), l * 12);
+    linkLen[l] = n;
+    linkText[l] = whole.slice(0, cut);
+    for (let k = 0; k < IP_SLOTS; k++) if (ipWholeLink[k] === l) ipWholeLink[k] = -1;
+  }
+  if (!ipHit) {
+    ipBytes[s]!.set(frame);
+    ipLen[s] = n;
+    ipText[s] = whole.slice(cut);
+  }
+  ipWholeLink[s] = l;
+  ipWhole[s] = whole;
+  return whole;
+}
+
+/** describeFrame(frame), from the memo when what the line shows was described lately */
 export function frameSummary(frame: Uint8Array): string {
   const n = frame.length;
   if (n > MAX_KEPT) return describeFrame(frame);
+  if (n >= 34 && frame[12] === 0x08 && frame[13] === 0x00) return ipv4Summary(frame, n);
   for (let s = 0; s < SLOTS; s++) if (keptLen[s] === n && sameBytes(kept[s]!, frame, n)) return keptText[s]!;
   const text = describeFrame(frame);
   const s = next;

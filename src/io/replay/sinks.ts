@@ -17,6 +17,7 @@ import type { Iface } from '../../model/iface.js';
 import type { CaptureTap } from '../../model/network.js';
 import type { AnnotatedFrame } from '../../replay/hops.js';
 import type { HopEvent, TraceSink } from '../../trace/events.js';
+import { TraceLineEncoder } from '../../trace/jsonl.js';
 import { PcapFileWriter } from '../pcap-stream.js';
 
 const utf8 = new TextEncoder();
@@ -171,28 +172,22 @@ export class PcapDirTap implements CaptureTap {
   }
 }
 
-/** `trace.jsonl`, numbered as TraceBuffer numbers events */
+/** `trace.jsonl`, numbered as TraceBuffer numbers events, in the lean form of trace/jsonl.ts */
 export class JsonlTraceWriter implements TraceSink {
   private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
-  private seq = 0;
+  private readonly enc = new TraceLineEncoder();
   constructor(path: string) {
     this.fd = openSync(path, 'w');
   }
   emit(e: Omit<HopEvent, 'seq'>): void {
-    // JSON.stringify({ seq, ...e }) without the copy: the same text, seq first
-    const rest = JSON.stringify(e);
-    const line = (rest === '{}' ? `{"seq":${this.seq++}}` : `{"seq":${this.seq++},${rest.slice(1)}`) + '\n';
-    this.parts.push(line);
-    this.size += line.length;
-    if (this.size > 1 << 20) this.drain();
+    this.enc.encode(e);
+    if (this.enc.length >= 1 << 16) this.drain();
   }
   private drain(): void {
-    if (this.parts.length === 0) return;
-    writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    const n = this.enc.length;
+    let off = 0;
+    while (off < n) off += writeSync(this.fd, this.enc.bytes, off, n - off);
+    this.enc.clear();
   }
   close(): void {
     this.drain();

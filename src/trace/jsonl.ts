@@ -1,0 +1,342 @@
+/**
+ * `trace.jsonl`, the lean way: one JSON object per hop event, in order, with
+ * the fields a reader can work out from the lines before left out. A long
+ * replay writes millions of events, most of which repeat the time, the node
+ * and the packet's tcpdump line of the event before; spelling those out made
+ * ~2 KB per packet. The rules (also in README, "trace.jsonl"):
+ *
+ * - `seq` absent: the previous event's seq + 1 (the first event: 0), i.e. the
+ *   0-based line number.
+ * - `t` absent: the previous event's `t`. `node` absent: the previous
+ *   event's `node`. (The first line carries both.)
+ * - `summary` absent on an event with a `pkt`, other than `chain` and `log`
+ *   (they describe a rule walk, not the frame): the packet's current line,
+ *   i.e. the `summary` of the latest earlier event of that `pkt` (on any
+ *   node: a frame keeps its id across a wire) that had one; none if there is
+ *   none or it is no longer remembered (see PacketLines). `"summary":null`:
+ *   this event has no summary although one would be implied.
+ * - In a `nat` event, `before` absent: the packet's current line before this
+ *   event (as above); `after` absent: this event's summary. `null`: none.
+ * - Every other field is written as it is and means what HopEvent says.
+ *
+ * `TraceLineEncoder` writes by these rules and `TraceLineDecoder` undoes
+ * them; every reader of trace.jsonl goes through `readTrace()`. A file of
+ * full events (seq, t, node and summary on every line, as natlab wrote before)
+ * reads back the same, since a field present always wins.
+ */
+import type { HopEvent } from './events.js';
+
+/** how many packets' current lines are remembered; a power of two */
+const LINES = 4096;
+
+/**
+ * The current tcpdump line of recent packets, as a direct-mapped table on
+ * the packet id, kept the same way by the encoder and the decoder so both
+ * always agree on what is implied: a packet whose slot another packet took
+ * since has no implied line, and the encoder spells it out. Memory stays
+ * flat however long the trace.
+ */
+export class PacketLines {
+  private readonly ids = new Float64Array(LINES).fill(-1);
+  private readonly lines: (string | undefined)[] = new Array<string | undefined>(LINES).fill(undefined);
+
+  /** the line last recorded for `pkt`, if still in its slot */
+  get(pkt: number): string | undefined {
+    const s = pkt & (LINES - 1);
+    return this.ids[s] === pkt ? this.lines[s] : undefined;
+  }
+
+  set(pkt: number, line: string): void {
+    const s = pkt & (LINES - 1);
+    this.ids[s] = pkt;
+    this.lines[s] = line;
+  }
+}
+
+/** kinds whose summary is never implied (a rule walk, not the frame) */
+const ownLine = (kind: string): boolean => kind === 'chain' || kind === 'log';
+
+const utf8 = new TextEncoder();
+const ascii = (s: string): Uint8Array => utf8.encode(s);
+
+/** `,"key":` for every field, encoded once */
+const KEY = {
+  seq: ascii('"seq":'),
+  t: ascii('"t":'),
+  node: ascii('"node":'),
+  kind: ascii('"kind":'),
+  pkt: ascii(',"pkt":'),
+  parent: ascii(',"parent":'),
+  flow: ascii(',"flow":'),
+  iface: ascii(',"iface":'),
+  hook: ascii(',"hook":'),
+  table: ascii(',"table":'),
+  chain: ascii(',"chain":'),
+  rule: ascii(',"rule":'),
+  ruleText: ascii(',"ruleText":'),
+  verdict: ascii(',"verdict":'),
+  policy: ascii(',"policy":'),
+  in: ascii(',"in":'),
+  out: ascii(',"out":'),
+  physin: ascii(',"physin":'),
+  physout: ascii(',"physout":'),
+  ctstate: ascii(',"ctstate":'),
+  ct: ascii(',"ct":'),
+  reason: ascii(',"reason":'),
+  detail: ascii(',"detail":'),
+  summary: ascii(',"summary":'),
+  before: ascii(',"before":'),
+  after: ascii(',"after":'),
+  frame: ascii(',"frame":'),
+  step: ascii(',"step":'),
+} as const;
+const NULL = ascii('null');
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+
+/**
+ * Hop events to trace.jsonl bytes by the rules above, appended to one
+ * growing buffer (`bytes`, `length`; `clear()` after writing them out):
+ * no JSON.stringify of objects, no string per line. Strings that repeat
+ * (node and interface names, hooks, tables, chains, verdicts) are escaped
+ * and encoded once and kept; numbers are written digit by digit. One
+ * encoder per file, fed every event in order.
+ */
+export class TraceLineEncoder {
+  private seq = 0;
+  private t = -1;
+  private node = '';
+  private readonly pktLines = new PacketLines();
+  private readonly names = new Map<string, Uint8Array>();
+  private buf = new Uint8Array(1 << 17);
+  private len = 0;
+
+  /** the encoded lines so far: `bytes.subarray(0, length)` */
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+  get length(): number {
+    return this.len;
+  }
+  /** forget the bytes (after they were written out); the rules' state stays */
+  clear(): void {
+    this.len = 0;
+  }
+
+  /** room for n more bytes */
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  private raw(a: Uint8Array): void {
+    const n = a.length;
+    this.room(n);
+    const b = this.buf;
+    let o = this.len;
+    for (let i = 0; i < n; i++) b[o++] = a[i]!;
+    this.len = o;
+  }
+
+  /** a non-negative integer (or any other number, through String()) */
+  private num(v: number): void {
+    this.room(24);
+    const b = this.buf;
+    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v)) {
+      const s = String(v);
+      for (let i = 0; i < s.length; i++) b[this.len++] = s.charCodeAt(i);
+      return;
+    }
+    if (v < 10) {
+      b[this.len++] = 48 + v;
+      return;
+    }
+    let digits = 0;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) digits++;
+    let o = this.len + digits;
+    this.len = o;
+    for (let x = v; x >= 1; x = Math.floor(x / 10)) b[--o] = 48 + (x % 10);
+  }
+
+  /** a JSON string: plain ASCII copied byte by byte, anything else through JSON.stringify and UTF-8 */
+  private str(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const b = this.buf;
+    let o = this.len;
+    b[o++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
+        this.raw(utf8.encode(JSON.stringify(s)));
+        return;
+      }
+      b[o++] = c;
+    }
+    b[o++] = 34;
+    this.len = o;
+  }
+
+  /** a short string that repeats (node, iface, hook, ...): escaped and encoded once */
+  private name(s: string): void {
+    let j = this.names.get(s);
+    if (j === undefined) {
+      j = utf8.encode(JSON.stringify(s));
+      if (this.names.size < 4096) this.names.set(s, j);
+    }
+    this.raw(j);
+  }
+
+  /** a string, or null when undefined */
+  private strOrNull(s: string | undefined): void {
+    if (s === undefined) this.raw(NULL);
+    else this.str(s);
+  }
+
+  /** appends the line (with its newline) of the next event; `e.seq`, when given and not the next number, is written */
+  encode(e: Omit<HopEvent, 'seq'> & { seq?: number }): void {
+    this.room(1);
+    this.buf[this.len++] = 123; // {
+    let first = true;
+    if (e.seq !== undefined && e.seq !== this.seq) {
+      this.raw(KEY.seq);
+      this.num(e.seq);
+      first = false;
+      this.seq = e.seq;
+    }
+    this.seq++;
+    if (e.t !== this.t) {
+      this.room(1);
+      if (!first) this.buf[this.len++] = 44;
+      this.raw(KEY.t);
+      this.num(e.t);
+      first = false;
+      this.t = e.t;
+    }
+    if (e.node !== this.node) {
+      this.room(1);
+      if (!first) this.buf[this.len++] = 44;
+      this.raw(KEY.node);
+      this.name(e.node);
+      first = false;
+      this.node = e.node;
+    }
+    this.room(1);
+    if (!first) this.buf[this.len++] = 44;
+    this.raw(KEY.kind);
+    this.name(e.kind);
+    if (e.pkt !== undefined) (this.raw(KEY.pkt), this.num(e.pkt));
+    if (e.parent !== undefined) (this.raw(KEY.parent), this.num(e.parent));
+    if (e.flow !== undefined) (this.raw(KEY.flow), this.num(e.flow));
+    if (e.iface !== undefined) (this.raw(KEY.iface), this.name(e.iface));
+    if (e.hook !== undefined) (this.raw(KEY.hook), this.name(e.hook));
+    if (e.table !== undefined) (this.raw(KEY.table), this.name(e.table));
+    if (e.chain !== undefined) (this.raw(KEY.chain), this.name(e.chain));
+    if (e.rule !== undefined) (this.raw(KEY.rule), this.num(e.rule));
+    if (e.ruleText !== undefined) (this.raw(KEY.ruleText), this.str(e.ruleText));
+    if (e.verdict !== undefined) (this.raw(KEY.verdict), this.name(e.verdict));
+    if (e.policy !== undefined) (this.raw(KEY.policy), this.raw(e.policy ? TRUE : FALSE));
+    if (e.in !== undefined) (this.raw(KEY.in), this.name(e.in));
+    if (e.out !== undefined) (this.raw(KEY.out), this.name(e.out));
+    if (e.physin !== undefined) (this.raw(KEY.physin), this.name(e.physin));
+    if (e.physout !== undefined) (this.raw(KEY.physout), this.name(e.physout));
+    if (e.ctstate !== undefined) (this.raw(KEY.ctstate), this.name(e.ctstate));
+    if (e.ct !== undefined) (this.raw(KEY.ct), this.str(e.ct));
+    if (e.reason !== undefined) (this.raw(KEY.reason), this.str(e.reason));
+    if (e.detail !== undefined) (this.raw(KEY.detail), this.str(e.detail));
+    const sum = e.summary;
+    if (e.pkt === undefined || ownLine(e.kind)) {
+      if (sum !== undefined) (this.raw(KEY.summary), this.str(sum));
+      if (e.pkt !== undefined && sum !== undefined && sum !== this.pktLines.get(e.pkt)) this.pktLines.set(e.pkt, sum);
+      if (e.before !== undefined) (this.raw(KEY.before), this.str(e.before));
+      if (e.after !== undefined) (this.raw(KEY.after), this.str(e.after));
+    } else {
+      const current = this.pktLines.get(e.pkt);
+      if (sum !== current) {
+        this.raw(KEY.summary);
+        this.strOrNull(sum);
+        if (sum !== undefined) this.pktLines.set(e.pkt, sum);
+      }
+      if (e.kind === 'nat') {
+        if (e.before !== current) (this.raw(KEY.before), this.strOrNull(e.before));
+        if (e.after !== sum) (this.raw(KEY.after), this.strOrNull(e.after));
+      } else {
+        if (e.before !== undefined) (this.raw(KEY.before), this.str(e.before));
+        if (e.after !== undefined) (this.raw(KEY.after), this.str(e.after));
+      }
+    }
+    if (e.frame !== undefined) (this.raw(KEY.frame), this.str(e.frame));
+    if (e.step !== undefined) (this.raw(KEY.step), this.num(e.step));
+    this.room(2);
+    this.buf[this.len++] = 125; // }
+    this.buf[this.len++] = 10;
+  }
+}
+
+/** the JSON of one line before the rules are applied */
+type Line = Partial<Record<keyof HopEvent, unknown>>;
+
+/**
+ * trace.jsonl lines back to full hop events, by the rules above. One
+ * decoder per file, fed every line in order.
+ */
+export class TraceLineDecoder {
+  private seq = -1;
+  private t = 0;
+  private node = '';
+  private readonly pktLines = new PacketLines();
+  /** 1-based number of the line being read, for error messages */
+  private lineNo = 0;
+
+  /** the full event of one (non-empty) line */
+  decode(text: string): HopEvent {
+    this.lineNo++;
+    let l: Line;
+    try {
+      l = JSON.parse(text) as Line;
+    } catch (err) {
+      throw new Error(`trace.jsonl line ${this.lineNo}: ${(err as Error).message}`);
+    }
+    if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new Error(`trace.jsonl line ${this.lineNo}: not a JSON object`);
+    if (typeof l.kind !== 'string') throw new Error(`trace.jsonl line ${this.lineNo}: no "kind"`);
+    this.seq = typeof l.seq === 'number' ? l.seq : this.seq + 1;
+    if (typeof l.t === 'number') this.t = l.t;
+    if (typeof l.node === 'string') this.node = l.node;
+    const e = { seq: this.seq, t: this.t, node: this.node } as HopEvent;
+    for (const k in l) {
+      if (k === 'seq' || k === 't' || k === 'node') continue;
+      const v = l[k as keyof Line];
+      if (v !== null) (e as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (typeof e.pkt === 'number') {
+      const current = this.pktLines.get(e.pkt);
+      if (!ownLine(e.kind) && !('summary' in l) && current !== undefined) e.summary = current;
+      if (e.kind === 'nat') {
+        if (!('before' in l) && current !== undefined) e.before = current;
+        if (!('after' in l) && e.summary !== undefined) e.after = e.summary;
+      }
+      if (e.summary !== undefined && e.summary !== current) this.pktLines.set(e.pkt, e.summary);
+    }
+    return e;
+  }
+}
+
+/** Every event of a trace.jsonl text (or its lines), in full. */
+export function readTrace(text: string | Iterable<string>): HopEvent[] {
+  const d = new TraceLineDecoder();
+  const out: HopEvent[] = [];
+  const lines = typeof text === 'string' ? text.split('\n') : text;
+  for (const line of lines) if (line !== '') out.push(d.decode(line));
+  return out;
+}
+
+/** The trace.jsonl bytes of `events` (in order), one line each. */
+export function writeTrace(events: Iterable<Omit<HopEvent, 'seq'> & { seq?: number }>): Uint8Array {
+  const enc = new TraceLineEncoder();
+  for (const e of events) enc.encode(e);
+  return enc.bytes.slice(0, enc.length);
+}
