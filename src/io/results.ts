@@ -6,7 +6,7 @@
  *   DIR/NODE/iptables-save      `iptables-save -c`
  *   DIR/NODE/conntrack          `conntrack -L`
  *   DIR/NODE/dnsmasq.leases     dnsmasq's lease file, where dnsmasq ran
- *   DIR/trace.jsonl             one hop event per line
+ *   DIR/trace.jsonl             one hop event per line, in the lean form of trace/jsonl.ts
  *
  * Writing is all-or-nothing: everything goes into a sibling `DIR.tmp-PID-N`
  * which replaces DIR by a rename at the very end, so a failure never leaves
@@ -23,6 +23,7 @@ import type { CapturedFrame, RunResults, StepResult } from '../sim/results.js';
 import type { HopEvent } from '../trace/events.js';
 import type { ScenarioLink } from '../config/scenario-types.js';
 import { pcapBytes, readPcapFrames } from './pcap-file.js';
+import { readTrace, writeTrace } from '../trace/jsonl.js';
 
 let tmpCounter = 0;
 
@@ -52,7 +53,7 @@ export function writeResults(dir: string, r: RunResults): void {
         writeFileSync(join(tmp, node, name), map.get(node)!);
       }
     }
-    writeFileSync(join(tmp, 'trace.jsonl'), r.trace.map((e) => JSON.stringify(e) + '\n').join(''));
+    writeFileSync(join(tmp, 'trace.jsonl'), writeTrace(r.trace));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   } catch (e) {
@@ -121,9 +122,7 @@ export function readResults(dir: string, links: ScenarioLink[] = []): RunResults
     read('dnsmasq.leases', leases);
   }
   const tracePath = join(dir, 'trace.jsonl');
-  const trace: HopEvent[] = existsSync(tracePath)
-    ? readFileSync(tracePath, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as HopEvent)
-    : [];
+  const trace: HopEvent[] = existsSync(tracePath) ? readTrace(readFileSync(tracePath, 'utf8')) : [];
   return { scenario: parsed.scenario, steps: parsed.steps, captures, iptablesSave, conntrack, leases, trace };
 }
 

@@ -42,7 +42,10 @@ const linkText: string[] = new Array<string>(LINK_SLOTS).fill('');
 // ---- IPv4 parts: the bytes after the Ethernet header, and the last whole line made with each ----
 const ipBytes: Uint8Array[] = Array.from({ length: IP_SLOTS }, () => new Uint8Array(MAX_KEPT));
 const ipLen = new Int32Array(IP_SLOTS).fill(-1);
-const ipText: string[] = new Array<string>(IP_SLOTS).fill('');
+/** the line the IPv4 part is cut from (at `ipCut`), cut only when another link part needs it */
+const ipSource: string[] = new Array<string>(IP_SLOTS).fill('');
+const ipCut = new Int32Array(IP_SLOTS);
+const ipText: (string | null)[] = new Array<string | null>(IP_SLOTS).fill(null);
 /** which link slot the whole line in `ipWhole` was made with (-1: none) */
 const ipWholeLink = new Int32Array(IP_SLOTS).fill(-1);
 const ipWhole: string[] = new Array<string>(IP_SLOTS).fill('');
@@ -60,19 +63,17 @@ function sameIp(kept: Uint8Array, frame: Uint8Array, n: number): boolean {
   return true;
 }
 
-/** the link slot of a frame: its MACs and length */
+/** the link slot of a frame: the last bytes of its MACs, and its length */
 function linkSlotOf(frame: Uint8Array, n: number): number {
-  let h = n;
-  for (let i = 0; i < 12; i++) h = (h * 31 + frame[i]!) | 0;
-  return (h ^ (h >>> 7) ^ (h >>> 15)) & (LINK_SLOTS - 1);
+  const h = (frame[5]! * 7 + frame[11]! * 3 + frame[4]! + frame[10]! * 5 + n) | 0;
+  return (h ^ (h >>> 4)) & (LINK_SLOTS - 1);
 }
 
-/** the IPv4 slot of a frame: its addresses and ports (shown bytes only) */
+/** the IPv4 slot of a frame (n ≥ 34): the last bytes of its addresses and ports */
 function ipSlotOf(frame: Uint8Array, n: number): number {
-  let h = n;
-  const end = n < 42 ? n : 42;
-  for (let i = 26; i < end; i++) h = (h * 31 + frame[i]!) | 0;
-  return (h ^ (h >>> 11) ^ (h >>> 21)) & (IP_SLOTS - 1);
+  let h = frame[29]! * 31 + frame[33]! * 7 + n;
+  if (n >= 38) h = h * 961 + frame[35]! * 31 + frame[37]!;
+  return (h ^ (h >>> 6) ^ (h >>> 12)) & (IP_SLOTS - 1);
 }
 
 /** an untagged IPv4 frame: link part and IPv4 part remembered apart */
@@ -92,24 +93,30 @@ function ipv4Summary(frame: Uint8Array, n: number): string {
   const ipHit = ipLen[s] === n && sameIp(ipBytes[s]!, frame, n);
   if (linkHit && ipHit) {
     if (ipWholeLink[s] === l) return ipWhole[s]!;
-    const whole = linkText[l]! + ipText[s]!;
+    let ip = ipText[s]!;
+    if (ip === null) ipText[s] = ip = ipSource[s]!.slice(ipCut[s]!);
+    const whole = linkText[l]! + ip;
     ipWholeLink[s] = l;
     ipWhole[s] = whole;
     return whole;
   }
   const whole = describeFrame(frame);
-  // the link part ends at the first ": " (MAC addresses have no space after a colon)
-  const cut = whole.indexOf(': ') + 2;
+  let cut: number;
   if (!linkHit) {
+    // the link part ends at the first ": " (MAC addresses have no space after a colon)
+    cut = whole.indexOf(': ') + 2;
     linkMacs.set(frame.subarray(0, 12), l * 12);
     linkLen[l] = n;
     linkText[l] = whole.slice(0, cut);
     for (let k = 0; k < IP_SLOTS; k++) if (ipWholeLink[k] === l) ipWholeLink[k] = -1;
-  }
+  } else cut = linkText[l]!.length;
   if (!ipHit) {
-    ipBytes[s]!.set(frame);
+    const kept = ipBytes[s]!;
+    for (let i = 14; i < n; i++) kept[i] = frame[i]!;
     ipLen[s] = n;
-    ipText[s] = whole.slice(cut);
+    ipSource[s] = whole;
+    ipCut[s] = cut;
+    ipText[s] = null;
   }
   ipWholeLink[s] = l;
   ipWhole[s] = whole;

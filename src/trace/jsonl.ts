@@ -63,24 +63,12 @@ const ascii = (s: string): Uint8Array => utf8.encode(s);
 const KEY = {
   seq: ascii('"seq":'),
   t: ascii('"t":'),
-  node: ascii('"node":'),
-  kind: ascii('"kind":'),
   pkt: ascii(',"pkt":'),
   parent: ascii(',"parent":'),
   flow: ascii(',"flow":'),
-  iface: ascii(',"iface":'),
-  hook: ascii(',"hook":'),
-  table: ascii(',"table":'),
-  chain: ascii(',"chain":'),
   rule: ascii(',"rule":'),
   ruleText: ascii(',"ruleText":'),
-  verdict: ascii(',"verdict":'),
   policy: ascii(',"policy":'),
-  in: ascii(',"in":'),
-  out: ascii(',"out":'),
-  physin: ascii(',"physin":'),
-  physout: ascii(',"physout":'),
-  ctstate: ascii(',"ctstate":'),
   ct: ascii(',"ct":'),
   reason: ascii(',"reason":'),
   detail: ascii(',"detail":'),
@@ -91,6 +79,26 @@ const KEY = {
   step: ascii(',"step":'),
 } as const;
 const NULL = ascii('null');
+
+/** a field whose values repeat (node and interface names, hooks, ...): `,"key":"value"` encoded once per value */
+class NamedField {
+  private last: string | null = null;
+  private lastBytes: Uint8Array = new Uint8Array(0);
+  private readonly known = new Map<string, Uint8Array>();
+  constructor(private readonly key: string) {}
+  /** the bytes of `,"key":"v"` (without the comma for the first field) */
+  bytes(v: string): Uint8Array {
+    if (v === this.last) return this.lastBytes;
+    let b = this.known.get(v);
+    if (b === undefined) {
+      b = utf8.encode(`${this.key}:${JSON.stringify(v)}`);
+      if (this.known.size < 1024) this.known.set(v, b);
+    }
+    this.last = v;
+    this.lastBytes = b;
+    return b;
+  }
+}
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 
@@ -107,7 +115,20 @@ export class TraceLineEncoder {
   private t = -1;
   private node = '';
   private readonly pktLines = new PacketLines();
-  private readonly names = new Map<string, Uint8Array>();
+  private readonly f = {
+    node: new NamedField('"node"'),
+    kind: new NamedField('"kind"'),
+    iface: new NamedField(',"iface"'),
+    hook: new NamedField(',"hook"'),
+    table: new NamedField(',"table"'),
+    chain: new NamedField(',"chain"'),
+    verdict: new NamedField(',"verdict"'),
+    in: new NamedField(',"in"'),
+    out: new NamedField(',"out"'),
+    physin: new NamedField(',"physin"'),
+    physout: new NamedField(',"physout"'),
+    ctstate: new NamedField(',"ctstate"'),
+  };
   private buf = new Uint8Array(1 << 17);
   private len = 0;
 
@@ -155,11 +176,16 @@ export class TraceLineEncoder {
       b[this.len++] = 48 + v;
       return;
     }
-    let digits = 0;
-    for (let x = v; x >= 1; x = Math.floor(x / 10)) digits++;
+    if (v > 0x7fffffff) {
+      const s = String(v);
+      for (let i = 0; i < s.length; i++) b[this.len++] = s.charCodeAt(i);
+      return;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
     let o = this.len + digits;
     this.len = o;
-    for (let x = v; x >= 1; x = Math.floor(x / 10)) b[--o] = 48 + (x % 10);
+    for (let x = v; x !== 0; x = (x / 10) | 0) b[--o] = 48 + (x % 10);
   }
 
   /** a JSON string: plain ASCII copied byte by byte, anything else through JSON.stringify and UTF-8 */
@@ -179,16 +205,6 @@ export class TraceLineEncoder {
     }
     b[o++] = 34;
     this.len = o;
-  }
-
-  /** a short string that repeats (node, iface, hook, ...): escaped and encoded once */
-  private name(s: string): void {
-    let j = this.names.get(s);
-    if (j === undefined) {
-      j = utf8.encode(JSON.stringify(s));
-      if (this.names.size < 4096) this.names.set(s, j);
-    }
-    this.raw(j);
   }
 
   /** a string, or null when undefined */
@@ -220,31 +236,29 @@ export class TraceLineEncoder {
     if (e.node !== this.node) {
       this.room(1);
       if (!first) this.buf[this.len++] = 44;
-      this.raw(KEY.node);
-      this.name(e.node);
+      this.raw(this.f.node.bytes(e.node));
       first = false;
       this.node = e.node;
     }
     this.room(1);
     if (!first) this.buf[this.len++] = 44;
-    this.raw(KEY.kind);
-    this.name(e.kind);
+    this.raw(this.f.kind.bytes(e.kind));
     if (e.pkt !== undefined) (this.raw(KEY.pkt), this.num(e.pkt));
     if (e.parent !== undefined) (this.raw(KEY.parent), this.num(e.parent));
     if (e.flow !== undefined) (this.raw(KEY.flow), this.num(e.flow));
-    if (e.iface !== undefined) (this.raw(KEY.iface), this.name(e.iface));
-    if (e.hook !== undefined) (this.raw(KEY.hook), this.name(e.hook));
-    if (e.table !== undefined) (this.raw(KEY.table), this.name(e.table));
-    if (e.chain !== undefined) (this.raw(KEY.chain), this.name(e.chain));
+    if (e.iface !== undefined) this.raw(this.f.iface.bytes(e.iface));
+    if (e.hook !== undefined) this.raw(this.f.hook.bytes(e.hook));
+    if (e.table !== undefined) this.raw(this.f.table.bytes(e.table));
+    if (e.chain !== undefined) this.raw(this.f.chain.bytes(e.chain));
     if (e.rule !== undefined) (this.raw(KEY.rule), this.num(e.rule));
     if (e.ruleText !== undefined) (this.raw(KEY.ruleText), this.str(e.ruleText));
-    if (e.verdict !== undefined) (this.raw(KEY.verdict), this.name(e.verdict));
+    if (e.verdict !== undefined) this.raw(this.f.verdict.bytes(e.verdict));
     if (e.policy !== undefined) (this.raw(KEY.policy), this.raw(e.policy ? TRUE : FALSE));
-    if (e.in !== undefined) (this.raw(KEY.in), this.name(e.in));
-    if (e.out !== undefined) (this.raw(KEY.out), this.name(e.out));
-    if (e.physin !== undefined) (this.raw(KEY.physin), this.name(e.physin));
-    if (e.physout !== undefined) (this.raw(KEY.physout), this.name(e.physout));
-    if (e.ctstate !== undefined) (this.raw(KEY.ctstate), this.name(e.ctstate));
+    if (e.in !== undefined) this.raw(this.f.in.bytes(e.in));
+    if (e.out !== undefined) this.raw(this.f.out.bytes(e.out));
+    if (e.physin !== undefined) this.raw(this.f.physin.bytes(e.physin));
+    if (e.physout !== undefined) this.raw(this.f.physout.bytes(e.physout));
+    if (e.ctstate !== undefined) this.raw(this.f.ctstate.bytes(e.ctstate));
     if (e.ct !== undefined) (this.raw(KEY.ct), this.str(e.ct));
     if (e.reason !== undefined) (this.raw(KEY.reason), this.str(e.reason));
     if (e.detail !== undefined) (this.raw(KEY.detail), this.str(e.detail));
@@ -334,9 +348,9 @@ export function readTrace(text: string | Iterable<string>): HopEvent[] {
   return out;
 }
 
-/** The trace.jsonl bytes of `events` (in order), one line each. */
-export function writeTrace(events: Iterable<Omit<HopEvent, 'seq'> & { seq?: number }>): Uint8Array {
+/** The trace.jsonl text of `events` (in order), one line each. */
+export function writeTrace(events: Iterable<Omit<HopEvent, 'seq'> & { seq?: number }>): string {
   const enc = new TraceLineEncoder();
   for (const e of events) enc.encode(e);
-  return enc.bytes.slice(0, enc.length);
+  return new TextDecoder().decode(enc.bytes.subarray(0, enc.length));
 }

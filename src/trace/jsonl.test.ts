@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../config/scenario.js';
+import { simulate } from '../sim/simulate.js';
+import type { HopEvent } from './events.js';
+import { readTrace, TraceLineDecoder, TraceLineEncoder, writeTrace } from './jsonl.js';
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
+const td = new TextDecoder();
+
+/** the lines writeTrace() makes of `events`, parsed */
+function lines(events: Omit<HopEvent, 'seq'>[]): Record<string, unknown>[] {
+  return writeTrace(events)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** what a full event says, as JSON has it (no undefined fields) */
+const full = (e: object): unknown => JSON.parse(JSON.stringify(e));
+
+const S1 = '02:00:00:00:01:01 > 02:00:00:00:02:01, ethertype IPv4 (0x0800), length 60: 10.0.1.1.1000 > 203.0.113.50.53: UDP, length 18';
+const S2 = '02:00:00:00:01:01 > 02:00:00:00:02:01, ethertype IPv4 (0x0800), length 60: 198.51.100.2.1000 > 203.0.113.50.53: UDP, length 18';
+const S3 = '02:00:00:00:02:02 > 02:00:00:00:03:01, ethertype IPv4 (0x0800), length 60: 198.51.100.2.1000 > 203.0.113.50.53: UDP, length 18';
+
+/** one packet through a masquerading router and on to the next node */
+const routed: Omit<HopEvent, 'seq'>[] = [
+  { t: 1000, node: 'router', kind: 'rx', iface: 'lan0', pkt: 7, summary: S1 },
+  { t: 1000, node: 'router', kind: 'route', iface: 'lan0', pkt: 7, flow: 3, summary: S1, detail: 'forward via wan0' },
+  { t: 1000, node: 'router', kind: 'chain', pkt: 7, hook: 'FORWARD', table: 'filter', chain: 'FORWARD', verdict: 'ACCEPT', policy: true, in: 'lan0', out: 'wan0' },
+  { t: 1000, node: 'router', kind: 'nat', iface: 'lan0', pkt: 7, flow: 3, summary: S2, hook: 'POSTROUTING', table: 'nat', before: S1, after: S2, detail: 'source NAT' },
+  { t: 1000, node: 'router', kind: 'tx', iface: 'wan0', pkt: 7, flow: 3, summary: S3 },
+  { t: 2000, node: 'server', kind: 'rx', iface: 'eth0', pkt: 7, summary: S3 },
+  { t: 2000, node: 'server', kind: 'drop', iface: 'eth0', pkt: 7, summary: S3, reason: 'ip: not for this host' },
+];
+
+describe('trace.jsonl, lean', () => {
+  it('leaves out seq, and t and node while they stay the same', () => {
+    const l = lines(routed);
+    expect(l.map((x) => 'seq' in x)).toEqual([false, false, false, false, false, false, false]);
+    expect(l.map((x) => x.t)).toEqual([1000, undefined, undefined, undefined, undefined, 2000, undefined]);
+    expect(l.map((x) => x.node)).toEqual(['router', undefined, undefined, undefined, undefined, 'server', undefined]);
+  });
+
+  it("states a packet's tcpdump line on its first event and again only when it changed, on any node", () => {
+    expect(lines(routed).map((x) => x.summary)).toEqual([S1, undefined, undefined, S2, S3, undefined, undefined]);
+  });
+
+  it('writes a NAT rewrite without before and after when they are the lines before and after it', () => {
+    const nat = lines(routed)[3]!;
+    expect(nat).not.toHaveProperty('before');
+    expect(nat).not.toHaveProperty('after');
+    expect(nat.detail).toBe('source NAT');
+  });
+
+  it('reads every event back in full, numbered from 0', () => {
+    expect(readTrace(writeTrace(routed))).toEqual(routed.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('marks with null an event of a packet that has no summary where one would be implied', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'a', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'drop', pkt: 1, hook: 'FORWARD', table: 'filter', chain: 'FORWARD', reason: 'policy' },
+    ];
+    expect(lines(events)[1]!.summary).toBeNull();
+    expect(readTrace(writeTrace(events))[1]).not.toHaveProperty('summary');
+  });
+
+  it('never implies a summary for chain and log events (a rule walk), and spells one out when they have it', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'a', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'chain', pkt: 1, table: 'filter', chain: 'INPUT', verdict: 'ACCEPT', policy: true },
+      { t: 0, node: 'r', kind: 'log', pkt: 1, detail: 'IN=a', summary: S1 },
+      { t: 0, node: 'r', kind: 'deliver', pkt: 1, detail: 'udp port 53' },
+    ];
+    const l = lines(events);
+    expect(l.map((x) => x.summary)).toEqual([S1, undefined, S1, null]);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('spells out before and after of a NAT event when they are not the implied lines, and null when it has none', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'a', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'nat', pkt: 1, summary: S2, before: S3, after: S1 },
+      { t: 0, node: 'r', kind: 'nat', pkt: 1, summary: S2 },
+      { t: 0, node: 'r', kind: 'nat', before: S1, after: S2 },
+      { t: 0, node: 'r', kind: 'route', pkt: 2, before: 'x', after: 'y' },
+    ];
+    const l = lines(events);
+    expect([l[1]!.before, l[1]!.after]).toEqual([S3, S1]);
+    expect([l[2]!.before, l[2]!.after]).toEqual([null, null]);
+    expect([l[3]!.before, l[3]!.after]).toEqual([S1, S2]);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('spells out the line of a packet whose slot another packet took since', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [{ t: 0, node: 'a', kind: 'tx', iface: 'x', pkt: 1, summary: S1 }];
+    // 4096 slots: packet 4097 takes packet 1's
+    events.push({ t: 0, node: 'a', kind: 'tx', iface: 'x', pkt: 4097, summary: S2 });
+    events.push({ t: 1, node: 'b', kind: 'rx', iface: 'y', pkt: 1, summary: S1 });
+    events.push({ t: 1, node: 'b', kind: 'rx', iface: 'y', pkt: 4097, summary: S2 });
+    expect(lines(events).map((x) => x.summary)).toEqual([S1, S2, S1, S2]);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('writes seq when an event brings one that is not the next number, and counts on from it', () => {
+    const events = [
+      { seq: 5, t: 0, node: 'a', kind: 'step' as const, step: 1 },
+      { seq: 6, t: 0, node: 'a', kind: 'step' as const, step: 2 },
+    ];
+    const l = lines(events);
+    expect([l[0]!.seq, l[1]!.seq]).toEqual([5, undefined]);
+    expect(readTrace(writeTrace(events)).map((e) => e.seq)).toEqual([5, 6]);
+  });
+
+  it('escapes strings as JSON does, non-ASCII and quotes included', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [{ t: 0, node: 'nœud "1"', kind: 'log', pkt: 1, detail: 'a "quoted" \\ line\twith tab, ünïcode and \ud83d\ude00', summary: '\u0001' }];
+    expect(readTrace(writeTrace(events))).toEqual([full({ seq: 0, ...events[0] })]);
+  });
+
+  it('writes numbers beyond 32 bits and the first line of a run at time 0', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'a', kind: 'tx', pkt: 0 },
+      { t: 123_456_789_012, node: 'a', kind: 'tx', pkt: 2 ** 40, flow: 10 },
+    ];
+    expect(lines(events)[0]).toEqual({ t: 0, node: 'a', kind: 'tx', pkt: 0 });
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('reads a trace of full events (every field on every line) as it is', () => {
+    const text = routed.map((e, seq) => JSON.stringify({ seq, ...e }) + '\n').join('');
+    expect(readTrace(text)).toEqual(routed.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('names the line of a broken trace', () => {
+    const d = new TraceLineDecoder();
+    d.decode('{"t":0,"node":"a","kind":"tx"}');
+    expect(() => d.decode('{"t":0,')).toThrow(/trace\.jsonl line 2/);
+    expect(() => new TraceLineDecoder().decode('{"t":0}')).toThrow(/line 1: no "kind"/);
+  });
+
+  it('streams: an encoder cleared after each write goes on by the same rules', () => {
+    const enc = new TraceLineEncoder();
+    let text = '';
+    for (const e of routed) {
+      enc.encode(e);
+      text += td.decode(enc.bytes.subarray(0, enc.length));
+      enc.clear();
+    }
+    expect(text).toBe(writeTrace(routed));
+  });
+});
+
+describe('trace.jsonl of every bundled scenario and lab', () => {
+  const files = ['scenarios', 'labs', 'labs/solutions'].flatMap((d) =>
+    readdirSync(join(ROOT, d))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(d, f)),
+  );
+  for (const f of files) {
+    it(`${f}: reads back every event of the run in full`, () => {
+      const path = join(ROOT, f);
+      const dir = dirname(path);
+      const r = simulate(loadScenario(readFileSync(path, 'utf8'), path, dir), { readFile: (p) => new Uint8Array(readFileSync(resolve(dir, p))) });
+      expect(r.trace.length).toBeGreaterThan(0);
+      const text = writeTrace(r.trace);
+      expect(readTrace(text)).toEqual(r.trace.map(full));
+      expect(text.length).toBeLessThan(r.trace.map((e) => JSON.stringify(e).length + 1).reduce((a, b) => a + b, 1));
+    });
+  }
+});
