@@ -201,7 +201,13 @@ export class Host implements HostApi {
 
   // ---- trace -----------------------------------------------------------
 
-  event(kind: HopKind, skb: Skb | null, iface: Iface | null, extra: Partial<HopEvent> = {}): void {
+  /**
+   * A hop event here, when tracing: time, node, interface, the packet's id,
+   * parent and flow and its tcpdump line (remembered by frameSummary(): a
+   * packet's hops share one string until its shown bytes change), then
+   * `extra` (which may override any of them).
+   */
+  event(kind: HopKind, skb: Skb | null, iface: Iface | null, extra?: Partial<HopEvent>): void {
     const t = this.net.trace;
     if (t === null) return;
     const e: Omit<HopEvent, 'seq'> = { t: this.now(), node: this.name, kind };
@@ -212,7 +218,7 @@ export class Host implements HostApi {
       if (skb.ct !== null && skb.ct.id !== 0) e.flow = skb.ct.id;
       e.summary = frameSummary(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
     }
-    Object.assign(e, extra);
+    if (extra !== undefined) Object.assign(e, extra);
     t.emit(e);
   }
 

@@ -3,8 +3,11 @@
  *
  * One event per step a packet takes (received on an interface, passed a
  * netfilter chain, bridged, routed, rewritten, delivered, sent, dropped).
- * They are written one JSON object per line to `trace.jsonl`, and read by
- * the web view and the text renderer. The vocabulary follows the kernel and
+ * They are written one JSON object per line to `trace.jsonl`, leaving out
+ * what the lines before imply (`seq`, an unchanged `t`/`node`, a packet's
+ * unchanged `summary`, a NAT event's `before`/`after`: the rules are in
+ * jsonl.ts and README), and read back in full by `readTrace()` for the web
+ * view, `natlab diff` and the text renderer. The vocabulary follows the kernel and
  * `xtables-monitor --trace`: hooks are PREROUTING/INPUT/FORWARD/OUTPUT/
  * POSTROUTING, verdicts ACCEPT/DROP/..., policies are marked as such.
  */
@@ -61,9 +64,13 @@ export interface HopEvent {
   reason?: string;
   /** free text detail (bridge decision, route chosen, neighbour state) */
   detail?: string;
-  /** the packet here, one line as tcpdump would print it */
+  /**
+   * the packet here, one line as tcpdump would print it; in trace.jsonl
+   * only where it changed (absent: the packet's latest line; not implied
+   * for `chain` and `log`)
+   */
   summary?: string;
-  /** for rewrites: the packet before and after */
+  /** for rewrites: the packet before and after (in trace.jsonl, a `nat` event's are implied when they are its lines before and after) */
   before?: string;
   after?: string;
   /** the frame bytes here as hex (only when full tracing is on) */
