@@ -40,6 +40,8 @@ export class Netfilter implements NfSeam {
   active = false;
   private readonly ctx: XtContext;
   private readonly walkNat: (skb: Skb) => Verdict;
+  /** per hook, the hook functions that have work (planFor()), made again by refresh() */
+  private readonly plans: HookFn[][] = [[], [], [], [], []];
 
   constructor(readonly host: Host) {
     this.nat = new NatState(this.conntrack, () => host.now(), seedFromName(host.name));
@@ -52,14 +54,23 @@ export class Netfilter implements NfSeam {
       nat: makeNatOps(this.nat, host),
       ct: CONNTRACK_OPS,
     };
-    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb);
+    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb, this.ctx.inDev, this.ctx.outDev);
     host.sysctls.register('net.netfilter.', this.conntrack.settings);
     // masq_device_event() / masq_inet_event(): MASQUERADE entries die with their device or address
     host.netdevDown.push((dev) => void this.conntrack.killMasqueraded(dev.ifindex));
     host.inetaddrDel.push((dev, addr) => void this.conntrack.killMasqueradedAddr(dev.ifindex, addr));
   }
 
-  /** after any iptables change: is conntrack needed, is anything hooked? */
+  /**
+   * After any iptables change (every `iptables` and `iptables-restore`
+   * line calls it; nothing else changes tables, chains or the rules'
+   * matches): is conntrack needed, is anything hooked, and which hook
+   * functions have work at each hook. The plans go stale on exactly those
+   * changes: a table coming into existence (`exists`), a built-in chain
+   * being created (`created`), iptables-restore replacing a table object,
+   * conntrack being loaded. Rules, policies and counters are read by the
+   * walk itself, so changing them needs no new plan.
+   */
   refresh(): void {
     const t = this.ipt.tables;
     let ct = this.ctActive || t.nat.exists;
@@ -77,48 +88,79 @@ export class Netfilter implements NfSeam {
     }
     this.ctActive = ct;
     this.active = any || ct;
+    for (let h = 0; h < this.plans.length; h++) this.plans[h] = this.planFor(h as NfHook);
   }
 
-  /** NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function in priority order */
-  hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
-    if (!this.active) return Verdict.ACCEPT;
-    const ctx = this.ctx;
-    const plan = HOOK_PLAN[hook];
-    for (let i = 0; i < plan.length; i++) {
-      ctx.hook = hook;
-      ctx.inDev = inDev;
-      ctx.outDev = outDev;
-      let v: Verdict = Verdict.ACCEPT;
-      switch (plan[i]) {
+  /**
+   * The hook functions of HOOK_PLAN[hook] that do something now: a table
+   * walk only where its built-in chain for the hook exists in the kernel
+   * (iptDoTable() of a chain nobody created accepts without counting or
+   * tracing), conntrack, defrag and confirmation only with conntrack
+   * loaded, NAT only with conntrack and the nat table.
+   */
+  private planFor(hook: NfHook): HookFn[] {
+    const t = this.ipt.tables;
+    const hooked = (table: Table): boolean => table.exists && table.byHook[hook]?.created === true;
+    const ct = this.ctActive;
+    return HOOK_PLAN[hook].filter((fn) => {
+      switch (fn) {
         case HookFn.DEFRAG:
-          if (this.ctActive && ipIsFragment(skb.data, skb.l3)) v = this.defrag(hook, skb);
-          break;
-        case HookFn.RAW:
-          v = this.walkTable(this.ipt.tables.raw, hook, skb);
-          break;
         case HookFn.CONNTRACK_IN:
-          if (this.ctActive) v = conntrackIn(this.conntrack, hook, skb, this.host);
-          break;
+        case HookFn.CONFIRM:
+          return ct;
+        case HookFn.RAW:
+          return hooked(t.raw);
         case HookFn.MANGLE:
-          v = this.walkTable(this.ipt.tables.mangle, hook, skb);
-          break;
+          return hooked(t.mangle);
+        case HookFn.FILTER:
+          return hooked(t.filter);
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC:
-          if (this.ctActive && this.ipt.tables.nat.exists) {
-            if (this.host.trace === null) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
-            else v = this.tracedNat(hook, skb, inDev, outDev);
-          }
+          return ct && t.nat.exists;
+      }
+    });
+  }
+
+  /** NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function with work, in priority order */
+  hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    const plan = this.plans[hook]!;
+    for (let i = 0; i < plan.length; i++) {
+      const fn = plan[i]!;
+      let v: Verdict;
+      switch (fn) {
+        case HookFn.DEFRAG:
+          if (!ipIsFragment(skb.data, skb.l3)) continue;
+          v = this.defrag(hook, skb);
           break;
+        case HookFn.RAW:
+          v = this.walkTable(this.ipt.tables.raw, hook, skb, inDev, outDev);
+          break;
+        case HookFn.CONNTRACK_IN:
+          v = conntrackIn(this.conntrack, hook, skb, this.host);
+          break;
+        case HookFn.MANGLE:
+          v = this.walkTable(this.ipt.tables.mangle, hook, skb, inDev, outDev);
+          break;
+        case HookFn.NAT_DST:
+        case HookFn.NAT_SRC: {
+          // a target may send a packet (REJECT) that runs other hooks on the way: set the context each time
+          const ctx = this.ctx;
+          ctx.hook = hook;
+          ctx.inDev = inDev;
+          ctx.outDev = outDev;
+          if (this.host.trace === null) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
+          else v = this.tracedNat(hook, skb, inDev, outDev);
+          break;
+        }
         case HookFn.FILTER:
-          v = this.walkTable(this.ipt.tables.filter, hook, skb);
+          v = this.walkTable(this.ipt.tables.filter, hook, skb, inDev, outDev);
           break;
-        case HookFn.CONFIRM:
-          if (this.ctActive) v = conntrackConfirm(this.conntrack, skb, this.host.now());
-          break;
+        default: // HookFn.CONFIRM
+          v = conntrackConfirm(this.conntrack, skb, this.host.now());
       }
       if (v !== Verdict.ACCEPT) {
-        if (v === Verdict.DROP && this.host.trace !== null && plan[i] !== HookFn.RAW && plan[i] !== HookFn.MANGLE && plan[i] !== HookFn.FILTER) {
-          this.host.event('drop', skb, inDev ?? outDev, { reason: plan[i] === HookFn.CONFIRM ? 'conntrack: confirm clash' : plan[i] === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible' });
+        if (v === Verdict.DROP && this.host.trace !== null && fn !== HookFn.RAW && fn !== HookFn.MANGLE && fn !== HookFn.FILTER) {
+          this.host.event('drop', skb, inDev ?? outDev, { reason: fn === HookFn.CONFIRM ? 'conntrack: confirm clash' : fn === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible' });
         }
         return v;
       }
@@ -164,10 +206,13 @@ export class Netfilter implements NfSeam {
     return v;
   }
 
-  private walkTable(table: Table, hook: NfHook, skb: Skb): Verdict {
-    if (!table.exists) return Verdict.ACCEPT;
-    this.ctx.table = table.name;
-    return iptDoTable(table, hook, skb, this.ctx);
+  private walkTable(table: Table, hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    const ctx = this.ctx;
+    ctx.hook = hook;
+    ctx.inDev = inDev;
+    ctx.outDev = outDev;
+    ctx.table = table.name;
+    return iptDoTable(table, hook, skb, ctx);
   }
 }
 

@@ -38,6 +38,8 @@ export class CtEntry implements Conn {
   /** nf_conn_acct, per direction (only shown with nf_conntrack_acct=1) */
   readonly packets: [number, number] = [0, 0];
   readonly bytes: [number, number] = [0, 0];
+  /** its place in the ConntrackTable while confirmed and hashed, -1 otherwise (table.ts) */
+  slot = -1;
 
   constructor(id: number, untracked = false) {
     this.id = id;

@@ -11,6 +11,14 @@
  * Unconfirmed entries are not in the table: they hang on their first
  * packet (`skb.ct`) until conntrackConfirm() inserts them.
  *
+ * Layout, for a lookup per packet without allocation or boxed numbers:
+ * each hashed entry owns a slot s, and its two tuples are the hash nodes
+ * 2s (ORIGINAL) and 2s+1 (REPLY), so a node's direction is its low bit.
+ * A node's tuple is copied into integer arrays at insertion (a confirmed
+ * entry's tuples never change: NAT alters only unconfirmed ones), and
+ * nodes chain per bucket through `nodeNext`, as the kernel's hlist_nulls
+ * of tuplehash does. Buckets double when nodes outnumber them.
+ *
  * Differences from the kernel: the hash is unseeded (the kernel seeds it
  * at random), and listings come in confirmation order (the kernel's dump
  * walks its random-seeded buckets, so its order is arbitrary).
@@ -18,14 +26,33 @@
 import { CtDir, IPS_CONFIRMED, IPS_DYING, type CtTuple } from '../ct-types.js';
 import { CtEntry } from './conn.js';
 import { CtSettings } from './settings.js';
-import { tupleEqual, tupleHash } from './tuple.js';
+import { tupleHashOf } from './tuple.js';
+
+const NONE = -1;
+const MIN_BUCKETS = 64;
+const MIN_SLOTS = 32;
 
 export class ConntrackTable {
   /** net.netfilter.nf_conntrack_* of this namespace */
   readonly settings = new CtSettings();
-  private readonly buckets = new Map<number, CtEntry[]>();
   /** confirmed entries in the order they were confirmed */
   private readonly entries = new Set<CtEntry>();
+  /** bucket -> first node, NONE when empty; length a power of two */
+  private heads = new Int32Array(MIN_BUCKETS).fill(NONE);
+  private mask = MIN_BUCKETS - 1;
+  /** per node (2 per slot): the next node of its bucket, its hash and its tuple as integers */
+  private nodeNext = new Int32Array(2 * MIN_SLOTS);
+  private nodeHash = new Int32Array(2 * MIN_SLOTS);
+  private keySrc = new Int32Array(2 * MIN_SLOTS);
+  private keyDst = new Int32Array(2 * MIN_SLOTS);
+  /** sport << 16 | dport */
+  private keyPorts = new Int32Array(2 * MIN_SLOTS);
+  private keyProto = new Int32Array(2 * MIN_SLOTS);
+  /** slot -> its entry */
+  private slots: (CtEntry | null)[] = new Array<CtEntry | null>(MIN_SLOTS).fill(null);
+  /** slots free for reuse (a stack), and the first never-used slot */
+  private readonly freeSlots: number[] = [];
+  private slotTop = 0;
   private nextId = 1;
   /** the direction in which the last successful find() matched */
   foundDir: CtDir = CtDir.ORIGINAL;
@@ -47,25 +74,34 @@ export class ConntrackTable {
   /**
    * __nf_conntrack_find_get(): the confirmed, live entry having `t` as its
    * original or reply tuple (direction in `foundDir`), skipping `ignore`.
-   * Expired entries met on the way are removed.
+   * An expired entry met on the way is removed. (Live entries' tuples are
+   * unique, which confirmation ensures, so the order of a bucket's chain
+   * does not change the answer; an entry whose two tuples are equal
+   * answers ORIGINAL, its ORIGINAL node being linked first.)
    */
   find(t: CtTuple, now: number, ignore: CtEntry | null = null): CtEntry | null {
-    const bucket = this.buckets.get(tupleHash(t));
-    if (!bucket) return null;
-    for (let i = 0; i < bucket.length; i++) {
-      const ct = bucket[i]!;
-      if (ct === ignore) continue;
-      let dir: CtDir;
-      if (tupleEqual(ct.tuple[CtDir.ORIGINAL], t)) dir = CtDir.ORIGINAL;
-      else if (tupleEqual(ct.tuple[CtDir.REPLY], t)) dir = CtDir.REPLY;
-      else continue;
-      if (ConntrackTable.isExpired(ct, now)) {
-        this.remove(ct);
-        i = -1; // the bucket changed under us: rescan
-        continue;
+    const src = t.src | 0;
+    const dst = t.dst | 0;
+    const proto = t.proto | 0;
+    const ports = (t.sport << 16) | t.dport;
+    const h = tupleHashOf(src, dst, proto, ports) | 0;
+    const next = this.nodeNext;
+    let n = this.heads[h & this.mask]!;
+    while (n !== NONE) {
+      if (this.nodeHash[n] === h && this.keySrc[n] === src && this.keyDst[n] === dst &&
+          this.keyPorts[n] === ports && this.keyProto[n] === proto) {
+        const ct = this.slots[n >> 1]!;
+        if (ct !== ignore) {
+          if ((ct.status & IPS_CONFIRMED) !== 0 && ct.timeout - now <= 0) {
+            this.remove(ct);
+            n = this.heads[h & this.mask]!; // the chain changed under us: rescan
+            continue;
+          }
+          this.foundDir = (n & 1) as CtDir;
+          return ct;
+        }
       }
-      this.foundDir = dir;
-      return ct;
+      n = next[n]!;
     }
     return null;
   }
@@ -77,18 +113,31 @@ export class ConntrackTable {
   insert(ct: CtEntry, now: number): void {
     ct.timeout += now;
     ct.status |= IPS_CONFIRMED;
-    this.link(tupleHash(ct.tuple[CtDir.ORIGINAL]), ct);
-    const rh = tupleHash(ct.tuple[CtDir.REPLY]);
-    if (rh !== tupleHash(ct.tuple[CtDir.ORIGINAL])) this.link(rh, ct);
+    let s = this.freeSlots.pop();
+    if (s === undefined) {
+      if (this.slotTop === this.slots.length) this.growSlots();
+      s = this.slotTop++;
+    }
+    ct.slot = s;
+    this.slots[s] = ct;
+    this.setKey(2 * s + CtDir.ORIGINAL, ct.tuple[CtDir.ORIGINAL]);
+    this.setKey(2 * s + CtDir.REPLY, ct.tuple[CtDir.REPLY]);
     this.entries.add(ct);
+    if (2 * this.entries.size > this.heads.length) this.rehash(this.heads.length * 2);
+    else this.linkSlot(s);
   }
 
   /** nf_ct_delete(): unhash the entry and mark it dying */
   remove(ct: CtEntry): void {
     ct.status |= IPS_DYING;
-    if (!this.entries.delete(ct)) return;
-    this.unlink(tupleHash(ct.tuple[CtDir.ORIGINAL]), ct);
-    this.unlink(tupleHash(ct.tuple[CtDir.REPLY]), ct);
+    const s = ct.slot;
+    if (s < 0 || this.slots[s] !== ct) return;
+    this.unlink(2 * s + CtDir.ORIGINAL);
+    this.unlink(2 * s + CtDir.REPLY);
+    this.slots[s] = null;
+    ct.slot = -1;
+    this.freeSlots.push(s);
+    this.entries.delete(ct);
   }
 
   /** the live entries, in confirmation order, after reaping the expired ones */
@@ -138,18 +187,66 @@ export class ConntrackTable {
     return n;
   }
 
-  private link(h: number, ct: CtEntry): void {
-    const b = this.buckets.get(h);
-    if (b) b.push(ct);
-    else this.buckets.set(h, [ct]);
+  /** copy tuple `t` into node `n`'s key */
+  private setKey(n: number, t: CtTuple): void {
+    const ports = (t.sport << 16) | t.dport;
+    this.keySrc[n] = t.src;
+    this.keyDst[n] = t.dst;
+    this.keyProto[n] = t.proto;
+    this.keyPorts[n] = ports;
+    this.nodeHash[n] = tupleHashOf(t.src | 0, t.dst | 0, t.proto | 0, ports);
   }
 
-  private unlink(h: number, ct: CtEntry): void {
-    const b = this.buckets.get(h);
-    if (!b) return;
-    const i = b.indexOf(ct);
-    if (i >= 0) b.splice(i, 1);
-    if (b.length === 0) this.buckets.delete(h);
+  /** put slot s's two nodes at the head of their buckets, ORIGINAL in front of REPLY */
+  private linkSlot(s: number): void {
+    this.linkNode(2 * s + CtDir.REPLY);
+    this.linkNode(2 * s + CtDir.ORIGINAL);
+  }
+
+  private linkNode(n: number): void {
+    const b = this.nodeHash[n]! & this.mask;
+    this.nodeNext[n] = this.heads[b]!;
+    this.heads[b] = n;
+  }
+
+  private unlink(n: number): void {
+    const b = this.nodeHash[n]! & this.mask;
+    let p = this.heads[b]!;
+    if (p === n) {
+      this.heads[b] = this.nodeNext[n]!;
+      return;
+    }
+    while (p !== NONE) {
+      const q = this.nodeNext[p]!;
+      if (q === n) {
+        this.nodeNext[p] = this.nodeNext[n]!;
+        return;
+      }
+      p = q;
+    }
+  }
+
+  /** more buckets: every hashed slot is linked again (in confirmation order) */
+  private rehash(buckets: number): void {
+    this.heads = new Int32Array(buckets).fill(NONE);
+    this.mask = buckets - 1;
+    for (const ct of this.entries) this.linkSlot(ct.slot);
+  }
+
+  private growSlots(): void {
+    const cap = this.slots.length * 2;
+    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(2 * cap);
+      b.set(a);
+      return b;
+    };
+    this.nodeNext = grow(this.nodeNext);
+    this.nodeHash = grow(this.nodeHash);
+    this.keySrc = grow(this.keySrc);
+    this.keyDst = grow(this.keyDst);
+    this.keyPorts = grow(this.keyPorts);
+    this.keyProto = grow(this.keyProto);
+    for (let i = this.slots.length; i < cap; i++) this.slots.push(null);
   }
 }
 

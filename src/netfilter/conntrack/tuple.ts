@@ -28,10 +28,15 @@ export function tupleEqual(a: CtTuple, b: CtTuple): boolean {
 
 /** hash_conntrack(): an integer hash of the whole tuple (deterministic, unseeded) */
 export function tupleHash(t: CtTuple): number {
-  let h = Math.imul(t.src ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ t.dst, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ ((t.sport << 16) | t.dport), 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 15) ^ t.proto, 0x165667b1);
+  return tupleHashOf(t.src, t.dst, t.proto, (t.sport << 16) | t.dport);
+}
+
+/** tupleHash() of a tuple given as integers (`ports` = sport << 16 | dport) */
+export function tupleHashOf(src: number, dst: number, proto: number, ports: number): number {
+  let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15) ^ proto, 0x165667b1);
   return (h ^ (h >>> 16)) >>> 0;
 }
 
