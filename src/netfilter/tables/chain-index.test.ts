@@ -135,3 +135,16 @@ describe('the chain index (an exact-address dispatch in front of the rule walk)'
     expect(chainIndex(st.tables.filter.chains.get('INPUT')!)).toBeNull();
   });
 });
+
+describe('the address table of the index', () => {
+  it('finds addresses above 2^31 and ones colliding in the table, and misses absent ones', () => {
+    const lines: string[] = [];
+    for (let k = 0; k < 300; k++) lines.push(`-A INPUT -d ${200 + (k % 50)}.${k & 255}.${k >> 8}.1/32 -j DROP`);
+    const st = state(lines);
+    const idx = chainIndex(st.tables.filter.chains.get('INPUT')!)!;
+    expect(idx.field).toBe(16);
+    for (let k = 0; k < 300; k++) expect(nextCandidate(idx, 0, ip(`${200 + (k % 50)}.${k & 255}.${k >> 8}.1`))).toBe(k);
+    expect(nextCandidate(idx, 0, ip('200.0.0.2'))).toBe(300);
+    expect(nextCandidate(idx, 1, ip('200.0.0.1'))).toBe(300);
+  });
+});

@@ -14,7 +14,9 @@
  * The index belongs to one state of the chain's rules: the rules array
  * object, its length and the chain's generation (`Chain.gen`, bumped by
  * chainRulesChanged() on every -A/-I/-R/-D/-F). A walk compares those
- * three in O(1) and rebuilds the index when any differs.
+ * three in O(1) and rebuilds the index when any differs. The index is
+ * kept on the chain itself (`Chain.index`), and looking an address up is
+ * a probe in integer arrays, so a packet pays no Map or WeakMap lookup.
  */
 import type { Chain, Rule } from './types.js';
 
@@ -31,20 +33,30 @@ export interface ChainIndex {
   readonly gen: number;
   /** header offset of the address the index dispatches on */
   readonly field: number;
-  readonly byAddr: Map<number, Int32Array>;
+  /**
+   * per address, the positions of the rules requiring it: an open-addressed
+   * table of `slotKey` (the address as int32) -> `slotFrom`..`slotTo` in
+   * `positions`, `slotTo` 0 marking an empty slot (a list is never empty)
+   */
+  readonly mask: number;
+  readonly slotKey: Int32Array;
+  readonly slotFrom: Int32Array;
+  readonly slotTo: Int32Array;
+  readonly positions: Int32Array;
   /** nextWild[i]: the first position >= i whose rule does not require one address; n when none */
   readonly nextWild: Int32Array;
 }
 
-/** what chainIndex() answered for a chain, and for which state of it */
-interface Known {
+/**
+ * What chainIndex() answered for a chain, and for which state of it; kept
+ * on the chain (`Chain.index`), compared with the chain's state on every walk.
+ */
+export interface KnownIndex {
   rules: Rule[];
   len: number;
   gen: number;
   idx: ChainIndex | null;
 }
-
-const cache = new WeakMap<Chain, Known>();
 
 /** the chain's rules were appended, inserted, replaced, deleted or flushed: its index is stale */
 export function chainRulesChanged(c: Chain): void {
@@ -56,6 +68,11 @@ function exactSrc(r: Rule): boolean {
 }
 function exactDst(r: Rule): boolean {
   return r.dstMask >>> 0 === 0xffffffff && !r.invDst;
+}
+
+/** the slot of an address in a table of mask + 1 slots (a multiplicative hash; probing goes on linearly) */
+function slotOf(addr: number, mask: number): number {
+  return (Math.imul(addr, 0x9e3779b1) >>> 16) & mask;
 }
 
 function build(rules: Rule[], gen: number): ChainIndex | null {
@@ -79,14 +96,29 @@ function build(rules: Rule[], gen: number): ChainIndex | null {
   for (let i = 0; i < n; i++) {
     const r = rules[i]!;
     if (!keyed(r)) continue;
-    const a = (useSrc ? r.src : r.dst) >>> 0;
+    const a = (useSrc ? r.src : r.dst) | 0;
     let l = lists.get(a);
     if (l === undefined) lists.set(a, (l = []));
     l.push(i);
   }
-  const byAddr = new Map<number, Int32Array>();
-  for (const [a, l] of lists) byAddr.set(a, Int32Array.from(l));
-  return { rules, len: n, gen, field: useSrc ? SRC : DST, byAddr, nextWild };
+  // at most half full, so a probe for an absent address ends soon
+  let size = 8;
+  while (size < 2 * lists.size) size *= 2;
+  const mask = size - 1;
+  const slotKey = new Int32Array(size);
+  const slotFrom = new Int32Array(size);
+  const slotTo = new Int32Array(size);
+  const positions = new Int32Array(useSrc ? bySrc : byDst);
+  let at = 0;
+  for (const [a, l] of lists) {
+    let s = slotOf(a, mask);
+    while (slotTo[s] !== 0) s = (s + 1) & mask;
+    slotKey[s] = a;
+    slotFrom[s] = at;
+    for (const i of l) positions[at++] = i;
+    slotTo[s] = at;
+  }
+  return { rules, len: n, gen, field: useSrc ? SRC : DST, mask, slotKey, slotFrom, slotTo, positions, nextWild };
 }
 
 /** the chain's index, rebuilt when its rules changed; null when a linear walk is as good */
@@ -94,24 +126,34 @@ export function chainIndex(c: Chain): ChainIndex | null {
   const rules = c.rules;
   if (rules.length < MIN_KEYED) return null;
   const gen = c.gen ?? 0;
-  const known = cache.get(c);
-  if (known !== undefined && known.rules === rules && known.len === rules.length && known.gen === gen) return known.idx;
+  const known = c.index;
+  if (known != null && known.rules === rules && known.len === rules.length && known.gen === gen) return known.idx;
   const idx = build(rules, gen);
-  cache.set(c, { rules, len: rules.length, gen, idx });
+  c.index = { rules, len: rules.length, gen, idx };
   return idx;
 }
 
-/** the first position >= i whose rule could match a packet with address `addr` in the indexed field */
+/** the first position >= i whose rule could match a packet with address `addr` (int32 or uint32) in the indexed field */
 export function nextCandidate(idx: ChainIndex, i: number, addr: number): number {
   const w = idx.nextWild[i]!;
-  const l = idx.byAddr.get(addr);
-  if (l === undefined) return w;
-  let lo = 0;
-  let hi = l.length;
+  const key = addr | 0;
+  const mask = idx.mask;
+  const slotTo = idx.slotTo;
+  let s = slotOf(key, mask);
+  let hi = slotTo[s]!;
+  while (hi !== 0 && idx.slotKey[s] !== key) {
+    s = (s + 1) & mask;
+    hi = slotTo[s]!;
+  }
+  if (hi === 0) return w;
+  // the first of the address's positions >= i (binary search)
+  const pos = idx.positions;
+  let lo = idx.slotFrom[s]!;
+  const end = hi;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (l[mid]! < i) lo = mid + 1;
+    if (pos[mid]! < i) lo = mid + 1;
     else hi = mid;
   }
-  return lo < l.length && l[lo]! < w ? l[lo]! : w;
+  return lo < end && pos[lo]! < w ? pos[lo]! : w;
 }

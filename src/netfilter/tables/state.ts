@@ -41,7 +41,7 @@ function newTable(name: TableName): Table {
 }
 
 export function newChain(name: string, hook: NfHook | -1): Chain {
-  return { name, hook, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [], created: false, countersOn: false };
+  return { name, hook, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [], created: false, countersOn: false, gen: 0, index: null };
 }
 
 export class IptablesState {

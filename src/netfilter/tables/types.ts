@@ -6,6 +6,7 @@
  * register themselves (`registry.ts`), one file each, with their option
  * parser, their printers and their evaluator.
  */
+import type { KnownIndex } from './chain-index.js';
 import type { NfHook } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
@@ -166,6 +167,8 @@ export interface Chain {
    * chain-index.ts), so the walk's index knows in O(1) that it is current
    */
   gen?: number;
+  /** the walk's address index for one state of `rules` (chain-index.ts), null until a walk asks */
+  index?: KnownIndex | null;
 }
 
 export interface Table {
