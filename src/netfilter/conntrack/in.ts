@@ -87,7 +87,7 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
     let ret: number;
     switch (scratch.proto) {
       case IPPROTO_TCP:
-        ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, (c) => table.remove(c));
+        ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table.removeFn);
         break;
       case IPPROTO_UDP:
         ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);

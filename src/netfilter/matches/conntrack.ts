@@ -147,10 +147,11 @@ export const conntrackMatch: MatchSpec<ConntrackData> = {
     if (d.origDst && (((o.dst & d.origDst.mask) >>> 0 === d.origDst.addr) === d.origDst.inv)) return false;
     if (d.replSrc && (((r.src & d.replSrc.mask) >>> 0 === d.replSrc.addr) === d.replSrc.inv)) return false;
     if (d.replDst && (((r.dst & d.replDst.mask) >>> 0 === d.replDst.addr) === d.replDst.inv)) return false;
-    const ports = [o.sport, o.dport, r.sport, r.dport];
     for (let i = 0; i < 4; i++) {
       const p = d.ports[i];
-      if (p && (ports[i]! >= p.r[0] && ports[i]! <= p.r[1]) === p.inv) return false;
+      if (!p) continue;
+      const port = i === 0 ? o.sport : i === 1 ? o.dport : i === 2 ? r.sport : r.dport;
+      if ((port >= p.r[0] && port <= p.r[1]) === p.inv) return false;
     }
     if (d.hasStatus && ((ct.status & d.status) !== 0) === d.invStatus) return false;
     if (d.dir >= 0) {

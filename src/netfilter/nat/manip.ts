@@ -17,37 +17,31 @@ function icmpIsQuery(type: number): boolean {
 }
 
 /**
- * nf_csum_update() + the port change: fix the L4 checksum at `checkOff`
- * for the address and port about to change.
+ * nf_csum_update() + the port change: the L4 checksum at `checkOff` fixed
+ * for the address at `ipOff` and the port about to change.
  */
-function l4CsumUpdate(b: Uint8Array, iph: number, checkOff: number, target: CtTuple, manip: ManipType, oldPort: number, newPort: number): number {
-  const oldIp = rd32(b, iph + (manip === ManipType.SRC ? IP_SRC : IP_DST));
-  const newIp = manip === ManipType.SRC ? target.src : target.dst;
+function l4CsumUpdate(b: Uint8Array, ipOff: number, checkOff: number, newIp: number, oldPort: number, newPort: number): number {
   let check = rd16(b, checkOff);
-  check = csumReplace4(check, oldIp, newIp);
+  check = csumReplace4(check, rd32(b, ipOff), newIp);
   check = csumReplace2(check, oldPort, newPort);
   return check;
 }
 
 /** tcp_manip_pkt(): the port, and the checksum when the whole header is there (not in a quoted header cut at 8 bytes) */
-function tcpManip(b: Uint8Array, iph: number, l4: number, end: number, target: CtTuple, manip: ManipType): boolean {
+function tcpManip(b: Uint8Array, ipOff: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
   if (l4 + 8 > end) return false;
-  const portOff = manip === ManipType.SRC ? l4 : l4 + 2;
-  const newPort = manip === ManipType.SRC ? target.sport : target.dport;
   const oldPort = rd16(b, portOff);
-  if (l4 + 20 <= end) wr16(b, l4 + 16, l4CsumUpdate(b, iph, l4 + 16, target, manip, oldPort, newPort));
+  if (l4 + 20 <= end) wr16(b, l4 + 16, l4CsumUpdate(b, ipOff, l4 + 16, newIp, oldPort, newPort));
   wr16(b, portOff, newPort);
   return true;
 }
 
 /** udp_manip_pkt(): a zero checksum (none) stays zero; a result of zero becomes 0xffff (CSUM_MANGLED_0) */
-function udpManip(b: Uint8Array, iph: number, l4: number, end: number, target: CtTuple, manip: ManipType): boolean {
+function udpManip(b: Uint8Array, ipOff: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
   if (l4 + 8 > end) return false;
-  const portOff = manip === ManipType.SRC ? l4 : l4 + 2;
-  const newPort = manip === ManipType.SRC ? target.sport : target.dport;
   const oldPort = rd16(b, portOff);
   if (rd16(b, l4 + 6) !== 0) {
-    let check = l4CsumUpdate(b, iph, l4 + 6, target, manip, oldPort, newPort);
+    let check = l4CsumUpdate(b, ipOff, l4 + 6, newIp, oldPort, newPort);
     if (check === 0) check = 0xffff;
     wr16(b, l4 + 6, check);
   }
@@ -56,12 +50,12 @@ function udpManip(b: Uint8Array, iph: number, l4: number, end: number, target: C
 }
 
 /** icmp_manip_pkt(): queries carry the id of the tuple's source part; errors are left alone */
-function icmpManip(b: Uint8Array, l4: number, end: number, target: CtTuple): boolean {
+function icmpManip(b: Uint8Array, l4: number, end: number, newId: number): boolean {
   if (l4 + 8 > end) return false;
   if (!icmpIsQuery(b[l4]!)) return true;
   const oldId = rd16(b, l4 + 4);
-  wr16(b, l4 + 2, csumReplace2(rd16(b, l4 + 2), oldId, target.sport));
-  wr16(b, l4 + 4, target.sport);
+  wr16(b, l4 + 2, csumReplace2(rd16(b, l4 + 2), oldId, newId));
+  wr16(b, l4 + 4, newId);
   return true;
 }
 
@@ -72,18 +66,30 @@ function icmpManip(b: Uint8Array, l4: number, end: number, target: CtTuple): boo
  * Returns false when the headers are too short to rewrite (drop).
  */
 export function manipPkt(b: Uint8Array, iph: number, end: number, target: CtTuple, manip: ManipType): boolean {
+  const src = manip === ManipType.SRC;
+  // ICMP: the id is the tuple's sport either way
+  const port = src || target.proto === IPPROTO_ICMP ? target.sport : target.dport;
+  return manipPktTo(b, iph, end, target.proto, manip, src ? target.src : target.dst, port);
+}
+
+/**
+ * manipPkt() with the target given as integers: the new address `newIp`
+ * and the new port `newPort` (the ICMP query id) for the side `manip`,
+ * of an L4 protocol `proto`. For nf_nat_packet() on every packet of a
+ * bound flow, without building the target tuple.
+ */
+export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: number, manip: ManipType, newIp: number, newPort: number): boolean {
   if (iph + 20 > end) return false;
   const l4 = iph + ipHdrLen(b, iph);
+  const off = iph + (manip === ManipType.SRC ? IP_SRC : IP_DST);
   let ok = true;
-  switch (target.proto) {
-    case IPPROTO_TCP: ok = tcpManip(b, iph, l4, end, target, manip); break;
-    case IPPROTO_UDP: ok = udpManip(b, iph, l4, end, target, manip); break;
-    case IPPROTO_ICMP: ok = icmpManip(b, l4, end, target); break;
+  switch (proto) {
+    case IPPROTO_TCP: ok = tcpManip(b, off, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, newIp, newPort); break;
+    case IPPROTO_UDP: ok = udpManip(b, off, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, newIp, newPort); break;
+    case IPPROTO_ICMP: ok = icmpManip(b, l4, end, newPort); break;
     default: break;
   }
   if (!ok) return false;
-  const off = iph + (manip === ManipType.SRC ? IP_SRC : IP_DST);
-  const newIp = manip === ManipType.SRC ? target.src : target.dst;
   wr16(b, iph + IP_CHECK, csumReplace4(rd16(b, iph + IP_CHECK), rd32(b, off), newIp));
   wr32(b, off, newIp);
   return true;

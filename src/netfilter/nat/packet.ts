@@ -11,8 +11,9 @@ import type { CtEntry } from '../conntrack/conn.js';
 import { ctInfoDir } from '../conntrack/in.js';
 import { invertTuple, newTuple } from '../conntrack/tuple.js';
 import { hookToManip } from './core.js';
-import { manipPkt } from './manip.js';
+import { manipPkt, manipPktTo } from './manip.js';
 
+const IPPROTO_ICMP = 1;
 const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
 const IPS_NAT_DONE_MASK = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
 const target: CtTuple = newTuple();
@@ -32,9 +33,15 @@ export function natPacket(ct: CtEntry, ctInfo: CtInfo, hook: NfHook, skb: Skb): 
   const manip = hookToManip(hook);
   const dir = ctInfoDir(ctInfo);
   if ((ct.status & statusBit(manip, dir)) === 0) return Verdict.ACCEPT;
-  invertTuple(target, ct.tuple[1 - dir]!);
+  // the inverse of the other direction's tuple, read field by field: its source for SRC (the other's
+  // destination and destination port), its destination for DST; an ICMP query keeps its id
+  const other = ct.tuple[1 - dir]!;
+  const proto = other.proto;
+  const src = manip === ManipType.SRC;
+  const newIp = src ? other.dst : other.src;
+  const newPort = proto === IPPROTO_ICMP ? other.sport : src ? other.dport : other.sport;
   const b = skb.data;
-  return manipPkt(b, skb.l3, ipEnd(b, skb.l3), target, manip) ? Verdict.ACCEPT : Verdict.DROP;
+  return manipPktTo(b, skb.l3, ipEnd(b, skb.l3), proto, manip, newIp, newPort) ? Verdict.ACCEPT : Verdict.DROP;
 }
 
 /**
