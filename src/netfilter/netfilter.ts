@@ -123,6 +123,16 @@ export class Netfilter implements NfSeam {
 
   /** NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function with work, in priority order */
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    if (!this.active) return Verdict.ACCEPT;
+    // The context is set on entry of every hook of an active host, even one with nothing to run.
+    // A REJECT's reply passes this host's OUTPUT/POSTROUTING while the rule's walk is still on:
+    // its trace event then reads the reply's hook and devices. natlab has always traced REJECT so,
+    // and its outputs stay byte-identical (the kernel's trace names the rule's own hook: a bug to fix
+    // on its own, with the golden outputs that record it).
+    const ctx = this.ctx;
+    ctx.hook = hook;
+    ctx.inDev = inDev;
+    ctx.outDev = outDev;
     const plan = this.plans[hook]!;
     for (let i = 0; i < plan.length; i++) {
       const fn = plan[i]!;
@@ -144,7 +154,6 @@ export class Netfilter implements NfSeam {
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC: {
           // a target may send a packet (REJECT) that runs other hooks on the way: set the context each time
-          const ctx = this.ctx;
           ctx.hook = hook;
           ctx.inDev = inDev;
           ctx.outDev = outDev;
