@@ -2,17 +2,16 @@
 /**
  * The natlab command line. Errors in the input are printed once, with
  * their location, and give exit status 2; nothing prints a stack trace.
+ *
+ * Each subcommand's module is imported when that subcommand runs, not
+ * before: `natlab run` does not load the kernel runner, the web report, the
+ * HTTP server or the replay. (The installed command is this file bundled
+ * with everything it imports, see scripts/build-cli.mjs; there the imports
+ * become calls that evaluate the subcommand's code on first use.)
  */
 import { Command, CommanderError } from 'commander';
 import { isNatlabError } from '../config/errors.js';
-import { runCommand } from './run.js';
-import { verifyCommand } from './verify.js';
-import { reportCommand } from './report.js';
-import { serveCommand } from './serve.js';
-import { testCommand } from './test.js';
-import { diffCommand } from './diff.js';
-import { lintCommand } from './lint.js';
-import { replayCommand, type ReplayCliOpts } from './replay.js';
+import type { ReplayCliOpts } from './replay.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -30,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--no-trace', 'do not record hop events (faster)')
     .option('--hops', 'print every hop event (where each packet went, and why)')
     .option('-q, --quiet', 'print nothing')
-    .action((file: string, o: { out?: string; trace: boolean; hops?: boolean; quiet?: boolean }) => {
+    .action(async (file: string, o: { out?: string; trace: boolean; hops?: boolean; quiet?: boolean }) => {
+      const { runCommand } = await import('./run.js');
       code = runCommand(file, { ...(o.out !== undefined ? { out: o.out } : {}), trace: o.trace, hops: o.hops === true, quiet: o.quiet === true });
     });
   program
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--kernel', 'compare with the kernel (needs root)')
     .option('--out <dir>', 'write both result directories here')
     .action(async (paths: string[], o: { kernel?: boolean; out?: string }) => {
+      const { verifyCommand } = await import('./verify.js');
       code = await verifyCommand(paths, { kernel: o.kernel === true, ...(o.out !== undefined ? { out: o.out } : {}) });
     });
   program
@@ -47,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
     .description('write the web view of a result directory as one self-contained HTML file')
     .argument('<dir>', 'result directory (natlab run --out DIR)')
     .requiredOption('--html <file>', 'the HTML file to write')
-    .action((dir: string, o: { html: string }) => {
+    .action(async (dir: string, o: { html: string }) => {
+      const { reportCommand } = await import('./report.js');
       code = reportCommand(dir, { html: o.html });
     });
   program
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<dir>', 'result directory')
     .option('--port <n>', 'TCP port (default: any free one)')
     .action(async (dir: string, o: { port?: string }) => {
+      const { serveCommand } = await import('./serve.js');
       code = await serveCommand(dir, o.port !== undefined ? { port: Number(o.port) } : {});
     });
   program
@@ -65,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--junit <file>', 'write JUnit XML')
     .option('--json', 'print JSON')
     .option('--lab', 'friendly output for students: the task, what passed, hints')
-    .action((paths: string[], o: { junit?: string; json?: boolean; lab?: boolean }) => {
+    .action(async (paths: string[], o: { junit?: string; json?: boolean; lab?: boolean }) => {
+      const { testCommand } = await import('./test.js');
       code = testCommand(paths.length > 0 ? paths : ['.'], { ...(o.junit !== undefined ? { junit: o.junit } : {}), json: o.json === true, lab: o.lab === true });
     });
   program
@@ -75,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
     .argument('[b]', 'the same scenario with other rules')
     .option('--rules <NODE=FILE...>', "replace NODE's rules with an iptables-save file")
     .option('--json', 'print JSON')
-    .action((a: string, b: string | undefined, o: { rules?: string[]; json?: boolean }) => {
+    .action(async (a: string, b: string | undefined, o: { rules?: string[]; json?: boolean }) => {
+      const { diffCommand } = await import('./diff.js');
       code = diffCommand(a, b, { rules: o.rules ?? [], json: o.json === true });
     });
   program
@@ -83,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     .description('warn about rules and topologies that do not do what they seem to')
     .argument('<scenarios...>', 'scenario files')
     .option('--json', 'print JSON')
-    .action((files: string[], o: { json?: boolean }) => {
+    .action(async (files: string[], o: { json?: boolean }) => {
+      const { lintCommand } = await import('./lint.js');
       code = lintCommand(files, { json: o.json === true });
     });
   program
@@ -98,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--merged <file>', 'one pcapng with every packet on every hop, with comments')
     .option('--json', 'print the fate summary as JSON')
     .option('--no-trace', 'do not record hop events (faster)')
-    .action((file: string, o: { pcap: string; into: string; out?: string; topspeed?: boolean; speed?: number; merged?: string; json?: boolean; trace: boolean }) => {
+    .action(async (file: string, o: { pcap: string; into: string; out?: string; topspeed?: boolean; speed?: number; merged?: string; json?: boolean; trace: boolean }) => {
+      const { replayCommand } = await import('./replay.js');
       const opts: ReplayCliOpts = { pcap: o.pcap, into: o.into, trace: o.trace, topspeed: o.topspeed === true, json: o.json === true };
       if (o.out !== undefined) opts.out = o.out;
       if (o.speed !== undefined) opts.speed = o.speed;

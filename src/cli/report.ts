@@ -193,7 +193,11 @@ function toHex(b: Uint8Array): string {
   return s;
 }
 
-/** Where `npm run build:web` puts the page's code and style. */
+/**
+ * Where `npm run build:web` puts the page's code and style: web/dist, two
+ * levels above this code, which is dist/cli/report.js (tsc) or inside
+ * dist/bin/natlab-cli.cjs (the bundled command, scripts/build-cli.mjs).
+ */
 export function webDistDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 }

@@ -10,12 +10,13 @@
  *   3. the same with full tracing to trace.jsonl
  *   4. 10, 1 000 and 10 000 filter rules on the same traffic
  *   5. peak RSS replaying 10 M packets (a synthetic capture, no file)
- *   6. `natlab run` of the seed scenario, in process, results written
+ *   6. `natlab run` of the seed scenario, in process, results written; and
+ *      as a user runs it: the `bin` in a fresh Node process
  *
  * BENCH_PACKETS=N scales the 1 M inputs down (for a quick look).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,8 +149,11 @@ async function main(): Promise<void> {
       runs.push(now() - t0);
     }
     row('6. natlab run (in process, results written)', 'scenarios/bridged-server-ping.yaml', `${(Math.min(...runs) / 1000).toFixed(3)} s`, `first run ${(runs[0]! / 1000).toFixed(3)} s (JIT cold), best of 5`);
-    // the command a user types: a fresh Node process, module loading included
-    const cli = join(here, '../main.js');
+    // the command a user types: a fresh Node process running package.json's
+    // `bin` (the bundle scripts/build-cli.mjs makes), module loading included
+    const root = join(here, '../../..');
+    const cli = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { natlab: string } }).bin.natlab);
+    if (!existsSync(cli)) throw new Error(`${cli} is not built: run 'npm run build'`);
     const walls: number[] = [];
     for (let i = 0; i < 5; i++) {
       t0 = now();
