@@ -35,9 +35,15 @@ export class CtEntry implements Conn {
   streamTs = 0;
   /** nf_conn_nat.masq_index: MASQUERADE's out ifindex, 0 if none */
   masqIndex = 0;
-  /** nf_conn_acct, per direction (only shown with nf_conntrack_acct=1) */
-  readonly packets: [number, number] = [0, 0];
-  readonly bytes: [number, number] = [0, 0];
+  /**
+   * nf_conn_acct, per direction (only shown with nf_conntrack_acct=1);
+   * fields of the entry rather than arrays, so counting a packet touches
+   * no other object
+   */
+  packetsOrig = 0;
+  bytesOrig = 0;
+  packetsReply = 0;
+  bytesReply = 0;
   /** its place in the ConntrackTable while confirmed and hashed, -1 otherwise (table.ts) */
   slot = -1;
 

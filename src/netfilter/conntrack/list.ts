@@ -41,10 +41,10 @@ export function formatEntry(ct: CtEntry, now: number, acct: boolean): string {
   let s = `${protoName(orig.proto).padEnd(8)} ${orig.proto} ${secs} `;
   if (ct.tcp !== null) s += `${TCP_STATE_NAMES[ct.tcp.state] ?? 'NONE'} `;
   s += tupleText(orig);
-  if (acct) s += `packets=${ct.packets[0]} bytes=${ct.bytes[0]} `;
+  if (acct) s += `packets=${ct.packetsOrig} bytes=${ct.bytesOrig} `;
   if ((ct.status & IPS_SEEN_REPLY) === 0) s += '[UNREPLIED] ';
   s += tupleText(ct.tuple[CtDir.REPLY]);
-  if (acct) s += `packets=${ct.packets[1]} bytes=${ct.bytes[1]} `;
+  if (acct) s += `packets=${ct.packetsReply} bytes=${ct.bytesReply} `;
   if (ct.status & IPS_ASSURED) s += '[ASSURED] ';
   s += `mark=${ct.mark >>> 0} use=1`;
   return s;

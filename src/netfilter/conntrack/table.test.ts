@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CtDir, IPS_DYING, type CtTuple } from '../ct-types.js';
 import type { CtEntry } from './conn.js';
-import { ConntrackTable } from './table.js';
+import { ConntrackTable, N_DST, N_PORTS, N_PROTO, N_SRC } from './table.js';
 import { copyTuple, invertTuple } from './tuple.js';
 
 const NS = 1_000_000_000;
@@ -81,5 +81,20 @@ describe('the conntrack hash', () => {
     const live = all.filter((ct) => (ct.status & IPS_DYING) === 0);
     expect(t.list(1)).toEqual(live);
     for (const ct of live) expect(t.find(ct.tuple[CtDir.REPLY], 1)).toBe(ct);
+  });
+});
+
+describe('the tuple integers of a hashed entry (nodeAt)', () => {
+  it('holds both tuples of a confirmed entry, addresses as int32, and none once it is removed', () => {
+    const t = new ConntrackTable();
+    const ct = confirm(t, tuple(0xcb007132, 0x0a000002, 40000, 443, 6));
+    const o = t.nodeAt(ct, CtDir.ORIGINAL);
+    const r = t.nodeAt(ct, CtDir.REPLY);
+    expect([t.nodes[o + N_SRC], t.nodes[o + N_DST], t.nodes[o + N_PORTS]! >>> 16, t.nodes[o + N_PORTS]! & 0xffff, t.nodes[o + N_PROTO]])
+      .toEqual([0xcb007132 | 0, 0x0a000002, 40000, 443, 6]);
+    expect([t.nodes[r + N_SRC], t.nodes[r + N_DST], t.nodes[r + N_PORTS]! >>> 16, t.nodes[r + N_PORTS]! & 0xffff])
+      .toEqual([0x0a000002, 0xcb007132 | 0, 443, 40000]);
+    t.remove(ct);
+    expect(t.nodeAt(ct, CtDir.ORIGINAL)).toBe(-1);
   });
 });

@@ -14,10 +14,12 @@
  * Layout, for a lookup per packet without allocation or boxed numbers:
  * each hashed entry owns a slot s, and its two tuples are the hash nodes
  * 2s (ORIGINAL) and 2s+1 (REPLY), so a node's direction is its low bit.
- * A node's tuple is copied into integer arrays at insertion (a confirmed
- * entry's tuples never change: NAT alters only unconfirmed ones), and
- * nodes chain per bucket through `nodeNext`, as the kernel's hlist_nulls
- * of tuplehash does. Buckets double when nodes outnumber them.
+ * A node is NODE_INTS consecutive integers of one array (next node of its
+ * bucket, hash, tuple), so a lookup touches one cache line per node: the
+ * tuple is copied there at insertion (a confirmed entry's tuples never
+ * change: NAT alters only unconfirmed ones), and nodes chain per bucket,
+ * as the kernel's hlist_nulls of tuplehash does. Buckets double when
+ * nodes outnumber them.
  *
  * Differences from the kernel: the hash is unseeded (the kernel seeds it
  * at random), and listings come in confirmation order (the kernel's dump
@@ -31,6 +33,14 @@ import { tupleHashOf } from './tuple.js';
 const NONE = -1;
 const MIN_BUCKETS = 64;
 const MIN_SLOTS = 32;
+/** a node's integers: the next node of its bucket, its hash, its tuple (sport << 16 | dport as one) */
+const N_NEXT = 0;
+const N_HASH = 1;
+export const N_SRC = 2;
+export const N_DST = 3;
+export const N_PORTS = 4;
+export const N_PROTO = 5;
+const NODE_INTS = 8;
 
 export class ConntrackTable {
   /** net.netfilter.nf_conntrack_* of this namespace */
@@ -40,14 +50,8 @@ export class ConntrackTable {
   /** bucket -> first node, NONE when empty; length a power of two */
   private heads = new Int32Array(MIN_BUCKETS).fill(NONE);
   private mask = MIN_BUCKETS - 1;
-  /** per node (2 per slot): the next node of its bucket, its hash and its tuple as integers */
-  private nodeNext = new Int32Array(2 * MIN_SLOTS);
-  private nodeHash = new Int32Array(2 * MIN_SLOTS);
-  private keySrc = new Int32Array(2 * MIN_SLOTS);
-  private keyDst = new Int32Array(2 * MIN_SLOTS);
-  /** sport << 16 | dport */
-  private keyPorts = new Int32Array(2 * MIN_SLOTS);
-  private keyProto = new Int32Array(2 * MIN_SLOTS);
+  /** the nodes (2 per slot), node n at n * NODE_INTS; read through nodeAt() */
+  nodes = new Int32Array(2 * MIN_SLOTS * NODE_INTS);
   /** slot -> its entry */
   private slots: (CtEntry | null)[] = new Array<CtEntry | null>(MIN_SLOTS).fill(null);
   /** slots free for reuse (a stack), and the first never-used slot */
@@ -66,6 +70,17 @@ export class ConntrackTable {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /**
+   * Where `ct`'s tuple of direction `dir` is in `nodes` (its integers at
+   * N_SRC, N_DST, N_PORTS, N_PROTO, addresses as int32), -1 while the
+   * entry is not in the table. For the per-packet readers (NAT) that would
+   * otherwise walk ct.tuple's objects: the node was just read by the
+   * lookup of this packet, so it is at hand.
+   */
+  nodeAt(ct: CtEntry, dir: CtDir): number {
+    return ct.slot < 0 ? -1 : (2 * ct.slot + dir) * NODE_INTS;
   }
 
   /** nf_ct_is_expired() */
@@ -87,11 +102,12 @@ export class ConntrackTable {
     const proto = t.proto | 0;
     const ports = (t.sport << 16) | t.dport;
     const h = tupleHashOf(src, dst, proto, ports) | 0;
-    const next = this.nodeNext;
+    const nodes = this.nodes;
     let n = this.heads[h & this.mask]!;
     while (n !== NONE) {
-      if (this.nodeHash[n] === h && this.keySrc[n] === src && this.keyDst[n] === dst &&
-          this.keyPorts[n] === ports && this.keyProto[n] === proto) {
+      const at = n * NODE_INTS;
+      if (nodes[at + N_HASH] === h && nodes[at + N_SRC] === src && nodes[at + N_DST] === dst &&
+          nodes[at + N_PORTS] === ports && nodes[at + N_PROTO] === proto) {
         const ct = this.slots[n >> 1]!;
         if (ct !== ignore) {
           if ((ct.status & IPS_CONFIRMED) !== 0 && ct.timeout - now <= 0) {
@@ -103,7 +119,7 @@ export class ConntrackTable {
           return ct;
         }
       }
-      n = next[n]!;
+      n = nodes[at + N_NEXT]!;
     }
     return null;
   }
@@ -191,12 +207,13 @@ export class ConntrackTable {
 
   /** copy tuple `t` into node `n`'s key */
   private setKey(n: number, t: CtTuple): void {
+    const at = n * NODE_INTS;
     const ports = (t.sport << 16) | t.dport;
-    this.keySrc[n] = t.src;
-    this.keyDst[n] = t.dst;
-    this.keyProto[n] = t.proto;
-    this.keyPorts[n] = ports;
-    this.nodeHash[n] = tupleHashOf(t.src | 0, t.dst | 0, t.proto | 0, ports);
+    this.nodes[at + N_SRC] = t.src;
+    this.nodes[at + N_DST] = t.dst;
+    this.nodes[at + N_PROTO] = t.proto;
+    this.nodes[at + N_PORTS] = ports;
+    this.nodes[at + N_HASH] = tupleHashOf(t.src | 0, t.dst | 0, t.proto | 0, ports);
   }
 
   /** put slot s's two nodes at the head of their buckets, ORIGINAL in front of REPLY */
@@ -206,22 +223,25 @@ export class ConntrackTable {
   }
 
   private linkNode(n: number): void {
-    const b = this.nodeHash[n]! & this.mask;
-    this.nodeNext[n] = this.heads[b]!;
+    const at = n * NODE_INTS;
+    const b = this.nodes[at + N_HASH]! & this.mask;
+    this.nodes[at + N_NEXT] = this.heads[b]!;
     this.heads[b] = n;
   }
 
   private unlink(n: number): void {
-    const b = this.nodeHash[n]! & this.mask;
+    const nodes = this.nodes;
+    const at = n * NODE_INTS;
+    const b = nodes[at + N_HASH]! & this.mask;
     let p = this.heads[b]!;
     if (p === n) {
-      this.heads[b] = this.nodeNext[n]!;
+      this.heads[b] = nodes[at + N_NEXT]!;
       return;
     }
     while (p !== NONE) {
-      const q = this.nodeNext[p]!;
+      const q = nodes[p * NODE_INTS + N_NEXT]!;
       if (q === n) {
-        this.nodeNext[p] = this.nodeNext[n]!;
+        nodes[p * NODE_INTS + N_NEXT] = nodes[at + N_NEXT]!;
         return;
       }
       p = q;
@@ -237,17 +257,9 @@ export class ConntrackTable {
 
   private growSlots(): void {
     const cap = this.slots.length * 2;
-    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(2 * cap);
-      b.set(a);
-      return b;
-    };
-    this.nodeNext = grow(this.nodeNext);
-    this.nodeHash = grow(this.nodeHash);
-    this.keySrc = grow(this.keySrc);
-    this.keyDst = grow(this.keyDst);
-    this.keyPorts = grow(this.keyPorts);
-    this.keyProto = grow(this.keyProto);
+    const nodes = new Int32Array(2 * cap * NODE_INTS);
+    nodes.set(this.nodes);
+    this.nodes = nodes;
     for (let i = this.slots.length; i < cap; i++) this.slots.push(null);
   }
 }
@@ -257,7 +269,12 @@ export class ConntrackTable {
  * confirmation, for an unconfirmed entry), and count the packet.
  */
 export function ctRefresh(ct: CtEntry, dir: CtDir, len: number, extraNs: number, now: number): void {
-  ct.packets[dir]++;
-  ct.bytes[dir] += len;
+  if (dir === CtDir.ORIGINAL) {
+    ct.packetsOrig++;
+    ct.bytesOrig += len;
+  } else {
+    ct.packetsReply++;
+    ct.bytesReply += len;
+  }
   ct.timeout = (ct.status & IPS_CONFIRMED) !== 0 ? now + extraNs : extraNs;
 }

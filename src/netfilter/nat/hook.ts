@@ -64,5 +64,5 @@ export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext,
         return Verdict.DROP;
       }
   }
-  return natPacket(ct, ctInfo, hook, skb);
+  return natPacket(state.table, ct, ctInfo, hook, skb);
 }

@@ -73,6 +73,19 @@ export function manipPkt(b: Uint8Array, iph: number, end: number, target: CtTupl
 }
 
 /**
+ * manipPkt() towards the inverse of `other` (the other direction's tuple,
+ * as nf_nat_packet() uses it) without building the inverted tuple: its
+ * source is other's destination and destination port, its destination
+ * other's source and source port; an ICMP query keeps its id. The tuple's
+ * fields are read here, so no address crosses a call boxed.
+ */
+export function manipPktInverse(b: Uint8Array, iph: number, end: number, other: CtTuple, manip: ManipType): boolean {
+  const proto = other.proto;
+  if (manip === ManipType.SRC) return manipPktTo(b, iph, end, proto, manip, other.dst, proto === IPPROTO_ICMP ? other.sport : other.dport);
+  return manipPktTo(b, iph, end, proto, manip, other.src, other.sport);
+}
+
+/**
  * manipPkt() with the target given as integers: the new address `newIp`
  * and the new port `newPort` (the ICMP query id) for the side `manip`,
  * of an L4 protocol `proto`. For nf_nat_packet() on every packet of a

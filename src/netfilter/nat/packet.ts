@@ -11,7 +11,8 @@ import type { CtEntry } from '../conntrack/conn.js';
 import { ctInfoDir } from '../conntrack/in.js';
 import { invertTuple, newTuple } from '../conntrack/tuple.js';
 import { hookToManip } from './core.js';
-import { manipPkt, manipPktTo } from './manip.js';
+import { manipPkt, manipPktInverse, manipPktTo } from './manip.js';
+import { N_DST, N_PORTS, N_PROTO, N_SRC, type ConntrackTable } from '../conntrack/table.js';
 
 const IPPROTO_ICMP = 1;
 const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
@@ -29,19 +30,22 @@ function statusBit(manip: ManipType, dir: CtDir): number {
  * nf_nat_packet(): rewrite the packet as the binding says for this hook
  * and direction: towards the inverse of the other direction's tuple.
  */
-export function natPacket(ct: CtEntry, ctInfo: CtInfo, hook: NfHook, skb: Skb): Verdict {
+export function natPacket(table: ConntrackTable, ct: CtEntry, ctInfo: CtInfo, hook: NfHook, skb: Skb): Verdict {
   const manip = hookToManip(hook);
   const dir = ctInfoDir(ctInfo);
   if ((ct.status & statusBit(manip, dir)) === 0) return Verdict.ACCEPT;
-  // the inverse of the other direction's tuple, read field by field: its source for SRC (the other's
-  // destination and destination port), its destination for DST; an ICMP query keeps its id
-  const other = ct.tuple[1 - dir]!;
-  const proto = other.proto;
-  const src = manip === ManipType.SRC;
-  const newIp = src ? other.dst : other.src;
-  const newPort = proto === IPPROTO_ICMP ? other.sport : src ? other.dport : other.sport;
   const b = skb.data;
-  return manipPktTo(b, skb.l3, ipEnd(b, skb.l3), proto, manip, newIp, newPort) ? Verdict.ACCEPT : Verdict.DROP;
+  const end = ipEnd(b, skb.l3);
+  const at = table.nodeAt(ct, 1 - dir);
+  if (at < 0) return manipPktInverse(b, skb.l3, end, ct.tuple[1 - dir]!, manip) ? Verdict.ACCEPT : Verdict.DROP;
+  // a confirmed entry: the other direction's tuple from the table's integers (manipPktInverse() on them)
+  const nodes = table.nodes;
+  const proto = nodes[at + N_PROTO]!;
+  const ports = nodes[at + N_PORTS]!;
+  const ok = manip === ManipType.SRC
+    ? manipPktTo(b, skb.l3, end, proto, manip, nodes[at + N_DST]!, proto === IPPROTO_ICMP ? ports >>> 16 : ports & 0xffff)
+    : manipPktTo(b, skb.l3, end, proto, manip, nodes[at + N_SRC]!, ports >>> 16);
+  return ok ? Verdict.ACCEPT : Verdict.DROP;
 }
 
 /**
