@@ -128,6 +128,11 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it('keeps a field HopEvent does not name, as it is', () => {
+    const events = [{ t: 0, node: 'a', kind: 'tx' as const, pkt: 1, extra: { n: [1, 'x'] } }];
+    expect(readTrace(writeTrace(events))).toEqual([{ seq: 0, ...events[0] }]);
+  });
+
   it('reads a trace of full events (every field on every line) as it is', () => {
     const text = routed.map((e, seq) => JSON.stringify({ seq, ...e }) + '\n').join('');
     expect(readTrace(text)).toEqual(routed.map((e, seq) => full({ seq, ...e })));

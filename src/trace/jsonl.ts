@@ -243,48 +243,88 @@ export class TraceLineEncoder {
     this.room(1);
     if (!first) this.buf[this.len++] = 44;
     this.raw(this.f.kind.bytes(e.kind));
-    if (e.pkt !== undefined) (this.raw(KEY.pkt), this.num(e.pkt));
-    if (e.parent !== undefined) (this.raw(KEY.parent), this.num(e.parent));
-    if (e.flow !== undefined) (this.raw(KEY.flow), this.num(e.flow));
-    if (e.iface !== undefined) this.raw(this.f.iface.bytes(e.iface));
-    if (e.hook !== undefined) this.raw(this.f.hook.bytes(e.hook));
-    if (e.table !== undefined) this.raw(this.f.table.bytes(e.table));
-    if (e.chain !== undefined) this.raw(this.f.chain.bytes(e.chain));
-    if (e.rule !== undefined) (this.raw(KEY.rule), this.num(e.rule));
-    if (e.ruleText !== undefined) (this.raw(KEY.ruleText), this.str(e.ruleText));
-    if (e.verdict !== undefined) this.raw(this.f.verdict.bytes(e.verdict));
-    if (e.policy !== undefined) (this.raw(KEY.policy), this.raw(e.policy ? TRUE : FALSE));
-    if (e.in !== undefined) this.raw(this.f.in.bytes(e.in));
-    if (e.out !== undefined) this.raw(this.f.out.bytes(e.out));
-    if (e.physin !== undefined) this.raw(this.f.physin.bytes(e.physin));
-    if (e.physout !== undefined) this.raw(this.f.physout.bytes(e.physout));
-    if (e.ctstate !== undefined) this.raw(this.f.ctstate.bytes(e.ctstate));
-    if (e.ct !== undefined) (this.raw(KEY.ct), this.str(e.ct));
-    if (e.reason !== undefined) (this.raw(KEY.reason), this.str(e.reason));
-    if (e.detail !== undefined) (this.raw(KEY.detail), this.str(e.detail));
-    const sum = e.summary;
-    if (e.pkt === undefined || ownLine(e.kind)) {
+    // the fields the event has, in its own order (events come in many
+    // shapes: a walk over its keys beats testing every possible field)
+    let sum: string | undefined;
+    let before: string | undefined;
+    let after: string | undefined;
+    const f = this.f;
+    for (const k in e) {
+      const v = (e as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      switch (k) {
+        case 't':
+        case 'node':
+        case 'kind':
+        case 'seq':
+          break;
+        case 'pkt':
+        case 'flow':
+        case 'parent':
+        case 'rule':
+        case 'step':
+          this.raw(KEY[k]);
+          this.num(v as number);
+          break;
+        case 'iface':
+        case 'hook':
+        case 'table':
+        case 'chain':
+        case 'verdict':
+        case 'in':
+        case 'out':
+        case 'physin':
+        case 'physout':
+        case 'ctstate':
+          this.raw(f[k].bytes(v as string));
+          break;
+        case 'summary':
+          sum = v as string;
+          break;
+        case 'before':
+          before = v as string;
+          break;
+        case 'after':
+          after = v as string;
+          break;
+        case 'detail':
+        case 'reason':
+        case 'ruleText':
+        case 'ct':
+        case 'frame':
+          this.raw(KEY[k]);
+          this.str(v as string);
+          break;
+        case 'policy':
+          this.raw(KEY.policy);
+          this.raw(v === true ? TRUE : FALSE);
+          break;
+        default:
+          // not a HopEvent field: written as it is, read back as it is
+          this.raw(utf8.encode(`,${JSON.stringify(k)}:${JSON.stringify(v)}`));
+      }
+    }
+    const pkt = e.pkt;
+    if (pkt === undefined || ownLine(e.kind)) {
       if (sum !== undefined) (this.raw(KEY.summary), this.str(sum));
-      if (e.pkt !== undefined && sum !== undefined && sum !== this.pktLines.get(e.pkt)) this.pktLines.set(e.pkt, sum);
-      if (e.before !== undefined) (this.raw(KEY.before), this.str(e.before));
-      if (e.after !== undefined) (this.raw(KEY.after), this.str(e.after));
+      if (pkt !== undefined && sum !== undefined && sum !== this.pktLines.get(pkt)) this.pktLines.set(pkt, sum);
+      if (before !== undefined) (this.raw(KEY.before), this.str(before));
+      if (after !== undefined) (this.raw(KEY.after), this.str(after));
     } else {
-      const current = this.pktLines.get(e.pkt);
+      const current = this.pktLines.get(pkt);
       if (sum !== current) {
         this.raw(KEY.summary);
         this.strOrNull(sum);
-        if (sum !== undefined) this.pktLines.set(e.pkt, sum);
+        if (sum !== undefined) this.pktLines.set(pkt, sum);
       }
       if (e.kind === 'nat') {
-        if (e.before !== current) (this.raw(KEY.before), this.strOrNull(e.before));
-        if (e.after !== sum) (this.raw(KEY.after), this.strOrNull(e.after));
+        if (before !== current) (this.raw(KEY.before), this.strOrNull(before));
+        if (after !== sum) (this.raw(KEY.after), this.strOrNull(after));
       } else {
-        if (e.before !== undefined) (this.raw(KEY.before), this.str(e.before));
-        if (e.after !== undefined) (this.raw(KEY.after), this.str(e.after));
+        if (before !== undefined) (this.raw(KEY.before), this.str(before));
+        if (after !== undefined) (this.raw(KEY.after), this.str(after));
       }
     }
-    if (e.frame !== undefined) (this.raw(KEY.frame), this.str(e.frame));
-    if (e.step !== undefined) (this.raw(KEY.step), this.num(e.step));
     this.room(2);
     this.buf[this.len++] = 125; // }
     this.buf[this.len++] = 10;
