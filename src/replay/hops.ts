@@ -57,7 +57,10 @@ const NAT_TARGETS = /-j (MASQUERADE|SNAT|DNAT|REDIRECT|NETMAP)\b/;
 export class HopJoiner implements CaptureTap, TraceSink {
   private readonly win: Entry[] = [];
   private head = 0;
-  private readonly packets = new Map<string, PacketState>();
+  /** node → packet id → what the node did to it so far */
+  private readonly packets = new Map<string, Map<number, PacketState>>();
+  /** "node:iface" of each interface seen, made once */
+  private readonly where = new Map<Iface, string>();
   private lastChain: Omit<HopEvent, 'seq'> | null = null;
 
   constructor(
@@ -73,7 +76,12 @@ export class HopJoiner implements CaptureTap, TraceSink {
 
   frame(iface: Iface, dir: 'in' | 'out', t: number, frame: Uint8Array): void {
     const node = iface.host.name;
-    this.fates.frame(`${node}:${iface.name}`, dir);
+    let where = this.where.get(iface);
+    if (where === undefined) {
+      where = `${node}:${iface.name}`;
+      this.where.set(iface, where);
+    }
+    this.fates.frame(where, dir);
     if (this.tapNext !== null) this.tapNext.frame(iface, dir, t, frame);
     if (this.out === null && !this.fates.traced) return;
     this.win.push({ node, iface: iface.name, dir, t, frame: frame.slice(), pkt: 0, notes: [] });
@@ -119,12 +127,7 @@ export class HopJoiner implements CaptureTap, TraceSink {
     const last = this.win[this.win.length - 1];
     if (last === undefined || last.pkt !== 0 || last.node !== e.node || last.iface !== e.iface || e.pkt === undefined) return;
     last.pkt = e.pkt;
-    const key = `${e.node}#${e.pkt}`;
-    let st = this.packets.get(key);
-    if (st === undefined) {
-      st = { rx: null, natRule: '', pending: [], entry: null };
-      this.packets.set(key, st);
-    }
+    const st = this.state(e.node, e.pkt);
     if (st.pending.length > 0) {
       last.notes.push(...st.pending);
       st.pending.length = 0;
@@ -145,22 +148,28 @@ export class HopJoiner implements CaptureTap, TraceSink {
 
   private note(e: Omit<HopEvent, 'seq'>): void {
     const text = noteOf(e);
-    const key = `${e.node}#${e.pkt}`;
-    let st = this.packets.get(key);
     if (e.kind === 'chain' && e.table === 'nat' && e.rule !== undefined && e.ruleText !== undefined && NAT_TARGETS.test(e.ruleText)) {
-      if (st === undefined) {
-        st = { rx: null, natRule: '', pending: [], entry: null };
-        this.packets.set(key, st);
-      }
-      st.natRule = `nat:${e.chain} rule ${e.rule} ${NAT_TARGETS.exec(e.ruleText)![1]}`;
+      this.state(e.node, e.pkt!).natRule = `nat:${e.chain} rule ${e.rule} ${NAT_TARGETS.exec(e.ruleText)![1]}`;
     }
     if (text === null) return;
-    if (st === undefined) {
-      st = { rx: null, natRule: '', pending: [], entry: null };
-      this.packets.set(key, st);
-    }
+    const st = this.state(e.node, e.pkt!);
     if (st.entry !== null && st.entry.dir === 'in') st.entry.notes.push(text);
     else st.pending.push(text);
+  }
+
+  /** what `node` did to packet `pkt` so far, made on first use */
+  private state(node: string, pkt: number): PacketState {
+    let byPkt = this.packets.get(node);
+    if (byPkt === undefined) {
+      byPkt = new Map();
+      this.packets.set(node, byPkt);
+    }
+    let st = byPkt.get(pkt);
+    if (st === undefined) {
+      st = { rx: null, natRule: '', pending: [], entry: null };
+      byPkt.set(pkt, st);
+    }
+    return st;
   }
 
   private dropKey(e: Omit<HopEvent, 'seq'>): string {
@@ -181,9 +190,9 @@ export class HopJoiner implements CaptureTap, TraceSink {
       this.head = 0;
     }
     if (en.pkt !== 0) {
-      const key = `${en.node}#${en.pkt}`;
-      const st = this.packets.get(key);
-      if (st !== undefined && st.entry === en && (en.dir === 'out' || st.pending.length === 0)) this.packets.delete(key);
+      const byPkt = this.packets.get(en.node);
+      const st = byPkt?.get(en.pkt);
+      if (st !== undefined && st.entry === en && (en.dir === 'out' || st.pending.length === 0)) byPkt!.delete(en.pkt);
     }
     if (this.out !== null) {
       const what = en.dir === 'in' ? 'received' : 'sent';
