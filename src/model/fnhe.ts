@@ -20,6 +20,11 @@ interface Exception {
 export class NhExceptions {
   private readonly byDst = new Map<number, Exception>();
 
+  /** how many exceptions are held (expired ones go when next looked up) */
+  get size(): number {
+    return this.byDst.size;
+  }
+
   /** update_or_create_fnhe(): `dst`, covered by `route`, now goes via `gateway` */
   set(route: Route, dst: number, gateway: number, now: number): void {
     this.byDst.set(dst, { route, gateway, expires: now + RT_GC_TIMEOUT_NS });

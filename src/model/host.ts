@@ -11,6 +11,7 @@ import { Iface, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, type IfAddr } f
 import { InetPeers } from './inetpeer.js';
 import { NeighTable } from './neigh.js';
 import { NhExceptions } from './fnhe.js';
+import { InputRouteCache } from './route-cache.js';
 import type { Network } from './network.js';
 import { NO_NETFILTER, type NfHook, type NfSeam } from './nf-seam.js';
 import { Fib, makeRoute, type Route } from './route.js';
@@ -31,6 +32,14 @@ export class Host implements HostApi {
   readonly peers = new InetPeers();
   /** next-hop exceptions learnt from ICMP redirects */
   readonly fnhe = new NhExceptions();
+  /** ip_route_input()'s decisions, per (daddr, saddr, input device) */
+  readonly rtCache = new InputRouteCache();
+  /**
+   * Bumped by every change to links and addresses (up/down, address
+   * added/deleted, MAC, master, link added/renamed/deleted): what the input
+   * route cache must see besides the FIB and the sysctls.
+   */
+  linkGen = 0;
   readonly lo: Iface;
   nf: NfSeam = NO_NETFILTER;
   brnf: BrNfHooks | null = null;
@@ -153,7 +162,7 @@ export class Host implements HostApi {
 
   /** inet_addr_type_dev_table(): the local table, restricted to dev */
   private fibLookupDev(addr: number, dev: Iface): Route | null {
-    for (const r of this.fib.local) if (((addr & r.mask) >>> 0) === r.dst && (r.dev === dev || r.type !== 'local')) return r;
+    for (const r of this.fib.table('local')) if (((addr & r.mask) >>> 0) === r.dst && (r.dev === dev || r.type !== 'local')) return r;
     return this.fib.lookupMain(addr);
   }
 
@@ -242,6 +251,7 @@ export class Host implements HostApi {
   // ---- configuration (what `ip`, `bridge`, `brctl` do) ----------------------
 
   addVeth(name: string, mac: Uint8Array): VethIface {
+    this.linkGen++;
     const i = new VethIface(this, name, this.nextIfindex++, 'veth', mac);
     this.ifaces.push(i);
     this.sysctls.addIface(name);
@@ -249,6 +259,7 @@ export class Host implements HostApi {
   }
 
   addBridge(name: string, mac: Uint8Array | null): Iface {
+    this.linkGen++;
     const dev = new Iface(this, name, this.nextIfindex++, 'bridge', mac ?? bridgeRandomMac(this.name, name));
     if (mac !== null) dev.macSet = true;
     const br = new Bridge(dev);
@@ -262,6 +273,7 @@ export class Host implements HostApi {
 
   /** `ip link del`: a bridge releases its ports; a veth takes its peer with it */
   deleteLink(dev: Iface): void {
+    this.linkGen++;
     if (dev.up) this.setUp(dev, false);
     if (dev.master !== null) dev.master.removePort(dev);
     if (dev.bridge !== null) for (const p of [...dev.bridge.ports]) dev.bridge.removePort(p);
@@ -280,6 +292,7 @@ export class Host implements HostApi {
   }
 
   renameLink(dev: Iface, name: string): void {
+    this.linkGen++;
     this.sysctls.renameIface(dev.name, name);
     dev.name = name;
   }
@@ -287,15 +300,13 @@ export class Host implements HostApi {
   /** `ip link set X up|down`: connected routes come and go; static routes through X go for good */
   setUp(dev: Iface, up: boolean): void {
     if (dev.up === up) return;
+    this.linkGen++;
     dev.up = up;
     if (up) {
       for (const a of dev.addrs) this.addPrefixRoutes(dev, a);
     } else {
       this.fib.flushDev(dev, 'main');
-      for (let i = this.fib.local.length - 1; i >= 0; i--) {
-        const r = this.fib.local[i]!;
-        if (r.dev === dev && r.type === 'broadcast') this.fib.local.splice(i, 1);
-      }
+      this.fib.flushBroadcasts(dev);
       for (const n of this.neigh.flushDev(dev)) for (const skb of n.queue) this.drop(skb, dev, 'device down');
       for (const f of this.netdevDown) f(dev);
     }
@@ -303,6 +314,7 @@ export class Host implements HostApi {
   }
 
   setMac(dev: Iface, mac: Uint8Array): void {
+    this.linkGen++;
     if (dev.master !== null) {
       const br = dev.master;
       br.removePort(dev);
@@ -322,6 +334,7 @@ export class Host implements HostApi {
 
   setMaster(dev: Iface, br: Bridge | null): void {
     if (dev.master === br) return;
+    this.linkGen++;
     if (dev.master !== null) dev.master.removePort(dev);
     if (br !== null) br.addPort(dev);
   }
@@ -329,6 +342,7 @@ export class Host implements HostApi {
   /** `ip addr add A/LEN [broadcast B] dev X`; returns an error text or null */
   addAddr(dev: Iface, addr: number, prefixLen: number, broadcast: number | null, scope = RT_SCOPE_UNIVERSE): string | null {
     if (dev.addrs.some((a) => a.addr === addr && a.prefixLen === prefixLen)) return 'RTNETLINK answers: File exists';
+    this.linkGen++;
     const mask = prefixMask(prefixLen);
     const secondary = dev.addrs.some((a) => !a.secondary && a.prefixLen === prefixLen && ((a.addr ^ addr) & mask) === 0);
     const brd = broadcast ?? 0;
@@ -354,12 +368,12 @@ export class Host implements HostApi {
     if (a.secondary) return;
     const net = (a.addr & a.mask) >>> 0;
     if (net !== 0 && (net !== a.addr || a.prefixLen < 32)) {
-      if (this.fib.findExact('main', net, a.prefixLen, 0) === undefined || this.fib.main.every((r) => !(r.dst === net && r.prefixLen === a.prefixLen && r.dev === dev))) {
+      if (this.fib.findExact('main', net, a.prefixLen, 0) === undefined || this.fib.table('main').every((r) => !(r.dst === net && r.prefixLen === a.prefixLen && r.dev === dev))) {
         this.fib.add(makeRoute({ table: 'main', type: 'unicast', dst: net, prefixLen: a.prefixLen, dev, prefsrc: a.addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
       }
       if (a.prefixLen < 31) {
         const b = (net | ~a.mask) >>> 0;
-        if (!this.fib.local.some((r) => r.type === 'broadcast' && r.dst === b && r.dev === dev)) {
+        if (!this.fib.table('local').some((r) => r.type === 'broadcast' && r.dst === b && r.dev === dev)) {
           this.fib.add(makeRoute({ table: 'local', type: 'broadcast', dst: b, prefixLen: 32, dev, prefsrc: a.addr, scope: RT_SCOPE_LINK, proto: 'kernel' }));
         }
       }
@@ -375,6 +389,7 @@ export class Host implements HostApi {
   delAddr(dev: Iface, a: IfAddr): void {
     const i = dev.addrs.indexOf(a);
     if (i < 0) return;
+    this.linkGen++;
     dev.addrs.splice(i, 1);
     for (const f of this.inetaddrDel) f(dev, a.addr);
     for (const t of [this.fib.local, this.fib.main]) {
@@ -401,7 +416,7 @@ export class Host implements HostApi {
   }
 
   private ensureLocalRoute(dev: Iface, addr: number, src: number): void {
-    if (this.fib.local.some((r) => r.type === 'local' && r.dst === addr && r.prefixLen === 32 && r.dev === dev)) return;
+    if (this.fib.table('local').some((r) => r.type === 'local' && r.dst === addr && r.prefixLen === 32 && r.dev === dev)) return;
     this.fib.add(makeRoute({ table: 'local', type: 'local', dst: addr, prefixLen: 32, dev, prefsrc: src, scope: RT_SCOPE_HOST, proto: 'kernel' }));
   }
 

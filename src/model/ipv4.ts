@@ -90,10 +90,31 @@ export function dstInput(h: Host, skb: Skb): void {
 const ROUTE_ERR: Record<string, number> = { unreachable: EHOSTUNREACH, prohibit: EACCES, blackhole: EINVAL };
 
 /**
- * ip_route_input_slow(): where an arriving packet goes. Sets skb.route and
+ * ip_route_input(): where an arriving packet goes. Sets skb.route and
  * returns 0, or drops the packet (martian, rp_filter) and returns -errno.
+ * A flow's route comes from the host's input route cache once it has been
+ * decided (route-cache.ts says what invalidates it); the trace sees the
+ * same events either way.
  */
 export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
+  const hit = h.rtCache.lookup(h, daddr, saddr, dev);
+  if (hit !== null) {
+    skb.route = hit;
+    if (h.trace !== null && hit.kind === 'unicast') routeEvent(h, skb, dev, hit.dev, hit.gateway);
+    return 0;
+  }
+  const err = ipRouteInputSlow(h, skb, daddr, saddr, dev);
+  if (err === 0) h.rtCache.store(h, daddr, saddr, dev, skb.route as InputRoute);
+  return err;
+}
+
+/** the 'route' trace event of a forwarded packet */
+function routeEvent(h: Host, skb: Skb, dev: Iface, out: Iface | null, gateway: number): void {
+  h.event('route', skb, dev, { detail: `forward via ${out?.name ?? '?'}${gateway ? ` gateway ${ip4ToString(gateway)}` : ''}` });
+}
+
+/** ip_route_input_slow(): the decision itself, as ipRouteInput() describes it */
+function ipRouteInputSlow(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
   const conf = h.sysctls.devConf(dev);
   const fwd = conf.forwarding !== 0;
   const localnet = conf.routeLocalnet;
@@ -146,7 +167,7 @@ export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, de
   // IPSKB_DOREDIRECT: with shared_media (the default) the sender need not share a subnet with the gateway
   rt.redirect = r.dev === dev && v > 0 && conf.sendRedirects && (h.sysctls.ifConfOr(dev.name, 'shared_media') || onLink(r.dev, saddr, r.gateway));
   skb.route = rt;
-  if (h.trace !== null) h.event('route', skb, dev, { detail: `forward via ${r.dev?.name ?? '?'}${r.gateway ? ` gateway ${ip4ToString(r.gateway)}` : ''}` });
+  if (h.trace !== null) routeEvent(h, skb, dev, r.dev, r.gateway);
   return 0;
 }
 
@@ -221,9 +242,12 @@ export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface,
 function ipError(h: Host, skb: Skb, rt: RouteResult): void {
   const err = (rt as InputRoute).error ?? EHOSTUNREACH;
   const dev = skb.inDev;
-  const fwd = dev !== null && h.sysctls.ifConf(dev.name, 'forwarding') !== 0;
-  const reason = err === ENETUNREACH ? 'no route' : err === EACCES ? 'prohibit route' : err === EINVAL ? 'blackhole route' : fwd ? 'unreachable route' : 'not for this host and forwarding is off';
-  h.drop(skb, dev, `ip: ${reason} to ${ip4ToString(ipDst(skb.data, skb.l3))}`);
+  // IN_DEV_FORWARD(): the interface's own value
+  const fwd = dev !== null && h.sysctls.devConf(dev).forwarding !== 0;
+  if (h.trace !== null) {
+    const reason = err === ENETUNREACH ? 'no route' : err === EACCES ? 'prohibit route' : err === EINVAL ? 'blackhole route' : fwd ? 'unreachable route' : 'not for this host and forwarding is off';
+    h.drop(skb, dev, `ip: ${reason} to ${ip4ToString(ipDst(skb.data, skb.l3))}`);
+  }
   if (!fwd) return;
   let code: number;
   if (err === EHOSTUNREACH) code = ICMP_HOST_UNREACH;

@@ -88,27 +88,42 @@ export class Neighbour {
 /** One host's ARP table, keyed by (ifindex, address) as one number. */
 export class NeighTable {
   private entries = new Map<number, Neighbour>();
+  /**
+   * The entry found last, tried before the map (a run of packets to one
+   * next hop, as the kernel's dst keeps its neighbour). An entry stays the
+   * same object while it is in the table; delete() forgets it here too.
+   */
+  private last: Neighbour | null = null;
 
   private static key(dev: Iface, ip: number): number {
     return dev.ifindex * 0x1_0000_0000 + ip;
   }
 
   lookup(dev: Iface, ip: number): Neighbour | undefined {
-    return this.entries.get(NeighTable.key(dev, ip));
+    const l = this.last;
+    if (l !== null && l.ip === ip && l.dev === dev) return l;
+    const n = this.entries.get(NeighTable.key(dev, ip));
+    if (n !== undefined) this.last = n;
+    return n;
   }
 
+  /** __neigh_lookup(..., creat=1): the entry, made in state NONE when there is none */
   create(dev: Iface, ip: number): Neighbour {
+    const l = this.last;
+    if (l !== null && l.ip === ip && l.dev === dev) return l;
     const k = NeighTable.key(dev, ip);
     let n = this.entries.get(k);
     if (n === undefined) {
       n = new Neighbour(dev, ip);
       this.entries.set(k, n);
     }
+    this.last = n;
     return n;
   }
 
   delete(n: Neighbour): void {
     n.timer?.cancel();
+    if (this.last === n) this.last = null;
     this.entries.delete(NeighTable.key(n.dev, n.ip));
   }
 

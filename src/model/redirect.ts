@@ -68,7 +68,7 @@ function ipDoRedirect(h: Host, skb: Skb, icmp: number, q: number): void {
     const onlink = dev.addrs.some((a) => ((a.addr ^ newGw) & a.mask) === 0 && ((a.addr ^ oldGw) & a.mask) === 0);
     if (!onlink) return reject('new gateway not on link');
     // ip_fib_check_default(): with secure_redirects only a default gateway on dev
-    if (conf.ifConfOr(dev.name, 'secure_redirects') && !h.fib.main.some((x) => x.prefixLen === 0 && x.dev === dev && x.gateway === newGw)) return reject('secure_redirects: not a default gateway');
+    if (conf.ifConfOr(dev.name, 'secure_redirects') && !h.fib.table('main').some((x) => x.prefixLen === 0 && x.dev === dev && x.gateway === newGw)) return reject('secure_redirects: not a default gateway');
   } else if (h.addrType(newGw, null) !== 'UNICAST') {
     return reject('new gateway is not unicast');
   }

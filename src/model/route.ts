@@ -46,11 +46,37 @@ export function makeRoute(p: Partial<Route> & { dst: number; prefixLen: number }
 
 export class Fib {
   /** kept sorted: longer prefix first, then lower metric, then insertion order */
-  readonly local: Route[] = [];
-  readonly main: Route[] = [];
+  private readonly localT: Route[] = [];
+  private readonly mainT: Route[] = [];
+  /**
+   * Bumped by every change to the tables, for the caches built on lookups
+   * (the input route cache, route-cache.ts). Code outside this class may
+   * edit the arrays it gets from `local` / `main` (and the routes in them),
+   * so handing them out counts as a change too; read-only callers on the
+   * packet path use `table()` instead.
+   */
+  gen = 0;
+
+  /** the `local` table, to read or edit (counts as a change: see `gen`) */
+  get local(): Route[] {
+    this.gen++;
+    return this.localT;
+  }
+
+  /** the `main` table, to read or edit (counts as a change: see `gen`) */
+  get main(): Route[] {
+    this.gen++;
+    return this.mainT;
+  }
+
+  /** a table to read (no change) */
+  table(t: 'local' | 'main'): readonly Route[] {
+    return t === 'local' ? this.localT : this.mainT;
+  }
 
   add(r: Route): void {
-    const t = r.table === 'local' ? this.local : this.main;
+    this.gen++;
+    const t = r.table === 'local' ? this.localT : this.mainT;
     let i = 0;
     while (i < t.length && (t[i]!.prefixLen > r.prefixLen || (t[i]!.prefixLen === r.prefixLen && t[i]!.metric <= r.metric))) i++;
     t.splice(i, 0, r);
@@ -58,12 +84,13 @@ export class Fib {
 
   /** an identical destination (dst/len, metric, table; for `ip route add` File exists) */
   findExact(table: 'local' | 'main', dst: number, prefixLen: number, metric: number): Route | undefined {
-    const t = table === 'local' ? this.local : this.main;
+    const t = table === 'local' ? this.localT : this.mainT;
     return t.find((r) => r.dst === dst && r.prefixLen === prefixLen && r.metric === metric);
   }
 
   remove(r: Route): boolean {
-    for (const t of [this.local, this.main]) {
+    this.gen++;
+    for (const t of [this.localT, this.mainT]) {
       const i = t.indexOf(r);
       if (i >= 0) {
         t.splice(i, 1);
@@ -75,19 +102,30 @@ export class Fib {
 
   /** every route through `dev` goes, as fib_sync_down_dev() on NETDEV_DOWN */
   flushDev(dev: Iface, tables: 'main' | 'both' = 'both'): void {
-    for (const t of tables === 'both' ? [this.local, this.main] : [this.main]) {
+    this.gen++;
+    for (const t of tables === 'both' ? [this.localT, this.mainT] : [this.mainT]) {
       for (let i = t.length - 1; i >= 0; i--) if (t[i]!.dev === dev) t.splice(i, 1);
+    }
+  }
+
+  /** the broadcast routes of the local table through `dev` go (a device going down) */
+  flushBroadcasts(dev: Iface): void {
+    this.gen++;
+    const t = this.localT;
+    for (let i = t.length - 1; i >= 0; i--) {
+      const r = t[i]!;
+      if (r.dev === dev && r.type === 'broadcast') t.splice(i, 1);
     }
   }
 
   /** fib_lookup(): the local table first, then main; null when nothing matches */
   lookup(dst: number, oif: Iface | null = null): Route | null {
-    const local = this.local;
+    const local = this.localT;
     for (let i = 0; i < local.length; i++) {
       const r = local[i]!;
       if (((dst & r.mask) >>> 0) === r.dst) return r;
     }
-    const main = this.main;
+    const main = this.mainT;
     for (let i = 0; i < main.length; i++) {
       const r = main[i]!;
       if (((dst & r.mask) >>> 0) !== r.dst) continue;
@@ -99,7 +137,7 @@ export class Fib {
 
   /** the main table only (for rp_filter's reverse lookup with the input device) */
   lookupMain(dst: number): Route | null {
-    for (const r of this.main) if (((dst & r.mask) >>> 0) === r.dst) return r;
+    for (const r of this.mainT) if (((dst & r.mask) >>> 0) === r.dst) return r;
     return null;
   }
 }

@@ -98,8 +98,12 @@ export interface DevConf {
 export class Sysctls {
   private global = new Map<string, number>(Object.entries(GLOBAL_DEFAULTS));
   private providers: [string, SysctlProvider][] = [];
-  /** bumped by every change to a per-interface value or to the set of interfaces: DevConf snapshots older than this are stale */
-  private gen = 0;
+  /**
+   * Bumped by every `sysctl -w` (any key) and every change to the set of
+   * interfaces: DevConf snapshots and the input route cache older than
+   * this are stale.
+   */
+  gen = 0;
 
   /** let `provider` answer for every key starting with `prefix` */
   register(prefix: string, provider: SysctlProvider): void {
