@@ -7,9 +7,14 @@
  * unknown blocks skipped by their length).
  *
  * The reader pulls bytes from a `ByteSource` (a file descriptor in
- * `io/pcap-stream.ts`, a Uint8Array in the core) into one window buffer
- * and hands out each packet as a view into it: `data` is valid until the
- * next call of `next()`. Whoever keeps a packet copies it.
+ * `io/pcap-stream.ts`, a Uint8Array in the core) into a window buffer and
+ * hands out each packet as a view into it. A window is filled once and
+ * never written again: when the next record does not fit, a new window
+ * starts (with the unread tail of the old one), so a packet's bytes stay
+ * as they were read for as long as anyone holds them. The replay hands
+ * them to the network as the frame itself, without a copy, and the
+ * network rewrites them in place; a kept packet holds its whole window
+ * (256 KiB) in memory.
  *
  * Timestamps stay exact: seconds and nanoseconds apart (an epoch time in
  * nanoseconds does not fit a double), and `relNs()` gives the offset from
@@ -58,14 +63,15 @@ export interface CaptureIface {
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
-const WINDOW = 1 << 20;
+const WINDOW = 1 << 18;
 
 export class CaptureReader {
   format: CaptureFormat = 'pcap';
   /** interfaces seen so far (pcapng: every IDB of every section, in order) */
   readonly ifaces: CaptureIface[] = [];
-  /** the current packet, a view into the window: valid until next() */
-  data: Uint8Array = new Uint8Array(0);
+  /** the current packet's captured length, and where it starts in `window` */
+  caplen = 0;
+  dataAt = 0;
   /** original length on the wire */
   origLen = 0;
   /** index into `ifaces` */
@@ -80,6 +86,8 @@ export class CaptureReader {
 
   private buf = new Uint8Array(WINDOW);
   private view = new DataView(this.buf.buffer);
+  /** `data`, made when first asked for */
+  private dataView: Uint8Array | null = null;
   /** file offset of buf[0] and the number of valid bytes in buf */
   private bufPos = 0;
   private bufLen = 0;
@@ -116,6 +124,17 @@ export class CaptureReader {
     this.pos = 24;
   }
 
+  /** the current packet: a view into its window (see above: never overwritten by the reader) */
+  get data(): Uint8Array {
+    if (this.dataView === null) this.dataView = this.buf.subarray(this.dataAt, this.dataAt + this.caplen);
+    return this.dataView;
+  }
+
+  /** the window holding the current packet, at `dataAt` */
+  get window(): Uint8Array {
+    return this.buf;
+  }
+
   /** whether timestamps are nanoseconds (pcap magic 0xa1b23c4d) */
   get nanosecond(): boolean {
     return this.nanos;
@@ -143,20 +162,26 @@ export class CaptureReader {
 
   private nextPcap(): boolean {
     const off = this.pos;
-    if (!this.ensure(off, 1)) return false;
     const n = this.number + 1;
-    if (!this.ensure(off, 16)) this.fail(`truncated pcap: packet ${n} header at byte offset ${off} needs 16 bytes, ${this.available(off)} left`, off);
+    let at = off - this.bufPos;
+    if (at + 16 > this.bufLen) {
+      if (!this.ensure(off, 1)) return false;
+      if (!this.ensure(off, 16)) this.fail(`truncated pcap: packet ${n} header at byte offset ${off} needs 16 bytes, ${this.available(off)} left`, off);
+      at = off - this.bufPos;
+    }
     const v = this.view;
-    const at = off - this.bufPos;
-    const sec = v.getUint32(at, this.le);
-    const frac = v.getUint32(at + 4, this.le);
-    const caplen = v.getUint32(at + 8, this.le);
-    const origLen = v.getUint32(at + 12, this.le);
+    const le = this.le;
+    const sec = v.getUint32(at, le);
+    const frac = v.getUint32(at + 4, le);
+    const caplen = v.getUint32(at + 8, le);
+    const origLen = v.getUint32(at + 12, le);
     if (caplen > 0x4000000) this.fail(`corrupt pcap: packet ${n} at byte offset ${off} claims ${caplen} captured bytes`, off);
     if (frac >= (this.nanos ? 1e9 : 1e6)) this.fail(`corrupt pcap: packet ${n} at byte offset ${off} has a sub-second timestamp of ${frac}`, off);
-    if (!this.ensure(off + 16, caplen)) this.fail(`truncated pcap: packet ${n} at byte offset ${off} has ${caplen} captured bytes, ${this.available(off + 16)} left`, off);
-    const d = off + 16 - this.bufPos;
-    this.data = this.buf.subarray(d, d + caplen);
+    if (at + 16 + caplen > this.bufLen) {
+      if (!this.ensure(off + 16, caplen)) this.fail(`truncated pcap: packet ${n} at byte offset ${off} has ${caplen} captured bytes, ${this.available(off + 16)} left`, off);
+      at = off - this.bufPos; // the window moved: the packet starts at its front
+    }
+    this.setData(at + 16, caplen);
     this.origLen = origLen;
     this.sec = sec;
     this.nsec = this.nanos ? frac : frac * 1000;
@@ -165,6 +190,12 @@ export class CaptureReader {
     this.offset = off;
     this.pos = off + 16 + caplen;
     return true;
+  }
+
+  private setData(at: number, caplen: number): void {
+    this.dataAt = at;
+    this.caplen = caplen;
+    this.dataView = null;
   }
 
   private nextPcapng(): boolean {
@@ -207,7 +238,7 @@ export class CaptureReader {
         const caplen = v.getUint32(at + 20, this.le);
         if (at + 28 + caplen > end) this.fail(`corrupt pcapng: packet block ${b} at byte offset ${off}: ${caplen} captured bytes run past the block`, off);
         this.setTime(v.getUint32(at + 12, this.le), v.getUint32(at + 16, this.le), ifc!.unitsPerSec);
-        this.data = this.buf.subarray(at + 28, at + 28 + caplen);
+        this.setData(at + 28, caplen);
         this.origLen = v.getUint32(at + 24, this.le);
         this.iface = id;
         return this.packetAt(off);
@@ -217,7 +248,7 @@ export class CaptureReader {
         if (ifc === undefined) this.fail(`corrupt pcapng: simple packet block ${b} at byte offset ${off} comes before any interface block`, off);
         const origLen = v.getUint32(at + 8, this.le);
         const caplen = Math.min(origLen, ifc!.snaplen || origLen, total - 16);
-        this.data = this.buf.subarray(at + 12, at + 12 + caplen);
+        this.setData(at + 12, caplen);
         this.origLen = origLen;
         this.iface = id;
         // a simple packet block has no timestamp: it keeps the previous one
@@ -266,25 +297,26 @@ export class CaptureReader {
     this.nsec = Number(((units % ups) * 1_000_000_000n) / ups);
   }
 
-  /** make bytes [pos, pos+n) of the file present in the window; false when the file ends first */
+  /**
+   * Make bytes [pos, pos+n) of the file present in the window; false when
+   * the file ends first. Bytes are added after the ones already read while
+   * the window has room; otherwise a new window starts at `pos` (the old
+   * one is left as it is: packets handed out may still be in use).
+   */
   private ensure(pos: number, n: number): boolean {
     if (pos >= this.bufPos && pos + n <= this.bufPos + this.bufLen) return true;
-    // slide: keep from pos on, at the front
-    const keepFrom = pos - this.bufPos;
-    if (keepFrom > 0 && keepFrom < this.bufLen) {
-      this.buf.copyWithin(0, keepFrom, this.bufLen);
-      this.bufLen -= keepFrom;
-    } else if (keepFrom !== 0 || this.bufLen === 0) {
-      this.bufLen = 0;
+    const from = pos - this.bufPos;
+    if (from < 0 || pos + n > this.bufPos + this.buf.length) {
+      const keep = from >= 0 && from < this.bufLen ? this.bufLen - from : 0;
+      const next = new Uint8Array(Math.max(WINDOW, n));
+      if (keep > 0) next.set(this.buf.subarray(from, this.bufLen));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+      this.bufPos = pos;
+      this.bufLen = keep;
     }
-    this.bufPos = pos;
-    if (n > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(n, this.buf.length * 2));
-      bigger.set(this.buf.subarray(0, this.bufLen));
-      this.buf = bigger;
-      this.view = new DataView(bigger.buffer);
-    }
-    while (this.bufLen < n) {
+    const end = pos - this.bufPos + n;
+    while (this.bufLen < end) {
       const got = this.src.readAt(this.buf, this.bufLen, this.buf.length - this.bufLen, this.bufPos + this.bufLen);
       if (got <= 0) return false;
       this.bufLen += got;

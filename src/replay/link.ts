@@ -55,14 +55,17 @@ export interface WrapMacs {
 }
 
 /**
- * The Ethernet frame for one captured packet, in a fresh buffer (the model
- * keeps and rewrites it). `number` and `file` name the packet in errors.
+ * The Ethernet frame for one captured packet, which the model keeps and
+ * rewrites: for an Ethernet capture the captured bytes themselves (the
+ * caller must own them, as it does the capture reader's, which never
+ * overwrites a packet it handed out), for the others a fresh buffer.
+ * `number` and `file` name the packet in errors.
  */
 export function toEthernet(linktype: number, data: Uint8Array, macs: WrapMacs, number: number, file: string): Uint8Array {
   switch (linktype) {
     case LINKTYPE_ETHERNET: {
       if (data.length < 14) throw new NatlabError(`packet ${number}: ${data.length} bytes, shorter than an Ethernet header`, { file });
-      return data.slice();
+      return data;
     }
     case LINKTYPE_LINUX_SLL: {
       if (data.length < 16) throw new NatlabError(`packet ${number}: ${data.length} bytes, shorter than a Linux cooked header (16)`, { file });

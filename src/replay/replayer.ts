@@ -66,6 +66,7 @@ export class Replayer {
   readonly linktypes = new Set<number>();
   private startAt = 0;
   private frame: Uint8Array | null = null;
+  private lastLinktype = -1;
 
   constructor(
     private readonly reader: CaptureReader,
@@ -88,7 +89,10 @@ export class Replayer {
     try {
       if (!r.next()) return this.finish();
       const lt = r.linktype;
-      this.linktypes.add(lt);
+      if (lt !== this.lastLinktype) {
+        this.lastLinktype = lt;
+        this.linktypes.add(lt);
+      }
       this.frame = toEthernet(lt, r.data, this.macs, r.number, r.file);
     } catch (e) {
       if (!(e instanceof NatlabError)) throw e;
@@ -111,7 +115,7 @@ export class Replayer {
   inject(): void {
     const frame = this.frame!;
     const now = this.target.host.now();
-    const caplen = this.reader.data.length;
+    const caplen = this.reader.caplen;
     if (this.firstAt < 0) this.firstAt = now;
     this.lastAt = now;
     this.sent++;
