@@ -78,5 +78,37 @@ describe('the event queue', () => {
     q.runUntil(() => false);
     expect([seen.length, seen[1000], q.now(), q.size]).toEqual([1001, 1000, 1000, 0]);
   });
-});
 
+  it('keeps time and scheduling order over thousands of events in flight, wire-like and out of order mixed', () => {
+    const q = new EventQueue();
+    const ran: [number, number][] = [];
+    let k = 0;
+    const hop = (id: number, left: number): void => {
+      ran.push([q.now(), id]);
+      if (left === 0) return;
+      // a frame on a wire (later than anything in flight: the FIFO lane), and now and then something sooner (the heap)
+      q.post(10_000, hop, k++, left - 1, null);
+      if (left % 7 === 0) q.post(3, hop, k++, 0, null);
+      if (left % 11 === 0) q.after(10_000, () => ran.push([q.now(), -1]));
+    };
+    for (let s = 0; s < 3000; s++) q.post(s, hop, k++, 5, null);
+    q.runUntil(() => false);
+    expect(q.size).toBe(0);
+    const posted = ran.filter((r) => r[1] >= 0);
+    expect(posted.length).toBe(k);
+    // times never go back; at one instant, posted events run in the order they were posted
+    const misordered = posted.filter((r, i) => i > 0 && !(r[0] > posted[i - 1]![0] || (r[0] === posted[i - 1]![0] && r[1] > posted[i - 1]![1])));
+    expect(misordered).toEqual([]);
+  });
+
+  it('runs a timer and a posted event due at the same instant in the order they were scheduled, whichever container holds them', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    q.post(10, (x: string) => void seen.push(x), 'lane-first', null, null);
+    q.after(10, () => seen.push('timer'));
+    q.post(10, (x: string) => void seen.push(x), 'lane-second', null, null);
+    q.post(5, (x: string) => void seen.push(x), 'heap-earlier', null, null);
+    q.runUntil(() => false);
+    expect(seen).toEqual(['heap-earlier', 'lane-first', 'timer', 'lane-second']);
+  });
+});

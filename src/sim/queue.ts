@@ -7,6 +7,12 @@
  * makes two runs of the same scenario identical, and mirrors the kernel's
  * per-CPU backlog: a frame handed to a veth is processed after the work
  * that sent it has finished.
+ *
+ * Two containers hold the events, one order over both: a binary heap, and
+ * a FIFO lane for posted events that come no earlier than the last one in
+ * the lane (frames on wires with the same delay, a replay's next packet),
+ * which enter and leave it in O(1). The next event is the earlier of the
+ * heap's top and the lane's head, by (time, scheduling order).
  */
 
 export type EventFn = () => void;
@@ -37,6 +43,9 @@ export const NS_PER_S = 1_000_000_000;
 
 export class EventQueue {
   private heap: Timer[] = [];
+  /** the FIFO lane: lane[laneHead..] in (time, seq) order; never cancelled (posted events only) */
+  private lane: Timer[] = [];
+  private laneHead = 0;
   private seq = 0;
   private nowNs = 0;
   /** records of posted events that have run, for the next post() */
@@ -80,39 +89,30 @@ export class EventQueue {
     ev.a = a;
     ev.b = b;
     ev.c = c;
-    this.push(ev);
+    const lane = this.lane;
+    // the lane keeps its order when the event is not earlier than its tail (seq only grows)
+    if (lane.length === this.laneHead || lane[lane.length - 1]!.at <= at) lane.push(ev);
+    else this.push(ev);
   }
 
   /** number of pending (including cancelled, not yet popped) events */
   get size(): number {
-    return this.heap.length;
+    return this.heap.length + this.lane.length - this.laneHead;
   }
 
   /** the time of the next live event, or Infinity */
   peekTime(): number {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-    return this.heap.length > 0 ? this.heap[0]!.at : Infinity;
+    const ev = this.next();
+    return ev !== undefined ? ev.at : Infinity;
   }
 
   /** Run one event. Returns false when the queue is empty. */
   step(): boolean {
-    for (;;) {
-      const ev = this.pop();
-      if (ev === undefined) return false;
-      if (ev.cancelled) continue;
-      this.nowNs = ev.at;
-      const fn3 = ev.fn3;
-      if (fn3 !== null) {
-        const a = ev.a;
-        const b = ev.b;
-        const c = ev.c;
-        ev.fn3 = null;
-        ev.a = ev.b = ev.c = null;
-        this.free.push(ev);
-        fn3(a, b, c);
-      } else ev.fn!();
-      return true;
-    }
+    const ev = this.next();
+    if (ev === undefined) return false;
+    this.take(ev);
+    this.run(ev);
+    return true;
   }
 
   /**
@@ -123,15 +123,64 @@ export class EventQueue {
   runUntil(done: () => boolean, until = Infinity, maxEvents = 50_000_000): boolean {
     let n = 0;
     while (!done()) {
-      const t = this.peekTime();
-      if (t > until) {
+      const ev = this.next();
+      if (ev === undefined || ev.at > until) {
         if (until !== Infinity) this.nowNs = Math.max(this.nowNs, until);
         return false;
       }
-      if (!this.step()) return false;
+      this.take(ev);
+      this.run(ev);
       if (++n > maxEvents) throw new Error(`event limit of ${maxEvents} reached at t=${this.nowNs}ns (a packet loop?)`);
     }
     return true;
+  }
+
+  /** the next live event (cancelled ones at the heap's top are dropped on the way), left in place */
+  private next(): Timer | undefined {
+    const heap = this.heap;
+    let top = heap[0];
+    while (top !== undefined && top.cancelled) {
+      this.pop();
+      top = heap[0];
+    }
+    const head = this.lane[this.laneHead];
+    if (head === undefined) return top;
+    if (top === undefined || head.at < top.at || (head.at === top.at && head.seq < top.seq)) return head;
+    return top;
+  }
+
+  /** remove `ev`, which next() returned, from its container */
+  private take(ev: Timer): void {
+    const lane = this.lane;
+    if (lane[this.laneHead] !== ev) {
+      this.pop();
+      return;
+    }
+    lane[this.laneHead++] = undefined as unknown as Timer;
+    if (this.laneHead === lane.length) {
+      lane.length = 0;
+      this.laneHead = 0;
+    } else if (this.laneHead >= 1024 && this.laneHead * 2 >= lane.length) {
+      // compact: what is left moves to the front
+      lane.copyWithin(0, this.laneHead);
+      lane.length -= this.laneHead;
+      this.laneHead = 0;
+    }
+  }
+
+  /** the clock moves to the event's time and it runs; a posted event's record goes back to the pool first */
+  private run(ev: Timer): void {
+    this.nowNs = ev.at;
+    const fn3 = ev.fn3;
+    if (fn3 !== null) {
+      const a = ev.a;
+      const b = ev.b;
+      const c = ev.c;
+      ev.fn3 = null;
+      ev.a = ev.b = ev.c = null;
+      this.free.push(ev);
+      fn3(a, b, c);
+    } else ev.fn!();
   }
 
   private push(ev: Timer): void {
