@@ -38,7 +38,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
   const sip = arpSpa(f, o);
   const tip = arpTpa(f, o);
   if (op !== ARPOP_REQUEST && op !== ARPOP_REPLY) {
-    h.drop(skb, dev, `arp: op ${op}`, true);
+    if (h.trace !== null) h.drop(skb, dev, `arp: op ${op}`, true);
     return;
   }
   if (isMulticast4(tip) || isLoopback4(tip) || (isLoopback4(sip) && h.sysctls.ifConf(dev.name, 'route_localnet') === 0)) {

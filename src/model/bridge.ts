@@ -207,7 +207,7 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   if (dst !== undefined && dst.port !== null) {
     dst.used = now;
     if (dst.port === inPort) {
-      h.drop(skb, inPort, `bridge: ${macToString(f, 0)} is behind the ingress port`);
+      if (h.trace !== null) h.drop(skb, inPort, `bridge: ${macToString(f, 0)} is behind the ingress port`);
       return;
     }
     if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} is behind ${dst.port.name}` });
@@ -311,7 +311,7 @@ export function brDevXmit(h: Host, dev: Iface, skb: Skb): void {
   const dst = br.find(f, 0, h.now());
   if (dst !== undefined && dst.port !== null && !dst.local) {
     if (!br.forwarding(dst.port)) {
-      h.drop(skb, dev, `bridge: port ${dst.port.name} not forwarding`);
+      if (h.trace !== null) h.drop(skb, dev, `bridge: port ${dst.port.name} not forwarding`);
       return;
     }
     brForward(h, br, skb, null, dst.port, true);

@@ -91,7 +91,7 @@ export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
   const type = skb.data.length >= 14 ? ethType(skb.data) : 0;
   if (type === ETH_P_IP) ipRcv(h, skb, dev);
   else if (type === ETH_P_ARP) arpRcv(h, skb, dev);
-  else h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
+  else if (h.trace !== null) h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
 }
 
 /** deliver_skb() to AF_PACKET sockets bound to `dev` (ptype_all / ptype of the ethertype) */

@@ -38,7 +38,8 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
   const avail = b.length - o;
-  if (avail < IP_HLEN || ipVersion(b, o) !== 4 || ipHeaderLen(b, o) < IP_HLEN || ipHeaderLen(b, o) > avail) {
+  const hl = avail < IP_HLEN ? 0 : ipHeaderLen(b, o);
+  if (hl < IP_HLEN || ipVersion(b, o) !== 4 || hl > avail) {
     h.drop(skb, dev, 'ip: bad header');
     return;
   }
@@ -47,7 +48,7 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
     return;
   }
   const tot = ipTotalLen(b, o);
-  if (tot > avail || tot < ipHeaderLen(b, o)) {
+  if (tot > avail || tot < hl) {
     h.drop(skb, dev, 'ip: bad total length');
     return;
   }
@@ -73,14 +74,16 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
 /** dst_input(): where the route says the packet goes */
 export function dstInput(h: Host, skb: Skb): void {
   const rt = skb.route!;
-  switch (rt.kind) {
+  const kind = rt.kind;
+  if (kind === 'unicast') {
+    ipForward(h, skb);
+    return;
+  }
+  switch (kind) {
     case 'local':
     case 'broadcast':
     case 'multicast':
       ipLocalDeliver(h, skb);
-      return;
-    case 'unicast':
-      ipForward(h, skb);
       return;
     default:
       ipError(h, skb, rt);
@@ -124,7 +127,7 @@ function ipRouteInputSlow(h: Host, skb: Skb, daddr: number, saddr: number, dev: 
       skb.route = route('multicast', h.lo, daddr, 0, 0);
       return 0;
     }
-    h.drop(skb, dev, `ip: multicast ${ip4ToString(daddr)} not joined`, true);
+    if (h.trace !== null) h.drop(skb, dev, `ip: multicast ${ip4ToString(daddr)} not joined`, true);
     return -EINVAL;
   }
   if (isMulticast4(saddr) || saddr === LIMITED_BROADCAST) return martianSource(h, skb, dev, saddr);
@@ -199,15 +202,15 @@ function brdInput(h: Host, skb: Skb, dev: Iface, saddr: number): number {
 }
 
 function martianSource(h: Host, skb: Skb, dev: Iface, saddr: number): number {
-  h.drop(skb, dev, `ip: martian source ${ip4ToString(saddr)}`);
+  if (h.trace !== null) h.drop(skb, dev, `ip: martian source ${ip4ToString(saddr)}`);
   return -EINVAL;
 }
 function martianDestination(h: Host, skb: Skb, dev: Iface, daddr: number): number {
-  h.drop(skb, dev, `ip: martian destination ${ip4ToString(daddr)}`);
+  if (h.trace !== null) h.drop(skb, dev, `ip: martian destination ${ip4ToString(daddr)}`);
   return -EINVAL;
 }
 function rpDrop(h: Host, skb: Skb, dev: Iface, saddr: number, err: number): number {
-  h.drop(skb, dev, err === -EXDEV ? `rp_filter: no route back to ${ip4ToString(saddr)} via ${dev.name}` : `ip: martian source ${ip4ToString(saddr)}`);
+  if (h.trace !== null) h.drop(skb, dev, err === -EXDEV ? `rp_filter: no route back to ${ip4ToString(saddr)} via ${dev.name}` : `ip: martian source ${ip4ToString(saddr)}`);
   return err;
 }
 
@@ -285,7 +288,7 @@ export function ipLocalDeliverFinish(h: Host, skb: Skb): void {
     default:
       if (raw) return;
       if (skb.route?.kind === 'local') icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
-      h.drop(skb, skb.inDev, `ip: no handler for protocol ${proto}`);
+      if (h.trace !== null) h.drop(skb, skb.inDev, `ip: no handler for protocol ${proto}`);
   }
 }
 

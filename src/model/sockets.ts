@@ -89,7 +89,7 @@ export class SocketTable {
       break;
     }
     if (sock === undefined) {
-      h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);
+      if (h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);
       if (!bcast) icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
       return;
     }
@@ -119,7 +119,7 @@ export class SocketTable {
       ep.segment(skb, l4);
       return;
     }
-    h.drop(skb, skb.inDev, `tcp: no socket on port ${dport}`);
+    if (h.trace !== null) h.drop(skb, skb.inDev, `tcp: no socket on port ${dport}`);
     if ((tcpFlags(b, l4) & TCP_RST) === 0 && this.tcpNoSocket !== null) this.tcpNoSocket(h, skb);
   }
 
