@@ -35,8 +35,8 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
         h.drop(skb, dev, 'veth peer down');
         return;
       }
-      // veth_xmit(): the peer receives the same bytes, after the wire delay
-      h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb.data, skb.id);
+      // veth_xmit(): the peer receives the same skb, after the wire delay
+      h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb, null);
       return;
     }
     case 'bridge':
@@ -56,9 +56,14 @@ function vethCarrier(dev: VethIface): boolean {
   return dev.peer !== null && dev.peer.up;
 }
 
-/** the far end of a veth wire receives a frame (a posted event: no closure per frame) */
-function vethRx(peer: Iface, frame: Uint8Array, id: number): void {
-  (peer.host as Host).receiveFrame(peer, frame, id);
+/**
+ * The far end of a veth wire receives the skb (a posted event: no closure
+ * per frame), scrubbed as veth_forward_skb() -> __dev_forward_skb() does:
+ * the same object, the same bytes, nothing of the sender's state.
+ */
+function vethRx(peer: Iface, skb: Skb): void {
+  skb.scrub();
+  netifReceive(peer.host as Host, peer, skb);
 }
 
 /** eth_type_trans(): what kind of frame this is for `dev`. */

@@ -103,6 +103,38 @@ export class Skb {
     this.id = id;
   }
 
+  /**
+   * skb_scrub_packet(), as __dev_forward_skb() does when a veth hands the
+   * skb to its peer: the frame and the trace id stay, everything the
+   * sender's stack attached goes, and the skb is as new (the same values
+   * the field initialisers above give; natlab clears the mark also
+   * within one namespace). Keep in step with the fields: skb.test.ts
+   * checks every field against a new Skb.
+   */
+  scrub(): void {
+    this.l3 = 14;
+    this.parent = 0;
+    this.dev = null;
+    this.inDev = null;
+    this.physIn = null;
+    this.physOut = null;
+    this.bridged = false;
+    this.bridgedDnat = false;
+    this.nfBridge = false;
+    this.neighHeader = null;
+    this.pktOtherhost = false;
+    this.pktType = PktType.HOST;
+    this.mark = 0;
+    this.ct = null;
+    this.ctInfo = CtInfo.NONE;
+    this.nfTrace = false;
+    this.route = null;
+    this.fromLocal = false;
+    this.fragMaxSize = 0;
+    this.ignoreDf = false;
+    this.fragList = null;
+  }
+
   /** bytes as netfilter counts them: from the network header to the end */
   get l3len(): number {
     return this.data.length - this.l3;
