@@ -124,11 +124,24 @@ export class Netfilter implements NfSeam {
   /** NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function with work, in priority order */
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (!this.active) return Verdict.ACCEPT;
-    // The context is set on entry of every hook of an active host, even one with nothing to run.
-    // A REJECT's reply passes this host's OUTPUT/POSTROUTING while the rule's walk is still on:
-    // its trace event then reads the reply's hook and devices. natlab has always traced REJECT so,
-    // and its outputs stay byte-identical (the kernel's trace names the rule's own hook: a bug to fix
-    // on its own, with the golden outputs that record it).
+    // A target may send a packet while its rule's walk is still on (REJECT's reply passes this
+    // host's OUTPUT and POSTROUTING): that nested hook gets its own state, as nf_hook_slow() builds a
+    // fresh nf_hook_state on the stack, and the outer walk gets its own back when it returns.
+    const ctx = this.ctx;
+    const outerHook = ctx.hook;
+    const outerIn = ctx.inDev;
+    const outerOut = ctx.outDev;
+    const outerTable = ctx.table;
+    const v = this.runPlan(hook, skb, inDev, outDev);
+    ctx.hook = outerHook;
+    ctx.inDev = outerIn;
+    ctx.outDev = outerOut;
+    ctx.table = outerTable;
+    return v;
+  }
+
+  /** the hook functions planned for `hook`, in priority order, until one does not ACCEPT */
+  private runPlan(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     const ctx = this.ctx;
     ctx.hook = hook;
     ctx.inDev = inDev;
@@ -153,10 +166,6 @@ export class Netfilter implements NfSeam {
           break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC: {
-          // a target may send a packet (REJECT) that runs other hooks on the way: set the context each time
-          ctx.hook = hook;
-          ctx.inDev = inDev;
-          ctx.outDev = outDev;
           if (this.host.trace === null) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
           else v = this.tracedNat(hook, skb, inDev, outDev);
           break;
