@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../config/scenario.js';
 import { loadScenarioFile, scenarioReader } from '../../io/files.js';
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`natlab run exited ${r.status}: ${r.stderr.toString()}`);
     }
     walls.sort((a, b) => a - b);
-    row('6. natlab run, wall time (fresh node process)', 'scenarios/bridged-server-ping.yaml', `${(walls[2]! / 1000).toFixed(3)} s`, `goal 0.3 s; median of 5 (best ${(walls[0]! / 1000).toFixed(3)} s); bare \`node -e 0\` ${(nodeStart() / 1000).toFixed(3)} s`);
+    row(`6. natlab run, wall time (fresh node process, ${relative(root, cli)})`, 'scenarios/bridged-server-ping.yaml', `${(walls[2]! / 1000).toFixed(3)} s`, `goal 0.3 s; median of 5 (best ${(walls[0]! / 1000).toFixed(3)} s); bare \`node -e 0\` ${(nodeStart() / 1000).toFixed(3)} s`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
