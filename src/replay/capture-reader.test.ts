@@ -40,13 +40,13 @@ describe('the capture reader', () => {
     ]);
   });
 
-  it('never overwrites a packet it handed out: kept views still hold their bytes at the end of a long file', () => {
+  it('never overwrites a packet it lent (take()): kept packets still hold their bytes at the end of a long file', () => {
     const pk = Array.from({ length: 20000 }, (_, i) => ({ sec: i, frac: 0, data: frame(i) }));
     const bytes = pcapFile(pk);
     for (const src of [memorySource(bytes), trickle(bytes, 4093)]) {
       const r = new CaptureReader(src, 'x.pcap');
       const kept: Uint8Array[] = [];
-      while (r.next()) kept.push(r.data);
+      while (r.next()) kept.push(r.take());
       expect(kept.length).toBe(20000);
       const wrong = kept.findIndex((d, i) => {
         const f = frame(i);

@@ -8,13 +8,14 @@
  *
  * The reader pulls bytes from a `ByteSource` (a file descriptor in
  * `io/pcap-stream.ts`, a Uint8Array in the core) into a window buffer and
- * hands out each packet as a view into it. A window is filled once and
- * never written again: when the next record does not fit, a new window
- * starts (with the unread tail of the old one), so a packet's bytes stay
- * as they were read for as long as anyone holds them. The replay hands
- * them to the network as the frame itself, without a copy, and the
- * network rewrites them in place; a kept packet holds its whole window
- * (256 KiB) in memory.
+ * hands out each packet as a view into it: `data` is valid until the next
+ * call of `next()`. Whoever keeps a packet takes it with `take()` instead:
+ * a window that lent a packet is never written again (when the next record
+ * does not fit, a new window starts with the unread tail of the old one),
+ * so a taken packet's bytes stay as they were read for as long as anyone
+ * holds them. The replay hands them to the network as the frame itself,
+ * without a copy, and the network rewrites them in place; a kept packet
+ * holds its whole window (256 KiB) in memory.
  *
  * Timestamps stay exact: seconds and nanoseconds apart (an epoch time in
  * nanoseconds does not fit a double), and `relNs()` gives the offset from
@@ -88,6 +89,8 @@ export class CaptureReader {
   private view = new DataView(this.buf.buffer);
   /** `data`, made when first asked for */
   private dataView: Uint8Array | null = null;
+  /** a packet of this window was lent out by take(): the window is never written again */
+  private lent = false;
   /** file offset of buf[0] and the number of valid bytes in buf */
   private bufPos = 0;
   private bufLen = 0;
@@ -130,9 +133,10 @@ export class CaptureReader {
     return this.dataView;
   }
 
-  /** the window holding the current packet, at `dataAt` */
-  get window(): Uint8Array {
-    return this.buf;
+  /** the current packet for the caller to keep (and write): `data`, lent for good (see above) */
+  take(): Uint8Array {
+    this.lent = true;
+    return this.data;
   }
 
   /** whether timestamps are nanoseconds (pcap magic 0xa1b23c4d) */
@@ -299,19 +303,25 @@ export class CaptureReader {
 
   /**
    * Make bytes [pos, pos+n) of the file present in the window; false when
-   * the file ends first. Bytes are added after the ones already read while
-   * the window has room; otherwise a new window starts at `pos` (the old
-   * one is left as it is: packets handed out may still be in use).
+   * the file ends first. While the window has room, bytes are added after
+   * the ones already read. Otherwise the unread tail moves to the front of
+   * the window, or, when a packet of it was lent (take()), into a new
+   * window, the old one left as it is.
    */
   private ensure(pos: number, n: number): boolean {
     if (pos >= this.bufPos && pos + n <= this.bufPos + this.bufLen) return true;
     const from = pos - this.bufPos;
     if (from < 0 || pos + n > this.bufPos + this.buf.length) {
       const keep = from >= 0 && from < this.bufLen ? this.bufLen - from : 0;
-      const next = new Uint8Array(Math.max(WINDOW, n));
-      if (keep > 0) next.set(this.buf.subarray(from, this.bufLen));
-      this.buf = next;
-      this.view = new DataView(next.buffer);
+      if (this.lent || n > this.buf.length) {
+        const next = new Uint8Array(Math.max(WINDOW, n));
+        if (keep > 0) next.set(this.buf.subarray(from, this.bufLen));
+        this.buf = next;
+        this.view = new DataView(next.buffer);
+        this.lent = false;
+      } else if (keep > 0) {
+        this.buf.copyWithin(0, from, this.bufLen);
+      }
       this.bufPos = pos;
       this.bufLen = keep;
     }

@@ -57,8 +57,8 @@ export interface WrapMacs {
 /**
  * The Ethernet frame for one captured packet, which the model keeps and
  * rewrites: for an Ethernet capture the captured bytes themselves (the
- * caller must own them, as it does the capture reader's, which never
- * overwrites a packet it handed out), for the others a fresh buffer.
+ * caller must own them: the capture reader's take()), for the others a
+ * fresh buffer.
  * `number` and `file` name the packet in errors.
  */
 export function toEthernet(linktype: number, data: Uint8Array, macs: WrapMacs, number: number, file: string): Uint8Array {

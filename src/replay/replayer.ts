@@ -24,7 +24,7 @@ import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { newPacketId, Skb } from '../model/skb.js';
 import type { CaptureReader } from './capture-reader.js';
-import { toEthernet, type WrapMacs } from './link.js';
+import { LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
 
 export type Pacing = { mode: 'timestamps'; speed: number } | { mode: 'topspeed' } | { mode: 'pps'; pps: number } | { mode: 'mbps'; mbps: number };
 
@@ -93,7 +93,7 @@ export class Replayer {
         this.lastLinktype = lt;
         this.linktypes.add(lt);
       }
-      this.frame = toEthernet(lt, r.data, this.macs, r.number, r.file);
+      this.frame = toEthernet(lt, lt === LINKTYPE_ETHERNET ? r.take() : r.data, this.macs, r.number, r.file);
     } catch (e) {
       if (!(e instanceof NatlabError)) throw e;
       this.error = e;
