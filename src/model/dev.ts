@@ -36,7 +36,7 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
         return;
       }
       // veth_xmit(): the peer receives the same skb, after the wire delay
-      h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb, null);
+      h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb, h);
       return;
     }
     case 'bridge':
@@ -59,10 +59,11 @@ function vethCarrier(dev: VethIface): boolean {
 /**
  * The far end of a veth wire receives the skb (a posted event: no closure
  * per frame), scrubbed as veth_forward_skb() -> __dev_forward_skb() does:
- * the same object, the same bytes, nothing of the sender's state.
+ * the same object, the same bytes, nothing of the sender's state (but
+ * the mark, when both ends are in one node).
  */
-function vethRx(peer: Iface, skb: Skb): void {
-  skb.scrub();
+function vethRx(peer: Iface, skb: Skb, sender: Host): void {
+  skb.scrub(peer.host !== sender);
   netifReceive(peer.host as Host, peer, skb);
 }
 

@@ -107,11 +107,12 @@ export class Skb {
    * skb_scrub_packet(), as __dev_forward_skb() does when a veth hands the
    * skb to its peer: the frame and the trace id stay, everything the
    * sender's stack attached goes, and the skb is as new (the same values
-   * the field initialisers above give; natlab clears the mark also
-   * within one namespace). Keep in step with the fields: skb.test.ts
-   * checks every field against a new Skb.
+   * the field initialisers above give), except that the mark goes only
+   * when the peer is in another namespace (`xnet`), as the kernel clears
+   * skb->mark only then. Keep in step with the fields: skb.test.ts checks
+   * every field against a new Skb.
    */
-  scrub(): void {
+  scrub(xnet: boolean): void {
     this.l3 = 14;
     this.parent = 0;
     this.dev = null;
@@ -124,7 +125,7 @@ export class Skb {
     this.neighHeader = null;
     this.pktOtherhost = false;
     this.pktType = PktType.HOST;
-    this.mark = 0;
+    if (xnet) this.mark = 0;
     this.ct = null;
     this.ctInfo = CtInfo.NONE;
     this.nfTrace = false;
