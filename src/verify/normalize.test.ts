@@ -91,6 +91,30 @@ describe('normalizeFrame', () => {
 });
 
 describe('normalizeOutput', () => {
+  it('sorts the entries conntrack -L prints in hash order and masks their ephemeral ports, ICMP ids and timeouts', () => {
+    const kernel = [
+      'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.',
+      'tcp      6 118 TIME_WAIT src=10.1.0.10 dst=203.0.113.10 sport=60990 dport=22 src=203.0.113.10 dst=203.0.113.1 sport=22 dport=60990 [ASSURED] mark=0 use=1',
+      'icmp     1 29 src=203.0.113.10 dst=203.0.113.1 type=8 code=0 id=3928 src=203.0.113.1 dst=203.0.113.10 type=0 code=0 id=3928 mark=0 use=1',
+      '',
+    ].join('\n');
+    const sim = [
+      'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.',
+      'icmp     1 30 src=203.0.113.10 dst=203.0.113.1 type=8 code=0 id=8228 src=203.0.113.1 dst=203.0.113.10 type=0 code=0 id=8228 mark=0 use=1',
+      'tcp      6 119 TIME_WAIT src=10.1.0.10 dst=203.0.113.10 sport=34472 dport=22 src=203.0.113.10 dst=203.0.113.1 sport=22 dport=34472 [ASSURED] mark=0 use=1',
+      '',
+    ].join('\n');
+    expect(normalizeOutput(kernel)).toBe(normalizeOutput(sim));
+    expect(normalizeOutput(sim).split('\n')[0]).toBe('conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.');
+  });
+
+  it('keeps conntrack entries that differ in state, addresses or fixed ports apart', () => {
+    const a = 'tcp      6 119 TIME_WAIT src=10.1.0.10 dst=203.0.113.10 sport=34472 dport=22 src=203.0.113.10 dst=203.0.113.1 sport=22 dport=34472 [ASSURED] mark=0 use=1';
+    expect(normalizeOutput(a)).not.toBe(normalizeOutput(a.replace('TIME_WAIT', 'CLOSE')));
+    expect(normalizeOutput(a)).not.toBe(normalizeOutput(a.replace('dport=22 ', 'dport=23 ')));
+    expect(normalizeOutput(a)).not.toBe(normalizeOutput(a.replace('dst=203.0.113.1 ', 'dst=203.0.113.2 ')));
+  });
+
   it('masks ping timings and keeps everything else', () => {
     const out = [
       'PING 10.9.0.2 (10.9.0.2) 56(84) bytes of data.',

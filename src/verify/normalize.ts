@@ -215,9 +215,34 @@ function randomDhcpTimes(b: Uint8Array, bootp: number, end: number): void {
   }
 }
 
+/** a `conntrack -L` entry line: protocol name, number, timeout */
+const CT_ENTRY = /^(?:tcp|udp|icmp|unknown|udplite|sctp|dccp|gre)\s+[0-9]+\s+[0-9]+\s/;
+
+/**
+ * `conntrack -L` printed by a traffic step: the kernel lists its hash table,
+ * whose order follows the random hash seed (nf_conntrack_hash_rnd), and its
+ * ephemeral ports, ICMP ids and timeouts (wall clock) vary from run to run.
+ * Each run of consecutive entry lines is masked as normalizeConntrack()
+ * does and sorted; every other line stays where it is.
+ */
+function normalizeConntrackLines(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!CT_ENTRY.test(lines[i]!)) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    const block: string[] = [];
+    while (i < lines.length && CT_ENTRY.test(lines[i]!)) block.push(lines[i++]!);
+    out.push(...normalizeConntrack(block.join('\n')));
+  }
+  return out.join('\n');
+}
+
 /** Masks what varies from run to run in a step's printed output. */
 export function normalizeOutput(text: string): string {
-  return text
+  return normalizeConntrackLines(text)
     .replace(/\btime([=<])[0-9.]+ ?ms\b/g, 'time$1… ms')
     .replace(/\btime [0-9]+ms\b/g, 'time …ms')
     .replace(/^rtt .*$/gm, 'rtt …')

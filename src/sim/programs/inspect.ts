@@ -8,11 +8,12 @@ import { runIptables } from '../../config/iptables.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
 import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { stdoutThenStderrInFile } from './stdio.js';
 
 const LIST_OPTS = new Set(['-L', '--list', '-S', '--list-rules', '-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-t', '--table', '-4', '-w', '--wait']);
 
 function done(ctx: ProgramContext, exit: number, stdout: string, stderr: string): Program {
-  ctx.out(stdout + stderr);
+  ctx.out(stdoutThenStderrInFile(stdout, stderr));
   ctx.exit(exit);
   return { signal: () => undefined };
 }
