@@ -78,7 +78,12 @@ export const icmpMatch: MatchSpec<IcmpData> = {
     const t = d.type === 0xff ? 'any' : d.codeMin === 0 && d.codeMax === 0xff ? String(d.type) : `${d.type}/${d.codeMin}`;
     return `${inv(d.invert)} --icmp-type ${t}`;
   },
-  print(d) {
+  print(d, numeric) {
+    // print_icmptype(): without -n, the first name of exactly this type and code range
+    if (!numeric) {
+      const named = ICMP_NAMES.find(([, t, lo, hi]) => t === d.type && lo === d.codeMin && hi === d.codeMax);
+      if (named) return ` icmp ${d.invert ? '!' : ''}${named[0]}`;
+    }
     let s = ` icmp${d.invert ? ' !' : ''}type ${d.type}`;
     if (d.codeMin === d.codeMax) s += ` code ${d.codeMin}`;
     else if (d.codeMin !== 0 || d.codeMax !== 0xff) s += ` codes ${d.codeMin}-${d.codeMax}`;

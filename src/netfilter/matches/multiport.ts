@@ -1,7 +1,7 @@
 /** `-m multiport`: --sports/--dports/--ports lists with ranges, as xt_multiport.c (revision 1). */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { portRange } from './tcp.js';
+import { portRange, printPort } from './tcp.js';
 import { inv, ipFragOff, l4, parsePortRange, u16 } from './util.js';
 
 export interface MultiportData {
@@ -9,12 +9,14 @@ export interface MultiportData {
   flags: string;
   ranges: [number, number][];
   invert: boolean;
+  /** the rule's -p, for the service names of -L without -n ('tcp', 'udp'; null for others, printed as numbers) */
+  proto: 'tcp' | 'udp' | null;
 }
 
 export const multiportMatch: MatchSpec<MultiportData> = {
   name: 'multiport',
   options: ['source-ports', 'sports', 'destination-ports', 'dports', 'ports'].map((name) => ({ name, arg: true })),
-  init: () => ({ flags: '', ranges: [], invert: false }),
+  init: () => ({ flags: '', ranges: [], invert: false, proto: null }),
   parse(d, opt, arg, invert) {
     if (d.flags) throw new XtError('multiport can only have one option');
     d.flags = opt === 'source-ports' ? 'sports' : opt === 'destination-ports' ? 'dports' : opt;
@@ -26,9 +28,13 @@ export const multiportMatch: MatchSpec<MultiportData> = {
     if (!d.flags) throw new XtError('multiport expects an option');
     if (![6, 17, 33, 132, 136].includes(env.proto) || env.invProto)
       throw new XtError('multiport needs `-p tcp\', `-p udp\', `-p udplite\', `-p sctp\' or `-p dccp\'');
+    d.proto = env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : null;
   },
   save: (d) => `${inv(d.invert)} --${d.flags} ${d.ranges.map(portRange).join(',')}`,
-  print: (d) => ` multiport ${d.flags} ${d.invert ? ' !' : ''}${d.ranges.map(portRange).join(',')}`,
+  // __multiport_print_v1(): each port by its service name unless -n
+  print: (d, numeric) =>
+    ` multiport ${d.flags} ${d.invert ? ' !' : ''}` +
+    d.ranges.map(([lo, hi]) => printPort(lo, d.proto, numeric) + (lo === hi ? '' : ':' + printPort(hi, d.proto, numeric))).join(','),
   match(d, skb) {
     if (ipFragOff(skb) !== 0) return false;
     const o = l4(skb);

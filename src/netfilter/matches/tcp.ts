@@ -2,6 +2,7 @@
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import { inv, ipFragOff, l4, parsePortRange, u16 } from './util.js';
+import { serviceName } from '../../model/services.js';
 
 export interface PortsData {
   spts: [number, number];
@@ -45,11 +46,17 @@ function flagNames(v: number): string {
 export function portRange(r: [number, number]): string {
   return r[0] === r[1] ? String(r[0]) : `${r[0]}:${r[1]}`;
 }
-/** spt:X / spts:a:b as tcp/udp print them */
-export function printPorts(name: string, r: [number, number], invert: boolean): string {
+/** a port as iptables -L prints it: its service name unless -n or unnamed (print_port() of libxt_tcp/udp/multiport) */
+export function printPort(port: number, proto: 'tcp' | 'udp' | null, numeric: boolean): string {
+  return (numeric || proto === null ? null : serviceName(port, proto)) ?? String(port);
+}
+
+/** spt:X / spts:a:b as tcp/udp print them (print_ports()) */
+export function printPorts(name: string, r: [number, number], invert: boolean, proto: 'tcp' | 'udp', numeric: boolean): string {
   if (r[0] === 0 && r[1] === 65535 && !invert) return '';
   const one = r[0] === r[1];
-  return ` ${name}${one ? '' : 's'}:${invert ? '!' : ''}${portRange(r)}`;
+  const ports = one ? printPort(r[0], proto, numeric) : `${printPort(r[0], proto, numeric)}:${printPort(r[1], proto, numeric)}`;
+  return ` ${name}${one ? '' : 's'}:${invert ? '!' : ''}${ports}`;
 }
 
 export function parsePortOpt(d: PortsData, opt: string, arg: string, invert: boolean): boolean {
@@ -119,11 +126,12 @@ export const tcpMatch: MatchSpec<TcpData> = {
     if (d.flgMask || d.invFlags) s += `${inv(d.invFlags)} --tcp-flags ${flagNames(d.flgMask)} ${flagNames(d.flgCmp)}`;
     return s;
   },
-  print(d) {
-    let s = ' tcp' + printPorts('spt', d.spts, d.invS) + printPorts('dpt', d.dpts, d.invD);
+  print(d, numeric) {
+    let s = ' tcp' + printPorts('spt', d.spts, d.invS, 'tcp', numeric) + printPorts('dpt', d.dpts, d.invD, 'tcp', numeric);
     if (d.option) s += ` option=${d.invOption ? '!' : ''}${d.option}`;
     if (d.flgMask || d.invFlags) {
-      const h = (n: number): string => '0x' + n.toString(16).toUpperCase().padStart(2, '0');
+      // print_flags(): hex with -n, else flag names (print_tcpf())
+      const h = (n: number): string => (numeric ? '0x' + n.toString(16).toUpperCase().padStart(2, '0') : flagNames(n));
       s += ` flags:${d.invFlags ? '!' : ''}${h(d.flgMask)}/${h(d.flgCmp)}`;
     }
     return s;

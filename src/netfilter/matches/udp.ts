@@ -20,7 +20,7 @@ export const udpMatch: MatchSpec<PortsData> = {
     if (env.proto !== 17 || env.invProto) throw new XtError("UDP match requires '-p udp'");
   },
   save: (d) => savePorts(d),
-  print: (d) => ' udp' + printPorts('spt', d.spts, d.invS) + printPorts('dpt', d.dpts, d.invD),
+  print: (d, numeric) => ' udp' + printPorts('spt', d.spts, d.invS, 'udp', numeric) + printPorts('dpt', d.dpts, d.invD, 'udp', numeric),
   match(d, skb) {
     if (ipFragOff(skb) !== 0) return false;
     const o = l4(skb);

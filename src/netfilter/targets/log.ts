@@ -14,6 +14,8 @@ import type { XtContext } from '../xt-context.js';
 import { HOOK_NAMES } from '../../model/nf-seam.js';
 
 const LEVELS = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
+/** the level names iptables -L prints (libxt_LOG's log_levels[] first match; measured: 3 is "err", 4 "warn") */
+const LIST_LEVELS = ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'];
 const LEVEL_ALIAS: Record<string, number> = { panic: 0, err: 3, warn: 4 };
 /** flag bits and their option names (IPT_LOG_*) in save order */
 const FLAGS: [number, string][] = [
@@ -47,7 +49,12 @@ export const logTarget: TargetSpec<LogData> = {
     for (const [b, n] of FLAGS) if (d.flags & b) s += ` --${n}`;
     return s;
   },
-  print: (d) => ` LOG flags ${d.flags} level ${d.level}` + (d.prefix ? ` prefix "${d.prefix}"` : ''),
+  // LOG_print(): numbers with -n; else the level's name and each flag's
+  print: (d, numeric) =>
+    (numeric
+      ? ` LOG flags ${d.flags} level ${d.level}`
+      : ` LOG level ${LIST_LEVELS[d.level]}` + FLAGS.filter(([b]) => d.flags & b).map(([, n]) => ' ' + n.slice(4)).join('')) +
+    (d.prefix ? ` prefix "${d.prefix}"` : ''),
   target(d, skb, ctx) {
     const sink = ctx.host.trace;
     if (sink !== null) {

@@ -46,7 +46,7 @@ import { ephemeralPort, hash32 } from '../../model/tcp/identity.js';
 import { NS_PER_S, NS_PER_US, type Timer } from '../queue.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
 import { getopt } from './getopt.js';
-import { serviceName } from './nc-services.js';
+import { serviceName } from '../../model/services.js';
 
 const OPTSTRING = '46bCDdFhI:i:klM:m:NnO:P:p:q:rSs:T:tUuV:vW:w:X:x:Zz';
 const USAGE =

@@ -1,7 +1,8 @@
 /**
  * Service names by port as getservbyport(3) finds them in Debian
  * bookworm's /etc/services (netbase 6.4): what nc prints in
- * `port [tcp/http]` unless -n is given ("*" for a port not listed).
+ * `port [tcp/http]` unless -n is given ("*" for a port not listed), and
+ * what iptables -L prints for a port without -n.
  * Generated from the file of the machine the kernel runs use.
  */
 
