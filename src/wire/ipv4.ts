@@ -113,9 +113,25 @@ export function ipFillChecksum(b: Uint8Array, o: number): void {
   setU16(b, o + IP_CHECK, inetChecksum(b, o, ipHeaderLen(b, o)));
 }
 
-/** True when the header checksum over IHL*4 bytes verifies (ip_fast_csum() == 0). */
+/**
+ * True when the header checksum over IHL*4 bytes verifies (ip_fast_csum() == 0).
+ * A 20-byte header wholly inside `b` (nearly every packet) is summed as its
+ * ten words straight, as ip_fast_csum() unrolls it; the sum of ten 16-bit
+ * words is below 2^20, so two folds leave 16 bits. Anything else takes the
+ * general sum (which reads bytes past the end of `b` as zeros).
+ */
 export function ipChecksumOk(b: Uint8Array, o: number): boolean {
   const hl = ipHeaderLen(b, o);
+  if (hl === IP_HLEN && o >= 0 && o + IP_HLEN <= b.length) {
+    let s =
+      ((b[o]! << 8) | b[o + 1]!) + ((b[o + 2]! << 8) | b[o + 3]!) + ((b[o + 4]! << 8) | b[o + 5]!) +
+      ((b[o + 6]! << 8) | b[o + 7]!) + ((b[o + 8]! << 8) | b[o + 9]!) + ((b[o + 10]! << 8) | b[o + 11]!) +
+      ((b[o + 12]! << 8) | b[o + 13]!) + ((b[o + 14]! << 8) | b[o + 15]!) + ((b[o + 16]! << 8) | b[o + 17]!) +
+      ((b[o + 18]! << 8) | b[o + 19]!);
+    s = (s & 0xffff) + (s >>> 16);
+    s = (s & 0xffff) + (s >>> 16);
+    return s === 0xffff;
+  }
   if (hl < IP_HLEN) return false;
   return csumFold(onesSum(b, o, hl)) === 0xffff;
 }
