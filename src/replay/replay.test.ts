@@ -71,6 +71,28 @@ describe('replaying a capture into a node', () => {
     expect(replayInto(cap, ['router', 'webport'], { mode: 'topspeed' }).times).toEqual([0, gap, 2 * gap]);
   });
 
+  it('reports progress every progressEvery packets and stops after limit packets (tcpreplay -L)', () => {
+    const cap = pcapFile([0, 1, 2, 3, 4, 5, 6].map((i) => ({ sec: 100, frac: i, data: udp(i) })));
+    const { scenario } = loadScenarioFile(SCENARIO);
+    const sim = build(scenario, { trace: false, readFile: scenarioReader(scenario.dir) });
+    const host = sim.net.host('router');
+    const dev = host.ifaceByName('webport')!;
+    const progress: number[] = [];
+    let doneCalls = 0;
+    const rp = new Replayer(new CaptureReader(memorySource(cap), 'c.pcap'), { host, dev, how: 'receive' }, macs, {
+      pacing: { mode: 'topspeed' },
+      limit: 5,
+      progressEvery: 2,
+      onProgress: (n) => progress.push(n),
+      onDone: () => doneCalls++,
+    });
+    rp.start();
+    sim.net.queue.runUntil(() => rp.done);
+    expect(rp.sent).toBe(5);
+    expect(progress).toEqual([2, 4]);
+    expect(doneCalls).toBe(1);
+  });
+
   it('replays the packets before a corrupt one and keeps the error', () => {
     const cap = pcapFile([0, 1, 2].map((i) => ({ sec: 100, frac: i, data: udp(i) })));
     const { rp, frames } = replayInto(cap.subarray(0, cap.length - 3), ['router', 'webport']);

@@ -67,13 +67,32 @@ export class Replayer {
   private startAt = 0;
   private frame: Uint8Array | null = null;
   private lastLinktype = -1;
+  /** the per-packet reads of target and opts, taken once (neither changes during a replay) */
+  private readonly host: Host;
+  private readonly dev: Iface;
+  private readonly receive: boolean;
+  private readonly onFrame: ((frame: Uint8Array, caplen: number) => void) | null;
+  private readonly onProgress: ((sent: number) => void) | null;
+  private readonly progressEvery: number;
+  /** packets left until the next onProgress call (sent % progressEvery === 0 without a division) */
+  private progressLeft: number;
+  private readonly limit: number;
 
   constructor(
     private readonly reader: CaptureReader,
     private readonly target: ReplayTarget,
     private readonly macs: WrapMacs,
     private readonly opts: ReplayOptions,
-  ) {}
+  ) {
+    this.host = target.host;
+    this.dev = target.dev;
+    this.receive = target.how === 'receive';
+    this.onFrame = opts.onFrame ?? null;
+    this.onProgress = opts.onProgress ?? null;
+    this.progressEvery = opts.progressEvery ?? 65536;
+    this.progressLeft = this.progressEvery;
+    this.limit = opts.limit ?? Infinity;
+  }
 
   /** schedule the first packet now */
   start(): void {
@@ -85,7 +104,7 @@ export class Replayer {
   /** read and convert the next packet into `frame`; false (and done) at the end or on an error */
   private readNext(): boolean {
     const r = this.reader;
-    if (this.opts.limit !== undefined && this.sent >= this.opts.limit) return this.finish();
+    if (this.sent >= this.limit) return this.finish();
     try {
       if (!r.next()) return this.finish();
       const lt = r.linktype;
@@ -114,17 +133,20 @@ export class Replayer {
   /** one packet goes in (the posted event pump() runs) */
   inject(): void {
     const frame = this.frame!;
-    const now = this.target.host.now();
+    const host = this.host;
+    const now = host.now();
     const caplen = this.reader.caplen;
     if (this.firstAt < 0) this.firstAt = now;
     this.lastAt = now;
     this.sent++;
     this.bytes += caplen;
-    if (this.opts.onFrame) this.opts.onFrame(frame, caplen);
-    if (this.opts.onProgress && this.sent % (this.opts.progressEvery ?? 65536) === 0) this.opts.onProgress(this.sent);
-    const { host, dev } = this.target;
-    if (this.target.how === 'receive') host.receiveFrame(dev, frame, newPacketId());
-    else devQueueXmit(host, dev, new Skb(frame));
+    if (this.onFrame !== null) this.onFrame(frame, caplen);
+    if (this.onProgress !== null && --this.progressLeft === 0) {
+      this.progressLeft = this.progressEvery;
+      this.onProgress(this.sent);
+    }
+    if (this.receive) host.receiveFrame(this.dev, frame, newPacketId());
+    else devQueueXmit(host, this.dev, new Skb(frame));
     const prevLen = frame.length;
     if (!this.readNext()) return;
     host.net.queue.postAt(this.nextAt(now, prevLen, caplen), pump, this, null, null);
