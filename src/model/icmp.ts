@@ -20,6 +20,7 @@ import { ip4ToString, isMulticast4, LIMITED_BROADCAST, isZeronet4 } from '../wir
 import { setU32 } from '../wire/bytes.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK } from './iface.js';
+import { nfCtAttach } from './ct-attach.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { icmpRedirect } from './redirect.js';
 import { PktType, Skb } from './skb.js';
@@ -140,6 +141,8 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   buildIpv4(pkt, 14, { src: saddr, dst: src, proto: IPPROTO_ICMP, ttl: h.sysctl('net.ipv4.ip_default_ttl'), id: h.nextIpId(src), tos, df: false, payloadLen: icmpLen });
   const skb = new Skb(pkt);
   skb.route = rt;
+  // icmp_glue_bits(): an error joins the conntrack entry of the packet it is about
+  if (icmpIsError(type)) nfCtAttach(skb, inSkb);
   if (h.trace !== null) h.event('deliver', skb, rt.dev, { detail: `icmp error type ${type} code ${code} to ${ip4ToString(src)}`, parent: inSkb.id });
   ipLocalOut(h, skb);
 }

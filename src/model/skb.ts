@@ -19,6 +19,8 @@ export const enum PktType {
 /** What conntrack hangs on a packet (`skb->_nfct`); netfilter's Conn implements it. */
 export interface CtRef {
   readonly id: number;
+  /** the untracked template (NOTRACK), not an entry */
+  readonly untracked?: boolean;
 }
 
 /** enum ip_conntrack_info */

@@ -19,8 +19,9 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpAck, tcpChecksumOk, tcpDataOff, 
 import { devQueueXmit } from '../dev.js';
 import type { Host } from '../host.js';
 import { ipLocalOut } from '../ipv4.js';
+import { nfCtAttach } from '../ct-attach.js';
 import { NfHook } from '../nf-seam.js';
-import { CtInfo, Skb } from '../skb.js';
+import { Skb } from '../skb.js';
 import { buildSegment, sendSegment, type SegmentSpec } from './output.js';
 
 /** the RST answering the segment at skb.l3, as a segment spec (tcp_v4_send_reset's `rep`) */
@@ -99,11 +100,7 @@ export function nfSendReset(h: Host, old: Skb, hook: NfHook): void {
   const pkt = buildSegment(h, spec);
   const skb = new Skb(pkt);
   skb.mark = 0;
-  if (old.ct !== null) {
-    skb.ct = old.ct;
-    const original = old.ctInfo === CtInfo.ESTABLISHED || old.ctInfo === CtInfo.RELATED || old.ctInfo === CtInfo.NEW;
-    skb.ctInfo = original ? CtInfo.RELATED_REPLY : CtInfo.RELATED;
-  }
+  nfCtAttach(skb, old);
   if (old.physIn !== null) {
     // br_netfilter: out of the port it came in on, Ethernet addresses swapped
     pkt.set(b.subarray(o - 14 + 6, o - 14 + 12), 0);
