@@ -295,6 +295,8 @@ export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBr
     return;
   }
   const n = h.neigh.create(dev, nexthop);
+  // sock_confirm_neigh() -> neigh_confirm(): TCP heard from the peer, so the next hop works
+  if (skb.dstPendingConfirm) n.confirmed = h.now();
   const s = n.state;
   if ((s & NUD_CONNECTED) !== 0) {
     // neigh_hh_output(): the fast path does not touch `used`

@@ -99,6 +99,16 @@ export class Skb {
   ignoreDf = false;
   /** the payload lengths of the fragments it was reassembled from, in order (the frag_list), null if none */
   fragList: number[] | null = null;
+  /**
+   * skb_set_dst_pending_confirm(): sent by a TCP socket that has heard
+   * from its peer since its last segment (sk_dst_confirm()); neighbour
+   * output then confirms the next hop as reachable (sock_confirm_neigh()).
+   * Nothing clears the bit on the way: neither skb_scrub_packet() at a
+   * veth nor forwarding, so a router that forwards such a segment out of
+   * a veth confirms its own next hop too (measured: a masquerading router
+   * sent no ARP probe to a client whose TCP peer had confirmed).
+   */
+  dstPendingConfirm = false;
 
   constructor(data: Uint8Array, id: number = newPacketId()) {
     this.data = data;
@@ -111,7 +121,7 @@ export class Skb {
    * sender's stack attached goes, and the skb is as new (the same values
    * the field initialisers above give), except that the mark goes only
    * when the peer is in another namespace (`xnet`), as the kernel clears
-   * skb->mark only then. Keep in step with the fields: skb.test.ts checks
+   * skb->mark only then, and dst_pending_confirm never goes. Keep in step with the fields: skb.test.ts checks
    * every field against a new Skb.
    */
   scrub(xnet: boolean): void {
@@ -136,6 +146,7 @@ export class Skb {
     this.fragMaxSize = 0;
     this.ignoreDf = false;
     this.fragList = null;
+    // dstPendingConfirm stays: skb_scrub_packet() does not clear the bit
   }
 
   /** bytes as netfilter counts them: from the network header to the end */

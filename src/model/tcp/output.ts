@@ -118,14 +118,16 @@ export function buildSegment(h: Host, s: SegmentSpec): Uint8Array {
 
 /**
  * ip_queue_xmit(): route (the socket's cached route is re-looked up per
- * segment here) and send. Returns false when there is no route (the
+ * segment here) and send; `confirmNeigh` is the socket's pending
+ * neighbour confirmation (skb_set_dst_pending_confirm()). Returns false when there is no route (the
  * segment is lost, as the kernel's transmit fails with -EHOSTUNREACH).
  */
-export function sendSegment(h: Host, s: SegmentSpec, parent = 0): boolean {
+export function sendSegment(h: Host, s: SegmentSpec, parent = 0, confirmNeigh = false): boolean {
   const rt: RouteResult = h.routeOutput(s.daddr, s.saddr, null);
   if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return false;
   const skb = new Skb(buildSegment(h, s));
   skb.route = rt;
+  skb.dstPendingConfirm = confirmNeigh;
   if (h.trace !== null && parent !== 0) h.event('deliver', skb, rt.dev, { detail: 'tcp reply', parent });
   ipLocalOut(h, skb);
   return true;

@@ -163,6 +163,14 @@ export class TcpSock implements TcpEndpoint {
   // send side
   iss = 0;
   sndUna = 0;
+  /**
+   * sk->sk_dst_pending_confirm: an ACK made forward progress since the last
+   * segment sent (sk_dst_confirm() in tcp_ack()); the next segment confirms
+   * the neighbour, so a route in use by a working connection never needs
+   * an ARP probe. (The kernel also confirms on a pure duplicate ACK; not
+   * modelled.)
+   */
+  dstPendingConfirm = false;
   sndNxt = 0;
   sndWnd = 0;
   sndWscale = 0;
@@ -471,6 +479,7 @@ export class TcpSock implements TcpEndpoint {
       this.rcvWup = this.rcvNxt;
       this.negotiate(rx);
       this.sndUna = rx.ack;
+      this.dstPendingConfirm = true;
       this.sndWnd = rx.win;
       if (this.tsOk && rx.sawTs) this.tsRecent = rx.tsval;
       this.established();
@@ -555,8 +564,9 @@ export class TcpSock implements TcpEndpoint {
       h.drop(skb, skb.inDev, 'tcp: listen queue overflow');
       return;
     }
-    // tcp_create_openreq_child(): the connection is up
+    // tcp_create_openreq_child(): the connection is up; tcp_ack() of the SYN-ACK confirms the route
     this.sndUna = rx.ack;
+    this.dstPendingConfirm = true;
     this.sndWnd = rx.win << this.sndWscale;
     if (this.tsOk && rx.sawTs) this.tsRecent = rx.tsval;
     this.established();
@@ -673,6 +683,7 @@ export class TcpSock implements TcpEndpoint {
     if (this.finSent && rx.ack === this.sndNxt) dataAcked--; // the FIN's sequence number
     if (dataAcked > 0) this.sendBuf = this.sendBuf.subarray(Math.min(dataAcked, this.sendBuf.length));
     this.sndUna = rx.ack;
+    this.dstPendingConfirm = true; // FLAG_FORWARD_PROGRESS: sk_dst_confirm()
     this.cwnd += 1;
     this.retransmits = 0;
     this.totalRto = 0;
@@ -884,7 +895,8 @@ export class TcpSock implements TcpEndpoint {
       len,
     };
     this.ipId = (this.ipId + 1) & 0xffff;
-    sendSegment(h, spec);
+    sendSegment(h, spec, 0, this.dstPendingConfirm);
+    this.dstPendingConfirm = false;
     if ((flags & TCP_ACK) !== 0) {
       this.ackPending = false;
       if (this.quick > 0) this.quick--;
