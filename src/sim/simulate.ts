@@ -95,6 +95,14 @@ interface Running {
   done: boolean;
 }
 
+/**
+ * Virtual time between stopping a background step and what comes next
+ * (the next stop, or the final dumps): the kernel runner waits for the
+ * process to be reaped and then starts a new process, never less than a
+ * millisecond, while frames cross a veth in 10 µs.
+ */
+export const STOP_GAP_NS = NS_PER_MS;
+
 /** Run a scenario; the same scenario always gives identical results. */
 export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResults {
   const sim = build(sc, opts);
@@ -126,6 +134,10 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResults {
     r.program?.signal('SIGTERM');
     net.queue.runUntil(() => r.done, net.now() + NS_PER_S);
     if (!r.done) finish(r, net.now(), 143);
+    // The kernel runner reaps a stopped step before it stops the next one, and starts the dumps
+    // (iptables-save, conntrack -L) only after that: the network goes on meanwhile, so the FIN of a
+    // closed socket is answered and may end the peer's step too (nc exits on EOF from the network).
+    net.queue.runUntil(() => false, net.now() + STOP_GAP_NS);
   }
   return collect(sim, sc, steps);
 }
