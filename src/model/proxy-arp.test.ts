@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARPOP_REPLY, arpOp, arpSpa } from '../wire/arp.js';
 import { ETH_P_ARP, ethType } from '../wire/ethernet.js';
-import { ICMP_ECHO, icmpFillChecksum } from '../wire/icmp.js';
-import { IPPROTO_ICMP, buildIpv4 } from '../wire/ipv4.js';
-import type { Host } from './host.js';
-import { allocIpPacket, ipLocalOut } from './ipv4.js';
-import { Skb } from './skb.js';
-import { TestNet, ip } from './testnet.js';
+import { TestNet, ip, sendEcho } from './testnet.js';
 
 /** a (10.0.1.10/16, thinks b is on link) -- r (left 10.0.1.1/24, right 10.0.2.1/24) -- b (10.0.2.10/24) */
 function net(proxy: number, forward = 1): TestNet {
@@ -24,23 +19,13 @@ function net(proxy: number, forward = 1): TestNet {
   return t;
 }
 
-function echo(h: Host, dst: string): void {
-  const rt = h.routeOutput(ip(dst), 0, null);
-  const pkt = allocIpPacket(8);
-  pkt[34] = ICMP_ECHO;
-  icmpFillChecksum(pkt, 34, 8);
-  buildIpv4(pkt, 14, { src: rt.prefsrc, dst: ip(dst), proto: IPPROTO_ICMP, ttl: 64, id: 1, df: true, payloadLen: 8 });
-  const skb = new Skb(pkt);
-  skb.route = rt;
-  ipLocalOut(h, skb);
-}
 
 const proxied = (t: TestNet): Uint8Array[] => t.seen('r', 'left').filter((f) => ethType(f) === ETH_P_ARP && arpOp(f, 14) === ARPOP_REPLY && arpSpa(f, 14) === ip('10.0.2.10'));
 
 describe('proxy_arp', () => {
   it('answers a broadcast request for a routed address with the router MAC after proxy_delay, and forwards', () => {
     const t = net(1);
-    echo(t.host('a'), '10.0.2.10');
+    sendEcho(t.host('a'), '10.0.2.10');
     t.run(300);
     expect(proxied(t)).toHaveLength(0);
     t.run(200);
@@ -50,21 +35,21 @@ describe('proxy_arp', () => {
 
   it('stays silent with proxy_arp=0', () => {
     const t = net(0);
-    echo(t.host('a'), '10.0.2.10');
+    sendEcho(t.host('a'), '10.0.2.10');
     t.run(1000);
     expect(proxied(t)).toHaveLength(0);
   });
 
   it('stays silent when the router does not forward', () => {
     const t = net(1, 0);
-    echo(t.host('a'), '10.0.2.10');
+    sendEcho(t.host('a'), '10.0.2.10');
     t.run(1000);
     expect(proxied(t)).toHaveLength(0);
   });
 
   it('never answers for an address routed back out the asking interface', () => {
     const t = net(1);
-    echo(t.host('a'), '10.0.1.99');
+    sendEcho(t.host('a'), '10.0.1.99');
     t.run(1000);
     expect(t.seen('r', 'left').filter((f) => ethType(f) === ETH_P_ARP && arpOp(f, 14) === ARPOP_REPLY)).toHaveLength(0);
   });

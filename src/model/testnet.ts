@@ -2,18 +2,34 @@
  * A small builder for tests of the model: hosts, veth wires, bridges and
  * addresses without going through the command parsers.
  */
+import { ICMP_ECHO, icmpFillChecksum } from '../wire/icmp.js';
+import { IPPROTO_ICMP, buildIpv4 } from '../wire/ipv4.js';
 import { parseIp4 } from '../wire/ip4.js';
 import { parseMac } from '../wire/mac.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { Network } from './network.js';
+import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { makeRoute } from './route.js';
+import { Skb } from './skb.js';
 import { createVethPair } from './veth.js';
 
 export function ip(s: string): number {
   const a = parseIp4(s);
   if (a === null) throw new Error(`bad address ${s}`);
   return a;
+}
+
+/** `h` sends one ICMP echo request (8 bytes, DF) to `dst` down its output path, as a ping socket would */
+export function sendEcho(h: Host, dst: string): void {
+  const rt = h.routeOutput(ip(dst), 0, null);
+  const pkt = allocIpPacket(8);
+  pkt[34] = ICMP_ECHO;
+  icmpFillChecksum(pkt, 34, 8);
+  buildIpv4(pkt, 14, { src: rt.prefsrc, dst: ip(dst), proto: IPPROTO_ICMP, ttl: 64, id: 1, df: true, payloadLen: 8 });
+  const skb = new Skb(pkt);
+  skb.route = rt;
+  ipLocalOut(h, skb);
 }
 
 export function mac(s: string): Uint8Array {
