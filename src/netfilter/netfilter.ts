@@ -54,7 +54,7 @@ export class Netfilter implements NfSeam {
       nat: makeNatOps(this.nat, host),
       ct: CONNTRACK_OPS,
     };
-    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb, this.ctx.inDev, this.ctx.outDev);
+    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb);
     host.sysctls.register('net.netfilter.', this.conntrack.settings);
     // masq_device_event() / masq_inet_event(): MASQUERADE entries die with their device or address
     host.netdevDown.push((dev) => void this.conntrack.killMasqueraded(dev.ifindex));
@@ -156,13 +156,13 @@ export class Netfilter implements NfSeam {
           v = this.defrag(hook, skb);
           break;
         case HookFn.RAW:
-          v = this.walkTable(this.ipt.tables.raw, hook, skb, inDev, outDev);
+          v = this.walkTable(this.ipt.tables.raw, hook, skb);
           break;
         case HookFn.CONNTRACK_IN:
           v = conntrackIn(this.conntrack, hook, skb, this.host);
           break;
         case HookFn.MANGLE:
-          v = this.walkTable(this.ipt.tables.mangle, hook, skb, inDev, outDev);
+          v = this.walkTable(this.ipt.tables.mangle, hook, skb);
           break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC: {
@@ -171,7 +171,7 @@ export class Netfilter implements NfSeam {
           break;
         }
         case HookFn.FILTER:
-          v = this.walkTable(this.ipt.tables.filter, hook, skb, inDev, outDev);
+          v = this.walkTable(this.ipt.tables.filter, hook, skb);
           break;
         default: // HookFn.CONFIRM
           v = conntrackConfirm(this.conntrack, skb, this.host.now());
@@ -224,11 +224,9 @@ export class Netfilter implements NfSeam {
     return v;
   }
 
-  private walkTable(table: Table, hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+  /** one table's walk; the hook and devices are in the context already (runPlan() set them, a nested hook gave them back) */
+  private walkTable(table: Table, hook: NfHook, skb: Skb): Verdict {
     const ctx = this.ctx;
-    ctx.hook = hook;
-    ctx.inDev = inDev;
-    ctx.outDev = outDev;
     ctx.table = table.name;
     return iptDoTable(table, hook, skb, ctx);
   }
