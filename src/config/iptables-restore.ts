@@ -8,7 +8,7 @@
  */
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
-import { execute, parseCommand, type CmdEnv, type CmdResult } from './iptables.js';
+import { drainWarnings, execute, parseCommand, type CmdEnv, type CmdResult } from './iptables.js';
 
 export interface RestoreOpts {
   /** -c: take `[p:b]` counters from the input */
@@ -75,6 +75,7 @@ class RestoreError extends Error {
 /** run iptables-restore with `text` as its input against `state` */
 export function runIptablesRestore(state: IptablesState, text: string, opts: RestoreOpts, env: CmdEnv): CmdResult {
   void env;
+  drainWarnings();
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   let work: Table | null = null;
@@ -141,9 +142,9 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
       }
     }
     if (work !== null) throw new RestoreError(`iptables-restore: COMMIT expected at line ${lines.length + 1}\n`, 1);
-    return { exit: 0, stdout: '', stderr: '' };
+    return { exit: 0, stdout: '', stderr: drainWarnings() };
   } catch (e) {
-    if (e instanceof RestoreError) return { exit: e.exit, stdout: '', stderr: e.text };
+    if (e instanceof RestoreError) return { exit: e.exit, stdout: '', stderr: drainWarnings() + e.text };
     throw e;
   }
 }

@@ -12,6 +12,7 @@ import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { listChains, listRules } from '../netfilter/tables/list.js';
 import { parseProto } from '../netfilter/tables/protocols.js';
 import { findMatch, findTarget } from '../netfilter/tables/registry.js';
+import { xtWarnings, type KernelChecks } from '../netfilter/xt-opts.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import {
@@ -390,12 +391,20 @@ function envOf(r: Rule, table: TableName): ParseEnv {
 
 function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): boolean {
   if (hooks === 0) return true;
-  for (const m of r.matches) if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return false;
+  for (const m of r.matches) {
+    if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return false;
+    const k = m.spec as KernelChecks<unknown>;
+    if (k.check && !k.check(m.data, env)) return false;
+    const h = k.hooksFor?.(m.data);
+    if (h !== undefined && (hooks & ~h) !== 0) return false;
+  }
   const ts = r.target?.spec;
   if (ts) {
     if (ts.tables && !ts.tables.includes(t.name)) return false;
     if (ts.hooks !== undefined && (hooks & ~ts.hooks) !== 0) return false;
     if (ts.check && !ts.check(r.target!.data, env)) return false;
+    const h = (ts as KernelChecks<unknown>).hooksFor?.(r.target!.data);
+    if (h !== undefined && (hooks & ~h) !== 0) return false;
   }
   return true;
 }
@@ -434,14 +443,22 @@ function hasCycle(t: Table, from: Chain): boolean {
   return visit(from);
 }
 
+/** the warnings extensions printed while parsing (xtWarnings), emptied */
+export function drainWarnings(): string {
+  const s = xtWarnings.join('');
+  xtWarnings.length = 0;
+  return s;
+}
+
 /** run one iptables command line (argv without "iptables") against `state` */
 export function runIptables(state: IptablesState, argv: string[], env: CmdEnv): CmdResult {
   void env;
+  xtWarnings.length = 0;
   try {
     const c = parseCommand(argv, state);
-    return { exit: 0, stdout: execute(state, c), stderr: '' };
+    return { exit: 0, stdout: execute(state, c), stderr: drainWarnings() };
   } catch (e) {
-    if (e instanceof XtError) return { exit: e.exit, stdout: '', stderr: errorText(e) };
+    if (e instanceof XtError) return { exit: e.exit, stdout: '', stderr: drainWarnings() + errorText(e) };
     throw e;
   }
 }

@@ -14,3 +14,8 @@ import './limit.js';
 import './pkttype.js';
 import './length.js';
 import './ttl.js';
+import './tcpmss.js';
+import './statistic.js';
+import './recent.js';
+import './tos.js';
+import './dscp.js';

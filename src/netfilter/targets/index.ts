@@ -4,3 +4,8 @@ import './log.js';
 import './nat.js';
 import './mark.js';
 import './notrack.js';
+import './checksum.js';
+import './nflog.js';
+import './ttl.js';
+import './tcpmss.js';
+import './dsfield.js';
