@@ -16,6 +16,7 @@
  * Any other frame is remembered whole, byte for byte. Nothing is ever
  * stale: every lookup compares the bytes it depends on.
  */
+import type { HopEvent, HopKind } from '../trace/events.js';
 import { describeFrame } from '../wire/frame.js';
 
 /** frames longer than this are described afresh every time */
@@ -136,4 +137,33 @@ export function frameSummary(frame: Uint8Array): string {
   keptLen[s] = n;
   keptText[s] = text;
   return text;
+}
+
+/**
+ * The hop event `TraceSink.hop()` describes, as an object (for sinks
+ * without `hop()`): `data` from `off` is the packet's frame, its summary
+ * from frameSummary(); null for an event without a packet.
+ */
+export function hopEvent(
+  t: number,
+  node: string,
+  kind: HopKind,
+  iface: string | null,
+  pkt: number,
+  parent: number,
+  flow: number,
+  data: Uint8Array | null,
+  off: number,
+  extra: Partial<HopEvent> | undefined,
+): Omit<HopEvent, 'seq'> {
+  const e: Omit<HopEvent, 'seq'> = { t, node, kind };
+  if (iface !== null) e.iface = iface;
+  if (data !== null) {
+    e.pkt = pkt;
+    if (parent !== 0) e.parent = parent;
+    if (flow !== 0) e.flow = flow;
+    e.summary = frameSummary(off === 0 ? data : data.subarray(off));
+  }
+  if (extra !== undefined) Object.assign(e, extra);
+  return e;
 }

@@ -21,7 +21,7 @@ import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
 import { netifReceive } from './dev.js';
 import { fibValidateSource } from './ipv4.js';
-import { frameSummary } from './frame-summary.js';
+import { hopEvent } from './frame-summary.js';
 
 export class Host implements HostApi {
   readonly ifaces: Iface[] = [];
@@ -212,29 +212,27 @@ export class Host implements HostApi {
 
   /**
    * A hop event here, when tracing: time, node, interface, the packet's id,
-   * parent and flow and its tcpdump line (remembered by frameSummary(): a
-   * packet's hops share one string until its shown bytes change), then
-   * `extra` (which may override any of them).
+   * parent and flow and its tcpdump line, then `extra` (which may override
+   * any of them), as hopEvent() makes it. A sink with `hop()` (trace.jsonl)
+   * gets the parts instead and encodes them without the object.
    */
   event(kind: HopKind, skb: Skb | null, iface: Iface | null, extra?: Partial<HopEvent>): void {
     const t = this.net.trace;
     if (t === null) return;
-    const e: Omit<HopEvent, 'seq'> = { t: this.now(), node: this.name, kind };
-    if (iface !== null) e.iface = iface.name;
-    if (skb !== null) {
-      e.pkt = skb.id;
-      if (skb.parent !== 0) e.parent = skb.parent;
-      if (skb.ct !== null && skb.ct.id !== 0) e.flow = skb.ct.id;
-      e.summary = frameSummary(skb.l3 === 14 ? skb.data : skb.data.subarray(skb.l3 - 14));
+    const ifname = iface !== null ? iface.name : null;
+    if (t.hop !== undefined) {
+      if (skb === null) t.hop(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra);
+      else t.hop(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra);
+      return;
     }
-    if (extra !== undefined) Object.assign(e, extra);
-    t.emit(e);
+    if (skb === null) t.emit(hopEvent(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra));
+    else t.emit(hopEvent(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra));
   }
 
   /** the packet dies here; `quiet` drops are normal (not for us) and traced without alarm */
   drop(skb: Skb, iface: Iface | null, reason: string, quiet = false): void {
     if (this.net.trace === null) return;
-    this.event('drop', skb, iface, { reason, ...(quiet ? { detail: 'normal' } : {}) });
+    this.event('drop', skb, iface, quiet ? { reason, detail: 'normal' } : { reason });
   }
 
   /** something in the traffic needs a feature natlab does not model: the run fails, naming it */

@@ -82,6 +82,17 @@ export interface HopEvent {
 /** Where events go. The packet path checks `sink !== null` before building one. */
 export interface TraceSink {
   emit(e: Omit<HopEvent, 'seq'>): void;
+  /**
+   * The same event as `emit()` gets from `Host.event()`, for a sink that
+   * encodes it without an object on the way (trace.jsonl): `{ t, node,
+   * kind, iface, pkt, parent, flow, summary, ...extra }` where `iface` is
+   * left out when null; `pkt` (and `parent`, `flow` when not 0) and
+   * `summary` (the tcpdump line of `data` from offset `off`, the packet's
+   * Ethernet header, to its end) are there only when `data` is not null;
+   * `extra`'s fields are merged last, as Object.assign() does. A sink
+   * without it gets the object through `emit()`.
+   */
+  hop?(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void;
 }
 
 /** A sink that keeps every event in memory, numbered. */

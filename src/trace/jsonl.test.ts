@@ -5,6 +5,7 @@ import { loadScenario } from '../config/scenario.js';
 import { simulate } from '../sim/simulate.js';
 import type { HopEvent } from './events.js';
 import { readTrace, TraceLineDecoder, TraceLineEncoder, writeTrace } from './jsonl.js';
+import { describeFrame } from '../wire/frame.js';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
 const td = new TextDecoder();
@@ -154,6 +155,81 @@ describe('trace.jsonl, lean', () => {
       enc.clear();
     }
     expect(text).toBe(writeTrace(routed));
+  });
+});
+
+/** an Ethernet/IPv4/UDP frame from 10.0.1.SRC port 1000 to 203.0.113.50 port 53, behind `pad` bytes */
+function udpFrame(src: number, ttl = 64, pad = 0): Uint8Array {
+  const f = new Uint8Array(pad + 60);
+  f.set([2, 0, 0, 0, 2, 1, 2, 0, 0, 0, 1, 1, 0x08, 0x00, 0x45, 0, 0, 46, 0, 1, 0, 0, ttl, 17, 0x12, 0x34, 10, 0, 1, src, 203, 0, 113, 50, 0x03, 0xe8, 0, 53, 0, 26, 0, 0], pad);
+  return f;
+}
+
+describe('trace.jsonl straight from the packet (encodeHop)', () => {
+  /** an encoder whose describer counts its calls */
+  function counting(): { enc: TraceLineEncoder; calls: () => number; text: () => string } {
+    let n = 0;
+    const enc = new TraceLineEncoder((f) => (n++, describeFrame(f)));
+    return { enc, calls: () => n, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
+  }
+
+  it("describes a packet's frame only when it prints differently from the frame its current line was made from", () => {
+    const { enc, calls, text } = counting();
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, udpFrame(1), 0, undefined);
+    expect(calls()).toBe(1);
+    enc.encodeHop(0, 'r', 'route', 'lan0', 1, 0, 3, udpFrame(1), 0, { detail: 'forward via wan0' });
+    // ip_forward(): TTL and checksum change, the line does not
+    const fwd = udpFrame(1, 63);
+    fwd[25] = 0x35;
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 3, fwd, 0, undefined);
+    expect(calls()).toBe(1);
+    // NAT: the source address changes, and so does the line
+    enc.encodeHop(0, 'r', 'nat', 'wan0', 1, 0, 3, udpFrame(9, 63, 4), 4, { detail: 'source NAT' });
+    expect(calls()).toBe(2);
+    const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(l.map((x) => x.summary)).toEqual([describeFrame(udpFrame(1)), undefined, undefined, describeFrame(udpFrame(9, 63))]);
+  });
+
+  it("describes the frame again once an emitted event set the packet's line (the remembered frame is forgotten)", () => {
+    const { enc, calls, text } = counting();
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, udpFrame(1), 0, undefined);
+    enc.encode({ t: 0, node: 'r', kind: 'deliver', pkt: 1, summary: 'something else' });
+    enc.encodeHop(0, 'r', 'drop', 'lan0', 1, 0, 0, udpFrame(1), 0, { reason: 'x' });
+    expect(calls()).toBe(2);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), 'something else', describeFrame(udpFrame(1))]);
+  });
+
+  it("describes the frame again once another packet took the packet's slot", () => {
+    const { enc, calls, text } = counting();
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, udpFrame(1), 0, undefined);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 4097, 0, 0, udpFrame(2), 0, undefined);
+    enc.encodeHop(0, 'r', 'drop', 'lan0', 1, 0, 0, udpFrame(1), 0, undefined);
+    expect(calls()).toBe(3);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(2)), describeFrame(udpFrame(1))]);
+  });
+
+  it('writes the fields of extra in their place, as Object.assign() onto the hop would put them', () => {
+    const ways = (parent: number, extra: Partial<HopEvent>): [string, string] => {
+      const a = new TraceLineEncoder();
+      a.encodeHop(5, 'h', 'deliver', 'eth0', 2, parent, 7, udpFrame(1), 0, extra);
+      const e: Omit<HopEvent, 'seq'> = { t: 5, node: 'h', kind: 'deliver', iface: 'eth0', pkt: 2 };
+      if (parent !== 0) e.parent = parent;
+      e.flow = 7;
+      e.summary = describeFrame(udpFrame(1));
+      const b = new TraceLineEncoder();
+      b.encode(Object.assign(e, extra));
+      return [td.decode(a.bytes.subarray(0, a.length)), td.decode(b.bytes.subarray(0, b.length))];
+    };
+    for (const [parent, extra] of [
+      [0, { detail: 'tcp reply', parent: 9 }],
+      [3, { detail: 'tcp reply', parent: 9 }],
+      [3, { parent: undefined, reason: 'r' }],
+      [0, { iface: 'other', pkt: 4, flow: undefined }],
+      [0, { summary: 'given', before: 'b', after: 'a' }],
+    ] as [number, Partial<HopEvent>][]) {
+      const [direct, object] = ways(parent, extra);
+      expect(direct).toBe(object);
+    }
   });
 });
 

@@ -24,7 +24,8 @@
  * full events (seq, t, node and summary on every line, as natlab wrote before)
  * reads back the same, since a field present always wins.
  */
-import type { HopEvent } from './events.js';
+import type { HopEvent, HopKind } from './events.js';
+import { describeFrame } from '../wire/frame.js';
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
@@ -39,6 +40,13 @@ const LINES = 4096;
 export class PacketLines {
   private readonly ids = new Float64Array(LINES).fill(-1);
   private readonly lines: (string | undefined)[] = new Array<string | undefined>(LINES).fill(undefined);
+  /**
+   * The encoder's shortcut (`sameFrame()`): per slot, the bytes of the frame
+   * its line was made from (up to FRAME_KEPT; -1: none). set() forgets
+   * them, so a line from anywhere else is never taken for a frame's.
+   */
+  private frames: Uint8Array | null = null;
+  private readonly frameLen = new Int32Array(LINES).fill(-1);
 
   /** the line last recorded for `pkt`, if still in its slot */
   get(pkt: number): string | undefined {
@@ -50,8 +58,49 @@ export class PacketLines {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
     this.lines[s] = line;
+    this.frameLen[s] = -1;
+  }
+
+  /**
+   * `pkt`'s line is that of the frame `data[off..]` (the caller just made
+   * it so): remember the frame, if it is short enough.
+   */
+  setFrame(pkt: number, data: Uint8Array, off: number): void {
+    const n = data.length - off;
+    const s = pkt & (LINES - 1);
+    if (n > FRAME_KEPT) return;
+    if (this.frames === null) this.frames = new Uint8Array(LINES * FRAME_KEPT);
+    this.frames.set(off === 0 ? data : data.subarray(off), s * FRAME_KEPT);
+    this.frameLen[s] = n;
+  }
+
+  /**
+   * `pkt`'s line is known and was made from a frame that prints as
+   * `data[off..]` does: the same bytes, but for the IPv4 header bytes a
+   * line without -v never shows (TOS, id, TTL, checksum; ip_forward()'s
+   * TTL decrement changes no line). Compared from the end: ports and
+   * addresses differ between packets, headers rarely.
+   */
+  sameFrame(pkt: number, data: Uint8Array, off: number): boolean {
+    const s = pkt & (LINES - 1);
+    const n = data.length - off;
+    if (this.frameLen[s] !== n || this.ids[s] !== pkt) return false;
+    const f = this.frames!;
+    const o = s * FRAME_KEPT;
+    const ipv4 = n >= 34 && data[off + 12] === 0x08 && data[off + 13] === 0x00;
+    const end = ipv4 ? 26 : 0;
+    for (let i = n - 1; i >= end; i--) if (f[o + i] !== data[off + i]) return false;
+    if (ipv4) {
+      for (let i = 0; i < 15; i++) if (f[o + i] !== data[off + i]) return false;
+      // 15 TOS, 18-19 id, 22 TTL, 24-25 checksum: not shown
+      if (f[o + 16] !== data[off + 16] || f[o + 17] !== data[off + 17] || f[o + 20] !== data[off + 20] || f[o + 21] !== data[off + 21] || f[o + 23] !== data[off + 23]) return false;
+    }
+    return true;
   }
 }
+
+/** the longest frame PacketLines remembers for the encoder's shortcut */
+const FRAME_KEPT = 256;
 
 /** kinds whose summary is never implied (a rule walk, not the frame) */
 const ownLine = (kind: string): boolean => kind === 'chain' || kind === 'log';
@@ -100,6 +149,29 @@ class NamedField {
   }
 }
 const TRUE = ascii('true');
+/** a character JSON escapes, or one beyond ASCII (not copied byte for byte) */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
+
+/**
+ * A free-text field whose values often repeat (a route's detail, a drop's
+ * reason, a rule's text): `,"key":"value"` encoded once per value and
+ * kept, up to a bound (then forgotten all at once: texts made per packet
+ * must not fill memory).
+ */
+class TextField {
+  private readonly known = new Map<string, Uint8Array>();
+  constructor(private readonly key: string) {}
+  bytes(v: string): Uint8Array {
+    let b = this.known.get(v);
+    if (b === undefined) {
+      b = utf8.encode(`${this.key}:${JSON.stringify(v)}`);
+      if (this.known.size >= 4096) this.known.clear();
+      this.known.set(v, b);
+    }
+    return b;
+  }
+}
 const FALSE = ascii('false');
 
 /**
@@ -129,8 +201,17 @@ export class TraceLineEncoder {
     physout: new NamedField(',"physout"'),
     ctstate: new NamedField(',"ctstate"'),
   };
+  private readonly text = {
+    detail: new TextField(',"detail"'),
+    reason: new TextField(',"reason"'),
+    ruleText: new TextField(',"ruleText"'),
+    ct: new TextField(',"ct"'),
+  };
   private buf = new Uint8Array(1 << 17);
   private len = 0;
+
+  /** `describe`: a frame's tcpdump line (describeFrame(), or a memo of it) */
+  constructor(private readonly describe: (frame: Uint8Array) => string = describeFrame) {}
 
   /** the encoded lines so far: `bytes.subarray(0, length)` */
   get bytes(): Uint8Array {
@@ -159,6 +240,11 @@ export class TraceLineEncoder {
     this.room(n);
     const b = this.buf;
     let o = this.len;
+    if (n > 24) {
+      b.set(a, o);
+      this.len = o + n;
+      return;
+    }
     for (let i = 0; i < n; i++) b[o++] = a[i]!;
     this.len = o;
   }
@@ -188,13 +274,23 @@ export class TraceLineEncoder {
     for (let x = v; x !== 0; x = (x / 10) | 0) b[--o] = 48 + (x % 10);
   }
 
-  /** a JSON string: plain ASCII copied byte by byte, anything else through JSON.stringify and UTF-8 */
+  /** a JSON string: plain ASCII copied as it is (a long one by TextEncoder), anything else through JSON.stringify and UTF-8 */
   private str(s: string): void {
     const n = s.length;
     this.room(n + 2);
     const b = this.buf;
     let o = this.len;
     b[o++] = 34;
+    if (n > 32) {
+      if (NEEDS_ESCAPE.test(s)) {
+        this.raw(utf8.encode(JSON.stringify(s)));
+        return;
+      }
+      o += utf8.encodeInto(s, b.subarray(o, o + n)).written;
+      b[o++] = 34;
+      this.len = o;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
@@ -213,99 +309,84 @@ export class TraceLineEncoder {
     else this.str(s);
   }
 
-  /** appends the line (with its newline) of the next event; `e.seq`, when given and not the next number, is written */
-  encode(e: Omit<HopEvent, 'seq'> & { seq?: number }): void {
+  /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind */
+  private head(seq: number | undefined, t: number, node: string, kind: string): void {
     this.room(1);
     this.buf[this.len++] = 123; // {
     let first = true;
-    if (e.seq !== undefined && e.seq !== this.seq) {
+    if (seq !== undefined && seq !== this.seq) {
       this.raw(KEY.seq);
-      this.num(e.seq);
+      this.num(seq);
       first = false;
-      this.seq = e.seq;
+      this.seq = seq;
     }
     this.seq++;
-    if (e.t !== this.t) {
+    if (t !== this.t) {
       this.room(1);
       if (!first) this.buf[this.len++] = 44;
       this.raw(KEY.t);
-      this.num(e.t);
+      this.num(t);
       first = false;
-      this.t = e.t;
+      this.t = t;
     }
-    if (e.node !== this.node) {
+    if (node !== this.node) {
       this.room(1);
       if (!first) this.buf[this.len++] = 44;
-      this.raw(this.f.node.bytes(e.node));
+      this.raw(this.f.node.bytes(node));
       first = false;
-      this.node = e.node;
+      this.node = node;
     }
     this.room(1);
     if (!first) this.buf[this.len++] = 44;
-    this.raw(this.f.kind.bytes(e.kind));
-    // the fields the event has, in its own order (events come in many
-    // shapes: a walk over its keys beats testing every possible field)
-    let sum: string | undefined;
-    let before: string | undefined;
-    let after: string | undefined;
-    const f = this.f;
-    for (const k in e) {
-      const v = (e as Record<string, unknown>)[k];
-      if (v === undefined) continue;
-      switch (k) {
-        case 't':
-        case 'node':
-        case 'kind':
-        case 'seq':
-          break;
-        case 'pkt':
-        case 'flow':
-        case 'parent':
-        case 'rule':
-        case 'step':
-          this.raw(KEY[k]);
-          this.num(v as number);
-          break;
-        case 'iface':
-        case 'hook':
-        case 'table':
-        case 'chain':
-        case 'verdict':
-        case 'in':
-        case 'out':
-        case 'physin':
-        case 'physout':
-        case 'ctstate':
-          this.raw(f[k].bytes(v as string));
-          break;
-        case 'summary':
-          sum = v as string;
-          break;
-        case 'before':
-          before = v as string;
-          break;
-        case 'after':
-          after = v as string;
-          break;
-        case 'detail':
-        case 'reason':
-        case 'ruleText':
-        case 'ct':
-        case 'frame':
-          this.raw(KEY[k]);
-          this.str(v as string);
-          break;
-        case 'policy':
-          this.raw(KEY.policy);
-          this.raw(v === true ? TRUE : FALSE);
-          break;
-        default:
-          // not a HopEvent field: written as it is, read back as it is
-          this.raw(utf8.encode(`,${JSON.stringify(k)}:${JSON.stringify(v)}`));
-      }
+    this.raw(this.f.kind.bytes(kind));
+  }
+
+  /** one field of an event, other than seq/t/node/kind and the lines (summary, before, after) */
+  private field(k: string, v: unknown): void {
+    switch (k) {
+      case 'pkt':
+      case 'flow':
+      case 'parent':
+      case 'rule':
+      case 'step':
+        this.raw(KEY[k]);
+        this.num(v as number);
+        return;
+      case 'iface':
+      case 'hook':
+      case 'table':
+      case 'chain':
+      case 'verdict':
+      case 'in':
+      case 'out':
+      case 'physin':
+      case 'physout':
+      case 'ctstate':
+        this.raw(this.f[k].bytes(v as string));
+        return;
+      case 'detail':
+      case 'reason':
+      case 'ruleText':
+      case 'ct':
+        this.raw(this.text[k].bytes(v as string));
+        return;
+      case 'frame':
+        this.raw(KEY.frame);
+        this.str(v as string);
+        return;
+      case 'policy':
+        this.raw(KEY.policy);
+        this.raw(v === true ? TRUE : FALSE);
+        return;
+      default:
+        // not a HopEvent field: written as it is, read back as it is
+        this.raw(utf8.encode(`,${JSON.stringify(k)}:${JSON.stringify(v)}`));
     }
-    const pkt = e.pkt;
-    if (pkt === undefined || ownLine(e.kind)) {
+  }
+
+  /** the lines of an event (summary, before, after) by the rules, and the end of its line */
+  private lines(kind: string, pkt: number | undefined, sum: string | undefined, before: string | undefined, after: string | undefined): void {
+    if (pkt === undefined || ownLine(kind)) {
       if (sum !== undefined) (this.raw(KEY.summary), this.str(sum));
       if (pkt !== undefined && sum !== undefined && sum !== this.pktLines.get(pkt)) this.pktLines.set(pkt, sum);
       if (before !== undefined) (this.raw(KEY.before), this.str(before));
@@ -317,7 +398,7 @@ export class TraceLineEncoder {
         this.strOrNull(sum);
         if (sum !== undefined) this.pktLines.set(pkt, sum);
       }
-      if (e.kind === 'nat') {
+      if (kind === 'nat') {
         if (before !== current) (this.raw(KEY.before), this.strOrNull(before));
         if (after !== sum) (this.raw(KEY.after), this.strOrNull(after));
       } else {
@@ -329,6 +410,100 @@ export class TraceLineEncoder {
     this.buf[this.len++] = 125; // }
     this.buf[this.len++] = 10;
   }
+
+  /** appends the line (with its newline) of the next event; `e.seq`, when given and not the next number, is written */
+  encode(e: Omit<HopEvent, 'seq'> & { seq?: number }): void {
+    this.head(e.seq, e.t, e.node, e.kind);
+    // the fields the event has, in its own order (events come in many
+    // shapes: a walk over its keys beats testing every possible field)
+    let sum: string | undefined;
+    let before: string | undefined;
+    let after: string | undefined;
+    for (const k in e) {
+      const v = (e as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      switch (k) {
+        case 't':
+        case 'node':
+        case 'kind':
+        case 'seq':
+          break;
+        case 'summary':
+          sum = v as string;
+          break;
+        case 'before':
+          before = v as string;
+          break;
+        case 'after':
+          after = v as string;
+          break;
+        default:
+          this.field(k, v);
+      }
+    }
+    this.lines(e.kind, e.pkt, sum, before, after);
+  }
+
+  /**
+   * Appends the line of the event `TraceSink.hop()` describes: the bytes
+   * `encode()` makes of that event as an object (hopEvent() in
+   * model/frame-summary.ts), without the object. The packet's tcpdump line
+   * is made only when its frame prints differently from the frame its
+   * current line was made from (PacketLines.sameFrame()); otherwise the
+   * line is implied and nothing is described.
+   */
+  encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
+    if (extra !== undefined && overridesBase(extra)) {
+      // rare: extra replaces a field in its place; the object says where
+      const e: Omit<HopEvent, 'seq'> = { t, node, kind };
+      if (iface !== null) e.iface = iface;
+      if (data !== null) {
+        e.pkt = pkt;
+        if (parent !== 0) e.parent = parent;
+        if (flow !== 0) e.flow = flow;
+        e.summary = this.describe(off === 0 ? data : data.subarray(off));
+      }
+      this.encode(Object.assign(e, extra));
+      return;
+    }
+    this.head(undefined, t, node, kind);
+    if (iface !== null) this.raw(this.f.iface.bytes(iface));
+    let placedParent = false;
+    if (data !== null) {
+      this.raw(KEY.pkt);
+      this.num(pkt);
+      if (parent !== 0) {
+        placedParent = true;
+        const p = extra !== undefined && 'parent' in extra ? extra.parent : parent;
+        if (p !== undefined) (this.raw(KEY.parent), this.num(p));
+      }
+      if (flow !== 0) (this.raw(KEY.flow), this.num(flow));
+    }
+    let before: string | undefined;
+    let after: string | undefined;
+    if (extra !== undefined) {
+      for (const k in extra) {
+        const v = (extra as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        if (k === 'before') before = v as string;
+        else if (k === 'after') after = v as string;
+        else if (k !== 'parent' || !placedParent) this.field(k, v);
+      }
+    }
+    if (data === null) {
+      this.lines(kind, undefined, undefined, before, after);
+      return;
+    }
+    const known = this.pktLines.sameFrame(pkt, data, off);
+    const sum = known ? this.pktLines.get(pkt)! : this.describe(off === 0 ? data : data.subarray(off));
+    this.lines(kind, pkt, sum, before, after);
+    if (!known) this.pktLines.setFrame(pkt, data, off);
+  }
+}
+
+/** `extra` of a hop sets a field the hop itself has (then the object path keeps the order) */
+function overridesBase(x: Partial<HopEvent>): boolean {
+  return 't' in x || 'node' in x || 'kind' in x || 'iface' in x || 'pkt' in x || 'flow' in x || 'summary' in x || 'seq' in x;
 }
 
 /** the JSON of one line before the rules are applied */

@@ -1,7 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { simulate } from '../../sim/simulate.js';
+import { TraceLineEncoder } from '../../trace/jsonl.js';
+import { frameSummary, hopEvent } from '../../model/frame-summary.js';
+import { openCapture } from '../pcap-stream.js';
 import { routerScenario, syntheticTraffic } from '../../cli/bench/inputs.js';
 import { loadScenario } from '../../config/scenario.js';
 import { CaptureReader } from '../../replay/capture-reader.js';
@@ -74,4 +78,99 @@ describe('trace.jsonl', () => {
       expect(text.length / 6000).toBeLessThan(1200);
     });
   });
+});
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
+const td = new TextDecoder();
+
+/**
+ * Encodes every event twice: as JsonlTraceWriter does (hop() straight to
+ * bytes) and as an object through encode() (what writeTrace() does).
+ */
+class TwoWays implements TraceSink {
+  readonly direct = new TraceLineEncoder(frameSummary);
+  readonly objects = new TraceLineEncoder();
+  readonly events: Omit<HopEvent, 'seq'>[] = [];
+  hops = 0;
+  emit(e: Omit<HopEvent, 'seq'>): void {
+    this.direct.encode(e);
+    this.objects.encode(e);
+    this.events.push(e);
+  }
+  hop(...a: Parameters<NonNullable<TraceSink['hop']>>): void {
+    this.hops++;
+    this.direct.encodeHop(...a);
+    const e = hopEvent(...a);
+    this.objects.encode(e);
+    this.events.push(e);
+  }
+  text(enc: TraceLineEncoder): string {
+    return td.decode(enc.bytes.subarray(0, enc.length));
+  }
+}
+
+/** runs `f` with every TraceBuffer (simulate()'s sink) also feeding `two` through hop() */
+function through<T>(two: TwoWays, f: () => T): T {
+  const proto = TraceBuffer.prototype as TraceBuffer & TraceSink;
+  const emit = proto.emit;
+  proto.emit = function (this: TraceBuffer, e: Omit<HopEvent, 'seq'>): void {
+    two.emit(e);
+    emit.call(this, e);
+  };
+  proto.hop = function (this: TraceBuffer, ...a: Parameters<NonNullable<TraceSink['hop']>>): void {
+    two.hop(...a);
+    emit.call(this, hopEvent(...a));
+  };
+  try {
+    return f();
+  } finally {
+    proto.emit = emit;
+    delete proto.hop;
+  }
+}
+
+describe('trace.jsonl straight from the packet (hop(), no event objects)', () => {
+  const files = ['scenarios', 'labs', 'labs/solutions'].flatMap((d) =>
+    readdirSync(join(ROOT, d))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(d, f)),
+  );
+  for (const f of files) {
+    it(`${f}: the same bytes as the run's events written by writeTrace()`, () => {
+      const path = join(ROOT, f);
+      const dir = dirname(path);
+      const two = new TwoWays();
+      const r = through(two, () => simulate(loadScenario(readFileSync(path, 'utf8'), path, dir), { readFile: (p) => new Uint8Array(readFileSync(resolve(dir, p))) }));
+      expect(r.trace.length).toBeGreaterThan(0);
+      expect(two.events.length).toBe(r.trace.length);
+      expect(two.hops).toBeGreaterThan(0);
+      const text = writeTrace(r.trace);
+      expect(two.text(two.direct)).toBe(text);
+      expect(two.text(two.objects)).toBe(text);
+    });
+  }
+
+  const captures = ['captures/bridged-server-ping/web-eth0-out.pcap', 'captures/port-forward/outside-eth0-out.pcap', 'captures/port-forward/server-eth0.pcap'];
+  for (const c of [...captures, 'synthetic']) {
+    it(`a replay of ${c} through a masquerading router: the same bytes as its events written by writeTrace()`, () => {
+      const sim = build(loadScenario(routerScenario(3), 'bench.yaml', ROOT), { trace: false });
+      const two = new TwoWays();
+      sim.net.trace = two;
+      const router = sim.net.host('router');
+      const dev = router.ifaceByName('lan0')!;
+      const file = c === 'synthetic' ? null : openCapture(join(ROOT, c));
+      const reader = file !== null ? file.reader : new CaptureReader(syntheticTraffic(6000), c);
+      const rp = new Replayer(reader, { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, { pacing: { mode: 'timestamps', speed: 1 } });
+      rp.start();
+      sim.net.queue.runUntil(() => rp.done, Infinity, Number.MAX_SAFE_INTEGER);
+      sim.net.queue.runUntil(() => false, sim.net.now() + 1e6, Number.MAX_SAFE_INTEGER);
+      file?.source.close();
+      expect(rp.sent).toBeGreaterThan(0);
+      expect(two.hops).toBeGreaterThan(rp.sent);
+      const text = writeTrace(two.events);
+      expect(two.text(two.direct)).toBe(text);
+      expect(two.text(two.objects)).toBe(text);
+    });
+  }
 });

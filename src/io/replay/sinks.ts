@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import type { Iface } from '../../model/iface.js';
 import type { CaptureTap } from '../../model/network.js';
 import type { AnnotatedFrame } from '../../replay/hops.js';
-import type { HopEvent, TraceSink } from '../../trace/events.js';
+import { frameSummary } from '../../model/frame-summary.js';
+import type { HopEvent, HopKind, TraceSink } from '../../trace/events.js';
 import { TraceLineEncoder } from '../../trace/jsonl.js';
 import { PcapFileWriter } from '../pcap-stream.js';
 
@@ -172,15 +173,23 @@ export class PcapDirTap implements CaptureTap {
   }
 }
 
-/** `trace.jsonl`, numbered as TraceBuffer numbers events, in the lean form of trace/jsonl.ts */
+/**
+ * `trace.jsonl`, numbered as TraceBuffer numbers events, in the lean form of
+ * trace/jsonl.ts. Hop events come through `hop()` and are encoded with no
+ * HopEvent object on the way; the few others through `emit()`.
+ */
 export class JsonlTraceWriter implements TraceSink {
   private readonly fd: number;
-  private readonly enc = new TraceLineEncoder();
+  private readonly enc = new TraceLineEncoder(frameSummary);
   constructor(path: string) {
     this.fd = openSync(path, 'w');
   }
   emit(e: Omit<HopEvent, 'seq'>): void {
     this.enc.encode(e);
+    if (this.enc.length >= 1 << 16) this.drain();
+  }
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
+    this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra);
     if (this.enc.length >= 1 << 16) this.drain();
   }
   private drain(): void {
