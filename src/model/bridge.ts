@@ -11,6 +11,11 @@
  *
  * STP is off (as `ip link add type bridge` leaves it), so a port forwards
  * as soon as it and the bridge are up.
+ *
+ * Port flags (`bridge link set dev PORT ...`, `BrPortFlag`) decide per port
+ * whether its source addresses are learnt, whether floods of each kind go
+ * out of it, whether a frame may leave by the port it came in on (hairpin)
+ * and whether two isolated ports may talk (should_deliver(), br_flood()).
  */
 import { NS_PER_S } from '../sim/queue.js';
 import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString } from '../wire/mac.js';
@@ -32,6 +37,19 @@ export interface BrNfHooks {
   /** br_nf_pre_routing_finish_bridge_slow(), for a bridged-DNAT frame coming back through br_dev_xmit() */
   bridgedDnatXmit(h: Host, br: Bridge, skb: Skb): boolean;
 }
+
+/** net_bridge_port.flags (include/linux/if_bridge.h), the ones natlab models */
+export const BrPortFlag = {
+  HAIRPIN_MODE: 1 << 0,
+  LEARNING: 1 << 5,
+  FLOOD: 1 << 6,
+  MCAST_FLOOD: 1 << 11,
+  BCAST_FLOOD: 1 << 14,
+  ISOLATED: 1 << 16,
+} as const;
+
+/** the flags a new port starts with, as new_nbp() sets them */
+export const BR_PORT_DEFAULT_FLAGS = BrPortFlag.LEARNING | BrPortFlag.FLOOD | BrPortFlag.MCAST_FLOOD | BrPortFlag.BCAST_FLOOD;
 
 export interface FdbEntry {
   mac: Uint8Array;
@@ -83,6 +101,7 @@ export class Bridge {
   addPort(p: Iface): void {
     this.ports.unshift(p);
     p.master = this;
+    p.brportFlags = BR_PORT_DEFAULT_FLAGS;
     this.fdb.set(macKey(p.mac, 0), { mac: p.mac.slice(), port: p, local: true, static: true, updated: 0, used: 0 });
     this.recalcMac();
   }
@@ -190,7 +209,7 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   const f = skb.data;
   const now = h.now();
   skb.dev = inPort;
-  if (!isMulticastMac(f, 6)) br.learn(f, 6, inPort, now);
+  if ((inPort.brportFlags & BrPortFlag.LEARNING) !== 0 && !isMulticastMac(f, 6)) br.learn(f, 6, inPort, now);
   if (isMulticastMac(f, 0)) {
     // broadcast, and multicast flooded with no querier (mcast_flood): everyone, and us
     if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'}: flood and deliver locally` });
@@ -206,8 +225,8 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   }
   if (dst !== undefined && dst.port !== null) {
     dst.used = now;
-    if (dst.port === inPort) {
-      if (h.trace !== null) h.drop(skb, inPort, `bridge: ${macToString(f, 0)} is behind the ingress port`);
+    if (!shouldDeliver(br, inPort, dst.port)) {
+      if (h.trace !== null) h.drop(skb, inPort, dst.port === inPort ? `bridge: ${macToString(f, 0)} is behind the ingress port` : `bridge: ${dst.port.name} may not take this frame (not forwarding, or both ports isolated)`);
       return;
     }
     if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} is behind ${dst.port.name}` });
@@ -218,7 +237,30 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   brFlood(h, br, skb, inPort, false, false);
 }
 
-/** br_flood(): a copy to every forwarding port but the one it came in on. */
+/**
+ * should_deliver() for a frame that came in on `inPort` (null: sent by the
+ * bridge device itself): not back out of its own port unless that port is
+ * in hairpin mode, only to a forwarding port, and not from an isolated
+ * port to another isolated one (br_skb_isolated()).
+ */
+function shouldDeliver(br: Bridge, inPort: Iface | null, p: Iface): boolean {
+  if (p === inPort && (p.brportFlags & BrPortFlag.HAIRPIN_MODE) === 0) return false;
+  if (!br.forwarding(p)) return false;
+  return !(inPort !== null && (inPort.brportFlags & p.brportFlags & BrPortFlag.ISOLATED) !== 0);
+}
+
+/**
+ * The flag a port needs to take a flood of this frame, as br_flood() checks
+ * it: unknown unicast needs BR_FLOOD; broadcast and multicast need
+ * BR_BCAST_FLOOD / BR_MCAST_FLOOD unless the bridge device itself sent them.
+ */
+function floodFlag(f: Uint8Array, localOrig: boolean): number {
+  if (!isMulticastMac(f, 0)) return BrPortFlag.FLOOD;
+  if (localOrig) return 0;
+  return isBroadcastMac(f, 0) ? BrPortFlag.BCAST_FLOOD : BrPortFlag.MCAST_FLOOD;
+}
+
+/** br_flood(): a copy to every port that takes floods of this kind and should_deliver() allows. */
 export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, keepOriginal: boolean, localOrig: boolean): void {
   if (br.loopGuard(skb.data, h.now())) {
     h.unsupported(`${h.name}:${br.dev.name} keeps flooding the same frame: a bridge loop (Linux would storm; natlab does not model STP and stops here)`);
@@ -226,7 +268,8 @@ export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, kee
     return;
   }
   const targets: Iface[] = [];
-  for (const p of br.ports) if (p !== inPort && br.forwarding(p)) targets.push(p);
+  const need = floodFlag(skb.data, localOrig);
+  for (const p of br.ports) if ((p.brportFlags & need) === need && shouldDeliver(br, inPort, p)) targets.push(p);
   if (targets.length === 0) {
     if (!keepOriginal) h.drop(skb, inPort ?? br.dev, 'bridge: no port to flood to', true);
     return;

@@ -42,6 +42,12 @@ export class Iface {
   master: Bridge | null = null;
   /** when this interface is a bridge device: its bridge */
   bridge: Bridge | null = null;
+  /**
+   * As a bridge port: its BR_* flags (net_bridge_port.flags, see
+   * `BrPortFlag` in bridge.ts); set to the defaults when the port joins
+   * a bridge, as new_nbp() does, and changed by `bridge link set`.
+   */
+  brportFlags = 0;
   /** per-interface sysctls (net.ipv4.conf.IFACE.*), by key without the prefix */
   conf = new Map<string, number>();
   /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */

@@ -1,13 +1,14 @@
 /**
  * The `brctl` command of `run:` lines (bridge-utils 1.7): addbr, delbr,
  * addif, delif, show, showmacs, stp (off only: STP is not modelled),
- * setageing, with its messages and exit codes.
+ * setageing, hairpin, with its messages and exit codes.
  */
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { NS_PER_S } from '../../sim/queue.js';
 import { macToString } from '../../wire/mac.js';
 import { VethIface } from '../../model/veth.js';
+import { BrPortFlag } from '../../model/bridge.js';
 import { portNoOf, setLinkMaster } from './link-state.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
 
@@ -31,14 +32,14 @@ commands:
 	showstp   	<bridge>		show bridge stp info
 	stp       	<bridge> {on|off}	turn stp on/off
 `;
-const ARGC: Record<string, number> = { addbr: 1, delbr: 1, addif: 2, delif: 2, setageing: 2, show: 0, showmacs: 1, stp: 2 };
+const ARGC: Record<string, number> = { addbr: 1, delbr: 1, addif: 2, delif: 2, setageing: 2, hairpin: 3, show: 0, showmacs: 1, stp: 2 };
 
 export function runBrctl(host: Host, argv: string[]): CmdResult {
   const cmd = argv[1];
   if (cmd === undefined || cmd.startsWith('-')) return notModelled(PROG, cmd === undefined ? '"brctl" without a command (its usage text)' : `the option "${cmd}"`);
   const args = argv.slice(2);
   if (!(cmd in ARGC)) {
-    if (['hairpin', 'setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportprio', 'showstp'].includes(cmd)) return notModelled(PROG, `"brctl ${cmd}"`);
+    if (['setbridgeprio', 'setfd', 'sethello', 'setmaxage', 'setpathcost', 'setportprio', 'showstp'].includes(cmd)) return notModelled(PROG, `"brctl ${cmd}"`);
     return fail(1, `never heard of command [${cmd}]\n`, USAGE);
   }
   if (args.length < ARGC[cmd]!) return fail(1, `Incorrect number of arguments for command\n`, `Usage: brctl ${cmd}\n`);
@@ -87,6 +88,8 @@ export function runBrctl(host: Host, argv: string[]): CmdResult {
       br.bridge!.stpState = 0;
       return ok();
     }
+    case 'hairpin':
+      return brctlHairpin(host, args[0]!, args[1]!, args[2]!);
     case 'setageing': {
       const br = brOf(args[0]!);
       const secs = Number(args[1]);
@@ -97,6 +100,25 @@ export function runBrctl(host: Host, argv: string[]): CmdResult {
     }
   }
   return fail(1, `never heard of command [${cmd}]\n`, USAGE);
+}
+
+/**
+ * br_cmd_hairpin(): on/yes/1 or off/no/0, written to
+ * /sys/class/net/PORT/brport/hairpin_mode: the bridge named need only
+ * exist (if_nametoindex()), the port may belong to any bridge.
+ */
+function brctlHairpin(host: Host, brName: string, port: string, mode: string): CmdResult {
+  let on: boolean;
+  if (mode === 'on' || mode === 'yes' || mode === '1') on = true;
+  else if (mode === 'off' || mode === 'no' || mode === '0') on = false;
+  else return fail(1, 'expect on/off for argument\n');
+  const br = host.ifaceByName(brName);
+  if (br === undefined) return fail(1, `bridge ${brName} does not exist!\n`);
+  const p = host.ifaceByName(port);
+  // no PORT/brport directory: not a bridge port
+  if (p === undefined || p.master === null) return fail(1, `can't set ${port} to hairpin on bridge ${brName}: No such file or directory\n`);
+  p.brportFlags = on ? p.brportFlags | BrPortFlag.HAIRPIN_MODE : p.brportFlags & ~BrPortFlag.HAIRPIN_MODE;
+  return ok();
 }
 
 /** bridge id: priority 8000 and the bridge address (the user's, else the lowest port MAC; zero before any port) */

@@ -1,6 +1,6 @@
 /**
- * The `bridge` command of `run:` lines (iproute2 6.1): `bridge link`,
- * `bridge fdb show|add|del`.
+ * The `bridge` command of `run:` lines (iproute2 6.1): `bridge link show`,
+ * `bridge link set` (the port flags natlab models), `bridge fdb show|add|del`.
  *
  * `bridge fdb show` walks the devices in ifindex order as rtnl_fdb_dump()
  * does: for a bridge port, the bridge's entries behind that port (newest
@@ -10,7 +10,7 @@
  * registration, the bridge's multicast-router groups (…:6a) while up, and
  * 01:00:5e:00:00:01 (all-hosts) while up.
  */
-import type { Bridge, FdbEntry } from '../../model/bridge.js';
+import { BrPortFlag, type Bridge, type FdbEntry } from '../../model/bridge.js';
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { macEq, macKey, macToString } from '../../wire/mac.js';
@@ -43,6 +43,7 @@ function bridgeLink(h: Host, args: string[]): CmdResult {
   let dev: Iface | null = null;
   let i = 0;
   if (args[0] !== undefined && (matches(args[0], 'show') || matches(args[0], 'list') || matches(args[0], 'lst'))) i = 1;
+  else if (args[0] !== undefined && (matches(args[0], 'set') || matches(args[0], 'change'))) return bridgeLinkSet(h, args.slice(1));
   else if (args[0] !== undefined) return notModelled(PROG, `"bridge link ${args[0]}"`);
   for (; i < args.length; i++) {
     if (args[i] === 'dev' && args[i + 1] !== undefined) {
@@ -58,6 +59,84 @@ function bridgeLink(h: Host, args: string[]): CmdResult {
     out += `${p.ifindex}: ${p.name}: ${linkFlags(h, p)} mtu ${p.mtu} master ${p.master.dev.name} state ${portState(p.master, p)} priority 32 cost 2 \n`;
   }
   return ok(out);
+}
+
+/** the `bridge link set` switches natlab models, and the port flag each sets */
+const PORT_FLAG_OPTS: Record<string, number> = {
+  hairpin: BrPortFlag.HAIRPIN_MODE,
+  learning: BrPortFlag.LEARNING,
+  flood: BrPortFlag.FLOOD,
+  mcast_flood: BrPortFlag.MCAST_FLOOD,
+  bcast_flood: BrPortFlag.BCAST_FLOOD,
+  isolated: BrPortFlag.ISOLATED,
+};
+
+/** the options of `bridge link set` iproute2 knows and natlab does not model */
+const PORT_OPTS_NOT_MODELLED = ['cost', 'priority', 'state', 'guard', 'fastleave', 'root_block', 'learning_sync', 'mcast_router', 'mcast_to_unicast', 'neigh_suppress', 'vlan_tunnel', 'locked', 'hwmode', 'backup_port', 'nobackup_port', 'self', 'master', 'mab', 'mcast_max_groups'];
+
+const LINK_SET_USAGE = `Usage: bridge link set dev DEV [ cost COST ] [ priority PRIO ] [ state STATE ]
+                               [ guard {on | off} ]
+                               [ hairpin {on | off} ]
+                               [ fastleave {on | off} ]
+                               [ root_block {on | off} ]
+                               [ learning {on | off} ]
+                               [ learning_sync {on | off} ]
+                               [ flood {on | off} ]
+                               [ mcast_router MULTICAST_ROUTER ]
+                               [ mcast_flood {on | off} ]
+                               [ bcast_flood {on | off} ]
+                               [ mcast_to_unicast {on | off} ]
+                               [ neigh_suppress {on | off} ]
+                               [ vlan_tunnel {on | off} ]
+                               [ isolated {on | off} ]
+                               [ locked {on | off} ]
+                               [ hwmode {vepa | veb} ]
+                               [ backup_port DEVICE ] [ nobackup_port ]
+                               [ self ] [ master ]
+       bridge link show [dev DEV]
+`;
+
+/**
+ * `bridge link set dev PORT [hairpin|learning|flood|mcast_flood|bcast_flood|isolated on|off]...`
+ * as brlink_modify() parses it (exact words; the last `dev` wins), then
+ * br_setport() applies all flags at once. Only a bridge port takes them.
+ */
+function bridgeLinkSet(h: Host, args: string[]): CmdResult {
+  let devName: string | null = null;
+  let set = 0;
+  let clear = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = args[i + 1];
+    if (a === 'dev' || a in PORT_FLAG_OPTS || PORT_OPTS_NOT_MODELLED.includes(a)) {
+      if (v === undefined && a !== 'self' && a !== 'master' && a !== 'nobackup_port') return fail(255, 'Command line is not complete. Try option "help"\n');
+    }
+    if (a === 'dev') {
+      devName = args[++i]!;
+    } else if (a in PORT_FLAG_OPTS) {
+      i++;
+      // parse_on_off(): anything but "on"/"off" is -EINVAL, which bridge's main() turns into exit 234
+      if (v !== 'on' && v !== 'off') return fail(234, `Error: argument of "${a}" must be one of "off", "on", not "${v}"\n`);
+      const bit = PORT_FLAG_OPTS[a]!;
+      if (v === 'on') {
+        set |= bit;
+        clear &= ~bit;
+      } else {
+        clear |= bit;
+        set &= ~bit;
+      }
+    } else if (PORT_OPTS_NOT_MODELLED.includes(a)) {
+      return notModelled(PROG, `"bridge link set ... ${a}"`);
+    } else {
+      return fail(255, LINK_SET_USAGE);
+    }
+  }
+  if (devName === null) return fail(255, 'Device is a required argument.\n');
+  const dev = h.ifaceByName(devName);
+  if (dev === undefined) return fail(255, `Cannot find bridge device "${devName}"\n`);
+  if (dev.master === null) return fail(255, 'RTNETLINK answers: Operation not supported\n');
+  dev.brportFlags = (dev.brportFlags | set) & ~clear;
+  return ok();
 }
 
 /** the entry's port as the kernel keeps it: the bridge's own MAC, when a port has it, is that port's local entry */
