@@ -112,9 +112,16 @@ export class Host implements HostApi {
     const dev = r.dev!;
     const kind = r.type === 'broadcast' ? 'broadcast' : 'unicast';
     const prefsrc = src || r.prefsrc || this.selectAddr(dev, r.gateway || dst, r.scope);
-    // rt_bind_exception(): a redirect learnt for dst overrides the gateway
-    const gateway = (r.gateway !== 0 ? this.fnhe.gateway(r, dst, this.now()) : 0) || r.gateway;
-    return { kind, dev, nexthop: gateway || dst, prefsrc, gateway };
+    if (this.fnhe.size === 0) return { kind, dev, nexthop: r.gateway || dst, prefsrc, gateway: r.gateway };
+    // rt_bind_exception(): a redirect learnt for dst overrides the gateway; a learnt path MTU, the MTU
+    const ex = this.fnhe.live(r, dst, this.now());
+    const gateway = (r.gateway !== 0 && ex !== undefined ? ex.gateway : 0) || r.gateway;
+    const res: RouteResult = { kind, dev, nexthop: gateway || dst, prefsrc, gateway };
+    if (ex !== undefined && ex.pmtu !== 0) {
+      res.pmtu = ex.pmtu;
+      res.pmtuLocked = ex.locked;
+    }
+    return res;
   }
 
   /** inet_select_addr(): a primary address of dev in dst's subnet, else the first with a fitting scope, else any other device's */

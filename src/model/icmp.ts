@@ -22,6 +22,7 @@ import type { Host } from './host.js';
 import { RT_SCOPE_LINK } from './iface.js';
 import { nfCtAttach } from './ct-attach.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
+import { icmpFragNeeded } from './pmtu.js';
 import { icmpRedirect } from './redirect.js';
 import { PktType, Skb } from './skb.js';
 
@@ -53,6 +54,7 @@ export function icmpRcv(h: Host, skb: Skb): void {
   }
   if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `icmp type ${type}` });
   if (type === ICMP_REDIRECT) icmpRedirect(h, skb);
+  else icmpFragNeeded(h, skb, type, b[o + hl + 1]!);
   if (icmpIsError(type)) h.sockets.icmpError(h, skb);
 }
 

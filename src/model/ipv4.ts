@@ -18,6 +18,7 @@ import type { Host } from './host.js';
 import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
+import { localMtu } from './pmtu.js';
 import { PktType, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
@@ -348,9 +349,10 @@ export function ipOutput(h: Host, skb: Skb): number {
 export function ipFinishOutput(h: Host, skb: Skb): void {
   const rt = skb.route!;
   const out = rt.dev!;
-  // __ip_finish_output(): too big, or reassembled here: ip_fragment()
-  if ((ipTotalLen(skb.data, skb.l3) > out.mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
-    ipFragment(h, skb, out.mtu, ipFinishOutput2);
+  // __ip_finish_output(): too big, or reassembled here: ip_fragment(); a local packet at the path MTU (ip_skb_dst_mtu())
+  const mtu = rt.pmtu !== undefined && skb.fromLocal ? localMtu(rt, out.mtu) : out.mtu;
+  if ((ipTotalLen(skb.data, skb.l3) > mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
+    ipFragment(h, skb, mtu, ipFinishOutput2);
     return;
   }
   ipFinishOutput2(h, skb);
@@ -403,12 +405,15 @@ export function ipLocalOut(h: Host, skb: Skb): number {
  * __ip_make_skb(): a socket in the default IP_PMTUDISC_WANT mode sets DF
  * only on a packet that fits the route's MTU; a bigger one leaves without
  * DF, to be fragmented (ping -s 3000 with iputils' default pmtudisc).
+ * The MTU is the path MTU when one was learnt (pmtu.ts); a locked one
+ * (below ip_rt_min_pmtu) never lets DF be set (ip_dont_fragment()).
  */
 function localDfForMtu(skb: Skb, rt: RouteResult): void {
   const b = skb.data;
   const o = skb.l3;
   const dev = rt.dev;
-  if (dev === null || dev.kind === 'loopback' || !ipDF(b, o) || ipTotalLen(b, o) <= dev.mtu) return;
+  if (dev === null || dev.kind === 'loopback' || !ipDF(b, o)) return;
+  if (ipTotalLen(b, o) <= (rt.pmtu === undefined ? dev.mtu : localMtu(rt, dev.mtu)) && rt.pmtuLocked !== true) return;
   setIpFragField(b, o, ipFragField(b, o) & ~IP_DF);
   ipFillChecksum(b, o);
 }

@@ -45,6 +45,14 @@ export interface RouteResult {
   prefsrc: number;
   /** the gateway when the route has one, 0 if on-link */
   gateway: number;
+  /**
+   * rt_pmtu: the path MTU learnt for this destination (a next-hop
+   * exception, fnhe.ts), bound by rt_bind_exception(); absent when none.
+   * Only locally generated packets use it (ip_dst_mtu_maybe_forward()).
+   */
+  pmtu?: number;
+  /** the learnt path MTU was below ip_rt_min_pmtu and is locked: DF is never set (ip_dont_fragment()) */
+  pmtuLocked?: boolean;
 }
 
 let nextPacketId = 1;
