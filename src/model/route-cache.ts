@@ -20,7 +20,7 @@
  *   added, renamed or removed;
  * - `Host.linkGen`: a link up or down, an address added or deleted, a MAC
  *   or master changed, a link added, renamed or deleted.
- * And while a next-hop exception (a redirect, fnhe.ts) is held the cache
+ * And while a next-hop exception (a redirect or a learnt path MTU, fnhe.ts) is held the cache
  * is not used at all: exceptions expire with time, which no counter sees.
  */
 import type { Iface } from './iface.js';
