@@ -8,6 +8,7 @@
  */
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
+import { tableReplaced } from '../netfilter/xt-lifecycle.js';
 import { drainWarnings, execute, parseCommand, type CmdEnv, type CmdResult } from './iptables.js';
 
 export interface RestoreOpts {
@@ -99,7 +100,10 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
       if (line === 'COMMIT') {
         // jumps to missing chains are found when the block is committed (measured: reported at COMMIT's line)
         if (pending) throw new RestoreError(PROG + pending + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
-        if (!opts.test) state.tables[work.name] = work;
+        if (!opts.test) {
+          tableReplaced(state.tables[work.name], work, state);
+          state.tables[work.name] = work;
+        }
         work = scratch = null;
         continue;
       }
@@ -129,7 +133,7 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
       try {
         const cmd = parseCommand(['-t', work.name, ...words], scratch);
         if (counters && cmd.rule) [cmd.rule.packets, cmd.rule.bytes] = counters;
-        execute(scratch, cmd);
+        execute(scratch, cmd, null);
       } catch (e) {
         if (!(e instanceof XtError)) throw e;
         if (/^Chain '.*' does not exist$/.test(e.message)) {

@@ -12,7 +12,8 @@ import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { listChains, listRules } from '../netfilter/tables/list.js';
 import { parseProto } from '../netfilter/tables/protocols.js';
 import { findMatch, findTarget } from '../netfilter/tables/registry.js';
-import { xtWarnings, type KernelChecks } from '../netfilter/xt-opts.js';
+import { xtWarnings } from '../netfilter/xt-opts.js';
+import { ruleAttach, ruleDestroy } from '../netfilter/xt-lifecycle.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import {
@@ -393,9 +394,8 @@ function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): boolean {
   if (hooks === 0) return true;
   for (const m of r.matches) {
     if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return false;
-    const k = m.spec as KernelChecks<unknown>;
-    if (k.check && !k.check(m.data, env)) return false;
-    const h = k.hooksFor?.(m.data);
+    if (m.spec.check && !m.spec.check(m.data, env)) return false;
+    const h = m.spec.hooksFor?.(m.data);
     if (h !== undefined && (hooks & ~h) !== 0) return false;
   }
   const ts = r.target?.spec;
@@ -403,7 +403,7 @@ function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): boolean {
     if (ts.tables && !ts.tables.includes(t.name)) return false;
     if (ts.hooks !== undefined && (hooks & ~ts.hooks) !== 0) return false;
     if (ts.check && !ts.check(r.target!.data, env)) return false;
-    const h = (ts as KernelChecks<unknown>).hooksFor?.(r.target!.data);
+    const h = ts.hooksFor?.(r.target!.data);
     if (h !== undefined && (hooks & ~h) !== 0) return false;
   }
   return true;
@@ -465,8 +465,13 @@ export function runIptables(state: IptablesState, argv: string[], env: CmdEnv): 
 
 const noChain = (): XtError => iptcError('iptables: No chain/target/match by that name.');
 
-/** run a parsed command; returns stdout, throws XtError */
-export function execute(state: IptablesState, c: Command): string {
+/**
+ * run a parsed command; returns stdout, throws XtError. `ns` is the
+ * namespace whose committed ruleset this changes, for the extensions'
+ * checkentry/destroy side effects (xt-lifecycle.ts); null while
+ * iptables-restore builds a table it commits later.
+ */
+export function execute(state: IptablesState, c: Command, ns: object | null = state): string {
   const t = state.tables[c.table];
   const r = c.rule!;
   const env: ParseEnv = { table: c.table, proto: r.proto, invProto: r.invProto };
@@ -486,10 +491,15 @@ export function execute(state: IptablesState, c: Command): string {
       if (c.cmd === 'R' && c.ruleNum > ch.rules.length) throw iptcError('iptables: Index of replacement too big.');
       kernelCheck(t, ch, r, env, op);
       touch(ch);
+      const old = c.cmd === 'R' ? ch.rules[c.ruleNum - 1]! : null;
       if (c.cmd === 'A') ch.rules.push(r);
       else if (c.cmd === 'I') ch.rules.splice(Math.max(0, c.ruleNum - 1), 0, r);
       else ch.rules[c.ruleNum - 1] = r;
       chainRulesChanged(ch);
+      if (ns) {
+        ruleAttach(r, ns);
+        if (old) ruleDestroy(old, ns);
+      }
       return '';
     }
     case 'D':
@@ -497,7 +507,8 @@ export function execute(state: IptablesState, c: Command): string {
       const ch = chainOf(c.chain);
       if (c.cmd === 'D' && c.ruleNum) {
         if (c.ruleNum > ch.rules.length) throw iptcError('iptables: Index of deletion too big.');
-        ch.rules.splice(c.ruleNum - 1, 1);
+        const [gone] = ch.rules.splice(c.ruleNum - 1, 1);
+        if (ns) ruleDestroy(gone!, ns);
         chainRulesChanged(ch);
         touch(ch);
         return '';
@@ -505,7 +516,8 @@ export function execute(state: IptablesState, c: Command): string {
       const k = ch.rules.findIndex((x) => x.spec === r.spec);
       if (k < 0) throw iptcError('iptables: Bad rule (does a matching rule exist in that chain?).');
       if (c.cmd === 'D') {
-        ch.rules.splice(k, 1);
+        const [gone] = ch.rules.splice(k, 1);
+        if (ns) ruleDestroy(gone!, ns);
         chainRulesChanged(ch);
         touch(ch);
       }
@@ -539,6 +551,7 @@ export function execute(state: IptablesState, c: Command): string {
         throw c.ruleNum ? iptcError('iptables: Bad rule (does a matching rule exist in that chain?).') : noChain();
       for (const ch of chains) {
         if (c.cmd === 'F') {
+          if (ns) for (const gone of ch.rules) ruleDestroy(gone, ns);
           ch.rules = [];
           chainRulesChanged(ch);
         } else {

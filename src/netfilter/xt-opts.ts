@@ -43,16 +43,3 @@ export function mandatory(who: string, opt: string): XtError {
  * drained by the `iptables` / `iptables-restore` runner into stderr.
  */
 export const xtWarnings: string[] = [];
-
-/**
- * Kernel checkentry conditions that depend on an extension's data, which
- * the static `tables`/`hooks` of a spec cannot say: the rule is refused
- * with EINVAL when `check` answers false or the rule is reached from a
- * hook outside `hooksFor(d)`. `iptables.ts` ruleFits() asks them.
- */
-export interface KernelChecks<D> {
-  /** false = EINVAL (for matches; targets have `check` in TargetSpec) */
-  check?(d: D, env: import('./tables/types.js').ParseEnv): boolean;
-  /** the hooks this rule may be reached from, undefined = any */
-  hooksFor?(d: D): number | undefined;
-}

@@ -12,18 +12,20 @@
  * the least recently seen goes first) and 32 stamps each, or the next
  * power of two above --hitcount.
  *
- * Lists live per host (network namespace) by name, with the mask of the
- * first rule that uses the name, as the kernel's recent_table. The kernel
- * forgets a list when the last rule naming it is deleted; natlab keeps it
- * for the host's lifetime (replacing rules, as iptables-restore does,
- * keeps it on the kernel too). Time is in jiffies of the host's virtual
- * clock (HZ as in limit.ts).
+ * Lists live per host (network namespace) by name, as the kernel's
+ * recent_table: a list is made, with the mask of that rule, when the
+ * first rule naming it enters the ruleset (recent_mt_check()), later rules
+ * naming it share it whatever their --mask, and it is forgotten with its
+ * addresses when the last rule naming it leaves (recent_mt_destroy()).
+ * Replacing rules (-R, iptables-restore) keeps it, the new rules being
+ * checked before the old ones are destroyed (xt-lifecycle.ts; measured
+ * on 6.18 through /proc/net/xt_recent). Time is in jiffies of the host's
+ * virtual clock (HZ as in limit.ts).
  */
-import type { HostApi } from '../../model/host-api.js';
 import { ipToString, parseIp } from '../tables/addr.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { exclusive, noInvert, xtUint, type KernelChecks } from '../xt-opts.js';
+import { exclusive, noInvert, xtUint } from '../xt-opts.js';
 import { HZ } from './limit.js';
 import { ipDst, ipSrc, ipTtl } from './util.js';
 
@@ -56,6 +58,8 @@ export interface RecentData {
   side: number;
   mask: number;
   given: string[];
+  /** the list this rule uses, set when the rule entered the ruleset (attach()) */
+  table: RecentTable | null;
 }
 
 interface RecentEntry {
@@ -68,26 +72,43 @@ interface RecentEntry {
 
 /** struct recent_table: entries in least-recently-seen order (the LRU list) */
 interface RecentTable {
+  /** rules naming it (its refcnt) */
+  refs: number;
   mask: number;
   nstampsMask: number;
   entries: RecentEntry[];
 }
 
-const tablesByHost = new WeakMap<HostApi, Map<string, RecentTable>>();
+/** per namespace (the host's ruleset), its lists by name (struct recent_net) */
+const tablesByNs = new WeakMap<object, Map<string, RecentTable>>();
 
-/** the list `name` of `host`, made (with this rule's mask and stamp count) on first use, as recent_mt_check() */
-function recentTable(host: HostApi, d: RecentData): RecentTable {
-  let byName = tablesByHost.get(host);
-  if (!byName) tablesByHost.set(host, (byName = new Map()));
+/**
+ * recent_mt_check(): take a reference on the list `d.name` of `ns`,
+ * making it with this rule's mask and stamp count if no rule names it
+ * yet; a rule that needs more stamps than the list keeps flushes it.
+ */
+function attachTable(d: RecentData, ns: object): void {
+  let byName = tablesByNs.get(ns);
+  if (!byName) tablesByNs.set(ns, (byName = new Map()));
+  // with ip_pkt_list_tot = 0 (the default): the power of two at or above --hitcount, else 32
   const want = d.hitCount ? pow2Above(d.hitCount) - 1 : 31;
   let t = byName.get(d.name);
-  if (!t) byName.set(d.name, (t = { mask: d.mask, nstampsMask: want, entries: [] }));
+  if (!t) byName.set(d.name, (t = { refs: 0, mask: d.mask, nstampsMask: want, entries: [] }));
   else if (want > t.nstampsMask) {
-    // a rule that needs more stamps flushes the list
     t.entries.length = 0;
     t.nstampsMask = want;
   }
-  return t;
+  t.refs++;
+  d.table = t;
+}
+
+/** recent_mt_destroy(): drop the reference; the last one forgets the list and its addresses */
+function destroyTable(d: RecentData, ns: object): void {
+  const byName = tablesByNs.get(ns);
+  const t = byName?.get(d.name);
+  if (!t || --t.refs > 0) return;
+  byName!.delete(d.name);
+  t.entries.length = 0;
 }
 
 const pow2Above = (n: number): number => {
@@ -96,7 +117,7 @@ const pow2Above = (n: number): number => {
   return p;
 };
 
-export const recentMatch: MatchSpec<RecentData> & KernelChecks<RecentData> = {
+export const recentMatch: MatchSpec<RecentData> = {
   name: 'recent',
   options: [
     ...OPS.map(([, name]) => ({ name, arg: false })),
@@ -109,7 +130,7 @@ export const recentMatch: MatchSpec<RecentData> & KernelChecks<RecentData> = {
     { name: 'rsource', arg: false },
     { name: 'rdest', arg: false },
   ],
-  init: () => ({ checkSet: 0, invert: false, seconds: 0, hitCount: 0, name: 'DEFAULT', side: 0, mask: 0xffffffff, given: [] }),
+  init: () => ({ checkSet: 0, invert: false, seconds: 0, hitCount: 0, name: 'DEFAULT', side: 0, mask: 0xffffffff, given: [], table: null }),
   parse(d, opt, arg, invert) {
     const op = OPS.find(([, n]) => n === opt);
     if (!op) noInvert('recent', opt, invert);
@@ -163,6 +184,8 @@ export const recentMatch: MatchSpec<RecentData> & KernelChecks<RecentData> = {
     if (d.hitCount >= MAX_NSTAMPS) return false;
     return d.name !== '' && d.name.length < 200;
   },
+  attach: attachTable,
+  destroy: destroyTable,
   save(d) {
     let s = d.invert ? ' !' : '';
     for (const [bit, name] of OPS) if (d.checkSet & bit) s += ` --${name}`;
@@ -186,7 +209,8 @@ export const recentMatch: MatchSpec<RecentData> & KernelChecks<RecentData> = {
     let ttl = ipTtl(skb);
     // use the TTL as seen before forwarding
     if (ctx.outDev !== null && !skb.fromLocal) ttl = (ttl + 1) & 0xff;
-    const t = recentTable(ctx.host, d);
+    const t = d.table;
+    if (t === null) throw new Error(`recent: rule naming "${d.name}" was never attached to a ruleset`);
     const addr = ((d.side ? ipDst(skb) : ipSrc(skb)) & t.mask) >>> 0;
     const now = Math.floor(ctx.host.now() / NS_PER_JIFFY);
     const want = d.checkSet & TTL ? ttl : 0;

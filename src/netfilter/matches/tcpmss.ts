@@ -1,7 +1,7 @@
 /** `-m tcpmss --mss MIN[:MAX]`: the MSS option of a TCP segment, as xt_tcpmss.c tcpmss_mt(). */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { mandatory, type KernelChecks } from '../xt-opts.js';
+import { mandatory } from '../xt-opts.js';
 import { ipTotLen, l4 } from './util.js';
 
 export interface TcpmssData {
@@ -31,7 +31,7 @@ function parseRange(d: TcpmssData, arg: string): void {
 
 const rangeText = (d: TcpmssData): string => (d.min === d.max ? `${d.min}` : `${d.min}:${d.max}`);
 
-export const tcpmssMatch: MatchSpec<TcpmssData> & KernelChecks<TcpmssData> = {
+export const tcpmssMatch: MatchSpec<TcpmssData> = {
   name: 'tcpmss',
   options: [{ name: 'mss', arg: true }],
   init: () => ({ min: 0, max: 0, invert: false, set: false }),

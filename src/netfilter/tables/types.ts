@@ -76,6 +76,19 @@ export interface MatchSpec<D = unknown> {
   final?(d: D, env: ParseEnv): void;
   /** hooks it may be used in (bit per NfHook); undefined = all */
   hooks?: number;
+  /** the kernel checkentry's conditions on the data: false = EINVAL (a rule refused before anything changes) */
+  check?(d: D, env: ParseEnv): boolean;
+  /** the hooks a rule with this data may be reached from (bit per NfHook), undefined = any */
+  hooksFor?(d: D): number | undefined;
+  /**
+   * The side effects of the kernel's checkentry once the rule is accepted
+   * into `ns` (the host's ruleset, one per network namespace): taking a
+   * reference on a per-namespace object, as recent_mt_check() does on its
+   * list. Called for every rule that enters a committed ruleset.
+   */
+  attach?(d: D, ns: object): void;
+  /** the kernel's destroy: the rule left `ns`'s committed ruleset (the reference taken by attach() is dropped) */
+  destroy?(d: D, ns: object): void;
   /** iptables-save / -S text of its options, each with a leading space */
   save(d: D): string;
   /** iptables -L text, with a leading space */
@@ -99,6 +112,12 @@ export interface TargetSpec<D = unknown> {
   hooks?: number;
   /** extra kernel check (e.g. REJECT tcp-reset needs -p tcp): false = EINVAL */
   check?(d: D, env: ParseEnv): boolean;
+  /** the hooks a rule with this data may be reached from (bit per NfHook), undefined = any */
+  hooksFor?(d: D): number | undefined;
+  /** as MatchSpec.attach */
+  attach?(d: D, ns: object): void;
+  /** as MatchSpec.destroy */
+  destroy?(d: D, ns: object): void;
   save(d: D): string;
   print(d: D, numeric: boolean): string;
   /** the kernel's target function: a Verdict, XT_CONTINUE or XT_RETURN */

@@ -18,7 +18,7 @@ import { ipFragOff, ipSrc, ipTotLen, l4 } from '../matches/util.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type ParseEnv, type TargetSpec } from '../tables/types.js';
 import type { XtContext } from '../xt-context.js';
-import { xtUint, type KernelChecks } from '../xt-opts.js';
+import { xtUint } from '../xt-opts.js';
 
 /** XT_TCPMSS_CLAMP_PMTU */
 const CLAMP = 0xffff;
@@ -33,7 +33,7 @@ export interface TcpmssTgData {
   mss: number;
 }
 
-export const tcpmssTarget: TargetSpec<TcpmssTgData> & KernelChecks<TcpmssTgData> = {
+export const tcpmssTarget: TargetSpec<TcpmssTgData> = {
   name: 'TCPMSS',
   options: [
     { name: 'set-mss', arg: true },
