@@ -375,14 +375,19 @@ function reachHooks(t: Table, target: Chain): number {
 function kernelCheck(t: Table, c: Chain, r: Rule, env: ParseEnv, op: string): void {
   const hooks = c.hook === -1 ? reachHooks(t, c) : 1 << c.hook;
   const fail = (why: string): XtError => nftError(`${op} failed (${why}): rule in chain ${c.name}`);
-  if (!ruleFits(r, t, hooks, env)) throw fail('Invalid argument');
+  const why = ruleFits(r, t, hooks, env);
+  if (why) throw fail(why);
   if (r.jumpTo) {
     const to = t.chains.get(r.jumpTo)!;
     // loops reachable from a base chain are refused (ELOOP)
     const reachable = c.hook !== -1 || hooks !== 0;
     if (reachable && (reaches(t, to, c) || hasCycle(t, to))) throw fail('Too many links');
     // the called chain's rules must fit the hooks they now get
-    if (hooks) for (const [ch, rr] of subtree(t, to)) if (!ruleFits(rr, t, hooks, envOf(rr, t.name))) { void ch; throw fail('Invalid argument'); }
+    if (hooks)
+      for (const [, rr] of subtree(t, to)) {
+        const w = ruleFits(rr, t, hooks, envOf(rr, t.name));
+        if (w) throw fail(w);
+      }
   }
 }
 
@@ -390,23 +395,26 @@ function envOf(r: Rule, table: TableName): ParseEnv {
   return { table, proto: r.proto, invProto: r.invProto };
 }
 
-function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): boolean {
-  if (hooks === 0) return true;
+/** '' when `r` fits the hooks it is reached from, else the errno text the kernel refuses it with */
+function ruleFits(r: Rule, t: Table, hooks: number, env: ParseEnv): string {
+  const EINVAL = 'Invalid argument';
+  if (hooks === 0) return '';
   for (const m of r.matches) {
-    if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return false;
-    if (m.spec.check && !m.spec.check(m.data, env)) return false;
+    if (m.spec.hooks !== undefined && (hooks & ~m.spec.hooks) !== 0) return EINVAL;
+    const ok = m.spec.check ? m.spec.check(m.data, env) : true;
+    if (ok !== true) return ok === false ? EINVAL : ok;
     const h = m.spec.hooksFor?.(m.data);
-    if (h !== undefined && (hooks & ~h) !== 0) return false;
+    if (h !== undefined && (hooks & ~h) !== 0) return EINVAL;
   }
   const ts = r.target?.spec;
   if (ts) {
-    if (ts.tables && !ts.tables.includes(t.name)) return false;
-    if (ts.hooks !== undefined && (hooks & ~ts.hooks) !== 0) return false;
-    if (ts.check && !ts.check(r.target!.data, env)) return false;
+    if (ts.tables && !ts.tables.includes(t.name)) return EINVAL;
+    if (ts.hooks !== undefined && (hooks & ~ts.hooks) !== 0) return EINVAL;
+    if (ts.check && !ts.check(r.target!.data, env)) return EINVAL;
     const h = ts.hooksFor?.(r.target!.data);
-    if (h !== undefined && (hooks & ~h) !== 0) return false;
+    if (h !== undefined && (hooks & ~h) !== 0) return EINVAL;
   }
-  return true;
+  return '';
 }
 
 function* subtree(t: Table, from: Chain): Generator<[Chain, Rule]> {

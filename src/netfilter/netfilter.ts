@@ -27,7 +27,7 @@ import { iptDoTable } from './tables/walk.js';
 import type { XtContext } from './xt-context.js';
 
 /** matches and targets that need conntrack (their checkentry calls nf_ct_netns_get) */
-const CT_MATCHES = new Set(['state', 'conntrack', 'connmark']);
+const CT_MATCHES = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'helper']);
 const CT_TARGETS = new Set(['CONNMARK', 'NOTRACK', 'CT', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT']);
 
 export class Netfilter implements NfSeam {

@@ -1,7 +1,8 @@
-/** `-m iprange`: --src-range/--dst-range a-b, as xt_iprange.c. */
+/** `-m iprange`: [!] --src-range/[!] --dst-range a[-b], as xt_iprange.c iprange_mt4(): each range inverted on its own. */
 import { ipToString, parseIp } from '../tables/addr.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
+import { xtWarnings } from '../xt-opts.js';
 import { inv, ipDst, ipSrc } from './util.js';
 
 type Range = { lo: number; hi: number; inv: boolean } | null;
@@ -15,6 +16,8 @@ function parseRange(s: string, invert: boolean): Range {
   const lo = parseIp(a!);
   const hi = b === undefined ? lo : parseIp(b);
   if (lo < 0 || hi < 0) throw new XtError(`iprange: could not parse ${s}`);
+  // libxt_iprange warns and goes on (measured)
+  if (lo > hi) xtWarnings.push(`xt_iprange: range ${ipToString(lo)}-${ipToString(hi)} is reversed and will never match\n`);
   return { lo, hi, inv: invert };
 }
 const text = (r: NonNullable<Range>): string => `${ipToString(r.lo)}-${ipToString(r.hi)}`;
@@ -29,6 +32,9 @@ export const iprangeMatch: MatchSpec<IprangeData> = {
   parse(d, opt, arg, invert) {
     if (opt === 'src-range') d.src = parseRange(arg!, invert);
     else d.dst = parseRange(arg!, invert);
+  },
+  final(d) {
+    if (!d.src && !d.dst) throw new XtError("iprange match: You must specify `--src-range' or `--dst-range'");
   },
   save(d) {
     let s = '';

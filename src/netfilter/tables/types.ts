@@ -76,8 +76,12 @@ export interface MatchSpec<D = unknown> {
   final?(d: D, env: ParseEnv): void;
   /** hooks it may be used in (bit per NfHook); undefined = all */
   hooks?: number;
-  /** the kernel checkentry's conditions on the data: false = EINVAL (a rule refused before anything changes) */
-  check?(d: D, env: ParseEnv): boolean;
+  /**
+   * the kernel checkentry's conditions on the data (a rule refused before
+   * anything changes): false = EINVAL, a string = another errno's text
+   * ("No such file or directory", "Numerical result out of range")
+   */
+  check?(d: D, env: ParseEnv): boolean | string;
   /** the hooks a rule with this data may be reached from (bit per NfHook), undefined = any */
   hooksFor?(d: D): number | undefined;
   /**

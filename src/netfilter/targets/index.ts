@@ -9,3 +9,4 @@ import './nflog.js';
 import './ttl.js';
 import './tcpmss.js';
 import './dsfield.js';
+import './netmap.js';
