@@ -4,17 +4,21 @@
  * as xt_owner.c owner_mt() (OUTPUT and POSTROUTING only).
  *
  * natlab's programs (ping, nc, the TCP stack's sockets) run as root: uid
- * 0, gid 0, no supplementary groups. Forwarded packets have no socket;
- * neither have the packets the kernel sends from its control sockets,
- * which have no file (ICMP replies and errors, RSTs of tcp_v4_send_reset()
- * and REJECT): natlab tells them apart by what they are, an ICMP message
- * other than an echo request or a TCP RST (natlab's programs send no RST
- * of their own but for a listener's abort, which this counts as
- * socketless). Names are those of a Debian base system (/etc/passwd,
+ * 0, gid 0, no supplementary groups. Forwarded packets and REJECT's TCP
+ * resets (nf_send_reset(): no skb->sk) have no socket. What the kernel
+ * sends from its per-namespace control sockets (ICMP replies and errors,
+ * tcp_v4_send_reset()'s RSTs) has a socket without a file: it passes
+ * --socket-exists but no --uid-owner/--gid-owner (measured on 6.18: echo
+ * replies do not match `! --socket-exists`, REJECT's reset does). natlab
+ * tells them apart by what they are: an ICMP message other than an echo
+ * request, or a TCP RST (a REJECT's when it carries the conntrack entry
+ * nf_ct_attach() gave it, RELATED). natlab's programs send no RST of
+ * their own but for a listener's abort, which this counts as the
+ * kernel's. Names are those of a Debian base system (/etc/passwd,
  * /etc/group), which -L prints for single ids.
  */
 import { NfHook } from '../../model/nf-seam.js';
-import type { Skb } from '../../model/skb.js';
+import { CtInfo, type Skb } from '../../model/skb.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import { ipProto, l4 } from './util.js';
@@ -63,13 +67,21 @@ function parseIds(opt: string, arg: string, db: Record<string, number>): [number
   return [lo, hi];
 }
 
-/** the packet left a socket with a file (skb_to_full_sk(skb)->sk_socket->file), see the header */
-function hasSocket(skb: Skb): boolean {
-  if (!skb.fromLocal) return false;
+const NO_SOCKET = 0;
+/** a kernel control socket: sk->sk_socket without a file */
+const CTL_SOCKET = 1;
+const FULL_SOCKET = 2;
+
+/** what skb_to_full_sk(skb) is, see the header */
+function socketOf(skb: Skb): number {
+  if (!skb.fromLocal) return NO_SOCKET;
   const proto = ipProto(skb);
-  if (proto === 1) return skb.data[l4(skb)] === 8;
-  if (proto === 6) return (skb.data[l4(skb) + 13]! & 0x04) === 0;
-  return true;
+  if (proto === 1) return skb.data[l4(skb)] === 8 ? FULL_SOCKET : CTL_SOCKET;
+  if (proto === 6 && (skb.data[l4(skb) + 13]! & 0x04) !== 0) {
+    const rejected = skb.ct !== null && (skb.ctInfo === CtInfo.RELATED || skb.ctInfo === CtInfo.RELATED_REPLY);
+    return rejected ? NO_SOCKET : CTL_SOCKET;
+  }
+  return FULL_SOCKET;
 }
 
 function ids(r: [number, number], db: Record<string, number>, numeric: boolean): string {
@@ -127,8 +139,11 @@ export const ownerMatch: MatchSpec<OwnerData> = {
     return s;
   },
   match(d, skb) {
-    if (!hasSocket(skb)) return ((d.match ^ d.invert) & (UID | GID | SOCKET)) === 0;
+    // owner_mt()
+    const sk = socketOf(skb);
+    if (sk === NO_SOCKET) return ((d.match ^ d.invert) & (UID | GID | SOCKET)) === 0;
     if (d.match & d.invert & SOCKET) return false;
+    if (sk === CTL_SOCKET) return ((d.match ^ d.invert) & (UID | GID)) === 0;
     if (d.match & UID && (PROGRAM_UID >= d.uid[0] && PROGRAM_UID <= d.uid[1]) === ((d.invert & UID) !== 0)) return false;
     // no supplementary groups: --suppl-groups adds nothing
     if (d.match & GID && (PROGRAM_GID >= d.gid[0] && PROGRAM_GID <= d.gid[1]) === ((d.invert & GID) !== 0)) return false;

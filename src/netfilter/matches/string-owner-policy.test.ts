@@ -63,16 +63,22 @@ describe('-m owner (xt_owner.c): natlab programs run as uid 0, gid 0', () => {
     expect(run(matchOf('OUTPUT', '-m owner ! --uid-owner 1000'), ping())).toBe(true);
     expect(run(matchOf('OUTPUT', '-m owner --gid-owner 0 --socket-exists'), ping())).toBe(true);
   });
-  it('sees no socket on forwarded packets nor on the kernel\'s ICMP replies and RSTs', () => {
+  it('sees no socket on forwarded packets', () => {
     const fwd = skbOf(udpFrame('192.0.2.7', '10.0.0.2', 1, 2));
+    expect(run(matchOf('OUTPUT', '-m owner --socket-exists'), fwd)).toBe(false);
+    expect(run(matchOf('OUTPUT', '-m owner ! --socket-exists'), fwd)).toBe(true);
+    expect(run(matchOf('OUTPUT', '-m owner --uid-owner 0'), fwd)).toBe(false);
+  });
+  it('sees a socket without owner on the kernel\'s ICMP replies and RSTs (its control sockets)', () => {
     const reply = skbOf(icmpFrame('10.0.0.1', '10.0.0.2', 0, 0, 1));
     reply.fromLocal = true;
     const rst = skbOf(tcpFrame('10.0.0.1', '10.0.0.2', 1, 2, TH.RST | TH.ACK));
     rst.fromLocal = true;
-    for (const s of [fwd, reply, rst]) {
-      expect(run(matchOf('OUTPUT', '-m owner --socket-exists'), s)).toBe(false);
-      expect(run(matchOf('OUTPUT', '-m owner ! --socket-exists'), s)).toBe(true);
+    for (const s of [reply, rst]) {
+      expect(run(matchOf('OUTPUT', '-m owner --socket-exists'), s)).toBe(true);
+      expect(run(matchOf('OUTPUT', '-m owner ! --socket-exists'), s)).toBe(false);
       expect(run(matchOf('OUTPUT', '-m owner --uid-owner 0'), s)).toBe(false);
+      expect(run(matchOf('OUTPUT', '-m owner ! --uid-owner 0'), s)).toBe(true);
     }
   });
   it('is refused in INPUT and FORWARD (EINVAL)', () => {
