@@ -12,13 +12,14 @@ import type { Iface } from '../model/iface.js';
 import { HOOK_NAMES, NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
 import { frameSummary } from '../model/frame-summary.js';
 import { DefragUser, ipDefrag } from '../model/defrag.js';
-import { ipIsFragment } from '../wire/ipv4.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
+import type { CtEntry } from './conntrack/conn.js';
+import { IPS_CONFIRMED } from './ct-types.js';
 import { conntrackIn } from './conntrack/in.js';
 import { ConntrackTable } from './conntrack/table.js';
 import { HOOK_PLAN, HookFn } from './hooks.js';
-import { natHook } from './nat/hook.js';
+import { NAT_UNBOUND, natBoundPacket, natHook } from './nat/hook.js';
 import { CONNTRACK_OPS, makeNatOps } from './nat/ops.js';
 import { NatState, seedFromName } from './nat/state.js';
 import { IptablesState } from './tables/state.js';
@@ -151,10 +152,13 @@ export class Netfilter implements NfSeam {
       const fn = plan[i]!;
       let v: Verdict;
       switch (fn) {
-        case HookFn.DEFRAG:
-          if (!ipIsFragment(skb.data, skb.l3)) continue;
+        case HookFn.DEFRAG: {
+          // ip_is_fragment(): MF or a fragment offset (the low 6 bits of byte 6, byte 7)
+          const b = skb.data;
+          if (((b[skb.l3 + 6]! & 0x3f) | b[skb.l3 + 7]!) === 0) continue;
           v = this.defrag(hook, skb);
           break;
+        }
         case HookFn.RAW:
           v = this.walkTable(this.ipt.tables.raw, hook, skb);
           break;
@@ -166,15 +170,22 @@ export class Netfilter implements NfSeam {
           break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC: {
-          if (this.host.trace === null) v = natHook(this.nat, hook, skb, ctx, this.walkNat);
-          else v = this.tracedNat(hook, skb, inDev, outDev);
+          if (this.host.trace !== null) v = this.tracedNat(hook, skb, inDev, outDev);
+          else {
+            const nv = natBoundPacket(this.conntrack, hook, skb, outDev);
+            v = nv === NAT_UNBOUND ? natHook(this.nat, hook, skb, ctx, this.walkNat) : (nv as Verdict);
+          }
           break;
         }
         case HookFn.FILTER:
           v = this.walkTable(this.ipt.tables.filter, hook, skb);
           break;
-        default: // HookFn.CONFIRM
+        default: { // HookFn.CONFIRM
+          // a confirmed entry (and the untracked template, confirmed too) has nothing to confirm
+          const ct = skb.ct as CtEntry | null;
+          if (ct !== null && (ct.status & IPS_CONFIRMED) !== 0) continue;
           v = conntrackConfirm(this.conntrack, skb, this.host.now());
+        }
       }
       if (v !== Verdict.ACCEPT) {
         if (v === Verdict.DROP && this.host.trace !== null && fn !== HookFn.RAW && fn !== HookFn.MANGLE && fn !== HookFn.FILTER) {

@@ -332,3 +332,47 @@ describe('checksums (nf_conntrack_checksum=1)', () => {
     expect(skb.ct).not.toBeNull();
   });
 });
+
+describe('the TCP/UDP lookup from the packet\'s bytes (conntrackIn\'s integer path)', () => {
+  it('finds the entry of a reply to an address above 2^31 by its integers (ESTABLISHED_REPLY)', () => {
+    forward(udpFrame('10.0.1.2', '198.51.100.7', 40010, 53));
+    const reply = forward(udpFrame('198.51.100.7', '10.0.1.2', 53, 40010));
+    expect(reply.ctInfo).toBe(CtInfo.ESTABLISHED_REPLY);
+    expect(table.size).toBe(1);
+    const again = forward(udpFrame('10.0.1.2', '198.51.100.7', 40010, 53));
+    expect(again.ctInfo).toBe(CtInfo.ESTABLISHED);
+    expect(again.ct).toBe(reply.ct);
+  });
+
+  it('treats a packet of a known UDP flow arriving with a bad checksum as INVALID and counts nothing', () => {
+    table.settings.set('nf_conntrack_acct', 1);
+    const first = forward(udpFrame('10.0.1.2', '192.0.2.2', 40011, 53));
+    const f = udpFrame('10.0.1.2', '192.0.2.2', 40011, 53);
+    f[14 + 20 + 6] ^= 0xff;
+    const skb = skbOf(f);
+    expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
+    expect(skb.ct).toBeNull();
+    expect((first.ct as CtEntry).packetsOrig).toBe(1);
+  });
+
+  it('tracks a first fragment (MF, offset 0) by its ports, and leaves a later fragment without entry', () => {
+    const f = udpFrame('10.0.1.2', '192.0.2.2', 40012, 53);
+    f[14 + 6] = 0x20; // MF
+    const skb = forward(f);
+    expect(skb.ct).not.toBeNull();
+    const g = udpFrame('10.0.1.2', '192.0.2.2', 40012, 53);
+    g[14 + 7] = 3; // offset 24 bytes
+    const later = skbOf(g);
+    conntrackIn(table, NfHook.LOCAL_OUT, later, host);
+    expect(later.ct).toBeNull();
+  });
+
+  it('treats a UDP header cut short (ports but no length) as INVALID and makes no entry', () => {
+    const f = udpFrame('10.0.1.2', '192.0.2.2', 40013, 53, 0);
+    f[14 + 3] = 24; // tot_len: 20 + 4 bytes of UDP
+    const skb = skbOf(f);
+    conntrackIn(table, NfHook.LOCAL_OUT, skb, host);
+    expect(skb.ct).toBeNull();
+    expect(table.size).toBe(0);
+  });
+});

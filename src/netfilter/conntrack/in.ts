@@ -10,7 +10,7 @@ import { CtDir, IPS_EXPECTED, IPS_SEEN_REPLY, type CtTuple } from '../ct-types.j
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipEnd } from './bytes.js';
+import { IP_DST, IP_FRAG_OFF, IP_PROTO, IP_SRC, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipEnd } from './bytes.js';
 import type { CtEntry } from './conn.js';
 import { genericPacket } from './proto-generic.js';
 import { icmpError, IcmpErrorResult, icmpPacket } from './proto-icmp.js';
@@ -30,10 +30,119 @@ const related: { ct: CtEntry | null; ctInfo: CtInfo } = { ct: null, ctInfo: CtIn
  * untracked template, or an entry from an earlier pass, as for loopback).
  * A packet conntrack cannot make sense of stays without entry (`ct` null:
  * INVALID for `-m state`); only a tracker's NF_DROP drops.
+ *
+ * A TCP or UDP packet (the common case) is looked up by its tuple's
+ * integers read straight from the bytes, without filling a tuple object;
+ * only a packet without entry (a new flow) fills one. Everything else
+ * (ICMP, other protocols, short or fragmented headers) takes the general
+ * path, conntrackInTuple(), which gives the same answers for TCP and UDP.
  */
 export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host: HostApi): Verdict {
   if (hook !== NfHook.PRE_ROUTING && hook !== NfHook.LOCAL_OUT) return Verdict.ACCEPT;
   if (skb.ct !== null) return Verdict.ACCEPT;
+  const b = skb.data;
+  const l3 = skb.l3;
+  const end = ipEnd(b, l3);
+  if (l3 + 20 > end) return Verdict.ACCEPT; // pktToTuple(): no tuple
+  const ihl = (b[l3]! & 0x0f) << 2;
+  const l4 = l3 + ihl;
+  const proto = b[l3 + IP_PROTO]!;
+  // the conditions under which pktToTuple() reads TCP/UDP ports (not a non-first fragment)
+  if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || ihl < 20 || l4 + 4 > end || ((b[l3 + IP_FRAG_OFF]! & 0x1f) | b[l3 + IP_FRAG_OFF + 1]!) !== 0) {
+    return conntrackInTuple(table, hook, skb, host);
+  }
+  // tcp_error() / udp_error(): see conntrackInTuple()
+  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 &&
+      !(proto === IPPROTO_TCP ? tcpChecksumOk(b, l3, l4) : udpChecksumOk(b, l3, l4))) return Verdict.ACCEPT;
+  const now = host.now();
+  // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
+  const src = (b[l3 + IP_SRC]! << 24) | (b[l3 + IP_SRC + 1]! << 16) | (b[l3 + IP_SRC + 2]! << 8) | b[l3 + IP_SRC + 3]!;
+  const dst = (b[l3 + IP_DST]! << 24) | (b[l3 + IP_DST + 1]! << 16) | (b[l3 + IP_DST + 2]! << 8) | b[l3 + IP_DST + 3]!;
+  const ports = (b[l4]! << 24) | (b[l4 + 1]! << 16) | (b[l4 + 2]! << 8) | b[l4 + 3]!;
+  const ct = table.findKey(src, dst, proto, ports, now, null);
+  if (ct === null) {
+    // init_conntrack() from the tuple object
+    pktToTuple(b, l3, end, scratch);
+    return resolveAndTrack(table, skb, null, proto, b, l3, l4, end, now) === CT_REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
+  }
+  const r = resolveAndTrack(table, skb, ct, proto, b, l3, l4, end, now);
+  // a TCP tracker killed the entry (a new SYN on a closed connection): look up again, as the general path does
+  return r === CT_REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
+}
+
+/** the verdict of the last resolveAndTrack() that did not ask to repeat */
+let lastVerdict: Verdict = Verdict.ACCEPT;
+
+/**
+ * resolve_normal_ct() after the lookup, then nf_conntrack_handle_packet():
+ * `found` is the entry the lookup found (its direction in
+ * `table.foundDir`), or null for a new entry from `scratch`. Returns
+ * CT_REPEAT when the tracker killed the entry and the lookup must be
+ * repeated; otherwise 1 with the verdict in `lastVerdict` (no object
+ * per packet).
+ */
+function resolveAndTrack(
+  table: ConntrackTable, skb: Skb, found: CtEntry | null, proto: number,
+  b: Uint8Array, l3: number, l4: number, end: number, now: number,
+): number {
+  let ct: CtEntry;
+  let ctInfo: CtInfo;
+  let dir: CtDir;
+  if (found === null) {
+    // init_conntrack(): the reply tuple is the inverse; not invertible -> no entry
+    if (!invertTuple(scratchReply, scratch)) {
+      lastVerdict = Verdict.ACCEPT;
+      return 1;
+    }
+    ct = table.alloc();
+    copyTuple(ct.tuple[CtDir.ORIGINAL], scratch);
+    copyTuple(ct.tuple[CtDir.REPLY], scratchReply);
+    ctInfo = CtInfo.NEW;
+    dir = CtDir.ORIGINAL;
+  } else {
+    ct = found;
+    if (table.foundDir === CtDir.REPLY) {
+      ctInfo = CtInfo.ESTABLISHED_REPLY;
+      dir = CtDir.REPLY;
+    } else {
+      dir = CtDir.ORIGINAL;
+      if (ct.status & IPS_SEEN_REPLY) ctInfo = CtInfo.ESTABLISHED;
+      else if (ct.status & IPS_EXPECTED) ctInfo = CtInfo.RELATED;
+      else ctInfo = CtInfo.NEW;
+    }
+  }
+  skb.ct = ct;
+  skb.ctInfo = ctInfo;
+
+  // nf_conntrack_handle_packet()
+  let ret: number;
+  switch (proto) {
+    case IPPROTO_TCP:
+      ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table.removeFn);
+      break;
+    case IPPROTO_UDP:
+      ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);
+      break;
+    case IPPROTO_ICMP:
+      ret = icmpPacket(ct, l3, end, dir, table.settings, now);
+      break;
+    default:
+      ret = genericPacket(ct, l3, end, dir, table.settings, now);
+  }
+  if (ret <= 0) {
+    skb.ct = null;
+    skb.ctInfo = CtInfo.NONE;
+    if (ret === CT_REPEAT) return CT_REPEAT;
+    lastVerdict = ret === CT_DROP ? Verdict.DROP : Verdict.ACCEPT;
+    return 1;
+  }
+  if (ctInfo === CtInfo.ESTABLISHED_REPLY) ct.status |= IPS_SEEN_REPLY;
+  lastVerdict = Verdict.ACCEPT;
+  return 1;
+}
+
+/** nf_conntrack_in() through a tuple object: every protocol, and TCP/UDP packets the fast path hands on */
+function conntrackInTuple(table: ConntrackTable, hook: NfHook, skb: Skb, host: HostApi): Verdict {
   const b = skb.data;
   const l3 = skb.l3;
   const end = ipEnd(b, l3);
@@ -58,55 +167,8 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
     }
   }
 
-  for (;;) {
-    // resolve_normal_ct()
-    let ct = table.find(scratch, now);
-    let ctInfo: CtInfo;
-    let dir: CtDir;
-    if (ct === null) {
-      // init_conntrack(): the reply tuple is the inverse; not invertible -> no entry
-      if (!invertTuple(scratchReply, scratch)) return Verdict.ACCEPT;
-      ct = table.alloc();
-      copyTuple(ct.tuple[CtDir.ORIGINAL], scratch);
-      copyTuple(ct.tuple[CtDir.REPLY], scratchReply);
-      ctInfo = CtInfo.NEW;
-      dir = CtDir.ORIGINAL;
-    } else if (table.foundDir === CtDir.REPLY) {
-      ctInfo = CtInfo.ESTABLISHED_REPLY;
-      dir = CtDir.REPLY;
-    } else {
-      dir = CtDir.ORIGINAL;
-      if (ct.status & IPS_SEEN_REPLY) ctInfo = CtInfo.ESTABLISHED;
-      else if (ct.status & IPS_EXPECTED) ctInfo = CtInfo.RELATED;
-      else ctInfo = CtInfo.NEW;
-    }
-    skb.ct = ct;
-    skb.ctInfo = ctInfo;
-
-    // nf_conntrack_handle_packet()
-    let ret: number;
-    switch (scratch.proto) {
-      case IPPROTO_TCP:
-        ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table.removeFn);
-        break;
-      case IPPROTO_UDP:
-        ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);
-        break;
-      case IPPROTO_ICMP:
-        ret = icmpPacket(ct, l3, end, dir, table.settings, now);
-        break;
-      default:
-        ret = genericPacket(ct, l3, end, dir, table.settings, now);
-    }
-    if (ret <= 0) {
-      skb.ct = null;
-      skb.ctInfo = CtInfo.NONE;
-      if (ret === CT_REPEAT) continue;
-      return ret === CT_DROP ? Verdict.DROP : Verdict.ACCEPT;
-    }
-    if (ctInfo === CtInfo.ESTABLISHED_REPLY) ct.status |= IPS_SEEN_REPLY;
-    return Verdict.ACCEPT;
-  }
+  while (resolveAndTrack(table, skb, table.find(scratch, now), scratch.proto, b, l3, l4, end, now) === CT_REPEAT);
+  return lastVerdict;
 }
 
 /** CTINFO2DIR() */

@@ -97,10 +97,15 @@ export class ConntrackTable {
    * answers ORIGINAL, its ORIGINAL node being linked first.)
    */
   find(t: CtTuple, now: number, ignore: CtEntry | null = null): CtEntry | null {
-    const src = t.src | 0;
-    const dst = t.dst | 0;
-    const proto = t.proto | 0;
-    const ports = (t.sport << 16) | t.dport;
+    return this.findKey(t.src | 0, t.dst | 0, t.proto | 0, (t.sport << 16) | t.dport, now, ignore);
+  }
+
+  /**
+   * find() of a tuple given as the integers a node keeps (addresses as
+   * int32, `ports` = sport << 16 | dport), for conntrackIn() reading them
+   * straight from the packet's bytes.
+   */
+  findKey(src: number, dst: number, proto: number, ports: number, now: number, ignore: CtEntry | null): CtEntry | null {
     const h = tupleHashOf(src, dst, proto, ports) | 0;
     const nodes = this.nodes;
     let n = this.heads[h & this.mask]!;

@@ -19,11 +19,36 @@ import { ctInfoDir } from '../conntrack/in.js';
 import { allocNullBinding, hookToManip, natInitialized } from './core.js';
 import { icmpReplyTranslation, natPacket } from './packet.js';
 import type { NatState } from './state.js';
+import type { ConntrackTable } from '../conntrack/table.js';
 
 /** nf_nat_oif_changed(): a masqueraded flow now leaving by another device */
 function oifChanged(hook: NfHook, ctInfo: CtInfo, ct: CtEntry, out: XtContext['outDev']): boolean {
   return ct.masqIndex !== 0 && hook === NfHook.POST_ROUTING && ctInfoDir(ctInfo) === CtDir.ORIGINAL &&
     out !== null && ct.masqIndex !== out.ifindex;
+}
+
+/** natBoundPacket()'s answer when the connection is not bound at this hook yet: run natHook() */
+export const NAT_UNBOUND = -1;
+
+/**
+ * nf_nat_inet_fn() for a packet of a connection that is bound at this
+ * hook already (every packet after a flow's first): no table walk, only
+ * nf_nat_packet(), and a hook whose direction has nothing to rewrite
+ * (the DNAT hook of a flow without DNAT) only tests a status bit. Returns
+ * NAT_UNBOUND for what natHook() must decide: a connection not yet bound
+ * for this manip, an ICMP error or other RELATED packet, a masqueraded
+ * flow that changed its output device. Reads only the entry's status
+ * and masq_index, so nothing it could go stale on.
+ */
+export function natBoundPacket(table: ConntrackTable, hook: NfHook, skb: Skb, out: XtContext['outDev']): number {
+  const ct = skb.ct as CtEntry | null;
+  if (ct === null || ct.untracked) return Verdict.ACCEPT;
+  const ctInfo = skb.ctInfo;
+  if (ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) return NAT_UNBOUND;
+  const manip = hookToManip(hook);
+  if (ctInfo === CtInfo.NEW && !natInitialized(ct, manip)) return NAT_UNBOUND;
+  if (oifChanged(hook, ctInfo, ct, out)) return NAT_UNBOUND;
+  return natPacket(table, ct, ctInfo, hook, skb);
 }
 
 /**

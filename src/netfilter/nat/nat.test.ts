@@ -13,7 +13,7 @@ import { ConntrackTable } from '../conntrack/table.js';
 import {
   TH, TestHost, checksumsOk, icmpErrorFrame, icmpFrame, ip, skbOf, tcpFrame, udpFrame,
 } from '../conntrack/test-frames.js';
-import { natHook } from './hook.js';
+import { NAT_UNBOUND, natBoundPacket, natHook } from './hook.js';
 import { CONNTRACK_OPS, makeNatOps } from './ops.js';
 import { NatState, seedFromName } from './state.js';
 
@@ -49,6 +49,12 @@ function ctxFor(hook: NfHook, inDev: Iface | null, outDev: Iface | null): XtCont
   return { host, hook, inDev, outDev, table: 'nat', nat: makeNatOps(nat, host), ct: CONNTRACK_OPS };
 }
 
+/** the NAT hook function as Netfilter runs it: the bound connection's rewrite, else nf_nat_ipv4_fn() in full */
+function natFn(hook: NfHook, skb: Skb, ctx: XtContext, walk: (skb: Skb) => Verdict): Verdict {
+  const v = natBoundPacket(table, hook, skb, ctx.outDev);
+  return v === NAT_UNBOUND ? natHook(nat, hook, skb, ctx, walk) : (v as Verdict);
+}
+
 /** route a frame through the router's conntrack and NAT hooks; the route is picked by destination subnet */
 function route(frame: Uint8Array, inDev: Iface): { skb: Skb; verdict: Verdict } {
   const skb = skbOf(frame);
@@ -56,13 +62,13 @@ function route(frame: Uint8Array, inDev: Iface): { skb: Skb; verdict: Verdict } 
   skb.dev = inDev;
   let v = conntrackIn(table, NfHook.PRE_ROUTING, skb, host);
   const pre = ctxFor(NfHook.PRE_ROUTING, inDev, null);
-  if (v === Verdict.ACCEPT) v = natHook(nat, NfHook.PRE_ROUTING, skb, pre, (s) => { natWalks++; return preRule ? preRule(s, pre) : Verdict.ACCEPT; });
+  if (v === Verdict.ACCEPT) v = natFn(NfHook.PRE_ROUTING, skb, pre, (s) => { natWalks++; return preRule ? preRule(s, pre) : Verdict.ACCEPT; });
   if (v !== Verdict.ACCEPT) return { skb, verdict: v };
   const dst = rd32(skb.data, 14 + 16);
   const out = (dst >>> 8) === (ip('10.0.1.0') >>> 8) ? lan : wan;
   skb.route = { kind: 'unicast', dev: out, nexthop: dst, prefsrc: 0, gateway: 0 };
   const post = ctxFor(NfHook.POST_ROUTING, inDev, out);
-  v = natHook(nat, NfHook.POST_ROUTING, skb, post, (s) => { natWalks++; return postRule ? postRule(s, post) : Verdict.ACCEPT; });
+  v = natFn(NfHook.POST_ROUTING, skb, post, (s) => { natWalks++; return postRule ? postRule(s, post) : Verdict.ACCEPT; });
   if (v !== Verdict.ACCEPT) return { skb, verdict: v };
   return { skb, verdict: conntrackConfirm(table, skb, host.now()) };
 }
@@ -144,6 +150,26 @@ describe('MASQUERADE', () => {
     const r = route(udpFrame('0.0.0.0', '192.0.2.255', 68, 67), lan);
     expect(r.verdict).toBe(Verdict.ACCEPT);
     expect(srcOf(r.skb)).toBe(0);
+  });
+
+  it('drops a later packet of a masqueraded flow that leaves by another device, and forgets its entry (nf_nat_oif_changed)', () => {
+    route(udpFrame('10.0.1.2', '192.0.2.2', 40000, 53), lan);
+    const skb = skbOf(udpFrame('10.0.1.2', '192.0.2.2', 40000, 53));
+    expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
+    expect(natBoundPacket(table, NfHook.POST_ROUTING, skb, wan)).toBe(Verdict.ACCEPT);
+    expect(srcOf(skb)).toBe(ip('192.0.2.1'));
+    const moved = skbOf(udpFrame('10.0.1.2', '192.0.2.2', 40000, 53));
+    conntrackIn(table, NfHook.PRE_ROUTING, moved, host);
+    expect(natBoundPacket(table, NfHook.POST_ROUTING, moved, lan)).toBe(NAT_UNBOUND);
+    expect(natFn(NfHook.POST_ROUTING, moved, ctxFor(NfHook.POST_ROUTING, lan, lan), () => Verdict.ACCEPT)).toBe(Verdict.DROP);
+    expect(list()).toBe('');
+  });
+
+  it('sends an ICMP error about a bound flow through the full hook (RELATED), not the bound rewrite', () => {
+    const req = route(udpFrame('10.0.1.2', '192.0.2.2', 40001, 53), lan);
+    const err = skbOf(icmpErrorFrame('192.0.2.2', '192.0.2.1', 3, 3, req.skb.data));
+    conntrackIn(table, NfHook.PRE_ROUTING, err, host);
+    expect(natBoundPacket(table, NfHook.PRE_ROUTING, err, null)).toBe(NAT_UNBOUND);
   });
 
   it('drops the entries when the out device goes down (fixture M1)', () => {
