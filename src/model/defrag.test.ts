@@ -3,8 +3,8 @@ import { ICMP_ECHO, ICMP_ECHOREPLY, ICMP_EXC_FRAGTIME, ICMP_TIME_EXCEEDED, icmpF
 import { IP_DF, IP_MF, IPPROTO_ICMP, IPPROTO_UDP, buildIpv4, ipChecksumOk, ipFillChecksum, ipFragField, ipSrc, ipTotalLen, setIpFragField } from '../wire/ipv4.js';
 import { DefragUser, fragQueueCount, ipDefrag } from './defrag.js';
 import type { Host } from './host.js';
-import { allocIpPacket, ipLocalOut } from './ipv4.js';
-import { Skb } from './skb.js';
+import { allocIpPacket, ipLocalOut, ipRcvFinish } from './ipv4.js';
+import { allocSkb, Skb, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
 
 const PAYLOAD = 3008;
@@ -167,5 +167,27 @@ describe('fragments through the stack', () => {
     t.run(40_000);
     expect(got).toEqual([]);
     expect(fragQueueCount(t.host('b'))).toBe(0);
+  });
+
+  it('keeps a reassembled packet that dies at ip_error() out of the skb slab: its completed queue still holds the fragments', () => {
+    const t = new TestNet();
+    t.wire('h', 'eth0', 'x', 'eth0');
+    t.addr('h', 'eth0', '10.0.0.2/24');
+    const h = t.host('h');
+    // not for h and h does not forward: the reassembled packet dies at ip_error()
+    const pkt = whole({ dst: '203.0.113.9' });
+    const slabbed = (s: Skb): Skb => {
+      const k = allocSkb(s.data.length, s.id);
+      k.data.set(s.data);
+      return k;
+    };
+    expect(ipDefrag(h, slabbed(frag(pkt, 0, 1480)), DefragUser.CONNTRACK_IN)).toBe(false);
+    const last = slabbed(frag(pkt, 1480, PAYLOAD - 1480));
+    expect(ipDefrag(h, last, DefragUser.CONNTRACK_IN)).toBe(true);
+    const before = slabSize();
+    ipRcvFinish(h, last, h.ifaceByName('eth0')!);
+    expect(last.route?.kind).toBe('unreachable');
+    expect(slabSize()).toBe(before);
+    expect(last.data.length).toBe(34 + PAYLOAD);
   });
 });

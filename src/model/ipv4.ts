@@ -19,7 +19,7 @@ import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
 import { localMtu } from './pmtu.js';
-import { PktType, type RouteResult, type Skb } from './skb.js';
+import { kfreeSkb, PktType, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
 export const EINVAL = 22;
@@ -242,8 +242,19 @@ export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface,
   return 0;
 }
 
-/** ip_error(): a packet with no route (only answered when forwarding) */
+/**
+ * ip_error(): a packet with no route (only answered when forwarding); it
+ * dies here, and its skb goes back to the slab when nothing can hold it
+ * (see kfreeSkb(): no trace, not reassembled, not bridged; an ICMP error
+ * copies what it quotes).
+ */
 function ipError(h: Host, skb: Skb, rt: RouteResult): void {
+  ipErrorReport(h, skb, rt);
+  if (h.trace === null && skb.fragList === null && !skb.nfBridge && skb.physIn === null) kfreeSkb(skb);
+}
+
+/** what ip_error() says about the packet: the drop, and the ICMP error when forwarding */
+function ipErrorReport(h: Host, skb: Skb, rt: RouteResult): void {
   const err = (rt as InputRoute).error ?? EHOSTUNREACH;
   const dev = skb.inDev;
   // IN_DEV_FORWARD(): the interface's own value

@@ -4,8 +4,11 @@ import { ETH_P_IP, setEthDst, setEthType } from '../wire/ethernet.js';
 import { neighAdminSet } from './arp.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { Nud } from './neigh.js';
-import { Skb } from './skb.js';
+import { allocSkb, kfreeSkb, Skb, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
+
+/** the fields that are the skb's memory and identity, not packet state: scrub() leaves them */
+const MEMORY = ['data', 'id', 'head', 'fromSlab'];
 
 describe('the skb', () => {
   it('is as new after skb_scrub_packet() across namespaces, whatever field the sender set, but for dst_pending_confirm (every field checked)', () => {
@@ -13,7 +16,7 @@ describe('the skb', () => {
     const fresh = new Skb(data, 7);
     const used = new Skb(data, 7) as unknown as Record<string, unknown>;
     // a value no field starts with, for every field a new skb has
-    for (const k of Object.keys(fresh)) if (k !== 'data' && k !== 'id') used[k] = { stale: k };
+    for (const k of Object.keys(fresh)) if (!MEMORY.includes(k)) used[k] = { stale: k };
     (used as unknown as Skb).scrub(true);
     expect(used).toEqual({ ...fresh, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
   });
@@ -22,7 +25,7 @@ describe('the skb', () => {
     const data = new Uint8Array(60);
     const fresh = new Skb(data, 7);
     const used = new Skb(data, 7) as unknown as Record<string, unknown>;
-    for (const k of Object.keys(fresh)) if (k !== 'data' && k !== 'id') used[k] = { stale: k };
+    for (const k of Object.keys(fresh)) if (!MEMORY.includes(k)) used[k] = { stale: k };
     (used as unknown as Skb).scrub(false);
     expect(used).toEqual({ ...fresh, mark: { stale: 'mark' }, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
   });
@@ -51,5 +54,46 @@ describe('the skb', () => {
     ipLocalOut(a, skb);
     t.run(1);
     expect(seen).toEqual({ same: true, mark: 0, fromLocal: false, dev: 'eth0', inDev: 'eth0', route: 'local' });
+  });
+
+  it('comes back from the slab as new, whatever the packet before it set (every field checked), with its buffer', () => {
+    const first = allocSkb(60, 7);
+    const head = first.data;
+    const dirty = first as unknown as Record<string, unknown>;
+    for (const k of Object.keys(new Skb(head, 7))) if (!MEMORY.includes(k)) dirty[k] = { stale: k };
+    kfreeSkb(first);
+    const again = allocSkb(60, 8);
+    expect(again).toBe(first);
+    expect(again.data).toBe(head);
+    const fresh = new Skb(head, 8);
+    fresh.head = head;
+    fresh.fromSlab = true;
+    expect(again).toEqual(fresh);
+    kfreeSkb(again);
+  });
+
+  it('gives a recycled skb a new buffer when the packet is of another length', () => {
+    const a = allocSkb(60, 1);
+    kfreeSkb(a);
+    const b = allocSkb(1514, 2);
+    expect(b.data.length).toBe(1514);
+    expect(b.head).toBe(b.data);
+    kfreeSkb(b);
+  });
+
+  it('refuses to free an skb twice, and reads no bytes of a freed one', () => {
+    const a = allocSkb(60, 1);
+    kfreeSkb(a);
+    expect(a.data.length).toBe(0);
+    expect(() => kfreeSkb(a)).toThrow(/freed twice/);
+    expect(allocSkb(60, 2)).toBe(a);
+  });
+
+  it('leaves an skb it did not make to the garbage collector', () => {
+    const before = slabSize();
+    const s = new Skb(new Uint8Array(60));
+    kfreeSkb(s);
+    expect(slabSize()).toBe(before);
+    expect(s.data.length).toBe(60);
   });
 });

@@ -117,6 +117,16 @@ export class Skb {
    * sent no ARP probe to a client whose TCP peer had confirmed).
    */
   dstPendingConfirm = false;
+  /**
+   * skb->head: the buffer allocSkb() gave this skb, which stays with the
+   * object through kfreeSkb() so that the next packet of the same length
+   * is copied into it; null for an skb made around a buffer its maker
+   * owns. `data` is `head`, a view of it (trimmed), or a buffer a layer put
+   * there instead (reassembly). Memory, not packet state: scrub() keeps it.
+   */
+  head: Uint8Array | null = null;
+  /** made by allocSkb(): kfreeSkb() recycles it (any other skb is left to the garbage collector). Memory, not packet state. */
+  fromSlab = false;
 
   constructor(data: Uint8Array, id: number = newPacketId()) {
     this.data = data;
@@ -161,4 +171,66 @@ export class Skb {
   get l3len(): number {
     return this.data.length - this.l3;
   }
+}
+
+/**
+ * The skb slab (skbuff_head_cache and the data that comes with it): skbs
+ * that died, kept for the next packet so that a replay makes no object
+ * and no buffer per packet. Only skbs from allocSkb() come back here, and
+ * only from kfreeSkb() at a point where the packet certainly dies and
+ * nothing holds the skb or its buffer (see kfreeSkb()). A recycled skb is
+ * as new (every field a new Skb has, checked by skb.test.ts), with a new
+ * id. At most SLAB_MAX are kept; the rest go to the garbage collector.
+ */
+const slab: Skb[] = [];
+const SLAB_MAX = 256;
+/** the `data` of an skb in the slab: a use after kfreeSkb() reads no bytes, and a second kfreeSkb() is caught */
+const FREED = new Uint8Array(0);
+
+/**
+ * __alloc_skb() for a frame of `len` bytes that the caller copies in:
+ * `data` is a buffer of exactly `len` bytes whose old contents the caller
+ * overwrites (a recycled skb's own buffer when its length fits, else a
+ * new one).
+ */
+export function allocSkb(len: number, id: number): Skb {
+  const skb = slab.pop();
+  if (skb === undefined) {
+    const fresh = new Skb(new Uint8Array(len), id);
+    fresh.head = fresh.data;
+    fresh.fromSlab = true;
+    return fresh;
+  }
+  let head = skb.head!;
+  if (head.length !== len) {
+    head = new Uint8Array(len);
+    skb.head = head;
+  }
+  skb.data = head;
+  skb.id = id;
+  return skb;
+}
+
+/**
+ * kfree_skb(): the packet dies here and its skb goes back to the slab,
+ * when allocSkb() made it (others are left to the garbage collector).
+ * Callers call it only where nothing else holds the skb or its bytes:
+ * no trace (hop events keep packets), not on a neighbour, reassembly or
+ * socket queue, not a reassembled packet (its fragments' queue keeps
+ * them), not a bridged one (the bridge may still hold it on the way back
+ * up its call chain). Packet taps and captures copy the bytes.
+ */
+export function kfreeSkb(skb: Skb): void {
+  if (!skb.fromSlab) return;
+  if (skb.data === FREED) throw new Error(`skb ${skb.id} freed twice`);
+  skb.scrub(true);
+  skb.dstPendingConfirm = false;
+  skb.data = FREED;
+  skb.id = 0;
+  if (slab.length < SLAB_MAX) slab.push(skb);
+}
+
+/** how many skbs the slab holds (for tests) */
+export function slabSize(): number {
+  return slab.length;
 }

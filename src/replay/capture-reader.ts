@@ -133,6 +133,24 @@ export class CaptureReader {
     return this.dataView;
   }
 
+  /**
+   * Copy the current packet's bytes into `into` (at least `caplen` long)
+   * from offset 0: what a caller that keeps the packet in its own buffer
+   * uses instead of `data`, which would make a view per packet. Short
+   * packets are copied a byte at a time (cheaper than the view a native
+   * copy needs), long ones natively.
+   */
+  copyData(into: Uint8Array): void {
+    const buf = this.buf;
+    const from = this.dataAt;
+    const n = this.caplen;
+    if (n > 128) {
+      into.set(buf.subarray(from, from + n));
+      return;
+    }
+    for (let i = 0; i < n; i++) into[i] = buf[from + i]!;
+  }
+
   /** the current packet for the caller to keep (and write): `data`, lent for good (see above) */
   take(): Uint8Array {
     this.lent = true;

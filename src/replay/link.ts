@@ -54,6 +54,11 @@ export interface WrapMacs {
   peer: Uint8Array;
 }
 
+/** an Ethernet capture's packet of `len` bytes is a frame as it is, unless it is shorter than a header: throws then */
+export function checkEthernet(len: number, number: number, file: string): void {
+  if (len < 14) throw new NatlabError(`packet ${number}: ${len} bytes, shorter than an Ethernet header`, { file });
+}
+
 /**
  * The Ethernet frame for one captured packet, which the model keeps and
  * rewrites: for an Ethernet capture the captured bytes themselves (the
@@ -64,7 +69,7 @@ export interface WrapMacs {
 export function toEthernet(linktype: number, data: Uint8Array, macs: WrapMacs, number: number, file: string): Uint8Array {
   switch (linktype) {
     case LINKTYPE_ETHERNET: {
-      if (data.length < 14) throw new NatlabError(`packet ${number}: ${data.length} bytes, shorter than an Ethernet header`, { file });
+      checkEthernet(data.length, number, file);
       return data;
     }
     case LINKTYPE_LINUX_SLL: {

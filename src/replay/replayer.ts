@@ -16,15 +16,18 @@
  * included, so the queue never holds more than a wire's worth of frames).
  *
  * The file is read as the replay goes (one packet ahead), never all at
- * once; one event in the queue at a time drives it.
+ * once; one event in the queue at a time drives it. Each packet is copied
+ * from the reader's window into an skb from the slab (allocSkb()), so a
+ * packet that dies where the model frees it (kfreeSkb()) gives its object
+ * and buffer to a later one: no allocation per packet.
  */
 import { NatlabError } from '../config/errors.js';
-import { devQueueXmit } from '../model/dev.js';
+import { devQueueXmit, netifReceive } from '../model/dev.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
-import { newPacketId, Skb } from '../model/skb.js';
+import { allocSkb, newPacketId } from '../model/skb.js';
 import type { CaptureReader } from './capture-reader.js';
-import { LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
+import { checkEthernet, LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
 
 export type Pacing = { mode: 'timestamps'; speed: number } | { mode: 'topspeed' } | { mode: 'pps'; pps: number } | { mode: 'mbps'; mbps: number };
 
@@ -65,7 +68,10 @@ export class Replayer {
   /** the link types met, for the summary's note on made-up MACs */
   readonly linktypes = new Set<number>();
   private startAt = 0;
+  /** the next packet as an Ethernet frame made from another link type; null: an Ethernet packet, still in the reader */
   private frame: Uint8Array | null = null;
+  /** the next packet's frame length */
+  private frameLen = 0;
   private lastLinktype = -1;
   /** the per-packet reads of target and opts, taken once (neither changes during a replay) */
   private readonly host: Host;
@@ -101,7 +107,7 @@ export class Replayer {
     this.target.host.net.queue.postAt(this.startAt, pump, this, null, null);
   }
 
-  /** read and convert the next packet into `frame`; false (and done) at the end or on an error */
+  /** read the next packet (converted into `frame` unless it is Ethernet); false (and done) at the end or on an error */
   private readNext(): boolean {
     const r = this.reader;
     if (this.sent >= this.limit) return this.finish();
@@ -112,7 +118,15 @@ export class Replayer {
         this.lastLinktype = lt;
         this.linktypes.add(lt);
       }
-      this.frame = toEthernet(lt, lt === LINKTYPE_ETHERNET ? r.take() : r.data, this.macs, r.number, r.file);
+      if (lt === LINKTYPE_ETHERNET) {
+        checkEthernet(r.caplen, r.number, r.file);
+        this.frame = null;
+        this.frameLen = r.caplen;
+      } else {
+        const f = toEthernet(lt, r.data, this.macs, r.number, r.file);
+        this.frame = f;
+        this.frameLen = f.length;
+      }
     } catch (e) {
       if (!(e instanceof NatlabError)) throw e;
       this.error = e;
@@ -132,7 +146,6 @@ export class Replayer {
 
   /** one packet goes in (the posted event pump() runs) */
   inject(): void {
-    const frame = this.frame!;
     const host = this.host;
     const now = host.now();
     const caplen = this.reader.caplen;
@@ -140,14 +153,17 @@ export class Replayer {
     this.lastAt = now;
     this.sent++;
     this.bytes += caplen;
-    if (this.onFrame !== null) this.onFrame(frame, caplen);
+    const prevLen = this.frameLen;
+    const skb = allocSkb(prevLen, newPacketId());
+    if (this.frame === null) this.reader.copyData(skb.data);
+    else skb.data.set(this.frame);
+    if (this.onFrame !== null) this.onFrame(skb.data, caplen);
     if (this.onProgress !== null && --this.progressLeft === 0) {
       this.progressLeft = this.progressEvery;
       this.onProgress(this.sent);
     }
-    if (this.receive) host.receiveFrame(this.dev, frame, newPacketId());
-    else devQueueXmit(host, this.dev, new Skb(frame));
-    const prevLen = frame.length;
+    if (this.receive) netifReceive(host, this.dev, skb);
+    else devQueueXmit(host, this.dev, skb);
     if (!this.readNext()) return;
     host.net.queue.postAt(this.nextAt(now, prevLen, caplen), pump, this, null, null);
   }
