@@ -397,13 +397,7 @@ export class Host implements HostApi {
     this.linkGen++;
     dev.addrs.splice(i, 1);
     for (const f of this.inetaddrDel) f(dev, a.addr);
-    for (const t of [this.fib.local, this.fib.main]) {
-      for (let j = t.length - 1; j >= 0; j--) {
-        const r = t[j]!;
-        if (r.dev !== dev || r.proto !== 'kernel') continue;
-        if (r.prefsrc === a.addr) t.splice(j, 1);
-      }
-    }
+    this.fib.removeWhere('both', (r) => r.dev === dev && r.proto === 'kernel' && r.prefsrc === a.addr);
     if (!a.secondary) {
       const sameSubnet = (s: IfAddr): boolean => s.secondary && s.prefixLen === a.prefixLen && ((s.addr ^ a.addr) & a.mask) === 0;
       if (this.sysctls.ifConfOr(dev.name, 'promote_secondaries')) {

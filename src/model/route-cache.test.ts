@@ -6,9 +6,9 @@ import { RT_GC_TIMEOUT_NS } from './fnhe.js';
 import type { Host } from './host.js';
 import { EHOSTUNREACH, EXDEV, ipRouteInput, type InputRoute } from './ipv4.js';
 import { Nud } from './neigh.js';
-import { makeRoute } from './route.js';
 import { Skb } from './skb.js';
 import { TestNet, ip } from './testnet.js';
+import { runIp } from '../config/commands/ip.js';
 
 /**
  * r routes: lan0 10.0.0.1/24 (a at 10.0.0.2), wan0 198.51.100.2/24 with the
@@ -92,12 +92,37 @@ describe('the input route cache', () => {
     expect(route(r, '10.0.0.2', '203.0.113.50').kind).toBe('unreachable');
   });
 
-  it('sees a table edited in place by a command (ip route replace writes into the array)', () => {
+  it('sees a route replaced mid-run by `ip route replace` (Fib.replace())', () => {
     const { r } = router();
     expect(route(r, '10.0.0.2', '203.0.113.50').dev?.name).toBe('wan0');
-    const main = r.fib.main;
-    main[main.findIndex((x) => x.prefixLen === 0)] = makeRoute({ dst: 0, prefixLen: 0, gateway: ip('192.0.2.1'), dev: dev(r, 'wan1') });
+    expect(runIp(r, ['ip', 'route', 'replace', 'default', 'via', '192.0.2.1', 'dev', 'wan1'])).toMatchObject({ exit: 0 });
     expect(route(r, '10.0.0.2', '203.0.113.50').dev?.name).toBe('wan1');
+  });
+
+  it('is not flushed by reading the tables (`ip route show`), only by changing them', () => {
+    const { r } = router();
+    route(r, '10.0.0.2', '203.0.113.50');
+    const gen = r.fib.gen;
+    expect(runIp(r, ['ip', 'route', 'show', 'table', 'all'])).toMatchObject({ exit: 0 });
+    expect(r.fib.gen).toBe(gen);
+    expect(runIp(r, ['ip', 'route', 'del', 'default'])).toMatchObject({ exit: 0 });
+    expect(r.fib.gen).not.toBe(gen);
+    expect(route(r, '10.0.0.2', '203.0.113.50').kind).toBe('unreachable');
+  });
+
+  it('sees the local routes of a deleted address go mid-run (Fib.removeWhere() from host.delAddr() and the kernel-route pruning)', () => {
+    const { r } = router();
+    expect(runIp(r, ['ip', 'addr', 'add', '203.0.113.50/32', 'dev', 'wan1'])).toMatchObject({ exit: 0 });
+    expect(route(r, '10.0.0.2', '203.0.113.50').kind).toBe('local');
+    expect(runIp(r, ['ip', 'addr', 'del', '203.0.113.50/32', 'dev', 'wan1'])).toMatchObject({ exit: 0 });
+    expect(route(r, '10.0.0.2', '203.0.113.50').kind).toBe('unicast');
+  });
+
+  it('sees a secondary address take its primary as the source of its local route (Fib.setPrefsrc())', () => {
+    const { r } = router();
+    expect(runIp(r, ['ip', 'addr', 'add', '192.0.2.3/24', 'dev', 'wan1'])).toMatchObject({ exit: 0 });
+    const local = r.fib.table('local').find((x) => x.dst === ip('192.0.2.3') && x.type === 'local')!;
+    expect(local.prefsrc).toBe(ip('192.0.2.2'));
   });
 
   it('sees an address added mid-run: the destination becomes local', () => {

@@ -50,20 +50,22 @@ export class Fib {
   private readonly mainT: Route[] = [];
   /**
    * Bumped by every change to the tables, for the caches built on lookups
-   * (the input route cache, route-cache.ts). Code outside this class may
-   * edit the arrays it gets from `local` / `main` (and the routes in them),
-   * so handing them out counts as a change too; read-only callers on the
-   * packet path use `table()` instead.
+   * (the input route cache, route-cache.ts): every edit goes through a
+   * method of this class, which bumps it; reads do not.
    */
   gen = 0;
 
-  /** the `local` table, to read or edit (counts as a change: see `gen`) */
+  /**
+   * The `local` table, to read or edit in place. Handing it out counts as
+   * a change (see `gen`), since the caller may edit it: readers use
+   * `table()`, editors the methods below; kept for callers not yet moved.
+   */
   get local(): Route[] {
     this.gen++;
     return this.localT;
   }
 
-  /** the `main` table, to read or edit (counts as a change: see `gen`) */
+  /** the `main` table, to read or edit in place (counts as a change: see `local`) */
   get main(): Route[] {
     this.gen++;
     return this.mainT;
@@ -72,6 +74,29 @@ export class Fib {
   /** a table to read (no change) */
   table(t: 'local' | 'main'): readonly Route[] {
     return t === 'local' ? this.localT : this.mainT;
+  }
+
+  /** NLM_F_REPLACE: `r` takes the place of `old` (same destination and metric, so the order holds) */
+  replace(old: Route, r: Route): void {
+    const t = old.table === 'local' ? this.localT : this.mainT;
+    const i = t.indexOf(old);
+    if (i < 0) throw new Error('Fib.replace: the route is not in its table');
+    this.gen++;
+    t[i] = r;
+  }
+
+  /** every route of `tables` that `pred` picks goes */
+  removeWhere(tables: 'local' | 'main' | 'both', pred: (r: Route) => boolean): void {
+    this.gen++;
+    for (const t of tables === 'both' ? [this.localT, this.mainT] : tables === 'local' ? [this.localT] : [this.mainT]) {
+      for (let i = t.length - 1; i >= 0; i--) if (pred(t[i]!)) t.splice(i, 1);
+    }
+  }
+
+  /** a route's preferred source changes (a secondary address's routes take their primary's) */
+  setPrefsrc(r: Route, src: number): void {
+    this.gen++;
+    r.prefsrc = src;
   }
 
   add(r: Route): void {

@@ -126,8 +126,8 @@ function addAddr(h: Host, dev: Iface, r: AddrReq): CmdResult {
 function secondaryRoutesFromPrimary(h: Host, dev: Iface, a: IfAddr): void {
   const prim = dev.addrs.find((p) => !p.secondary && p.mask === a.mask && ((p.addr ^ a.addr) & a.mask) === 0);
   if (prim === undefined) return;
-  for (const r of h.fib.local) {
-    if (r.dev === dev && r.proto === 'kernel' && r.prefsrc === a.addr && (r.dst === a.addr || r.dst === a.broadcast)) r.prefsrc = prim.addr;
+  for (const r of h.fib.table('local')) {
+    if (r.dev === dev && r.proto === 'kernel' && r.prefsrc === a.addr && (r.dst === a.addr || r.dst === a.broadcast)) h.fib.setPrefsrc(r, prim.addr);
   }
 }
 
@@ -137,16 +137,14 @@ function secondaryRoutesFromPrimary(h: Host, dev: Iface, a: IfAddr): void {
  * secondary is its primary's)
  */
 function pruneKernelRoutes(h: Host, dev: Iface): void {
-  const t = h.fib.local;
-  for (let i = t.length - 1; i >= 0; i--) {
-    const r = t[i]!;
-    if (r.dev !== dev || r.proto !== 'kernel' || r.prefixLen !== 32 || dev.kind === 'loopback') continue;
+  h.fib.removeWhere('local', (r) => {
+    if (r.dev !== dev || r.proto !== 'kernel' || r.prefixLen !== 32 || dev.kind === 'loopback') return false;
     const needed =
       r.type === 'local'
         ? dev.addrs.some((a) => a.addr === r.dst)
         : dev.addrs.some((a) => a.broadcast === r.dst || (a.prefixLen < 31 && ((a.addr | ~a.mask) >>> 0) === r.dst));
-    if (!needed) t.splice(i, 1);
-  }
+    return !needed;
+  });
 }
 
 /** __inet_insert_ifa(): a primary after the last primary whose scope is not narrower, a secondary at the end */

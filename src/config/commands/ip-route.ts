@@ -125,7 +125,7 @@ function parseRouteArgs(args: string[]): RouteReq | CmdResult {
 
 /** fib_check_nh_v4_gw() without onlink: the gateway must sit on a link-scope route (or be local), through `dev` if given */
 function gatewayRoute(h: Host, gw: number, dev: Iface | null): Route | null {
-  for (const t of [h.fib.local, h.fib.main]) {
+  for (const t of [h.fib.table('local'), h.fib.table('main')]) {
     for (const r of t) {
       if (((gw & r.mask) >>> 0) !== r.dst) continue;
       if (r.scope < RT_SCOPE_LINK) continue;
@@ -192,12 +192,12 @@ function ipRouteModify(h: Host, args: string[], cmd: 'add' | 'change' | 'replace
     proto: r.proto ?? 'boot',
     onlink: r.onlink,
   });
-  const existing = h.fib.main.find((x) => x.dst === route.dst && x.prefixLen === route.prefixLen && x.metric === metric);
+  const existing = h.fib.table('main').find((x) => x.dst === route.dst && x.prefixLen === route.prefixLen && x.metric === metric);
   if (cmd === 'add' && existing !== undefined) return rtnl('File exists');
   if (cmd === 'change' && existing === undefined) return rtnl('No such file or directory');
   if ((cmd === 'change' || cmd === 'replace') && existing !== undefined) {
     // NLM_F_REPLACE: the first matching alias is replaced in place
-    h.fib.main[h.fib.main.indexOf(existing)] = route;
+    h.fib.replace(existing, route);
     return ok();
   }
   h.fib.add(route);
@@ -207,7 +207,7 @@ function ipRouteModify(h: Host, args: string[], cmd: 'add' | 'change' | 'replace
 /** fib_table_delete(): the first route of that prefix whose given attributes all match */
 function delRoute(h: Host, r: RouteReq, dst: Prefix, dev: Iface | null): CmdResult {
   const net = dst.len === 0 ? 0 : (dst.addr & ((0xffffffff << (32 - dst.len)) >>> 0)) >>> 0;
-  const victim = h.fib.main.find(
+  const victim = h.fib.table('main').find(
     (x) =>
       x.dst === net &&
       x.prefixLen === dst.len &&
@@ -244,7 +244,7 @@ export function routeLine(r: Route, showType: boolean, hideDev: boolean, table =
 }
 
 /** the fib trie's dump order: by destination, longer prefixes first, then as stored */
-function dumpOrder(t: Route[]): Route[] {
+function dumpOrder(t: readonly Route[]): Route[] {
   return t
     .map((r, i) => ({ r, i }))
     .sort((a, b) => a.r.dst - b.r.dst || b.r.prefixLen - a.r.prefixLen || a.i - b.i)
@@ -303,7 +303,9 @@ function ipRouteShow(h: Host, args: string[]): CmdResult {
       exact = p;
     }
   }
-  const tables: Route[][] = table === 'main' ? [h.fib.main] : table === 'local' ? [h.fib.local] : [h.fib.main, h.fib.local];
+  const main = h.fib.table('main');
+  const local = h.fib.table('local');
+  const tables: (readonly Route[])[] = table === 'main' ? [main] : table === 'local' ? [local] : [main, local];
   let out = '';
   for (const t of tables) {
     for (const r of dumpOrder(t)) {
@@ -314,7 +316,7 @@ function ipRouteShow(h: Host, args: string[]): CmdResult {
       if (exact !== null && !(r.prefixLen === exact.len && inPrefix(r.dst, exact))) continue;
       if (root !== null && !(r.prefixLen >= root.len && inPrefix(r.dst, root))) continue;
       if (match !== null && !(r.prefixLen <= match.len && inPrefix(match.addr, { addr: r.dst, len: r.prefixLen, explicitLen: true }))) continue;
-      out += routeLine(r, t === h.fib.local, dev !== null, table === 'all' && t === h.fib.local ? 'local' : '');
+      out += routeLine(r, t === local, dev !== null, table === 'all' && t === local ? 'local' : '');
     }
   }
   return ok(out);
@@ -381,7 +383,7 @@ function ipRouteFlush(h: Host, args: string[]): CmdResult {
       exact = p;
     }
   }
-  for (const r of [...h.fib.main]) {
+  for (const r of [...h.fib.table('main')]) {
     if (dev !== null && r.dev !== dev) continue;
     if (exact !== null && !(r.prefixLen === exact.len && inPrefix(r.dst, exact))) continue;
     h.fib.remove(r);
