@@ -66,7 +66,8 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
   if (skb.route === null) {
-    const err = ipRouteInput(h, skb, ipDst(b, o), ipSrc(b, o), dev);
+    // as int32 (| 0): an address past 127.255.255.255 is no small integer as a uint32, and would be boxed for the call
+    const err = ipRouteInput(h, skb, ipDst(b, o) | 0, ipSrc(b, o) | 0, dev);
     if (err !== 0) return; // ipRouteInput dropped it and said why
   }
   dstInput(h, skb);
@@ -98,17 +99,20 @@ const ROUTE_ERR: Record<string, number> = { unreachable: EHOSTUNREACH, prohibit:
  * returns 0, or drops the packet (martian, rp_filter) and returns -errno.
  * A flow's route comes from the host's input route cache once it has been
  * decided (route-cache.ts says what invalidates it); the trace sees the
- * same events either way.
+ * same events either way. The addresses may come as uint32 or as int32
+ * (the same 32 bits).
  */
 export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
-  const hit = h.rtCache.lookup(h, daddr, saddr, dev);
+  const hit = h.rtCache.lookup(h, daddr | 0, saddr | 0, dev);
   if (hit !== null) {
     skb.route = hit;
     if (h.trace !== null && hit.kind === 'unicast') routeEvent(h, skb, dev, hit.dev, hit.gateway);
     return 0;
   }
-  const err = ipRouteInputSlow(h, skb, daddr, saddr, dev);
-  if (err === 0) h.rtCache.store(h, daddr, saddr, dev, skb.route as InputRoute);
+  const d = daddr >>> 0;
+  const s = saddr >>> 0;
+  const err = ipRouteInputSlow(h, skb, d, s, dev);
+  if (err === 0) h.rtCache.store(h, d, s, dev, skb.route as InputRoute);
   return err;
 }
 
