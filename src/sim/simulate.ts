@@ -103,6 +103,16 @@ interface Running {
  */
 export const STOP_GAP_NS = NS_PER_MS;
 
+/**
+ * How long the kernel runner takes, at the least, from one step (started
+ * in the background, or ended) to the next step's first syscall: it reaps
+ * the process or returns from spawn(), then `ip netns exec` execs the next
+ * program (measured 3-50 ms). Frames in flight when a step ends (a closed
+ * socket's FIN exchange, a new connection's handshake) take some 100 µs,
+ * so on the kernel they always come before the next step's first frame.
+ */
+export const STEP_GAP_NS = NS_PER_MS;
+
 /** Run a scenario; the same scenario always gives identical results. */
 export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResults {
   const sim = build(sc, opts);
@@ -113,6 +123,7 @@ export function simulate(sc: Scenario, opts: SimulateOptions = {}): RunResults {
   const background: Running[] = [];
 
   for (const step of sc.traffic) {
+    if (steps.length > 0) settleInFlight(net);
     const r = startStep(sim, sc, step, random, opts);
     steps.push(r.result);
     if (step.background) {
@@ -239,4 +250,17 @@ function virtualDate(ns: number): string {
   const s = Math.floor(ns / NS_PER_S);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${DAYS[Math.floor(s / 86400) % 7]} Jan ${String(1 + Math.floor(s / 86400)).padStart(2, ' ')} ${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)} 1970`;
+}
+
+/**
+ * Between two steps: run what the network does within STEP_GAP_NS, as it
+ * does on the kernel before the next program starts. The clock stops at
+ * the last such event rather than STEP_GAP_NS later: when nothing is in
+ * flight nothing happens in the gap and the clock stays (frame order is
+ * what the kernel comparison sees, not absolute times; runs without frames
+ * in flight keep their timestamps).
+ */
+function settleInFlight(net: Network): void {
+  const until = net.now() + STEP_GAP_NS;
+  net.queue.runUntil(() => net.queue.peekTime() > until);
 }
