@@ -250,3 +250,72 @@ describe('ping (iputils 20221126 as root)', () => {
     expect(net.problems).toEqual(['ping -f (flood ping) is not modelled']);
   });
 });
+
+describe('ping -M (IP_MTU_DISCOVER)', () => {
+  /** the request frames ping put on a's wire: [DF set, fragment offset or MF set] */
+  const requests = (net: Network, a: Host): [boolean, boolean][] =>
+    (net.captures.get(a.ifaceByName('a0')!) ?? [])
+      .filter((c) => c.dir === 'out' && c.data[12] === 0x08 && c.data[13] === 0x00 && c.data[23] === 1)
+      .map((c) => {
+        const ff = (c.data[20]! << 8) | c.data[21]!;
+        return [(ff & IP_DF) !== 0, (ff & 0x3fff) !== 0];
+      });
+
+  it('with -M do refuses a packet over the device MTU in sendmsg(): a local error naming the MTU, counted, exit 1', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 -M do -s 1473 10.9.0.254');
+    expect(p.output()).toBe(
+      'PING 10.9.0.254 (10.9.0.254) 1473(1501) bytes of data.\n' +
+        'ping: local error: message too long, mtu=1500\n' +
+        '\n--- 10.9.0.254 ping statistics ---\n' +
+        '1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n\n',
+    );
+    expect(p.exitCode()).toBe(1);
+    expect(requests(net, a)).toEqual([]);
+  });
+
+  it('with -M do sends a packet that fits with DF, and refuses the next one over a learnt path MTU', () => {
+    const { net, a, r, b } = topology();
+    r.ifaceByName('r1')!.mtu = 1280;
+    b.ifaceByName('b0')!.mtu = 1280;
+    const p = run(net, a, 'ping -c 2 -i 0.2 -M do -s 1400 -W 1 10.9.1.2');
+    expect(p.output()).toContain(
+      'From 10.9.0.254 icmp_seq=1 Frag needed and DF set (mtu = 1280)\n' + 'ping: local error: message too long, mtu=1280\n',
+    );
+    expect(p.output()).toContain('2 packets transmitted, 0 received, +2 errors, 100% packet loss');
+    expect(requests(net, a)).toEqual([[true, false]]);
+  });
+
+  it('with -M dont sends without DF, so the host fragments at the MTU and the reply comes', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -c 1 -M dont -s 3000 10.9.1.2');
+    expect(p.exitCode()).toBe(0);
+    expect(requests(net, a)).toEqual([
+      [false, true],
+      [false, true],
+      [false, true],
+    ]);
+  });
+
+  it('with -M want behaves as the default: DF on what fits', () => {
+    const { net, a } = topology();
+    run(net, a, 'ping -c 1 -M want -s 100 10.9.1.2');
+    expect(requests(net, a)).toEqual([[true, false]]);
+  });
+
+  it('under -q counts no error for a local error (iputils skips nerrors++), so it waits -W and reports plain loss', () => {
+    const { net, a } = topology();
+    const p = run(net, a, 'ping -q -c 1 -M do -s 1600 -W 1 10.9.1.2');
+    expect(p.output()).toContain('1 packets transmitted, 0 received, 100% packet loss, time 0ms\n');
+    expect(p.output()).not.toContain('local error');
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('refuses a mode iputils 20221126 does not know, "probe" included, with exit 2', () => {
+    const { net, a } = topology();
+    for (const m of ['probe', 'maybe']) {
+      const p = run(net, a, `ping -c 1 -M ${m} 10.9.1.2`);
+      expect([p.output(), p.exitCode()]).toEqual([`ping: invalid -M argument: ${m}\n`, 2]);
+    }
+  });
+});

@@ -39,6 +39,7 @@ import { ip4ToString, isMulticast4, LIMITED_BROADCAST } from '../../wire/ip4.js'
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
+import { localMtu } from '../../model/pmtu.js';
 import type { RawSocket } from '../../model/sockets.js';
 import { Skb, type RouteResult } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
@@ -62,7 +63,7 @@ const NOT_MODELLED: Record<string, string> = {
   R: 'record route', T: 'IP timestamps', '6': 'IPv6', F: 'IPv6 flow labels', N: 'IPv6 node info queries',
   a: 'audible ping', A: 'adaptive ping', B: 'sticky source address', C: 'connect()', d: 'SO_DEBUG',
   e: 'a chosen identifier', f: 'flood ping', l: 'preload', L: 'multicast loopback', m: 'marks',
-  M: 'PMTU discovery modes', O: 'outstanding replies', p: 'padding patterns', Q: 'TOS', r: 'SO_DONTROUTE',
+  O: 'outstanding replies', p: 'padding patterns', Q: 'TOS', r: 'SO_DONTROUTE',
   S: 'SO_SNDBUF', U: 'user-to-user latency', v: 'verbose output',
 };
 
@@ -158,6 +159,12 @@ export interface PingOptions {
   target: string;
   /** stderr lines printed while parsing (garbage warnings) */
   warnings: string;
+  /**
+   * -M: the socket's IP_MTU_DISCOVER. 'want' (the default) sets DF on
+   * what fits the path MTU; 'do' sets DF always and refuses a bigger
+   * packet in sendmsg() (EMSGSIZE); 'dont' never sets DF.
+   */
+  pmtudisc: 'do' | 'dont' | 'want';
 }
 
 /** iputils' strtol_or_err(): a decimal integer in [min, max], else exit 1 */
@@ -210,6 +217,7 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
   const o: PingOptions = {
     count: 0, interval: 1000, deadline: 0, linger: MAXWAIT_S * 1000, datalen: 56, ttl: null, device: null, source: 0,
     quiet: false, numeric: false, broadcast: false, timestamps: false, target: '', warnings: '',
+    pmtudisc: 'want',
   };
   const g = getopt(argv.slice(1), OPTSTRING);
   const warn = (t: string): void => {
@@ -244,6 +252,11 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
         else o.device = arg;
         break;
       }
+      case 'M':
+        // iputils 20221126 knows these three only ("probe" came later)
+        if (arg !== 'do' && arg !== 'dont' && arg !== 'want') throw new PingExit(`ping: invalid -M argument: ${arg}\n`, 2);
+        o.pmtudisc = arg;
+        break;
       case 'n':
         o.numeric = true;
         break;
@@ -506,6 +519,8 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   };
 
   // ---- sending (ping4_send_probe) -----------------------------------------
+  /** ee_info of the last EMSGSIZE local error: the MTU the packet exceeded */
+  let localErrorMtu = 0;
   /** returns null when sent, else the errno name of a hard local error ('' when iputils stays silent) */
   const sendProbe = (): string | null => {
     const seq = (ntransmitted + 1) & 0xffff;
@@ -515,6 +530,16 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     const rt = h.routeOutput(whereto, source, dev);
     const err = routeError(h, rt, whereto, dev);
     if (err !== null) return err;
+    if (opts.pmtudisc === 'do' && rt.dev !== null) {
+      // __ip_append_data(): DF is certain, so a packet over the path MTU
+      // (ip_sk_use_pmtu(): the learnt one) is refused; ip_local_error()
+      // queues EMSGSIZE with that MTU
+      const mtu = localMtu(rt, rt.dev.mtu);
+      if (IP_HLEN + icmpLen > mtu) {
+        localErrorMtu = mtu;
+        return 'emsgsize';
+      }
+    }
     const pkt = allocIpPacket(icmpLen);
     const o = 14 + IP_HLEN;
     pkt[o] = ICMP_ECHO;
@@ -533,7 +558,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     pkt[o + 2] = ck >>> 8;
     pkt[o + 3] = ck & 0xff;
     const bcast = rt.kind === 'broadcast' || rt.kind === 'multicast';
-    buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, id: bcast ? 0 : h.nextIpId(whereto), df: true, payloadLen: icmpLen });
+    buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
     const skb = new Skb(pkt);
     skb.route = rt;
     // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM
@@ -581,6 +606,12 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     if (err === 'eperm') {
       sendErrSeq = ntransmitted & 0xffff;
       timers.push(ctx.after(0, afterSendErr));
+    } else if (err === 'emsgsize') {
+      // receive_error_msg(): an SO_EE_ORIGIN_LOCAL error, printed instead of "sendmsg: ..."
+      if (!opts.quiet) {
+        stderr(`ping: local error: message too long, mtu=${localErrorMtu}\n`);
+        nerrors++;
+      }
     } else if (err !== '' && !opts.quiet) stderr(`ping: sendmsg: ${STRERROR[err]}\n`);
     tokens = 0;
     return schint(interval);
