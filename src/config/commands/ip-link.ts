@@ -12,48 +12,9 @@ import { parseMac } from '../../wire/mac.js';
 import { garbage, invarg, matches, noDevice, rtnl, extack } from './args.js';
 import { bridgeMtuAdjust, derivedMac, mtuRange, setLinkMaster, setLinkMtu, setLinkUp } from './link-state.js';
 import { printLink, type ShowOpts } from './link-print.js';
+import { applyBridgeOpts, applyBridgeSlaveOpts, parseBridgeOpts, parseBridgeSlaveOpts } from './link-type-opts.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
-import { NS_PER_S } from '../../sim/queue.js';
 
-const BRIDGE_USAGE = `Usage: ... bridge [ fdb_flush ]
-		  [ forward_delay FORWARD_DELAY ]
-		  [ hello_time HELLO_TIME ]
-		  [ max_age MAX_AGE ]
-		  [ ageing_time AGEING_TIME ]
-		  [ stp_state STP_STATE ]
-		  [ priority PRIORITY ]
-		  [ group_fwd_mask MASK ]
-		  [ group_address ADDRESS ]
-		  [ no_linklocal_learn NO_LINKLOCAL_LEARN ]
-		  [ vlan_filtering VLAN_FILTERING ]
-		  [ vlan_protocol VLAN_PROTOCOL ]
-		  [ vlan_default_pvid VLAN_DEFAULT_PVID ]
-		  [ vlan_stats_enabled VLAN_STATS_ENABLED ]
-		  [ vlan_stats_per_port VLAN_STATS_PER_PORT ]
-		  [ mcast_snooping MULTICAST_SNOOPING ]
-		  [ mcast_vlan_snooping MULTICAST_VLAN_SNOOPING ]
-		  [ mcast_router MULTICAST_ROUTER ]
-		  [ mcast_query_use_ifaddr MCAST_QUERY_USE_IFADDR ]
-		  [ mcast_querier MULTICAST_QUERIER ]
-		  [ mcast_hash_elasticity HASH_ELASTICITY ]
-		  [ mcast_hash_max HASH_MAX ]
-		  [ mcast_last_member_count LAST_MEMBER_COUNT ]
-		  [ mcast_startup_query_count STARTUP_QUERY_COUNT ]
-		  [ mcast_last_member_interval LAST_MEMBER_INTERVAL ]
-		  [ mcast_membership_interval MEMBERSHIP_INTERVAL ]
-		  [ mcast_querier_interval QUERIER_INTERVAL ]
-		  [ mcast_query_interval QUERY_INTERVAL ]
-		  [ mcast_query_response_interval QUERY_RESPONSE_INTERVAL ]
-		  [ mcast_startup_query_interval STARTUP_QUERY_INTERVAL ]
-		  [ mcast_stats_enabled MCAST_STATS_ENABLED ]
-		  [ mcast_igmp_version IGMP_VERSION ]
-		  [ mcast_mld_version MLD_VERSION ]
-		  [ nf_call_iptables NF_CALL_IPTABLES ]
-		  [ nf_call_ip6tables NF_CALL_IP6TABLES ]
-		  [ nf_call_arptables NF_CALL_ARPTABLES ]
-
-Where: VLAN_PROTOCOL := { 802.1Q | 802.1ad }
-`;
 
 /** what iplink_parse() gathered */
 interface LinkReq {
@@ -187,30 +148,15 @@ function isReq(r: LinkReq | CmdResult): r is LinkReq {
   return !('exit' in r);
 }
 
-/** bridge_parse_opt(): the options of `type bridge` natlab models */
+/** a new bridge: bridge_parse_opt() for the options natlab models, then br_dev_newlink() */
 function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
-  let ageing: number | null = null;
-  const a = r.typeArgs;
-  for (let i = 0; i < a.length; i++) {
-    const k = a[i]!;
-    const v = a[i + 1];
-    if (k === 'stp_state' || k === 'ageing_time') {
-      if (v === undefined) return incompleteCmd();
-      if (!/^\d+$/.test(v)) return invarg(`invalid ${k}`, v);
-      if (k === 'stp_state' && Number(v) !== 0) return notModelled(IP, 'STP (stp_state 1)');
-      if (k === 'ageing_time') ageing = Number(v);
-      i++;
-    } else if (BRIDGE_USAGE.includes(`[ ${k} `)) {
-      return notModelled(IP, `bridge option "${k}"`);
-    } else {
-      return fail(1, `bridge: unknown command "${k}"?\n${BRIDGE_USAGE}`);
-    }
-  }
+  const bo = parseBridgeOpts(r.typeArgs);
+  if ('exit' in bo) return bo;
   if (r.master !== undefined && r.master !== null) return notModelled(IP, 'a bridge as a port of a bridge');
   if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
   if (r.mtu !== null && (r.mtu < 68 || r.mtu > 65535)) return extack(r.mtu < 68 ? 'mtu less than device minimum' : 'mtu greater than device maximum');
   const dev = h.addBridge(name0 ?? allocName(h, 'bridge%d'), r.mac);
-  if (ageing !== null) dev.bridge!.ageingTime = (ageing * NS_PER_S) / 100;
+  applyBridgeOpts(dev.bridge!, bo);
   if (r.mtu !== null) setLinkMtu(dev, r.mtu);
   if (r.up === true) setLinkUp(h, dev, true);
   return ok();
@@ -261,10 +207,14 @@ function ipLinkDel(h: Host, args: string[]): CmdResult {
 function ipLinkSet(h: Host, args: string[]): CmdResult {
   const r = parseLinkArgs(h, args, false);
   if (!isReq(r)) return r;
-  if (r.type !== null) return notModelled(IP, '"ip link set ... type"');
   if (r.dev === null) return fail(255, 'Not enough information: "dev" argument is required.\n');
   const dev = h.ifaceByName(r.dev);
   if (dev === undefined) return noDevice(r.dev);
+  if (r.type !== null) {
+    // rtnl_newlink() on an existing device: the type data first (changelink), then do_setlink()
+    const res = changeLinkType(dev, r.type, r.typeArgs);
+    if (res !== null) return res;
+  }
   // do_setlink() order: address, mtu, name, down, master, up
   if (r.mac !== null) {
     if (dev.kind === 'loopback') return rtnl('Operation not supported');
@@ -289,6 +239,34 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
   }
   if (r.up === true) setLinkUp(h, dev, true);
   return ok();
+}
+
+/**
+ * `ip link set DEV type bridge|bridge_slave OPTS`: iproute2 parses OPTS
+ * (its errors come after the device lookup), then the kernel applies them
+ * with the bridge's changelink or the port's master's slave_changelink;
+ * without OPTS nothing is sent to change. A bridge option on a device that
+ * is no bridge, or a port option on a device that is no bridge port, is
+ * EOPNOTSUPP.
+ */
+function changeLinkType(dev: Iface, type: string, args: string[]): CmdResult | null {
+  if (type === 'bridge') {
+    const o = parseBridgeOpts(args);
+    if ('exit' in o) return o;
+    if (args.length === 0) return null;
+    if (dev.bridge === null) return rtnl('Operation not supported');
+    applyBridgeOpts(dev.bridge, o);
+    return null;
+  }
+  if (type === 'bridge_slave') {
+    const o = parseBridgeSlaveOpts(args);
+    if ('exit' in o) return o;
+    if (args.length === 0) return null;
+    if (dev.master === null) return rtnl('Operation not supported');
+    applyBridgeSlaveOpts(dev, o);
+    return null;
+  }
+  return notModelled(IP, `"ip link set ... type ${type}"`);
 }
 
 /** do_set_master(): leave the old master, join the new one (br_add_if()) */

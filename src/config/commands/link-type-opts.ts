@@ -1,0 +1,179 @@
+/**
+ * The `type` options of `ip link add|set` for bridges and their ports, as
+ * iproute2 6.1 parses them (bridge_parse_opt() in iplink_bridge.c,
+ * bridge_slave_parse_opt() in iplink_bridge_slave.c), and what the kernel
+ * does with them on an existing device (br_changelink(),
+ * br_port_slave_changelink()). Parsing is separate from applying: the
+ * kernel applies the type data before the rest of do_setlink(), so a later
+ * error (an MTU out of range) leaves the flags already changed.
+ */
+import { BrPortFlag, type Bridge } from '../../model/bridge.js';
+import type { Iface } from '../../model/iface.js';
+import { NS_PER_S } from '../../sim/queue.js';
+import { incomplete, invarg } from './args.js';
+import { fail, notModelled, type CmdResult } from './result.js';
+
+const IP = 'ip';
+
+export const BRIDGE_USAGE = `Usage: ... bridge [ fdb_flush ]
+		  [ forward_delay FORWARD_DELAY ]
+		  [ hello_time HELLO_TIME ]
+		  [ max_age MAX_AGE ]
+		  [ ageing_time AGEING_TIME ]
+		  [ stp_state STP_STATE ]
+		  [ priority PRIORITY ]
+		  [ group_fwd_mask MASK ]
+		  [ group_address ADDRESS ]
+		  [ no_linklocal_learn NO_LINKLOCAL_LEARN ]
+		  [ vlan_filtering VLAN_FILTERING ]
+		  [ vlan_protocol VLAN_PROTOCOL ]
+		  [ vlan_default_pvid VLAN_DEFAULT_PVID ]
+		  [ vlan_stats_enabled VLAN_STATS_ENABLED ]
+		  [ vlan_stats_per_port VLAN_STATS_PER_PORT ]
+		  [ mcast_snooping MULTICAST_SNOOPING ]
+		  [ mcast_vlan_snooping MULTICAST_VLAN_SNOOPING ]
+		  [ mcast_router MULTICAST_ROUTER ]
+		  [ mcast_query_use_ifaddr MCAST_QUERY_USE_IFADDR ]
+		  [ mcast_querier MULTICAST_QUERIER ]
+		  [ mcast_hash_elasticity HASH_ELASTICITY ]
+		  [ mcast_hash_max HASH_MAX ]
+		  [ mcast_last_member_count LAST_MEMBER_COUNT ]
+		  [ mcast_startup_query_count STARTUP_QUERY_COUNT ]
+		  [ mcast_last_member_interval LAST_MEMBER_INTERVAL ]
+		  [ mcast_membership_interval MEMBERSHIP_INTERVAL ]
+		  [ mcast_querier_interval QUERIER_INTERVAL ]
+		  [ mcast_query_interval QUERY_INTERVAL ]
+		  [ mcast_query_response_interval QUERY_RESPONSE_INTERVAL ]
+		  [ mcast_startup_query_interval STARTUP_QUERY_INTERVAL ]
+		  [ mcast_stats_enabled MCAST_STATS_ENABLED ]
+		  [ mcast_igmp_version IGMP_VERSION ]
+		  [ mcast_mld_version MLD_VERSION ]
+		  [ nf_call_iptables NF_CALL_IPTABLES ]
+		  [ nf_call_ip6tables NF_CALL_IP6TABLES ]
+		  [ nf_call_arptables NF_CALL_ARPTABLES ]
+
+Where: VLAN_PROTOCOL := { 802.1Q | 802.1ad }
+`;
+
+const BRIDGE_SLAVE_USAGE = `Usage: ... bridge_slave [ fdb_flush ]
+			[ state STATE ]
+			[ priority PRIO ]
+			[ cost COST ]
+			[ guard {on | off} ]
+			[ hairpin {on | off} ]
+			[ fastleave {on | off} ]
+			[ root_block {on | off} ]
+			[ learning {on | off} ]
+			[ flood {on | off} ]
+			[ proxy_arp {on | off} ]
+			[ proxy_arp_wifi {on | off} ]
+			[ mcast_router MULTICAST_ROUTER ]
+			[ mcast_fast_leave {on | off} ]
+			[ mcast_flood {on | off} ]
+			[ bcast_flood {on | off} ]
+			[ mcast_to_unicast {on | off} ]
+			[ group_fwd_mask MASK ]
+			[ neigh_suppress {on | off} ]
+			[ vlan_tunnel {on | off} ]
+			[ isolated {on | off} ]
+			[ locked {on | off} ]
+			[ backup_port DEVICE ] [ nobackup_port ]
+`;
+
+/** `type bridge` options: what changes on the bridge */
+export interface BridgeOpts {
+  /** ageing_time in ns (the option is in centiseconds), null if not given */
+  ageing: number | null;
+  /** fdb_flush: drop every learnt entry (br_fdb_flush()) */
+  flush: boolean;
+}
+
+/** bridge_parse_opt() for the options natlab models: ageing_time, stp_state 0, fdb_flush */
+export function parseBridgeOpts(a: readonly string[]): BridgeOpts | CmdResult {
+  const o: BridgeOpts = { ageing: null, flush: false };
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i]!;
+    const v = a[i + 1];
+    if (k === 'fdb_flush') {
+      o.flush = true;
+    } else if (k === 'stp_state' || k === 'ageing_time') {
+      if (v === undefined) return incomplete();
+      if (!/^\d+$/.test(v)) return invarg(`invalid ${k}`, v);
+      if (k === 'stp_state' && Number(v) !== 0) return notModelled(IP, 'STP (stp_state 1)');
+      if (k === 'ageing_time') o.ageing = (Number(v) * NS_PER_S) / 100;
+      i++;
+    } else if (BRIDGE_USAGE.includes(`[ ${k} `)) {
+      return notModelled(IP, `bridge option "${k}"`);
+    } else {
+      return fail(1, `bridge: unknown command "${k}"?\n${BRIDGE_USAGE}`);
+    }
+  }
+  return o;
+}
+
+/** br_changelink(): a new ageing time counts for the entries already learnt (they age by their last update) */
+export function applyBridgeOpts(br: Bridge, o: BridgeOpts): void {
+  if (o.ageing !== null) br.ageingTime = o.ageing;
+  if (o.flush) for (const [k, e] of br.fdb) if (!e.static) br.fdb.delete(k);
+}
+
+/** the on/off switches of `type bridge_slave` natlab models, and the port flag each sets */
+const SLAVE_FLAG_OPTS: Record<string, number> = {
+  hairpin: BrPortFlag.HAIRPIN_MODE,
+  learning: BrPortFlag.LEARNING,
+  flood: BrPortFlag.FLOOD,
+  mcast_flood: BrPortFlag.MCAST_FLOOD,
+  bcast_flood: BrPortFlag.BCAST_FLOOD,
+  isolated: BrPortFlag.ISOLATED,
+};
+
+/** the `type bridge_slave` options iproute2 knows and natlab does not model */
+const SLAVE_NOT_MODELLED = new Set([
+  'state', 'priority', 'cost', 'guard', 'fastleave', 'root_block', 'proxy_arp', 'proxy_arp_wifi', 'mcast_router',
+  'mcast_fast_leave', 'mcast_to_unicast', 'group_fwd_mask', 'neigh_suppress', 'vlan_tunnel', 'locked', 'backup_port',
+  'nobackup_port',
+]);
+
+/** `type bridge_slave` options: port flags to set and clear */
+export interface BridgeSlaveOpts {
+  set: number;
+  clear: number;
+  /** fdb_flush: drop the entries learnt behind this port (br_fdb_delete_by_port()) */
+  flush: boolean;
+}
+
+/** bridge_slave_parse_opt() for the options natlab models; the last word for a flag wins */
+export function parseBridgeSlaveOpts(a: readonly string[]): BridgeSlaveOpts | CmdResult {
+  const o: BridgeSlaveOpts = { set: 0, clear: 0, flush: false };
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i]!;
+    if (k === 'fdb_flush') {
+      o.flush = true;
+    } else if (k in SLAVE_FLAG_OPTS) {
+      const v = a[++i];
+      if (v === undefined) return incomplete();
+      // parse_on_off(): anything but "on"/"off" fails the command with exit 1
+      if (v !== 'on' && v !== 'off') return fail(1, `Error: argument of "${k}" must be one of "off", "on", not "${v}"\n`);
+      const bit = SLAVE_FLAG_OPTS[k]!;
+      if (v === 'on') {
+        o.set |= bit;
+        o.clear &= ~bit;
+      } else {
+        o.clear |= bit;
+        o.set &= ~bit;
+      }
+    } else if (SLAVE_NOT_MODELLED.has(k)) {
+      return notModelled(IP, `bridge_slave option "${k}"`);
+    } else {
+      return fail(1, `bridge_slave: unknown option "${k}"?\n${BRIDGE_SLAVE_USAGE}`);
+    }
+  }
+  return o;
+}
+
+/** br_port_slave_changelink() → br_setport(): all flags at once, then the flush */
+export function applyBridgeSlaveOpts(port: Iface, o: BridgeSlaveOpts): void {
+  port.brportFlags = (port.brportFlags | o.set) & ~o.clear;
+  const br = port.master;
+  if (o.flush && br !== null) for (const [k, e] of br.fdb) if (!e.static && e.port === port) br.fdb.delete(k);
+}
