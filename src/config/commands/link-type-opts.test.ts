@@ -50,7 +50,7 @@ describe('ip link set DEV type bridge_slave', () => {
     br.learn(mac(2), 0, a.ifaceByName('eth1')!, 0);
     expect(ip(a, 'ip link set eth0 type bridge_slave fdb_flush').exit).toBe(0);
     expect(br.find(mac(1), 0, 0)).toBeUndefined();
-    expect(br.find(mac(2), 0, 0)?.port.name).toBe('eth1');
+    expect(br.find(mac(2), 0, 0)?.port?.name).toBe('eth1');
     expect(br.find(a.ifaceByName('eth0')!.mac, 0, 0)?.local).toBe(true);
   });
 
