@@ -3,6 +3,7 @@ import type { Host } from '../../model/host.js';
 import { Network } from '../../model/network.js';
 import { createVethPair } from '../../model/veth.js';
 import { NS_PER_S } from '../queue.js';
+import { runIp } from '../../config/commands/ip.js';
 import { arpingMain } from './arping.js';
 import { startProgram, type Ran } from './test-ctx.js';
 
@@ -105,5 +106,88 @@ describe('arping (Habets arping 2.23)', () => {
     net.queue.runUntil(() => false, net.now() + 0.5 * NS_PER_S);
     t.program.signal('SIGTERM');
     expect([t.output(), t.exitCode()]).toEqual(['', 143]);
+  });
+});
+
+describe('arping 2.23 display and frame options', () => {
+  /** the ARP frames a put on its wire */
+  const sent = (net: Network, a: Host): Uint8Array[] =>
+    (net.captures.get(a.ifaceByName('eth0')!) ?? []).filter((c) => c.dir === 'out' && c.data[12] === 0x08 && c.data[13] === 0x06).map((c) => c.data);
+  const hex = (f: Uint8Array, o: number, n: number): string => Array.from(f.subarray(o, o + n), (x) => x.toString(16).padStart(2, '0')).join(':');
+
+  it('with -D prints ! for a reply and . for a timeout, no header, and the loss line', () => {
+    const { net, a } = pair();
+    const yes = run(net, a, 'arping -c 2 -D 10.9.0.2');
+    expect([yes.output(), yes.exitCode()]).toEqual(['!!\t  0% packet loss (0 extra)\n', 0]);
+    const no = run(net, a, 'arping -c 2 -D -i eth0 10.9.0.7');
+    expect([no.output(), no.exitCode()]).toEqual(['..\t100% packet loss (0 extra)\n', 1]);
+  });
+
+  it('with -r prints only the MAC, with -R only the IP, with both both, and no header or statistics', () => {
+    const { net, a } = pair();
+    expect(run(net, a, 'arping -c 1 -r 10.9.0.2').output()).toBe('02:00:00:00:00:02\n');
+    expect(run(net, a, 'arping -c 1 -R 10.9.0.2').output()).toBe('10.9.0.2\n');
+    expect(run(net, a, 'arping -c 1 -r -R 10.9.0.2').output()).toBe('02:00:00:00:00:02 10.9.0.2\n');
+  });
+
+  it('with -u adds the requests sent before to the index', () => {
+    const { net, a } = pair();
+    expect(run(net, a, 'arping -c 2 -u 10.9.0.2').output()).toContain('index=1/1 time=');
+  });
+
+  it('with -U puts the broadcast MAC in the target hardware address; with -P sends a reply, which nobody answers', () => {
+    const { net, a } = pair();
+    run(net, a, 'arping -c 1 -U 10.9.0.2');
+    const p = run(net, a, 'arping -c 1 -P 10.9.0.2');
+    expect(p.exitCode()).toBe(1);
+    const [u, r] = sent(net, a);
+    expect([u![21], hex(u!, 32, 6)]).toEqual([1, 'ff:ff:ff:ff:ff:ff']);
+    // -P without -t: the target MAC (broadcast) goes in the target hardware address too
+    expect([r![21], hex(r!, 0, 6), hex(r!, 32, 6)]).toEqual([2, 'ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff']);
+  });
+
+  it('with -s sends from a spoofed MAC and takes the reply addressed to it', () => {
+    const { net, a } = pair();
+    const p = run(net, a, 'arping -c 1 -s 02:00:00:00:99:99 10.9.0.2');
+    expect(p.exitCode()).toBe(0);
+    const [f] = sent(net, a);
+    expect([hex(f!, 6, 6), hex(f!, 22, 6)]).toEqual(['02:00:00:00:99:99', '02:00:00:00:99:99']);
+  });
+
+  it('with -t sends the request to that MAC; -A counts only replies sent from it', () => {
+    const { net, a } = pair();
+    expect(run(net, a, 'arping -c 1 -A 10.9.0.2').exitCode()).toBe(1);
+    expect(run(net, a, 'arping -c 1 -A -t 02:00:00:00:00:02 10.9.0.2').exitCode()).toBe(0);
+    const f = sent(net, a)[1]!;
+    expect([hex(f, 0, 6), hex(f, 32, 6)]).toEqual(['02:00:00:00:00:02', '00:00:00:00:00:00']);
+  });
+
+  it('with -d sends 3 requests unless -c says otherwise and exits 1 only when two MACs answered', () => {
+    const { net, a } = pair();
+    const p = run(net, a, 'arping -q -d 10.9.0.2');
+    expect([p.exitCode(), sent(net, a).length]).toEqual([0, 3]);
+    // a switch with a on p1 and two hosts claiming 10.9.0.5 on p2 and p3
+    const sw = net.addHost('sw');
+    const hosts = [a, net.addHost('x'), net.addHost('y')];
+    hosts.forEach((h, i) => {
+      const [port, e] = createVethPair(net, sw, `p${i + 1}`, mac(0x10 + i), h, 'eth1', mac(0x20 + i));
+      h.setUp(e, true);
+      h.addAddr(e, i > 0 ? 0x0a090005 : 0x0a090009, 24, null);
+      sw.setUp(port, true);
+    });
+    runIp(sw, 'ip link add br0 type bridge'.split(' '));
+    for (let i = 1; i <= 3; i++) runIp(sw, `ip link set p${i} master br0`.split(' '));
+    runIp(sw, 'ip link set br0 up'.split(' '));
+    const dup = run(net, a, 'arping -d -c 1 -i eth1 10.9.0.5');
+    expect(dup.output()).toMatch(/index=0 .*\n.*index=1 /);
+    expect(dup.exitCode()).toBe(1);
+  });
+
+  it('refuses a source or target MAC it cannot read, as arping 2.23 does', () => {
+    const { net, a } = pair();
+    const s = run(net, a, 'arping -c 1 -I eth0 -s 10.9.0.1 10.9.0.2');
+    expect([s.output(), s.exitCode()]).toEqual(['arping: Weird MAC addr 10.9.0.1\n', 1]);
+    const t = run(net, a, 'arping -c 1 -t zz 10.9.0.2');
+    expect([t.output(), t.exitCode()]).toEqual(['Illegal MAC addr zz\n', 1]);
   });
 });

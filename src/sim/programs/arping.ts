@@ -78,6 +78,34 @@ function ts2str(fromS: number, toS: number): string {
   }
 }
 
+/** the display modes of arping 2.23: -D dots, -q nothing, -r MAC, -R IP, -r -R both */
+type Display = 'normal' | 'quiet' | 'dot' | 'raw' | 'rraw' | 'rawraw';
+
+/** where the Ethernet source address starts in a frame */
+const ETH_ALEN_SRC = 6;
+
+/**
+ * get_mac_addr(): sscanf() with "%x:%x:%x:%x:%x:%x", "%2x%x.%2x%x.%2x%x"
+ * or "%x-%x-%x-%x-%x-%x", each number cut to its low byte; what follows
+ * six numbers is ignored, as sscanf() ignores it.
+ */
+export function getMacAddr(s: string): Uint8Array | null {
+  const hex = '\\s*(?:0[xX])?([0-9a-fA-F]+)';
+  const forms = [
+    new RegExp(`^${hex}:${hex}:${hex}:${hex}:${hex}:${hex}`),
+    /^\s*(?:0[xX])?([0-9a-fA-F]{1,2})([0-9a-fA-F]+)\.([0-9a-fA-F]{1,2})([0-9a-fA-F]+)\.([0-9a-fA-F]{1,2})([0-9a-fA-F]+)/,
+    new RegExp(`^${hex}-${hex}-${hex}-${hex}-${hex}-${hex}`),
+  ];
+  for (const re of forms) {
+    const m = re.exec(s);
+    if (m === null) continue;
+    const out = new Uint8Array(6);
+    for (let i = 0; i < 6; i++) out[i] = Number(BigInt.asUintN(32, BigInt(`0x${m[i + 1]!}`)) & 0xffn);
+    return out;
+  }
+  return null;
+}
+
 function fmtMs(x: number): string {
   return Number.isNaN(x) ? '-nan' : x.toFixed(3);
 }
@@ -116,10 +144,18 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
   let maxcount = -1;
   let maxReplies = Infinity;
   let ifname: string | null = null;
-  let quiet = false;
   let deadline = -1;
   let packetwait = 1000000; // us
   let srcOpt: string | null = null;
+  /** -D, -q, -r, -R: how replies and timeouts are shown (the display enum) */
+  let display: Display = 'normal';
+  let finddup = false;
+  let addrMustBeSame = false;
+  let unsolicited = false;
+  let sendReply = false;
+  let alsototal = false;
+  let srcmacOpt: string | null = null;
+  let dstmacOpt: string | null = null;
   for (const { opt, arg } of g.opts) {
     switch (opt) {
       case 'c':
@@ -133,7 +169,37 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
         ifname = arg;
         break;
       case 'q':
-        quiet = true;
+        display = 'quiet';
+        break;
+      case 'D':
+        display = 'dot';
+        break;
+      case 'r':
+        display = display === 'rraw' ? 'rawraw' : 'raw';
+        break;
+      case 'R':
+        display = display === 'raw' ? 'rawraw' : 'rraw';
+        break;
+      case 'd':
+        finddup = true;
+        break;
+      case 'A':
+        addrMustBeSame = true;
+        break;
+      case 'U':
+        unsolicited = true;
+        break;
+      case 'P':
+        sendReply = true;
+        break;
+      case 'u':
+        alsototal = true;
+        break;
+      case 's':
+        srcmacOpt = arg;
+        break;
+      case 't':
+        dstmacOpt = arg;
         break;
       case 'w':
         deadline = atof(arg);
@@ -155,7 +221,24 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     }
   }
   if (g.error !== null) return quit(`arping: ${g.error.message}\n${USAGE}`, 1);
+  if (finddup && maxcount === -1) maxcount = 3;
+  // the MACs are parsed after the options, source first
+  let srcmacGiven: Uint8Array | null = null;
+  if (srcmacOpt !== null) {
+    srcmacGiven = getMacAddr(srcmacOpt);
+    if (srcmacGiven === null) return quit(`arping: Weird MAC addr ${srcmacOpt}\n`, 1);
+  }
+  let dstmac: Uint8Array = BROADCAST_MAC;
+  if (dstmacOpt !== null) {
+    const m = getMacAddr(dstmacOpt);
+    if (m === null) return quit(`Illegal MAC addr ${dstmacOpt}\n`, 1);
+    dstmac = m;
+  }
   const parm = g.operands[0];
+  if (parm === undefined && finddup) {
+    h.unsupported('arping -d without a target (its own address) is not modelled');
+    return quit('arping: natlab does not model -d without a target\n', 2);
+  }
   if (parm === undefined) return quit(USAGE, 1);
   if (/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(parm)) {
     h.unsupported('arping to a MAC address (ICMP ping by MAC) is not modelled');
@@ -199,7 +282,7 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     srcip = a.addr;
   }
   const out = dev;
-  const srcmac = out.mac;
+  const srcmac = srcmacGiven ?? out.mac;
   const target = ip4ToString(dstip);
 
   // ---- the loop ---------------------------------------------------------------------
@@ -213,9 +296,11 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
   let statsSq = 0;
   let count = 0;
   let waitingFrom = 0;
+  let dupfound = false;
+  const lastReplyMac = new Uint8Array(6);
   const nowS = (): number => h.now() / NS_PER_S;
 
-  if (!quiet) print(`ARPING ${target}\n`);
+  if (display === 'normal') print(`ARPING ${target}\n`);
   const endAt = deadline > 0 ? nowS() + deadline : -1;
 
   sock = {
@@ -233,6 +318,9 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     const o = ETH_HLEN;
     if (f.length < ETH_HLEN + 8 + 2 * (6 + 4)) return;
     if (arpHln(f, o) !== 6 || arpPln(f, o) !== 4 || arpOp(f, o) !== ARPOP_REPLY || arpPro(f, o) !== ETH_P_IP || arpHrd(f, o) !== ARPHRD_ETHER) return;
+    // -A: sent by the target MAC (-t; broadcast by default, so nothing matches)
+    if (addrMustBeSame && !macEq(f, o + ARP_SHA, dstmac, 0)) return;
+    // to the source MAC we used (-s, else the interface's)
     if (!macEq(f, o + ARP_THA, srcmac, 0)) return;
     if (arpSpa(f, o) !== dstip) return;
     const arrival = nowS();
@@ -241,11 +329,17 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     if (sample > statsMax) statsMax = sample;
     statsTotal += sample;
     statsSq += sample * sample;
-    if (!quiet) {
-      print(`${f.length} bytes from ${macToString(f, o + ARP_SHA)} (${target}): index=${numrecvd} time=${ts2str(lastSent, arrival)}`);
-      flush();
-      print('\n');
-    }
+    const mac = macToString(f, ETH_ALEN_SRC); // pkt_srcmac: the Ethernet source
+    if (display === 'dot') print('!');
+    else if (display === 'normal') print(`${f.length} bytes from ${mac} (${target}): index=${numrecvd}${alsototal ? `/${numsent - 1}` : ''} time=${ts2str(lastSent, arrival)}`);
+    else if (display === 'rawraw') print(`${mac} ${target}`);
+    else if (display === 'rraw') print(target);
+    else if (display === 'raw') print(mac);
+    flush();
+    if (display !== 'quiet' && display !== 'dot') print('\n');
+    // -d: a reply from another MAC than the last one
+    if (numrecvd > 0 && !macEq(lastReplyMac, 0, f, ETH_ALEN_SRC)) dupfound = true;
+    lastReplyMac.set(f.subarray(ETH_ALEN_SRC, ETH_ALEN_SRC + 6));
     numrecvd++;
     if (numrecvd >= maxReplies) {
       timeToDie = true;
@@ -272,7 +366,9 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     }
     // pingip_send()
     const frame = new Uint8Array(ETH_HLEN + 28 + PADDING);
-    frame.set(buildArpFrame(ARPOP_REQUEST, srcmac, BROADCAST_MAC, srcmac, srcip, ZERO_MAC, dstip));
+    // -P sends a reply; -U puts the broadcast MAC, -P the target MAC, in the target hardware address
+    const tha = unsolicited ? BROADCAST_MAC : sendReply ? dstmac : ZERO_MAC;
+    frame.set(buildArpFrame(sendReply ? ARPOP_REPLY : ARPOP_REQUEST, srcmac, dstmac, srcmac, srcip, tha, dstip));
     const skb = new Skb(frame);
     skb.fromLocal = true;
     devQueueXmit(h, out, skb);
@@ -286,8 +382,9 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     waitingFrom = numrecvd;
     timer = ctx.after(w * 1000, () => {
       timer = null;
-      if (numrecvd === waitingFrom && !quiet) {
-        print('Timeout\n');
+      if (numrecvd === waitingFrom) {
+        if (display === 'normal') print('Timeout\n');
+        else if (display === 'dot') print('.');
         flush();
       }
       count++;
@@ -297,8 +394,10 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
 
   const finish = (): void => {
     if (ended) return;
-    if (!quiet) {
-      const succ = Math.fround(100.0 - Math.fround((100.0 * Math.fround(numrecvd)) / Math.fround(numsent)));
+    const succ = Math.fround(100.0 - Math.fround((100.0 * Math.fround(numrecvd)) / Math.fround(numsent)));
+    if (display === 'dot') {
+      print(`\t${fmt3_0(succ < 0 ? 0 : succ)}% packet loss (${succ < 0 ? numrecvd - numsent : 0} extra)\n`);
+    } else if (display === 'normal') {
       print(`\n--- ${target} statistics ---\n${numsent} packets transmitted, ${numrecvd} packets received, ${fmt3_0(succ < 0 ? 0 : succ)}% unanswered (${succ < 0 ? numrecvd - numsent : 0} extra)\n`);
       if (numrecvd) {
         const avg = statsTotal / numrecvd;
@@ -307,7 +406,7 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
       print('\n');
     }
     flush();
-    end(numrecvd ? 0 : 1);
+    end(finddup ? (dupfound ? 1 : 0) : numrecvd ? 0 : 1);
   };
 
   step();
