@@ -73,8 +73,9 @@ export class Dhclient {
     private readonly opts: DhclientOptions,
   ) {}
 
+  /** -v messages on stderr; go_daemon() points stderr at /dev/null, so a daemon says nothing more */
   private say(text: string): void {
-    if (this.opts.verbose) this.env.out(text);
+    if (this.opts.verbose && !this.daemonized) this.env.out(text);
   }
 
   private banner(): void {
@@ -101,8 +102,12 @@ export class Dhclient {
   release(): void {
     const { host, dev } = this.env;
     const s = slot(host, dev.name);
-    s.running?.stop();
-    s.running = null;
+    if (s.running !== null) {
+      // the pid file names a running client: SIGTERM to it, before the banner
+      s.running.stop();
+      s.running = null;
+      this.say('Killed old client process\n');
+    }
     this.banner();
     const l = s.lease;
     if (l !== null) {

@@ -43,10 +43,19 @@ describe('dhclient', () => {
     expect([r.exitCode(), r.output()]).toEqual([0, '']);
   });
 
-  it('renews at the jittered T1 by unicast to the server and prints the new binding', () => {
+  it('renews at the jittered T1 by unicast to the server, saying nothing once in the background (stderr is /dev/null)', () => {
     const t = twoHosts();
     runDnsmasq(t.server, SERVER, env);
     const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v eth0');
+    t.net.queue.runUntil(() => false, 70 * NS_PER_S);
+    expect(r.output()).toMatch(/DHCPACK of 10\.9\.0\.120 from 10\.9\.0\.1\nbound to 10\.9\.0\.120 -- renewal in \d+ seconds\.\n$/);
+    expect(seen(t.net, t.cdev, 'out').filter((f) => f.length > 300).length).toBe(3);
+  });
+
+  it('in the foreground (-d) renews at the jittered T1 by unicast to the server and prints the new binding', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -d eth0');
     t.net.queue.runUntil(() => false, 70 * NS_PER_S);
     expect(r.output()).toMatch(/seconds\.\nDHCPREQUEST for 10\.9\.0\.120 on eth0 to 10\.9\.0\.1 port 67\nDHCPACK of 10\.9\.0\.120 from 10\.9\.0\.1\nbound to 10\.9\.0\.120 -- renewal in \d+ seconds\.\n$/);
     const renew = seen(t.net, t.cdev, 'out').filter((f) => f.length > 300).at(-1)!;
@@ -110,7 +119,8 @@ describe('dhclient', () => {
     t.net.queue.runUntil(() => false, 11 * NS_PER_S);
     const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -r eth0');
     expect(r.exitCode()).toBe(0);
-    expect(r.output()).toBe(BANNER + 'DHCPRELEASE of 10.9.0.120 on eth0 to 10.9.0.1 port 67\n');
+    // the daemon's pid file leads -r to it: SIGTERM, then the release
+    expect(r.output()).toBe('Killed old client process\n' + BANNER + 'DHCPRELEASE of 10.9.0.120 on eth0 to 10.9.0.1 port 67\n');
     t.net.queue.runUntil(() => false, 100 * NS_PER_S);
     expect(t.cdev.addrs).toEqual([]);
     expect(leaseFileOf(t.server)).toBe('');

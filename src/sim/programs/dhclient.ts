@@ -50,7 +50,7 @@ export const dhclientMain: ProgramMain = (ctx): Program => {
     ctx.exit(1);
     return { signal: () => {} };
   }
-  const client = new Dhclient(clientEnv(ctx, dev), opts);
+  const client = new Dhclient(clientEnv(ctx, dev, true), opts);
   if (release) client.release();
   else client.start();
   return { signal: (sig) => client.signal(sig) };

@@ -14,11 +14,18 @@ registerNodeExtra(
   (h) => ({ leases: leaseFileOf(h) }),
 );
 
-export function clientEnv(ctx: ProgramContext, dev: Iface): ClientEnv {
+/**
+ * `daemon`: the client forks into the background and goes on after its
+ * step has ended (dhclient after its first lease), so its timers run on
+ * the network's queue rather than the step's, which drops them once the
+ * step is over. Such a client stops its own timers when it is stopped
+ * (SIGTERM, `dhclient -r`).
+ */
+export function clientEnv(ctx: ProgramContext, dev: Iface, daemon = false): ClientEnv {
   return {
     host: ctx.host,
     dev,
-    after: (ns, fn) => ctx.after(ns, fn),
+    after: daemon ? (ns, fn) => ctx.net.queue.after(ns, fn) : (ns, fn) => ctx.after(ns, fn),
     random: () => ctx.random() >>> 0,
     out: (t) => ctx.out(t),
     exit: (c) => ctx.exit(c),
