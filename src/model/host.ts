@@ -392,6 +392,25 @@ export class Host implements HostApi {
    * subnet's routes.
    */
   delAddr(dev: Iface, a: IfAddr): void {
+    this.delIfaddr(dev, a);
+    // fib_inetaddr_event(): the device's last address gone, IP is off on it (fib_disable_ip())
+    if (dev.addrs.length === 0) this.disableIp(dev);
+  }
+
+  /**
+   * fib_disable_ip() with force: every route through `dev` goes, static
+   * ones too, in every table (fib_sync_down_dev()), and arp_ifdown()
+   * flushes its neighbours, permanent ones too (measured: `ip addr flush`
+   * of the last address empties `ip neigh` and `ip route show table all`
+   * for the device). Packets waiting for a neighbour are dropped.
+   */
+  private disableIp(dev: Iface): void {
+    this.linkGen++;
+    this.fib.flushDev(dev, 'both');
+    for (const n of this.neigh.flushDev(dev)) for (const skb of n.queue) this.drop(skb, dev, 'last address removed');
+  }
+
+  private delIfaddr(dev: Iface, a: IfAddr): void {
     const i = dev.addrs.indexOf(a);
     if (i < 0) return;
     this.linkGen++;
@@ -410,7 +429,7 @@ export class Host implements HostApi {
         return;
       }
       // deleting a primary deletes its secondaries too
-      for (const s of [...dev.addrs]) if (sameSubnet(s)) this.delAddr(dev, s);
+      for (const s of [...dev.addrs]) if (sameSubnet(s)) this.delIfaddr(dev, s);
     }
   }
 
