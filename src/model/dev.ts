@@ -5,6 +5,7 @@
  * the protocol handlers).
  */
 import { ETH_P_ARP, ETH_P_IP, ethType } from '../wire/ethernet.js';
+import { ETH_P_8021AD, ETH_P_8021Q, vlanRcv } from './vlan.js';
 import { isBroadcastMac, isMulticastMac, macEq } from '../wire/mac.js';
 import { arpRcv } from './arp.js';
 import { brDevXmit, brHandleFrame } from './bridge.js';
@@ -97,6 +98,7 @@ export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
   const type = skb.data.length >= 14 ? ethType(skb.data) : 0;
   if (type === ETH_P_IP) ipRcv(h, skb, dev);
   else if (type === ETH_P_ARP) arpRcv(h, skb, dev);
+  else if (type === ETH_P_8021Q || type === ETH_P_8021AD) vlanRcv(h, dev, skb, deliverToProtocol);
   else if (h.trace !== null) h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
 }
 

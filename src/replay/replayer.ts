@@ -25,7 +25,7 @@ import { NatlabError } from '../config/errors.js';
 import { devQueueXmit, netifReceive } from '../model/dev.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
-import { allocSkb, newPacketId } from '../model/skb.js';
+import { allocSkb, kfreeSkb, newPacketId } from '../model/skb.js';
 import type { CaptureReader } from './capture-reader.js';
 import { checkEthernet, LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
 
@@ -46,8 +46,8 @@ export interface ReplayOptions {
   pacing: Pacing;
   /** stop after this many packets (tcpreplay -L) */
   limit?: number;
-  /** called with every frame as it enters (before the network touches it) */
-  onFrame?: (frame: Uint8Array, caplen: number) => void;
+  /** called with every frame as it enters (before the network touches it); `false` refuses it (not sent, still counted) */
+  onFrame?: (frame: Uint8Array, caplen: number) => unknown;
   /** called every `progressEvery` packets */
   onProgress?: (sent: number) => void;
   progressEvery?: number;
@@ -77,7 +77,7 @@ export class Replayer {
   private readonly host: Host;
   private readonly dev: Iface;
   private readonly receive: boolean;
-  private readonly onFrame: ((frame: Uint8Array, caplen: number) => void) | null;
+  private readonly onFrame: ((frame: Uint8Array, caplen: number) => unknown) | null;
   private readonly onProgress: ((sent: number) => void) | null;
   private readonly progressEvery: number;
   /** packets left until the next onProgress call (sent % progressEvery === 0 without a division) */
@@ -157,12 +157,14 @@ export class Replayer {
     const skb = allocSkb(prevLen, newPacketId());
     if (this.frame === null) this.reader.copyData(skb.data);
     else skb.data.set(this.frame);
-    if (this.onFrame !== null) this.onFrame(skb.data, caplen);
+    // onFrame may say the frame cannot be sent (sendto() failed): it is counted, not sent
+    const refused = this.onFrame !== null && this.onFrame(skb.data, caplen) === false;
     if (this.onProgress !== null && --this.progressLeft === 0) {
       this.progressLeft = this.progressEvery;
       this.onProgress(this.sent);
     }
-    if (this.receive) netifReceive(host, this.dev, skb);
+    if (refused) kfreeSkb(skb);
+    else if (this.receive) netifReceive(host, this.dev, skb);
     else devQueueXmit(host, this.dev, skb);
     if (!this.readNext()) return;
     host.net.queue.postAt(this.nextAt(now, prevLen, caplen), pump, this, null, null);

@@ -11,10 +11,19 @@
  */
 
 /**
- * tcpreplay's flow table: a flow is the 5-tuple in one direction (ICMP:
- * type and code in place of the ports); non-IP frames are "non-flow"
- * packets; an IP packet too short for its transport header (UDP 8, TCP 20,
- * ICMP 28 bytes: sizeof(icmpv4_hdr_t)) counts as neither.
+ * tcpreplay's flow table, as flow_decode() and get_l2len_protocol() of
+ * 4.4.3 classify each frame: a flow is the 5-tuple in one direction (ICMP
+ * and ICMPv6: type and code in place of the ports). VLAN tags (0x8100,
+ * 0x88a8, 0x9100) are skipped. Its quirks are kept, as they decide the
+ * counts: an 802.3 frame (type field up to 1500) whose payload starts
+ * with nibble 4 or 6 is taken for IPv4 or IPv6 (an STP BPDU's LLC 0x42
+ * counts as an IPv4 flow; measured), any other 802.3 frame counts as
+ * neither; an IPv6 frame counts as a flow only when the first nibble of
+ * the frame itself (the destination MAC) is 6, else it is "non-flow"
+ * (measured: an ICMPv6 echo to 02:... counts as non-flow). A packet too
+ * short for its headers (IPv4 20, IPv6 40, UDP 8, TCP 20, ICMP 28 bytes:
+ * sizeof(icmpv4_hdr_t)) counts as neither. MPLS is not decoded here:
+ * such a frame counts as neither.
  */
 export class TcpreplayFlows {
   flows = 0;
@@ -25,36 +34,66 @@ export class TcpreplayFlows {
   /** one Ethernet frame of `caplen` captured bytes */
   add(f: Uint8Array, caplen: number): void {
     let l2 = 14;
-    if (caplen < 14) return;
+    if (caplen <= l2) return;
     let type = (f[12]! << 8) | f[13]!;
-    if (type === 0x8100 && caplen >= 18) {
-      type = (f[16]! << 8) | f[17]!;
-      l2 = 18;
+    // parse_metadata(): VLAN tags, one after the other
+    while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
+      if (caplen < l2 + 4) return;
+      type = (f[l2 + 2]! << 8) | f[l2 + 3]!;
+      l2 += 4;
     }
-    if (type !== 0x0800) {
+    if (type === 0x8847 || type === 0x8848) return;
+    if (caplen <= l2) return;
+    if (type <= 1500) {
+      // an 802.3 frame: the first nibble of its payload decides
+      const v = f[l2]! >> 4;
+      if (v === 4) type = 0x0800;
+      else if (v === 6) type = 0x86dd;
+      else return;
+    }
+    let key: string;
+    let proto: number;
+    let l4: number;
+    if (type === 0x0800) {
+      if (caplen < l2 + 20) return;
+      if (f[l2]! >> 4 !== 4) {
+        this.nonFlowPackets++;
+        return;
+      }
+      proto = f[l2 + 9]!;
+      l4 = l2 + (f[l2]! & 0x0f) * 4;
+      key = `${f[l2 + 12]}.${f[l2 + 13]}.${f[l2 + 14]}.${f[l2 + 15]}>${f[l2 + 16]}.${f[l2 + 17]}.${f[l2 + 18]}.${f[l2 + 19]}`;
+    } else if (type === 0x86dd) {
+      if (caplen < l2 + 40) return;
+      // flow_decode() tests packet[0], the frame's first byte, not the IPv6 header's
+      if (f[0]! >> 4 !== 6) {
+        this.nonFlowPackets++;
+        return;
+      }
+      proto = f[l2 + 6]!;
+      l4 = l2 + 40;
+      if (proto === 0) {
+        // a hop-by-hop header: its length and next header
+        proto = f[l4] ?? 0;
+        l4 += ((f[l4 + 1] ?? 0) + 1) * 8;
+      }
+      key = `${Array.from(f.subarray(l2 + 8, l2 + 40), (x) => x.toString(16)).join(':')}`;
+    } else {
       this.nonFlowPackets++;
       return;
     }
-    if (caplen < l2 + 20) return;
-    if (f[l2]! >> 4 !== 4) {
-      this.nonFlowPackets++;
-      return;
-    }
-    const ihl = (f[l2]! & 0x0f) * 4;
-    const proto = f[l2 + 9]!;
-    const l4 = l2 + ihl;
     let a = 0;
     let b = 0;
     if (proto === 17 || proto === 6) {
       if (caplen < l4 + (proto === 6 ? 20 : 8)) return;
       a = (f[l4]! << 8) | f[l4 + 1]!;
       b = (f[l4 + 2]! << 8) | f[l4 + 3]!;
-    } else if (proto === 1) {
+    } else if (proto === 1 || proto === 58) {
       if (caplen < l4 + 28) return;
       a = f[l4]!;
       b = f[l4 + 1]!;
     }
-    const key = `${f[l2 + 12]}.${f[l2 + 13]}.${f[l2 + 14]}.${f[l2 + 15]}>${f[l2 + 16]}.${f[l2 + 17]}.${f[l2 + 18]}.${f[l2 + 19]}/${proto}/${a}/${b}`;
+    key += `/${proto}/${a}/${b}`;
     if (!this.seen.has(key)) {
       this.seen.add(key);
       this.flows++;
@@ -65,8 +104,8 @@ export class TcpreplayFlows {
 
 const pad = (n: bigint, w: number): string => n.toString().padStart(w, '0');
 
-/** the lines tcpreplay prints after sending `pkts` packets of `bytes` bytes in `diffUs` microseconds on `iface` */
-export function tcpreplayStats(pkts: number, bytes: number, diffUs: number, iface: string, flows: TcpreplayFlows | null): string {
+/** the lines tcpreplay prints after sending `pkts` packets of `bytes` bytes in `diffUs` microseconds on `iface`, `failed` more refused */
+export function tcpreplayStats(pkts: number, bytes: number, diffUs: number, iface: string, flows: TcpreplayFlows | null, failed = 0): string {
   const P = BigInt(pkts);
   const B = BigInt(bytes);
   const D = BigInt(Math.max(0, Math.floor(diffUs)));
@@ -101,7 +140,7 @@ export function tcpreplayStats(pkts: number, bytes: number, diffUs: number, ifac
     out += `Flows: ${flows.flows} flows, ${fX100 / 100n}.${pad(fX100 % 100n, 2)} fps, ${flows.flowPackets} unique flow packets, ${flows.nonFlowPackets} unique non-flow packets\n`;
   }
   out += `Statistics for network device: ${iface}\n`;
-  out += `\tSuccessful packets:        ${pkts}\n\tFailed packets:            0\n\tTruncated packets:         0\n\tRetried packets (ENOBUFS): 0\n\tRetried packets (EAGAIN):  0\n`;
+  out += `\tSuccessful packets:        ${pkts}\n\tFailed packets:            ${failed}\n\tTruncated packets:         0\n\tRetried packets (ENOBUFS): 0\n\tRetried packets (EAGAIN):  0\n`;
   return out;
 }
 

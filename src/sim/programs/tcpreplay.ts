@@ -151,13 +151,42 @@ function run(ctx: ProgramContext): void {
   }
   const peer = dev instanceof VethIface && dev.peer !== null ? dev.peer.mac : dev.mac;
   const flows = new TcpreplayFlows();
+  const far = dev instanceof VethIface ? dev.peer : null;
+  let failed = 0;
+  let failedBytes = 0;
+  let refusedWhy: string | null = null;
   const rp = new Replayer(reader, { host: ctx.host, dev, how: 'send' }, { rx: peer, peer: dev.mac }, {
     pacing,
     ...(limit !== undefined ? { limit } : {}),
-    onFrame: (f, caplen) => flows.add(f, caplen),
+    onFrame: (f, caplen) => {
+      // send_packets(): the flow table sees every packet, sent or not
+      flows.add(f, caplen);
+      if (refusedWhy !== null) return false;
+      // packet_snd(): longer than the device's MTU (+4 for an 802.1Q tag) is EMSGSIZE; tcpreplay warns and goes on
+      const vlan = f.length >= 14 && f[12] === 0x81 && f[13] === 0x00;
+      if (f.length > dev.mtu + 14 + (vlan ? 4 : 0)) {
+        failed++;
+        failedBytes += caplen;
+        ctx.out(`Warning in send_packets.c:send_packets() line 489:\nUnable to send packet: Error with PF_PACKET send() [${rp.sent}]: Message too long (errno = 90)\n`);
+        return false;
+      }
+      // is_skb_forwardable(): the far end of the veth drops it, sendto() says ENOBUFS and tcpreplay retries it for ever
+      if (far !== null && f.length > far.mtu + 14 + 4) {
+        refusedWhy = `tcpreplay: packet ${rp.sent} (${f.length} bytes) is over the MTU of ${far.name} (${far.mtu}) at the far end of ${dev.name}: the kernel drops it with ENOBUFS and tcpreplay retries it for ever; not modelled`;
+        ctx.host.unsupported(refusedWhy);
+        return false;
+      }
+      return true;
+    },
     onDone: () => {
+      if (refusedWhy !== null) {
+        ctx.out(`natlab: ${refusedWhy}\n`);
+        ctx.exit(2);
+        return;
+      }
       // libpcap stops quietly at a packet cut short; so does tcpreplay
-      if (rp.sent > 0) ctx.out(tcpreplayStats(rp.sent, rp.bytes, Math.floor((rp.lastAt - rp.firstAt) / 1000), dev.name, flows));
+      const ok = rp.sent - failed;
+      if (ok > 0) ctx.out(tcpreplayStats(ok, rp.bytes - failedBytes, Math.floor((rp.lastAt - rp.firstAt) / 1000), dev.name, flows, failed));
       ctx.exit(0);
     },
   });
