@@ -73,6 +73,18 @@ export async function finishCapture(procs: ProcessTable, c: WireEndCapture, t0Ns
 }
 
 /**
+ * The frames captured up to `tEnd` (ns since the run's start): the run is
+ * over once its steps are done and the background steps stopped, and what
+ * the wires carry afterwards, while the listings are taken and tcpdump is
+ * being stopped, belongs to no step (the simulated run has ended there).
+ */
+export function captureWindow(frames: CapturedFrame[], tEnd: number): CapturedFrame[] {
+  let n = frames.length;
+  while (n > 0 && frames[n - 1]!.t > tEnd) n--;
+  return n === frames.length ? frames : frames.slice(0, n);
+}
+
+/**
  * Directions of the frames of `all`: a frame is 'out' when it is the next
  * unmatched frame of `out` (the outgoing capture is a subsequence of the
  * full one, both in kernel order).

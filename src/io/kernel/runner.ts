@@ -8,7 +8,11 @@
  * that would be refused) → namespaces → links → captures → `run:` lines,
  * node by node in file order → traffic steps → settle → background steps
  * stopped → `iptables-save -c` and `conntrack -L` of every node → captures
- * stopped → daemons stopped, lease files read. Teardown (every process we
+ * stopped → daemons stopped, lease files read. The captures keep only the
+ * frames up to the moment the last background step was stopped: that is
+ * where the simulated run ends, so a timer that fires while the listings
+ * are being taken (an ARP probe 5 s after a neighbour went STALE) is in
+ * neither run, instead of in the kernel's only when the machine is slow. Teardown (every process we
  * started, by PID; every namespace we made) runs always, also on SIGINT and
  * SIGTERM.
  */
@@ -23,7 +27,7 @@ import { splitRunScript, splitCommandLine, type RunLine } from '../../config/she
 import { writeResults } from '../results.js';
 import { NamespaceSet, execArgv, inNs, mustRun, runPrefix } from './netns.js';
 import { ProcessTable, readPid, type Running } from './procs.js';
-import { startCapture, finishCapture, type WireEndCapture } from './capture.js';
+import { startCapture, finishCapture, captureWindow, type WireEndCapture } from './capture.js';
 import { prepareRunCommand, prepareTrafficCommand, type PrivatePaths } from './commands.js';
 import { UDHCPC_SCRIPT, DHCLIENT_SCRIPT } from './scripts.js';
 import { checkEnvironment } from './preflight.js';
@@ -167,6 +171,9 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       b.result.end = rel();
     }
 
+    // the end of the run: the simulator's run ends here too (captureWindow())
+    const tEnd = rel();
+
     // state of every node
     const iptablesSave = new Map<string, string>();
     const conntrack = new Map<string, string>();
@@ -181,7 +188,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
 
     const captured = new Map<string, Map<string, CapturedFrame[]>>();
     for (const c of captures) {
-      const frames = await finishCapture(procs, c, t0);
+      const frames = captureWindow(await finishCapture(procs, c, t0), tEnd);
       if (!captured.has(c.node)) captured.set(c.node, new Map());
       captured.get(c.node)!.set(c.iface, frames);
     }
