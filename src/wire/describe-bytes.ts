@@ -1,0 +1,209 @@
+/**
+ * describeFrame()'s line for the common frames, written as ASCII bytes
+ * straight into a caller's buffer (the trace.jsonl encoder's) from
+ * pre-encoded pieces and digit loops: no string, no object per frame.
+ *
+ * Handled: untagged Ethernet with IPv4 (whole, not a later fragment, not
+ * truncated) carrying UDP (but BOOTP/DHCP and bad lengths), TCP without
+ * options, ICMP echo request/reply; and ARP request/reply for IPv4 over
+ * Ethernet. Anything else returns -1 and the caller uses describeFrame();
+ * describe-bytes.test.ts checks both give the same text on every frame of
+ * every bundled scenario, lab and capture. The bytes are plain ASCII with
+ * nothing JSON escapes.
+ */
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from './tcp.js';
+
+/** the most bytes writeFrameLine() writes */
+export const FRAME_LINE_MAX = 256;
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HEX = ascii('0123456789abcdef');
+const GT = ascii(' > ');
+const ETH_IPV4 = ascii(', ethertype IPv4 (0x0800), length ');
+const ETH_ARP = ascii(', ethertype ARP (0x0806), length ');
+const COLON_SP = ascii(': ');
+const UDP_LEN = ascii('UDP, length ');
+const ICMP_ECHO_REQ = ascii(': ICMP echo request, id ');
+const ICMP_ECHO_REP = ascii(': ICMP echo reply, id ');
+const SEQ = ascii(', seq ');
+const LENGTH = ascii(', length ');
+const FLAGS = ascii(': Flags [');
+const ACK = ascii(', ack ');
+const WIN = ascii(', win ');
+const URG = ascii(', urg ');
+const NONE = ascii('none');
+const REQUEST_WHO_HAS = ascii('Request who-has ');
+const TELL = ascii(' tell ');
+const REPLY = ascii('Reply ');
+const IS_AT = ascii(' is-at ');
+/** tcp_print()'s flag letters, in its order */
+const FLAG_BITS = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80];
+const FLAG_CHARS = ascii('FSRP.UEW');
+
+function put(out: Uint8Array, at: number, a: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) out[at + i] = a[i]!;
+  return at + a.length;
+}
+
+/** a non-negative integer below 2^32, in decimal */
+function dec(out: Uint8Array, at: number, v: number): number {
+  if (v < 10) {
+    out[at] = 48 + v;
+    return at + 1;
+  }
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  let o = at + digits;
+  for (let x = v; x !== 0; x = Math.floor(x / 10)) out[--o] = 48 + (x % 10);
+  return at + digits;
+}
+
+/** `02:00:00:00:03:01`, as macToString() */
+function mac(out: Uint8Array, at: number, b: Uint8Array, o: number): number {
+  for (let i = 0; i < 6; i++) {
+    if (i > 0) out[at++] = 58;
+    const v = b[o + i]!;
+    out[at++] = HEX[v >> 4]!;
+    out[at++] = HEX[v & 15]!;
+  }
+  return at;
+}
+
+/** dotted quad of the 4 bytes at b[o], as ip4ToString() */
+function ip4(out: Uint8Array, at: number, b: Uint8Array, o: number): number {
+  at = dec(out, at, b[o]!);
+  out[at++] = 46;
+  at = dec(out, at, b[o + 1]!);
+  out[at++] = 46;
+  at = dec(out, at, b[o + 2]!);
+  out[at++] = 46;
+  return dec(out, at, b[o + 3]!);
+}
+
+const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
+/**
+ * Writes describeFrame(b.subarray(off)) at out[at..] and returns the
+ * position after it, or -1 (nothing meaningful written) when the frame is
+ * not one of those handled here. `out` needs FRAME_LINE_MAX bytes of room.
+ */
+export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: number): number {
+  const n = b.length - off;
+  if (n < 14) return -1;
+  const type = u16(b, off + 12);
+  if (type === 0x0800) {
+    if (n < 34) return -1;
+    const o = off + 14;
+    const vh = b[o]!;
+    if (vh >> 4 !== 4) return -1;
+    const hlen = (vh & 15) * 4;
+    const total = u16(b, o + 2);
+    const length = n - 14;
+    if (hlen < 20 || length < total || total < hlen) return -1;
+    if ((u16(b, o + 6) & 0x1fff) !== 0) return -1;
+    const len = total - hlen;
+    const l4 = o + hlen;
+    const proto = b[o + 9]!;
+    const avail = Math.min(len, length - hlen);
+    let p = linkPart(out, at, b, off, n, ETH_IPV4);
+    if (proto === 17) {
+      if (avail < 8) return -1;
+      const sport = u16(b, l4);
+      const dport = u16(b, l4 + 2);
+      if (sport === 67 || sport === 68 || dport === 67 || dport === 68) return -1;
+      const ulen = u16(b, l4 + 4);
+      if (ulen < 8 || (ulen - 8 > len - 8 && (u16(b, o + 6) & 0x2000) === 0)) return -1;
+      p = ports(out, p, b, o, sport, dport);
+      p = put(out, p, UDP_LEN);
+      return dec(out, p, ulen - 8);
+    }
+    if (proto === 1) {
+      if (avail < 8) return -1;
+      const t = b[l4]!;
+      if (t !== 0 && t !== 8) return -1;
+      p = addrs(out, p, b, o);
+      p = put(out, p, t === 8 ? ICMP_ECHO_REQ : ICMP_ECHO_REP);
+      p = dec(out, p, u16(b, l4 + 4));
+      p = put(out, p, SEQ);
+      p = dec(out, p, u16(b, l4 + 6));
+      p = put(out, p, LENGTH);
+      return dec(out, p, len);
+    }
+    if (proto === 6) {
+      if (avail < 20 || b[l4 + 12]! >> 4 !== 5 || len < 20) return -1;
+      p = ports(out, p, b, o, u16(b, l4), u16(b, l4 + 2));
+      p = put(out, p - 2, FLAGS); // over ports()' closing ': '
+      const flags = b[l4 + 13]!;
+      if (flags === 0) p = put(out, p, NONE);
+      else for (let i = 0; i < 8; i++) if (flags & FLAG_BITS[i]!) out[p++] = FLAG_CHARS[i]!;
+      out[p++] = 93; // ]
+      const seq = u32(b, l4 + 4);
+      const dlen = len - 20;
+      if (dlen > 0 || flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
+        p = put(out, p, SEQ);
+        p = dec(out, p, seq);
+        if (dlen > 0) {
+          out[p++] = 58;
+          p = dec(out, p, (seq + dlen) >>> 0);
+        }
+      }
+      if (flags & TCP_ACK) p = dec(out, put(out, p, ACK), u32(b, l4 + 8));
+      p = dec(out, put(out, p, WIN), u16(b, l4 + 14));
+      if (flags & TCP_URG) p = dec(out, put(out, p, URG), u16(b, l4 + 18));
+      return dec(out, put(out, p, LENGTH), dlen);
+    }
+    return -1;
+  }
+  if (type === 0x0806) {
+    const o = off + 14;
+    const length = n - 14;
+    if (length < 28 || u16(b, o) !== 1 || u16(b, o + 2) !== 0x0800 || b[o + 4] !== 6 || b[o + 5] !== 4) return -1;
+    const op = u16(b, o + 6);
+    let p = linkPart(out, at, b, off, n, ETH_ARP);
+    if (op === 1) {
+      for (let i = 18; i < 24; i++) if (b[o + i] !== 0) return -1; // a target MAC is printed too: rare, left to describeFrame()
+      p = put(out, p, REQUEST_WHO_HAS);
+      p = ip4(out, p, b, o + 24);
+      p = put(out, p, TELL);
+      p = ip4(out, p, b, o + 14);
+    } else if (op === 2) {
+      p = put(out, p, REPLY);
+      p = ip4(out, p, b, o + 14);
+      p = put(out, p, IS_AT);
+      p = mac(out, p, b, o + 8);
+    } else return -1;
+    p = put(out, p, LENGTH);
+    return dec(out, p, length);
+  }
+  return -1;
+}
+
+/** `SRC > DST, ethertype T (0x....), length N: ` */
+function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number, eth: Uint8Array): number {
+  let p = mac(out, at, b, off + 6);
+  p = put(out, p, GT);
+  p = mac(out, p, b, off);
+  p = put(out, p, eth);
+  p = dec(out, p, n);
+  return put(out, p, COLON_SP);
+}
+
+/** `SRC.sport > DST.dport: ` of the IPv4 header at b[o] */
+function ports(out: Uint8Array, p: number, b: Uint8Array, o: number, sport: number, dport: number): number {
+  p = ip4(out, p, b, o + 12);
+  out[p++] = 46;
+  p = dec(out, p, sport);
+  p = put(out, p, GT);
+  p = ip4(out, p, b, o + 16);
+  out[p++] = 46;
+  p = dec(out, p, dport);
+  return put(out, p, COLON_SP);
+}
+
+/** `SRC > DST` of the IPv4 header at b[o] */
+function addrs(out: Uint8Array, p: number, b: Uint8Array, o: number): number {
+  p = ip4(out, p, b, o + 12);
+  p = put(out, p, GT);
+  return ip4(out, p, b, o + 16);
+}
