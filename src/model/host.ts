@@ -21,7 +21,7 @@ import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
 import { netifReceive } from './dev.js';
 import { fibValidateSource } from './ipv4.js';
-import { hopEvent } from './frame-summary.js';
+import { frameSummary, hopEvent } from './frame-summary.js';
 
 export class Host implements HostApi {
   readonly ifaces: Iface[] = [];
@@ -234,6 +234,28 @@ export class Host implements HostApi {
     }
     if (skb === null) t.emit(hopEvent(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra));
     else t.emit(hopEvent(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra));
+  }
+
+  /**
+   * A `nat` hop event: NAT rewrote `skb`, whose frame was `before[bOff..]`
+   * (hook names the NAT hook, detail says source or destination NAT). A
+   * sink with `nat()` gets the frames; others the event with `before` and
+   * `after` lines.
+   */
+  natEvent(skb: Skb, iface: Iface | null, hook: NonNullable<HopEvent['hook']>, detail: string, before: Uint8Array, bOff: number): void {
+    const t = this.net.trace;
+    if (t === null) return;
+    if (t.nat !== undefined) {
+      t.nat(this.now(), this.name, iface !== null ? iface.name : null, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, before, bOff, hook, detail);
+      return;
+    }
+    this.event('nat', skb, iface, {
+      hook,
+      table: 'nat',
+      before: frameSummary(bOff === 0 ? before : before.subarray(bOff)),
+      after: frameSummary(skb.data.subarray(skb.l3 - 14)),
+      detail,
+    });
   }
 
   /** the packet dies here; `quiet` drops are normal (not for us) and traced without alarm */

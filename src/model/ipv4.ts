@@ -118,8 +118,16 @@ export function ipRouteInput(h: Host, skb: Skb, daddr: number, saddr: number, de
 
 /** the 'route' trace event of a forwarded packet */
 function routeEvent(h: Host, skb: Skb, dev: Iface, out: Iface | null, gateway: number): void {
-  h.event('route', skb, dev, { detail: `forward via ${out?.name ?? '?'}${gateway ? ` gateway ${ip4ToString(gateway)}` : ''}` });
+  const name = out?.name ?? '?';
+  // the text depends on nothing else: made again only when one of them differs from the last packet's
+  if (name !== routeText.out || gateway !== routeText.gw) {
+    routeText.text = `forward via ${name}${gateway ? ` gateway ${ip4ToString(gateway)}` : ''}`;
+    routeText.out = name;
+    routeText.gw = gateway;
+  }
+  h.event('route', skb, dev, { detail: routeText.text });
 }
+const routeText = { out: '', gw: -1, text: '' };
 
 /** ip_route_input_slow(): the decision itself, as ipRouteInput() describes it */
 function ipRouteInputSlow(h: Host, skb: Skb, daddr: number, saddr: number, dev: Iface): number {
@@ -246,6 +254,8 @@ export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface,
   return 0;
 }
 
+const errorText = { reason: '', dst: -1, text: '' };
+
 /**
  * ip_error(): a packet with no route (only answered when forwarding); it
  * dies here, and its skb goes back to the slab when nothing can hold it
@@ -265,7 +275,14 @@ function ipErrorReport(h: Host, skb: Skb, rt: RouteResult): void {
   const fwd = dev !== null && h.sysctls.devConf(dev).forwarding !== 0;
   if (h.trace !== null) {
     const reason = err === ENETUNREACH ? 'no route' : err === EACCES ? 'prohibit route' : err === EINVAL ? 'blackhole route' : fwd ? 'unreachable route' : 'not for this host and forwarding is off';
-    h.drop(skb, dev, `ip: ${reason} to ${ip4ToString(ipDst(skb.data, skb.l3))}`);
+    // the text depends on nothing else: made again only when one of them differs from the last packet's
+    const dst = ipDst(skb.data, skb.l3);
+    if (reason !== errorText.reason || dst !== errorText.dst) {
+      errorText.text = `ip: ${reason} to ${ip4ToString(dst)}`;
+      errorText.reason = reason;
+      errorText.dst = dst;
+    }
+    h.drop(skb, dev, errorText.text);
   }
   if (!fwd) return;
   let code: number;

@@ -10,7 +10,6 @@
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { HOOK_NAMES, NfHook, Verdict, type NfSeam } from '../model/nf-seam.js';
-import { frameSummary } from '../model/frame-summary.js';
 import { DefragUser, ipDefrag } from '../model/defrag.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
@@ -220,17 +219,12 @@ export class Netfilter implements NfSeam {
     const frame = skb.data.subarray(skb.l3 - 14);
     natView(skb, natBefore);
     if (natCopy.length < frame.length) natCopy = new Uint8Array(frame.length * 2);
-    const copyLen = frame.length;
-    natCopy.set(frame);
+    // at the end of natCopy: the frame is natCopy[copyOff..], no view made
+    const copyOff = natCopy.length - frame.length;
+    natCopy.set(frame, copyOff);
     const v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
     if (v === Verdict.ACCEPT && natChanged(skb)) {
-      this.host.event('nat', skb, inDev ?? outDev, {
-        hook: HOOK_NAMES[hook],
-        table: 'nat',
-        before: frameSummary(natCopy.subarray(0, copyLen)),
-        after: frameSummary(skb.data.subarray(skb.l3 - 14)),
-        detail: hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT',
-      });
+      this.host.natEvent(skb, inDev ?? outDev, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', natCopy, copyOff);
     }
     return v;
   }

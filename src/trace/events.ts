@@ -93,6 +93,22 @@ export interface TraceSink {
    * without it gets the object through `emit()`.
    */
   hop?(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void;
+  /**
+   * A `nat` event from `Host.natEvent()`, for a sink that encodes it
+   * without strings: as `hop()` with extra `{ hook, table: 'nat', before,
+   * after, detail }`, where `before` is the tcpdump line of the frame
+   * `before[bOff..]` (the packet before the rewrite) and `after` the
+   * summary. A sink without it gets the event through `hop()` or `emit()`.
+   */
+  nat?(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void;
+  /**
+   * A `chain` event from the table walk (traceChain() in
+   * netfilter/tables/walk.ts), for a sink that encodes it without an
+   * object: `{ t, node, kind: 'chain', pkt, hook, table, chain, verdict }`
+   * with `rule` and `ruleText` (or `policy: true` when `rule` is 0), and
+   * in/out/physin/physout where not null. Without it, `emit()`.
+   */
+  chain?(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void;
 }
 
 /** A sink that keeps every event in memory, numbered. */

@@ -18,6 +18,9 @@ function lines(events: Omit<HopEvent, 'seq'>[]): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** a line states its summary (in full, or as `sd` against a reference line) */
+const stated = (x: Record<string, unknown>): boolean => x.summary !== undefined || x.sd !== undefined;
+
 /** what a full event says, as JSON has it (no undefined fields) */
 const full = (e: object): unknown => JSON.parse(JSON.stringify(e));
 
@@ -45,7 +48,10 @@ describe('trace.jsonl, lean', () => {
   });
 
   it("states a packet's tcpdump line on its first event and again only when it changed, on any node", () => {
-    expect(lines(routed).map((x) => x.summary)).toEqual([S1, undefined, undefined, S2, S3, undefined, undefined]);
+    const l = lines(routed);
+    expect(l.map(stated)).toEqual([true, false, false, true, true, false, false]);
+    expect(l[0]!.summary).toBe(S1);
+    expect(readTrace(writeTrace(routed)).map((e) => e.summary)).toEqual(routed.map((e) => e.summary));
   });
 
   it('writes a NAT rewrite without before and after when they are the lines before and after it', () => {
@@ -101,8 +107,77 @@ describe('trace.jsonl, lean', () => {
     events.push({ t: 0, node: 'a', kind: 'tx', iface: 'x', pkt: 4097, summary: S2 });
     events.push({ t: 1, node: 'b', kind: 'rx', iface: 'y', pkt: 1, summary: S1 });
     events.push({ t: 1, node: 'b', kind: 'rx', iface: 'y', pkt: 4097, summary: S2 });
-    expect(lines(events).map((x) => x.summary)).toEqual([S1, S2, S1, S2]);
+    expect(lines(events).map(stated)).toEqual([true, true, true, true]);
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('implies template fields from the last event of the same kind at the node, and marks a missing one with null', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 1, detail: 'forward via wan0' },
+      { t: 0, node: 's', kind: 'route', iface: 'eth0', pkt: 2, detail: 'input' },
+      { t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 3, detail: 'forward via wan0' },
+      { t: 0, node: 'r', kind: 'route', pkt: 4, detail: 'forward via wan1' },
+    ];
+    const l = lines(events);
+    expect(l[2]).toEqual({ kind: 'route', node: 'r', pkt: 3 });
+    expect(l[3]).toEqual({ kind: 'route', pkt: 4, iface: null, detail: 'forward via wan1' });
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it("keys chain events by the chain's name, which is always written", () => {
+    const fwd = { t: 0, node: 'r', kind: 'chain' as const, hook: 'FORWARD' as const, table: 'filter' as const, chain: 'FORWARD', verdict: 'ACCEPT', policy: true, in: 'lan0', out: 'wan0' };
+    const post = { t: 0, node: 'r', kind: 'chain' as const, hook: 'POSTROUTING' as const, table: 'nat' as const, chain: 'POSTROUTING', verdict: 'ACCEPT', rule: 1, ruleText: '-A POSTROUTING -o wan0 -j MASQUERADE', in: 'lan0', out: 'wan0' };
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { ...fwd, pkt: 1 },
+      { ...post, pkt: 1 },
+      { ...fwd, pkt: 2 },
+      { ...post, pkt: 2 },
+    ];
+    const l = lines(events);
+    expect(l.slice(2)).toEqual([
+      { kind: 'chain', pkt: 2, chain: 'FORWARD' },
+      { kind: 'chain', pkt: 2, chain: 'POSTROUTING' },
+    ]);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('spells out the template fields of a numbered line', () => {
+    const events = [
+      { t: 0, node: 'a', kind: 'deliver' as const, iface: 'x', detail: 'd' },
+      { seq: 7, t: 0, node: 'a', kind: 'deliver' as const, iface: 'x', detail: 'd' },
+    ];
+    expect(lines(events)[1]).toEqual({ seq: 7, kind: 'deliver', iface: 'x', detail: 'd' });
+    expect(readTrace(writeTrace(events))).toEqual([full({ seq: 0, ...events[0] }), full(events[1]!)]);
+  });
+
+  it("writes a changed line as sd against the packet's line, and a new packet's against the first line of the packet before", () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'nat', iface: 'lan0', pkt: 1, summary: S2, before: S1, after: S2 },
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 2, summary: S1.replace('10.0.1.1.1000', '10.0.1.2.1001') },
+    ];
+    const l = lines(events);
+    expect(l[1]!.sd).toEqual([S1.indexOf('10.0.1.1') + 1, S1.length - S1.indexOf('.1000'), '98.51.100.2']);
+    expect(l[2]!.sd).toEqual([S1.indexOf('10.0.1.1') + 7, S1.length - S1.indexOf(' > 203'), '2.1001']);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('writes a line JSON escapes in full, never as sd', () => {
+    const odd = S1.replace('UDP', 'UDP "é"');
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'tx', iface: 'lan0', pkt: 1, summary: odd },
+      { t: 0, node: 'r', kind: 'tx', iface: 'lan0', pkt: 2, summary: S1 },
+    ];
+    const l = lines(events);
+    expect(l[1]!.summary).toBe(odd);
+    // pkt 2's reference is pkt 1's first line (S1), not the escaped one
+    expect(l[2]!.sd).toEqual([S1.length, 0, '']);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('names the line of an sd that has nothing to apply to', () => {
+    expect(() => readTrace('{"t":0,"node":"a","kind":"rx","pkt":1,"sd":[1,2,"x"]}')).toThrow(/line 1: "sd"/);
   });
 
   it('writes seq when an event brings one that is not the next number, and counts on from it', () => {
@@ -166,11 +241,10 @@ function udpFrame(src: number, ttl = 64, pad = 0): Uint8Array {
 }
 
 describe('trace.jsonl straight from the packet (encodeHop)', () => {
-  /** an encoder whose describer counts its calls */
+  /** an encoder, and how many frames it made into lines */
   function counting(): { enc: TraceLineEncoder; calls: () => number; text: () => string } {
-    let n = 0;
-    const enc = new TraceLineEncoder((f) => (n++, describeFrame(f)));
-    return { enc, calls: () => n, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
+    const enc = new TraceLineEncoder();
+    return { enc, calls: () => enc.described, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
   }
 
   it("describes a packet's frame only when it prints differently from the frame its current line was made from", () => {
@@ -187,7 +261,8 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     enc.encodeHop(0, 'r', 'nat', 'wan0', 1, 0, 3, udpFrame(9, 63, 4), 4, { detail: 'source NAT' });
     expect(calls()).toBe(2);
     const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
-    expect(l.map((x) => x.summary)).toEqual([describeFrame(udpFrame(1)), undefined, undefined, describeFrame(udpFrame(9, 63))]);
+    expect(l.map(stated)).toEqual([true, false, false, true]);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(9, 63))]);
   });
 
   it("describes the frame again once an emitted event set the packet's line (the remembered frame is forgotten)", () => {

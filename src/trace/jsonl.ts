@@ -1,52 +1,65 @@
 /**
  * `trace.jsonl`, the lean way: one JSON object per hop event, in order, with
  * the fields a reader can work out from the lines before left out. A long
- * replay writes millions of events, most of which repeat the time, the node
- * and the packet's tcpdump line of the event before; spelling those out made
- * ~2 KB per packet. The rules (also in README, "trace.jsonl"):
+ * replay writes millions of events, most of which repeat the time, the node,
+ * the packet's tcpdump line and the fields of the same kind of event at
+ * that node for the packet before (the same route, the same rule); spelling
+ * those out made ~1 KB per packet. The rules (also in README, "trace.jsonl"):
  *
  * - `seq` absent: the previous event's seq + 1 (the first event: 0), i.e. the
  *   0-based line number.
  * - `t` absent: the previous event's `t`. `node` absent: the previous
  *   event's `node`. (The first line carries both.)
+ * - Template fields (TEMPLATE below: iface, hook, table, chain, verdict,
+ *   policy, rule, ruleText, in, out, physin, physout, ctstate, ct, reason,
+ *   detail) on a line without `seq`: absent means the same field of the
+ *   previous event of the same `kind` at the same `node` (for a `chain`
+ *   event, of the same `chain` name too: there `chain` is the key, always
+ *   written); `null`: this event has none although one would be implied.
+ *   A line with `seq` spells its template fields out (so a file of full
+ *   events, every line numbered, reads as it is).
  * - `summary` absent on an event with a `pkt`, other than `chain` and `log`
  *   (they describe a rule walk, not the frame): the packet's current line,
  *   i.e. the `summary` of the latest earlier event of that `pkt` (on any
  *   node: a frame keeps its id across a wire) that had one; none if there is
  *   none or it is no longer remembered (see PacketLines). `"summary":null`:
  *   this event has no summary although one would be implied.
+ * - `"sd":[p,q,"mid"]` on such an event instead of `summary`: its summary is
+ *   the first p characters of a reference line, then `mid`, then the
+ *   reference's last q characters. The reference is the packet's current
+ *   line, or, when it has none, the first line of the latest packet that
+ *   got one this way (the latest event, not `chain`/`log`, that gave a
+ *   packet without a line its line).
  * - In a `nat` event, `before` absent: the packet's current line before this
  *   event (as above); `after` absent: this event's summary. `null`: none.
  * - Every other field is written as it is and means what HopEvent says.
  *
  * `TraceLineEncoder` writes by these rules and `TraceLineDecoder` undoes
- * them; every reader of trace.jsonl goes through `readTrace()`. A file of
- * full events (seq, t, node and summary on every line, as natlab wrote before)
- * reads back the same, since a field present always wins.
+ * them; every reader of trace.jsonl goes through `readTrace()`.
  */
 import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
+import { FRAME_LINE_MAX, writeFrameLine } from '../wire/describe-bytes.js';
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
 
+/** the fields implied by the previous event of the same kind (and chain) at a node, in the order they are written */
+export const TEMPLATE = ['iface', 'hook', 'table', 'chain', 'verdict', 'policy', 'rule', 'ruleText', 'in', 'out', 'physin', 'physout', 'ctstate', 'ct', 'reason', 'detail'] as const;
+type TemplateField = (typeof TEMPLATE)[number];
+const TPL_INDEX = new Map<string, number>(TEMPLATE.map((f, i) => [f, i]));
+const CHAIN = TPL_INDEX.get('chain')!;
+
 /**
  * The current tcpdump line of recent packets, as a direct-mapped table on
- * the packet id, kept the same way by the encoder and the decoder so both
- * always agree on what is implied: a packet whose slot another packet took
- * since has no implied line, and the encoder spells it out. Memory stays
- * flat however long the trace.
+ * the packet id, kept the same way by the encoder (EncoderLines) and the
+ * decoder so both always agree on what is implied: a packet whose slot
+ * another packet took since has no implied line, and the encoder spells it
+ * out. Memory stays flat however long the trace.
  */
 export class PacketLines {
   private readonly ids = new Float64Array(LINES).fill(-1);
   private readonly lines: (string | undefined)[] = new Array<string | undefined>(LINES).fill(undefined);
-  /**
-   * The encoder's shortcut (`sameFrame()`): per slot, the bytes of the frame
-   * its line was made from (up to FRAME_KEPT; -1: none). set() forgets
-   * them, so a line from anywhere else is never taken for a frame's.
-   */
-  private frames: Uint8Array | null = null;
-  private readonly frameLen = new Int32Array(LINES).fill(-1);
 
   /** the line last recorded for `pkt`, if still in its slot */
   get(pkt: number): string | undefined {
@@ -58,13 +71,46 @@ export class PacketLines {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
     this.lines[s] = line;
+  }
+}
+
+/** the longest frame the encoder remembers for its same-frame shortcut */
+const FRAME_KEPT = 256;
+
+/**
+ * The encoder's PacketLines: per slot the line as the bytes written between
+ * its quotes (`plain`: ASCII that JSON does not escape, so byte offsets are
+ * character offsets and `sd` may be used), and the frame it was made from
+ * (up to FRAME_KEPT; -1: none, e.g. a line that came as a string), for
+ * sameFrame().
+ */
+class EncoderLines {
+  private readonly ids = new Float64Array(LINES).fill(-1);
+  readonly line: Uint8Array[] = [];
+  readonly lineLen = new Int32Array(LINES);
+  readonly plain = new Uint8Array(LINES);
+  private frames: Uint8Array | null = null;
+  private readonly frameLen = new Int32Array(LINES).fill(-1);
+
+  /** `pkt`'s slot if it holds pkt's line, else -1 */
+  slot(pkt: number): number {
+    const s = pkt & (LINES - 1);
+    return this.ids[s] === pkt ? s : -1;
+  }
+
+  /** pkt's line is now `b[0..n)`; the remembered frame is forgotten */
+  set(pkt: number, b: Uint8Array, n: number, plain: boolean): void {
+    const s = pkt & (LINES - 1);
+    this.ids[s] = pkt;
+    let l = this.line[s];
+    if (l === undefined || l.length < n) this.line[s] = l = new Uint8Array(Math.max(n, FRAME_LINE_MAX));
+    for (let i = 0; i < n; i++) l[i] = b[i]!;
+    this.lineLen[s] = n;
+    this.plain[s] = plain ? 1 : 0;
     this.frameLen[s] = -1;
   }
 
-  /**
-   * `pkt`'s line is that of the frame `data[off..]` (the caller just made
-   * it so): remember the frame, if it is short enough.
-   */
+  /** `pkt`'s line is that of the frame `data[off..]` (the caller just made it so): remember the frame, if it is short enough */
   setFrame(pkt: number, data: Uint8Array, off: number): void {
     const n = data.length - off;
     const s = pkt & (LINES - 1);
@@ -99,9 +145,6 @@ export class PacketLines {
   }
 }
 
-/** the longest frame PacketLines remembers for the encoder's shortcut */
-const FRAME_KEPT = 256;
-
 /** kinds whose summary is never implied (a rule walk, not the frame) */
 const ownLine = (kind: string): boolean => kind === 'chain' || kind === 'log';
 
@@ -116,17 +159,16 @@ const KEY = {
   parent: ascii(',"parent":'),
   flow: ascii(',"flow":'),
   rule: ascii(',"rule":'),
-  ruleText: ascii(',"ruleText":'),
   policy: ascii(',"policy":'),
-  ct: ascii(',"ct":'),
-  reason: ascii(',"reason":'),
-  detail: ascii(',"detail":'),
   summary: ascii(',"summary":'),
+  sd: ascii(',"sd":['),
   before: ascii(',"before":'),
   after: ascii(',"after":'),
   frame: ascii(',"frame":'),
   step: ascii(',"step":'),
 } as const;
+/** `,"field":null` of each template field */
+const NULLS = TEMPLATE.map((f) => ascii(`,"${f}":null`));
 const NULL = ascii('null');
 
 /** a field whose values repeat (node and interface names, hooks, ...): `,"key":"value"` encoded once per value */
@@ -149,9 +191,7 @@ class NamedField {
   }
 }
 const TRUE = ascii('true');
-/** a character JSON escapes, or one beyond ASCII (not copied byte for byte) */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
+const FALSE = ascii('false');
 
 /**
  * A free-text field whose values often repeat (a route's detail, a drop's
@@ -172,21 +212,63 @@ class TextField {
     return b;
   }
 }
-const FALSE = ascii('false');
+
+/** per node: the last template of each kind, and of each chain's `chain` events */
+class NodeTemplates {
+  readonly kinds = new Map<string, unknown[]>();
+  readonly chains = new Map<string | undefined, unknown[]>();
+}
+const newTemplate = (): unknown[] => new Array<unknown>(TEMPLATE.length).fill(undefined);
+
+/** a line given as a string, as the bytes between its quotes: plain (no escapes, ASCII) or JSON-escaped UTF-8 */
+function lineBytes(s: string, out: { buf: Uint8Array; len: number; plain: boolean }): void {
+  const n = s.length;
+  if (out.buf.length < n) out.buf = new Uint8Array(n * 2);
+  const b = out.buf;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
+      const j = JSON.stringify(s);
+      const e = utf8.encode(j.slice(1, -1));
+      if (out.buf.length < e.length) out.buf = new Uint8Array(e.length * 2);
+      out.buf.set(e);
+      out.len = e.length;
+      out.plain = false;
+      return;
+    }
+    b[i] = c;
+  }
+  out.len = n;
+  out.plain = true;
+}
 
 /**
  * Hop events to trace.jsonl bytes by the rules above, appended to one
  * growing buffer (`bytes`, `length`; `clear()` after writing them out):
  * no JSON.stringify of objects, no string per line. Strings that repeat
  * (node and interface names, hooks, tables, chains, verdicts) are escaped
- * and encoded once and kept; numbers are written digit by digit. One
- * encoder per file, fed every event in order.
+ * and encoded once and kept; numbers are written digit by digit; a frame's
+ * tcpdump line is written from its bytes (writeFrameLine()) where it can.
+ * One encoder per file, fed every event in order.
  */
 export class TraceLineEncoder {
   private seq = 0;
   private t = -1;
   private node = '';
-  private readonly pktLines = new PacketLines();
+  private readonly pktLines = new EncoderLines();
+  /** the first line of the latest packet that got one (the `sd` reference of a packet without a line) */
+  private first = new Uint8Array(FRAME_LINE_MAX);
+  private firstLen = -1;
+  private firstPlain = false;
+  /** the line being written: made here, then compared and written out */
+  private readonly cur = { buf: new Uint8Array(FRAME_LINE_MAX), len: 0, plain: true };
+  /** another, for a NAT event's `before` */
+  private readonly other = { buf: new Uint8Array(FRAME_LINE_MAX), len: 0, plain: true };
+  private readonly templates = new Map<string, NodeTemplates>();
+  private lastNode: string | null = null;
+  private lastTemplates: NodeTemplates | null = null;
+  /** this event's template fields, gathered before they are compared */
+  private readonly fields = newTemplate();
   private readonly f = {
     node: new NamedField('"node"'),
     kind: new NamedField('"kind"'),
@@ -210,7 +292,7 @@ export class TraceLineEncoder {
   private buf = new Uint8Array(1 << 17);
   private len = 0;
 
-  /** `describe`: a frame's tcpdump line (describeFrame(), or a memo of it) */
+  /** `describe`: a frame's tcpdump line (describeFrame(), or a memo of it), for the frames writeFrameLine() leaves */
   constructor(private readonly describe: (frame: Uint8Array) => string = describeFrame) {}
 
   /** the encoded lines so far: `bytes.subarray(0, length)` */
@@ -235,13 +317,12 @@ export class TraceLineEncoder {
     this.buf = b;
   }
 
-  private raw(a: Uint8Array): void {
-    const n = a.length;
+  private raw(a: Uint8Array, n = a.length): void {
     this.room(n);
     const b = this.buf;
     let o = this.len;
-    if (n > 24) {
-      b.set(a, o);
+    if (n > 256) {
+      b.set(n === a.length ? a : a.subarray(0, n), o);
       this.len = o + n;
       return;
     }
@@ -253,18 +334,13 @@ export class TraceLineEncoder {
   private num(v: number): void {
     this.room(24);
     const b = this.buf;
-    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v)) {
+    if (!(v >= 0 && v <= 0x7fffffff && Math.floor(v) === v)) {
       const s = String(v);
       for (let i = 0; i < s.length; i++) b[this.len++] = s.charCodeAt(i);
       return;
     }
     if (v < 10) {
       b[this.len++] = 48 + v;
-      return;
-    }
-    if (v > 0x7fffffff) {
-      const s = String(v);
-      for (let i = 0; i < s.length; i++) b[this.len++] = s.charCodeAt(i);
       return;
     }
     let digits = 1;
@@ -274,50 +350,30 @@ export class TraceLineEncoder {
     for (let x = v; x !== 0; x = (x / 10) | 0) b[--o] = 48 + (x % 10);
   }
 
-  /** a JSON string: plain ASCII copied as it is (a long one by TextEncoder), anything else through JSON.stringify and UTF-8 */
+  /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
   private str(s: string): void {
-    const n = s.length;
-    this.room(n + 2);
-    const b = this.buf;
-    let o = this.len;
-    b[o++] = 34;
-    if (n > 32) {
-      if (NEEDS_ESCAPE.test(s)) {
-        this.raw(utf8.encode(JSON.stringify(s)));
-        return;
-      }
-      o += utf8.encodeInto(s, b.subarray(o, o + n)).written;
-      b[o++] = 34;
-      this.len = o;
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
-        this.raw(utf8.encode(JSON.stringify(s)));
-        return;
-      }
-      b[o++] = c;
-    }
-    b[o++] = 34;
-    this.len = o;
+    this.raw(utf8.encode(JSON.stringify(s)));
   }
 
-  /** a string, or null when undefined */
-  private strOrNull(s: string | undefined): void {
-    if (s === undefined) this.raw(NULL);
-    else this.str(s);
+  /** `"` + the line bytes + `"` */
+  private quoted(l: { buf: Uint8Array; len: number }): void {
+    this.room(l.len + 2);
+    this.buf[this.len++] = 34;
+    this.raw(l.buf, l.len);
+    this.buf[this.len++] = 34;
   }
 
-  /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind */
-  private head(seq: number | undefined, t: number, node: string, kind: string): void {
+  /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind; true when seq was written */
+  private head(seq: number | undefined, t: number, node: string, kind: string): boolean {
     this.room(1);
     this.buf[this.len++] = 123; // {
     let first = true;
+    let numbered = false;
     if (seq !== undefined && seq !== this.seq) {
       this.raw(KEY.seq);
       this.num(seq);
       first = false;
+      numbered = true;
       this.seq = seq;
     }
     this.seq++;
@@ -339,44 +395,23 @@ export class TraceLineEncoder {
     this.room(1);
     if (!first) this.buf[this.len++] = 44;
     this.raw(this.f.kind.bytes(kind));
+    this.fields.fill(undefined);
+    return numbered;
   }
 
-  /** one field of an event, other than seq/t/node/kind and the lines (summary, before, after) */
+  /** a field that is not a template field nor a line */
   private field(k: string, v: unknown): void {
     switch (k) {
       case 'pkt':
       case 'flow':
       case 'parent':
-      case 'rule':
       case 'step':
         this.raw(KEY[k]);
         this.num(v as number);
         return;
-      case 'iface':
-      case 'hook':
-      case 'table':
-      case 'chain':
-      case 'verdict':
-      case 'in':
-      case 'out':
-      case 'physin':
-      case 'physout':
-      case 'ctstate':
-        this.raw(this.f[k].bytes(v as string));
-        return;
-      case 'detail':
-      case 'reason':
-      case 'ruleText':
-      case 'ct':
-        this.raw(this.text[k].bytes(v as string));
-        return;
       case 'frame':
         this.raw(KEY.frame);
         this.str(v as string);
-        return;
-      case 'policy':
-        this.raw(KEY.policy);
-        this.raw(v === true ? TRUE : FALSE);
         return;
       default:
         // not a HopEvent field: written as it is, read back as it is
@@ -384,36 +419,203 @@ export class TraceLineEncoder {
     }
   }
 
-  /** the lines of an event (summary, before, after) by the rules, and the end of its line */
-  private lines(kind: string, pkt: number | undefined, sum: string | undefined, before: string | undefined, after: string | undefined): void {
-    if (pkt === undefined || ownLine(kind)) {
-      if (sum !== undefined) (this.raw(KEY.summary), this.str(sum));
-      if (pkt !== undefined && sum !== undefined && sum !== this.pktLines.get(pkt)) this.pktLines.set(pkt, sum);
-      if (before !== undefined) (this.raw(KEY.before), this.str(before));
-      if (after !== undefined) (this.raw(KEY.after), this.str(after));
-    } else {
-      const current = this.pktLines.get(pkt);
-      if (sum !== current) {
-        this.raw(KEY.summary);
-        this.strOrNull(sum);
-        if (sum !== undefined) this.pktLines.set(pkt, sum);
-      }
-      if (kind === 'nat') {
-        if (before !== current) (this.raw(KEY.before), this.strOrNull(before));
-        if (after !== sum) (this.raw(KEY.after), this.strOrNull(after));
-      } else {
-        if (before !== undefined) (this.raw(KEY.before), this.str(before));
-        if (after !== undefined) (this.raw(KEY.after), this.str(after));
-      }
+  /** a template field's `,"key":value` */
+  private tplField(i: number, v: unknown): void {
+    const k = TEMPLATE[i]!;
+    switch (k) {
+      case 'rule':
+        this.raw(KEY.rule);
+        this.num(v as number);
+        return;
+      case 'policy':
+        this.raw(KEY.policy);
+        this.raw(v === true ? TRUE : FALSE);
+        return;
+      case 'detail':
+      case 'reason':
+      case 'ruleText':
+      case 'ct':
+        if (typeof v === 'string') this.raw(this.text[k].bytes(v));
+        else this.raw(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
+        return;
+      default:
+        if (typeof v === 'string') this.raw(this.f[k].bytes(v));
+        else this.raw(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
     }
+  }
+
+  /** the template fields gathered in `fields` against the template of (node, kind, chain), which they then become */
+  private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean): void {
+    let nt = this.lastTemplates;
+    if (node !== this.lastNode || nt === null) {
+      nt = this.templates.get(node) ?? null;
+      if (nt === null) this.templates.set(node, (nt = new NodeTemplates()));
+      this.lastNode = node;
+      this.lastTemplates = nt;
+    }
+    const isChain = kind === 'chain';
+    let tpl = isChain ? nt.chains.get(chain) : nt.kinds.get(kind);
+    if (tpl === undefined) {
+      tpl = newTemplate();
+      if (isChain) nt.chains.set(chain, tpl);
+      else nt.kinds.set(kind, tpl);
+    }
+    const f = this.fields;
+    for (let i = 0; i < f.length; i++) {
+      const v = f[i];
+      if (numbered) {
+        if (v !== undefined) this.tplField(i, v);
+      } else if (v !== tpl[i]) {
+        if (v === undefined) this.raw(NULLS[i]!);
+        else this.tplField(i, v);
+      }
+      tpl[i] = v;
+    }
+  }
+
+  /** `k` of an event into `fields` if it is a template field (for a chain event, `chain` is not); false if not */
+  private gather(kind: string, k: string, v: unknown): boolean {
+    const i = TPL_INDEX.get(k);
+    if (i === undefined || (i === CHAIN && kind === 'chain')) return false;
+    this.fields[i] = v;
+    return true;
+  }
+
+  /**
+   * The line in `cur` as this event's summary, by the rules: implied when
+   * it is the packet's current line, else as `sd` against the reference or
+   * in full; then it is the packet's line. Of an event with a pkt that is
+   * not chain/log.
+   */
+  private summaryOut(pkt: number): void {
+    const c = this.cur;
+    const lines = this.pktLines;
+    const s = lines.slot(pkt);
+    let ref: Uint8Array | null = null;
+    let refLen = 0;
+    let refPlain = false;
+    if (s >= 0) {
+      ref = lines.line[s]!;
+      refLen = lines.lineLen[s]!;
+      if (refLen === c.len && sameBytes(ref, c.buf, refLen)) return;
+      refPlain = lines.plain[s] === 1;
+    } else if (this.firstLen >= 0) {
+      ref = this.first;
+      refLen = this.firstLen;
+      refPlain = this.firstPlain;
+    }
+    if (ref !== null && refPlain && c.plain) this.delta(ref, refLen);
+    else (this.raw(KEY.summary), this.quoted(c));
+    lines.set(pkt, c.buf, c.len, c.plain);
+    if (s < 0) {
+      if (this.first.length < c.len) this.first = new Uint8Array(c.len * 2);
+      this.first.set(c.buf.subarray(0, c.len));
+      this.firstLen = c.len;
+      this.firstPlain = c.plain;
+    }
+  }
+
+  /** `cur` as `"sd":[p,q,"mid"]` against `ref`, or in full when that is not shorter */
+  private delta(ref: Uint8Array, refLen: number): void {
+    const c = this.cur;
+    const b = c.buf;
+    const n = c.len;
+    const max = Math.min(n, refLen);
+    let p = 0;
+    while (p < max && b[p] === ref[p]) p++;
+    let q = 0;
+    while (q < max - p && b[n - 1 - q] === ref[refLen - 1 - q]) q++;
+    const mid = n - p - q;
+    if (mid + 16 >= n) {
+      this.raw(KEY.summary);
+      this.quoted(c);
+      return;
+    }
+    this.raw(KEY.sd);
+    this.num(p);
+    this.room(mid + 8);
+    this.buf[this.len++] = 44;
+    this.num(q);
+    this.buf[this.len++] = 44;
+    this.buf[this.len++] = 34;
+    for (let i = p; i < p + mid; i++) this.buf[this.len++] = b[i]!;
+    this.buf[this.len++] = 34;
+    this.buf[this.len++] = 93;
+  }
+
+  /** the end of a line */
+  private close(): void {
     this.room(2);
     this.buf[this.len++] = 125; // }
     this.buf[this.len++] = 10;
   }
 
+  /** how many frames were made into lines (by writeFrameLine() or `describe`): the same-frame shortcut skips the rest */
+  described = 0;
+
+  /** the frame `data[off..]`'s line into `l` */
+  private frameLine(l: { buf: Uint8Array; len: number; plain: boolean }, data: Uint8Array, off: number): void {
+    this.described++;
+    const n = writeFrameLine(l.buf, 0, data, off);
+    if (n >= 0) {
+      l.len = n;
+      l.plain = true;
+    } else lineBytes(this.describe(off === 0 ? data : data.subarray(off)), l);
+  }
+
+  /** the lines of an event given as strings (summary, before, after) by the rules, and the end of its line */
+  private lines(kind: string, pkt: number | undefined, sum: string | undefined, before: string | undefined, after: string | undefined): void {
+    if (pkt === undefined || ownLine(kind)) {
+      if (sum !== undefined) {
+        lineBytes(sum, this.cur);
+        this.raw(KEY.summary);
+        this.quoted(this.cur);
+        if (pkt !== undefined) {
+          const s = this.pktLines.slot(pkt);
+          if (s < 0 || this.pktLines.lineLen[s] !== this.cur.len || !sameBytes(this.pktLines.line[s]!, this.cur.buf, this.cur.len)) this.pktLines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain);
+        }
+      }
+      if (before !== undefined) (this.raw(KEY.before), this.str(before));
+      if (after !== undefined) (this.raw(KEY.after), this.str(after));
+      this.close();
+      return;
+    }
+    const s = this.pktLines.slot(pkt);
+    if (kind === 'nat') {
+      if (before === undefined) {
+        if (s >= 0) (this.raw(KEY.before), this.raw(NULL));
+      } else {
+        lineBytes(before, this.other);
+        this.beforeOut(pkt);
+      }
+    }
+    if (sum === undefined) {
+      if (s >= 0) (this.raw(KEY.summary), this.raw(NULL));
+    } else {
+      lineBytes(sum, this.cur);
+      this.summaryOut(pkt);
+    }
+    if (kind === 'nat') {
+      if (after !== sum) (this.raw(KEY.after), after === undefined ? this.raw(NULL) : this.str(after));
+    } else {
+      if (before !== undefined) (this.raw(KEY.before), this.str(before));
+      if (after !== undefined) (this.raw(KEY.after), this.str(after));
+    }
+    this.close();
+  }
+
+  /** a NAT event's `before` line (in `other`): implied when it is the packet's current line */
+  private beforeOut(pkt: number): void {
+    const o = this.other;
+    const s = this.pktLines.slot(pkt);
+    if (s >= 0 && this.pktLines.lineLen[s] === o.len && sameBytes(this.pktLines.line[s]!, o.buf, o.len)) return;
+    this.raw(KEY.before);
+    this.quoted(o);
+  }
+
   /** appends the line (with its newline) of the next event; `e.seq`, when given and not the next number, is written */
   encode(e: Omit<HopEvent, 'seq'> & { seq?: number }): void {
-    this.head(e.seq, e.t, e.node, e.kind);
+    const numbered = this.head(e.seq, e.t, e.node, e.kind);
     // the fields the event has, in its own order (events come in many
     // shapes: a walk over its keys beats testing every possible field)
     let sum: string | undefined;
@@ -438,9 +640,13 @@ export class TraceLineEncoder {
           after = v as string;
           break;
         default:
-          this.field(k, v);
+          if (!this.gather(e.kind, k, v)) {
+            if (k === 'chain') this.raw(this.f.chain.bytes(v as string));
+            else this.field(k, v);
+          }
       }
     }
+    this.templateOut(e.node, e.kind, e.kind === 'chain' ? e.chain : undefined, numbered);
     this.lines(e.kind, e.pkt, sum, before, after);
   }
 
@@ -449,25 +655,70 @@ export class TraceLineEncoder {
    * `encode()` makes of that event as an object (hopEvent() in
    * model/frame-summary.ts), without the object. The packet's tcpdump line
    * is made only when its frame prints differently from the frame its
-   * current line was made from (PacketLines.sameFrame()); otherwise the
-   * line is implied and nothing is described.
+   * current line was made from (sameFrame()), and then from the frame's
+   * bytes where writeFrameLine() can.
    */
   encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
+    this.encodePacketHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, null, 0);
+  }
+
+  /**
+   * Appends the line of the `nat` event `TraceSink.nat()` describes: as
+   * encodeHop() with extra `{ hook, table: 'nat', before, after, detail }`,
+   * `before` the line of the frame `before[bOff..]`, `after` the summary.
+   */
+  encodeNat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
+    const x = natExtra;
+    x.hook = hook as HopEvent['hook'];
+    x.detail = detail;
+    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, x, before, bOff);
+  }
+
+  /**
+   * Appends the line of the `chain` event `TraceSink.chain()` describes:
+   * `{ t, node, kind: 'chain', pkt, hook, table, chain, verdict, rule,
+   * ruleText }` (or `policy: true` when `rule` is 0), then in, out, physin,
+   * physout where not null; as traceChain() in netfilter/tables/walk.ts
+   * makes it.
+   */
+  encodeChain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
+    const numbered = this.head(undefined, t, node, 'chain');
+    this.raw(KEY.pkt);
+    this.num(pkt);
+    this.raw(this.f.chain.bytes(chain));
+    const f = this.fields;
+    f[1] = hook;
+    f[2] = table;
+    f[4] = verdict;
+    if (rule !== 0) {
+      f[6] = rule;
+      f[7] = ruleText ?? undefined;
+    } else f[5] = true;
+    if (inDev !== null) f[8] = inDev;
+    if (outDev !== null) f[9] = outDev;
+    if (physin !== null) f[10] = physin;
+    if (physout !== null) f[11] = physout;
+    this.templateOut(node, 'chain', chain, numbered);
+    this.close();
+  }
+
+  private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number): void {
     if (extra !== undefined && overridesBase(extra)) {
-      // rare: extra replaces a field in its place; the object says where
+      // rare: extra replaces a field of the hop; the object says what wins
       const e: Omit<HopEvent, 'seq'> = { t, node, kind };
       if (iface !== null) e.iface = iface;
       if (data !== null) {
         e.pkt = pkt;
         if (parent !== 0) e.parent = parent;
         if (flow !== 0) e.flow = flow;
+        this.described++;
         e.summary = this.describe(off === 0 ? data : data.subarray(off));
       }
       this.encode(Object.assign(e, extra));
       return;
     }
-    this.head(undefined, t, node, kind);
-    if (iface !== null) this.raw(this.f.iface.bytes(iface));
+    const numbered = this.head(undefined, t, node, kind);
+    if (iface !== null) this.fields[0] = iface;
     let placedParent = false;
     if (data !== null) {
       this.raw(KEY.pkt);
@@ -487,18 +738,82 @@ export class TraceLineEncoder {
         if (v === undefined) continue;
         if (k === 'before') before = v as string;
         else if (k === 'after') after = v as string;
-        else if (k !== 'parent' || !placedParent) this.field(k, v);
+        else if (k === 'parent' && placedParent) continue;
+        else if (!this.gather(kind, k, v)) {
+          if (k === 'chain') this.raw(this.f.chain.bytes(v as string));
+          else this.field(k, v);
+        }
       }
     }
+    this.templateOut(node, kind, kind === 'chain' ? extra?.chain : undefined, numbered);
     if (data === null) {
       this.lines(kind, undefined, undefined, before, after);
       return;
     }
-    const known = this.pktLines.sameFrame(pkt, data, off);
-    const sum = known ? this.pktLines.get(pkt)! : this.describe(off === 0 ? data : data.subarray(off));
-    this.lines(kind, pkt, sum, before, after);
-    if (!known) this.pktLines.setFrame(pkt, data, off);
+    const lines = this.pktLines;
+    if (ownLine(kind)) {
+      // a rule walk's event with the packet's line (rare): spelt out
+      const s = lines.slot(pkt);
+      const known = lines.sameFrame(pkt, data, off);
+      if (known) {
+        const c = this.cur;
+        c.len = lines.lineLen[s]!;
+        if (c.buf.length < c.len) c.buf = new Uint8Array(c.len * 2);
+        c.buf.set(lines.line[s]!.subarray(0, c.len));
+      } else this.frameLine(this.cur, data, off);
+      this.raw(KEY.summary);
+      this.quoted(this.cur);
+      if (!known) {
+        if (s < 0 || lines.lineLen[s] !== this.cur.len || !sameBytes(lines.line[s]!, this.cur.buf, this.cur.len)) lines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain);
+        lines.setFrame(pkt, data, off);
+      }
+      if (before !== undefined) (this.raw(KEY.before), this.str(before));
+      if (after !== undefined) (this.raw(KEY.after), this.str(after));
+      this.close();
+      return;
+    }
+    if (natBefore !== null) {
+      if (!lines.sameFrame(pkt, natBefore, bOff)) {
+        this.frameLine(this.other, natBefore, bOff);
+        this.beforeOut(pkt);
+      }
+    } else if (kind === 'nat') {
+      if (before === undefined) {
+        if (lines.slot(pkt) >= 0) (this.raw(KEY.before), this.raw(NULL));
+      } else {
+        lineBytes(before, this.other);
+        this.beforeOut(pkt);
+      }
+    }
+    if (!lines.sameFrame(pkt, data, off)) {
+      this.frameLine(this.cur, data, off);
+      this.summaryOut(pkt);
+      lines.setFrame(pkt, data, off);
+    }
+    if (natBefore === null) {
+      if (kind === 'nat') {
+        // after !== summary: the summary is only a string here when after is one too
+        if (after === undefined) (this.raw(KEY.after), this.raw(NULL));
+        else {
+          const s = lines.slot(pkt);
+          lineBytes(after, this.other);
+          if (s < 0 || lines.lineLen[s] !== this.other.len || !sameBytes(lines.line[s]!, this.other.buf, this.other.len)) (this.raw(KEY.after), this.str(after));
+        }
+      } else {
+        if (before !== undefined) (this.raw(KEY.before), this.str(before));
+        if (after !== undefined) (this.raw(KEY.after), this.str(after));
+      }
+    }
+    this.close();
   }
+}
+
+/** the extra of encodeNat(), reused (its fields are read at once, never kept) */
+const natExtra: Partial<HopEvent> = { hook: undefined, table: 'nat', detail: undefined };
+
+function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `extra` of a hop sets a field the hop itself has (then the object path keeps the order) */
@@ -507,7 +822,7 @@ function overridesBase(x: Partial<HopEvent>): boolean {
 }
 
 /** the JSON of one line before the rules are applied */
-type Line = Partial<Record<keyof HopEvent, unknown>>;
+type Line = Partial<Record<keyof HopEvent | 'sd', unknown>>;
 
 /**
  * trace.jsonl lines back to full hop events, by the rules above. One
@@ -518,6 +833,10 @@ export class TraceLineDecoder {
   private t = 0;
   private node = '';
   private readonly pktLines = new PacketLines();
+  /** the `sd` reference of a packet without a line */
+  private first: string | undefined;
+  /** node → kind (or `chain` + name) → the template fields of the last such event */
+  private readonly templates = new Map<string, Map<string, Partial<Record<TemplateField, unknown>>>>();
   /** 1-based number of the line being read, for error messages */
   private lineNo = 0;
 
@@ -532,26 +851,54 @@ export class TraceLineDecoder {
     }
     if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new Error(`trace.jsonl line ${this.lineNo}: not a JSON object`);
     if (typeof l.kind !== 'string') throw new Error(`trace.jsonl line ${this.lineNo}: no "kind"`);
-    this.seq = typeof l.seq === 'number' ? l.seq : this.seq + 1;
+    const numbered = typeof l.seq === 'number';
+    this.seq = numbered ? (l.seq as number) : this.seq + 1;
     if (typeof l.t === 'number') this.t = l.t;
     if (typeof l.node === 'string') this.node = l.node;
     const e = { seq: this.seq, t: this.t, node: this.node } as HopEvent;
+    const r = e as unknown as Record<string, unknown>;
     for (const k in l) {
-      if (k === 'seq' || k === 't' || k === 'node') continue;
+      if (k === 'seq' || k === 't' || k === 'node' || k === 'sd') continue;
       const v = l[k as keyof Line];
-      if (v !== null) (e as unknown as Record<string, unknown>)[k] = v;
+      if (v !== null) r[k] = v;
     }
+    // template fields
+    const isChain = e.kind === 'chain';
+    let nt = this.templates.get(this.node);
+    if (nt === undefined) this.templates.set(this.node, (nt = new Map()));
+    const key = isChain ? `chain ${String(e.chain)}` : e.kind;
+    const tpl = nt.get(key);
+    const next: Partial<Record<TemplateField, unknown>> = {};
+    for (const f of TEMPLATE) {
+      if (f === 'chain' && isChain) continue;
+      if (!numbered && !(f in l) && tpl !== undefined && tpl[f] !== undefined) r[f] = tpl[f];
+      if (r[f] !== undefined) next[f] = r[f];
+    }
+    nt.set(key, next);
     if (typeof e.pkt === 'number') {
       const current = this.pktLines.get(e.pkt);
-      if (!ownLine(e.kind) && !('summary' in l) && current !== undefined) e.summary = current;
+      const own = ownLine(e.kind);
+      if (!own && 'sd' in l) e.summary = applyDelta(current ?? this.first, l.sd, this.lineNo);
+      else if (!own && !('summary' in l) && current !== undefined) e.summary = current;
       if (e.kind === 'nat') {
         if (!('before' in l) && current !== undefined) e.before = current;
         if (!('after' in l) && e.summary !== undefined) e.after = e.summary;
       }
-      if (e.summary !== undefined && e.summary !== current) this.pktLines.set(e.pkt, e.summary);
+      if (e.summary !== undefined && e.summary !== current) {
+        this.pktLines.set(e.pkt, e.summary);
+        if (!own && current === undefined) this.first = e.summary;
+      }
     }
     return e;
   }
+}
+
+/** the summary an `sd` field makes of its reference line */
+function applyDelta(ref: string | undefined, sd: unknown, lineNo: number): string {
+  if (ref === undefined || !Array.isArray(sd) || sd.length !== 3 || typeof sd[0] !== 'number' || typeof sd[1] !== 'number' || typeof sd[2] !== 'string' || sd[0] + sd[1] > ref.length) {
+    throw new Error(`trace.jsonl line ${lineNo}: "sd" without a line it could apply to`);
+  }
+  return ref.slice(0, sd[0]) + sd[2] + ref.slice(ref.length - sd[1]);
 }
 
 /** Every event of a trace.jsonl text (or its lines), in full. */

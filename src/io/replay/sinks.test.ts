@@ -83,15 +83,45 @@ describe('trace.jsonl', () => {
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
 const td = new TextDecoder();
 
+/** the event TraceSink.nat() describes, as an object (what Host.natEvent() gives a sink without nat()) */
+function natObject(...a: Parameters<NonNullable<TraceSink['nat']>>): Omit<HopEvent, 'seq'> {
+  const [t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail] = a;
+  return hopEvent(t, node, 'nat', iface, pkt, parent, flow, data, off, {
+    hook: hook as HopEvent['hook'],
+    table: 'nat',
+    before: frameSummary(before.subarray(bOff)),
+    after: frameSummary(data.subarray(off)),
+    detail,
+  });
+}
+
+/** the event TraceSink.chain() describes, as an object (what traceChain() gives a sink without chain()) */
+function chainObject(...a: Parameters<NonNullable<TraceSink['chain']>>): Omit<HopEvent, 'seq'> {
+  const [t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout] = a;
+  const e: Omit<HopEvent, 'seq'> = { t, node, kind: 'chain', pkt, hook: hook as HopEvent['hook'], table: table as HopEvent['table'], chain, verdict };
+  if (rule !== 0) {
+    e.rule = rule;
+    e.ruleText = ruleText ?? undefined;
+  } else e.policy = true;
+  if (inDev !== null) e.in = inDev;
+  if (outDev !== null) e.out = outDev;
+  if (physin !== null) e.physin = physin;
+  if (physout !== null) e.physout = physout;
+  return e;
+}
+
 /**
- * Encodes every event twice: as JsonlTraceWriter does (hop() straight to
- * bytes) and as an object through encode() (what writeTrace() does).
+ * Encodes every event twice: as JsonlTraceWriter does (hop(), nat(),
+ * chain() straight to bytes) and as an object through encode() (what
+ * writeTrace() does).
  */
 class TwoWays implements TraceSink {
   readonly direct = new TraceLineEncoder(frameSummary);
   readonly objects = new TraceLineEncoder();
   readonly events: Omit<HopEvent, 'seq'>[] = [];
   hops = 0;
+  nats = 0;
+  chains = 0;
   emit(e: Omit<HopEvent, 'seq'>): void {
     this.direct.encode(e);
     this.objects.encode(e);
@@ -104,12 +134,26 @@ class TwoWays implements TraceSink {
     this.objects.encode(e);
     this.events.push(e);
   }
+  nat(...a: Parameters<NonNullable<TraceSink['nat']>>): void {
+    this.nats++;
+    this.direct.encodeNat(...a);
+    const e = natObject(...a);
+    this.objects.encode(e);
+    this.events.push(e);
+  }
+  chain(...a: Parameters<NonNullable<TraceSink['chain']>>): void {
+    this.chains++;
+    this.direct.encodeChain(...a);
+    const e = chainObject(...a);
+    this.objects.encode(e);
+    this.events.push(e);
+  }
   text(enc: TraceLineEncoder): string {
     return td.decode(enc.bytes.subarray(0, enc.length));
   }
 }
 
-/** runs `f` with every TraceBuffer (simulate()'s sink) also feeding `two` through hop() */
+/** runs `f` with every TraceBuffer (simulate()'s sink) also feeding `two` through hop(), nat() and chain() */
 function through<T>(two: TwoWays, f: () => T): T {
   const proto = TraceBuffer.prototype as TraceBuffer & TraceSink;
   const emit = proto.emit;
@@ -121,11 +165,21 @@ function through<T>(two: TwoWays, f: () => T): T {
     two.hop(...a);
     emit.call(this, hopEvent(...a));
   };
+  proto.nat = function (this: TraceBuffer, ...a: Parameters<NonNullable<TraceSink['nat']>>): void {
+    two.nat(...a);
+    emit.call(this, natObject(...a));
+  };
+  proto.chain = function (this: TraceBuffer, ...a: Parameters<NonNullable<TraceSink['chain']>>): void {
+    two.chain(...a);
+    emit.call(this, chainObject(...a));
+  };
   try {
     return f();
   } finally {
     proto.emit = emit;
     delete proto.hop;
+    delete proto.nat;
+    delete proto.chain;
   }
 }
 
@@ -144,8 +198,10 @@ describe('trace.jsonl straight from the packet (hop(), no event objects)', () =>
       const r = through(two, () => simulate(loadScenario(readFileSync(path, 'utf8'), path, dir), { readFile: (p) => new Uint8Array(readFileSync(resolve(dir, p))) }));
       expect(r.trace.length).toBeGreaterThan(0);
       expect(two.events.length).toBe(r.trace.length);
-      // every packet's hops (but those from netfilter: chains, LOG) came through hop()
-      expect(two.hops).toBe(r.trace.filter((e) => e.pkt !== undefined && e.kind !== 'chain' && e.kind !== 'log' && !(e.kind === 'drop' && e.chain !== undefined)).length + r.trace.filter((e) => e.pkt === undefined && e.kind !== 'step').length);
+      // every packet's hops came through hop(), NAT rewrites through nat(), chains through chain() (LOG and rule drops as objects)
+      expect(two.hops).toBe(r.trace.filter((e) => e.pkt !== undefined && e.kind !== 'chain' && e.kind !== 'nat' && e.kind !== 'log' && !(e.kind === 'drop' && e.chain !== undefined)).length + r.trace.filter((e) => e.pkt === undefined && e.kind !== 'step').length);
+      expect(two.nats).toBe(r.trace.filter((e) => e.kind === 'nat').length);
+      expect(two.chains).toBe(r.trace.filter((e) => e.kind === 'chain').length);
       const text = writeTrace(r.trace);
       expect(two.text(two.direct)).toBe(text);
       expect(two.text(two.objects)).toBe(text);

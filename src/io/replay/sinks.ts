@@ -175,8 +175,9 @@ export class PcapDirTap implements CaptureTap {
 
 /**
  * `trace.jsonl`, numbered as TraceBuffer numbers events, in the lean form of
- * trace/jsonl.ts. Hop events come through `hop()` and are encoded with no
- * HopEvent object on the way; the few others through `emit()`.
+ * trace/jsonl.ts. Hop, NAT and chain events come through `hop()`, `nat()`
+ * and `chain()` and are encoded with no HopEvent object on the way; the few
+ * others through `emit()`.
  */
 export class JsonlTraceWriter implements TraceSink {
   private readonly fd: number;
@@ -190,6 +191,14 @@ export class JsonlTraceWriter implements TraceSink {
   }
   hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
     this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra);
+    if (this.enc.length >= 1 << 16) this.drain();
+  }
+  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
+    this.enc.encodeNat(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail);
+    if (this.enc.length >= 1 << 16) this.drain();
+  }
+  chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
+    this.enc.encodeChain(t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout);
     if (this.enc.length >= 1 << 16) this.drain();
   }
   private drain(): void {

@@ -61,33 +61,53 @@ function ruleMatches(r: Rule, skb: Skb, ctx: XtContext): boolean {
   return true;
 }
 
+/**
+ * A rule's text as `iptables -S` prints it (`-A CHAIN spec`), made once per
+ * rule: the entry is stale, and made again, when the chain was renamed
+ * (-E) or the rule's spec changed; a replaced rule (-R) is a new object.
+ */
+const ruleTexts = new WeakMap<Rule, { chain: string; spec: string; text: string }>();
+export function ruleText(c: Chain, r: Rule): string {
+  const k = ruleTexts.get(r);
+  if (k !== undefined && k.chain === c.name && k.spec === r.spec) return k.text;
+  const text = `-A ${c.name}${r.spec}`;
+  ruleTexts.set(r, { chain: c.name, spec: r.spec, text });
+  return text;
+}
+
 function traceChain(ctx: XtContext, skb: Skb, c: Chain, n: number, r: Rule | null, verdict: string): void {
   const sink = ctx.host.trace;
   if (sink === null) return;
-  const e: Parameters<typeof sink.emit>[0] = {
-    t: ctx.host.now(),
-    node: ctx.host.name,
-    kind: 'chain',
-    pkt: skb.id,
-    hook: HOOK_NAMES[ctx.hook],
-    table: ctx.table as 'filter',
-    chain: c.name,
-    verdict,
-  };
-  if (r) {
-    e.rule = n;
-    e.ruleText = `-A ${c.name}${r.spec}`;
-  } else e.policy = true;
-  if (ctx.inDev) e.in = ctx.inDev.name;
-  if (ctx.outDev) e.out = ctx.outDev.name;
-  if (skb.physIn) e.physin = skb.physIn.name;
-  if (skb.physOut) e.physout = skb.physOut.name;
-  sink.emit(e);
+  const text = r ? ruleText(c, r) : undefined;
+  if (sink.chain !== undefined) {
+    // a sink that takes the parts: no event object
+    sink.chain(ctx.host.now(), ctx.host.name, skb.id, HOOK_NAMES[ctx.hook], ctx.table, c.name, r ? n : 0, text ?? null, verdict, ctx.inDev ? ctx.inDev.name : null, ctx.outDev ? ctx.outDev.name : null, skb.physIn ? skb.physIn.name : null, skb.physOut ? skb.physOut.name : null);
+  } else {
+    const e: Parameters<typeof sink.emit>[0] = {
+      t: ctx.host.now(),
+      node: ctx.host.name,
+      kind: 'chain',
+      pkt: skb.id,
+      hook: HOOK_NAMES[ctx.hook],
+      table: ctx.table as 'filter',
+      chain: c.name,
+      verdict,
+    };
+    if (r) {
+      e.rule = n;
+      e.ruleText = text;
+    } else e.policy = true;
+    if (ctx.inDev) e.in = ctx.inDev.name;
+    if (ctx.outDev) e.out = ctx.outDev.name;
+    if (skb.physIn) e.physin = skb.physIn.name;
+    if (skb.physOut) e.physout = skb.physOut.name;
+    sink.emit(e);
+  }
   if (verdict === 'DROP') {
-    const d: Omit<HopEvent, 'seq'> = { t: e.t, node: e.node, kind: 'drop', pkt: skb.id, hook: e.hook, table: e.table, chain: c.name, reason: r ? 'rule' : 'policy' };
+    const d: Omit<HopEvent, 'seq'> = { t: ctx.host.now(), node: ctx.host.name, kind: 'drop', pkt: skb.id, hook: HOOK_NAMES[ctx.hook], table: ctx.table as 'filter', chain: c.name, reason: r ? 'rule' : 'policy' };
     if (r) {
       d.rule = n;
-      d.ruleText = e.ruleText;
+      d.ruleText = text;
     }
     sink.emit(d);
   }
