@@ -167,3 +167,28 @@ export function hopEvent(
   if (extra !== undefined) Object.assign(e, extra);
   return e;
 }
+
+/** The `nat` event `TraceSink.nat()` describes, as an object (as Host.natEvent() gives a sink without nat()). */
+export function natEvent(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): Omit<HopEvent, 'seq'> {
+  return hopEvent(t, node, 'nat', iface, pkt, parent, flow, data, off, {
+    hook: hook as HopEvent['hook'],
+    table: 'nat',
+    before: frameSummary(bOff === 0 ? before : before.subarray(bOff)),
+    after: frameSummary(off === 0 ? data : data.subarray(off)),
+    detail,
+  });
+}
+
+/** The `chain` event `TraceSink.chain()` describes, as an object (as traceChain() gives a sink without chain()). */
+export function chainEvent(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): Omit<HopEvent, 'seq'> {
+  const e: Omit<HopEvent, 'seq'> = { t, node, kind: 'chain', pkt, hook: hook as HopEvent['hook'], table: table as HopEvent['table'], chain, verdict };
+  if (rule !== 0) {
+    e.rule = rule;
+    if (ruleText !== null) e.ruleText = ruleText;
+  } else e.policy = true;
+  if (inDev !== null) e.in = inDev;
+  if (outDev !== null) e.out = outDev;
+  if (physin !== null) e.physin = physin;
+  if (physout !== null) e.physout = physout;
+  return e;
+}

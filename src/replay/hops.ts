@@ -17,7 +17,8 @@
  */
 import type { CaptureTap } from '../model/network.js';
 import type { Iface } from '../model/iface.js';
-import type { HopEvent, TraceSink } from '../trace/events.js';
+import type { HopEvent, HopKind, TraceSink } from '../trace/events.js';
+import { chainEvent, hopEvent, natEvent } from '../model/frame-summary.js';
 import { ip4ToString } from '../wire/ip4.js';
 import type { FateSummary } from './fates.js';
 
@@ -90,6 +91,49 @@ export class HopJoiner implements CaptureTap, TraceSink {
 
   emit(e: Omit<HopEvent, 'seq'>): void {
     if (this.next !== null) this.next.emit(e);
+    this.see(e);
+  }
+
+  /**
+   * A hop as its parts: passed on as parts to a sink that takes them
+   * (trace.jsonl), and seen here as an event without its `summary` (no
+   * note or fate reads it, and making it is most of a hop's cost).
+   */
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
+    const n = this.next;
+    if (n !== null) {
+      if (n.hop !== undefined) n.hop(t, node, kind, iface, pkt, parent, flow, data, off, extra);
+      else n.emit(hopEvent(t, node, kind, iface, pkt, parent, flow, data, off, extra));
+    }
+    const e: Omit<HopEvent, 'seq'> = { t, node, kind };
+    if (iface !== null) e.iface = iface;
+    if (data !== null) e.pkt = pkt;
+    this.see(extra !== undefined ? Object.assign(e, extra) : e);
+  }
+
+  /** a NAT rewrite as its parts (TraceSink.nat()): passed on, and seen without its lines */
+  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
+    const n = this.next;
+    if (n !== null) {
+      if (n.nat !== undefined) n.nat(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail);
+      else n.emit(natEvent(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail));
+    }
+    const e: Omit<HopEvent, 'seq'> = { t, node, kind: 'nat', pkt, hook: hook as HopEvent['hook'], table: 'nat', detail };
+    if (iface !== null) e.iface = iface;
+    this.see(e);
+  }
+
+  /** a chain event as its parts (TraceSink.chain()): passed on, and seen as the event */
+  chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
+    const n = this.next;
+    if (n !== null && n.chain !== undefined) n.chain(t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout);
+    const e = chainEvent(t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout);
+    if (n !== null && n.chain === undefined) n.emit(e);
+    this.see(e);
+  }
+
+  /** what an event tells the fates and the frames' comments */
+  private see(e: Omit<HopEvent, 'seq'>): void {
     const f = this.fates;
     switch (e.kind) {
       case 'rx':
