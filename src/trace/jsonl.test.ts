@@ -176,8 +176,16 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it('reads a lean file without "v":2 (written before templates) by the older rules: absent fields stay absent', () => {
+    const text = '{"t":0,"node":"r","kind":"route","iface":"lan0","pkt":1,"detail":"forward via wan0"}\n{"kind":"route","pkt":2}\n';
+    expect(readTrace(text)).toEqual([
+      { seq: 0, t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 1, detail: 'forward via wan0' },
+      { seq: 1, t: 0, node: 'r', kind: 'route', pkt: 2 },
+    ]);
+  });
+
   it('names the line of an sd that has nothing to apply to', () => {
-    expect(() => readTrace('{"t":0,"node":"a","kind":"rx","pkt":1,"sd":[1,2,"x"]}')).toThrow(/line 1: "sd"/);
+    expect(() => readTrace('{"v":2,"t":0,"node":"a","kind":"rx","pkt":1,"sd":[1,2,"x"]}')).toThrow(/line 1: "sd"/);
   });
 
   it('writes seq when an event brings one that is not the next number, and counts on from it', () => {
@@ -200,7 +208,7 @@ describe('trace.jsonl, lean', () => {
       { t: 0, node: 'a', kind: 'tx', pkt: 0 },
       { t: 123_456_789_012, node: 'a', kind: 'tx', pkt: 2 ** 40, flow: 10 },
     ];
-    expect(lines(events)[0]).toEqual({ t: 0, node: 'a', kind: 'tx', pkt: 0 });
+    expect(lines(events)[0]).toEqual({ v: 2, t: 0, node: 'a', kind: 'tx', pkt: 0 });
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 

@@ -33,6 +33,9 @@
  * - In a `nat` event, `before` absent: the packet's current line before this
  *   event (as above); `after` absent: this event's summary. `null`: none.
  * - Every other field is written as it is and means what HopEvent says.
+ * - The first line has `"v":2` (not part of its event): the template and
+ *   `sd` rules are in force. A file without it (natlab before them) is
+ *   read by the other rules only.
  *
  * `TraceLineEncoder` writes by these rules and `TraceLineDecoder` undoes
  * them; every reader of trace.jsonl goes through `readTrace()`.
@@ -170,6 +173,8 @@ const KEY = {
 /** `,"field":null` of each template field */
 const NULLS = TEMPLATE.map((f) => ascii(`,"${f}":null`));
 const NULL = ascii('null');
+/** on the first line: templates and `sd` are in force (a file without it is read by the older rules) */
+const VERSION = ascii('"v":2');
 
 /** a field whose values repeat (node and interface names, hooks, ...): `,"key":"value"` encoded once per value */
 class NamedField {
@@ -255,6 +260,7 @@ export class TraceLineEncoder {
   private seq = 0;
   private t = -1;
   private node = '';
+  private started = false;
   private readonly pktLines = new EncoderLines();
   /** the first line of the latest packet that got one (the `sd` reference of a packet without a line) */
   private first = new Uint8Array(FRAME_LINE_MAX);
@@ -369,7 +375,15 @@ export class TraceLineEncoder {
     this.buf[this.len++] = 123; // {
     let first = true;
     let numbered = false;
+    if (!this.started) {
+      // the file's first line says these rules are in force
+      this.raw(VERSION);
+      first = false;
+      this.started = true;
+    }
     if (seq !== undefined && seq !== this.seq) {
+      this.room(1);
+      if (!first) this.buf[this.len++] = 44;
       this.raw(KEY.seq);
       this.num(seq);
       first = false;
@@ -822,7 +836,7 @@ function overridesBase(x: Partial<HopEvent>): boolean {
 }
 
 /** the JSON of one line before the rules are applied */
-type Line = Partial<Record<keyof HopEvent | 'sd', unknown>>;
+type Line = Partial<Record<keyof HopEvent | 'sd' | 'v', unknown>>;
 
 /**
  * trace.jsonl lines back to full hop events, by the rules above. One
@@ -839,6 +853,8 @@ export class TraceLineDecoder {
   private readonly templates = new Map<string, Map<string, Partial<Record<TemplateField, unknown>>>>();
   /** 1-based number of the line being read, for error messages */
   private lineNo = 0;
+  /** the first line had `"v":2`: template fields and `sd` are in force */
+  private v2 = false;
 
   /** the full event of one (non-empty) line */
   decode(text: string): HopEvent {
@@ -851,14 +867,16 @@ export class TraceLineDecoder {
     }
     if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new Error(`trace.jsonl line ${this.lineNo}: not a JSON object`);
     if (typeof l.kind !== 'string') throw new Error(`trace.jsonl line ${this.lineNo}: no "kind"`);
-    const numbered = typeof l.seq === 'number';
-    this.seq = numbered ? (l.seq as number) : this.seq + 1;
+    if (this.lineNo === 1) this.v2 = l.v === 2;
+    this.seq = typeof l.seq === 'number' ? l.seq : this.seq + 1;
+    // template fields spelt out: a numbered line, or a file from before them
+    const numbered = typeof l.seq === 'number' || !this.v2;
     if (typeof l.t === 'number') this.t = l.t;
     if (typeof l.node === 'string') this.node = l.node;
     const e = { seq: this.seq, t: this.t, node: this.node } as HopEvent;
     const r = e as unknown as Record<string, unknown>;
     for (const k in l) {
-      if (k === 'seq' || k === 't' || k === 'node' || k === 'sd') continue;
+      if (k === 'seq' || k === 't' || k === 'node' || k === 'sd' || (k === 'v' && this.lineNo === 1 && this.v2)) continue;
       const v = l[k as keyof Line];
       if (v !== null) r[k] = v;
     }
@@ -878,7 +896,7 @@ export class TraceLineDecoder {
     if (typeof e.pkt === 'number') {
       const current = this.pktLines.get(e.pkt);
       const own = ownLine(e.kind);
-      if (!own && 'sd' in l) e.summary = applyDelta(current ?? this.first, l.sd, this.lineNo);
+      if (!own && this.v2 && 'sd' in l) e.summary = applyDelta(current ?? this.first, l.sd, this.lineNo);
       else if (!own && !('summary' in l) && current !== undefined) e.summary = current;
       if (e.kind === 'nat') {
         if (!('before' in l) && current !== undefined) e.before = current;
