@@ -5,7 +5,7 @@
  * through the IP stack (dnsmasq's replies, renewals, releases: OUTPUT,
  * POSTROUTING and ARP as for any local packet).
  */
-import { Skb } from '../model/skb.js';
+import { SK_ROOT, Skb } from '../model/skb.js';
 import { devQueueXmit } from '../model/dev.js';
 import { ipLocalOut } from '../model/ipv4.js';
 import type { Host } from '../model/host.js';
@@ -53,6 +53,7 @@ export function sendRawBroadcast(h: Host, dev: Iface, frame: Uint8Array): void {
   setEthType(frame, ETH_P_IP);
   const skb = new Skb(frame);
   skb.fromLocal = true;
+  skb.sk = SK_ROOT; // the client's packet socket, opened as root
   devQueueXmit(h, dev, skb);
 }
 
@@ -66,6 +67,8 @@ export function sendViaStack(h: Host, frame: Uint8Array, src: number, dst: numbe
   if (rt.dev === null || rt.kind === 'unreachable' || rt.kind === 'blackhole' || rt.kind === 'prohibit') return false;
   const skb = new Skb(frame);
   skb.route = rt;
+  // the client's or dnsmasq's UDP socket: opened as root (dnsmasq drops to --user only after, and the file keeps the opener's credentials)
+  skb.sk = SK_ROOT;
   ipLocalOut(h, skb);
   return true;
 }

@@ -24,7 +24,7 @@ import { nfCtAttach } from './ct-attach.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { icmpFragNeeded } from './pmtu.js';
 import { icmpRedirect } from './redirect.js';
-import { PktType, Skb } from './skb.js';
+import { PktType, SK_KERNEL, Skb } from './skb.js';
 
 
 /** icmp_rcv() */
@@ -86,6 +86,7 @@ function icmpReply(h: Host, req: Skb): void {
   const skb = new Skb(pkt);
   skb.route = rt;
   skb.mark = 0;
+  skb.sk = SK_KERNEL; // icmp_reply() sends from the namespace's ICMP control socket
   ipLocalOut(h, skb);
 }
 
@@ -143,6 +144,7 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   buildIpv4(pkt, 14, { src: saddr, dst: src, proto: IPPROTO_ICMP, ttl: h.sysctl('net.ipv4.ip_default_ttl'), id: h.nextIpId(src), tos, df: false, payloadLen: icmpLen });
   const skb = new Skb(pkt);
   skb.route = rt;
+  skb.sk = SK_KERNEL; // __icmp_send() sends from the namespace's ICMP control socket (REJECT's errors too: nf_send_unreach() calls icmp_send())
   // icmp_glue_bits(): an error joins the conntrack entry of the packet it is about
   if (icmpIsError(type)) nfCtAttach(skb, inSkb);
   if (h.trace !== null) h.event('deliver', skb, rt.dev, { detail: `icmp error type ${type} code ${code} to ${ip4ToString(src)}`, parent: inSkb.id });

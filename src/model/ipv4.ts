@@ -56,6 +56,7 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
   if (tot < avail) skb.data = b.subarray(0, o + tot); // pskb_trim_rcsum(): Ethernet padding goes
   skb.inDev = dev;
   skb.dev = dev;
+  skb.sk = null; // skb_orphan(): "must drop socket now because of tproxy"
   // ip_sabotage_in(): a bridged frame passed up has had its PREROUTING in br_nf_pre_routing()
   if (!skb.nfBridge && h.nf.hook(NfHook.PRE_ROUTING, skb, dev, null) !== Verdict.ACCEPT) return;
   ipRcvFinish(h, skb, dev);

@@ -21,13 +21,13 @@ describe('the skb', () => {
     expect(used).toEqual({ ...fresh, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
   });
 
-  it('keeps only its mark and dst_pending_confirm when skb_scrub_packet() stays in one namespace (xnet false)', () => {
+  it('keeps only its mark, its socket and dst_pending_confirm when skb_scrub_packet() stays in one namespace (xnet false)', () => {
     const data = new Uint8Array(60);
     const fresh = new Skb(data, 7);
     const used = new Skb(data, 7) as unknown as Record<string, unknown>;
     for (const k of Object.keys(fresh)) if (!MEMORY.includes(k)) used[k] = { stale: k };
     (used as unknown as Skb).scrub(false);
-    expect(used).toEqual({ ...fresh, mark: { stale: 'mark' }, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
+    expect(used).toEqual({ ...fresh, mark: { stale: 'mark' }, sk: { stale: 'sk' }, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
   });
 
   it('crosses a veth as the same object, scrubbed: the peer sees nothing the sender attached', () => {

@@ -55,6 +55,24 @@ export interface RouteResult {
   pmtuLocked?: boolean;
 }
 
+/**
+ * skb->sk as xt_owner's owner_mt() reads it through skb_to_full_sk(): the
+ * full socket that sent the packet and the file it is open as, or a
+ * kernel socket (sock_create_kern(): sk->sk_socket without a file, as the
+ * per-namespace ICMP and TCP control sockets are). A request socket
+ * stands for its listener (sk_to_full_sk()); a TIME_WAIT socket is no
+ * full socket, so what it sends carries none (null).
+ */
+export interface SkOwner {
+  /** the f_cred of sk->sk_socket->file: uid and gid; null for a kernel socket */
+  readonly file: { readonly uid: number; readonly gid: number } | null;
+}
+
+/** a socket of natlab's programs (ping, nc, dhclient, the TCP sockets): they run as root, uid 0, gid 0 */
+export const SK_ROOT: SkOwner = Object.freeze({ file: Object.freeze({ uid: 0, gid: 0 }) });
+/** a per-namespace control socket (icmp_sk(), ipv4_tcp_sk): exists, no file, no owner */
+export const SK_KERNEL: SkOwner = Object.freeze({ file: null });
+
 let nextPacketId = 1;
 /** Ids are per process but reset for every run, so results stay deterministic. */
 export function resetPacketIds(): void {
@@ -101,6 +119,13 @@ export class Skb {
   route: RouteResult | null = null;
   /** locally generated: the socket's marker; 0 for forwarded */
   fromLocal = false;
+  /**
+   * skb->sk: the socket that sent it (see SkOwner), null for none (a
+   * forwarded packet, REJECT's reset, a TIME_WAIT socket's reply). Set
+   * by each sender before ip_local_out(); ip_rcv_core() orphans it
+   * (skb_orphan()), and so does scrub() across namespaces (see there).
+   */
+  sk: SkOwner | null = null;
   /** IPCB(skb)->frag_max_size: the largest fragment this packet was reassembled from, 0 if it was not */
   fragMaxSize = 0;
   /** skb->ignore_df: netfilter reassembled it, so DF does not forbid fragmenting it again */
@@ -137,7 +162,7 @@ export class Skb {
    * skb_scrub_packet(), as __dev_forward_skb() does when a veth hands the
    * skb to its peer: the frame and the trace id stay, everything the
    * sender's stack attached goes, and the skb is as new (the same values
-   * the field initialisers above give), except that the mark goes only
+   * the field initialisers above give), except that the mark and the socket go only
    * when the peer is in another namespace (`xnet`), as the kernel clears
    * skb->mark only then, and dst_pending_confirm never goes. Keep in step with the fields: skb.test.ts checks
    * every field against a new Skb.
@@ -161,6 +186,11 @@ export class Skb {
     this.nfTrace = false;
     this.route = null;
     this.fromLocal = false;
+    // the kernel keeps skb->sk across a veth (skb_scrub_packet() no longer
+    // orphans since 4.19), but owner_mt() ignores a socket of another
+    // namespace (!net_eq(net, sock_net(sk))): the same as none. Within
+    // one namespace it stays until ip_rcv_core() orphans it.
+    if (xnet) this.sk = null;
     this.fragMaxSize = 0;
     this.ignoreDf = false;
     this.fragList = null;

@@ -11,7 +11,7 @@ import type { Iface } from './iface.js';
 import { Network } from './network.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { makeRoute } from './route.js';
-import { Skb } from './skb.js';
+import { SK_ROOT, Skb } from './skb.js';
 import { createVethPair } from './veth.js';
 
 export function ip(s: string): number {
@@ -29,6 +29,7 @@ export function sendEcho(h: Host, dst: string): void {
   buildIpv4(pkt, 14, { src: rt.prefsrc, dst: ip(dst), proto: IPPROTO_ICMP, ttl: 64, id: 1, df: true, payloadLen: 8 });
   const skb = new Skb(pkt);
   skb.route = rt;
+  skb.sk = SK_ROOT;
   ipLocalOut(h, skb);
 }
 

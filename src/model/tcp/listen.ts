@@ -5,7 +5,7 @@
  * most backlog + 1 long, as sk_acceptq_is_full() counts).
  */
 import { TCP_ACK, TCP_RST, TCP_SYN, tcpChecksumOk } from '../../wire/tcp.js';
-import type { Skb } from '../skb.js';
+import { SK_ROOT, type Skb } from '../skb.js';
 import type { TcpEndpoint } from '../sockets.js';
 import { tcpV4SendReset } from './reset.js';
 import { TcpSock } from './sock.js';
@@ -39,7 +39,7 @@ export class TcpListener implements TcpEndpoint {
     if ((flags & TCP_RST) !== 0) return;
     if ((flags & TCP_ACK) !== 0) {
       h.drop(skb, skb.inDev, `tcp: ACK to listener on port ${this.localPort} without a request`);
-      tcpV4SendReset(h, skb, true);
+      tcpV4SendReset(h, skb, SK_ROOT); // the listener: ip_send_unicast_reply() attaches it (skb_set_owner_edemux())
       return;
     }
     if ((flags & TCP_SYN) === 0) return;

@@ -15,7 +15,7 @@ import { IP_HLEN, IPPROTO_TCP, buildIpv4 } from '../../wire/ipv4.js';
 import { TCP_HLEN, TCPOPT_MSS, TCPOPT_NOP, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW, tcpFillChecksum } from '../../wire/tcp.js';
 import type { Host } from '../host.js';
 import { allocIpPacket, ipLocalOut } from '../ipv4.js';
-import { Skb, type RouteResult } from '../skb.js';
+import { Skb, type RouteResult, type SkOwner } from '../skb.js';
 
 /** What goes into the options of one segment. */
 export interface SegmentOptions {
@@ -118,15 +118,17 @@ export function buildSegment(h: Host, s: SegmentSpec): Uint8Array {
 
 /**
  * ip_queue_xmit(): route (the socket's cached route is re-looked up per
- * segment here) and send; `confirmNeigh` is the socket's pending
+ * segment here) and send from socket `sk` (skb->sk: see SkOwner);
+ * `confirmNeigh` is the socket's pending
  * neighbour confirmation (skb_set_dst_pending_confirm()). Returns false when there is no route (the
  * segment is lost, as the kernel's transmit fails with -EHOSTUNREACH).
  */
-export function sendSegment(h: Host, s: SegmentSpec, parent = 0, confirmNeigh = false): boolean {
+export function sendSegment(h: Host, s: SegmentSpec, sk: SkOwner | null, parent = 0, confirmNeigh = false): boolean {
   const rt: RouteResult = h.routeOutput(s.daddr, s.saddr, null);
   if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return false;
   const skb = new Skb(buildSegment(h, s));
   skb.route = rt;
+  skb.sk = sk;
   skb.dstPendingConfirm = confirmNeigh;
   if (h.trace !== null && parent !== 0) h.event('deliver', skb, rt.dev, { detail: 'tcp reply', parent });
   ipLocalOut(h, skb);

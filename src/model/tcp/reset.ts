@@ -21,7 +21,7 @@ import type { Host } from '../host.js';
 import { ipLocalOut } from '../ipv4.js';
 import { nfCtAttach } from '../ct-attach.js';
 import { NfHook } from '../nf-seam.js';
-import { Skb } from '../skb.js';
+import { SK_KERNEL, Skb, type SkOwner } from '../skb.js';
 import { buildSegment, sendSegment, type SegmentSpec } from './output.js';
 
 /** the RST answering the segment at skb.l3, as a segment spec (tcp_v4_send_reset's `rep`) */
@@ -58,14 +58,18 @@ function resetFor(skb: Skb): SegmentSpec {
 
 /**
  * tcp_v4_send_reset(): answer `skb` with a RST. Never for a RST; without a
- * socket, only for segments that were routed to this host (RTN_LOCAL).
+ * socket (`sk` null), only for segments that were routed to this host
+ * (RTN_LOCAL). It goes out of the namespace's TCP control socket, and
+ * ip_send_unicast_reply() attaches the socket it answers for
+ * (skb_set_owner_edemux(), 6.12 on): the RST carries `sk`, or the
+ * control socket (SK_KERNEL) when there is none.
  */
-export function tcpV4SendReset(h: Host, skb: Skb, haveSocket = false): void {
+export function tcpV4SendReset(h: Host, skb: Skb, sk: SkOwner | null = null): void {
   const b = skb.data;
   const l4 = skb.l3 + ipHeaderLen(b, skb.l3);
   if ((tcpFlags(b, l4) & TCP_RST) !== 0) return;
-  if (!haveSocket && skb.route?.kind !== 'local') return;
-  sendSegment(h, resetFor(skb), skb.id);
+  if (sk === null && skb.route?.kind !== 'local') return;
+  sendSegment(h, resetFor(skb), sk ?? SK_KERNEL, skb.id);
 }
 
 /** what tcp_v4_rcv() does with a segment no socket matches: checksum, then a reset (the SocketTable's tcpNoSocket hook) */
@@ -100,6 +104,7 @@ export function nfSendReset(h: Host, old: Skb, hook: NfHook): void {
   const pkt = buildSegment(h, spec);
   const skb = new Skb(pkt);
   skb.mark = 0;
+  // no skb->sk: nf_send_reset() builds the RST with alloc_skb() and sends it by ip_local_out(net, nskb->sk, nskb) with none
   nfCtAttach(skb, old);
   if (old.physIn !== null) {
     // br_netfilter: out of the port it came in on, Ethernet addresses swapped

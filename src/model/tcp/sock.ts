@@ -62,7 +62,7 @@ import {
 } from '../../wire/tcp.js';
 import type { Timer } from '../../sim/queue.js';
 import type { Host } from '../host.js';
-import type { Skb } from '../skb.js';
+import { SK_ROOT, type Skb } from '../skb.js';
 import type { TcpEndpoint } from '../sockets.js';
 import { ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT } from './errno.js';
 import { tcpIcmpErrno } from './err.js';
@@ -413,7 +413,7 @@ export class TcpSock implements TcpEndpoint {
         return;
       case TcpState.CLOSE:
         h.drop(skb, skb.inDev, 'tcp: socket closed');
-        tcpV4SendReset(h, skb, true);
+        tcpV4SendReset(h, skb, SK_ROOT);
         return;
       default:
         this.rcvSynchronized(skb, rx);
@@ -465,7 +465,7 @@ export class TcpSock implements TcpEndpoint {
     if ((rx.flags & TCP_ACK) !== 0) {
       if (!after(rx.ack, this.iss) || after(rx.ack, this.sndNxt)) {
         h.drop(skb, skb.inDev, 'tcp: SYN-SENT got an unacceptable ACK');
-        tcpV4SendReset(h, skb, true);
+        tcpV4SendReset(h, skb, SK_ROOT);
         return;
       }
       if ((rx.flags & TCP_RST) !== 0) {
@@ -549,7 +549,7 @@ export class TcpSock implements TcpEndpoint {
     }
     if ((rx.flags & (TCP_RST | TCP_SYN)) !== 0) {
       // embryonic reset
-      if ((rx.flags & TCP_RST) === 0) tcpV4SendReset(h, skb, true);
+      if ((rx.flags & TCP_RST) === 0) tcpV4SendReset(h, skb, SK_ROOT);
       this.done();
       return;
     }
@@ -557,7 +557,7 @@ export class TcpSock implements TcpEndpoint {
     if (rx.ack !== this.sndNxt) {
       // the listener answers a bad ACK with a reset
       h.drop(skb, skb.inDev, 'tcp: ACK does not match the SYN-ACK');
-      tcpV4SendReset(h, skb, true);
+      tcpV4SendReset(h, skb, SK_ROOT);
       return;
     }
     if (!listener.hasRoom()) {
@@ -895,7 +895,8 @@ export class TcpSock implements TcpEndpoint {
       len,
     };
     this.ipId = (this.ipId + 1) & 0xffff;
-    sendSegment(h, spec, 0, this.dstPendingConfirm);
+    // a TIME_WAIT socket's ACK carries the timewait socket, which skb_to_full_sk() does not give (no full socket)
+    sendSegment(h, spec, this.state === TcpState.TIME_WAIT ? null : SK_ROOT, 0, this.dstPendingConfirm);
     this.dstPendingConfirm = false;
     if ((flags & TCP_ACK) !== 0) {
       this.ackPending = false;

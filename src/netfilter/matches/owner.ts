@@ -3,25 +3,21 @@
  * --socket-exists`: the socket a locally generated packet was sent from,
  * as xt_owner.c owner_mt() (OUTPUT and POSTROUTING only).
  *
- * natlab's programs (ping, nc, the TCP stack's sockets) run as root: uid
- * 0, gid 0, no supplementary groups. Forwarded packets and REJECT's TCP
- * resets (nf_send_reset(): no skb->sk) have no socket. What the kernel
- * sends from its per-namespace control sockets (ICMP replies and errors,
- * tcp_v4_send_reset()'s RSTs) has a socket without a file: it passes
- * --socket-exists but no --uid-owner/--gid-owner (measured on 6.18: echo
- * replies do not match `! --socket-exists`, REJECT's reset does). natlab
- * tells them apart by what they are: an ICMP message other than an echo
- * request, or a TCP RST (a REJECT's when it carries the conntrack entry
- * nf_ct_attach() gave it, RELATED). natlab's programs send no RST of
- * their own but for a listener's abort, which this counts as the
- * kernel's. Names are those of a Debian base system (/etc/passwd,
- * /etc/group), which -L prints for single ids.
+ * The socket is skb.sk, which each sender sets (see SkOwner in
+ * model/skb.ts): natlab's programs (ping, nc, dhclient, the TCP stack's
+ * sockets) run as root, uid 0, gid 0, no supplementary groups. Forwarded
+ * packets, REJECT's TCP resets (nf_send_reset(): no skb->sk) and a
+ * TIME_WAIT socket's replies have none. What the kernel sends from its
+ * per-namespace control sockets (ICMP replies and errors, REJECT's ICMP
+ * errors, tcp_v4_send_reset()'s RSTs for no socket) has a socket without
+ * a file: it passes --socket-exists but no --uid-owner/--gid-owner
+ * (measured on 6.18: echo replies do not match `! --socket-exists`,
+ * REJECT's reset does). Names are those of a Debian base system
+ * (/etc/passwd, /etc/group), which -L prints for single ids.
  */
 import { NfHook } from '../../model/nf-seam.js';
-import { CtInfo, type Skb } from '../../model/skb.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { ipProto, l4 } from './util.js';
 
 const USERS: Record<string, number> = {
   root: 0, daemon: 1, bin: 2, sys: 3, sync: 4, games: 5, man: 6, lp: 7, mail: 8, news: 9, uucp: 10, proxy: 13,
@@ -34,10 +30,6 @@ const GROUPS: Record<string, number> = {
   plugdev: 46, staff: 50, games: 60, users: 100, nogroup: 65534,
 };
 const nameOf = (db: Record<string, number>, id: number): string | undefined => Object.keys(db).find((k) => db[k] === id);
-
-/** the uid and gid of natlab's programs */
-const PROGRAM_UID = 0;
-const PROGRAM_GID = 0;
 
 /** XT_OWNER_UID, GID, SOCKET, SUPPL_GROUPS */
 const UID = 1;
@@ -65,23 +57,6 @@ function parseIds(opt: string, arg: string, db: Record<string, number>): [number
   const hi = m[2] === undefined ? lo : Number(m[2]);
   if (lo >= 0xffffffff || hi >= 0xffffffff) throw bad();
   return [lo, hi];
-}
-
-const NO_SOCKET = 0;
-/** a kernel control socket: sk->sk_socket without a file */
-const CTL_SOCKET = 1;
-const FULL_SOCKET = 2;
-
-/** what skb_to_full_sk(skb) is, see the header */
-function socketOf(skb: Skb): number {
-  if (!skb.fromLocal) return NO_SOCKET;
-  const proto = ipProto(skb);
-  if (proto === 1) return skb.data[l4(skb)] === 8 ? FULL_SOCKET : CTL_SOCKET;
-  if (proto === 6 && (skb.data[l4(skb) + 13]! & 0x04) !== 0) {
-    const rejected = skb.ct !== null && (skb.ctInfo === CtInfo.RELATED || skb.ctInfo === CtInfo.RELATED_REPLY);
-    return rejected ? NO_SOCKET : CTL_SOCKET;
-  }
-  return FULL_SOCKET;
 }
 
 function ids(r: [number, number], db: Record<string, number>, numeric: boolean): string {
@@ -139,14 +114,16 @@ export const ownerMatch: MatchSpec<OwnerData> = {
     return s;
   },
   match(d, skb) {
-    // owner_mt()
-    const sk = socketOf(skb);
-    if (sk === NO_SOCKET) return ((d.match ^ d.invert) & (UID | GID | SOCKET)) === 0;
+    // as owner_mt() does: no socket (a socket of another namespace is dropped by scrub(), see Skb.sk)
+    const sk = skb.sk;
+    if (sk === null) return (d.match ^ d.invert) === 0;
+    // a socket, but ! --socket-exists
     if (d.match & d.invert & SOCKET) return false;
-    if (sk === CTL_SOCKET) return ((d.match ^ d.invert) & (UID | GID)) === 0;
-    if (d.match & UID && (PROGRAM_UID >= d.uid[0] && PROGRAM_UID <= d.uid[1]) === ((d.invert & UID) !== 0)) return false;
+    const file = sk.file;
+    if (file === null) return ((d.match ^ d.invert) & (UID | GID)) === 0;
+    if (d.match & UID && (file.uid >= d.uid[0] && file.uid <= d.uid[1]) === ((d.invert & UID) !== 0)) return false;
     // no supplementary groups: --suppl-groups adds nothing
-    if (d.match & GID && (PROGRAM_GID >= d.gid[0] && PROGRAM_GID <= d.gid[1]) === ((d.invert & GID) !== 0)) return false;
+    if (d.match & GID && (file.gid >= d.gid[0] && file.gid <= d.gid[1]) === ((d.invert & GID) !== 0)) return false;
     return true;
   },
 };

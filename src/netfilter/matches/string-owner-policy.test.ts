@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runIptables } from '../../config/iptables.js';
 import { NfHook } from '../../model/nf-seam.js';
+import { SK_KERNEL, SK_ROOT } from '../../model/skb.js';
 import { icmpFrame, skbOf, tcpFrame, TestHost, TH, udpFrame } from '../conntrack/test-frames.js';
 import { IptablesState } from '../tables/state.js';
 import type { MatchInst } from '../tables/types.js';
@@ -55,6 +56,7 @@ describe('-m owner (xt_owner.c): natlab programs run as uid 0, gid 0', () => {
   const ping = (): ReturnType<typeof skbOf> => {
     const s = skbOf(icmpFrame('10.0.0.1', '10.0.0.2', 8, 0, 1));
     s.fromLocal = true;
+    s.sk = SK_ROOT;
     return s;
   };
   it('matches a program\'s packets by uid and gid, and inverted ranges', () => {
@@ -72,8 +74,10 @@ describe('-m owner (xt_owner.c): natlab programs run as uid 0, gid 0', () => {
   it('sees a socket without owner on the kernel\'s ICMP replies and RSTs (its control sockets)', () => {
     const reply = skbOf(icmpFrame('10.0.0.1', '10.0.0.2', 0, 0, 1));
     reply.fromLocal = true;
+    reply.sk = SK_KERNEL;
     const rst = skbOf(tcpFrame('10.0.0.1', '10.0.0.2', 1, 2, TH.RST | TH.ACK));
     rst.fromLocal = true;
+    rst.sk = SK_KERNEL;
     for (const s of [reply, rst]) {
       expect(run(matchOf('OUTPUT', '-m owner --socket-exists'), s)).toBe(true);
       expect(run(matchOf('OUTPUT', '-m owner ! --socket-exists'), s)).toBe(false);

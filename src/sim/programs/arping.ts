@@ -17,7 +17,7 @@ import { BROADCAST_MAC, ZERO_MAC, macEq, macToString } from '../../wire/mac.js';
 import { devQueueXmit } from '../../model/dev.js';
 import type { Iface } from '../../model/iface.js';
 import type { PacketSocket } from '../../model/sockets.js';
-import { Skb } from '../../model/skb.js';
+import { SK_ROOT, Skb } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_S } from '../queue.js';
 import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
@@ -371,6 +371,7 @@ export const arpingMain: ProgramMain = (ctx: ProgramContext): Program => {
     frame.set(buildArpFrame(sendReply ? ARPOP_REPLY : ARPOP_REQUEST, srcmac, dstmac, srcmac, srcip, tha, dstip));
     const skb = new Skb(frame);
     skb.fromLocal = true;
+    skb.sk = SK_ROOT; // arping's packet socket, opened as root
     devQueueXmit(h, out, skb);
     lastSent = nowS();
     numsent++;

@@ -39,7 +39,7 @@ import { ip4ToString, parseIp4 } from '../../wire/ip4.js';
 import { udpFillChecksum } from '../../wire/udp.js';
 import type { Host } from '../../model/host.js';
 import { allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
-import { Skb } from '../../model/skb.js';
+import { SK_ROOT, Skb } from '../../model/skb.js';
 import type { UdpSocket } from '../../model/sockets.js';
 import { ECONNREFUSED, EACCES, EINVAL, EHOSTUNREACH, ENETUNREACH, EINPROGRESS, EADDRINUSE, ICMP_UNREACH_ERRNO, installTcp, strerror, tcpConnect, tcpListen, TcpListener, TcpSock, TcpState } from '../../model/tcp/index.js';
 import { ephemeralPort, hash32 } from '../../model/tcp/identity.js';
@@ -574,6 +574,7 @@ class NcUdp implements UdpSocket {
     udpFillChecksum(pkt, 14, l4);
     const skb = new Skb(pkt);
     skb.route = rt;
+    skb.sk = SK_ROOT; // nc's UDP socket, opened as root
     // udp_send_skb(): a netfilter drop in OUTPUT/POSTROUTING fails the write with EPERM
     const err = ipLocalOut(h, skb);
     if (err < 0) {

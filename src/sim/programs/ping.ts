@@ -41,7 +41,7 @@ import type { Iface } from '../../model/iface.js';
 import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
 import { localMtu } from '../../model/pmtu.js';
 import type { RawSocket } from '../../model/sockets.js';
-import { Skb, type RouteResult } from '../../model/skb.js';
+import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
@@ -561,6 +561,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
     const skb = new Skb(pkt);
     skb.route = rt;
+    skb.sk = SK_ROOT; // ping's socket, opened as root
     // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM
     if (ipLocalOut(h, skb) === -EPERM) return 'eperm';
     return null;
