@@ -10,6 +10,13 @@ describe('the order of hook functions', () => {
     }
   });
 
+  it('orders all hook functions by priority as Netfilter.runPlan() spells them out in one line', () => {
+    const all = Object.keys(PRIORITY).map(Number) as HookFn[];
+    expect(all.sort((a, b) => PRIORITY[a] - PRIORITY[b])).toEqual([
+      HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER, HookFn.NAT_SRC, HookFn.CONFIRM,
+    ]);
+  });
+
   it('tracks connections where packets enter (PREROUTING, OUTPUT) and confirms where they leave or arrive (POSTROUTING, INPUT)', () => {
     const has = (h: NfHook, f: HookFn) => HOOK_PLAN[h].includes(f);
     expect([NfHook.PRE_ROUTING, NfHook.LOCAL_OUT].every((h) => has(h, HookFn.CONNTRACK_IN))).toBe(true);

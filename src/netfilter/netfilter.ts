@@ -40,8 +40,10 @@ export class Netfilter implements NfSeam {
   active = false;
   private readonly ctx: XtContext;
   private readonly walkNat: (skb: Skb) => Verdict;
-  /** per hook, the hook functions that have work (planFor()), made again by refresh() */
-  private readonly plans: HookFn[][] = [[], [], [], [], []];
+  /** per hook, a bit (1 << HookFn) per hook function that has work (planFor()), made again by refresh() */
+  private readonly planBits = new Int32Array(5);
+  /** a table walk is on (walkTable()): a hook called now is nested in it */
+  private walking = false;
 
   constructor(readonly host: Host) {
     this.nat = new NatState(this.conntrack, () => host.now(), seedFromName(host.name));
@@ -54,7 +56,7 @@ export class Netfilter implements NfSeam {
       nat: makeNatOps(this.nat, host),
       ct: CONNTRACK_OPS,
     };
-    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb);
+    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb, this.ctx.inDev, this.ctx.outDev);
     host.sysctls.register('net.netfilter.', this.conntrack.settings);
     // masq_device_event() / masq_inet_event(): MASQUERADE entries die with their device or address
     host.netdevDown.push((dev) => void this.conntrack.killMasqueraded(dev.ifindex));
@@ -88,112 +90,160 @@ export class Netfilter implements NfSeam {
     }
     this.ctActive = ct;
     this.active = any || ct;
-    for (let h = 0; h < this.plans.length; h++) this.plans[h] = this.planFor(h as NfHook);
+    for (let h = 0; h < this.planBits.length; h++) this.planBits[h] = this.planFor(h as NfHook);
   }
 
   /**
-   * The hook functions of HOOK_PLAN[hook] that do something now: a table
-   * walk only where its built-in chain for the hook exists in the kernel
-   * (iptDoTable() of a chain nobody created accepts without counting or
-   * tracing), conntrack, defrag and confirmation only with conntrack
-   * loaded, NAT only with conntrack and the nat table.
+   * The hook functions of HOOK_PLAN[hook] that do something now, as a bit
+   * per HookFn: a table walk only where its built-in chain for the hook
+   * exists in the kernel (iptDoTable() of a chain nobody created accepts
+   * without counting or tracing), conntrack, defrag and confirmation only
+   * with conntrack loaded, NAT only with conntrack and the nat table.
    */
-  private planFor(hook: NfHook): HookFn[] {
+  private planFor(hook: NfHook): number {
     const t = this.ipt.tables;
     const hooked = (table: Table): boolean => table.exists && table.byHook[hook]?.created === true;
     const ct = this.ctActive;
-    return HOOK_PLAN[hook].filter((fn) => {
+    let bits = 0;
+    for (const fn of HOOK_PLAN[hook]) {
+      let on: boolean;
       switch (fn) {
         case HookFn.DEFRAG:
         case HookFn.CONNTRACK_IN:
         case HookFn.CONFIRM:
-          return ct;
+          on = ct;
+          break;
         case HookFn.RAW:
-          return hooked(t.raw);
+          on = hooked(t.raw);
+          break;
         case HookFn.MANGLE:
-          return hooked(t.mangle);
+          on = hooked(t.mangle);
+          break;
         case HookFn.FILTER:
-          return hooked(t.filter);
+          on = hooked(t.filter);
+          break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC:
-          return ct && t.nat.exists;
+          on = ct && t.nat.exists;
+          break;
       }
-    });
+      if (on) bits |= 1 << fn;
+    }
+    return bits;
   }
 
-  /** NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function with work, in priority order */
+  /**
+   * NF_HOOK(NFPROTO_IPV4, hook, ...): every hook function with work, in
+   * priority order. A target may send a packet while its rule's walk is
+   * still on (REJECT's reply passes this host's OUTPUT and POSTROUTING):
+   * that nested hook gets its own state, as nf_hook_slow() builds a fresh
+   * nf_hook_state on the stack, and the outer walk gets its own back when
+   * it returns (nestedHook()).
+   */
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (!this.active) return Verdict.ACCEPT;
-    // A target may send a packet while its rule's walk is still on (REJECT's reply passes this
-    // host's OUTPUT and POSTROUTING): that nested hook gets its own state, as nf_hook_slow() builds a
-    // fresh nf_hook_state on the stack, and the outer walk gets its own back when it returns.
+    if (this.walking) return this.nestedHook(hook, skb, inDev, outDev);
+    return this.runPlan(hook, skb, inDev, outDev);
+  }
+
+  /** hook() called from inside a table walk: the walk's context is saved and given back */
+  private nestedHook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     const ctx = this.ctx;
     const outerHook = ctx.hook;
     const outerIn = ctx.inDev;
     const outerOut = ctx.outDev;
     const outerTable = ctx.table;
-    const v = this.runPlan(hook, skb, inDev, outDev);
-    ctx.hook = outerHook;
-    ctx.inDev = outerIn;
-    ctx.outDev = outerOut;
-    ctx.table = outerTable;
-    return v;
+    this.walking = false;
+    try {
+      return this.runPlan(hook, skb, inDev, outDev);
+    } finally {
+      this.walking = true;
+      ctx.hook = outerHook;
+      ctx.inDev = outerIn;
+      ctx.outDev = outerOut;
+      ctx.table = outerTable;
+    }
   }
 
-  /** the hook functions planned for `hook`, in priority order, until one does not ACCEPT */
+  /**
+   * The hook functions planned for `hook` (the bits of planFor()), until
+   * one does not ACCEPT. Every hook's HOOK_PLAN is in ascending priority
+   * (hooks.test.ts), so one straight line in the order of PRIORITY, each
+   * step behind its bit, runs any hook's plan in its order, without a
+   * loop over a list and a switch per step.
+   */
   private runPlan(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    const bits = this.planBits[hook]!;
+    let v: number;
+    if ((bits & (1 << HookFn.DEFRAG)) !== 0) {
+      // ip_is_fragment(): MF or a fragment offset (the low 6 bits of byte 6, byte 7)
+      const b = skb.data;
+      if (((b[skb.l3 + 6]! & 0x3f) | b[skb.l3 + 7]!) !== 0) {
+        v = this.defrag(hook, skb);
+        if (v !== Verdict.ACCEPT) return this.stopped(HookFn.DEFRAG, v, skb, inDev, outDev);
+      }
+    }
+    if ((bits & (1 << HookFn.RAW)) !== 0) {
+      v = this.walkTable(this.ipt.tables.raw, hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return v as Verdict;
+    }
+    if ((bits & (1 << HookFn.CONNTRACK_IN)) !== 0) {
+      v = conntrackIn(this.conntrack, hook, skb, this.host);
+      if (v !== Verdict.ACCEPT) return this.stopped(HookFn.CONNTRACK_IN, v, skb, inDev, outDev);
+    }
+    if ((bits & (1 << HookFn.MANGLE)) !== 0) {
+      v = this.walkTable(this.ipt.tables.mangle, hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return v as Verdict;
+    }
+    if ((bits & (1 << HookFn.NAT_DST)) !== 0) {
+      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NAT_UNBOUND;
+      if (v === NAT_UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return this.stopped(HookFn.NAT_DST, v, skb, inDev, outDev);
+    }
+    if ((bits & (1 << HookFn.FILTER)) !== 0) {
+      v = this.walkTable(this.ipt.tables.filter, hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return v as Verdict;
+    }
+    if ((bits & (1 << HookFn.NAT_SRC)) !== 0) {
+      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NAT_UNBOUND;
+      if (v === NAT_UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return this.stopped(HookFn.NAT_SRC, v, skb, inDev, outDev);
+    }
+    if ((bits & (1 << HookFn.CONFIRM)) !== 0) {
+      // a confirmed entry (and the untracked template, confirmed too) has nothing to confirm
+      const ct = skb.ct as CtEntry | null;
+      if (ct === null || (ct.status & IPS_CONFIRMED) === 0) {
+        v = conntrackConfirm(this.conntrack, skb, this.host.now());
+        if (v !== Verdict.ACCEPT) return this.stopped(HookFn.CONFIRM, v, skb, inDev, outDev);
+      }
+    }
+    return Verdict.ACCEPT;
+  }
+
+  /** a hook function other than a table walk did not accept: traced as a drop with its reason */
+  private stopped(fn: HookFn, v: number, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    if (v === Verdict.DROP && this.host.trace !== null) {
+      this.host.event('drop', skb, inDev ?? outDev, { reason: fn === HookFn.CONFIRM ? 'conntrack: confirm clash' : fn === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible' });
+    }
+    return v as Verdict;
+  }
+
+  /**
+   * The NAT hook function where runPlan()'s natBoundPacket() did not
+   * settle it (a connection not bound at this hook yet, or tracing on).
+   */
+  private natStep(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
+    if (this.host.trace !== null) return this.tracedNat(hook, skb, inDev, outDev);
+    this.setHookState(hook, inDev, outDev);
+    return natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+  }
+
+  /** the context's hook and devices, for a walk (or natHook(), which reads the output device and walks) */
+  private setHookState(hook: NfHook, inDev: Iface | null, outDev: Iface | null): void {
     const ctx = this.ctx;
     ctx.hook = hook;
     ctx.inDev = inDev;
     ctx.outDev = outDev;
-    const plan = this.plans[hook]!;
-    for (let i = 0; i < plan.length; i++) {
-      const fn = plan[i]!;
-      let v: Verdict;
-      switch (fn) {
-        case HookFn.DEFRAG: {
-          // ip_is_fragment(): MF or a fragment offset (the low 6 bits of byte 6, byte 7)
-          const b = skb.data;
-          if (((b[skb.l3 + 6]! & 0x3f) | b[skb.l3 + 7]!) === 0) continue;
-          v = this.defrag(hook, skb);
-          break;
-        }
-        case HookFn.RAW:
-          v = this.walkTable(this.ipt.tables.raw, hook, skb);
-          break;
-        case HookFn.CONNTRACK_IN:
-          v = conntrackIn(this.conntrack, hook, skb, this.host);
-          break;
-        case HookFn.MANGLE:
-          v = this.walkTable(this.ipt.tables.mangle, hook, skb);
-          break;
-        case HookFn.NAT_DST:
-        case HookFn.NAT_SRC: {
-          if (this.host.trace !== null) v = this.tracedNat(hook, skb, inDev, outDev);
-          else {
-            const nv = natBoundPacket(this.conntrack, hook, skb, outDev);
-            v = nv === NAT_UNBOUND ? natHook(this.nat, hook, skb, ctx, this.walkNat) : (nv as Verdict);
-          }
-          break;
-        }
-        case HookFn.FILTER:
-          v = this.walkTable(this.ipt.tables.filter, hook, skb);
-          break;
-        default: { // HookFn.CONFIRM
-          // a confirmed entry (and the untracked template, confirmed too) has nothing to confirm
-          const ct = skb.ct as CtEntry | null;
-          if (ct !== null && (ct.status & IPS_CONFIRMED) !== 0) continue;
-          v = conntrackConfirm(this.conntrack, skb, this.host.now());
-        }
-      }
-      if (v !== Verdict.ACCEPT) {
-        if (v === Verdict.DROP && this.host.trace !== null && fn !== HookFn.RAW && fn !== HookFn.MANGLE && fn !== HookFn.FILTER) {
-          this.host.event('drop', skb, inDev ?? outDev, { reason: fn === HookFn.CONFIRM ? 'conntrack: confirm clash' : fn === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible' });
-        }
-        return v;
-      }
-    }
-    return Verdict.ACCEPT;
   }
 
   /**
@@ -222,6 +272,7 @@ export class Netfilter implements NfSeam {
     // at the end of natCopy: the frame is natCopy[copyOff..], no view made
     const copyOff = natCopy.length - frame.length;
     natCopy.set(frame, copyOff);
+    this.setHookState(hook, inDev, outDev);
     const v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
     if (v === Verdict.ACCEPT && natChanged(skb)) {
       this.host.natEvent(skb, inDev ?? outDev, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', natCopy, copyOff);
@@ -229,11 +280,24 @@ export class Netfilter implements NfSeam {
     return v;
   }
 
-  /** one table's walk; the hook and devices are in the context already (runPlan() set them, a nested hook gave them back) */
-  private walkTable(table: Table, hook: NfHook, skb: Skb): Verdict {
+  /**
+   * One table's walk, with the context (`struct xt_action_param`) set for
+   * it: the context is written only here, so a hook whose functions do not
+   * walk (conntrack, a bound flow's NAT, confirmation) never touches it,
+   * and `walking` tells hook() that a packet sent meanwhile is nested.
+   */
+  private walkTable(table: Table, hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     const ctx = this.ctx;
+    ctx.hook = hook;
+    ctx.inDev = inDev;
+    ctx.outDev = outDev;
     ctx.table = table.name;
-    return iptDoTable(table, hook, skb, ctx);
+    // (no try/finally on the packet path: after an exception `walking` stays set, and later hooks
+    // only take nestedHook()'s slower, equally correct way)
+    this.walking = true;
+    const v = iptDoTable(table, hook, skb, ctx);
+    this.walking = false;
+    return v;
   }
 }
 

@@ -4,8 +4,8 @@
  * checksums updated incrementally.
  */
 import { ManipType, type CtTuple } from '../ct-types.js';
-import { csumReplace2, csumReplace4 } from '../../wire/checksum.js';
-import { IP_CHECK, IP_DST, IP_SRC, ipHdrLen, rd16, rd32, wr16, wr32 } from '../conntrack/bytes.js';
+import { csumReplace2 } from '../../wire/checksum.js';
+import { IP_CHECK, IP_DST, IP_SRC, rd16, wr16 } from '../conntrack/bytes.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -17,35 +17,60 @@ function icmpIsQuery(type: number): boolean {
 }
 
 /**
- * nf_csum_update() + the port change: the L4 checksum at `checkOff` fixed
- * for the address at `ipOff` and the port about to change.
+ * A one's-complement sum folded to 16 bits: the sums here stay below
+ * 2^20, so two folds by shift (no division, as csumFold() of
+ * wire/checksum.ts must do for any sum) always suffice.
  */
-function l4CsumUpdate(b: Uint8Array, ipOff: number, checkOff: number, newIp: number, oldPort: number, newPort: number): number {
-  let check = rd16(b, checkOff);
-  check = csumReplace4(check, rd32(b, ipOff), newIp);
-  check = csumReplace2(check, oldPort, newPort);
-  return check;
+function fold16(sum: number): number {
+  const s = (sum & 0xffff) + (sum >>> 16);
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/**
+ * The checksum field `check` after the address `oldIp` became `newIp`
+ * and the 16-bit word `oldPort` became `newPort` (pass equal ports for
+ * none): csum_replace4() and csum_replace2() in one sum, as
+ * inet_proto_csum_replace4() + inet_proto_csum_replace2() do
+ * (RFC 1624 eqn. 3; a single fold gives the same result as two).
+ */
+function csumReplaceAddrPort(check: number, oldIp: number, newIp: number, oldPort: number, newPort: number): number {
+  const sum = (~check & 0xffff) + (~(oldIp >>> 16) & 0xffff) + (~oldIp & 0xffff) + (newIp >>> 16) + (newIp & 0xffff) +
+    (~oldPort & 0xffff) + newPort;
+  return ~fold16(sum) & 0xffff;
+}
+
+/** the checksum field `check` after the address `oldIp` became `newIp`, as csum_replace4() does */
+function csumReplaceAddr(check: number, oldIp: number, newIp: number): number {
+  const sum = (~check & 0xffff) + (~(oldIp >>> 16) & 0xffff) + (~oldIp & 0xffff) + (newIp >>> 16) + (newIp & 0xffff);
+  return ~fold16(sum) & 0xffff;
 }
 
 /** tcp_manip_pkt(): the port, and the checksum when the whole header is there (not in a quoted header cut at 8 bytes) */
-function tcpManip(b: Uint8Array, ipOff: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
+function tcpManip(b: Uint8Array, oldIp: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
   if (l4 + 8 > end) return false;
-  const oldPort = rd16(b, portOff);
-  if (l4 + 20 <= end) wr16(b, l4 + 16, l4CsumUpdate(b, ipOff, l4 + 16, newIp, oldPort, newPort));
-  wr16(b, portOff, newPort);
+  const oldPort = (b[portOff]! << 8) | b[portOff + 1]!;
+  if (l4 + 20 <= end) {
+    const check = csumReplaceAddrPort((b[l4 + 16]! << 8) | b[l4 + 17]!, oldIp, newIp, oldPort, newPort);
+    b[l4 + 16] = check >>> 8;
+    b[l4 + 17] = check;
+  }
+  b[portOff] = newPort >>> 8;
+  b[portOff + 1] = newPort;
   return true;
 }
 
 /** udp_manip_pkt(): a zero checksum (none) stays zero; a result of zero becomes 0xffff (CSUM_MANGLED_0) */
-function udpManip(b: Uint8Array, ipOff: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
+function udpManip(b: Uint8Array, oldIp: number, l4: number, end: number, portOff: number, newIp: number, newPort: number): boolean {
   if (l4 + 8 > end) return false;
-  const oldPort = rd16(b, portOff);
-  if (rd16(b, l4 + 6) !== 0) {
-    let check = l4CsumUpdate(b, ipOff, l4 + 6, newIp, oldPort, newPort);
+  const oldPort = (b[portOff]! << 8) | b[portOff + 1]!;
+  if ((b[l4 + 6]! | b[l4 + 7]!) !== 0) {
+    let check = csumReplaceAddrPort((b[l4 + 6]! << 8) | b[l4 + 7]!, oldIp, newIp, oldPort, newPort);
     if (check === 0) check = 0xffff;
-    wr16(b, l4 + 6, check);
+    b[l4 + 6] = check >>> 8;
+    b[l4 + 7] = check;
   }
-  wr16(b, portOff, newPort);
+  b[portOff] = newPort >>> 8;
+  b[portOff + 1] = newPort;
   return true;
 }
 
@@ -93,17 +118,26 @@ export function manipPktInverse(b: Uint8Array, iph: number, end: number, other: 
  */
 export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: number, manip: ManipType, newIp: number, newPort: number): boolean {
   if (iph + 20 > end) return false;
-  const l4 = iph + ipHdrLen(b, iph);
+  const l4 = iph + ((b[iph]! & 0x0f) << 2);
   const off = iph + (manip === ManipType.SRC ? IP_SRC : IP_DST);
+  // the address being replaced, read once for the L4 and the IP checksum (uint32, as newIp)
+  const oldIp = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  const ip = newIp >>> 0;
   let ok = true;
   switch (proto) {
-    case IPPROTO_TCP: ok = tcpManip(b, off, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, newIp, newPort); break;
-    case IPPROTO_UDP: ok = udpManip(b, off, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, newIp, newPort); break;
+    case IPPROTO_TCP: ok = tcpManip(b, oldIp, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, ip, newPort); break;
+    case IPPROTO_UDP: ok = udpManip(b, oldIp, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, ip, newPort); break;
     case IPPROTO_ICMP: ok = icmpManip(b, l4, end, newPort); break;
     default: break;
   }
   if (!ok) return false;
-  wr16(b, iph + IP_CHECK, csumReplace4(rd16(b, iph + IP_CHECK), rd32(b, off), newIp));
-  wr32(b, off, newIp);
+  // csum_replace4() on the header checksum
+  const check = csumReplaceAddr((b[iph + IP_CHECK]! << 8) | b[iph + IP_CHECK + 1]!, oldIp, ip);
+  b[iph + IP_CHECK] = check >>> 8;
+  b[iph + IP_CHECK + 1] = check;
+  b[off] = ip >>> 24;
+  b[off + 1] = ip >>> 16;
+  b[off + 2] = ip >>> 8;
+  b[off + 3] = ip;
   return true;
 }
