@@ -3,9 +3,12 @@
  * namespace (`fixtures/*.txt` → `fixtures/*.json`, by `fixtures/record.py`)
  * and checks that natlab prints byte-identical output and the same exit codes.
  */
+import { readFileSync } from 'node:fs';
 import { describe } from 'vitest';
-import { replay } from './fixtures/replay.js';
+import { replay, type Rec } from './fixtures/replay.js';
 
-describe('prints exactly what iptables 1.8.9 (nft) printed for a corpus of rules', () => replay('rules'));
-describe('restores tables atomically with the errors of iptables-restore 1.8.9 (nft)', () => replay('restore'));
-describe('answers commands with the messages and exit codes of iptables 1.8.9 (nft)', () => replay('commands'));
+const session = (name: string): Rec[] => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Rec[];
+
+describe('prints exactly what iptables 1.8.9 (nft) printed for a corpus of rules', () => replay(session('rules')));
+describe('restores tables atomically with the errors of iptables-restore 1.8.9 (nft)', () => replay(session('restore')));
+describe('answers commands with the messages and exit codes of iptables 1.8.9 (nft)', () => replay(session('commands')));
