@@ -121,7 +121,7 @@ export function addAddr(h: Host, dev: Iface, addr: number, mask: number, broadca
 
 /** the default routes through `dev` in the main table */
 export function defaultRoutesVia(h: Host, dev: Iface) {
-  return h.fib.main.filter((r) => r.prefixLen === 0 && r.dev === dev);
+  return h.fib.table('main').filter((r) => r.prefixLen === 0 && r.dev === dev);
 }
 
 /** `ip route add default via GW dev IFACE metric M` */

@@ -280,7 +280,7 @@ export class Dhclient {
     const router = dhcpOption(rep, 'router')?.addrs[0];
     if (router !== undefined) {
       // `ip route replace default via R dev IFACE`: the metric-0 default goes, whatever its device
-      for (const r of host.fib.main.filter((x) => x.prefixLen === 0 && x.metric === 0)) host.fib.remove(r);
+      host.fib.removeWhere('main', (x) => x.prefixLen === 0 && x.metric === 0);
       addDefaultRoute(host, dev, router, 0);
     }
     const now = this.nowSec();

@@ -13,7 +13,7 @@ describe('deleting the last address of a device (fib_disable_ip())', () => {
     runIp(a, 'ip neigh add 10.9.0.77 lladdr 02:00:00:00:00:77 dev eth0'.split(' '));
     return t;
   }
-  const routesVia = (t: TestNet): number => t.host('a').fib.main.filter((r) => r.dev?.name === 'eth0').length + t.host('a').fib.local.filter((r) => r.dev?.name === 'eth0').length;
+  const routesVia = (t: TestNet): number => t.host('a').fib.table('main').filter((r) => r.dev?.name === 'eth0').length + t.host('a').fib.table('local').filter((r) => r.dev?.name === 'eth0').length;
 
   it('flushes every route and every neighbour (permanent too) through it once no address is left', () => {
     const t = setup();
@@ -21,7 +21,7 @@ describe('deleting the last address of a device (fib_disable_ip())', () => {
     const dev = a.ifaceByName('eth0')!;
     a.delAddr(dev, dev.addrs.find((x) => x.addr === ip('10.9.0.5'))!);
     // one address left: the static default route and the permanent neighbour stay
-    expect(a.fib.main.some((r) => r.prefixLen === 0)).toBe(true);
+    expect(a.fib.table('main').some((r) => r.prefixLen === 0)).toBe(true);
     expect(a.neigh.all().map((n) => n.ip)).toEqual([ip('10.9.0.77')]);
     a.delAddr(dev, dev.addrs[0]!);
     expect(routesVia(t)).toBe(0);

@@ -89,7 +89,7 @@ describe('ICMP redirects received (__ip_do_redirect)', () => {
     const { t, a } = host();
     known(a, '10.1.0.2');
     icmpRedirect(a, redirect(a, '10.1.0.1', '10.2.0.10', '10.1.0.2'));
-    a.fib.remove(a.fib.main.find((r) => r.prefixLen === 0)!);
+    a.fib.remove(a.fib.table('main').find((r) => r.prefixLen === 0)!);
     t.route('a', 'default', '10.1.0.1', 'eth0');
     expect(gwOf(a, '10.2.0.10')).toBe(ip('10.1.0.1'));
   });

@@ -55,22 +55,6 @@ export class Fib {
    */
   gen = 0;
 
-  /**
-   * The `local` table, to read or edit in place. Handing it out counts as
-   * a change (see `gen`), since the caller may edit it: readers use
-   * `table()`, editors the methods below; kept for callers not yet moved.
-   */
-  get local(): Route[] {
-    this.gen++;
-    return this.localT;
-  }
-
-  /** the `main` table, to read or edit in place (counts as a change: see `local`) */
-  get main(): Route[] {
-    this.gen++;
-    return this.mainT;
-  }
-
   /** a table to read (no change) */
   table(t: 'local' | 'main'): readonly Route[] {
     return t === 'local' ? this.localT : this.mainT;

@@ -31,7 +31,7 @@ describe('dhclient', () => {
     const cap = [DHCP_CAPTURES.dhclientDiscover, DHCP_CAPTURES.dnsmasqOfferToDhclient, DHCP_CAPTURES.dhclientRequest, DHCP_CAPTURES.dnsmasqAckToDhclient].map((c) => masked(captureBytes(c)));
     expect((t.net.captures.get(t.cdev) ?? []).map((f) => masked(f.data))).toEqual(cap);
     expect(t.cdev.addrs.map((a) => [a.addr, a.prefixLen])).toEqual([[ip('10.9.0.120'), 24]]);
-    expect(t.client.fib.main.filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
+    expect(t.client.fib.table('main').filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
     expect(leaseFileOf(t.server)).toMatch(/^\d+ 02:00:00:00:02:01 10\.9\.0\.120 \* \*\n$/);
   });
 

@@ -130,7 +130,7 @@ describe('ping (iputils 20221126 as root)', () => {
 
   it('says connect: Network is unreachable without a route and exits 2', () => {
     const { net, b } = topology();
-    b.fib.main.length = 0;
+    b.fib.removeWhere('main', () => true);
     b.addAddr(b.ifaceByName('b0')!, 0x0a090103, 32, null);
     const p = run(net, b, 'ping -c 1 10.99.0.1');
     expect(p.output()).toBe('ping: connect: Network is unreachable\n');

@@ -28,7 +28,7 @@ describe('udhcpc', () => {
     const frames = (t.net.captures.get(t.cdev) ?? []).map((f) => masked(f.data));
     expect(frames).toEqual(cap);
     expect(t.cdev.addrs.map((a) => [a.addr, a.prefixLen, a.broadcast])).toEqual([[ip('10.9.0.120'), 24, ip('10.9.0.255')]]);
-    expect(t.client.fib.main.filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
+    expect(t.client.fib.table('main').filter((x) => x.prefixLen === 0).map((x) => x.gateway)).toEqual([ip('10.9.0.1')]);
     expect(leaseFileOf(t.server)).toMatch(/^\d+ 02:00:00:00:02:01 10\.9\.0\.120 \* 01:02:00:00:00:02:01\n$/);
   });
 
