@@ -22,7 +22,7 @@
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import { exclusive, mandatory, noInvert, xtUint } from '../xt-opts.js';
-import { HZ } from './limit.js';
+import { HZ, printRate } from './limit.js';
 import { ipDst, ipFragOff, ipProto, ipSrc, l4, u16 } from './util.js';
 
 /** XT_HASHLIMIT_SCALE_v2: rates are kept as the period in microseconds */
@@ -124,16 +124,8 @@ function parseRate(opt: string, arg: string): number {
   return period;
 }
 
-/** print_rate(): the largest unit that keeps the rate an integer */
-function rateText(period: number): string {
-  let i = 1;
-  for (; i < RATES.length; i++) {
-    const m = RATES[i]![1];
-    if (period > m || Math.floor(m / period) < m % period) break;
-  }
-  const [name, m] = RATES[i - 1]!;
-  return `${Math.floor(m / period)}/${name}`;
-}
+/** print_rate() with hashlimit's units (see printRate()) */
+const rateText = (period: number): string => printRate(period, RATES);
 
 const modeText = (mode: number, sep: string): string =>
   MODES.filter(([, bit]) => mode & bit)

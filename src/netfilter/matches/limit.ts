@@ -53,16 +53,22 @@ function parseRate(s: string): number {
   return Math.floor(mult / r);
 }
 
-/** print_rate(): the largest unit that keeps the rate an integer */
-function rateText(period: number): string {
+/**
+ * print_rate() of libxt_limit and libxt_hashlimit: the largest unit of
+ * `rates` (name, period of one per unit, largest first) that keeps the
+ * rate an integer.
+ */
+export function printRate(period: number, rates: readonly (readonly [string, number])[]): string {
   let i = 1;
-  for (; i < RATES.length; i++) {
-    const m = RATES[i]![1];
+  for (; i < rates.length; i++) {
+    const m = rates[i]![1];
     if (period > m || Math.floor(m / period) < m % period) break;
   }
-  const [name, m] = RATES[i - 1]!;
+  const [name, m] = rates[i - 1]!;
   return `${Math.floor(m / period)}/${name}`;
 }
+
+const rateText = (period: number): string => printRate(period, RATES);
 
 export const limitMatch: MatchSpec<LimitData> = {
   name: 'limit',
