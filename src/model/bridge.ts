@@ -48,6 +48,19 @@ export const BrPortFlag = {
   ISOLATED: 1 << 16,
 } as const;
 
+/**
+ * The flags by the names iproute2 gives their on/off switches, the same in
+ * `bridge link set` and `ip link set ... type bridge_slave`.
+ */
+export const BRPORT_FLAG_NAMES: Readonly<Record<string, number>> = {
+  hairpin: BrPortFlag.HAIRPIN_MODE,
+  learning: BrPortFlag.LEARNING,
+  flood: BrPortFlag.FLOOD,
+  mcast_flood: BrPortFlag.MCAST_FLOOD,
+  bcast_flood: BrPortFlag.BCAST_FLOOD,
+  isolated: BrPortFlag.ISOLATED,
+};
+
 /** the flags a new port starts with, as new_nbp() sets them */
 export const BR_PORT_DEFAULT_FLAGS = BrPortFlag.LEARNING | BrPortFlag.FLOOD | BrPortFlag.MCAST_FLOOD | BrPortFlag.BCAST_FLOOD;
 

@@ -10,7 +10,7 @@
  * registration, the bridge's multicast-router groups (…:6a) while up, and
  * 01:00:5e:00:00:01 (all-hosts) while up.
  */
-import { BrPortFlag, type Bridge, type FdbEntry } from '../../model/bridge.js';
+import { BRPORT_FLAG_NAMES, type Bridge, type FdbEntry } from '../../model/bridge.js';
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { macEq, macKey, macToString } from '../../wire/mac.js';
@@ -61,16 +61,6 @@ function bridgeLink(h: Host, args: string[]): CmdResult {
   return ok(out);
 }
 
-/** the `bridge link set` switches natlab models, and the port flag each sets */
-const PORT_FLAG_OPTS: Record<string, number> = {
-  hairpin: BrPortFlag.HAIRPIN_MODE,
-  learning: BrPortFlag.LEARNING,
-  flood: BrPortFlag.FLOOD,
-  mcast_flood: BrPortFlag.MCAST_FLOOD,
-  bcast_flood: BrPortFlag.BCAST_FLOOD,
-  isolated: BrPortFlag.ISOLATED,
-};
-
 /** the options of `bridge link set` iproute2 knows and natlab does not model */
 const PORT_OPTS_NOT_MODELLED = ['cost', 'priority', 'state', 'guard', 'fastleave', 'root_block', 'learning_sync', 'mcast_router', 'mcast_to_unicast', 'neigh_suppress', 'vlan_tunnel', 'locked', 'hwmode', 'backup_port', 'nobackup_port', 'self', 'master', 'mab', 'mcast_max_groups'];
 
@@ -108,16 +98,16 @@ function bridgeLinkSet(h: Host, args: string[]): CmdResult {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const v = args[i + 1];
-    if (a === 'dev' || a in PORT_FLAG_OPTS || PORT_OPTS_NOT_MODELLED.includes(a)) {
+    if (a === 'dev' || a in BRPORT_FLAG_NAMES || PORT_OPTS_NOT_MODELLED.includes(a)) {
       if (v === undefined && a !== 'self' && a !== 'master' && a !== 'nobackup_port') return fail(255, 'Command line is not complete. Try option "help"\n');
     }
     if (a === 'dev') {
       devName = args[++i]!;
-    } else if (a in PORT_FLAG_OPTS) {
+    } else if (a in BRPORT_FLAG_NAMES) {
       i++;
       // parse_on_off(): anything but "on"/"off" is -EINVAL, which bridge's main() turns into exit 234
       if (v !== 'on' && v !== 'off') return fail(234, `Error: argument of "${a}" must be one of "off", "on", not "${v}"\n`);
-      const bit = PORT_FLAG_OPTS[a]!;
+      const bit = BRPORT_FLAG_NAMES[a]!;
       if (v === 'on') {
         set |= bit;
         clear &= ~bit;

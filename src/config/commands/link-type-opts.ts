@@ -7,7 +7,7 @@
  * kernel applies the type data before the rest of do_setlink(), so a later
  * error (an MTU out of range) leaves the flags already changed.
  */
-import { BrPortFlag, type Bridge } from '../../model/bridge.js';
+import { BRPORT_FLAG_NAMES, type Bridge } from '../../model/bridge.js';
 import type { Iface } from '../../model/iface.js';
 import { NS_PER_S } from '../../sim/queue.js';
 import { incomplete, invarg } from './args.js';
@@ -117,16 +117,6 @@ export function applyBridgeOpts(br: Bridge, o: BridgeOpts): void {
   if (o.flush) for (const [k, e] of br.fdb) if (!e.static) br.fdb.delete(k);
 }
 
-/** the on/off switches of `type bridge_slave` natlab models, and the port flag each sets */
-const SLAVE_FLAG_OPTS: Record<string, number> = {
-  hairpin: BrPortFlag.HAIRPIN_MODE,
-  learning: BrPortFlag.LEARNING,
-  flood: BrPortFlag.FLOOD,
-  mcast_flood: BrPortFlag.MCAST_FLOOD,
-  bcast_flood: BrPortFlag.BCAST_FLOOD,
-  isolated: BrPortFlag.ISOLATED,
-};
-
 /** the `type bridge_slave` options iproute2 knows and natlab does not model */
 const SLAVE_NOT_MODELLED = new Set([
   'state', 'priority', 'cost', 'guard', 'fastleave', 'root_block', 'proxy_arp', 'proxy_arp_wifi', 'mcast_router',
@@ -149,12 +139,12 @@ export function parseBridgeSlaveOpts(a: readonly string[]): BridgeSlaveOpts | Cm
     const k = a[i]!;
     if (k === 'fdb_flush') {
       o.flush = true;
-    } else if (k in SLAVE_FLAG_OPTS) {
+    } else if (k in BRPORT_FLAG_NAMES) {
       const v = a[++i];
       if (v === undefined) return incomplete();
       // parse_on_off(): anything but "on"/"off" fails the command with exit 1
       if (v !== 'on' && v !== 'off') return fail(1, `Error: argument of "${k}" must be one of "off", "on", not "${v}"\n`);
-      const bit = SLAVE_FLAG_OPTS[k]!;
+      const bit = BRPORT_FLAG_NAMES[k]!;
       if (v === 'on') {
         o.set |= bit;
         o.clear &= ~bit;
