@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../sim/simulate.js';
 import { TraceLineEncoder } from '../../trace/jsonl.js';
-import { frameSummary, hopEvent } from '../../model/frame-summary.js';
+import { chainEvent, frameSummary, hopEvent, natEvent } from '../../model/frame-summary.js';
 import { openCapture } from '../pcap-stream.js';
 import { routerScenario, syntheticTraffic } from '../../cli/bench/inputs.js';
 import { loadScenario } from '../../config/scenario.js';
@@ -119,33 +119,6 @@ describe('trace.jsonl', () => {
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
 const td = new TextDecoder();
 
-/** the event TraceSink.nat() describes, as an object (what Host.natEvent() gives a sink without nat()) */
-function natObject(...a: Parameters<NonNullable<TraceSink['nat']>>): Omit<HopEvent, 'seq'> {
-  const [t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail] = a;
-  return hopEvent(t, node, 'nat', iface, pkt, parent, flow, data, off, {
-    hook: hook as HopEvent['hook'],
-    table: 'nat',
-    before: frameSummary(before.subarray(bOff)),
-    after: frameSummary(data.subarray(off)),
-    detail,
-  });
-}
-
-/** the event TraceSink.chain() describes, as an object (what traceChain() gives a sink without chain()) */
-function chainObject(...a: Parameters<NonNullable<TraceSink['chain']>>): Omit<HopEvent, 'seq'> {
-  const [t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout] = a;
-  const e: Omit<HopEvent, 'seq'> = { t, node, kind: 'chain', pkt, hook: hook as HopEvent['hook'], table: table as HopEvent['table'], chain, verdict };
-  if (rule !== 0) {
-    e.rule = rule;
-    e.ruleText = ruleText ?? undefined;
-  } else e.policy = true;
-  if (inDev !== null) e.in = inDev;
-  if (outDev !== null) e.out = outDev;
-  if (physin !== null) e.physin = physin;
-  if (physout !== null) e.physout = physout;
-  return e;
-}
-
 /**
  * Encodes every event twice: as JsonlTraceWriter does (hop(), nat(),
  * chain() straight to bytes) and as an object through encode() (what
@@ -173,14 +146,14 @@ class TwoWays implements TraceSink {
   nat(...a: Parameters<NonNullable<TraceSink['nat']>>): void {
     this.nats++;
     this.direct.encodeNat(...a);
-    const e = natObject(...a);
+    const e = natEvent(...a);
     this.objects.encode(e);
     this.events.push(e);
   }
   chain(...a: Parameters<NonNullable<TraceSink['chain']>>): void {
     this.chains++;
     this.direct.encodeChain(...a);
-    const e = chainObject(...a);
+    const e = chainEvent(...a);
     this.objects.encode(e);
     this.events.push(e);
   }
@@ -203,11 +176,11 @@ function through<T>(two: TwoWays, f: () => T): T {
   };
   proto.nat = function (this: TraceBuffer, ...a: Parameters<NonNullable<TraceSink['nat']>>): void {
     two.nat(...a);
-    emit.call(this, natObject(...a));
+    emit.call(this, natEvent(...a));
   };
   proto.chain = function (this: TraceBuffer, ...a: Parameters<NonNullable<TraceSink['chain']>>): void {
     two.chain(...a);
-    emit.call(this, chainObject(...a));
+    emit.call(this, chainEvent(...a));
   };
   try {
     return f();
