@@ -102,6 +102,20 @@ export class ProcessTable {
     return r.done;
   }
 
+  /**
+   * Waits until none of `rs` is on a CPU: each has exited (and is reaped)
+   * or sleeps (state S/T/I in /proc/PID/stat), after at least `minMs`, at
+   * most `maxMs`. Stopping one background step can wake another (a FIN
+   * makes the peer's nc read EOF and exit); the simulator lets that happen
+   * before the next stop, so the kernel runner must too, however slow the
+   * machine.
+   */
+  async quiesce(rs: readonly Running[], minMs = 5, maxMs = 1000): Promise<void> {
+    const t0 = performance.now();
+    await sleep(minMs);
+    while (performance.now() - t0 < maxMs && rs.some((r) => !r.exited() && !sleeping(r.pid))) await sleep(1);
+  }
+
   /** Stops every process still running and every daemon found in our pid files. */
   async stopAll(): Promise<void> {
     for (const f of this.pidFiles) {
@@ -123,6 +137,18 @@ export class ProcessTable {
   get size(): number {
     return this.live.size;
   }
+}
+
+/** True when the process waits (S, T, t, I), false while it runs, is runnable, in disk wait or a zombie not yet reaped. */
+export function sleeping(pid: number): boolean {
+  let stat: string;
+  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return false; }
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'S' || state === 'T' || state === 't' || state === 'I';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
 }
 
 function readOut(path: string): string {

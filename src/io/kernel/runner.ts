@@ -164,8 +164,10 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       result.end = rel();
     }
     await sleep(opts.settleMs ?? 300);
-    for (const b of background) {
+    for (const [i, b] of background.entries()) {
       const f = await procs.stop(b.run, 'SIGTERM');
+      // what the stop set off runs to its end first (the simulator's STOP_GAP_NS)
+      await procs.quiesce(background.slice(i + 1).map((x) => x.run));
       b.result.exit = f.status;
       b.result.output = f.output;
       b.result.end = rel();
