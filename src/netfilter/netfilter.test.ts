@@ -5,7 +5,7 @@ import { loadScenario } from '../config/scenario.js';
 import { NfHook, Verdict } from '../model/nf-seam.js';
 import { build } from '../sim/simulate.js';
 import { rd32 } from './conntrack/bytes.js';
-import { ip, skbOf, udpFrame } from './conntrack/test-frames.js';
+import { checksumsOk, icmpFrame, ip, skbOf, tcpFrame, TH, udpFrame } from './conntrack/test-frames.js';
 import type { Netfilter } from './netfilter.js';
 
 /** a router r (lan 10.0.0.1, wan 198.51.100.2) built from `lines`, with its netfilter and devices */
@@ -85,5 +85,101 @@ describe('the hook functions planned per hook (refresh)', () => {
     expect(r.nf.ctActive).toBe(true);
     expect(r.forward(1001).src).toBe(ip('198.51.100.2'));
     expect(r.nf.conntrack.size).toBe(1);
+  });
+});
+
+describe('the traced NAT hook (tracedNat)', () => {
+  /** a router masquerading to ports 40000-40010, with a sink keeping each `nat` event's frames before and after */
+  function tracedRouter(lines: string[] = []) {
+    const r = router([
+      'iptables -t nat -A POSTROUTING -o wan -p udp -j MASQUERADE --to-ports 40000-40010',
+      'iptables -t nat -A POSTROUTING -o wan -p tcp -j MASQUERADE --to-ports 40000-40010',
+      'iptables -t nat -A POSTROUTING -o wan -p icmp -j MASQUERADE',
+      ...lines,
+    ]);
+    const nats: { hook: string; detail: string; before: number[]; after: number[] }[] = [];
+    r.nf.host.net.trace = {
+      emit() {},
+      nat(_t, _node, _iface, _pkt, _parent, _flow, data, off, before, bOff, hook, detail) {
+        nats.push({ hook, detail, before: [...before.subarray(bOff)], after: [...data.subarray(off)] });
+      },
+    };
+    const wan = r.nf.host.ifaceByName('wan')!;
+    const lan = r.nf.host.ifaceByName('lan')!;
+    /** a frame from lan through PREROUTING, FORWARD, POSTROUTING: the frame afterwards */
+    const out = (frame: Uint8Array): Uint8Array => {
+      const skb = skbOf(frame);
+      expect(r.nf.hook(NfHook.PRE_ROUTING, skb, lan, null)).toBe(Verdict.ACCEPT);
+      expect(r.nf.hook(NfHook.FORWARD, skb, lan, wan)).toBe(Verdict.ACCEPT);
+      expect(r.nf.hook(NfHook.POST_ROUTING, skb, null, wan)).toBe(Verdict.ACCEPT);
+      return skb.data;
+    };
+    /** a reply frame from wan through PREROUTING only: the frame afterwards */
+    const back = (frame: Uint8Array): Uint8Array => {
+      const skb = skbOf(frame);
+      expect(r.nf.hook(NfHook.PRE_ROUTING, skb, wan, null)).toBe(Verdict.ACCEPT);
+      return skb.data;
+    };
+    return { ...r, nats, out, back };
+  }
+
+  it.each([
+    ['udp', (n: number) => udpFrame('10.0.0.2', '203.0.113.9', 5000, 53, n)],
+    ['tcp', (n: number) => tcpFrame('10.0.0.2', '203.0.113.9', 5000, 80, TH.ACK, 1000 + n, 1, n)],
+    ['icmp', (n: number) => icmpFrame('10.0.0.2', '203.0.113.9', 8, 0, 77, n)],
+  ])('gives a bound %s flow\'s later packets their exact frame before the source NAT', (_p, frame) => {
+    const r = tracedRouter();
+    for (let n = 1; n <= 3; n++) {
+      const sent = frame(n);
+      const pristine = [...sent];
+      const after = r.out(sent);
+      // one event per packet: the PREROUTING hook of a flow only masqueraded rewrites nothing
+      expect(r.nats).toHaveLength(n);
+      const e = r.nats[n - 1]!;
+      expect(e).toMatchObject({ hook: 'POSTROUTING', detail: 'source NAT' });
+      expect(e.before).toEqual(pristine);
+      expect(e.after).toEqual([...after]);
+      expect(rd32(after, 14 + 12)).toBe(ip('198.51.100.2'));
+      expect(checksumsOk(after, 14)).toBe(true);
+    }
+  });
+
+  it('gives a reply\'s frame before the reverse NAT at PREROUTING', () => {
+    const r = tracedRouter();
+    const sent = r.out(udpFrame('10.0.0.2', '203.0.113.9', 5000, 53));
+    const port = (sent[14 + 20]! << 8) | sent[14 + 21]!;
+    for (let n = 1; n <= 2; n++) {
+      const reply = udpFrame('203.0.113.9', '198.51.100.2', 53, port, n);
+      const pristine = [...reply];
+      const got = r.back(reply);
+      const e = r.nats[r.nats.length - 1]!;
+      expect(r.nats).toHaveLength(1 + n);
+      expect(e).toMatchObject({ hook: 'PREROUTING', detail: 'destination NAT' });
+      expect(e.before).toEqual(pristine);
+      expect(e.after).toEqual([...got]);
+      expect(rd32(got, 14 + 16)).toBe(ip('10.0.0.2'));
+      expect(checksumsOk(got, 14)).toBe(true);
+    }
+  });
+
+  it('traces the binding a rule added mid-run gives a new flow, while a bound flow keeps its own', () => {
+    const r = tracedRouter();
+    r.out(udpFrame('10.0.0.2', '203.0.113.9', 5000, 53));
+    r.iptables('-t nat -I POSTROUTING 1 -o wan -p udp -j SNAT --to-source 198.51.100.7');
+    const old = r.out(udpFrame('10.0.0.2', '203.0.113.9', 5000, 53, 6));
+    const fresh = udpFrame('10.0.0.2', '203.0.113.9', 5001, 53);
+    const pristine = [...fresh];
+    const now = r.out(fresh);
+    expect(rd32(old, 14 + 12)).toBe(ip('198.51.100.2'));
+    expect(rd32(now, 14 + 12)).toBe(ip('198.51.100.7'));
+    expect(r.nats).toHaveLength(3);
+    expect(r.nats[2]!.before).toEqual(pristine);
+    expect(r.nats[2]!.after).toEqual([...now]);
+  });
+
+  it('traces nothing for a flow whose binding rewrites nothing', () => {
+    const r = tracedRouter(['iptables -t nat -I POSTROUTING 1 -o wan -p udp --sport 6000 -j ACCEPT']);
+    for (let n = 1; n <= 2; n++) r.out(udpFrame('10.0.0.2', '203.0.113.9', 6000, 53, n));
+    expect(r.nats).toHaveLength(0);
   });
 });

@@ -264,20 +264,37 @@ export class Netfilter implements NfSeam {
     return Verdict.ACCEPT;
   }
 
-  /** the NAT hook, and a `nat` hop event when it rewrote the packet (addresses, ports, ICMP id) */
+  /**
+   * The NAT hook, and a `nat` hop event when it rewrote the packet
+   * (addresses, ports, ICMP id). A connection already bound at this hook
+   * takes natBoundPacket(), as untraced, and its frame before the rewrite
+   * is made again afterwards, only when the rewrite showed: natPacket()
+   * writes nothing but the bytes natView() keeps (NAT_KEPT), so the frame
+   * now with those bytes put back is the frame before. Anything else (a
+   * first packet, RELATED, a changed masquerade device) is copied whole
+   * before natHook(), whose table walk and targets may write anywhere.
+   */
   private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
-    const frame = skb.data.subarray(skb.l3 - 14);
     natView(skb, natBefore);
-    if (natCopy.length < frame.length) natCopy = new Uint8Array(frame.length * 2);
-    // at the end of natCopy: the frame is natCopy[copyOff..], no view made
-    const copyOff = natCopy.length - frame.length;
-    natCopy.set(frame, copyOff);
-    this.setHookState(hook, inDev, outDev);
-    const v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+    let v = natBoundPacket(this.conntrack, hook, skb, outDev);
+    if (v === NAT_UNBOUND) {
+      const copyOff = natCopyFrame(skb);
+      this.setHookState(hook, inDev, outDev);
+      v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+      if (v === Verdict.ACCEPT && natChanged(skb)) this.natTraced(hook, skb, inDev ?? outDev, copyOff);
+      return v;
+    }
     if (v === Verdict.ACCEPT && natChanged(skb)) {
-      this.host.natEvent(skb, inDev ?? outDev, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', natCopy, copyOff);
+      const copyOff = natCopyFrame(skb);
+      natRestore(skb, copyOff);
+      this.natTraced(hook, skb, inDev ?? outDev, copyOff);
     }
     return v;
+  }
+
+  /** the `nat` event of tracedNat(): the frame before is natCopy[copyOff..] */
+  private natTraced(hook: NfHook, skb: Skb, iface: Iface | null, copyOff: number): void {
+    this.host.natEvent(skb, iface, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', natCopy, copyOff);
   }
 
   /**
@@ -301,24 +318,65 @@ export class Netfilter implements NfSeam {
   }
 }
 
-/** the frame before the NAT hook (tracing only), summarised only when NAT changed it */
+/** the frame before the NAT hook (tracing only), summarised only when NAT changed it: at its end, so no view is made */
 let natCopy = new Uint8Array(2048);
-const natBefore = new Int16Array(16);
-const natAfter = new Int16Array(16);
+/**
+ * The bytes natPacket() may write (manipPktTo(): addresses and the IP
+ * checksum, the first 8 bytes of L4, the TCP checksum), as they were
+ * before the hook: IP header bytes 12..19, L4 bytes 0..7 (the 16 a line
+ * can show, compared by natChanged()), then IP bytes 10, 11 and L4 bytes
+ * 16, 17 (checksums); -1 past the frame's end.
+ */
+const NAT_KEPT = 20;
+const natBefore = new Int16Array(NAT_KEPT);
+const natAfter = new Int16Array(NAT_KEPT);
 
-/** the fields NAT may rewrite: addresses and the first 8 bytes of L4, -1 past the end (tracing only) */
+/** the bytes of NAT_KEPT from the frame into `out` (tracing only) */
 function natView(skb: Skb, out: Int16Array): void {
   const b = skb.data;
-  const o = skb.l3;
-  const hl = (b[o]! & 0x0f) * 4;
+  const n = b.length;
+  const ip = skb.l3;
+  const l4 = ip + (b[ip]! & 0x0f) * 4;
   for (let i = 0; i < 8; i++) {
-    out[i] = o + 12 + i < b.length ? b[o + 12 + i]! : -1;
-    out[8 + i] = o + hl + i < b.length ? b[o + hl + i]! : -1;
+    out[i] = ip + 12 + i < n ? b[ip + 12 + i]! : -1;
+    out[8 + i] = l4 + i < n ? b[l4 + i]! : -1;
   }
+  out[16] = ip + 10 < n ? b[ip + 10]! : -1;
+  out[17] = ip + 11 < n ? b[ip + 11]! : -1;
+  out[18] = l4 + 16 < n ? b[l4 + 16]! : -1;
+  out[19] = l4 + 17 < n ? b[l4 + 17]! : -1;
 }
 
+/** the addresses, ports or ICMP id differ from natView()'s before (a checksum alone does not count) */
 function natChanged(skb: Skb): boolean {
   natView(skb, natAfter);
   for (let i = 0; i < 16; i++) if (natAfter[i] !== natBefore[i]) return true;
   return false;
+}
+
+/** the frame (from its Ethernet header) to the end of natCopy; returns where it starts there */
+function natCopyFrame(skb: Skb): number {
+  const data = skb.data;
+  const off = skb.l3 - 14;
+  const n = data.length - off;
+  if (natCopy.length < n) natCopy = new Uint8Array(n * 2);
+  const copyOff = natCopy.length - n;
+  natCopy.set(off === 0 ? data : data.subarray(off), copyOff);
+  return copyOff;
+}
+
+/** natBefore's bytes put back into the copy of the frame at copyOff: the frame as it was before natPacket() */
+function natRestore(skb: Skb, copyOff: number): void {
+  const b = skb.data;
+  const at = copyOff - (skb.l3 - 14);
+  const ip = skb.l3;
+  const l4 = ip + (b[ip]! & 0x0f) * 4;
+  for (let i = 0; i < 8; i++) {
+    if (natBefore[i]! >= 0) natCopy[at + ip + 12 + i] = natBefore[i]!;
+    if (natBefore[8 + i]! >= 0) natCopy[at + l4 + i] = natBefore[8 + i]!;
+  }
+  if (natBefore[16]! >= 0) natCopy[at + ip + 10] = natBefore[16]!;
+  if (natBefore[17]! >= 0) natCopy[at + ip + 11] = natBefore[17]!;
+  if (natBefore[18]! >= 0) natCopy[at + l4 + 16] = natBefore[18]!;
+  if (natBefore[19]! >= 0) natCopy[at + l4 + 17] = natBefore[19]!;
 }
