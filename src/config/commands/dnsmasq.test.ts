@@ -48,6 +48,15 @@ describe('the dnsmasq run command', () => {
     expect(cfg!.options).toEqual([{ code: 3, addrs: [ip('10.0.0.1')] }]);
   });
 
+  it('accepts the DNS and socket flags of libvirt\'s conf file (strict-order, bind-dynamic, dhcp-no-override), which change no DHCP reply', () => {
+    const conf = 'strict-order\nport=0\nbind-dynamic\ninterface=virbr0\ndhcp-range=192.168.122.2,192.168.122.254,255.255.255.0\ndhcp-no-override\ndhcp-authoritative\nno-ping\n';
+    const { r, cfg } = start(['--conf-file=default.conf'], { 'default.conf': conf });
+    expect(r.exit).toBe(0);
+    expect(cfg!.interfaces).toEqual(['virbr0']);
+    expect(cfg!.authoritative).toBe(true);
+    expect(start([...OK, '--strict-order', '--bind-dynamic', '--dhcp-no-override', '--dhcp-range=10.0.0.1,10.0.0.9']).r.exit).toBe(0);
+  });
+
   it('reads --dhcp-host items in any order and the option names and numbers', () => {
     const { cfg } = start([...OK, '--dhcp-range=10.0.0.100,10.0.0.150', '--dhcp-host=pc1,02:00:00:00:03:01,10.0.0.20,1h', '--dhcp-option=3,10.0.0.1', '--dhcp-option=option:dns-server,10.0.0.53,10.0.0.54', '--dhcp-option=1,255.255.0.0', '--dhcp-authoritative']);
     expect(cfg!.hosts).toEqual([{ mac: new Uint8Array([2, 0, 0, 0, 3, 1]), addr: ip('10.0.0.20'), name: 'pc1', leaseSecs: 3600 }]);

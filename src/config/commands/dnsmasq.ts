@@ -7,7 +7,7 @@
  * --dhcp-host=MAC[,IP][,NAME][,LEASE], --dhcp-option=(1|3|6|option:netmask|
  * option:router|option:dns-server),ADDR..., --dhcp-authoritative, --no-ping,
  * --port=0, --no-resolv, --no-hosts, --log-dhcp, --bind-interfaces,
- * --conf-file, --keep-in-foreground/-k, --user, --pid-file, --dhcp-leasefile,
+ * --bind-dynamic, --strict-order, --dhcp-no-override (see FLAGS), --conf-file, --keep-in-foreground/-k, --user, --pid-file, --dhcp-leasefile,
  * --log-facility (the last three accepted and ignored: natlab keeps the
  * lease file in memory and prints no log). Anything else is an error naming
  * it. A value dnsmasq itself refuses gives its message and exit code.
@@ -49,7 +49,19 @@ export interface DnsmasqResult {
 const WITH_VALUE = new Set([
   'interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility',
 ]);
-const FLAGS = new Set(['dhcp-authoritative', 'no-ping', 'no-resolv', 'no-hosts', 'log-dhcp', 'keep-in-foreground', 'bind-interfaces']);
+/**
+ * Flags without a value. Besides those applyOption() reads, these change
+ * nothing natlab models and are accepted as they come in libvirt's and
+ * distributions' conf files: bind-interfaces and bind-dynamic choose how the
+ * DNS socket is bound (the DHCP packet socket serves the listed interfaces
+ * either way), strict-order orders upstream DNS servers (no DNS here: --port=0
+ * is required), dhcp-no-override forbids putting options in the file/sname
+ * fields, which natlab's small replies never do.
+ */
+const FLAGS = new Set([
+  'dhcp-authoritative', 'no-ping', 'no-resolv', 'no-hosts', 'log-dhcp', 'keep-in-foreground', 'bind-interfaces',
+  'bind-dynamic', 'strict-order', 'dhcp-no-override',
+]);
 const SHORT: Record<string, string> = { k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
 
 /** a value dnsmasq refuses: its message and exit code */
@@ -136,7 +148,8 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
       p.noPing = true;
       return;
     default:
-      // no-resolv, no-hosts, log-dhcp, keep-in-foreground, bind-interfaces, user, pid-file, dhcp-leasefile, log-facility
+      // no-resolv, no-hosts, log-dhcp, keep-in-foreground, bind-interfaces, bind-dynamic, strict-order,
+      // dhcp-no-override, user, pid-file, dhcp-leasefile, log-facility
       return;
   }
 }
