@@ -5,17 +5,45 @@
 import { IPS_CONFIRMED, IPS_UNTRACKED, type Conn, type CtTuple } from '../ct-types.js';
 import { newTuple } from './tuple.js';
 
-/** `struct ip_ct_tcp`, without the window-tracking fields (see proto-tcp.ts) */
+/**
+ * `struct ip_ct_tcp`: the state, and per direction (`seen[dir]`, indexed by
+ * CtDir) what the window tracking of tcp-window.ts keeps. Sequence numbers
+ * are unsigned 32-bit values (`>>> 0`), compared modulo 2^32.
+ */
 export interface TcpCtState {
   /** enum tcp_conntrack */
   state: number;
   /** seen[dir].flags (IP_CT_TCP_FLAG_*) */
   seenFlags: [number, number];
+  /** seen[dir].td_end: the highest seq + len the direction sent */
+  tdEnd: [number, number];
+  /** seen[dir].td_maxend: the highest ack + window the other side allowed it */
+  tdMaxEnd: [number, number];
+  /** seen[dir].td_maxwin: the largest window (plus SACK slack) the direction advertised */
+  tdMaxWin: [number, number];
+  /** seen[dir].td_maxack: the highest ack the direction sent (with IP_CT_TCP_FLAG_MAXACK_SET) */
+  tdMaxAck: [number, number];
+  /** seen[dir].td_scale: its window scale shift */
+  tdScale: [number, number];
   lastIndex: number;
   lastDir: number;
   lastSeq: number;
+  lastAck: number;
   lastEnd: number;
+  /** last_win: the raw window of the last ignored or in-window ACK */
+  lastWin: number;
+  lastWscale: number;
   lastFlags: number;
+  /** how many times the same ACK segment was seen in a row */
+  retrans: number;
+}
+
+/** a zeroed `struct ip_ct_tcp` (tcp_new()'s memset) */
+export function newTcpCtState(): TcpCtState {
+  return {
+    state: 0, seenFlags: [0, 0], tdEnd: [0, 0], tdMaxEnd: [0, 0], tdMaxWin: [0, 0], tdMaxAck: [0, 0], tdScale: [0, 0],
+    lastIndex: 0, lastDir: 0, lastSeq: 0, lastAck: 0, lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, retrans: 0,
+  };
 }
 
 export class CtEntry implements Conn {

@@ -1,21 +1,22 @@
 /**
  * The TCP tracker, as nf_conntrack_proto_tcp.c: the state table
  * (`tcp_conntracks`), tcp_new() / nf_conntrack_tcp_packet(), the per-state
- * timeouts and ASSURED.
- *
- * Simplified: window tracking (`tcp_in_window()`) is not modelled; every
- * segment counts as in window. So no segment is INVALID for its sequence
- * numbers, and the timeouts that depend on window state (RETRANS after 3
- * retransmissions, UNACK for unacknowledged data, RETRANS for a zero
- * window) are not applied; a mid-stream pickup still gets UNACK until it
- * sees a reply, as in the kernel. The out-of-window RST/FIN timeout
- * shortening (nf_tcp_handle_invalid) follows from that and is absent too.
+ * timeouts and ASSURED. Window tracking (tcp_in_window()) is in
+ * tcp-window.ts: an out-of-window segment is INVALID or ignored, and the
+ * timeouts shorten for unacknowledged data (UNACK), for repeated
+ * retransmissions (RETRANS after nf_conntrack_tcp_max_retrans) and for a
+ * zero window, as in the kernel.
  */
 import { CtDir, IPS_ASSURED, IPS_CONFIRMED, IPS_SEEN_REPLY } from '../ct-types.js';
-import { rd32 } from './bytes.js';
-import type { CtEntry } from './conn.js';
+import { rd16, rd32 } from './bytes.js';
+import { newTcpCtState, type CtEntry, type TcpCtState } from './conn.js';
 import { NS_PER_SEC, TcpState, type CtSettings } from './settings.js';
 import { ctRefresh } from './table.js';
+import {
+  segmentEnd, seqBefore, synOptions, tcpInWindow, tcpOptions, WinVerdict,
+  TCPF_BE_LIBERAL, TCPF_CLOSE_INIT, TCPF_DATA_UNACKNOWLEDGED, TCPF_EXP_CHALLENGE_ACK, TCPF_MAXACK_SET,
+  TCPF_SACK_PERM, TCPF_SIMULTANEOUS_OPEN,
+} from './tcp-window.js';
 import { CT_ACCEPT, CT_INVALID, CT_REPEAT } from './verdicts.js';
 
 /** enum tcp_bit_set: which row of the table a segment uses */
@@ -27,13 +28,6 @@ export const enum TcpIndex {
   RST = 4,
   NONE = 5,
 }
-
-/** IP_CT_TCP_FLAG_* (seen[dir].flags) and the last_flags bits we use */
-const FLAG_CLOSE_INIT = 0x04;
-const FLAG_BE_LIBERAL = 0x08;
-const FLAG_SACK_PERM = 0x02;
-const EXP_CHALLENGE_ACK = 0x40;
-const SIMULTANEOUS_OPEN = 0x80;
 
 const TH_FIN = 0x01;
 const TH_SYN = 0x02;
@@ -102,13 +96,6 @@ function validFlags(flags: number): boolean {
   }
 }
 
-/** segment_seq_plus_len() */
-function segEnd(b: Uint8Array, l4: number, end: number): number {
-  const doff = (b[l4 + 12]! >>> 4) << 2;
-  const flags = b[l4 + 13]!;
-  return (rd32(b, l4 + 4) + (end - l4 - doff) + (flags & TH_SYN ? 1 : 0) + (flags & TH_FIN ? 1 : 0)) >>> 0;
-}
-
 /** nf_conntrack_tcp_packet() (with tcp_error() and tcp_new()) */
 export function tcpPacket(
   ct: CtEntry,
@@ -133,14 +120,27 @@ export function tcpPacket(
     // tcp_new()
     const st = tcpTransition(CtDir.ORIGINAL, index, TcpState.NONE);
     if (st >= TcpState.MAX) return CT_INVALID;
-    if (st !== TcpState.SYN_SENT && settings.tcpLoose === 0) return CT_INVALID;
-    const picked = st !== TcpState.SYN_SENT;
-    const f = picked ? FLAG_SACK_PERM | FLAG_BE_LIBERAL : 0;
-    ct.tcp = { state: TcpState.NONE, seenFlags: [f, f], lastIndex: TcpIndex.NONE, lastDir: 0, lastSeq: 0, lastEnd: 0, lastFlags: 0 };
+    const t = newTcpCtState();
+    const segEnd = segmentEnd(b, l4, end);
+    const win = rd16(b, l4 + 14);
+    t.tdEnd[0] = segEnd;
+    t.tdMaxWin[0] = win === 0 ? 1 : win;
+    if (st === TcpState.SYN_SENT) {
+      t.tdMaxEnd[0] = segEnd;
+      tcpOptions(b, l4, t, CtDir.ORIGINAL);
+    } else {
+      // picked up mid-stream: its history is lost, so assume SACK and check the window liberally
+      if (settings.tcpLoose === 0) return CT_INVALID;
+      t.tdMaxEnd[0] = (segEnd + t.tdMaxWin[0]) >>> 0;
+      t.seenFlags[0] = t.seenFlags[1] = TCPF_SACK_PERM | TCPF_BE_LIBERAL;
+    }
+    t.lastIndex = TcpIndex.NONE;
+    ct.tcp = t;
   }
   const tcp = ct.tcp!;
   let oldState: number = tcp.state;
   let newState = tcpTransition(dir, index, oldState as TcpState);
+  let checkWindow = true;
 
   switch (newState) {
     case TcpState.SYN_SENT:
@@ -148,7 +148,7 @@ export function tcpPacket(
       if (newState === TcpState.SYN_SENT) {
         if (oldState < TcpState.TIME_WAIT) break;
         // a SYN reopening a closed/aborted connection: kill the entry and look up again
-        if (((tcp.seenFlags[0] | tcp.seenFlags[1]) & FLAG_CLOSE_INIT) !== 0 ||
+        if (((tcp.seenFlags[0] | tcp.seenFlags[1]) & TCPF_CLOSE_INIT) !== 0 ||
             (tcp.lastDir === dir && tcp.lastIndex === TcpIndex.RST)) {
           kill(ct);
           return CT_REPEAT;
@@ -157,18 +157,34 @@ export function tcpPacket(
       // ignored segments (the kernel's fallthrough from SYN_SENT)
       const ack = rd32(b, l4 + 8);
       if (index === TcpIndex.SYNACK && tcp.lastIndex === TcpIndex.SYN && tcp.lastDir !== dir && ack === tcp.lastEnd) {
-        // b) a SYN/ACK answering a SYN we ignored: resynchronise
+        // b) a SYN/ACK answering a SYN we ignored: get in sync from what we noted of that SYN
         oldState = TcpState.SYN_SENT;
         newState = TcpState.SYN_RECV;
+        const ld = tcp.lastDir as CtDir;
+        tcp.tdEnd[ld] = tcp.lastEnd;
+        tcp.tdMaxEnd[ld] = tcp.lastEnd;
+        tcp.tdMaxWin[ld] = tcp.lastWin === 0 ? 1 : tcp.lastWin;
+        tcp.tdScale[ld] = tcp.lastWscale;
+        tcp.lastFlags &= ~TCPF_EXP_CHALLENGE_ACK;
+        tcp.seenFlags[ld] = tcp.lastFlags;
+        stateReset(tcp, dir);
         break;
       }
       tcp.lastIndex = index;
       tcp.lastDir = dir;
       tcp.lastSeq = rd32(b, l4 + 4);
-      tcp.lastEnd = segEnd(b, l4, end);
+      tcp.lastEnd = segmentEnd(b, l4, end);
+      tcp.lastWin = rd16(b, l4 + 14);
       if (index === TcpIndex.SYN && dir === CtDir.ORIGINAL) {
-        tcp.lastFlags = oldState === TcpState.LAST_ACK ? EXP_CHALLENGE_ACK : 0;
+        // a) a SYN the server may answer: note its options for b)
+        const o = synOptions(b, l4);
+        tcp.lastFlags = o & 0xff;
+        tcp.lastWscale = o >>> 8;
+        // a challenge ACK may answer it (RFC 5961), which in LAST_ACK must not count as the last ACK
+        if (oldState === TcpState.LAST_ACK) tcp.lastFlags |= TCPF_EXP_CHALLENGE_ACK;
       }
+      // a possible challenge ACK answering the SYN
+      if (oldState === TcpState.SYN_SENT && index === TcpIndex.ACK && dir === CtDir.REPLY) tcp.lastAck = ack;
       return CT_ACCEPT; // ignored: no state change, no refresh
     }
     case TcpState.MAX:
@@ -176,31 +192,54 @@ export function tcpPacket(
     case TcpState.TIME_WAIT:
       // RFC 5961 challenge ACK answering a SYN in LAST_ACK: not the last ACK
       if (oldState === TcpState.LAST_ACK && index === TcpIndex.ACK && tcp.lastDir !== dir &&
-          tcp.lastIndex === TcpIndex.SYN && (tcp.lastFlags & EXP_CHALLENGE_ACK) !== 0) {
-        tcp.lastFlags &= ~EXP_CHALLENGE_ACK;
+          tcp.lastIndex === TcpIndex.SYN && (tcp.lastFlags & TCPF_EXP_CHALLENGE_ACK) !== 0) {
+        tcp.lastFlags &= ~TCPF_EXP_CHALLENGE_ACK;
         return CT_ACCEPT;
       }
       break;
     case TcpState.SYN_SENT2:
-      tcp.lastFlags |= SIMULTANEOUS_OPEN;
+      tcp.lastFlags |= TCPF_SIMULTANEOUS_OPEN;
       break;
     case TcpState.SYN_RECV:
-      if (dir === CtDir.REPLY && index === TcpIndex.ACK && (tcp.lastFlags & SIMULTANEOUS_OPEN) !== 0) {
+      if (dir === CtDir.REPLY && index === TcpIndex.ACK && (tcp.lastFlags & TCPF_SIMULTANEOUS_OPEN) !== 0) {
         newState = TcpState.ESTABLISHED;
       }
       break;
+    case TcpState.CLOSE: {
+      if (index !== TcpIndex.RST) break;
+      const rst = closingRst(ct, tcp, b, l4, dir, oldState, settings);
+      if ((rst & RST_INVALID) !== 0) return CT_INVALID;
+      if ((rst & RST_KEEP_STATE) !== 0) newState = oldState;
+      if ((rst & RST_SKIP_WINDOW) !== 0) checkWindow = false;
+      break;
+    }
     default:
       break;
   }
 
-  // in window (see the file comment)
+  if (checkWindow) {
+    const w = tcpInWindow(tcp, b, l4, end, dir, index, settings.tcpBeLiberal);
+    if (w === WinVerdict.IGNORE) return CT_ACCEPT;
+    if (w === WinVerdict.INVALID) {
+      handleInvalid(ct, tcp, dir, index, settings, now);
+      return CT_INVALID;
+    }
+  }
+
+  // in window
   tcp.lastIndex = index;
   tcp.lastDir = dir;
   tcp.state = newState;
-  if (oldState !== newState && newState === TcpState.FIN_WAIT) tcp.seenFlags[dir] |= FLAG_CLOSE_INIT;
+  if (oldState !== newState && newState === TcpState.FIN_WAIT) tcp.seenFlags[dir] = tcp.seenFlags[dir]! | TCPF_CLOSE_INIT;
 
   const timeouts = settings.tcpTimeouts;
-  let timeout = index === TcpIndex.RST ? timeouts[TcpState.CLOSE]! : timeouts[newState]!;
+  let timeout: number;
+  if (tcp.retrans >= settings.tcpMaxRetrans && timeouts[newState]! > timeouts[TcpState.RETRANS]!) timeout = timeouts[TcpState.RETRANS]!;
+  else if (index === TcpIndex.RST) timeout = timeouts[TcpState.CLOSE]!;
+  else if (((tcp.seenFlags[0] | tcp.seenFlags[1]) & TCPF_DATA_UNACKNOWLEDGED) !== 0 &&
+           timeouts[newState]! > timeouts[TcpState.UNACK]!) timeout = timeouts[TcpState.UNACK]!;
+  else if (tcp.lastWin === 0 && timeouts[newState]! > timeouts[TcpState.RETRANS]!) timeout = timeouts[TcpState.RETRANS]!;
+  else timeout = timeouts[newState]!;
 
   if ((ct.status & IPS_SEEN_REPLY) === 0) {
     // only a RST came back: the connection never was, forget it now
@@ -219,4 +258,84 @@ export function tcpPacket(
   }
   ctRefresh(ct, dir, end - l3, timeout * NS_PER_SEC, now);
   return CT_ACCEPT;
+}
+
+/** nf_ct_tcp_state_reset(): forget a direction's window, keeping BE_LIBERAL */
+function stateReset(tcp: TcpCtState, dir: CtDir): void {
+  tcp.tdEnd[dir] = 0;
+  tcp.tdMaxEnd[dir] = 0;
+  tcp.tdMaxWin[dir] = 0;
+  tcp.tdMaxAck[dir] = 0;
+  tcp.tdScale[dir] = 0;
+  tcp.seenFlags[dir] = tcp.seenFlags[dir]! & TCPF_BE_LIBERAL;
+}
+
+/** what closingRst() decides for a RST: a combination of these bits (0: check the window) */
+const RST_INVALID = 1;
+const RST_KEEP_STATE = 2;
+const RST_SKIP_WINDOW = 4;
+
+/** tcp_can_early_drop(): a connection already closing */
+function closing(state: number): boolean {
+  return state === TcpState.FIN_WAIT || state === TcpState.LAST_ACK || state === TcpState.TIME_WAIT ||
+    state === TcpState.CLOSE || state === TcpState.CLOSE_WAIT;
+}
+
+/**
+ * The TCP_CONNTRACK_CLOSE case of nf_conntrack_tcp_packet() for a RST:
+ * a RST below the highest ACK the other side sent is INVALID (unless
+ * nf_conntrack_tcp_ignore_invalid_rst); one that does not hit that ACK
+ * exactly keeps an ESTABLISHED [ASSURED] connection in its state (a
+ * challenge ACK may follow); a RST answering a SYN or ACK that was let
+ * through, or a challenge ACK, skips the window check.
+ */
+function closingRst(ct: CtEntry, tcp: TcpCtState, b: Uint8Array, l4: number, dir: CtDir, oldState: number, settings: CtSettings): number {
+  // the tuple may be reused already while closing: skip the checks
+  if (closing(tcp.state)) return RST_SKIP_WINDOW;
+  const rdir = (1 - dir) as CtDir;
+  const seq = rd32(b, l4 + 4);
+  let keep = 0;
+  // td_maxack might be outdated if a SYN was let through earlier
+  if ((tcp.seenFlags[rdir]! & TCPF_MAXACK_SET) !== 0 && tcp.lastIndex !== TcpIndex.SYN) {
+    // nf_conntrack_tcp_established()
+    const established = tcp.state === TcpState.ESTABLISHED && (ct.status & IPS_ASSURED) !== 0;
+    // not established and seq 0: most likely answering a SYN let through above
+    if (seq === 0 && !established) return 0;
+    if (seqBefore(seq, tcp.tdMaxAck[rdir]!) && settings.tcpIgnoreInvalidRst === 0) return RST_INVALID;
+    if (!established || seq === tcp.tdMaxAck[rdir]) return 0;
+    // part of a train (data, then a RST at its end)
+    if (tcp.lastIndex === TcpIndex.ACK && tcp.lastDir === dir && seq === tcp.lastEnd) return 0;
+    // the sequence number does not match exactly: keep the state, a challenge ACK may follow
+    keep = RST_KEEP_STATE;
+  }
+  const ack = rd32(b, l4 + 8);
+  if ((((ct.status & IPS_SEEN_REPLY) !== 0 && tcp.lastIndex === TcpIndex.SYN) ||
+       ((ct.status & IPS_ASSURED) === 0 && tcp.lastIndex === TcpIndex.ACK)) && ack === tcp.lastEnd) {
+    // a RST to an invalid SYN or ACK let through at a) or c): skip the window, which it may not match
+    return keep | RST_SKIP_WINDOW;
+  }
+  // a RST answering a challenge ACK let through earlier
+  if (oldState === TcpState.SYN_SENT && tcp.lastIndex === TcpIndex.ACK && tcp.lastDir === CtDir.REPLY && seq === tcp.lastAck) {
+    return keep | RST_SKIP_WINDOW;
+  }
+  return keep;
+}
+
+/**
+ * nf_tcp_handle_invalid(): an out-of-window FIN or RST answering the other
+ * side's FIN or RST shortens an assured connection's timeout to UNACK, so
+ * that entries out of sync with their connection go soon.
+ */
+function handleInvalid(ct: CtEntry, tcp: TcpCtState, dir: CtDir, index: number, settings: CtSettings, now: number): void {
+  if ((ct.status & IPS_ASSURED) === 0) return;
+  if (index !== TcpIndex.RST && index !== TcpIndex.FIN) return;
+  if (tcp.lastDir !== dir && (tcp.lastIndex === TcpIndex.FIN || tcp.lastIndex === TcpIndex.RST)) {
+    const expires = ct.timeout - now;
+    if (expires < 120 * NS_PER_SEC) return;
+    const timeout = settings.tcpTimeouts[TcpState.UNACK]! * NS_PER_SEC;
+    if (expires > timeout) ct.timeout = now + timeout;
+  } else {
+    tcp.lastIndex = index;
+    tcp.lastDir = dir;
+  }
 }

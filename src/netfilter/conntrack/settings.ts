@@ -46,8 +46,12 @@ const TCP_TIMEOUT_KEYS: ReadonlyArray<[string, number]> = [
 export class CtSettings {
   /** nf_conntrack_tcp_loose: pick up connections mid-stream */
   tcpLoose = 1;
-  /** nf_conntrack_tcp_be_liberal (window tracking is not modelled; kept for sysctl round trips) */
+  /** nf_conntrack_tcp_be_liberal: out-of-window segments are not INVALID (tcp-window.ts) */
   tcpBeLiberal = 0;
+  /** nf_conntrack_tcp_max_retrans: after this many repeats of an ACK segment, the RETRANS timeout */
+  tcpMaxRetrans = 3;
+  /** nf_conntrack_tcp_ignore_invalid_rst: a RST below the peer's highest ACK is not INVALID */
+  tcpIgnoreInvalidRst = 0;
   /** nf_conntrack_acct: count packets/bytes and show them in `conntrack -L` */
   acct = 0;
   /** nf_conntrack_checksum (checksums are not verified; kept for sysctl round trips) */
@@ -61,7 +65,8 @@ export class CtSettings {
 
   /** the sysctl names this model knows, without the `net.netfilter.` prefix */
   static readonly KEYS: readonly string[] = [
-    'nf_conntrack_tcp_loose', 'nf_conntrack_tcp_be_liberal', 'nf_conntrack_acct', 'nf_conntrack_checksum',
+    'nf_conntrack_tcp_loose', 'nf_conntrack_tcp_be_liberal', 'nf_conntrack_tcp_max_retrans',
+    'nf_conntrack_tcp_ignore_invalid_rst', 'nf_conntrack_acct', 'nf_conntrack_checksum',
     'nf_conntrack_udp_timeout', 'nf_conntrack_udp_timeout_stream', 'nf_conntrack_icmp_timeout',
     'nf_conntrack_generic_timeout', ...TCP_TIMEOUT_KEYS.map(([k]) => k),
   ];
@@ -83,6 +88,8 @@ export class CtSettings {
     switch (k) {
       case 'nf_conntrack_tcp_loose': return this.tcpLoose;
       case 'nf_conntrack_tcp_be_liberal': return this.tcpBeLiberal;
+      case 'nf_conntrack_tcp_max_retrans': return this.tcpMaxRetrans;
+      case 'nf_conntrack_tcp_ignore_invalid_rst': return this.tcpIgnoreInvalidRst;
       case 'nf_conntrack_acct': return this.acct;
       case 'nf_conntrack_checksum': return this.checksum;
       case 'nf_conntrack_udp_timeout': return this.udpTimeout;
@@ -100,6 +107,8 @@ export class CtSettings {
     switch (k) {
       case 'nf_conntrack_tcp_loose': this.tcpLoose = value; return true;
       case 'nf_conntrack_tcp_be_liberal': this.tcpBeLiberal = value; return true;
+      case 'nf_conntrack_tcp_max_retrans': this.tcpMaxRetrans = value; return true;
+      case 'nf_conntrack_tcp_ignore_invalid_rst': this.tcpIgnoreInvalidRst = value; return true;
       case 'nf_conntrack_acct': this.acct = value; return true;
       case 'nf_conntrack_checksum': this.checksum = value; return true;
       case 'nf_conntrack_udp_timeout': this.udpTimeout = value; return true;

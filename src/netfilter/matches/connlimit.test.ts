@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runIptables } from '../../config/iptables.js';
 import { NfHook } from '../../model/nf-seam.js';
-import { CtEntry } from '../conntrack/conn.js';
+import { CtEntry, newTcpCtState } from '../conntrack/conn.js';
 import { TcpState } from '../conntrack/settings.js';
 import { skbOf, tcpFrame, TestHost, TH } from '../conntrack/test-frames.js';
 import { IPS_CONFIRMED } from '../ct-types.js';
@@ -68,7 +68,7 @@ describe('-m connlimit (xt_connlimit.c with nf_conncount)', () => {
     const b = conn();
     expect(syn('192.0.2.7', b)).toBe(true);
     confirm(b, host);
-    a.tcp = { state: TcpState.TIME_WAIT, seenFlags: [0, 0], lastIndex: 0, lastDir: 0, lastSeq: 0, lastEnd: 0, lastFlags: 0 };
+    a.tcp = { ...newTcpCtState(), state: TcpState.TIME_WAIT };
     b.timeout = host.now() - 1;
     expect(syn('192.0.2.7', conn())).toBe(false);
   });
