@@ -12,6 +12,7 @@ import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { listChains, listRules } from '../netfilter/tables/list.js';
 import { parseProto } from '../netfilter/tables/protocols.js';
 import { findMatch, findTarget } from '../netfilter/tables/registry.js';
+import { XT_MATCH_NAMES, XT_TARGET_NAMES } from './xt-names.js';
 import { xtWarnings } from '../netfilter/xt-opts.js';
 import { ruleAttach, ruleDestroy } from '../netfilter/xt-lifecycle.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
@@ -211,6 +212,8 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
           if (t) {
             r.kind = RuleKind.TARGET;
             target = { spec: t, data: t.init() };
+          } else if (XT_TARGET_NAMES.has(arg!)) {
+            throw new XtError(`target \`${arg}' is not modelled by natlab`);
           } else {
             r.kind = RuleKind.JUMP;
             r.jumpTo = arg!;
@@ -221,6 +224,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
       case 'm': {
         if (invert) throw new XtError('unexpected ! flag before --match');
         const m = findMatch(arg!);
+        if (!m && XT_MATCH_NAMES.has(arg!)) throw new XtError(`match \`${arg}' is not modelled by natlab`);
         if (!m) throw new XtError(`Couldn't load match \`${arg}':No such file or directory\n`);
         matches.push({ spec: m, data: m.init() });
         break;
@@ -535,7 +539,7 @@ export function execute(state: IptablesState, c: Command, ns: object | null = st
       if (t.chains.has(c.chain)) throw iptcError('iptables: Chain already exists.');
       if (c.chain.length > 28) throw new XtError(`chain name \`${c.chain}' too long (must be under 29 chars)`);
       if (c.chain.startsWith('-') || c.chain === '!' ) throw new XtError(`chain name not allowed to start with \`-'`);
-      if (findTarget(c.chain) || ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(c.chain)) throw new XtError(`chain name may not clash with target name`);
+      if (findTarget(c.chain) || XT_TARGET_NAMES.has(c.chain) || ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(c.chain)) throw new XtError(`chain name may not clash with target name`);
       t.chains.set(c.chain, newChain(c.chain, -1));
       state.create(t);
       return '';
