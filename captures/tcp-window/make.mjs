@@ -170,3 +170,26 @@ const nextId = () => id++;
     write(`m05-${tag}-more.pcap`, [tcpFrame(cl, { flags: ACK | PSH, seq: C + 200, ack: S, win: 502, payload: 100, ipId: nextId() })]);
   }
 }
+
+// --- x-replay-tcp-resync: a client that lost its connection opens the same ports again (c=01, r=02, s=03) ---
+{
+  const { cl, sl } = link('02:00:00:00:01:01', '02:00:00:00:02:01', '02:00:00:00:03:01', '02:00:00:00:02:02', 42000);
+  const C = 2_000_000, S = 4_000_000, C2 = 2_500_000, C3 = 2_600_000;
+  write('r01-syn.pcap', [tcpFrame(cl, { flags: SYN, seq: C, win: 64240, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r02-synack.pcap', [tcpFrame(sl, { flags: SYN | ACK, seq: S, ack: C + 1, win: 65160, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r03-ack.pcap', [tcpFrame(cl, { flags: ACK, seq: C + 1, ack: S + 1, win: 502, ipId: nextId() })]);
+  // the client rebooted: a new SYN on the same ports, ignored by conntrack (the entry is ESTABLISHED)
+  write('r04-new-syn.pcap', [tcpFrame(cl, { flags: SYN, seq: C2, win: 64240, opts: SYN_OPTS, ipId: nextId() })]);
+  // the server answers with a challenge ACK (RFC 5961) for its old connection ...
+  write('r05-challenge-ack.pcap', [tcpFrame(sl, { flags: ACK, seq: S + 1, ack: C + 1, win: 509, ipId: nextId() })]);
+  // ... the client resets it (seq = the challenge ACK's ack) ...
+  write('r06-rst.pcap', [tcpFrame(cl, { flags: RST, seq: C + 1, win: 0, ipId: nextId() })]);
+  // ... and sends its SYN again, which the server now accepts
+  write('r07-syn-again.pcap', [tcpFrame(cl, { flags: SYN, seq: C2, win: 64240, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r08-synack.pcap', [tcpFrame(sl, { flags: SYN | ACK, seq: S + 777_777, ack: C2 + 1, win: 65160, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r09-ack.pcap', [tcpFrame(cl, { flags: ACK, seq: C2 + 1, ack: S + 777_778, win: 502, ipId: nextId() })]);
+  // another SYN on the established ports, and this time the server's SYN/ACK answers it: conntrack resyncs
+  write('r10-syn.pcap', [tcpFrame(cl, { flags: SYN, seq: C3, win: 64240, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r11-synack.pcap', [tcpFrame(sl, { flags: SYN | ACK, seq: S + 888_888, ack: C3 + 1, win: 65160, opts: SYN_OPTS, ipId: nextId() })]);
+  write('r12-ack.pcap', [tcpFrame(cl, { flags: ACK, seq: C3 + 1, ack: S + 888_889, win: 502, ipId: nextId() })]);
+}
