@@ -59,7 +59,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
       if (!arpIgnore(h, dev, sip, tip) && !(h.sysctls.ifConfOr(dev.name, 'arp_filter') && arpFilter(h, sip, tip, dev))) {
         // neigh_event_ns(): the asker is learnt as STALE, then we answer
         neighUpdate(h, h.neigh.create(dev, sip), sha, Nud.STALE, false);
-        if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: reply ${macToString(dev.mac)}` });
+        if (h.trace !== null) h.detailEvent('neigh', skb, dev, `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: reply ${macToString(dev.mac)}`);
         arpSend(h, ARPOP_REPLY, dev, tip, sha, dev.mac, sha, sip);
       }
       return;
@@ -67,7 +67,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
     if (rt === 'OTHER' && h.sysctls.ifConf(dev.name, 'forwarding') !== 0 && arpFwdProxy(h, sip, tip, dev)) {
       neighUpdate(h, h.neigh.create(dev, sip), sha, Nud.STALE, false);
       const to = sha.slice();
-      if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: proxy reply ${macToString(dev.mac)}` });
+      if (h.trace !== null) h.detailEvent('neigh', skb, dev, `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: proxy reply ${macToString(dev.mac)}`);
       // a unicast request is answered at once; a broadcast one after proxy_delay (pneigh_enqueue())
       if (skb.pktType === PktType.HOST) arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip);
       else h.net.queue.after(NEIGH_PARMS.proxyDelay, () => arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip));
@@ -163,7 +163,7 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     n.state = newState;
     if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, NEIGH_PARMS.reachableTime);
     n.probes = 0;
-    if (h.trace !== null) h.event('neigh', null, n.dev, { detail: `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})` });
+    if (h.trace !== null) h.detailEvent('neigh', null, n.dev, `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})`);
   }
   if ((newState & NUD_VALID) !== 0 && n.queue.length > 0) {
     // the packets that waited leave in order
@@ -225,7 +225,7 @@ function neighTimer(h: Host, n: Neighbour): void {
 }
 
 function setState(h: Host, n: Neighbour, s: Nud): void {
-  if (h.trace !== null) h.event('neigh', null, n.dev, { detail: `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[n.state]} -> ${NUD_NAMES[s]}` });
+  if (h.trace !== null) h.detailEvent('neigh', null, n.dev, `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[n.state]} -> ${NUD_NAMES[s]}`);
   n.state = s;
 }
 
@@ -260,7 +260,7 @@ function solicit(h: Host, n: Neighbour): void {
   const dst = unicast ? n.ha : BROADCAST_MAC;
   // INCOMPLETE counts its probes from ucast_probes (neigh->probes starts there), PROBE from 0
   const nth = probes + 1 - ((n.state & Nud.INCOMPLETE) !== 0 ? NEIGH_PARMS.ucastProbes : 0);
-  if (h.trace !== null) h.event('neigh', skb, dev, { detail: `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${nth})` });
+  if (h.trace !== null) h.detailEvent('neigh', skb, dev, `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${nth})`);
   arpSend(h, ARPOP_REQUEST, dev, saddr, dst, dev.mac, ZERO_MAC, n.ip);
 }
 
@@ -356,7 +356,7 @@ function enqueue(h: Host, n: Neighbour, skb: Skb): void {
   }
   n.queue.push(skb);
   n.queueBytes += len;
-  if (h.trace !== null) h.event('neigh', skb, n.dev, { detail: `waiting for arp: ${ip4ToString(n.ip)}` });
+  if (h.trace !== null) h.detailEvent('neigh', skb, n.dev, `waiting for arp: ${ip4ToString(n.ip)}`);
 }
 
 /** neigh_hh_output(): fill the Ethernet header and send */

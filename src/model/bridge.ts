@@ -225,14 +225,14 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   if ((inPort.brportFlags & BrPortFlag.LEARNING) !== 0 && !isMulticastMac(f, 6)) br.learn(f, 6, inPort, now);
   if (isMulticastMac(f, 0)) {
     // broadcast, and multicast flooded with no querier (mcast_flood): everyone, and us
-    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'}: flood and deliver locally` });
+    if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'}: flood and deliver locally`);
     brFlood(h, br, skb, inPort, true, false);
     brPassFrameUp(h, br, skb);
     return;
   }
   const dst = br.find(f, 0, now);
   if (dst !== undefined && dst.local) {
-    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `to the bridge's own address ${macToString(f, 0)}: deliver locally` });
+    if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `to the bridge's own address ${macToString(f, 0)}: deliver locally`);
     brPassFrameUp(h, br, skb);
     return;
   }
@@ -242,11 +242,11 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
       if (h.trace !== null) h.drop(skb, inPort, dst.port === inPort ? `bridge: ${macToString(f, 0)} is behind the ingress port` : `bridge: ${dst.port.name} may not take this frame (not forwarding, or both ports isolated)`);
       return;
     }
-    if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} is behind ${dst.port.name}` });
+    if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `fdb: ${macToString(f, 0)} is behind ${dst.port.name}`);
     brForward(h, br, skb, inPort, dst.port, false);
     return;
   }
-  if (h.trace !== null) h.event('bridge', skb, inPort, { detail: `fdb: ${macToString(f, 0)} unknown: flood` });
+  if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `fdb: ${macToString(f, 0)} unknown: flood`);
   brFlood(h, br, skb, inPort, false, false);
 }
 

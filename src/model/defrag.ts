@@ -200,7 +200,7 @@ function ipFragQueue(h: Host, all: FragQueues, q: FragQueue, skb: Skb): boolean 
   if (fragsize > q.maxSize) q.maxSize = fragsize;
   if ((field & IP_DF) !== 0 && fragsize > q.maxDfSize) q.maxDfSize = fragsize;
   if ((q.flags & (FIRST_IN | LAST_IN)) === (FIRST_IN | LAST_IN) && q.meat === q.len) return ipFragReasm(h, all, q, skb);
-  if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `fragment held for reassembly (${q.meat} of ${(q.flags & LAST_IN) !== 0 ? q.len : '?'} bytes)` });
+  if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `fragment held for reassembly (${q.meat} of ${(q.flags & LAST_IN) !== 0 ? q.len : '?'} bytes)`);
   return false;
 }
 
@@ -254,7 +254,7 @@ function ipFragReasm(h: Host, all: FragQueues, q: FragQueue, skb: Skb): boolean 
   skb.l3 = ho;
   skb.fragMaxSize = Math.max(q.maxDfSize, q.maxSize);
   skb.fragList = pieces;
-  if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `reassembled from ${parts} fragments (${total} bytes)` });
+  if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `reassembled from ${parts} fragments (${total} bytes)`);
   return true;
 }
 

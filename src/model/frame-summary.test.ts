@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeFrame } from '../wire/frame.js';
-import { frameSummary } from './frame-summary.js';
+import { frameSummary, hopEvent } from './frame-summary.js';
 
 /** an untagged Ethernet + IPv4 + UDP frame, 60 bytes */
 function udpFrame(src: number, sport: number): Uint8Array {
@@ -81,5 +81,14 @@ describe('frame summaries for hop events', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('hop events as objects (hopEvent)', () => {
+  it('puts a reason and a detail given as strings where an extra object would, the extra winning', () => {
+    const f = udpFrame(0x0a000101, 10000);
+    expect(hopEvent(5, 'r', 'drop', 'lan0', 7, 0, 3, f, 0, undefined, 'no route', 'normal')).toEqual(hopEvent(5, 'r', 'drop', 'lan0', 7, 0, 3, f, 0, { reason: 'no route', detail: 'normal' }));
+    expect(hopEvent(5, 'r', 'route', null, 0, 0, 0, null, 0, undefined, null, 'forward via wan0')).toEqual({ t: 5, node: 'r', kind: 'route', detail: 'forward via wan0' });
+    expect(hopEvent(5, 'r', 'drop', null, 0, 0, 0, null, 0, { reason: 'rule' }, 'policy', null)).toEqual({ t: 5, node: 'r', kind: 'drop', reason: 'rule' });
   });
 });

@@ -142,7 +142,8 @@ export function frameSummary(frame: Uint8Array): string {
 /**
  * The hop event `TraceSink.hop()` describes, as an object (for sinks
  * without `hop()`): `data` from `off` is the packet's frame, its summary
- * from frameSummary(); null for an event without a packet.
+ * from frameSummary(); null for an event without a packet. `reason` and
+ * `detail` (when not null) come before `extra`'s fields, which win.
  */
 export function hopEvent(
   t: number,
@@ -155,6 +156,8 @@ export function hopEvent(
   data: Uint8Array | null,
   off: number,
   extra: Partial<HopEvent> | undefined,
+  reason: string | null = null,
+  detail: string | null = null,
 ): Omit<HopEvent, 'seq'> {
   const e: Omit<HopEvent, 'seq'> = { t, node, kind };
   if (iface !== null) e.iface = iface;
@@ -164,6 +167,8 @@ export function hopEvent(
     if (flow !== 0) e.flow = flow;
     e.summary = frameSummary(off === 0 ? data : data.subarray(off));
   }
+  if (reason !== null) e.reason = reason;
+  if (detail !== null) e.detail = detail;
   if (extra !== undefined) Object.assign(e, extra);
   return e;
 }

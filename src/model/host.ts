@@ -221,19 +221,31 @@ export class Host implements HostApi {
    * A hop event here, when tracing: time, node, interface, the packet's id,
    * parent and flow and its tcpdump line, then `extra` (which may override
    * any of them), as hopEvent() makes it. A sink with `hop()` (trace.jsonl)
-   * gets the parts instead and encodes them without the object.
+   * gets the parts instead and encodes them without the object. An event
+   * whose only extra is a text takes detailEvent() or drop(), which make
+   * no object for it.
    */
   event(kind: HopKind, skb: Skb | null, iface: Iface | null, extra?: Partial<HopEvent>): void {
+    this.hop(kind, skb, iface, extra, null, null);
+  }
+
+  /** event() with `{ detail }` as its extra, without the object (a route chosen, a neighbour's state, a delivery) */
+  detailEvent(kind: HopKind, skb: Skb | null, iface: Iface | null, detail: string): void {
+    this.hop(kind, skb, iface, undefined, null, detail);
+  }
+
+  /** event()'s work: `reason` and `detail` (null: none) are fields of the event before `extra`'s */
+  private hop(kind: HopKind, skb: Skb | null, iface: Iface | null, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
     const t = this.net.trace;
     if (t === null) return;
     const ifname = iface !== null ? iface.name : null;
     if (t.hop !== undefined) {
-      if (skb === null) t.hop(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra);
-      else t.hop(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra);
+      if (skb === null) t.hop(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra, reason, detail);
+      else t.hop(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra, reason, detail);
       return;
     }
-    if (skb === null) t.emit(hopEvent(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra));
-    else t.emit(hopEvent(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra));
+    if (skb === null) t.emit(hopEvent(this.now(), this.name, kind, ifname, 0, 0, 0, null, 0, extra, reason, detail));
+    else t.emit(hopEvent(this.now(), this.name, kind, ifname, skb.id, skb.parent, skb.ct !== null ? skb.ct.id : 0, skb.data, skb.l3 - 14, extra, reason, detail));
   }
 
   /**
@@ -261,7 +273,7 @@ export class Host implements HostApi {
   /** the packet dies here; `quiet` drops are normal (not for us) and traced without alarm */
   drop(skb: Skb, iface: Iface | null, reason: string, quiet = false): void {
     if (this.net.trace === null) return;
-    this.event('drop', skb, iface, quiet ? { reason, detail: 'normal' } : { reason });
+    this.hop('drop', skb, iface, undefined, reason, quiet ? 'normal' : null);
   }
 
   /** something in the traffic needs a feature natlab does not model: the run fails, naming it */

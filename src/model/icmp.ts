@@ -48,11 +48,11 @@ export function icmpRcv(h: Host, skb: Skb): void {
       h.drop(skb, skb.inDev, 'icmp: broadcast echo ignored (icmp_echo_ignore_broadcasts)', true);
       return;
     }
-    if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: 'icmp echo request: reply' });
+    if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, 'icmp echo request: reply');
     icmpReply(h, skb);
     return;
   }
-  if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `icmp type ${type}` });
+  if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `icmp type ${type}`);
   if (type === ICMP_REDIRECT) icmpRedirect(h, skb);
   else icmpFragNeeded(h, skb, type, b[o + hl + 1]!);
   if (icmpIsError(type)) h.sockets.icmpError(h, skb);
@@ -121,7 +121,7 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   // icmp_ratemask (default 6168: dest unreach, source quench, time exceeded, param problem)
   if (rt.dev.kind !== 'loopback' && ((h.sysctl('net.ipv4.icmp_ratemask') >> type) & 1) !== 0) {
     if (!h.peers.xrlimAllow(src, h.now(), h.sysctl('net.ipv4.icmp_ratelimit') * 1_000_000)) {
-      if (h.trace !== null) h.event('drop', inSkb, inSkb.inDev, { reason: `icmp error to ${ip4ToString(src)} rate limited (icmp_ratelimit)` });
+      if (h.trace !== null) h.drop(inSkb, inSkb.inDev, `icmp error to ${ip4ToString(src)} rate limited (icmp_ratelimit)`);
       return;
     }
   }

@@ -126,7 +126,7 @@ function routeEvent(h: Host, skb: Skb, dev: Iface, out: Iface | null, gateway: n
     routeText.out = name;
     routeText.gw = gateway;
   }
-  h.event('route', skb, dev, { detail: routeText.text });
+  h.detailEvent('route', skb, dev, routeText.text);
 }
 const routeText = { out: '', gw: -1, text: '' };
 

@@ -61,7 +61,7 @@ function ipDoRedirect(h: Host, skb: Skb, icmp: number, q: number): void {
   const conf = h.sysctls;
   const rx = conf.ifConf(dev.name, 'forwarding') !== 0 ? conf.ifConfAnd(dev.name, 'accept_redirects') : conf.ifConfOr(dev.name, 'accept_redirects');
   const reject = (why: string): void => {
-    if (h.trace !== null) h.event('drop', skb, dev, { reason: `icmp redirect for ${ip4ToString(daddr)} to ${ip4ToString(newGw)} rejected: ${why}` });
+    if (h.trace !== null) h.drop(skb, dev, `icmp redirect for ${ip4ToString(daddr)} to ${ip4ToString(newGw)} rejected: ${why}`);
   };
   if (newGw === oldGw || !rx || isMulticast4(newGw) || newGw === LIMITED_BROADCAST || isZeronet4(newGw)) return reject(rx ? 'bad new gateway' : 'accept_redirects is off');
   if (!conf.ifConfOr(dev.name, 'shared_media')) {
@@ -79,5 +79,5 @@ function ipDoRedirect(h: Host, skb: Skb, icmp: number, q: number): void {
     return;
   }
   h.fnhe.set(r, daddr, newGw, h.now());
-  if (h.trace !== null) h.event('route', skb, dev, { detail: `redirect: ${ip4ToString(daddr)} now via ${ip4ToString(newGw)}` });
+  if (h.trace !== null) h.detailEvent('route', skb, dev, `redirect: ${ip4ToString(daddr)} now via ${ip4ToString(newGw)}`);
 }

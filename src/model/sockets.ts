@@ -93,7 +93,7 @@ export class SocketTable {
       if (!bcast) icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
       return;
     }
-    if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `udp port ${dport}` });
+    if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `udp port ${dport}`);
     sock.deliver(skb, l4 + 8, ipTotalLen(b, o) - (l4 - o) - 8);
   }
 
@@ -115,7 +115,7 @@ export class SocketTable {
     }
     if (ep === undefined) for (const e of this.tcp) if (e.remotePort === 0 && e.localPort === dport && (e.localAddr === 0 || e.localAddr === daddr)) ep = e;
     if (ep !== undefined) {
-      if (h.trace !== null) h.event('deliver', skb, skb.inDev, { detail: `tcp port ${dport}` });
+      if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `tcp port ${dport}`);
       ep.segment(skb, l4);
       return;
     }

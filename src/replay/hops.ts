@@ -99,15 +99,17 @@ export class HopJoiner implements CaptureTap, TraceSink {
    * (trace.jsonl), and seen here as an event without its `summary` (no
    * note or fate reads it, and making it is most of a hop's cost).
    */
-  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
     const n = this.next;
     if (n !== null) {
-      if (n.hop !== undefined) n.hop(t, node, kind, iface, pkt, parent, flow, data, off, extra);
-      else n.emit(hopEvent(t, node, kind, iface, pkt, parent, flow, data, off, extra));
+      if (n.hop !== undefined) n.hop(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail);
+      else n.emit(hopEvent(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail));
     }
     const e: Omit<HopEvent, 'seq'> = { t, node, kind };
     if (iface !== null) e.iface = iface;
     if (data !== null) e.pkt = pkt;
+    if (reason !== null) e.reason = reason;
+    if (detail !== null) e.detail = detail;
     this.see(extra !== undefined ? Object.assign(e, extra) : e);
   }
 

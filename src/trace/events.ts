@@ -85,14 +85,17 @@ export interface TraceSink {
   /**
    * The same event as `emit()` gets from `Host.event()`, for a sink that
    * encodes it without an object on the way (trace.jsonl): `{ t, node,
-   * kind, iface, pkt, parent, flow, summary, ...extra }` where `iface` is
-   * left out when null; `pkt` (and `parent`, `flow` when not 0) and
-   * `summary` (the tcpdump line of `data` from offset `off`, the packet's
-   * Ethernet header, to its end) are there only when `data` is not null;
-   * `extra`'s fields are merged last, as Object.assign() does. A sink
-   * without it gets the object through `emit()`.
+   * kind, iface, pkt, parent, flow, summary, reason, detail, ...extra }`
+   * where `iface`, `reason` and `detail` are left out when null; `pkt`
+   * (and `parent`, `flow` when not 0) and `summary` (the tcpdump line of
+   * `data` from offset `off`, the packet's Ethernet header, to its end)
+   * are there only when `data` is not null; `extra`'s fields are merged
+   * last, as Object.assign() does. `reason` and `detail` come as strings
+   * so the common events (a route's detail, a drop's reason) need no
+   * object; `extra` is for the rare others. A sink must read all three. A
+   * sink without hop() gets the object through `emit()`.
    */
-  hop?(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void;
+  hop?(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void;
   /**
    * A `nat` event from `Host.natEvent()`, for a sink that encodes it
    * without strings: as `hop()` with extra `{ hook, table: 'nat', before,

@@ -52,6 +52,8 @@ export const TEMPLATE = ['iface', 'hook', 'table', 'chain', 'verdict', 'policy',
 type TemplateField = (typeof TEMPLATE)[number];
 const TPL_INDEX = new Map<string, number>(TEMPLATE.map((f, i) => [f, i]));
 const CHAIN = TPL_INDEX.get('chain')!;
+const REASON = TPL_INDEX.get('reason')!;
+const DETAIL = TPL_INDEX.get('detail')!;
 
 /**
  * The current tcpdump line of recent packets, as a direct-mapped table on
@@ -672,8 +674,8 @@ export class TraceLineEncoder {
    * current line was made from (sameFrame()), and then from the frame's
    * bytes where writeFrameLine() can.
    */
-  encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
-    this.encodePacketHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, null, 0);
+  encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null = null, detail: string | null = null): void {
+    this.encodePacketHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, null, 0, reason, detail);
   }
 
   /**
@@ -685,7 +687,7 @@ export class TraceLineEncoder {
     const x = natExtra;
     x.hook = hook as HopEvent['hook'];
     x.detail = detail;
-    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, x, before, bOff);
+    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, x, before, bOff, null, null);
   }
 
   /**
@@ -716,7 +718,7 @@ export class TraceLineEncoder {
     this.close();
   }
 
-  private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number): void {
+  private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, reason: string | null, detail: string | null): void {
     if (extra !== undefined && overridesBase(extra)) {
       // rare: extra replaces a field of the hop; the object says what wins
       const e: Omit<HopEvent, 'seq'> = { t, node, kind };
@@ -728,6 +730,8 @@ export class TraceLineEncoder {
         this.described++;
         e.summary = this.describe(off === 0 ? data : data.subarray(off));
       }
+      if (reason !== null) e.reason = reason;
+      if (detail !== null) e.detail = detail;
       this.encode(Object.assign(e, extra));
       return;
     }
@@ -744,6 +748,9 @@ export class TraceLineEncoder {
       }
       if (flow !== 0) (this.raw(KEY.flow), this.num(flow));
     }
+    // reason and detail are template fields; extra's, gathered after them, win
+    if (reason !== null) this.fields[REASON] = reason;
+    if (detail !== null) this.fields[DETAIL] = detail;
     let before: string | undefined;
     let after: string | undefined;
     if (extra !== undefined) {

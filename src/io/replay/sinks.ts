@@ -189,8 +189,8 @@ export class JsonlTraceWriter implements TraceSink {
     this.enc.encode(e);
     if (this.enc.length >= 1 << 16) this.drain();
   }
-  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined): void {
-    this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra);
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
+    this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail);
     if (this.enc.length >= 1 << 16) this.drain();
   }
   nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
