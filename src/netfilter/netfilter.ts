@@ -223,7 +223,7 @@ export class Netfilter implements NfSeam {
   /** a hook function other than a table walk did not accept: traced as a drop with its reason */
   private stopped(fn: HookFn, v: number, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (v === Verdict.DROP && this.host.trace !== null) {
-      this.host.event('drop', skb, inDev ?? outDev, { reason: fn === HookFn.CONFIRM ? 'conntrack: confirm clash' : fn === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible' });
+      this.host.drop(skb, inDev ?? outDev, fn === HookFn.CONFIRM ? 'conntrack: confirm clash' : fn === HookFn.CONNTRACK_IN ? 'conntrack: invalid' : 'nat: no binding possible');
     }
     return v as Verdict;
   }
@@ -275,7 +275,7 @@ export class Netfilter implements NfSeam {
    * before natHook(), whose table walk and targets may write anywhere.
    */
   private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
-    natView(skb, natBefore);
+    natView(skb);
     let v = natBoundPacket(this.conntrack, hook, skb, outDev);
     if (v === NAT_UNBOUND) {
       const copyOff = natCopyFrame(skb);
@@ -329,14 +329,29 @@ let natCopy = new Uint8Array(2048);
  */
 const NAT_KEPT = 20;
 const natBefore = new Int16Array(NAT_KEPT);
-const natAfter = new Int16Array(NAT_KEPT);
+/** the frame ends before L4 byte 17: natBefore has a -1 (a short frame, read and written byte by byte with bounds) */
+let natShort = false;
 
-/** the bytes of NAT_KEPT from the frame into `out` (tracing only) */
-function natView(skb: Skb, out: Int16Array): void {
+/** the bytes of NAT_KEPT from the frame into natBefore (tracing only) */
+function natView(skb: Skb): void {
   const b = skb.data;
   const n = b.length;
   const ip = skb.l3;
   const l4 = ip + (b[ip]! & 0x0f) * 4;
+  const out = natBefore;
+  natShort = l4 + 18 > n;
+  if (!natShort) {
+    // the usual frame: every byte there (the IP header is shorter than L4)
+    for (let i = 0; i < 8; i++) {
+      out[i] = b[ip + 12 + i]!;
+      out[8 + i] = b[l4 + i]!;
+    }
+    out[16] = b[ip + 10]!;
+    out[17] = b[ip + 11]!;
+    out[18] = b[l4 + 16]!;
+    out[19] = b[l4 + 17]!;
+    return;
+  }
   for (let i = 0; i < 8; i++) {
     out[i] = ip + 12 + i < n ? b[ip + 12 + i]! : -1;
     out[8 + i] = l4 + i < n ? b[l4 + i]! : -1;
@@ -349,8 +364,14 @@ function natView(skb: Skb, out: Int16Array): void {
 
 /** the addresses, ports or ICMP id differ from natView()'s before (a checksum alone does not count) */
 function natChanged(skb: Skb): boolean {
-  natView(skb, natAfter);
-  for (let i = 0; i < 16; i++) if (natAfter[i] !== natBefore[i]) return true;
+  const b = skb.data;
+  const n = b.length;
+  const ip = skb.l3;
+  const l4 = ip + (b[ip]! & 0x0f) * 4;
+  const was = natBefore;
+  // (NAT never changes the header length: l4 is where it was)
+  for (let i = 0; i < 8; i++) if ((ip + 12 + i < n ? b[ip + 12 + i]! : -1) !== was[i]) return true;
+  for (let i = 0; i < 8; i++) if ((l4 + i < n ? b[l4 + i]! : -1) !== was[8 + i]) return true;
   return false;
 }
 
@@ -369,14 +390,27 @@ function natCopyFrame(skb: Skb): number {
 function natRestore(skb: Skb, copyOff: number): void {
   const b = skb.data;
   const at = copyOff - (skb.l3 - 14);
-  const ip = skb.l3;
-  const l4 = ip + (b[ip]! & 0x0f) * 4;
-  for (let i = 0; i < 8; i++) {
-    if (natBefore[i]! >= 0) natCopy[at + ip + 12 + i] = natBefore[i]!;
-    if (natBefore[8 + i]! >= 0) natCopy[at + l4 + i] = natBefore[8 + i]!;
+  const ip = at + skb.l3;
+  const l4 = ip + (b[skb.l3]! & 0x0f) * 4;
+  const c = natCopy;
+  const was = natBefore;
+  if (!natShort) {
+    for (let i = 0; i < 8; i++) {
+      c[ip + 12 + i] = was[i]!;
+      c[l4 + i] = was[8 + i]!;
+    }
+    c[ip + 10] = was[16]!;
+    c[ip + 11] = was[17]!;
+    c[l4 + 16] = was[18]!;
+    c[l4 + 17] = was[19]!;
+    return;
   }
-  if (natBefore[16]! >= 0) natCopy[at + ip + 10] = natBefore[16]!;
-  if (natBefore[17]! >= 0) natCopy[at + ip + 11] = natBefore[17]!;
-  if (natBefore[18]! >= 0) natCopy[at + l4 + 16] = natBefore[18]!;
-  if (natBefore[19]! >= 0) natCopy[at + l4 + 17] = natBefore[19]!;
+  for (let i = 0; i < 8; i++) {
+    if (was[i]! >= 0) c[ip + 12 + i] = was[i]!;
+    if (was[8 + i]! >= 0) c[l4 + i] = was[8 + i]!;
+  }
+  if (was[16]! >= 0) c[ip + 10] = was[16]!;
+  if (was[17]! >= 0) c[ip + 11] = was[17]!;
+  if (was[18]! >= 0) c[l4 + 16] = was[18]!;
+  if (was[19]! >= 0) c[l4 + 17] = was[19]!;
 }
