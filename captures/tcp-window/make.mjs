@@ -193,3 +193,20 @@ const nextId = () => id++;
   write('r11-synack.pcap', [tcpFrame(sl, { flags: SYN | ACK, seq: S + 888_888, ack: C3 + 1, win: 65160, opts: SYN_OPTS, ipId: nextId() })]);
   write('r12-ack.pcap', [tcpFrame(cl, { flags: ACK, seq: C3 + 1, ack: S + 888_889, win: 502, ipId: nextId() })]);
 }
+
+// --- x-replay-tcp-window, later additions (their own IP ids, so the files above stay as they were) ---
+{
+  const { cl } = link('02:00:00:00:01:01', '02:00:00:00:02:01', '02:00:00:00:03:01', '02:00:00:00:02:02', 40000);
+  const C = 1_000_000, S = 3_000_000;
+  const sack = (left, right) => {
+    const o = [1, 1, 5, 10];
+    for (const v of [left, right]) o.push(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+    return o;
+  };
+  // after w10: a duplicate ACK whose SACK block covers the segment that came first (in window),
+  // then one whose SACK block reaches past anything the server sent (ACK over the upper bound: INVALID)
+  write('w10b-sack.pcap', [
+    tcpFrame(cl, { flags: ACK, seq: C + 21, ack: S + 1001, win: 502, opts: sack(S + 2001, S + 2501), ipId: 0x900 }),
+    tcpFrame(cl, { flags: ACK, seq: C + 21, ack: S + 1001, win: 502, opts: sack(S + 2501, S + 9001), ipId: 0x901 }),
+  ]);
+}
