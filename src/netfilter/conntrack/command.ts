@@ -2,12 +2,16 @@
  * The `conntrack` command (conntrack-tools 1.4.7) in its simple forms:
  * `-L` / `--dump`, `-D` / `--delete`, `-F` / `--flush`, `-C` / `--count`,
  * with the tuple filters `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`,
- * `--dport`. Texts and exit codes as measured (fixtures/).
+ * `--dport`, and `--state` after `-p tcp`. Texts and exit codes as
+ * measured (fixtures/; the errors of a missing argument, a bad address, a
+ * port or state option without its protocol, an unknown TCP state:
+ * conntrack-tools 1.4.7 in a namespace).
  */
 import { CtDir } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { parseIp } from './bytes.js';
 import type { CtEntry } from './conn.js';
+import { TCP_STATE_NAMES } from './settings.js';
 import { CONNTRACK_VERSION_PREFIX, conntrackListSummary, formatEntry } from './list.js';
 import type { ConntrackTable } from './table.js';
 
@@ -26,6 +30,8 @@ interface Filter {
   rdst: number;
   sport: number;
   dport: number;
+  /** TCP state (enum tcp_conntrack) */
+  state: number;
 }
 
 const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
@@ -36,11 +42,22 @@ const KNOWN_UNSUPPORTED = new Set([
   '-o', '--output', '-e', '--event-mask', '-z', '--zero', '-m', '--mark', '-c', '--secmark', '-u', '--status',
   '-t', '--timeout', '-f', '--family', '-n', '--src-nat', '-g', '--dst-nat', '-w', '--zone', '-l', '--label',
   '--any-nat', '-i', '--id', '-b', '--buffer-size', '--tuple-src', '--tuple-dst', '--mask-src', '--mask-dst',
-  '--state', '--icmp-type', '--icmp-code', '--icmp-id', '--reply-port-src', '--reply-port-dst',
+  '--icmp-type', '--icmp-code', '--icmp-id', '--reply-port-src', '--reply-port-dst',
 ]);
 
 function fail(msg: string, exit = 2): CommandResult {
   return { exit, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}${msg}\n` };
+}
+
+/** a parameter problem as conntrack prints it (exit_error(PARAMETER_PROBLEM, ...)): the message and the help hint */
+function parameterProblem(msg: string): CommandResult {
+  return { exit: 2, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}${msg}\nTry \`conntrack -h' or 'conntrack --help' for more information.\n` };
+}
+
+/** the names `--state` takes (conntrack-tools' TCP states; LISTEN is SYN_SENT2's old name) */
+function tcpStateByName(name: string): number {
+  if (name === 'LISTEN') return 9;
+  return (TCP_STATE_NAMES as readonly string[]).indexOf(name);
 }
 
 function unknownOption(opt: string): CommandResult {
@@ -61,6 +78,7 @@ function matches(ct: CtEntry, f: Filter): boolean {
   if (f.rdst >= 0 && r.dst !== f.rdst) return false;
   if (f.sport >= 0 && o.sport !== f.sport) return false;
   if (f.dport >= 0 && o.dport !== f.dport) return false;
+  if (f.state >= 0 && (ct.tcp === null || ct.tcp.state !== f.state)) return false;
   return true;
 }
 
@@ -71,7 +89,7 @@ function matches(ct: CtEntry, f: Filter): boolean {
 export function runConntrackCommand(table: ConntrackTable, argv: readonly string[], host: HostApi): CommandResult {
   const args = argv[0] === 'conntrack' ? argv.slice(1) : argv;
   let command = '';
-  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1 };
+  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1, state: -1 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const cmd =
@@ -94,7 +112,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
     switch (a) {
       case '-p': case '--proto': case '--protonum': {
         const v = needValue();
-        if (v === null) return fail(`option \`${a}' requires an argument`);
+        if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
         const n = PROTOS[v] ?? (/^\d+$/.test(v) ? Number(v) : -1);
         if (n < 0 || n > 255) return fail(`natlab does not know the protocol \`${v}'`);
         f.proto = n;
@@ -105,8 +123,9 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-r': case '--reply-src':
       case '-q': case '--reply-dst': {
         const v = needValue();
-        const ip = v === null ? -1 : parseIp(v);
-        if (ip < 0) return fail(`option \`${a}' needs an IPv4 address`);
+        if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
+        const ip = parseIp(v);
+        if (ip < 0) return parameterProblem(`Invalid IP address \`${v}'`);
         if (a === '-s' || a === '--src' || a === '--orig-src') f.src = ip;
         else if (a === '-d' || a === '--dst' || a === '--orig-dst') f.dst = ip;
         else if (a === '-r' || a === '--reply-src') f.rsrc = ip;
@@ -115,11 +134,23 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       }
       case '--sport': case '--orig-port-src':
       case '--dport': case '--orig-port-dst': {
+        // the port options belong to the tcp and udp extensions, which only -p loads
+        if (f.proto !== 6 && f.proto !== 17) return unknownOption(a);
         const v = needValue();
-        if (v === null || !/^\d+$/.test(v) || Number(v) > 65535) return fail(`option \`${a}' needs a port`);
-        if (f.proto !== 6 && f.proto !== 17) return fail(`natlab needs \`-p tcp' or \`-p udp' before \`${a}'`);
+        if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
+        if (!/^\d+$/.test(v) || Number(v) > 65535) return fail(`option \`${a}' needs a port`);
         if (a === '--sport' || a === '--orig-port-src') f.sport = Number(v);
         else f.dport = Number(v);
+        break;
+      }
+      case '--state': {
+        // an option of the tcp extension
+        if (f.proto !== 6) return unknownOption(a);
+        const v = needValue();
+        if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
+        const st = tcpStateByName(v);
+        if (st < 0) return parameterProblem(`unknown TCP state \`${v}'`);
+        f.state = st;
         break;
       }
       default:

@@ -1,5 +1,7 @@
 /**
- * Inspection in traffic steps: `iptables -L/-S ...` and `conntrack -L`,
+ * Inspection in traffic steps: `iptables -L/-S ...` and `conntrack -L`
+ * (with its filters: `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`, `--dport`,
+ * `--state`),
  * printing what the real commands print at that moment. They change
  * nothing: a traffic step that would change rules is refused, as the
  * kernel runner refuses it.
@@ -7,10 +9,14 @@
 import { runIptables } from '../../config/iptables.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
 import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
+import { ConntrackTable } from '../../netfilter/conntrack/table.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
 import { stdoutThenStderrInFile } from './stdio.js';
 
 const LIST_OPTS = new Set(['-L', '--list', '-S', '--list-rules', '-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-t', '--table', '-4', '-w', '--wait']);
+
+/** the table `conntrack -L` lists where conntrack never ran: always empty (made on first use) */
+let emptyTable: ConntrackTable | null = null;
 
 function done(ctx: ProgramContext, exit: number, stdout: string, stderr: string): Program {
   ctx.out(stdoutThenStderrInFile(stdout, stderr));
@@ -41,11 +47,13 @@ const iptables: ProgramMain = (ctx) => {
 const conntrack: ProgramMain = (ctx) => {
   const nf = ctx.host.nf as Netfilter;
   const a = ctx.argv.slice(1);
-  if (!(a.length === 1 && (a[0] === '-L' || a[0] === '--dump'))) {
-    return done(ctx, 2, '', `natlab: conntrack ${a.join(' ')} in a traffic step: only conntrack -L is allowed there\n`);
+  // as the kernel runner: a listing, and no command that changes the table
+  const changes = a.find((x) => /^-[DFUIEC]$/.test(x) || ['--delete', '--flush', '--update', '--create', '--event', '--count'].includes(x));
+  if (changes !== undefined || !a.some((x) => x === '-L' || x === '--dump')) {
+    return done(ctx, 2, '', `natlab: conntrack ${a.join(' ')} in a traffic step: only conntrack -L (with filters) is allowed there\n`);
   }
-  if (!nf.ctActive) return done(ctx, 0, '', 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n');
-  const r = runConntrackCommand(nf.conntrack, ctx.argv, ctx.host);
+  // conntrack not active yet: an empty table, with the same option checks
+  const r = runConntrackCommand(nf.ctActive ? nf.conntrack : (emptyTable ??= new ConntrackTable()), ctx.argv, ctx.host);
   return done(ctx, r.exit, r.stdout, r.stderr);
 };
 

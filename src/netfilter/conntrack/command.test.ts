@@ -1,0 +1,59 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NfHook, Verdict } from '../../model/nf-seam.js';
+import { runConntrackCommand } from './command.js';
+import { conntrackConfirm } from './confirm.js';
+import { conntrackIn } from './in.js';
+import { ConntrackTable } from './table.js';
+import { TH, TestHost, skbOf, tcpFrame, udpFrame } from './test-frames.js';
+
+let host: TestHost;
+let table: ConntrackTable;
+
+beforeEach(() => {
+  host = new TestHost();
+  table = new ConntrackTable();
+});
+
+function forward(frame: Uint8Array): void {
+  const skb = skbOf(frame);
+  expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
+  if (skb.ct !== null) conntrackConfirm(table, skb, host.now());
+}
+
+const HINT = "Try `conntrack -h' or 'conntrack --help' for more information.\n";
+const run = (args: string): { exit: number; stdout: string; stderr: string } => runConntrackCommand(table, ['conntrack', ...args.split(' ')], host);
+
+describe('conntrack -L -p tcp --state', () => {
+  it('lists only the TCP entries in that state (LISTEN names SYN_SENT2)', () => {
+    forward(tcpFrame('10.0.1.2', '192.0.2.2', 40000, 80, TH.SYN, 100));
+    forward(tcpFrame('10.0.1.2', '192.0.2.2', 40001, 80, TH.SYN, 100));
+    forward(tcpFrame('192.0.2.2', '10.0.1.2', 80, 40001, TH.SYN | TH.ACK, 500, 101));
+    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53));
+    const r = run('-L -p tcp --state SYN_RECV');
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.stdout).toContain('SYN_RECV src=10.0.1.2 dst=192.0.2.2 sport=40001');
+    expect(r.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n');
+    expect(run('-L -p tcp --state LISTEN').stderr).toContain(' 0 flow entries');
+  });
+
+  it('gives conntrack\'s own errors for a state option without -p tcp and an unknown state (measured)', () => {
+    expect(run('-L --state CLOSE')).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): unknown option \`--state'\n${HINT}` });
+    expect(run('-L -p udp --state ESTABLISHED').stderr).toContain("unknown option `--state'");
+    expect(run('-L -p tcp --state established')).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): unknown TCP state \`established'\n${HINT}` });
+    expect(run('-L -p tcp --state ESTABLISHED,CLOSE').stderr).toContain("unknown TCP state `ESTABLISHED,CLOSE'");
+  });
+});
+
+describe('conntrack option errors, as conntrack-tools 1.4.7 prints them (measured)', () => {
+  it('takes a port option without -p tcp or udp for an unknown option', () => {
+    expect(run('-L --dport 9')).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): unknown option \`--dport'\n${HINT}` });
+    expect(run('-L -p icmp --dport 5').stderr).toContain("unknown option `--dport'");
+  });
+
+  it('says which option lacks its argument, and which address is bad, with the help hint', () => {
+    expect(run('-L -p')).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): option \`-p' requires an argument\n${HINT}` });
+    expect(run('-L -s').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): option \`-s' requires an argument\n${HINT}`);
+    expect(run('-L -p tcp --dport').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): option \`--dport' requires an argument\n${HINT}`);
+    expect(run('-L -s bogus').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): Invalid IP address \`bogus'\n${HINT}`);
+  });
+});
