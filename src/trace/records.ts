@@ -1,0 +1,394 @@
+/**
+ * Trace sink calls as compact binary records, and back: what lets
+ * trace.jsonl be encoded on another thread. `TraceRecorder` is a
+ * `TraceSink` that writes each `hop()`, `nat()`, `chain()` and `emit()` as
+ * one record (integers, the frame's bytes, strings by number) into blocks
+ * its owner supplies; `playRecords()` reads a block and makes the same
+ * calls, in the same order and with equal arguments, on another sink (the
+ * jsonl encoder). The encoder then writes the very bytes it would have
+ * written had it been called directly.
+ *
+ * A block is a run of records, each a whole number of 32-bit words
+ * (little-endian, as the Int32Array over the block reads them):
+ *
+ *     STR    tag, id, byte length, UTF-8 bytes      a string's number, before its first use
+ *     RESET  tag                                    every number forgotten (the table is bounded)
+ *     HOP    tag, t lo, t hi, node, kind, iface, pkt, parent, flow, data length (-1: none),
+ *            reason, detail, extra field count (-1: none), per field: key, value kind,
+ *            value; then the data
+ *     NAT    tag, t lo, t hi, node, iface, pkt, parent, flow, hook, detail, data length,
+ *            before length; then the data and the bytes before
+ *     CHAIN  tag, t lo, t hi, node, pkt, hook, table, chain, rule, ruleText, verdict,
+ *            in, out, physin, physout                (-1: null)
+ *     EMIT   tag, byte length, the event as JSON
+ *
+ * Byte runs are padded to a word. Strings are numbered as they are first
+ * seen; the reader keeps the same table.
+ */
+import type { HopEvent, HopKind, TraceSink } from './events.js';
+
+const STR = 1;
+const RESET = 2;
+const HOP = 3;
+const NAT = 4;
+const CHAIN = 5;
+const EMIT = 6;
+
+/** an `extra` field's value */
+const V_STR = 0;
+const V_INT = 1;
+const V_TRUE = 2;
+const V_FALSE = 3;
+/** any other value (a float, an object): its JSON, as a string */
+const V_JSON = 4;
+
+/** how many strings are numbered before the table starts again (texts made per packet must not fill memory) */
+const MAX_STRINGS = 1 << 16;
+/** a record's words besides its byte runs and extra fields: the largest fixed part (CHAIN) and then some */
+const FIXED_WORDS = 32;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+const words = (bytes: number): number => (bytes + 3) >>> 2;
+
+/**
+ * Where records go: `words` is the current block as 32-bit words, `bytes`
+ * the same memory as bytes; `at` the next free word. `need(n)` makes room
+ * for n more words (handing the full block on and starting the next,
+ * which resets `at`), or throws when n can never fit.
+ */
+export interface RecordBlocks {
+  words: Int32Array;
+  bytes: Uint8Array;
+  at: number;
+  need(n: number): void;
+}
+
+/** A TraceSink that writes its calls as records (see the top of this file). */
+export class TraceRecorder implements TraceSink {
+  private readonly ids = new Map<string, number>();
+  /** the last string numbered, and its number: most arguments repeat the previous call's */
+  private lastS = '';
+  private lastId = -1;
+
+  private readonly mNode = newMemo();
+  private readonly mKind = newMemo();
+  private readonly mIface = newMemo();
+  private readonly mHook = newMemo();
+  private readonly mTable = newMemo();
+  private readonly mChain = newMemo();
+  private readonly mText = newMemo();
+  private readonly mVerdict = newMemo();
+  private readonly mIn = newMemo();
+  private readonly mOut = newMemo();
+  private readonly mDetail = newMemo();
+  private readonly mKey = newMemo();
+  private readonly mReason = newMemo();
+  private readonly mValue = newMemo();
+  private readonly memos = [this.mKey, this.mValue, this.mReason, this.mNode, this.mKind, this.mIface, this.mHook, this.mTable, this.mChain, this.mText, this.mVerdict, this.mIn, this.mOut, this.mDetail];
+
+  constructor(private readonly out: RecordBlocks) {}
+
+  /** the string's number, defining it first (a STR record) when new */
+  private sid(s: string): number {
+    if (s === this.lastS) return this.lastId;
+    return this.lookup(s);
+  }
+
+  /** sid() through a two-entry memo per argument (`m`): node, kind, interface, ... each repeat their own recent values */
+  private memo(m: Memo, s: string): number {
+    if (s === m.a) return m.aId;
+    if (s === m.b) {
+      const id = m.bId;
+      m.b = m.a;
+      m.bId = m.aId;
+      m.a = s;
+      m.aId = id;
+      return id;
+    }
+    const id = this.lookup(s);
+    m.b = m.a;
+    m.bId = m.aId;
+    m.a = s;
+    m.aId = id;
+    return id;
+  }
+
+  private lookup(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(s, id);
+      const b = utf8.encode(s);
+      const o = this.out;
+      o.need(3 + words(b.length));
+      const w = o.at;
+      o.words[w] = STR;
+      o.words[w + 1] = id;
+      o.words[w + 2] = b.length;
+      o.bytes.set(b, (w + 3) * 4);
+      o.at = w + 3 + words(b.length);
+    }
+    this.lastS = s;
+    this.lastId = id;
+    return id;
+  }
+
+  private nsid(m: Memo, s: string | null): number {
+    return s === null ? -1 : this.memo(m, s);
+  }
+
+  /** at a record's start: past the bound, every number is forgotten (on both sides) */
+  private bound(): void {
+    if (this.ids.size < MAX_STRINGS) return;
+    this.ids.clear();
+    this.lastS = '';
+    this.lastId = -1;
+    for (const m of this.memos) (m.a = m.b = null), (m.aId = m.bId = -1);
+    const o = this.out;
+    o.need(1);
+    o.words[o.at++] = RESET;
+  }
+
+  /** `n` bytes of `data` from `off` at word `w`, padded; the word after them */
+  private put(w: number, data: Uint8Array, off: number, n: number): number {
+    const b = this.out.bytes;
+    let p = w * 4;
+    // (set() beats a byte loop past a few words, even with the view it makes)
+    if (n > 24) {
+      b.set(off === 0 && n === data.length ? data : data.subarray(off, off + n), p);
+      p += n;
+    } else for (let i = 0; i < n; i++) b[p++] = data[off + i]!;
+    while ((p & 3) !== 0) b[p++] = 0;
+    return p >>> 2;
+  }
+
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
+    this.bound();
+    const nodeId = this.memo(this.mNode, node);
+    const kindId = this.memo(this.mKind, kind);
+    const ifaceId = this.nsid(this.mIface, iface);
+    const reasonId = this.nsid(this.mReason, reason);
+    const detailId = this.nsid(this.mDetail, detail);
+    // the extra's fields first: their strings' STR records must come before this record
+    let nx = -1;
+    if (extra !== undefined) {
+      nx = 0;
+      for (const k in extra) {
+        const v = (extra as Record<string, unknown>)[k];
+        const x = this.xfield(nx, k, v);
+        xk[nx] = x.k;
+        xt[nx] = x.t;
+        xv[nx] = x.v;
+        nx++;
+      }
+    }
+    const n = data === null ? -1 : data.length - off;
+    const o = this.out;
+    o.need(FIXED_WORDS + 3 * Math.max(nx, 0) + (n > 0 ? words(n) : 0));
+    const w = o.words;
+    let a = o.at;
+    w[a] = HOP;
+    w[a + 1] = t % 4294967296;
+    w[a + 2] = Math.floor(t / 4294967296);
+    w[a + 3] = nodeId;
+    w[a + 4] = kindId;
+    w[a + 5] = ifaceId;
+    w[a + 6] = pkt;
+    w[a + 7] = parent;
+    w[a + 8] = flow;
+    w[a + 9] = n;
+    w[a + 10] = reasonId;
+    w[a + 11] = detailId;
+    w[a + 12] = nx;
+    a += 13;
+    for (let i = 0; i < nx; i++) {
+      w[a++] = xk[i]!;
+      w[a++] = xt[i]!;
+      w[a++] = xv[i]!;
+    }
+    o.at = n > 0 ? this.put(a, data!, off, n) : a;
+  }
+
+  /** an extra field as (key number, value kind, value) */
+  private xfield(i: number, k: string, v: unknown): { k: number; t: number; v: number } {
+    if (i >= xk.length) throw new Error(`trace record: more than ${xk.length} extra fields`);
+    const key = this.memo(this.mKey, k);
+    const r = xOne;
+    r.k = key;
+    if (typeof v === 'string') (r.t = V_STR), (r.v = this.memo(k === 'detail' ? this.mDetail : k === 'reason' ? this.mReason : this.mValue, v));
+    else if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) (r.t = V_INT), (r.v = v);
+    else if (v === true) (r.t = V_TRUE), (r.v = 0);
+    else if (v === false) (r.t = V_FALSE), (r.v = 0);
+    else if (v === undefined) (r.t = V_JSON), (r.v = -1);
+    else (r.t = V_JSON), (r.v = this.sid(JSON.stringify(v)));
+    return r;
+  }
+
+  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
+    this.bound();
+    const nodeId = this.memo(this.mNode, node);
+    const ifaceId = this.nsid(this.mIface, iface);
+    const hookId = this.memo(this.mHook, hook);
+    const detailId = this.memo(this.mDetail, detail);
+    const n = data.length - off;
+    const nb = before.length - bOff;
+    const o = this.out;
+    o.need(FIXED_WORDS + words(n) + words(nb));
+    const w = o.words;
+    const a = o.at;
+    w[a] = NAT;
+    w[a + 1] = t % 4294967296;
+    w[a + 2] = Math.floor(t / 4294967296);
+    w[a + 3] = nodeId;
+    w[a + 4] = ifaceId;
+    w[a + 5] = pkt;
+    w[a + 6] = parent;
+    w[a + 7] = flow;
+    w[a + 8] = hookId;
+    w[a + 9] = detailId;
+    w[a + 10] = n;
+    w[a + 11] = nb;
+    o.at = this.put(this.put(a + 12, data, off, n), before, bOff, nb);
+  }
+
+  chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
+    this.bound();
+    const nodeId = this.memo(this.mNode, node);
+    const hookId = this.memo(this.mHook, hook);
+    const tableId = this.memo(this.mTable, table);
+    const chainId = this.memo(this.mChain, chain);
+    const textId = this.nsid(this.mText, ruleText);
+    const verdictId = this.memo(this.mVerdict, verdict);
+    const inId = this.nsid(this.mIn, inDev);
+    const outId = this.nsid(this.mOut, outDev);
+    const physinId = this.nsid(this.mIn, physin);
+    const physoutId = this.nsid(this.mOut, physout);
+    const o = this.out;
+    o.need(FIXED_WORDS);
+    const w = o.words;
+    const a = o.at;
+    w[a] = CHAIN;
+    w[a + 1] = t % 4294967296;
+    w[a + 2] = Math.floor(t / 4294967296);
+    w[a + 3] = nodeId;
+    w[a + 4] = pkt;
+    w[a + 5] = hookId;
+    w[a + 6] = tableId;
+    w[a + 7] = chainId;
+    w[a + 8] = rule;
+    w[a + 9] = textId;
+    w[a + 10] = verdictId;
+    w[a + 11] = inId;
+    w[a + 12] = outId;
+    w[a + 13] = physinId;
+    w[a + 14] = physoutId;
+    o.at = a + 15;
+  }
+
+  emit(e: Omit<HopEvent, 'seq'>): void {
+    const b = utf8.encode(JSON.stringify(e));
+    const o = this.out;
+    o.need(2 + words(b.length));
+    const a = o.at;
+    o.words[a] = EMIT;
+    o.words[a + 1] = b.length;
+    o.at = this.put(a + 2, b, 0, b.length);
+  }
+}
+
+/** an event's extra fields, gathered before its record is written (at most this many) */
+const xk = new Int32Array(64);
+const xt = new Int32Array(64);
+const xv = new Int32Array(64);
+const xOne = { k: 0, t: 0, v: 0 };
+
+/** a two-entry memo of string numbers */
+interface Memo {
+  a: string | null;
+  aId: number;
+  b: string | null;
+  bId: number;
+}
+const newMemo = (): Memo => ({ a: null, aId: -1, b: null, bId: -1 });
+
+/** what a reader keeps between blocks: the strings by number */
+export class RecordStrings {
+  list: string[] = [];
+}
+
+/** the sink playRecords() calls: one that has hop(), nat() and chain() */
+export type RecordTarget = Required<Pick<TraceSink, 'emit' | 'hop' | 'nat' | 'chain'>>;
+
+/**
+ * Makes, on `to`, the calls the records in `bytes[0 .. words * 4)` stand
+ * for, in order. `data` and `before` arguments are views into `bytes`:
+ * valid only during the call (the encoder copies what it keeps).
+ */
+export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordStrings, to: RecordTarget): void {
+  const w = new Int32Array(bytes.buffer, bytes.byteOffset, nWords);
+  const s = strings;
+  const str = (id: number): string | null => (id < 0 ? null : s.list[id]!);
+  let a = 0;
+  while (a < nWords) {
+    const tag = w[a]!;
+    switch (tag) {
+      case STR: {
+        const n = w[a + 2]!;
+        const p = (a + 3) * 4;
+        s.list[w[a + 1]!] = fromUtf8.decode(bytes.subarray(p, p + n));
+        a += 3 + words(n);
+        break;
+      }
+      case RESET:
+        s.list = [];
+        a += 1;
+        break;
+      case HOP: {
+        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        const n = w[a + 9]!;
+        const nx = w[a + 12]!;
+        let p = a + 13;
+        let extra: Record<string, unknown> | undefined;
+        if (nx >= 0) {
+          extra = {};
+          for (let i = 0; i < nx; i++, p += 3) {
+            const k = s.list[w[p]!]!;
+            const vt = w[p + 1]!;
+            const v = w[p + 2]!;
+            extra[k] = vt === V_STR ? s.list[v] : vt === V_INT ? v : vt === V_TRUE ? true : vt === V_FALSE ? false : v < 0 ? undefined : JSON.parse(s.list[v]!);
+          }
+        }
+        const data = n < 0 ? null : bytes.subarray(p * 4, p * 4 + n);
+        to.hop(t, s.list[w[a + 3]!]!, s.list[w[a + 4]!]! as HopKind, str(w[a + 5]!), w[a + 6]! >>> 0, w[a + 7]! >>> 0, w[a + 8]! >>> 0, data, 0, extra as Partial<HopEvent> | undefined, str(w[a + 10]!), str(w[a + 11]!));
+        a = p + (n > 0 ? words(n) : 0);
+        break;
+      }
+      case NAT: {
+        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        const n = w[a + 10]!;
+        const nb = w[a + 11]!;
+        const p = (a + 12) * 4;
+        const q = p + words(n) * 4;
+        to.nat(t, s.list[w[a + 3]!]!, str(w[a + 4]!), w[a + 5]! >>> 0, w[a + 6]! >>> 0, w[a + 7]! >>> 0, bytes.subarray(p, p + n), 0, bytes.subarray(q, q + nb), 0, s.list[w[a + 8]!]!, s.list[w[a + 9]!]!);
+        a += 12 + words(n) + words(nb);
+        break;
+      }
+      case CHAIN: {
+        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        to.chain(t, s.list[w[a + 3]!]!, w[a + 4]! >>> 0, s.list[w[a + 5]!]!, s.list[w[a + 6]!]!, s.list[w[a + 7]!]!, w[a + 8]!, str(w[a + 9]!), s.list[w[a + 10]!]!, str(w[a + 11]!), str(w[a + 12]!), str(w[a + 13]!), str(w[a + 14]!));
+        a += 15;
+        break;
+      }
+      case EMIT: {
+        const n = w[a + 1]!;
+        const p = (a + 2) * 4;
+        to.emit(JSON.parse(fromUtf8.decode(bytes.subarray(p, p + n))) as Omit<HopEvent, 'seq'>);
+        a += 2 + words(n);
+        break;
+      }
+      default:
+        throw new Error(`trace record: unknown tag ${tag} at word ${a}`);
+    }
+  }
+}
