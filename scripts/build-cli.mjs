@@ -9,6 +9,9 @@
  *                             bundle with V8's code cache
  *   dist/bin/natlab-cli.cache that code cache, made by running the seed
  *                             scenario once (see src/cli/boot.ts)
+ *   dist/bin/natlab-trace-worker.cjs
+ *                             the thread that encodes trace.jsonl in long
+ *                             replays (src/io/replay/trace-thread.ts)
  *
  * One file, because loading ~250 ES modules one by one (resolve, read,
  * compile each) was most of a short `natlab run`; CommonJS, because Node 20
@@ -87,8 +90,16 @@ export async function buildCli({ from = join(root, 'dist', 'cli'), outDir = binD
   writeFileSync(bin, `#!/usr/bin/env node\n${await bundleCjs(join(from, `boot${ext}`))}`);
   chmodSync(bin, 0o755);
 
+  // the thread that encodes trace.jsonl in long replays (src/io/replay/trace-thread.ts)
+  writeFileSync(join(outDir, 'natlab-trace-worker.cjs'), await bundleCjs(join(from, '..', 'io', 'replay', `trace-worker${ext}`)));
+
   writeCodeCache(bin, cacheFile);
   return bin;
+}
+
+/** Bundles the trace.jsonl worker thread (src/io/replay/trace-worker.ts, `.js` or `.ts`) into `outFile`, for a test run from the sources. */
+export async function buildTraceWorker(from, outFile) {
+  writeFileSync(outFile, await bundleCjs(from));
 }
 
 /**
