@@ -28,7 +28,8 @@ import { basename, dirname, join } from 'node:path';
 import { NatlabError } from '../config/errors.js';
 import { loadScenarioFile, scenarioReader } from '../io/files.js';
 import { openCapture } from '../io/pcap-stream.js';
-import { JsonlTraceWriter, MergedPcapngWriter, PcapDirTap } from '../io/replay/sinks.js';
+import { MergedPcapngWriter, PcapDirTap } from '../io/replay/sinks.js';
+import { openJsonlTrace } from '../io/replay/trace-thread.js';
 import { stepsJson } from '../io/results.js';
 import { VethIface } from '../model/veth.js';
 import { conntrackList } from '../netfilter/conntrack/list.js';
@@ -84,7 +85,7 @@ export function replayCommand(file: string, opts: ReplayCliOpts): number {
   const fates = new FateSummary();
   fates.traced = traced;
   const pcaps = tmp !== null ? new PcapDirTap(tmp) : null;
-  const jsonl = tmp !== null && traced ? new JsonlTraceWriter(join(tmp, 'trace.jsonl')) : null;
+  const jsonl = tmp !== null && traced ? openJsonlTrace(join(tmp, 'trace.jsonl')) : null;
   const merged = opts.merged !== undefined ? new MergedPcapngWriter(opts.merged) : null;
   const joiner = new HopJoiner(fates, merged !== null ? (f) => merged.add(f) : null, jsonl, pcaps);
   net.tap = joiner;
