@@ -12,3 +12,4 @@ const session = (name: string): Rec[] => JSON.parse(readFileSync(new URL(`./fixt
 describe('prints exactly what iptables 1.8.9 (nft) printed for a corpus of rules', () => replay(session('rules')));
 describe('restores tables atomically with the errors of iptables-restore 1.8.9 (nft)', () => replay(session('restore')));
 describe('answers commands with the messages and exit codes of iptables 1.8.9 (nft)', () => replay(session('commands')));
+describe('lists rules with their counters (-S -v, -L -v) as iptables 1.8.9 (nft) does', () => replay(session('listing')));

@@ -4,7 +4,7 @@
  */
 import { ipToString, maskSuffix } from './addr.js';
 import { protoName } from './protocols.js';
-import { targetName } from './rule-text.js';
+import { targetName, targetSpec } from './rule-text.js';
 import type { IptablesState } from './state.js';
 import { RuleKind, type Chain, type Rule, type Table } from './types.js';
 
@@ -91,13 +91,19 @@ export function listChains(state: IptablesState, t: Table, chains: Chain[], f: L
 /** -S [CHAIN [N]] */
 export function listRules(state: IptablesState, t: Table, chains: Chain[], verbose: boolean, ruleNum = 0): string {
   const counters = (p: number, b: number): string => (verbose ? ` -c ${p} ${b}` : '');
+  // -v: a rule's counters come after its matches and before its target, as iptables-nft's save_matches_and_target() prints them
+  const rule = (c: Chain, r: Rule): string => {
+    if (!verbose) return `-A ${c.name}${r.spec}\n`;
+    const target = targetSpec(r);
+    return `-A ${c.name}${r.spec.slice(0, r.spec.length - target.length)}${counters(r.packets, r.bytes)}${target}\n`;
+  };
   if (ruleNum > 0) {
     const c = chains[0]!;
     const r = c.rules[ruleNum - 1];
-    return r ? `-A ${c.name}${r.spec}${counters(r.packets, r.bytes)}\n` : '';
+    return r ? rule(c, r) : '';
   }
   let s = '';
   for (const c of chains) s += c.hook === -1 ? `-N ${c.name}\n` : `-P ${c.name} ${c.policy}${counters(c.packets, c.bytes)}\n`;
-  for (const c of chains) for (const r of c.rules) s += `-A ${c.name}${r.spec}${counters(r.packets, r.bytes)}\n`;
+  for (const c of chains) for (const r of c.rules) s += rule(c, r);
   return s;
 }

@@ -22,7 +22,8 @@ export function ruleSpec(r: Rule): string {
   return s;
 }
 
-function targetSpec(r: Rule): string {
+/** the rule's verdict or target as `iptables -S` prints it (` -j X ...`, ` -g CHAIN`), '' for a rule without one */
+export function targetSpec(r: Rule): string {
   switch (r.kind) {
     case RuleKind.ACCEPT:
       return ' -j ACCEPT';
