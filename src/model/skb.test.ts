@@ -8,7 +8,7 @@ import { allocSkb, kfreeSkb, Skb, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
 
 /** the fields that are the skb's memory and identity, not packet state: scrub() leaves them */
-const MEMORY = ['data', 'id', 'head', 'fromSlab'];
+const MEMORY = ['data', 'id', 'head', 'headView', 'fromSlab'];
 
 describe('the skb', () => {
   it('is as new after skb_scrub_packet() across namespaces, whatever field the sender set, but for dst_pending_confirm (every field checked)', () => {
@@ -67,6 +67,7 @@ describe('the skb', () => {
     expect(again.data).toBe(head);
     const fresh = new Skb(head, 8);
     fresh.head = head;
+    fresh.headView = again.headView;
     fresh.fromSlab = true;
     expect(again).toEqual(fresh);
     kfreeSkb(again);
@@ -78,6 +79,8 @@ describe('the skb', () => {
     const b = allocSkb(1514, 2);
     expect(b.data.length).toBe(1514);
     expect(b.head).toBe(b.data);
+    expect(b.headView!.buffer).toBe(b.data.buffer);
+    expect(b.headView!.byteLength).toBe(1514);
     kfreeSkb(b);
   });
 

@@ -150,6 +150,12 @@ export class Skb {
    * there instead (reassembly). Memory, not packet state: scrub() keeps it.
    */
   head: Uint8Array | null = null;
+  /**
+   * A DataView over `head` (made with it by allocSkb()), so that a frame
+   * is copied into the buffer four bytes at a time (CaptureReader.copyData()).
+   * Memory, not packet state, like `head`.
+   */
+  headView: DataView | null = null;
   /** made by allocSkb(): kfreeSkb() recycles it (any other skb is left to the garbage collector). Memory, not packet state. */
   fromSlab = false;
 
@@ -221,13 +227,14 @@ const FREED = new Uint8Array(0);
  * __alloc_skb() for a frame of `len` bytes that the caller copies in:
  * `data` is a buffer of exactly `len` bytes whose old contents the caller
  * overwrites (a recycled skb's own buffer when its length fits, else a
- * new one).
+ * new one), and `headView` a DataView over the same bytes.
  */
 export function allocSkb(len: number, id: number): Skb {
   const skb = slab.pop();
   if (skb === undefined) {
     const fresh = new Skb(new Uint8Array(len), id);
     fresh.head = fresh.data;
+    fresh.headView = new DataView(fresh.data.buffer);
     fresh.fromSlab = true;
     return fresh;
   }
@@ -235,6 +242,7 @@ export function allocSkb(len: number, id: number): Skb {
   if (head.length !== len) {
     head = new Uint8Array(len);
     skb.head = head;
+    skb.headView = new DataView(head.buffer);
   }
   skb.data = head;
   skb.id = id;

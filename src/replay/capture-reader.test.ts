@@ -40,6 +40,24 @@ describe('the capture reader', () => {
     ]);
   });
 
+  it('copies each packet into a buffer of the caller, through its DataView or without, whatever its length', () => {
+    // lengths not a multiple of 4 (the tail after the 4-byte steps), one of 4, and one past the short-packet limit
+    const lens = [60, 61, 62, 63, 64, 14, 15, 129, 1514];
+    const pk = lens.map((len, i) => ({ sec: i, frac: 0, data: Uint8Array.from({ length: len }, (_, k) => (k * 31 + i) & 255) }));
+    const r = new CaptureReader(memorySource(pcapFile(pk)), 'x.pcap');
+    let i = 0;
+    while (r.next()) {
+      const want = pk[i++]!.data;
+      const into = new Uint8Array(want.length).fill(0xee);
+      r.copyData(into, new DataView(into.buffer));
+      expect(into).toEqual(want);
+      const plain = new Uint8Array(want.length);
+      r.copyData(plain);
+      expect(plain).toEqual(want);
+    }
+    expect(i).toBe(lens.length);
+  });
+
   it('never overwrites a packet it lent (take()): kept packets still hold their bytes at the end of a long file', () => {
     const pk = Array.from({ length: 20000 }, (_, i) => ({ sec: i, frac: 0, data: frame(i) }));
     const bytes = pcapFile(pk);

@@ -136,19 +136,24 @@ export class CaptureReader {
   /**
    * Copy the current packet's bytes into `into` (at least `caplen` long)
    * from offset 0: what a caller that keeps the packet in its own buffer
-   * uses instead of `data`, which would make a view per packet. Short
-   * packets are copied a byte at a time (cheaper than the view a native
-   * copy needs), long ones natively.
+   * uses instead of `data`, which would make a view per packet. With
+   * `intoView`, a DataView over `into`'s bytes, short packets are copied
+   * four bytes at a time through the two DataViews (a byte loop over two
+   * Uint8Arrays costs several times more: a bounds check per byte and
+   * side); long ones, or without it, natively.
    */
-  copyData(into: Uint8Array): void {
-    const buf = this.buf;
+  copyData(into: Uint8Array, intoView: DataView | null = null): void {
     const from = this.dataAt;
     const n = this.caplen;
-    if (n > 128) {
-      into.set(buf.subarray(from, from + n));
+    if (n > 128 || intoView === null) {
+      into.set(this.buf.subarray(from, from + n));
       return;
     }
-    for (let i = 0; i < n; i++) into[i] = buf[from + i]!;
+    const v = this.view;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) intoView.setInt32(i, v.getInt32(from + i));
+    const buf = this.buf;
+    for (; i < n; i++) into[i] = buf[from + i]!;
   }
 
   /** the current packet for the caller to keep (and write): `data`, lent for good (see above) */
