@@ -20,6 +20,7 @@ import { ip4ToString, isLoopback4, isMulticast4 } from '../wire/ip4.js';
 import { ipSrc } from '../wire/ipv4.js';
 import { BROADCAST_MAC, ZERO_MAC, copyMac, macEq, macToString } from '../wire/mac.js';
 import { devQueueXmit } from './dev.js';
+import { fillIpv4EthHeader } from './eth-header.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK, type Iface } from './iface.js';
 import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, Neighbour, Nud } from './neigh.js';
@@ -270,13 +271,15 @@ function solicit(h: Host, n: Neighbour): void {
  */
 export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBroadcast: boolean): void {
   const f = skb.data;
-  setEthType(f, ETH_P_IP);
+  // every way out sets the ethertype (IPv4); a resolved neighbour's fast path writes the whole header at once
   if (dev.kind === 'loopback') {
+    setEthType(f, ETH_P_IP);
     f.fill(0, 0, 12);
     devQueueXmit(h, dev, skb);
     return;
   }
   if (isBroadcast) {
+    setEthType(f, ETH_P_IP);
     setEthSrc(f, dev.mac);
     setEthDst(f, BROADCAST_MAC);
     devQueueXmit(h, dev, skb);
@@ -284,6 +287,7 @@ export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBr
   }
   if (isMulticast4(nexthop)) {
     // ip_eth_mc_map()
+    setEthType(f, ETH_P_IP);
     setEthSrc(f, dev.mac);
     f[0] = 0x01;
     f[1] = 0x00;
@@ -303,6 +307,7 @@ export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBr
     neighXmit(h, n, skb);
     return;
   }
+  setEthType(f, ETH_P_IP);
   n.used = h.now(); // neigh_event_send()
   if ((s & (Nud.DELAY | Nud.PROBE)) !== 0) {
     neighXmit(h, n, skb);
@@ -361,10 +366,7 @@ function enqueue(h: Host, n: Neighbour, skb: Skb): void {
 
 /** neigh_hh_output(): fill the Ethernet header and send */
 function neighXmit(h: Host, n: Neighbour, skb: Skb): void {
-  const f = skb.data;
-  setEthDst(f, n.ha);
-  setEthSrc(f, n.dev.mac);
-  setEthType(f, ETH_P_IP);
+  fillIpv4EthHeader(skb.data, n.ha, n.dev.mac);
   devQueueXmit(h, n.dev, skb);
 }
 

@@ -6,7 +6,8 @@
  */
 import { ETH_P_ARP, ETH_P_IP, ethType } from '../wire/ethernet.js';
 import { ETH_P_8021AD, ETH_P_8021Q, vlanRcv } from './vlan.js';
-import { isBroadcastMac, isMulticastMac, macEq } from '../wire/mac.js';
+import { isBroadcastMac, isMulticastMac } from '../wire/mac.js';
+import { ethDstIs } from './eth-header.js';
 import { arpRcv } from './arp.js';
 import { brDevXmit, brHandleFrame } from './bridge.js';
 import type { Host } from './host.js';
@@ -71,7 +72,7 @@ function vethRx(peer: Iface, skb: Skb, sender: Host): void {
 /** eth_type_trans(): what kind of frame this is for `dev`. */
 export function ethTypeTrans(dev: Iface, frame: Uint8Array): PktType {
   if (isMulticastMac(frame, 0)) return isBroadcastMac(frame, 0) ? PktType.BROADCAST : PktType.MULTICAST;
-  return macEq(frame, 0, dev.mac, 0) ? PktType.HOST : PktType.OTHERHOST;
+  return ethDstIs(frame, dev.mac) ? PktType.HOST : PktType.OTHERHOST;
 }
 
 /** __netif_receive_skb(): a frame arrives on `dev`. */
