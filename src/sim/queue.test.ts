@@ -111,4 +111,26 @@ describe('the event queue', () => {
     q.runUntil(() => false);
     expect(seen).toEqual(['heap-earlier', 'lane-first', 'timer', 'lane-second']);
   });
+
+  it('runs a replay-like mix in time and scheduling order: two interleaved in-order streams (both lanes) and events that fit neither (the heap)', () => {
+    const q = new EventQueue();
+    const ran: [number, number][] = [];
+    let k = 0;
+    // a packet every 3 ns that puts a frame on a wire 10 ns later: two streams, each in order, interleaved
+    const wire = (id: number): void => void ran.push([q.now(), id]);
+    const pump = (id: number, left: number): void => {
+      ran.push([q.now(), id]);
+      q.post(10, wire, k++, null, null);
+      // now and then something due before both lanes' tails: only the heap keeps it in order
+      if (left % 5 === 0) q.post(1, wire, k++, null, null);
+      if (left % 4 === 0) q.post(10, wire, k++, null, null);
+      if (left > 0) q.post(3, pump, k++, left - 1, null);
+    };
+    q.post(0, pump, k++, 2000, null);
+    q.runUntil(() => false);
+    expect(q.size).toBe(0);
+    expect(ran.length).toBe(k);
+    const want = [...ran].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(ran).toEqual(want);
+  });
 });

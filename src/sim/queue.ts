@@ -8,11 +8,14 @@
  * per-CPU backlog: a frame handed to a veth is processed after the work
  * that sent it has finished.
  *
- * Two containers hold the events, one order over both: a binary heap, and
- * a FIFO lane for posted events that come no earlier than the last one in
- * the lane (frames on wires with the same delay, a replay's next packet),
- * which enter and leave it in O(1). The next event is the earlier of the
- * heap's top and the lane's head, by (time, scheduling order).
+ * Three containers hold the events, one order over all: a binary heap,
+ * and two FIFO lanes for posted events, each taking an event that comes
+ * no earlier than the last one in it, so that it enters and leaves in
+ * O(1). Two, because a replay interleaves two such streams: its next
+ * packet (1 µs on) and the frames on a wire (10 µs on), each in order but
+ * not with the other; one lane would send every other event to the heap.
+ * The next event is the earliest of the heap's top and the lanes' heads,
+ * by (time, scheduling order).
  */
 
 export type EventFn = () => void;
@@ -41,11 +44,46 @@ export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
 export const NS_PER_S = 1_000_000_000;
 
+/** a FIFO lane: items[head..] in (time, seq) order; never cancelled (posted events only) */
+class Lane {
+  items: Timer[] = [];
+  head = 0;
+
+  /** whether `at` can join without breaking the order (seq only grows): empty, or not earlier than the tail */
+  fits(at: number): boolean {
+    const items = this.items;
+    return items.length === this.head || items[items.length - 1]!.at <= at;
+  }
+
+  /** drop the head (which next() returned) */
+  shift(): void {
+    const items = this.items;
+    items[this.head++] = undefined as unknown as Timer;
+    if (this.head === items.length) {
+      items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= items.length) {
+      // compact: what is left moves to the front
+      items.copyWithin(0, this.head);
+      items.length -= this.head;
+      this.head = 0;
+    }
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+}
+
+/** a is due before b: earlier, or at the same instant and scheduled first */
+function before(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
 export class EventQueue {
   private heap: Timer[] = [];
-  /** the FIFO lane: lane[laneHead..] in (time, seq) order; never cancelled (posted events only) */
-  private lane: Timer[] = [];
-  private laneHead = 0;
+  private readonly laneA = new Lane();
+  private readonly laneB = new Lane();
   private seq = 0;
   private nowNs = 0;
   /** records of posted events that have run, for the next post() */
@@ -89,15 +127,14 @@ export class EventQueue {
     ev.a = a;
     ev.b = b;
     ev.c = c;
-    const lane = this.lane;
-    // the lane keeps its order when the event is not earlier than its tail (seq only grows)
-    if (lane.length === this.laneHead || lane[lane.length - 1]!.at <= at) lane.push(ev);
+    if (this.laneA.fits(at)) this.laneA.items.push(ev);
+    else if (this.laneB.fits(at)) this.laneB.items.push(ev);
     else this.push(ev);
   }
 
   /** number of pending (including cancelled, not yet popped) events */
   get size(): number {
-    return this.heap.length + this.lane.length - this.laneHead;
+    return this.heap.length + this.laneA.size + this.laneB.size;
   }
 
   /** the time of the next live event, or Infinity */
@@ -138,33 +175,26 @@ export class EventQueue {
   /** the next live event (cancelled ones at the heap's top are dropped on the way), left in place */
   private next(): Timer | undefined {
     const heap = this.heap;
-    let top = heap[0];
-    while (top !== undefined && top.cancelled) {
+    let best = heap[0];
+    while (best !== undefined && best.cancelled) {
       this.pop();
-      top = heap[0];
+      best = heap[0];
     }
-    const head = this.lane[this.laneHead];
-    if (head === undefined) return top;
-    if (top === undefined || head.at < top.at || (head.at === top.at && head.seq < top.seq)) return head;
-    return top;
+    const a = this.laneA.items[this.laneA.head];
+    if (a !== undefined && (best === undefined || before(a, best))) best = a;
+    const b = this.laneB.items[this.laneB.head];
+    if (b !== undefined && (best === undefined || before(b, best))) best = b;
+    return best;
   }
 
   /** remove `ev`, which next() returned, from its container */
   private take(ev: Timer): void {
-    const lane = this.lane;
-    if (lane[this.laneHead] !== ev) {
-      this.pop();
-      return;
-    }
-    lane[this.laneHead++] = undefined as unknown as Timer;
-    if (this.laneHead === lane.length) {
-      lane.length = 0;
-      this.laneHead = 0;
-    } else if (this.laneHead >= 1024 && this.laneHead * 2 >= lane.length) {
-      // compact: what is left moves to the front
-      lane.copyWithin(0, this.laneHead);
-      lane.length -= this.laneHead;
-      this.laneHead = 0;
+    const a = this.laneA;
+    if (a.items[a.head] === ev) a.shift();
+    else {
+      const b = this.laneB;
+      if (b.items[b.head] === ev) b.shift();
+      else this.pop();
     }
   }
 
