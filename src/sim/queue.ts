@@ -49,12 +49,6 @@ class Lane {
   items: Timer[] = [];
   head = 0;
 
-  /** whether `at` can join without breaking the order (seq only grows): empty, or not earlier than the tail */
-  fits(at: number): boolean {
-    const items = this.items;
-    return items.length === this.head || items[items.length - 1]!.at <= at;
-  }
-
   /** drop the head (which next() returned) */
   shift(): void {
     const items = this.items;
@@ -127,8 +121,16 @@ export class EventQueue {
     ev.a = a;
     ev.b = b;
     ev.c = c;
-    if (this.laneA.fits(at)) this.laneA.items.push(ev);
-    else if (this.laneB.fits(at)) this.laneB.items.push(ev);
+    // a lane keeps its order when the event is not earlier than its tail (seq only grows)
+    const la = this.laneA;
+    const ai = la.items;
+    if (ai.length === la.head || ai[ai.length - 1]!.at <= at) {
+      ai.push(ev);
+      return;
+    }
+    const lb = this.laneB;
+    const bi = lb.items;
+    if (bi.length === lb.head || bi[bi.length - 1]!.at <= at) bi.push(ev);
     else this.push(ev);
   }
 
