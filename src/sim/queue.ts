@@ -49,14 +49,17 @@ class Lane {
   items: Timer[] = [];
   head = 0;
 
-  /** drop the head (which next() returned) */
+  /**
+   * drop the head (which next() returned). An emptied lane keeps its
+   * array as it is (a lane holding one event at a time, as a replay's next
+   * packet, empties on every event: truncating the array each time goes
+   * through the runtime, and the next push grows it again); the consumed
+   * front is cut off only once it is long, as any lane's is.
+   */
   shift(): void {
     const items = this.items;
     items[this.head++] = undefined as unknown as Timer;
-    if (this.head === items.length) {
-      items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= items.length) {
+    if (this.head >= 1024 && this.head * 2 >= items.length) {
       // compact: what is left moves to the front
       items.copyWithin(0, this.head);
       items.length -= this.head;
