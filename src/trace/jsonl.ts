@@ -79,6 +79,9 @@ export class PacketLines {
   }
 }
 
+/** a slot's line buffer before it has one */
+const NO_LINE = new Uint8Array(0);
+
 /** the longest frame the encoder remembers for its same-frame shortcut */
 const FRAME_KEPT = 256;
 
@@ -91,9 +94,11 @@ const FRAME_KEPT = 256;
  */
 class EncoderLines {
   private readonly ids = new Float64Array(LINES).fill(-1);
-  readonly line: Uint8Array[] = [];
+  /** per slot its line's buffer (NO_LINE until one is made; packed, never sparse) */
+  readonly line: Uint8Array[] = new Array<Uint8Array>(LINES).fill(NO_LINE);
   readonly lineLen = new Int32Array(LINES);
   readonly plain = new Uint8Array(LINES);
+  /** the remembered frames, FRAME_KEPT bytes a slot */
   private frames: Uint8Array | null = null;
   private readonly frameLen = new Int32Array(LINES).fill(-1);
 
@@ -107,11 +112,28 @@ class EncoderLines {
   set(pkt: number, b: Uint8Array, n: number, plain: boolean): void {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
-    let l = this.line[s];
-    if (l === undefined || l.length < n) this.line[s] = l = new Uint8Array(Math.max(n, FRAME_LINE_MAX));
+    let l = this.line[s]!;
+    if (l.length < n || l.length < FRAME_LINE_MAX) this.line[s] = l = new Uint8Array(Math.max(n, FRAME_LINE_MAX));
     for (let i = 0; i < n; i++) l[i] = b[i]!;
     this.lineLen[s] = n;
     this.plain[s] = plain ? 1 : 0;
+    this.frameLen[s] = -1;
+  }
+
+  /**
+   * pkt's line is now the one in `l`, taken rather than copied: the slot
+   * keeps `l.buf` and `l` gets the slot's old buffer (at least
+   * FRAME_LINE_MAX long, as every line buffer) to make its next line in.
+   * The remembered frame is forgotten.
+   */
+  take(pkt: number, l: { buf: Uint8Array; len: number; plain: boolean }): void {
+    const s = pkt & (LINES - 1);
+    this.ids[s] = pkt;
+    const old = this.line[s]!;
+    this.line[s] = l.buf;
+    l.buf = old === NO_LINE ? new Uint8Array(FRAME_LINE_MAX) : old;
+    this.lineLen[s] = l.len;
+    this.plain[s] = l.plain ? 1 : 0;
     this.frameLen[s] = -1;
   }
 
@@ -129,8 +151,9 @@ class EncoderLines {
    * `pkt`'s line is known and was made from a frame that prints as
    * `data[off..]` does: the same bytes, but for the IPv4 header bytes a
    * line without -v never shows (TOS, id, TTL, checksum; ip_forward()'s
-   * TTL decrement changes no line). Compared from the end: ports and
-   * addresses differ between packets, headers rarely.
+   * TTL decrement changes no line). The bytes a line shows are compared
+   * first (MAC addresses, then IPv4 addresses and ports: what differs
+   * between a packet's hops), the rest after.
    */
   sameFrame(pkt: number, data: Uint8Array, off: number): boolean {
     const s = pkt & (LINES - 1);
@@ -138,16 +161,29 @@ class EncoderLines {
     if (this.frameLen[s] !== n || this.ids[s] !== pkt) return false;
     const f = this.frames!;
     const o = s * FRAME_KEPT;
-    const ipv4 = n >= 34 && data[off + 12] === 0x08 && data[off + 13] === 0x00;
-    const end = ipv4 ? 26 : 0;
-    for (let i = n - 1; i >= end; i--) if (f[o + i] !== data[off + i]) return false;
-    if (ipv4) {
-      for (let i = 0; i < 15; i++) if (f[o + i] !== data[off + i]) return false;
-      // 15 TOS, 18-19 id, 22 TTL, 24-25 checksum: not shown
-      if (f[o + 16] !== data[off + 16] || f[o + 17] !== data[off + 17] || f[o + 20] !== data[off + 20] || f[o + 21] !== data[off + 21] || f[o + 23] !== data[off + 23]) return false;
-    }
-    return true;
+    const ipv4 = n >= 38 && data[off + 12] === 0x08 && data[off + 13] === 0x00;
+    if (!ipv4) return sameRange(f, o, data, off, 0, n);
+    // 0-11 MACs, 26-37 addresses and ports; 15 TOS, 18-19 id, 22 TTL, 24-25 checksum: not shown
+    return (
+      sameRange(f, o, data, off, 0, 12) &&
+      sameRange(f, o, data, off, 26, 38) &&
+      f[o + 12] === 0x08 &&
+      f[o + 13] === 0x00 &&
+      f[o + 14] === data[off + 14] &&
+      f[o + 16] === data[off + 16] &&
+      f[o + 17] === data[off + 17] &&
+      f[o + 20] === data[off + 20] &&
+      f[o + 21] === data[off + 21] &&
+      f[o + 23] === data[off + 23] &&
+      sameRange(f, o, data, off, 38, n)
+    );
   }
+}
+
+/** f[o+from..o+to) and d[off+from..off+to) hold the same bytes */
+function sameRange(f: Uint8Array, o: number, d: Uint8Array, off: number, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (f[o + i] !== d[off + i]) return false;
+  return true;
 }
 
 /** kinds whose summary is never implied (a rule walk, not the frame) */
@@ -220,12 +256,21 @@ class TextField {
   }
 }
 
+/**
+ * The template fields of one event: `vals[i]` the value of TEMPLATE[i],
+ * `mask` bit i set when it has one (then the loops visit only the fields
+ * an event or its template has, not all sixteen).
+ */
+class Template {
+  readonly vals: unknown[] = new Array<unknown>(TEMPLATE.length).fill(undefined);
+  mask = 0;
+}
+
 /** per node: the last template of each kind, and of each chain's `chain` events */
 class NodeTemplates {
-  readonly kinds = new Map<string, unknown[]>();
-  readonly chains = new Map<string | undefined, unknown[]>();
+  readonly kinds = new Map<string, Template>();
+  readonly chains = new Map<string | undefined, Template>();
 }
-const newTemplate = (): unknown[] => new Array<unknown>(TEMPLATE.length).fill(undefined);
 
 /** a line given as a string, as the bytes between its quotes: plain (no escapes, ASCII) or JSON-escaped UTF-8 */
 function lineBytes(s: string, out: { buf: Uint8Array; len: number; plain: boolean }): void {
@@ -275,8 +320,8 @@ export class TraceLineEncoder {
   private readonly templates = new Map<string, NodeTemplates>();
   private lastNode: string | null = null;
   private lastTemplates: NodeTemplates | null = null;
-  /** this event's template fields, gathered before they are compared */
-  private readonly fields = newTemplate();
+  /** this event's template fields, gathered before they are compared (emptied again by templateOut()) */
+  private readonly fields = new Template();
   private readonly f = {
     node: new NamedField('"node"'),
     kind: new NamedField('"kind"'),
@@ -411,7 +456,6 @@ export class TraceLineEncoder {
     this.room(1);
     if (!first) this.buf[this.len++] = 44;
     this.raw(this.f.kind.bytes(kind));
-    this.fields.fill(undefined);
     return numbered;
   }
 
@@ -460,7 +504,7 @@ export class TraceLineEncoder {
     }
   }
 
-  /** the template fields gathered in `fields` against the template of (node, kind, chain), which they then become */
+  /** the template fields gathered in `fields` against the template of (node, kind, chain), which they then become; `fields` is left empty */
   private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean): void {
     let nt = this.lastTemplates;
     if (node !== this.lastNode || nt === null) {
@@ -472,28 +516,47 @@ export class TraceLineEncoder {
     const isChain = kind === 'chain';
     let tpl = isChain ? nt.chains.get(chain) : nt.kinds.get(kind);
     if (tpl === undefined) {
-      tpl = newTemplate();
+      tpl = new Template();
       if (isChain) nt.chains.set(chain, tpl);
       else nt.kinds.set(kind, tpl);
     }
-    const f = this.fields;
-    for (let i = 0; i < f.length; i++) {
+    const f = this.fields.vals;
+    const t = tpl.vals;
+    // the fields this event or its template has, in TEMPLATE order (lowest bit first)
+    let m = numbered ? this.fields.mask : this.fields.mask | tpl.mask;
+    while (m !== 0) {
+      const i = 31 - Math.clz32(m & -m);
+      m &= m - 1;
       const v = f[i];
-      if (numbered) {
-        if (v !== undefined) this.tplField(i, v);
-      } else if (v !== tpl[i]) {
+      if (numbered) this.tplField(i, v);
+      else if (v !== t[i]) {
         if (v === undefined) this.raw(NULLS[i]!);
         else this.tplField(i, v);
       }
-      tpl[i] = v;
     }
+    // the template becomes this event's fields; `fields` is emptied
+    m = this.fields.mask | tpl.mask;
+    while (m !== 0) {
+      const i = 31 - Math.clz32(m & -m);
+      m &= m - 1;
+      t[i] = f[i];
+      f[i] = undefined;
+    }
+    tpl.mask = this.fields.mask;
+    this.fields.mask = 0;
+  }
+
+  /** template field i of this event is `v` (not undefined) */
+  private put(i: number, v: unknown): void {
+    this.fields.vals[i] = v;
+    this.fields.mask |= 1 << i;
   }
 
   /** `k` of an event into `fields` if it is a template field (for a chain event, `chain` is not); false if not */
   private gather(kind: string, k: string, v: unknown): boolean {
     const i = TPL_INDEX.get(k);
     if (i === undefined || (i === CHAIN && kind === 'chain')) return false;
-    this.fields[i] = v;
+    this.put(i, v);
     return true;
   }
 
@@ -513,32 +576,36 @@ export class TraceLineEncoder {
     if (s >= 0) {
       ref = lines.line[s]!;
       refLen = lines.lineLen[s]!;
-      if (refLen === c.len && sameBytes(ref, c.buf, refLen)) return;
       refPlain = lines.plain[s] === 1;
     } else if (this.firstLen >= 0) {
       ref = this.first;
       refLen = this.firstLen;
       refPlain = this.firstPlain;
     }
-    if (ref !== null && refPlain && c.plain) this.delta(ref, refLen);
-    else (this.raw(KEY.summary), this.quoted(c));
-    lines.set(pkt, c.buf, c.len, c.plain);
+    if (ref === null) (this.raw(KEY.summary), this.quoted(c));
+    else {
+      const p = commonPrefix(c.buf, c.len, ref, refLen);
+      // the packet's own line, unchanged: implied
+      if (s >= 0 && p === c.len && p === refLen) return;
+      if (refPlain && c.plain) this.delta(ref, refLen, p);
+      else (this.raw(KEY.summary), this.quoted(c));
+    }
+    lines.take(pkt, c);
     if (s < 0) {
-      if (this.first.length < c.len) this.first = new Uint8Array(c.len * 2);
-      this.first.set(c.buf.subarray(0, c.len));
-      this.firstLen = c.len;
-      this.firstPlain = c.plain;
+      const l = lines.line[pkt & (LINES - 1)]!;
+      if (this.first.length < l.length) this.first = new Uint8Array(l.length);
+      this.first.set(l);
+      this.firstLen = lines.lineLen[pkt & (LINES - 1)]!;
+      this.firstPlain = lines.plain[pkt & (LINES - 1)] === 1;
     }
   }
 
-  /** `cur` as `"sd":[p,q,"mid"]` against `ref`, or in full when that is not shorter */
-  private delta(ref: Uint8Array, refLen: number): void {
+  /** `cur` as `"sd":[p,q,"mid"]` against `ref` (p: the length of their common prefix), or in full when that is not shorter */
+  private delta(ref: Uint8Array, refLen: number, p: number): void {
     const c = this.cur;
     const b = c.buf;
     const n = c.len;
     const max = Math.min(n, refLen);
-    let p = 0;
-    while (p < max && b[p] === ref[p]) p++;
     let q = 0;
     while (q < max - p && b[n - 1 - q] === ref[refLen - 1 - q]) q++;
     const mid = n - p - q;
@@ -702,18 +769,17 @@ export class TraceLineEncoder {
     this.raw(KEY.pkt);
     this.num(pkt);
     this.raw(this.f.chain.bytes(chain));
-    const f = this.fields;
-    f[1] = hook;
-    f[2] = table;
-    f[4] = verdict;
+    this.put(1, hook);
+    this.put(2, table);
+    this.put(4, verdict);
     if (rule !== 0) {
-      f[6] = rule;
-      f[7] = ruleText ?? undefined;
-    } else f[5] = true;
-    if (inDev !== null) f[8] = inDev;
-    if (outDev !== null) f[9] = outDev;
-    if (physin !== null) f[10] = physin;
-    if (physout !== null) f[11] = physout;
+      this.put(6, rule);
+      if (ruleText !== null) this.put(7, ruleText);
+    } else this.put(5, true);
+    if (inDev !== null) this.put(8, inDev);
+    if (outDev !== null) this.put(9, outDev);
+    if (physin !== null) this.put(10, physin);
+    if (physout !== null) this.put(11, physout);
     this.templateOut(node, 'chain', chain, numbered);
     this.close();
   }
@@ -736,7 +802,7 @@ export class TraceLineEncoder {
       return;
     }
     const numbered = this.head(undefined, t, node, kind);
-    if (iface !== null) this.fields[0] = iface;
+    if (iface !== null) this.put(0, iface);
     let placedParent = false;
     if (data !== null) {
       this.raw(KEY.pkt);
@@ -749,8 +815,8 @@ export class TraceLineEncoder {
       if (flow !== 0) (this.raw(KEY.flow), this.num(flow));
     }
     // reason and detail are template fields; extra's, gathered after them, win
-    if (reason !== null) this.fields[REASON] = reason;
-    if (detail !== null) this.fields[DETAIL] = detail;
+    if (reason !== null) this.put(REASON, reason);
+    if (detail !== null) this.put(DETAIL, detail);
     let before: string | undefined;
     let after: string | undefined;
     if (extra !== undefined) {
@@ -831,6 +897,14 @@ export class TraceLineEncoder {
 
 /** the extra of encodeNat(), reused (its fields are read at once, never kept) */
 const natExtra: Partial<HopEvent> = { hook: undefined, table: 'nat', detail: undefined };
+
+/** how many bytes a[0..an) and b[0..bn) have in common at their start */
+function commonPrefix(a: Uint8Array, an: number, b: Uint8Array, bn: number): number {
+  const max = an < bn ? an : bn;
+  let p = 0;
+  while (p < max && a[p] === b[p]) p++;
+  return p;
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
   for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
