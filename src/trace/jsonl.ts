@@ -81,6 +81,27 @@ export class PacketLines {
 
 /** a slot's line buffer before it has one */
 const NO_LINE = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
+
+/**
+ * A buffer for a line: its own ArrayBuffer, a whole number of 4-byte
+ * words long, so that wordsOf() sees it 4 bytes at a time.
+ */
+const lineBuf = (n: number): Uint8Array => new Uint8Array((n + 3) & ~3);
+/** the words of a lineBuf() */
+const wordsOf = (b: Uint8Array): Int32Array => new Int32Array(b.buffer, 0, b.length >> 2);
+
+/** a line being made: `buf[0..len)` (its words in `w`), `plain` as in EncoderLines */
+interface LineHolder {
+  buf: Uint8Array;
+  w: Int32Array;
+  len: number;
+  plain: boolean;
+}
+const lineHolder = (): LineHolder => {
+  const buf = lineBuf(FRAME_LINE_MAX);
+  return { buf, w: wordsOf(buf), len: 0, plain: true };
+};
 
 /** the longest frame the encoder remembers for its same-frame shortcut */
 const FRAME_KEPT = 256;
@@ -96,6 +117,8 @@ class EncoderLines {
   private readonly ids = new Float64Array(LINES).fill(-1);
   /** per slot its line's buffer (NO_LINE until one is made; packed, never sparse) */
   readonly line: Uint8Array[] = new Array<Uint8Array>(LINES).fill(NO_LINE);
+  /** per slot the words of its line's buffer (wordsOf()), for commonPrefix() and commonSuffix() */
+  readonly lineW: Int32Array[] = new Array<Int32Array>(LINES).fill(NO_WORDS);
   readonly lineLen = new Int32Array(LINES);
   readonly plain = new Uint8Array(LINES);
   /** the remembered frames, FRAME_KEPT bytes a slot */
@@ -113,7 +136,10 @@ class EncoderLines {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
     let l = this.line[s]!;
-    if (l.length < n || l.length < FRAME_LINE_MAX) this.line[s] = l = new Uint8Array(Math.max(n, FRAME_LINE_MAX));
+    if (l.length < n || l.length < FRAME_LINE_MAX) {
+      this.line[s] = l = lineBuf(Math.max(n, FRAME_LINE_MAX));
+      this.lineW[s] = wordsOf(l);
+    }
     for (let i = 0; i < n; i++) l[i] = b[i]!;
     this.lineLen[s] = n;
     this.plain[s] = plain ? 1 : 0;
@@ -126,12 +152,20 @@ class EncoderLines {
    * FRAME_LINE_MAX long, as every line buffer) to make its next line in.
    * The remembered frame is forgotten.
    */
-  take(pkt: number, l: { buf: Uint8Array; len: number; plain: boolean }): void {
+  take(pkt: number, l: LineHolder): void {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
     const old = this.line[s]!;
+    const oldW = this.lineW[s]!;
     this.line[s] = l.buf;
-    l.buf = old === NO_LINE ? new Uint8Array(FRAME_LINE_MAX) : old;
+    this.lineW[s] = l.w;
+    if (old === NO_LINE) {
+      l.buf = lineBuf(FRAME_LINE_MAX);
+      l.w = wordsOf(l.buf);
+    } else {
+      l.buf = old;
+      l.w = oldW;
+    }
     this.lineLen[s] = l.len;
     this.plain[s] = l.plain ? 1 : 0;
     this.frameLen[s] = -1;
@@ -273,16 +307,22 @@ class NodeTemplates {
 }
 
 /** a line given as a string, as the bytes between its quotes: plain (no escapes, ASCII) or JSON-escaped UTF-8 */
-function lineBytes(s: string, out: { buf: Uint8Array; len: number; plain: boolean }): void {
+function lineBytes(s: string, out: LineHolder): void {
   const n = s.length;
-  if (out.buf.length < n) out.buf = new Uint8Array(n * 2);
+  if (out.buf.length < n) {
+    out.buf = lineBuf(n * 2);
+    out.w = wordsOf(out.buf);
+  }
   const b = out.buf;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) {
       const j = JSON.stringify(s);
       const e = utf8.encode(j.slice(1, -1));
-      if (out.buf.length < e.length) out.buf = new Uint8Array(e.length * 2);
+      if (out.buf.length < e.length) {
+        out.buf = lineBuf(e.length * 2);
+        out.w = wordsOf(out.buf);
+      }
       out.buf.set(e);
       out.len = e.length;
       out.plain = false;
@@ -310,13 +350,14 @@ export class TraceLineEncoder {
   private started = false;
   private readonly pktLines = new EncoderLines();
   /** the first line of the latest packet that got one (the `sd` reference of a packet without a line) */
-  private first = new Uint8Array(FRAME_LINE_MAX);
+  private first = lineBuf(FRAME_LINE_MAX);
+  private firstW: Int32Array = wordsOf(this.first);
   private firstLen = -1;
   private firstPlain = false;
   /** the line being written: made here, then compared and written out */
-  private readonly cur = { buf: new Uint8Array(FRAME_LINE_MAX), len: 0, plain: true };
+  private readonly cur = lineHolder();
   /** another, for a NAT event's `before` */
-  private readonly other = { buf: new Uint8Array(FRAME_LINE_MAX), len: 0, plain: true };
+  private readonly other = lineHolder();
   private readonly templates = new Map<string, NodeTemplates>();
   private lastNode: string | null = null;
   private lastTemplates: NodeTemplates | null = null;
@@ -571,29 +612,35 @@ export class TraceLineEncoder {
     const lines = this.pktLines;
     const s = lines.slot(pkt);
     let ref: Uint8Array | null = null;
+    let refW: Int32Array = NO_WORDS;
     let refLen = 0;
     let refPlain = false;
     if (s >= 0) {
       ref = lines.line[s]!;
+      refW = lines.lineW[s]!;
       refLen = lines.lineLen[s]!;
       refPlain = lines.plain[s] === 1;
     } else if (this.firstLen >= 0) {
       ref = this.first;
+      refW = this.firstW;
       refLen = this.firstLen;
       refPlain = this.firstPlain;
     }
     if (ref === null) (this.raw(KEY.summary), this.quoted(c));
     else {
-      const p = commonPrefix(c.buf, c.len, ref, refLen);
+      const p = commonPrefix(c.buf, c.w, c.len, ref, refW, refLen);
       // the packet's own line, unchanged: implied
       if (s >= 0 && p === c.len && p === refLen) return;
-      if (refPlain && c.plain) this.delta(ref, refLen, p);
+      if (refPlain && c.plain) this.delta(ref, refW, refLen, p);
       else (this.raw(KEY.summary), this.quoted(c));
     }
     lines.take(pkt, c);
     if (s < 0) {
       const l = lines.line[pkt & (LINES - 1)]!;
-      if (this.first.length < l.length) this.first = new Uint8Array(l.length);
+      if (this.first.length < l.length) {
+        this.first = lineBuf(l.length);
+        this.firstW = wordsOf(this.first);
+      }
       this.first.set(l);
       this.firstLen = lines.lineLen[pkt & (LINES - 1)]!;
       this.firstPlain = lines.plain[pkt & (LINES - 1)] === 1;
@@ -601,13 +648,11 @@ export class TraceLineEncoder {
   }
 
   /** `cur` as `"sd":[p,q,"mid"]` against `ref` (p: the length of their common prefix), or in full when that is not shorter */
-  private delta(ref: Uint8Array, refLen: number, p: number): void {
+  private delta(ref: Uint8Array, refW: Int32Array, refLen: number, p: number): void {
     const c = this.cur;
     const b = c.buf;
     const n = c.len;
-    const max = Math.min(n, refLen);
-    let q = 0;
-    while (q < max - p && b[n - 1 - q] === ref[refLen - 1 - q]) q++;
+    const q = commonSuffix(b, c.w, n, ref, refW, refLen, p);
     const mid = n - p - q;
     if (mid + 16 >= n) {
       this.raw(KEY.summary);
@@ -637,7 +682,7 @@ export class TraceLineEncoder {
   described = 0;
 
   /** the frame `data[off..]`'s line into `l` */
-  private frameLine(l: { buf: Uint8Array; len: number; plain: boolean }, data: Uint8Array, off: number): void {
+  private frameLine(l: LineHolder, data: Uint8Array, off: number): void {
     this.described++;
     const n = writeFrameLine(l.buf, 0, data, off);
     if (n >= 0) {
@@ -898,12 +943,41 @@ export class TraceLineEncoder {
 /** the extra of encodeNat(), reused (its fields are read at once, never kept) */
 const natExtra: Partial<HopEvent> = { hook: undefined, table: 'nat', detail: undefined };
 
-/** how many bytes a[0..an) and b[0..bn) have in common at their start */
-function commonPrefix(a: Uint8Array, an: number, b: Uint8Array, bn: number): number {
+/** how many bytes the lines a[0..an) and b[0..bn) have in common at their start; compared 4 at a time (aw, bw: their words) */
+function commonPrefix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number): number {
   const max = an < bn ? an : bn;
-  let p = 0;
+  const words = max >> 2;
+  let k = 0;
+  while (k < words && aw[k] === bw[k]) k++;
+  let p = k << 2;
   while (p < max && a[p] === b[p]) p++;
   return p;
+}
+
+/**
+ * How many bytes the lines a[0..an) and b[0..bn) have in common at their
+ * end, but not into the first `p` (their common prefix). Lines of the same
+ * length (a frame whose addresses changed, not their digits) are compared
+ * 4 bytes at a time, as their words line up.
+ */
+function commonSuffix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number, p: number): number {
+  if (an !== bn) {
+    const max = (an < bn ? an : bn) - p;
+    let q = 0;
+    while (q < max && a[an - 1 - q] === b[bn - 1 - q]) q++;
+    return q;
+  }
+  // i: where the common end starts
+  let i = an;
+  const whole = an & ~3;
+  while (i > whole && i > p && a[i - 1] === b[i - 1]) i--;
+  if (i === whole) {
+    let k = (i >> 2) - 1;
+    while (k >= 0 && k << 2 >= p && aw[k] === bw[k]) k--;
+    i = (k + 1) << 2;
+  }
+  while (i > p && a[i - 1] === b[i - 1]) i--;
+  return an - i;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
