@@ -162,6 +162,26 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it('reads back every line whatever the lengths and where the lines differ (prefix and suffix compared 4 bytes at a time)', () => {
+    const base = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-abcdefghijklmnopqrstuvwxyz';
+    const events: Omit<HopEvent, 'seq'>[] = [];
+    let pkt = 1;
+    for (let len = 40; len <= 48; len++) {
+      for (let at = 0; at < len; at += 3) {
+        const a = base.slice(0, len);
+        // the same length with one byte changed, then one byte longer, then one shorter
+        const b = a.slice(0, at) + '#' + a.slice(at + 1);
+        const c = a.slice(0, at) + '##' + a.slice(at + 1);
+        const d = a.slice(0, at) + a.slice(at + 1);
+        for (const x of [a, b, c, d, a]) events.push({ t: 0, node: 'r', kind: 'tx', pkt, summary: x });
+        pkt++;
+        events.push({ t: 0, node: 'r', kind: 'rx', pkt, summary: b });
+        pkt++;
+      }
+    }
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
   it('writes a line JSON escapes in full, never as sd', () => {
     const odd = S1.replace('UDP', 'UDP "é"');
     const events: Omit<HopEvent, 'seq'>[] = [
@@ -271,6 +291,36 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
     expect(l.map(stated)).toEqual([true, false, false, true]);
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(9, 63))]);
+  });
+
+  it('describes the frame again when a byte its line shows changed (MAC, address, port, length), not when only TOS, id, TTL or checksum did', () => {
+    // [byte, whether the line shows it]
+    const cases: [number, boolean][] = [
+      [0, true], [5, true], [6, true], [11, true], [14, true], [15, false], [17, true], [18, false], [19, false], [21, true],
+      [22, false], [24, false], [25, false], [26, true], [29, true], [33, true], [35, true], [37, true], [39, true],
+    ];
+    for (const [byte, shown] of cases) {
+      const { enc, calls, text } = counting();
+      const f = udpFrame(1);
+      enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+      const g = f.slice();
+      g[byte] ^= byte === 14 ? 0x01 : 0x10;
+      enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+      expect([byte, calls()]).toEqual([byte, shown ? 2 : 1]);
+      expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g)]);
+    }
+  });
+
+  it('describes the frame again when a byte it does not show but carries changed (the payload), and reads it back the same', () => {
+    const { enc, calls, text } = counting();
+    const f = udpFrame(1);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+    const g = f.slice();
+    g[59] = 7;
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+    expect(calls()).toBe(2);
+    const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(l.map(stated)).toEqual([true, false]);
   });
 
   it("describes the frame again once an emitted event set the packet's line (the remembered frame is forgotten)", () => {

@@ -82,6 +82,30 @@ describe('writeFrameLine (the tcpdump line written as bytes)', () => {
     });
   }
 
+  it('writes the link part of each frame, however many it has written before and whatever one byte of it changed (the link-part memo)', () => {
+    const f = udpFrame();
+    const seen: Uint8Array[] = [];
+    // more distinct link parts than the memo keeps, then the first ones again
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 12; i++) {
+        const g = f.slice();
+        g[i] ^= 1 + round;
+        seen.push(g);
+      }
+    }
+    const longer = new Uint8Array(61);
+    longer.set(f);
+    seen.push(f, longer, f);
+    const arp = new Uint8Array(42);
+    arp.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 1, 1, 8, 6, 0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 1, 1, 10, 0, 0, 1, 2, 0, 0, 0, 2, 1, 10, 0, 0, 2]);
+    // the same MACs and length, another ethertype
+    const ip = f.slice(0, 42);
+    ip.set(arp.subarray(0, 12));
+    seen.push(arp, ip, arp);
+    for (const g of seen) if (bytesLine(g) !== null) expect(bytesLine(g)).toBe(describeFrame(g));
+    expect(seen.filter((g) => bytesLine(g) !== null).length).toBeGreaterThan(25);
+  });
+
   it('writes the same text at an offset into a longer buffer (a frame inside skb.data)', () => {
     const f = udpFrame();
     const pad = new Uint8Array(10 + f.length);
