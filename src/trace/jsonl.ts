@@ -250,23 +250,34 @@ const VERSION = ascii('"v":2');
 
 /** a field whose values repeat (node and interface names, hooks, ...): `,"key":"value"` encoded once per value */
 class NamedField {
-  private last: string | null = null;
-  private lastBytes: Uint8Array = new Uint8Array(0);
+  /**
+   * The first RECENT values seen and their bytes, searched by `===` before
+   * the Map: a field takes few values (a node's kinds, its interfaces),
+   * and the strings are mostly the same objects, so this is a few pointer
+   * compares. Values never change their bytes: nothing to invalidate.
+   */
+  private readonly recent: string[] = [];
+  private readonly recentBytes: Uint8Array[] = [];
   private readonly known = new Map<string, Uint8Array>();
   constructor(private readonly key: string) {}
   /** the bytes of `,"key":"v"` (without the comma for the first field) */
   bytes(v: string): Uint8Array {
-    if (v === this.last) return this.lastBytes;
+    const r = this.recent;
+    for (let i = 0; i < r.length; i++) if (r[i] === v) return this.recentBytes[i]!;
     let b = this.known.get(v);
     if (b === undefined) {
       b = utf8.encode(`${this.key}:${JSON.stringify(v)}`);
       if (this.known.size < 1024) this.known.set(v, b);
+      if (r.length < RECENT) {
+        r.push(v);
+        this.recentBytes.push(b);
+      }
     }
-    this.last = v;
-    this.lastBytes = b;
     return b;
   }
 }
+/** how many values a NamedField searches before its Map */
+const RECENT = 8;
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 
@@ -437,11 +448,14 @@ export class TraceLineEncoder {
       b[this.len++] = 48 + v;
       return;
     }
-    let digits = 1;
-    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+    const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
     let o = this.len + digits;
     this.len = o;
-    for (let x = v; x !== 0; x = (x / 10) | 0) b[--o] = 48 + (x % 10);
+    for (let x = v; x !== 0; ) {
+      const q = (x / 10) | 0;
+      b[--o] = 48 + x - q * 10;
+      x = q;
+    }
   }
 
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
@@ -778,6 +792,33 @@ export class TraceLineEncoder {
     this.lines(e.kind, e.pkt, sum, before, after);
   }
 
+  /** rare: extra replaces a field of the hop itself; the event is made as an object, and the object says what wins */
+  private encodeOverridden(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent>, reason: string | null, detail: string | null): void {
+    const e: Omit<HopEvent, 'seq'> = { t, node, kind };
+    if (iface !== null) e.iface = iface;
+    if (data !== null) {
+      e.pkt = pkt;
+      if (parent !== 0) e.parent = parent;
+      if (flow !== 0) e.flow = flow;
+      this.described++;
+      e.summary = this.describe(off === 0 ? data : data.subarray(off));
+    }
+    if (reason !== null) e.reason = reason;
+    if (detail !== null) e.detail = detail;
+    this.encode(Object.assign(e, extra));
+  }
+
+  /** empties `fields` (gathered for an event that then went another way) */
+  private dropFields(): void {
+    const f = this.fields.vals;
+    let m = this.fields.mask;
+    while (m !== 0) {
+      f[31 - Math.clz32(m & -m)] = undefined;
+      m &= m - 1;
+    }
+    this.fields.mask = 0;
+  }
+
   /**
    * Appends the line of the event `TraceSink.hop()` describes: the bytes
    * `encode()` makes of that event as an object (hopEvent() in
@@ -830,21 +871,26 @@ export class TraceLineEncoder {
   }
 
   private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, reason: string | null, detail: string | null): void {
-    if (extra !== undefined && overridesBase(extra)) {
-      // rare: extra replaces a field of the hop; the object says what wins
-      const e: Omit<HopEvent, 'seq'> = { t, node, kind };
-      if (iface !== null) e.iface = iface;
-      if (data !== null) {
-        e.pkt = pkt;
-        if (parent !== 0) e.parent = parent;
-        if (flow !== 0) e.flow = flow;
-        this.described++;
-        e.summary = this.describe(off === 0 ? data : data.subarray(off));
+    // reason and detail are template fields; extra's, gathered after them, win
+    if (reason !== null) this.put(REASON, reason);
+    if (detail !== null) this.put(DETAIL, detail);
+    // extra's template fields into `fields`, its lines aside; `others`: it has fields written as they come
+    let before: string | undefined;
+    let after: string | undefined;
+    let others = false;
+    if (extra !== undefined) {
+      for (const k in extra) {
+        if (baseField(k)) {
+          this.dropFields();
+          this.encodeOverridden(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail);
+          return;
+        }
+        const v = (extra as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        if (k === 'before') before = v as string;
+        else if (k === 'after') after = v as string;
+        else if (!this.gather(kind, k, v)) others = true;
       }
-      if (reason !== null) e.reason = reason;
-      if (detail !== null) e.detail = detail;
-      this.encode(Object.assign(e, extra));
-      return;
     }
     const numbered = this.head(undefined, t, node, kind);
     if (iface !== null) this.put(0, iface);
@@ -859,22 +905,13 @@ export class TraceLineEncoder {
       }
       if (flow !== 0) (this.raw(KEY.flow), this.num(flow));
     }
-    // reason and detail are template fields; extra's, gathered after them, win
-    if (reason !== null) this.put(REASON, reason);
-    if (detail !== null) this.put(DETAIL, detail);
-    let before: string | undefined;
-    let after: string | undefined;
-    if (extra !== undefined) {
+    if (others) {
       for (const k in extra) {
         const v = (extra as Record<string, unknown>)[k];
-        if (v === undefined) continue;
-        if (k === 'before') before = v as string;
-        else if (k === 'after') after = v as string;
-        else if (k === 'parent' && placedParent) continue;
-        else if (!this.gather(kind, k, v)) {
-          if (k === 'chain') this.raw(this.f.chain.bytes(v as string));
-          else this.field(k, v);
-        }
+        if (v === undefined || k === 'before' || k === 'after' || (k === 'parent' && placedParent)) continue;
+        // a chain event's `chain` is its key, written here; other template fields were gathered
+        if (k === 'chain' && kind === 'chain') this.raw(this.f.chain.bytes(v as string));
+        else if (!TPL_INDEX.has(k)) this.field(k, v);
       }
     }
     this.templateOut(node, kind, kind === 'chain' ? extra?.chain : undefined, numbered);
@@ -985,9 +1022,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
   return true;
 }
 
-/** `extra` of a hop sets a field the hop itself has (then the object path keeps the order) */
-function overridesBase(x: Partial<HopEvent>): boolean {
-  return 't' in x || 'node' in x || 'kind' in x || 'iface' in x || 'pkt' in x || 'flow' in x || 'summary' in x || 'seq' in x;
+/** `k`, a key of a hop's extra, is a field the hop itself has (then the object path keeps the order) */
+function baseField(k: string): boolean {
+  switch (k) {
+    case 't':
+    case 'node':
+    case 'kind':
+    case 'iface':
+    case 'pkt':
+    case 'flow':
+    case 'summary':
+    case 'seq':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** the JSON of one line before the rules are applied */
