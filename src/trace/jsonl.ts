@@ -121,8 +121,12 @@ class EncoderLines {
   readonly lineW: Int32Array[] = new Array<Int32Array>(LINES).fill(NO_WORDS);
   readonly lineLen = new Int32Array(LINES);
   readonly plain = new Uint8Array(LINES);
-  /** the remembered frames, FRAME_KEPT bytes a slot */
-  private frames: Uint8Array | null = null;
+  /**
+   * The remembered frames, FRAME_KEPT bytes a slot, as words made of 4
+   * bytes each by word() (the same on every host, whatever its byte order,
+   * as they are only ever compared with words made the same way).
+   */
+  private frames: Int32Array | null = null;
   private readonly frameLen = new Int32Array(LINES).fill(-1);
 
   /** `pkt`'s slot if it holds pkt's line, else -1 */
@@ -176,8 +180,11 @@ class EncoderLines {
     const n = data.length - off;
     const s = pkt & (LINES - 1);
     if (n > FRAME_KEPT) return;
-    if (this.frames === null) this.frames = new Uint8Array(LINES * FRAME_KEPT);
-    this.frames.set(off === 0 ? data : data.subarray(off), s * FRAME_KEPT);
+    const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
+    const o = s * (FRAME_KEPT >> 2);
+    const words = n >> 2;
+    for (let k = 0; k < words; k++) f[o + k] = word(data, off + (k << 2));
+    if ((n & 3) !== 0) f[o + words] = tail(data, off + (words << 2), n & 3);
     this.frameLen[s] = n;
   }
 
@@ -185,40 +192,37 @@ class EncoderLines {
    * `pkt`'s line is known and was made from a frame that prints as
    * `data[off..]` does: the same bytes, but for the IPv4 header bytes a
    * line without -v never shows (TOS, id, TTL, checksum; ip_forward()'s
-   * TTL decrement changes no line). The bytes a line shows are compared
-   * first (MAC addresses, then IPv4 addresses and ports: what differs
-   * between a packet's hops), the rest after.
+   * TTL decrement changes no line). Compared 4 bytes at a time, those a
+   * line shows first (MAC addresses, then IPv4 addresses and ports: what
+   * differs between a packet's hops), the rest after.
    */
   sameFrame(pkt: number, data: Uint8Array, off: number): boolean {
     const s = pkt & (LINES - 1);
     const n = data.length - off;
     if (this.frameLen[s] !== n || this.ids[s] !== pkt) return false;
     const f = this.frames!;
-    const o = s * FRAME_KEPT;
-    const ipv4 = n >= 38 && data[off + 12] === 0x08 && data[off + 13] === 0x00;
-    if (!ipv4) return sameRange(f, o, data, off, 0, n);
-    // 0-11 MACs, 26-37 addresses and ports; 15 TOS, 18-19 id, 22 TTL, 24-25 checksum: not shown
-    return (
-      sameRange(f, o, data, off, 0, 12) &&
-      sameRange(f, o, data, off, 26, 38) &&
-      f[o + 12] === 0x08 &&
-      f[o + 13] === 0x00 &&
-      f[o + 14] === data[off + 14] &&
-      f[o + 16] === data[off + 16] &&
-      f[o + 17] === data[off + 17] &&
-      f[o + 20] === data[off + 20] &&
-      f[o + 21] === data[off + 21] &&
-      f[o + 23] === data[off + 23] &&
-      sameRange(f, o, data, off, 38, n)
-    );
+    const o = s * (FRAME_KEPT >> 2);
+    const words = n >> 2;
+    if ((n & 3) !== 0 && f[o + words] !== tail(data, off + (words << 2), n & 3)) return false;
+    let k = 0;
+    if (n >= 40 && data[off + 12] === 0x08 && data[off + 13] === 0x00) {
+      // byte i of a word is bits 8 * (i % 4) up (word()); words 0-2 MACs; 6 checksum (not shown), addresses;
+      // 7-9 addresses, ports, UDP length; 3 ethertype, version (TOS not shown); 4 length (id not shown);
+      // 5 fragment, protocol (TTL not shown)
+      if (f[o] !== word(data, off) || f[o + 1] !== word(data, off + 4) || f[o + 2] !== word(data, off + 8)) return false;
+      if (((f[o + 6]! ^ word(data, off + 24)) & 0xffff0000) !== 0 || f[o + 7] !== word(data, off + 28) || f[o + 8] !== word(data, off + 32) || f[o + 9] !== word(data, off + 36)) return false;
+      if (((f[o + 3]! ^ word(data, off + 12)) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ word(data, off + 16)) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ word(data, off + 20)) & 0xff00ffff) !== 0) return false;
+      k = 10;
+    }
+    for (; k < words; k++) if (f[o + k] !== word(data, off + (k << 2))) return false;
+    return true;
   }
 }
 
-/** f[o+from..o+to) and d[off+from..off+to) hold the same bytes */
-function sameRange(f: Uint8Array, o: number, d: Uint8Array, off: number, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (f[o + i] !== d[off + i]) return false;
-  return true;
-}
+/** the 4 bytes at d[i], byte i + j as bits 8j up */
+const word = (d: Uint8Array, i: number): number => d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
+/** the last n (1 to 3) bytes at d[i], as word() would place them */
+const tail = (d: Uint8Array, i: number, n: number): number => d[i]! | (n > 1 ? d[i + 1]! << 8 : 0) | (n > 2 ? d[i + 2]! << 16 : 0);
 
 /** kinds whose summary is never implied (a rule walk, not the frame) */
 const ownLine = (kind: string): boolean => kind === 'chain' || kind === 'log';
