@@ -92,6 +92,25 @@ describe('the skb', () => {
     expect(allocSkb(60, 2)).toBe(a);
   });
 
+  it('hands freed skbs back last freed first, empties and refills, and keeps at most 256', () => {
+    const base = slabSize();
+    const taken = Array.from({ length: base }, (_, i) => allocSkb(60, i + 1));
+    expect(slabSize()).toBe(0);
+    const made = Array.from({ length: 300 }, (_, i) => allocSkb(60, 1000 + i));
+    for (const s of made) kfreeSkb(s);
+    expect(slabSize()).toBe(256);
+    // the 256th freed comes back first; the slab empties and refills without mixing up its skbs
+    for (let i = 255; i >= 0; i--) expect(allocSkb(60, 2000 + i)).toBe(made[i]);
+    expect(slabSize()).toBe(0);
+    const fresh = allocSkb(60, 3000);
+    expect(made).not.toContain(fresh);
+    kfreeSkb(fresh);
+    kfreeSkb(made[5]!);
+    expect(allocSkb(60, 3001)).toBe(made[5]);
+    expect(allocSkb(60, 3002)).toBe(fresh);
+    for (const s of taken) kfreeSkb(s);
+  });
+
   it('leaves an skb it did not make to the garbage collector', () => {
     const before = slabSize();
     const s = new Skb(new Uint8Array(60));

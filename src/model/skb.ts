@@ -217,8 +217,16 @@ export class Skb {
  * nothing holds the skb or its buffer (see kfreeSkb()). A recycled skb is
  * as new (every field a new Skb has, checked by skb.test.ts), with a new
  * id. At most SLAB_MAX are kept; the rest go to the garbage collector.
+ *
+ * A stack kept by hand (`slabTop` skbs in `slab[0..slabTop)`), never
+ * popped to length 0: V8 drops an array's backing store when pop() empties
+ * it, so a replay whose one skb went out and came back per packet grew the
+ * array again every packet (GrowFastSmiOrObjectElements in perf). Slots
+ * above `slabTop` still name skbs that were taken; they are never read
+ * before being written again.
  */
 const slab: Skb[] = [];
+let slabTop = 0;
 const SLAB_MAX = 256;
 /** the `data` of an skb in the slab: a use after kfreeSkb() reads no bytes, and a second kfreeSkb() is caught */
 const FREED = new Uint8Array(0);
@@ -230,14 +238,14 @@ const FREED = new Uint8Array(0);
  * new one), and `headView` a DataView over the same bytes.
  */
 export function allocSkb(len: number, id: number): Skb {
-  const skb = slab.pop();
-  if (skb === undefined) {
+  if (slabTop === 0) {
     const fresh = new Skb(new Uint8Array(len), id);
     fresh.head = fresh.data;
     fresh.headView = new DataView(fresh.data.buffer);
     fresh.fromSlab = true;
     return fresh;
   }
+  const skb = slab[--slabTop]!;
   let head = skb.head!;
   if (head.length !== len) {
     head = new Uint8Array(len);
@@ -265,10 +273,10 @@ export function kfreeSkb(skb: Skb): void {
   skb.dstPendingConfirm = false;
   skb.data = FREED;
   skb.id = 0;
-  if (slab.length < SLAB_MAX) slab.push(skb);
+  if (slabTop < SLAB_MAX) slab[slabTop++] = skb;
 }
 
 /** how many skbs the slab holds (for tests) */
 export function slabSize(): number {
-  return slab.length;
+  return slabTop;
 }
