@@ -79,6 +79,39 @@ describe('the event queue', () => {
     expect([seen.length, seen[1000], q.now(), q.size]).toEqual([1001, 1000, 1000, 0]);
   });
 
+  it('keeps each posted event its own values when the record pool empties and refills (more in flight than the pool holds)', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    const note = (tag: string, n: number, m: number): void => void seen.push(`${tag}${n}.${m}@${q.now()}`);
+    for (let i = 0; i < 3; i++) q.post(i, note, 'a', i, -i);
+    q.runUntil(() => false);
+    // three records in the pool: five posts take them and make two more, then the pool is empty
+    for (let i = 0; i < 5; i++) q.post(10 - i, note, 'b', i, 10 * i);
+    q.runUntil(() => false);
+    q.post(1, note, 'c', 7, 8);
+    q.runUntil(() => false);
+    expect(seen).toEqual(['a0.0@0', 'a1.-1@1', 'a2.-2@2', 'b4.40@8', 'b3.30@9', 'b2.20@10', 'b1.10@11', 'b0.0@12', 'c7.8@13']);
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps a lane in order across its compaction (a long backlog half consumed), its emptying and its reuse from the start', () => {
+    const q = new EventQueue();
+    const seen: number[] = [];
+    const note = (n: number): void => void seen.push(n);
+    for (let i = 0; i < 2000; i++) q.postAt(i, note, i, null, null);
+    q.runUntil(() => false, 1500);
+    expect([seen.length, q.size]).toEqual([1501, 499]);
+    for (let i = 2000; i < 2010; i++) q.postAt(i, note, i, null, null);
+    q.runUntil(() => false);
+    expect(seen).toEqual([...Array(2010).keys()]);
+    expect(q.size).toBe(0);
+    q.postAt(3000, note, 3000, null, null);
+    q.postAt(3001, note, 3001, null, null);
+    q.runUntil(() => false);
+    expect(seen.slice(2010)).toEqual([3000, 3001]);
+    expect(q.size).toBe(0);
+  });
+
   it('keeps time and scheduling order over thousands of events in flight, wire-like and out of order mixed', () => {
     const q = new EventQueue();
     const ran: [number, number][] = [];

@@ -44,31 +44,43 @@ export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
 export const NS_PER_S = 1_000_000_000;
 
-/** a FIFO lane: items[head..] in (time, seq) order; never cancelled (posted events only) */
+/**
+ * a FIFO lane: items[head..tail) in (time, seq) order; never cancelled
+ * (posted events only). Every slot outside [head, tail) is undefined, so
+ * items[head] is the head event or undefined when the lane is empty. The
+ * array's length is only its high-water mark: an emptied lane starts again
+ * at slot 0 without touching the array (a replay's lane holds one event at
+ * a time and empties on every event; changing the length per event went
+ * through the runtime, and an array cut to length 0 loses its backing
+ * store and grows again: GrowFastSmiOrObjectElements in perf).
+ */
 class Lane {
   items: Timer[] = [];
   head = 0;
+  tail = 0;
 
   /**
-   * drop the head (which next() returned). An emptied lane keeps its
-   * array as it is (a lane holding one event at a time, as a replay's next
-   * packet, empties on every event: truncating the array each time goes
-   * through the runtime, and the next push grows it again); the consumed
-   * front is cut off only once it is long, as any lane's is.
+   * drop the head (which next() returned). An emptied lane goes back to
+   * slot 0; a lane that never empties has its consumed front cut off once
+   * it is long (what is left moves to the front, the slots it left are
+   * cleared).
    */
   shift(): void {
     const items = this.items;
     items[this.head++] = undefined as unknown as Timer;
-    if (this.head >= 1024 && this.head * 2 >= items.length) {
-      // compact: what is left moves to the front
-      items.copyWithin(0, this.head);
-      items.length -= this.head;
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
+      const n = this.tail - this.head;
+      items.copyWithin(0, this.head, this.tail);
+      items.fill(undefined as unknown as Timer, n, this.tail);
       this.head = 0;
+      this.tail = n;
     }
   }
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 }
 
@@ -83,8 +95,16 @@ export class EventQueue {
   private readonly laneB = new Lane();
   private seq = 0;
   private nowNs = 0;
-  /** records of posted events that have run, for the next post() */
-  private free: Timer[] = [];
+  /**
+   * records of posted events that have run, for the next post(): a stack
+   * kept by hand (`freeTop` records in `free[0..freeTop)`), never popped to
+   * length 0, since V8 drops an array's backing store when pop() empties it
+   * and a replay, with one or two events in flight, emptied and regrew the
+   * pool on every packet. Slots at and above `freeTop` may still name
+   * records in use; they are written before they are read again.
+   */
+  private readonly free: Timer[] = [];
+  private freeTop = 0;
 
   now(): number {
     return this.nowNs;
@@ -114,9 +134,10 @@ export class EventQueue {
   /** post() at an absolute time (as at()) */
   postAt<A, B, C>(t: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
     const at = Math.max(t, this.nowNs);
-    let ev = this.free.pop();
-    if (ev === undefined) ev = new Timer(at, this.seq++, null);
+    let ev: Timer;
+    if (this.freeTop === 0) ev = new Timer(at, this.seq++, null);
     else {
+      ev = this.free[--this.freeTop]!;
       ev.at = at;
       ev.seq = this.seq++;
     }
@@ -124,16 +145,14 @@ export class EventQueue {
     ev.a = a;
     ev.b = b;
     ev.c = c;
-    // a lane keeps its order when the event is not earlier than its tail (seq only grows)
+    // a lane keeps its order when the event is not earlier than its tail (seq only grows); written out here, as V8 did not inline a method
     const la = this.laneA;
-    const ai = la.items;
-    if (ai.length === la.head || ai[ai.length - 1]!.at <= at) {
-      ai.push(ev);
+    if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) {
+      la.items[la.tail++] = ev;
       return;
     }
     const lb = this.laneB;
-    const bi = lb.items;
-    if (bi.length === lb.head || bi[bi.length - 1]!.at <= at) bi.push(ev);
+    if (lb.tail === lb.head || lb.items[lb.tail - 1]!.at <= at) lb.items[lb.tail++] = ev;
     else this.push(ev);
   }
 
@@ -213,7 +232,7 @@ export class EventQueue {
       const c = ev.c;
       ev.fn3 = null;
       ev.a = ev.b = ev.c = null;
-      this.free.push(ev);
+      this.free[this.freeTop++] = ev;
       fn3(a, b, c);
     } else ev.fn!();
   }
