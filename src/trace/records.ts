@@ -188,9 +188,7 @@ export class TraceRecorder implements TraceSink {
     o.need(FIXED_WORDS + 3 * Math.max(nx, 0) + (n > 0 ? words(n) : 0));
     const w = o.words;
     let a = o.at;
-    w[a] = HOP;
-    w[a + 1] = t % 4294967296;
-    w[a + 2] = Math.floor(t / 4294967296);
+    stamp(w, a, HOP, t);
     w[a + 3] = nodeId;
     w[a + 4] = kindId;
     w[a + 5] = ifaceId;
@@ -237,9 +235,7 @@ export class TraceRecorder implements TraceSink {
     o.need(FIXED_WORDS + words(n) + words(nb));
     const w = o.words;
     const a = o.at;
-    w[a] = NAT;
-    w[a + 1] = t % 4294967296;
-    w[a + 2] = Math.floor(t / 4294967296);
+    stamp(w, a, NAT, t);
     w[a + 3] = nodeId;
     w[a + 4] = ifaceId;
     w[a + 5] = pkt;
@@ -268,9 +264,7 @@ export class TraceRecorder implements TraceSink {
     o.need(FIXED_WORDS);
     const w = o.words;
     const a = o.at;
-    w[a] = CHAIN;
-    w[a + 1] = t % 4294967296;
-    w[a + 2] = Math.floor(t / 4294967296);
+    stamp(w, a, CHAIN, t);
     w[a + 3] = nodeId;
     w[a + 4] = pkt;
     w[a + 5] = hookId;
@@ -296,6 +290,16 @@ export class TraceRecorder implements TraceSink {
     o.at = this.put(a + 2, b, 0, b.length);
   }
 }
+
+/** a record's first three words: its tag and the time (ns) as low and high 32 bits */
+function stamp(w: Int32Array, a: number, tag: number, t: number): void {
+  w[a] = tag;
+  w[a + 1] = t % 4294967296;
+  w[a + 2] = Math.floor(t / 4294967296);
+}
+
+/** the time stamp() wrote at word `a` */
+const timeAt = (w: Int32Array, a: number): number => w[a + 2]! * 4294967296 + (w[a + 1]! >>> 0);
 
 /** an event's extra fields, gathered before its record is written (at most this many) */
 const xk = new Int32Array(64);
@@ -345,7 +349,7 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
         a += 1;
         break;
       case HOP: {
-        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        const t = timeAt(w, a);
         const n = w[a + 9]!;
         const nx = w[a + 12]!;
         let p = a + 13;
@@ -365,7 +369,7 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
         break;
       }
       case NAT: {
-        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        const t = timeAt(w, a);
         const n = w[a + 10]!;
         const nb = w[a + 11]!;
         const p = (a + 12) * 4;
@@ -375,7 +379,7 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
         break;
       }
       case CHAIN: {
-        const t = (w[a + 2]! * 4294967296) + (w[a + 1]! >>> 0);
+        const t = timeAt(w, a);
         to.chain(t, s.list[w[a + 3]!]!, w[a + 4]! >>> 0, s.list[w[a + 5]!]!, s.list[w[a + 6]!]!, s.list[w[a + 7]!]!, w[a + 8]!, str(w[a + 9]!), s.list[w[a + 10]!]!, str(w[a + 11]!), str(w[a + 12]!), str(w[a + 13]!), str(w[a + 14]!));
         a += 15;
         break;
