@@ -142,8 +142,9 @@ export function frameSummary(frame: Uint8Array): string {
 /**
  * The hop event `TraceSink.hop()` describes, as an object (for sinks
  * without `hop()`): `data` from `off` is the packet's frame, its summary
- * from frameSummary(); null for an event without a packet. `reason` and
- * `detail` (when not null) come before `extra`'s fields, which win.
+ * from `describe` (frameSummary() unless a caller has its own); null for an
+ * event without a packet. `reason` and `detail` (when not null) come before
+ * `extra`'s fields, which win.
  */
 export function hopEvent(
   t: number,
@@ -158,6 +159,7 @@ export function hopEvent(
   extra: Partial<HopEvent> | undefined,
   reason: string | null = null,
   detail: string | null = null,
+  describe: (frame: Uint8Array) => string = frameSummary,
 ): Omit<HopEvent, 'seq'> {
   const e: Omit<HopEvent, 'seq'> = { t, node, kind };
   if (iface !== null) e.iface = iface;
@@ -165,7 +167,7 @@ export function hopEvent(
     e.pkt = pkt;
     if (parent !== 0) e.parent = parent;
     if (flow !== 0) e.flow = flow;
-    e.summary = frameSummary(off === 0 ? data : data.subarray(off));
+    e.summary = describe(off === 0 ? data : data.subarray(off));
   }
   if (reason !== null) e.reason = reason;
   if (detail !== null) e.detail = detail;

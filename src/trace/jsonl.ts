@@ -42,6 +42,7 @@
  */
 import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
+import { hopEvent } from '../model/frame-summary.js';
 import { FRAME_LINE_MAX, writeFrameLine } from '../wire/describe-bytes.js';
 
 /** how many packets' current lines are remembered; a power of two */
@@ -798,18 +799,8 @@ export class TraceLineEncoder {
 
   /** rare: extra replaces a field of the hop itself; the event is made as an object, and the object says what wins */
   private encodeOverridden(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent>, reason: string | null, detail: string | null): void {
-    const e: Omit<HopEvent, 'seq'> = { t, node, kind };
-    if (iface !== null) e.iface = iface;
-    if (data !== null) {
-      e.pkt = pkt;
-      if (parent !== 0) e.parent = parent;
-      if (flow !== 0) e.flow = flow;
-      this.described++;
-      e.summary = this.describe(off === 0 ? data : data.subarray(off));
-    }
-    if (reason !== null) e.reason = reason;
-    if (detail !== null) e.detail = detail;
-    this.encode(Object.assign(e, extra));
+    if (data !== null) this.described++;
+    this.encode(hopEvent(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail, this.describe));
   }
 
   /** empties `fields` (gathered for an event that then went another way) */
