@@ -68,8 +68,6 @@ export interface RecordBlocks {
 export class TraceRecorder implements TraceSink {
   private readonly ids = new Map<string, number>();
   /** the last string numbered, and its number: most arguments repeat the previous call's */
-  private lastS = '';
-  private lastId = -1;
 
   private readonly mNode = newMemo();
   private readonly mKind = newMemo();
@@ -89,13 +87,7 @@ export class TraceRecorder implements TraceSink {
 
   constructor(private readonly out: RecordBlocks) {}
 
-  /** the string's number, defining it first (a STR record) when new */
-  private sid(s: string): number {
-    if (s === this.lastS) return this.lastId;
-    return this.lookup(s);
-  }
-
-  /** sid() through a two-entry memo per argument (`m`): node, kind, interface, ... each repeat their own recent values */
+  /** lookup() through a two-entry memo per argument (`m`): node, kind, interface, ... each repeat their own recent values */
   private memo(m: Memo, s: string): number {
     if (s === m.a) return m.aId;
     if (s === m.b) {
@@ -114,6 +106,7 @@ export class TraceRecorder implements TraceSink {
     return id;
   }
 
+  /** the string's number, defining it first (a STR record) when new */
   private lookup(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
@@ -129,8 +122,6 @@ export class TraceRecorder implements TraceSink {
       o.bytes.set(b, (w + 3) * 4);
       o.at = w + 3 + words(b.length);
     }
-    this.lastS = s;
-    this.lastId = id;
     return id;
   }
 
@@ -142,8 +133,6 @@ export class TraceRecorder implements TraceSink {
   private bound(): void {
     if (this.ids.size < MAX_STRINGS) return;
     this.ids.clear();
-    this.lastS = '';
-    this.lastId = -1;
     for (const m of this.memos) (m.a = m.b = null), (m.aId = m.bId = -1);
     const o = this.out;
     o.need(1);
@@ -176,11 +165,7 @@ export class TraceRecorder implements TraceSink {
       nx = 0;
       for (const k in extra) {
         const v = (extra as Record<string, unknown>)[k];
-        const x = this.xfield(nx, k, v);
-        xk[nx] = x.k;
-        xt[nx] = x.t;
-        xv[nx] = x.v;
-        nx++;
+        this.xfield(nx++, k, v);
       }
     }
     const n = data === null ? -1 : data.length - off;
@@ -208,19 +193,16 @@ export class TraceRecorder implements TraceSink {
     o.at = n > 0 ? this.put(a, data!, off, n) : a;
   }
 
-  /** an extra field as (key number, value kind, value) */
-  private xfield(i: number, k: string, v: unknown): { k: number; t: number; v: number } {
+  /** extra field `i` as (key number, value kind, value) into xk, xt, xv */
+  private xfield(i: number, k: string, v: unknown): void {
     if (i >= xk.length) throw new Error(`trace record: more than ${xk.length} extra fields`);
-    const key = this.memo(this.mKey, k);
-    const r = xOne;
-    r.k = key;
-    if (typeof v === 'string') (r.t = V_STR), (r.v = this.memo(k === 'detail' ? this.mDetail : k === 'reason' ? this.mReason : this.mValue, v));
-    else if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) (r.t = V_INT), (r.v = v);
-    else if (v === true) (r.t = V_TRUE), (r.v = 0);
-    else if (v === false) (r.t = V_FALSE), (r.v = 0);
-    else if (v === undefined) (r.t = V_JSON), (r.v = -1);
-    else (r.t = V_JSON), (r.v = this.sid(JSON.stringify(v)));
-    return r;
+    xk[i] = this.memo(this.mKey, k);
+    if (typeof v === 'string') (xt[i] = V_STR), (xv[i] = this.memo(k === 'detail' ? this.mDetail : k === 'reason' ? this.mReason : this.mValue, v));
+    else if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) (xt[i] = V_INT), (xv[i] = v);
+    else if (v === true) (xt[i] = V_TRUE), (xv[i] = 0);
+    else if (v === false) (xt[i] = V_FALSE), (xv[i] = 0);
+    else if (v === undefined) (xt[i] = V_JSON), (xv[i] = -1);
+    else (xt[i] = V_JSON), (xv[i] = this.lookup(JSON.stringify(v)));
   }
 
   nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
@@ -305,7 +287,6 @@ const timeAt = (w: Int32Array, a: number): number => w[a + 2]! * 4294967296 + (w
 const xk = new Int32Array(64);
 const xt = new Int32Array(64);
 const xv = new Int32Array(64);
-const xOne = { k: 0, t: 0, v: 0 };
 
 /** a two-entry memo of string numbers */
 interface Memo {
