@@ -195,7 +195,13 @@ function startStep(sim: Simulation, sc: Scenario, step: TrafficStep, random: () 
     random,
   };
   if (net.trace !== null) net.trace.emit({ t: net.now(), node: step.node, kind: 'step', step: step.index, detail: `start: ${step.command}` });
-  r.program = main(ctx);
+  try {
+    r.program = main(ctx);
+  } catch (e) {
+    // a program refusing its arguments names the option; the step's place is added here
+    if (e instanceof NatlabError) throw e.withLoc(loc);
+    throw e;
+  }
   return r;
 }
 

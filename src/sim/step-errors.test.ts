@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { NatlabError } from '../config/errors.js';
+import { loadScenario } from '../config/scenario.js';
+import { simulate } from './simulate.js';
+
+function refusal(step: string): string {
+  const text = `name: step-errors
+nodes:
+  a:
+    run: |
+      ip addr add 10.7.0.1/24 dev eth0
+  b:
+    run: |
+      ip addr add 10.7.0.2/24 dev eth0
+links:
+  - a:eth0 b:eth0
+traffic:
+  - a: sleep 0.1
+  - ${step}
+`;
+  try {
+    simulate(loadScenario(text, 'step-errors.yaml', '.'));
+  } catch (e) {
+    if (e instanceof NatlabError) return e.format();
+    throw e;
+  }
+  throw new Error('the step was not refused');
+}
+
+describe('a traffic step whose program refuses its arguments', () => {
+  it('names the file, line, node and option of a refused dhclient option', () => {
+    expect(refusal('b: dhclient -v -timeout 3 eth0')).toMatch(/^step-errors\.yaml:13:\d+: node b: '-timeout': not supported/);
+  });
+
+  it('names the file, line and node of an unknown traffic command', () => {
+    expect(refusal('a: ip -4 route')).toMatch(/^step-errors\.yaml:13:\d+: node a: 'ip': unknown traffic command/);
+  });
+});
