@@ -79,6 +79,19 @@ describe('nc (netcat-openbsd 1.219) TCP client against nc -l, as on the kernel',
     expectLikeKernel(KERNEL.get('connect-z')!, replay(KERNEL.get('connect-z')!));
   });
 
+  it('nc -z closes only when it wakes from poll(): its FIN follows the ACK of the handshake by about the kernel\'s gap', () => {
+    const k = KERNEL.get('connect-z')!;
+    const gap = (frames: { t: number; line: string }[]): number => {
+      const ack = frames.find((f) => f.line.includes('Flags [.], ack 1,'))!;
+      const fin = frames.find((f) => f.line.includes('Flags [F.]'))!;
+      return fin.t - ack.t;
+    };
+    const sim = gap(replay(k).frames);
+    const kernel = gap(k.frames);
+    expect(sim).toBeGreaterThan(kernel * 0.5);
+    expect(sim).toBeLessThan(kernel * 2);
+  });
+
   it('nc -vz prints "Connection to ... port [tcp/http] succeeded!"; nc -lvn prints where it listens and who connected', () => {
     expectLikeKernel(KERNEL.get('connect-vz')!, replay(KERNEL.get('connect-vz')!));
   });

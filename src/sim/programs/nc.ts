@@ -63,6 +63,12 @@ const UDP_SCAN_TIMEOUT = 3;
 const UDPTEST_GAP = 120 * NS_PER_US;
 /** what nc takes to close one socket and connect the next in a port range (measured ~90 µs between a FIN and the next SYN) */
 const NEXT_PORT_GAP = 100 * NS_PER_US;
+/**
+ * what nc -z takes from the handshake's end to its close(): the kernel ACKs the SYN-ACK at once,
+ * nc wakes from poll() later (measured 0.2-0.52 ms from the ACK to the FIN on veth, with and
+ * without -n), so a router on the way forwards the ACK before the FIN reaches it
+ */
+const ZERO_CLOSE_GAP = 200 * NS_PER_US;
 const NAMEINFO_FAILURE = 'nc: getnameinfo: Temporary failure in name resolution\n';
 
 interface NcOptions {
@@ -268,8 +274,11 @@ class Netcat implements Program {
         }
         succeeded();
         if (this.o.zero) {
-          this.closeTcp();
-          next();
+          this.ctx.after(ZERO_CLOSE_GAP, () => {
+            if (this.exited) return;
+            this.closeTcp();
+            next();
+          });
           return;
         }
         this.readwrite(sock, next);
