@@ -13,10 +13,16 @@
  * The renewal time is T1 jittered into [3/4 T1, T1] as dhclient does.
  *
  * A host remembers the last lease per interface (dhclient's lease file),
- * so that `dhclient -r` can release it and stop the running client.
+ * so that `dhclient -r` can release it and stop the running client, and a
+ * dhclient started again begins from it as state_reboot() does: a lease
+ * not yet expired is asked for again at once (INIT-REBOOT: a broadcast
+ * DHCPREQUEST with option 50 and no server id, for up to reboot_timeout
+ * 10 s), an expired or released one is named in the DHCPDISCOVER's option
+ * 50 (make_discover() with the file's last lease; measured on the kernel
+ * after `dhclient -r`).
  */
 import type { Host } from '../model/host.js';
-import { NS_PER_S } from '../sim/queue.js';
+import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 import { DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
 import { ip4ToString } from '../wire/ip4.js';
 import { macToString } from '../wire/mac.js';
@@ -37,11 +43,19 @@ const TIMEOUT = 60;
 const INITIAL_INTERVAL = 3;
 const BACKOFF_CUTOFF = 15;
 const RETRY_INTERVAL = 300;
+/** how long dhclient -r's RELEASE script runs (measured: the step ends 25 ms after its DHCPRELEASE) */
+const RELEASE_SCRIPT_NS = 20 * NS_PER_MS;
+/** reboot_timeout: seconds of INIT-REBOOT requests before discovering */
+const REBOOT_TIMEOUT = 10;
 
 /** What the lease file keeps of a lease. */
 interface KeptLease {
   addr: number;
   serverId: number;
+  /** virtual seconds when it expires; a release makes it expire at once */
+  expiry: number;
+  /** given back with -r: a later -r has nothing to release */
+  released: boolean;
 }
 
 /** per host, per interface: the last lease and the client running there */
@@ -55,7 +69,7 @@ function slot(h: Host, iface: string) {
   return s;
 }
 
-type State = 'init' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'sleeping' | 'done';
+type State = 'init' | 'rebooting' | 'requesting' | 'bound' | 'renewing' | 'rebinding' | 'sleeping' | 'done';
 
 export class Dhclient {
   private state: State = 'init';
@@ -66,6 +80,8 @@ export class Dhclient {
   private firstSending = 0;
   private offered: { addr: number; serverId: number } | null = null;
   private lease: { addr: number; serverId: number; end: number; rebind: number } | null = null;
+  /** client->active: the lease file's last lease, then each new one; a NAK forgets it */
+  private active: KeptLease | null = null;
   private daemonized = false;
 
   constructor(
@@ -95,7 +111,8 @@ export class Dhclient {
     this.banner();
     this.sockets = new ClientSockets(this.env, (rep, src) => this.reply(rep, src));
     this.env.host.setUp(this.env.dev, true); // PREINIT
-    this.stateInit();
+    this.active = s.lease;
+    this.stateReboot();
   }
 
   /** `dhclient -r IFACE`: stop the running client, release the kept lease, flush the interface */
@@ -110,15 +127,22 @@ export class Dhclient {
     }
     this.banner();
     const l = s.lease;
-    if (l !== null) {
+    if (l !== null && !l.released) {
       this.xid = this.env.random() >>> 0;
       this.say(`DHCPRELEASE of ${ip4ToString(l.addr)} on ${dev.name} to ${ip4ToString(l.serverId)} port 67\n`);
       unicastRequest(this.env, this.message(DHCPRELEASE, [{ kind: 'serverId', addr: l.serverId }], l.addr, 0), l.addr, l.serverId);
-      s.lease = null;
+      // the file keeps it, expired: the next dhclient discovers, naming it in option 50
+      l.released = true;
+      l.expiry = this.nowSec();
     }
-    flushAddrs(host, dev); // RELEASE
     this.state = 'done';
-    this.env.exit(0);
+    // RELEASE: dhclient-script (fork, exec, `ip addr flush`) runs after the DHCPRELEASE is out and
+    // dhclient exits when it is done. Flushing the last address at once would also drop the release
+    // still waiting for the server's ARP reply (arp_ifdown()), which the kernel sends.
+    this.env.after(RELEASE_SCRIPT_NS, () => {
+      flushAddrs(host, dev);
+      this.env.exit(0);
+    });
   }
 
   /** SIGTERM/SIGINT: dhclient dies without releasing */
@@ -158,14 +182,44 @@ export class Dhclient {
     // the 60 s timeout bounds discovering and requesting; renewals are bounded by the lease times instead
     const now = this.nowSec();
     if ((this.state === 'init' || this.state === 'requesting') && now + this.interval > this.firstSending + TIMEOUT) this.interval = this.firstSending + TIMEOUT - now + 1;
+    if (this.state === 'rebooting' && this.active !== null && now + this.interval > this.active.expiry) this.interval = this.active.expiry - now + 1;
     if (this.interval < 1) this.interval = 1;
     return this.interval;
   }
 
+  /** state_reboot(): ask for a lease not yet expired again, else discover */
+  private stateReboot(): void {
+    const a = this.active;
+    if (a === null || a.released || a.expiry <= this.nowSec()) {
+      this.stateInit();
+      return;
+    }
+    this.state = 'rebooting';
+    this.xid = this.env.random() >>> 0;
+    this.interval = INITIAL_INTERVAL;
+    this.firstSending = this.nowSec();
+    this.sendReboot();
+  }
+
+  /** send_request() in S_REBOOTING: broadcast, option 50 without a server id, until reboot_timeout */
+  private sendReboot(): void {
+    const a = this.active!;
+    if (this.nowSec() - this.firstSending > REBOOT_TIMEOUT) {
+      this.stateInit();
+      return;
+    }
+    const iv = this.nextInterval();
+    this.say(`DHCPREQUEST for ${ip4ToString(a.addr)} on ${this.env.dev.name} to 255.255.255.255 port 67\n`);
+    const opts: DhcpOption[] = [{ kind: 'requestedIp', addr: a.addr }, { kind: 'paramRequest', codes: PRL }];
+    broadcastRequest(this.env, this.message(DHCPREQUEST, opts, 0, this.nowSec() - this.firstSending), 128, 0x10);
+    this.arm(iv, () => this.sendReboot());
+  }
+
+  /** state_init(): the interval starts at initial_interval and send_discover() grows it before the first send (measured: 3 to 8 s) */
   private stateInit(): void {
     this.state = 'init';
     this.xid = this.env.random() >>> 0;
-    this.interval = 0;
+    this.interval = INITIAL_INTERVAL;
     this.firstSending = this.nowSec();
     this.sendDiscover();
   }
@@ -177,7 +231,8 @@ export class Dhclient {
     }
     const iv = this.nextInterval();
     this.say(`DHCPDISCOVER on ${this.env.dev.name} to 255.255.255.255 port 67 interval ${iv}\n`);
-    const opts: DhcpOption[] = [{ kind: 'paramRequest', codes: PRL }];
+    // make_discover(client, client->active): the last lease's address as option 50
+    const opts: DhcpOption[] = this.active === null ? [{ kind: 'paramRequest', codes: PRL }] : [{ kind: 'requestedIp', addr: this.active.addr }, { kind: 'paramRequest', codes: PRL }];
     broadcastRequest(this.env, this.message(DHCPDISCOVER, opts, 0, this.nowSec() - this.firstSending), 128, 0x10);
     this.arm(iv, () => this.sendDiscover());
   }
@@ -251,12 +306,13 @@ export class Dhclient {
       this.sendRequest();
       return;
     }
-    if (this.state !== 'requesting' && this.state !== 'renewing' && this.state !== 'rebinding') return;
+    if (this.state !== 'requesting' && this.state !== 'rebooting' && this.state !== 'renewing' && this.state !== 'rebinding') return;
     if (type === DHCPACK) this.ack(rep, src);
     else if (type === DHCPNAK) {
       this.say(`DHCPNAK from ${ip4ToString(src)}\n`);
       flushAddrs(this.env.host, this.env.dev);
       this.lease = null;
+      this.active = null;
       this.stateInit();
     }
   }
@@ -285,7 +341,8 @@ export class Dhclient {
     }
     const now = this.nowSec();
     this.lease = { addr: rep.yiaddr, serverId: sid, end: now + expiry, rebind: now + rebind };
-    slot(host, dev.name).lease = { addr: rep.yiaddr, serverId: sid };
+    this.active = { addr: rep.yiaddr, serverId: sid, expiry: now + expiry, released: false };
+    slot(host, dev.name).lease = this.active;
     this.say(`bound to ${ip4ToString(rep.yiaddr)} -- renewal in ${renewal} seconds.\n`);
     this.state = 'bound';
     this.arm(renewal, () => {
