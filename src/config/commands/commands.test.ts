@@ -143,6 +143,16 @@ describe('ip link', () => {
     expect(ip(a, 'ip rule add fwmark 1 table 100').stderr).toBe('natlab: ip: the object "rule" is not modelled\n');
     expect(ip(a, 'ip route add default via 10.0.0.9 table 100').stderr).toBe('natlab: ip: "table 100" is not modelled\n');
   });
+
+  it('refuses route attributes iproute2 takes abbreviated (realm for realms, nexthop) as natlab limits, not as garbage', () => {
+    const { a } = twoHosts();
+    ip(a, 'ip addr add 10.0.0.1/24 dev eth0');
+    expect(ip(a, 'ip route add 10.5.0.0/16 via 10.0.0.2 realm 3').stderr).toBe('natlab: ip: "ip route ... realms" is not modelled\n');
+    expect(ip(a, 'ip route add 10.5.0.0/16 via 10.0.0.2 realms 3').stderr).toBe('natlab: ip: "ip route ... realms" is not modelled\n');
+    expect(ip(a, 'ip route add 10.5.0.0/16 nexthop via 10.0.0.2 nexthop via 10.0.0.3').stderr).toBe('natlab: ip: "ip route ... nexthop" is not modelled\n');
+    expect(ip(a, 'ip route add 10.5.0.0/16 via 10.0.0.2 initcwnd 10').stderr).toBe('natlab: ip: "ip route ... initcwnd" is not modelled\n');
+    expect(ip(a, 'ip route add 10.5.0.0/16 via 10.0.0.2 garbage').stderr).toBe('Error: either "to" is duplicate, or "garbage" is a garbage.\n');
+  });
 });
 
 describe('bridge and brctl', () => {

@@ -10,6 +10,8 @@ import { ip4ToString, isMulticast4, parseIp4 } from '../../wire/ip4.js';
 import { badAddr, badPrefix, extack, garbage, invarg, matches, noDevice, parsePrefix, parseScope, rtnl, scopeName, type Prefix } from './args.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
 
+/** route attributes iproute2 reads abbreviated (matches()), which natlab does not model; in iproute2's order */
+const PREFIX_NOT_MODELLED = ['dsfield', 'reordering', 'window', 'cwnd', 'ssthresh', 'initcwnd', 'initrwnd', 'features', 'quickack', 'congctl', 'rto_min', 'realms', 'nexthop'];
 const IP = 'ip';
 const TYPES = ['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast'];
 const MODELLED_TYPES = new Set(['unicast', 'unreachable', 'prohibit', 'blackhole']);
@@ -99,8 +101,11 @@ function parseRouteArgs(args: string[]): RouteReq | CmdResult {
       if (typeof v !== 'string') return v;
       if (a === 'table' && (v === 'main' || v === '254')) continue;
       return notModelled(IP, `"${a} ${v}"`);
-    } else if (['from', 'tos', 'dsfield', 'mtu', 'hoplimit', 'advmss', 'reordering', 'rtt', 'rttvar', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'realms', 'nexthop', 'nhid', 'encap', 'expires', 'features', 'quickack', 'congctl', 'pref', 'pervasive', 'as', 'rto_min', 'fastopen_no_cookie', 'ttl-propagate', 'mark'].includes(a)) {
+    } else if (['from', 'tos', 'mtu', 'hoplimit', 'advmss', 'rtt', 'rttvar', 'nhid', 'encap', 'expires', 'pref', 'pervasive', 'as', 'fastopen_no_cookie', 'ttl-propagate', 'mark'].includes(a)) {
       return notModelled(IP, `"ip route ... ${a}"`);
+    } else if (PREFIX_NOT_MODELLED.some((k) => matches(a, k))) {
+      // iproute2 takes these abbreviated (matches()): `realm 3` is `realms 3`
+      return notModelled(IP, `"ip route ... ${PREFIX_NOT_MODELLED.find((k) => matches(a, k))!}"`);
     } else {
       if (a === 'to') {
         const v = need();
