@@ -47,6 +47,23 @@ describe('bridge port flags', () => {
     expect(ipFrames(t.seen('b', 'eth0')).length).toBe(2);
   });
 
+  it('learns nothing with ageing_time 0 (a hub): every unicast frame is flooded, as br_fdb_update() returns at once', () => {
+    const t = switched();
+    const br = t.host('sw').ifaceByName('br0')!.bridge!;
+    br.ageingTime = 0;
+    sendEcho(t.host('a'), '10.0.0.2');
+    t.run();
+    // not even an entry that has aged out: only the bridge's own address is in the table
+    expect([...br.fdb.values()].filter((e) => !e.local)).toEqual([]);
+    // the request and the reply both reach d
+    expect(ipFrames(t.seen('d', 'eth0'))).toHaveLength(2);
+    br.ageingTime = 300e9;
+    sendEcho(t.host('a'), '10.0.0.2');
+    t.run();
+    // learning again: the second exchange, its addresses learnt from its first frames, stays away from d
+    expect(ipFrames(t.seen('d', 'eth0')).length).toBeLessThan(4);
+  });
+
   it('keeps unknown unicast away from a port with flood off but still sends it broadcasts', () => {
     const t = switched();
     setFlag(t, 'p2', BrPortFlag.LEARNING, false);

@@ -147,6 +147,8 @@ export class Bridge {
 
   /** br_fdb_update(): learn that `mac` lives behind `port` */
   learn(mac: Uint8Array, off: number, port: Iface, now: number): void {
+    // ageing_time 0: "some users want to always flood" (a hub), nothing is learnt
+    if (this.ageingTime === 0) return;
     const k = macKey(mac, off);
     const e = this.fdb.get(k);
     if (e === undefined) {
