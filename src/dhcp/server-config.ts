@@ -33,6 +33,7 @@ export interface DhcpHostConf {
 /** `--dhcp-option=CODE|option:NAME,ADDR[,ADDR...]` for the address options natlab knows */
 export interface DhcpOptionConf {
   code: 1 | 3 | 6;
+  /** none (`--dhcp-option=3`): the option is not sent at all; 0.0.0.0 stands for the server's own address */
   addrs: number[];
 }
 

@@ -44,6 +44,18 @@ describe('dnsmasq server', () => {
     expect(seen(t.net, t.cdev, 'in').map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqOfferStaticHost))]);
   });
 
+  it('sends no router for an empty --dhcp-option=3, and its own address for 0.0.0.0 in the DNS servers', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,10m', '--dhcp-option=3', '--dhcp-option=option:dns-server,0.0.0.0,10.9.0.53'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    const f = seen(t.net, t.cdev, 'in')[0]!;
+    const offer = parseDhcp(f, BOOTP_AT, f.length - BOOTP_AT);
+    expect(dhcpOption(offer, 'messageType')?.type).toBe(2);
+    expect(dhcpOption(offer, 'router')).toBeUndefined();
+    expect(dhcpOption(offer, 'dns')?.addrs).toEqual([ip('10.9.0.1'), ip('10.9.0.53')]);
+    expect(dhcpOption(offer, 'subnetMask')?.addr).toBe(ip('255.255.255.0'));
+  });
+
   it('puts the client MAC into its ARP table as STALE instead of asking, and records the lease at ACK only', () => {
     const t = twoHosts();
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);

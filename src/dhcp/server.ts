@@ -325,10 +325,12 @@ export class DnsmasqServer {
     if (name !== '' && wants(12)) options.push({ kind: 'hostname', name });
     for (let i = this.config.options.length - 1; i >= 0; i--) {
       const o = this.config.options[i]!;
-      if (!wants(o.code)) continue;
-      if (o.code === 1) options.push({ kind: 'subnetMask', addr: o.addrs[0]! });
-      else if (o.code === 3) options.push({ kind: 'router', addrs: o.addrs });
-      else options.push({ kind: 'dns', addrs: o.addrs });
+      if (!wants(o.code) || o.addrs.length === 0) continue;
+      // do_opt(): 0.0.0.0 means "self", the server's address on this subnet
+      const addrs = o.addrs.map((a) => (a === 0 ? ctx.server : a));
+      if (o.code === 1) options.push({ kind: 'subnetMask', addr: addrs[0]! });
+      else if (o.code === 3) options.push({ kind: 'router', addrs });
+      else options.push({ kind: 'dns', addrs });
     }
     const rep: DhcpRepr = {
       op: BOOTREPLY,

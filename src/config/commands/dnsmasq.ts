@@ -263,7 +263,8 @@ function parseOption(v: string, cfg: DnsmasqConfig, token: string, bad: (w: stri
     if (a === null) bad('bad IPv4 address');
     addrs.push(a!);
   }
-  if (addrs.length === 0 || (code === 1 && addrs.length !== 1)) bad('bad dhcp-option');
+  // no value: the option is not sent (for 1, 3 and 6, which dnsmasq would otherwise send itself)
+  if (code === 1 && addrs.length > 1) bad('bad dhcp-option');
   const old = cfg.options.findIndex((o) => o.code === code);
   if (old >= 0) cfg.options.splice(old, 1);
   cfg.options.push({ code, addrs });
