@@ -269,10 +269,10 @@ function udpFrame(src: number, ttl = 64, pad = 0): Uint8Array {
 }
 
 describe('trace.jsonl straight from the packet (encodeHop)', () => {
-  /** an encoder, and how many frames it made into lines */
-  function counting(): { enc: TraceLineEncoder; calls: () => number; text: () => string } {
+  /** an encoder, how many frames it made into lines, and how many lines it composed (a MAC change) */
+  function counting(): { enc: TraceLineEncoder; calls: () => number; composed: () => number; text: () => string } {
     const enc = new TraceLineEncoder();
-    return { enc, calls: () => enc.described, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
+    return { enc, calls: () => enc.described, composed: () => enc.composed, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
   }
 
   it("describes a packet's frame only when it prints differently from the frame its current line was made from", () => {
@@ -293,22 +293,122 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(9, 63))]);
   });
 
-  it('describes the frame again when a byte its line shows changed (MAC, address, port, length), not when only TOS, id, TTL or checksum did', () => {
-    // [byte, whether the line shows it]
-    const cases: [number, boolean][] = [
-      [0, true], [5, true], [6, true], [11, true], [14, true], [15, false], [17, true], [18, false], [19, false], [21, true],
-      [22, false], [24, false], [25, false], [26, true], [29, true], [33, true], [35, true], [37, true], [39, true],
+  it('describes the frame again when a byte its line shows changed (address, port, length), composes it when a MAC address did, neither when only TOS, id, TTL or checksum did', () => {
+    // [byte, what its change makes: 'same' line, line 'composed' (link part anew), line 'described']
+    const cases: [number, 'same' | 'composed' | 'described'][] = [
+      [0, 'composed'], [5, 'composed'], [6, 'composed'], [11, 'composed'], [14, 'described'], [15, 'same'], [17, 'described'], [18, 'same'], [19, 'same'], [21, 'described'],
+      [22, 'same'], [24, 'same'], [25, 'same'], [26, 'described'], [29, 'described'], [33, 'described'], [35, 'described'], [37, 'described'], [39, 'described'],
     ];
-    for (const [byte, shown] of cases) {
-      const { enc, calls, text } = counting();
+    for (const [byte, what] of cases) {
+      const { enc, calls, composed, text } = counting();
       const f = udpFrame(1);
       enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
       const g = f.slice();
       g[byte] ^= byte === 14 ? 0x01 : 0x10;
       enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
-      expect([byte, calls()]).toEqual([byte, shown ? 2 : 1]);
+      expect([byte, calls(), composed()]).toEqual([byte, what === 'described' ? 2 : 1, what === 'composed' ? 1 : 0]);
       expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g)]);
     }
+  });
+
+  it("composes a router's tx line from the new MAC addresses and the rest of the packet's line, as `sd` against it, and remembers the frame it stands for", () => {
+    const { enc, calls, composed, text } = counting();
+    const f = udpFrame(1);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+    // ip_forward() and neigh_output(): TTL, checksum and both MACs change
+    const g = udpFrame(1, 63);
+    g[25] = 0x35;
+    g.set([2, 0, 0, 0, 3, 1, 2, 0, 0, 0, 2, 2], 0);
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+    expect([calls(), composed()]).toEqual([1, 1]);
+    // the composed line's frame is remembered: the same frame again (the next hop's rx) is implied
+    enc.encodeHop(0, 's', 'rx', 'eth0', 1, 0, 0, g.slice(), 0, undefined);
+    expect([calls(), composed()]).toEqual([1, 1]);
+    // and a byte the line shows differs from it, not from the rx frame: described
+    const h = g.slice();
+    h[29] = 9;
+    enc.encodeHop(0, 's', 'drop', 'eth0', 1, 0, 0, h, 0, undefined);
+    expect([calls(), composed()]).toEqual([2, 1]);
+    const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(l.map(stated)).toEqual([true, true, false, true]);
+    expect(l[1]!.sd).toBeDefined();
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g), describeFrame(g), describeFrame(h)]);
+  });
+
+  it('describes the frame when its MAC addresses and a byte the line shows changed (not composed)', () => {
+    const { enc, calls, composed, text } = counting();
+    const f = udpFrame(1);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+    const g = udpFrame(9);
+    g[3] = 7;
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+    expect([calls(), composed()]).toEqual([2, 0]);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g)]);
+  });
+
+  it("composes nothing once another packet took the packet's slot", () => {
+    const { enc, calls, composed, text } = counting();
+    const f = udpFrame(1);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 4097, 0, 0, udpFrame(2), 0, undefined);
+    const g = f.slice();
+    g[0] = 6;
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+    expect([calls(), composed()]).toEqual([3, 0]);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(udpFrame(2)), describeFrame(g)]);
+  });
+
+  it("composes an ARP frame's line too (its part after the link part shows no Ethernet header byte), and not a frame's whose line writeFrameLine() left to describeFrame()", () => {
+    const arp = new Uint8Array(42);
+    arp.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 1, 1, 8, 6, 0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 1, 1, 10, 0, 0, 1, 2, 0, 0, 0, 2, 1, 10, 0, 0, 2]);
+    // DHCP (UDP port 67/68): described by describeFrame()
+    const dhcp = udpFrame(1);
+    dhcp[37] = 67;
+    const cases: [Uint8Array, number, number][] = [
+      [arp, 1, 1],
+      [dhcp, 2, 0],
+    ];
+    for (const [f, described, composedCount] of cases) {
+      const { enc, calls, composed, text } = counting();
+      enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+      const g = f.slice();
+      g[1] = 0x42;
+      g[7] = 0x42;
+      enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+      expect([calls(), composed()]).toEqual([described, composedCount]);
+      expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g)]);
+    }
+  });
+
+  it("composes nothing once an emitted event set the packet's line as a string", () => {
+    const { enc, calls, composed, text } = counting();
+    const f = udpFrame(1);
+    enc.encodeHop(0, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+    enc.encode({ t: 0, node: 'r', kind: 'deliver', pkt: 1, summary: 'something else' });
+    const g = f.slice();
+    g[0] = 6;
+    enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
+    expect([calls(), composed()]).toEqual([2, 0]);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), 'something else', describeFrame(g)]);
+  });
+
+  it('reads a frame inside a larger buffer by its offset and length (as playRecords() passes it) as it reads the frame alone', () => {
+    const frames = [udpFrame(1), udpFrame(1, 63), udpFrame(9, 63), udpFrame(9, 62)];
+    frames[3]!.set([2, 0, 0, 0, 3, 1, 2, 0, 0, 0, 2, 2], 0);
+    const alone = new TraceLineEncoder();
+    const inside = new TraceLineEncoder();
+    const big = new Uint8Array(300).fill(0xee);
+    frames.forEach((f, i) => {
+      alone.encodeHop(i, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
+      big.fill(i + 1);
+      big.set(f, 100);
+      inside.encodeHop(i, 'r', 'rx', 'lan0', 1, 0, 0, big, 100, undefined, null, null, f.length);
+    });
+    alone.encodeNat(9, 'r', 'wan0', 1, 0, 0, frames[2]!, 0, frames[1]!, 0, 'POSTROUTING', 'source NAT');
+    big.set(frames[2]!, 8);
+    big.set(frames[1]!, 200);
+    inside.encodeNat(9, 'r', 'wan0', 1, 0, 0, big, 8, big, 200, 'POSTROUTING', 'source NAT', 60, 60);
+    expect(td.decode(inside.bytes.subarray(0, inside.length))).toBe(td.decode(alone.bytes.subarray(0, alone.length)));
   });
 
   it('describes the frame again when a byte it does not show but carries changed (the payload), and reads it back the same', () => {
@@ -329,6 +429,7 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     enc.encode({ t: 0, node: 'r', kind: 'deliver', pkt: 1, summary: 'something else' });
     enc.encodeHop(0, 'r', 'drop', 'lan0', 1, 0, 0, udpFrame(1), 0, { reason: 'x' });
     expect(calls()).toBe(2);
+    expect(enc.composed).toBe(0);
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), 'something else', describeFrame(udpFrame(1))]);
   });
 

@@ -43,7 +43,7 @@
 import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
 import { hopEvent } from '../model/frame-summary.js';
-import { FRAME_LINE_MAX, writeFrameLine } from '../wire/describe-bytes.js';
+import { FRAME_LINE_MAX, lastLinkEnd, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
@@ -92,17 +92,25 @@ const lineBuf = (n: number): Uint8Array => new Uint8Array((n + 3) & ~3);
 /** the words of a lineBuf() */
 const wordsOf = (b: Uint8Array): Int32Array => new Int32Array(b.buffer, 0, b.length >> 2);
 
-/** a line being made: `buf[0..len)` (its words in `w`), `plain` as in EncoderLines */
+/** a line being made: `buf[0..len)` (its words in `w`), `plain` and `link` as in EncoderLines */
 interface LineHolder {
   buf: Uint8Array;
   w: Int32Array;
   len: number;
   plain: boolean;
+  link: number;
 }
 const lineHolder = (): LineHolder => {
   const buf = lineBuf(FRAME_LINE_MAX);
-  return { buf, w: wordsOf(buf), len: 0, plain: true };
+  return { buf, w: wordsOf(buf), len: 0, plain: true, link: -1 };
 };
+
+/** what EncoderLines.match() found: the frame prints as the remembered one */
+const SAME = 0;
+/** it differs from the remembered one in its MAC addresses only, and the line's part after the link part is known (composeLine()) */
+const MACS = 1;
+/** anything else: its line is made anew */
+const OTHER = 2;
 
 /** the longest frame the encoder remembers for its same-frame shortcut */
 const FRAME_KEPT = 256;
@@ -110,9 +118,10 @@ const FRAME_KEPT = 256;
 /**
  * The encoder's PacketLines: per slot the line as the bytes written between
  * its quotes (`plain`: ASCII that JSON does not escape, so byte offsets are
- * character offsets and `sd` may be used), and the frame it was made from
+ * character offsets and `sd` may be used; `link`: where its link part ends
+ * when writeFrameLine() made it, else -1), and the frame it was made from
  * (up to FRAME_KEPT; -1: none, e.g. a line that came as a string), for
- * sameFrame().
+ * match().
  */
 class EncoderLines {
   private readonly ids = new Float64Array(LINES).fill(-1);
@@ -122,6 +131,8 @@ class EncoderLines {
   readonly lineW: Int32Array[] = new Array<Int32Array>(LINES).fill(NO_WORDS);
   readonly lineLen = new Int32Array(LINES);
   readonly plain = new Uint8Array(LINES);
+  /** per slot where its line's link part ends (writeFrameLine()'s lastLinkEnd), -1 when not known (a line that came as a string, describeFrame()'s) */
+  readonly link = new Int32Array(LINES).fill(-1);
   /**
    * The remembered frames, FRAME_KEPT bytes a slot, as words made of 4
    * bytes each by word() (the same on every host, whatever its byte order,
@@ -136,8 +147,8 @@ class EncoderLines {
     return this.ids[s] === pkt ? s : -1;
   }
 
-  /** pkt's line is now `b[0..n)`; the remembered frame is forgotten */
-  set(pkt: number, b: Uint8Array, n: number, plain: boolean): void {
+  /** pkt's line is now `b[0..n)` (its link part ending at `link`, -1: not known); the remembered frame is forgotten */
+  set(pkt: number, b: Uint8Array, n: number, plain: boolean, link: number): void {
     const s = pkt & (LINES - 1);
     this.ids[s] = pkt;
     let l = this.line[s]!;
@@ -148,6 +159,7 @@ class EncoderLines {
     for (let i = 0; i < n; i++) l[i] = b[i]!;
     this.lineLen[s] = n;
     this.plain[s] = plain ? 1 : 0;
+    this.link[s] = link;
     this.frameLen[s] = -1;
   }
 
@@ -173,12 +185,12 @@ class EncoderLines {
     }
     this.lineLen[s] = l.len;
     this.plain[s] = l.plain ? 1 : 0;
+    this.link[s] = l.link;
     this.frameLen[s] = -1;
   }
 
-  /** `pkt`'s line is that of the frame `data[off..]` (the caller just made it so): remember the frame, if it is short enough */
-  setFrame(pkt: number, data: Uint8Array, off: number): void {
-    const n = data.length - off;
+  /** `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the caller just made it so): remember the frame, if it is short enough */
+  setFrame(pkt: number, data: Uint8Array, off: number, n: number): void {
     const s = pkt & (LINES - 1);
     if (n > FRAME_KEPT) return;
     const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
@@ -190,33 +202,52 @@ class EncoderLines {
   }
 
   /**
-   * `pkt`'s line is known and was made from a frame that prints as
-   * `data[off..]` does: the same bytes, but for the IPv4 header bytes a
-   * line without -v never shows (TOS, id, TTL, checksum; ip_forward()'s
-   * TTL decrement changes no line). Compared 4 bytes at a time, those a
-   * line shows first (MAC addresses, then IPv4 addresses and ports: what
-   * differs between a packet's hops), the rest after.
+   * The remembered frame of `pkt`, but for its first 12 bytes, is the
+   * `n`-byte frame at `data[off..]`, and the slot's line was just taken
+   * from a line composed for it (composeLine()): it becomes the remembered
+   * frame by its MAC addresses alone.
    */
-  sameFrame(pkt: number, data: Uint8Array, off: number): boolean {
+  setMacs(pkt: number, data: Uint8Array, off: number, n: number): void {
     const s = pkt & (LINES - 1);
-    const n = data.length - off;
-    if (this.frameLen[s] !== n || this.ids[s] !== pkt) return false;
+    const f = this.frames!;
+    const o = s * (FRAME_KEPT >> 2);
+    f[o] = word(data, off);
+    f[o + 1] = word(data, off + 4);
+    f[o + 2] = word(data, off + 8);
+    this.frameLen[s] = n;
+  }
+
+  /**
+   * Whether `pkt`'s line is known and was made from a frame that prints as
+   * the `n`-byte frame at `data[off..]` does (SAME): the same bytes, but
+   * for the IPv4 header bytes a line without -v never shows (TOS, id, TTL,
+   * checksum; ip_forward()'s TTL decrement changes no line). MACS: the
+   * same but for the MAC addresses (bytes 0-11: a router's or bridge's tx
+   * after its rx), and the line came from writeFrameLine() (its link part
+   * known), so its part after the link part is this frame's too. OTHER:
+   * neither (also when the slot holds another packet, or no frame).
+   * Compared 4 bytes at a time, the IPv4 addresses and ports (what
+   * differs between a packet's hops) first, the rest after.
+   */
+  match(pkt: number, data: Uint8Array, off: number, n: number): number {
+    const s = pkt & (LINES - 1);
+    if (this.frameLen[s] !== n || this.ids[s] !== pkt) return OTHER;
     const f = this.frames!;
     const o = s * (FRAME_KEPT >> 2);
     const words = n >> 2;
-    if ((n & 3) !== 0 && f[o + words] !== tail(data, off + (words << 2), n & 3)) return false;
+    if ((n & 3) !== 0 && f[o + words] !== tail(data, off + (words << 2), n & 3)) return OTHER;
     let k = 0;
     if (n >= 40 && data[off + 12] === 0x08 && data[off + 13] === 0x00) {
       // byte i of a word is bits 8 * (i % 4) up (word()); words 0-2 MACs; 6 checksum (not shown), addresses;
       // 7-9 addresses, ports, UDP length; 3 ethertype, version (TOS not shown); 4 length (id not shown);
       // 5 fragment, protocol (TTL not shown)
-      if (f[o] !== word(data, off) || f[o + 1] !== word(data, off + 4) || f[o + 2] !== word(data, off + 8)) return false;
-      if (((f[o + 6]! ^ word(data, off + 24)) & 0xffff0000) !== 0 || f[o + 7] !== word(data, off + 28) || f[o + 8] !== word(data, off + 32) || f[o + 9] !== word(data, off + 36)) return false;
-      if (((f[o + 3]! ^ word(data, off + 12)) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ word(data, off + 16)) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ word(data, off + 20)) & 0xff00ffff) !== 0) return false;
+      if (((f[o + 6]! ^ word(data, off + 24)) & 0xffff0000) !== 0 || f[o + 7] !== word(data, off + 28) || f[o + 8] !== word(data, off + 32) || f[o + 9] !== word(data, off + 36)) return OTHER;
+      if (((f[o + 3]! ^ word(data, off + 12)) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ word(data, off + 16)) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ word(data, off + 20)) & 0xff00ffff) !== 0) return OTHER;
       k = 10;
-    }
-    for (; k < words; k++) if (f[o + k] !== word(data, off + (k << 2))) return false;
-    return true;
+    } else if (n >= 12) k = 3;
+    for (let j = k; j < words; j++) if (f[o + j] !== word(data, off + (j << 2))) return OTHER;
+    if (k === 0 || (f[o] === word(data, off) && f[o + 1] === word(data, off + 4) && f[o + 2] === word(data, off + 8))) return SAME;
+    return this.link[s] >= 0 ? MACS : OTHER;
   }
 }
 
@@ -342,12 +373,14 @@ function lineBytes(s: string, out: LineHolder): void {
       out.buf.set(e);
       out.len = e.length;
       out.plain = false;
+      out.link = -1;
       return;
     }
     b[i] = c;
   }
   out.len = n;
   out.plain = true;
+  out.link = -1;
 }
 
 /**
@@ -626,7 +659,7 @@ export class TraceLineEncoder {
    * in full; then it is the packet's line. Of an event with a pkt that is
    * not chain/log.
    */
-  private summaryOut(pkt: number): void {
+  private summaryOut(pkt: number, known: number): void {
     const c = this.cur;
     const lines = this.pktLines;
     const s = lines.slot(pkt);
@@ -650,7 +683,7 @@ export class TraceLineEncoder {
       const p = commonPrefix(c.buf, c.w, c.len, ref, refW, refLen);
       // the packet's own line, unchanged: implied
       if (s >= 0 && p === c.len && p === refLen) return;
-      if (refPlain && c.plain) this.delta(ref, refW, refLen, p);
+      if (refPlain && c.plain) this.delta(ref, refW, refLen, p, known);
       else (this.raw(KEY.summary), this.quoted(c));
     }
     lines.take(pkt, c);
@@ -666,12 +699,16 @@ export class TraceLineEncoder {
     }
   }
 
-  /** `cur` as `"sd":[p,q,"mid"]` against `ref` (p: the length of their common prefix), or in full when that is not shorter */
-  private delta(ref: Uint8Array, refW: Int32Array, refLen: number, p: number): void {
+  /**
+   * `cur` as `"sd":[p,q,"mid"]` against `ref` (p: the length of their
+   * common prefix; `known`: how many bytes at their ends are known to be
+   * the same, 0 if none), or in full when that is not shorter
+   */
+  private delta(ref: Uint8Array, refW: Int32Array, refLen: number, p: number, known: number): void {
     const c = this.cur;
     const b = c.buf;
     const n = c.len;
-    const q = commonSuffix(b, c.w, n, ref, refW, refLen, p);
+    const q = commonSuffix(b, c.w, n, ref, refW, refLen, p, known);
     const mid = n - p - q;
     if (mid + 16 >= n) {
       this.raw(KEY.summary);
@@ -699,15 +736,49 @@ export class TraceLineEncoder {
 
   /** how many frames were made into lines (by writeFrameLine() or `describe`): the same-frame shortcut skips the rest */
   described = 0;
+  /** how many lines were composed (composeLine()) instead: a frame that differs from its packet's last only in its MAC addresses */
+  composed = 0;
 
-  /** the frame `data[off..]`'s line into `l` */
-  private frameLine(l: LineHolder, data: Uint8Array, off: number): void {
+  /** the line of the `n`-byte frame at `data[off..]` into `l` */
+  private frameLine(l: LineHolder, data: Uint8Array, off: number, n: number): void {
     this.described++;
-    const n = writeFrameLine(l.buf, 0, data, off);
-    if (n >= 0) {
-      l.len = n;
+    const e = writeFrameLine(l.buf, 0, data, off, n);
+    if (e >= 0) {
+      l.len = e;
       l.plain = true;
-    } else lineBytes(this.describe(off === 0 ? data : data.subarray(off)), l);
+      l.link = lastLinkEnd[0]!;
+    } else lineBytes(this.describe(off === 0 && n === data.length ? data : data.subarray(off, off + n)), l);
+  }
+
+  /**
+   * The line of the `n`-byte frame at `data[off..]` into `cur`, when
+   * match() found it MACS: its link part (writeLinkPart()), then the
+   * rest of `pkt`'s current line, which that frame's line shares. As the
+   * link parts of two frames of the same ethertype and length have the
+   * same length (the MAC addresses are printed in full, the ethertype and
+   * length are those of the frame match() compared), the rest goes to the
+   * same place and is copied a word at a time. Returns how many bytes at
+   * the end the two lines share (for delta()).
+   */
+  private composeLine(pkt: number, data: Uint8Array, off: number, n: number): number {
+    const lines = this.pktLines;
+    const s = pkt & (LINES - 1);
+    const from = lines.line[s]!;
+    const fromW = lines.lineW[s]!;
+    const len = lines.lineLen[s]!;
+    const link = lines.link[s]!;
+    const c = this.cur;
+    const b = c.buf;
+    this.composed++;
+    writeLinkPart(b, 0, data, off, n);
+    let i = link;
+    for (; (i & 3) !== 0 && i < len; i++) b[i] = from[i]!;
+    const w = c.w;
+    for (let k = i >> 2, end = (len + 3) >> 2; k < end; k++) w[k] = fromW[k]!;
+    c.len = len;
+    c.plain = true;
+    c.link = link;
+    return len - link;
   }
 
   /** the lines of an event given as strings (summary, before, after) by the rules, and the end of its line */
@@ -719,7 +790,7 @@ export class TraceLineEncoder {
         this.quoted(this.cur);
         if (pkt !== undefined) {
           const s = this.pktLines.slot(pkt);
-          if (s < 0 || this.pktLines.lineLen[s] !== this.cur.len || !sameBytes(this.pktLines.line[s]!, this.cur.buf, this.cur.len)) this.pktLines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain);
+          if (s < 0 || this.pktLines.lineLen[s] !== this.cur.len || !sameBytes(this.pktLines.line[s]!, this.cur.buf, this.cur.len)) this.pktLines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain, -1);
         }
       }
       if (before !== undefined) (this.raw(KEY.before), this.str(before));
@@ -740,7 +811,7 @@ export class TraceLineEncoder {
       if (s >= 0) (this.raw(KEY.summary), this.raw(NULL));
     } else {
       lineBytes(sum, this.cur);
-      this.summaryOut(pkt);
+      this.summaryOut(pkt, 0);
     }
     if (kind === 'nat') {
       if (after !== sum) (this.raw(KEY.after), after === undefined ? this.raw(NULL) : this.str(after));
@@ -798,9 +869,10 @@ export class TraceLineEncoder {
   }
 
   /** rare: extra replaces a field of the hop itself; the event is made as an object, and the object says what wins */
-  private encodeOverridden(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent>, reason: string | null, detail: string | null): void {
+  private encodeOverridden(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, n: number, extra: Partial<HopEvent>, reason: string | null, detail: string | null): void {
     if (data !== null) this.described++;
-    this.encode(hopEvent(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail, this.describe));
+    const frame = data === null || off + n === data.length ? data : data.subarray(0, off + n);
+    this.encode(hopEvent(t, node, kind, iface, pkt, parent, flow, frame, off, extra, reason, detail, this.describe));
   }
 
   /** empties `fields` (gathered for an event that then went another way) */
@@ -820,22 +892,26 @@ export class TraceLineEncoder {
    * model/frame-summary.ts), without the object. The packet's tcpdump line
    * is made only when its frame prints differently from the frame its
    * current line was made from (sameFrame()), and then from the frame's
-   * bytes where writeFrameLine() can.
+   * bytes where writeFrameLine() can. The frame is `data[off..]`, or,
+   * given `n`, `data[off..off + n)` (a frame inside a larger buffer, as
+   * playRecords() passes it: no view is made).
    */
-  encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null = null, detail: string | null = null): void {
-    this.encodePacketHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, null, 0, reason, detail);
+  encodeHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null = null, detail: string | null = null, n: number = data === null ? -1 : data.length - off): void {
+    this.encodePacketHop(t, node, kind, iface, pkt, parent, flow, data, off, n, extra, null, 0, 0, reason, detail);
   }
 
   /**
    * Appends the line of the `nat` event `TraceSink.nat()` describes: as
    * encodeHop() with extra `{ hook, table: 'nat', before, after, detail }`,
    * `before` the line of the frame `before[bOff..]`, `after` the summary.
+   * `n`, `bn`: the frames' lengths when they are not the rest of their
+   * buffers (as encodeHop()'s `n`).
    */
-  encodeNat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
+  encodeNat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string, n: number = data.length - off, bn: number = before.length - bOff): void {
     const x = natExtra;
     x.hook = hook as HopEvent['hook'];
     x.detail = detail;
-    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, x, before, bOff, null, null);
+    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, n, x, before, bOff, bn, null, null);
   }
 
   /**
@@ -865,7 +941,7 @@ export class TraceLineEncoder {
     this.close();
   }
 
-  private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, reason: string | null, detail: string | null): void {
+  private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, n: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, bn: number, reason: string | null, detail: string | null): void {
     // reason and detail are template fields; extra's, gathered after them, win
     if (reason !== null) this.put(REASON, reason);
     if (detail !== null) this.put(DETAIL, detail);
@@ -877,7 +953,7 @@ export class TraceLineEncoder {
       for (const k in extra) {
         if (baseField(k)) {
           this.dropFields();
-          this.encodeOverridden(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail);
+          this.encodeOverridden(t, node, kind, iface, pkt, parent, flow, data, off, n, extra, reason, detail);
           return;
         }
         const v = (extra as Record<string, unknown>)[k];
@@ -918,18 +994,19 @@ export class TraceLineEncoder {
     if (ownLine(kind)) {
       // a rule walk's event with the packet's line (rare): spelt out
       const s = lines.slot(pkt);
-      const known = lines.sameFrame(pkt, data, off);
+      const known = lines.match(pkt, data, off, n) === SAME;
       if (known) {
         const c = this.cur;
         c.len = lines.lineLen[s]!;
         if (c.buf.length < c.len) c.buf = new Uint8Array(c.len * 2);
         c.buf.set(lines.line[s]!.subarray(0, c.len));
-      } else this.frameLine(this.cur, data, off);
+        c.link = lines.link[s]!;
+      } else this.frameLine(this.cur, data, off, n);
       this.raw(KEY.summary);
       this.quoted(this.cur);
       if (!known) {
-        if (s < 0 || lines.lineLen[s] !== this.cur.len || !sameBytes(lines.line[s]!, this.cur.buf, this.cur.len)) lines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain);
-        lines.setFrame(pkt, data, off);
+        if (s < 0 || lines.lineLen[s] !== this.cur.len || !sameBytes(lines.line[s]!, this.cur.buf, this.cur.len)) lines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain, this.cur.link);
+        lines.setFrame(pkt, data, off, n);
       }
       if (before !== undefined) (this.raw(KEY.before), this.str(before));
       if (after !== undefined) (this.raw(KEY.after), this.str(after));
@@ -937,8 +1014,8 @@ export class TraceLineEncoder {
       return;
     }
     if (natBefore !== null) {
-      if (!lines.sameFrame(pkt, natBefore, bOff)) {
-        this.frameLine(this.other, natBefore, bOff);
+      if (lines.match(pkt, natBefore, bOff, bn) !== SAME) {
+        this.frameLine(this.other, natBefore, bOff, bn);
         this.beforeOut(pkt);
       }
     } else if (kind === 'nat') {
@@ -949,10 +1026,15 @@ export class TraceLineEncoder {
         this.beforeOut(pkt);
       }
     }
-    if (!lines.sameFrame(pkt, data, off)) {
-      this.frameLine(this.cur, data, off);
-      this.summaryOut(pkt);
-      lines.setFrame(pkt, data, off);
+    const m = lines.match(pkt, data, off, n);
+    if (m === MACS) {
+      // a router's tx after its rx: the line's link part anew, the rest as it was
+      this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
+      lines.setMacs(pkt, data, off, n);
+    } else if (m === OTHER) {
+      this.frameLine(this.cur, data, off, n);
+      this.summaryOut(pkt, 0);
+      lines.setFrame(pkt, data, off, n);
     }
     if (natBefore === null) {
       if (kind === 'nat') {
@@ -988,20 +1070,21 @@ function commonPrefix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, 
 
 /**
  * How many bytes the lines a[0..an) and b[0..bn) have in common at their
- * end, but not into the first `p` (their common prefix). Lines of the same
- * length (a frame whose addresses changed, not their digits) are compared
- * 4 bytes at a time, as their words line up.
+ * end, but not into the first `p` (their common prefix); their last
+ * `known` bytes are known to be the same and not compared again. Lines of
+ * the same length (a frame whose addresses changed, not their digits) are
+ * compared 4 bytes at a time, as their words line up.
  */
-function commonSuffix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number, p: number): number {
+function commonSuffix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number, p: number, known: number): number {
   if (an !== bn) {
     const max = (an < bn ? an : bn) - p;
-    let q = 0;
+    let q = known < max ? known : max;
     while (q < max && a[an - 1 - q] === b[bn - 1 - q]) q++;
     return q;
   }
   // i: where the common end starts
-  let i = an;
-  const whole = an & ~3;
+  let i = an - known > p ? an - known : p;
+  const whole = i & ~3;
   while (i > whole && i > p && a[i - 1] === b[i - 1]) i--;
   if (i === whole) {
     let k = (i >> 2) - 1;

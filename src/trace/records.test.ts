@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HopEvent, HopKind } from './events.js';
-import { playRecords, RecordStrings, TraceRecorder, type RecordBlocks, type RecordTarget } from './records.js';
+import { playRecords, RecordStrings, TraceRecorder, type InPlaceRecordTarget, type RecordBlocks, type RecordTarget } from './records.js';
 
 /** blocks of `cap` words, each played into `to` as soon as it is full (and the last one on flush()) */
 class Blocks implements RecordBlocks {
@@ -47,6 +47,22 @@ class Calls implements RecordTarget {
   }
 }
 
+/** Calls, as a target that takes frames in place: each frame is read from the block by its offset and length, and the block is remembered */
+class InPlaceCalls extends Calls implements InPlaceRecordTarget {
+  readonly framesInPlace = true;
+  readonly blocks = new Set<Uint8Array>();
+  override hop(...a: Parameters<InPlaceRecordTarget['hop']>): void {
+    const [t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail, n] = a;
+    if (data !== null) this.blocks.add(data);
+    this.list.push(['hop', t, node, kind, iface, pkt, parent, flow, data === null ? null : [...data.subarray(off, off + n!)], extra, reason, detail]);
+  }
+  override nat(...a: Parameters<InPlaceRecordTarget['nat']>): void {
+    const [t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail, n, bn] = a;
+    this.blocks.add(data).add(before);
+    this.list.push(['nat', t, node, iface, pkt, parent, flow, [...data.subarray(off, off + n!)], [...before.subarray(bOff, bOff + bn!)], hook, detail]);
+  }
+}
+
 const frame = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 
 /** the same calls on both: the recorder (then played) and the reference */
@@ -76,6 +92,19 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     expect(played.list).toEqual(direct.list);
     // an extra field whose value is undefined is still there (encodePacketHop() asks 'parent' in extra)
     expect(Object.keys(played.list[4]![9] as object)).toEqual(['parent', 'ctstate', 'policy', 'step', 'x', 'y', 'z']);
+  });
+
+  it('gives a target that takes frames in place the block itself, with each frame offset and length, and the same calls otherwise', () => {
+    const direct = new Calls();
+    calls(direct);
+    const played = new InPlaceCalls();
+    const blocks = new Blocks(1 << 14, played);
+    const block = blocks.bytes;
+    calls(new TraceRecorder(blocks));
+    blocks.flush();
+    expect(played.list).toEqual(direct.list);
+    expect(played.blocks.size).toBe(1);
+    expect(played.blocks.has(block)).toBe(true);
   });
 
   it('plays the same calls when records are spread over many small blocks', () => {

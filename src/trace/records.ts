@@ -306,12 +306,28 @@ export class RecordStrings {
 export type RecordTarget = Required<Pick<TraceSink, 'emit' | 'hop' | 'nat' | 'chain'>>;
 
 /**
+ * A target that also takes each frame's length after the last argument of
+ * hop() (`n`) and of nat() (`n`, then `bn` of `before`): playRecords()
+ * then passes the block itself with the frame's offset instead of a view
+ * per frame (a view is an object; the jsonl encoder reads the bytes in
+ * place). Said by `framesInPlace: true`.
+ */
+export interface InPlaceRecordTarget extends RecordTarget {
+  readonly framesInPlace: true;
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null, n?: number): void;
+  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string, n?: number, bn?: number): void;
+}
+
+/**
  * Makes, on `to`, the calls the records in `bytes[0 .. words * 4)` stand
- * for, in order. `data` and `before` arguments are views into `bytes`:
- * valid only during the call (the encoder copies what it keeps).
+ * for, in order. `data` and `before` arguments are views into `bytes`
+ * (or, for an InPlaceRecordTarget, `bytes` itself with the frame's offset
+ * and length): valid only during the call (the encoder copies what it
+ * keeps).
  */
 export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordStrings, to: RecordTarget): void {
   const w = new Int32Array(bytes.buffer, bytes.byteOffset, nWords);
+  const inPlace = (to as Partial<InPlaceRecordTarget>).framesInPlace === true;
   const s = strings;
   const str = (id: number): string | null => (id < 0 ? null : s.list[id]!);
   let a = 0;
@@ -344,8 +360,11 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
             extra[k] = vt === V_STR ? s.list[v] : vt === V_INT ? v : vt === V_TRUE ? true : vt === V_FALSE ? false : v < 0 ? undefined : JSON.parse(s.list[v]!);
           }
         }
-        const data = n < 0 ? null : bytes.subarray(p * 4, p * 4 + n);
-        to.hop(t, s.list[w[a + 3]!]!, s.list[w[a + 4]!]! as HopKind, str(w[a + 5]!), w[a + 6]! >>> 0, w[a + 7]! >>> 0, w[a + 8]! >>> 0, data, 0, extra as Partial<HopEvent> | undefined, str(w[a + 10]!), str(w[a + 11]!));
+        if (inPlace) (to as InPlaceRecordTarget).hop(t, s.list[w[a + 3]!]!, s.list[w[a + 4]!]! as HopKind, str(w[a + 5]!), w[a + 6]! >>> 0, w[a + 7]! >>> 0, w[a + 8]! >>> 0, n < 0 ? null : bytes, p * 4, extra as Partial<HopEvent> | undefined, str(w[a + 10]!), str(w[a + 11]!), n);
+        else {
+          const data = n < 0 ? null : bytes.subarray(p * 4, p * 4 + n);
+          to.hop(t, s.list[w[a + 3]!]!, s.list[w[a + 4]!]! as HopKind, str(w[a + 5]!), w[a + 6]! >>> 0, w[a + 7]! >>> 0, w[a + 8]! >>> 0, data, 0, extra as Partial<HopEvent> | undefined, str(w[a + 10]!), str(w[a + 11]!));
+        }
         a = p + (n > 0 ? words(n) : 0);
         break;
       }
@@ -355,7 +374,8 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
         const nb = w[a + 11]!;
         const p = (a + 12) * 4;
         const q = p + words(n) * 4;
-        to.nat(t, s.list[w[a + 3]!]!, str(w[a + 4]!), w[a + 5]! >>> 0, w[a + 6]! >>> 0, w[a + 7]! >>> 0, bytes.subarray(p, p + n), 0, bytes.subarray(q, q + nb), 0, s.list[w[a + 8]!]!, s.list[w[a + 9]!]!);
+        if (inPlace) (to as InPlaceRecordTarget).nat(t, s.list[w[a + 3]!]!, str(w[a + 4]!), w[a + 5]! >>> 0, w[a + 6]! >>> 0, w[a + 7]! >>> 0, bytes, p, bytes, q, s.list[w[a + 8]!]!, s.list[w[a + 9]!]!, n, nb);
+        else to.nat(t, s.list[w[a + 3]!]!, str(w[a + 4]!), w[a + 5]! >>> 0, w[a + 6]! >>> 0, w[a + 7]! >>> 0, bytes.subarray(p, p + n), 0, bytes.subarray(q, q + nb), 0, s.list[w[a + 8]!]!, s.list[w[a + 9]!]!);
         a += 12 + words(n) + words(nb);
         break;
       }

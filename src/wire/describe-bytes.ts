@@ -109,12 +109,23 @@ const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
 /**
- * Writes describeFrame(b.subarray(off)) at out[at..] and returns the
- * position after it, or -1 (nothing meaningful written) when the frame is
- * not one of those handled here. `out` needs FRAME_LINE_MAX bytes of room.
+ * After writeFrameLine() or writeLinkPart() returned a position: where in
+ * `out` their link part (`SRC > DST, ethertype T (0x....), length N: `)
+ * ends, i.e. where the part made from the frame's payload (IPv4, ARP)
+ * starts. That part shows no byte of the Ethernet header: a frame that
+ * differs from another only in its MAC addresses has the other's line
+ * from here on (what the trace encoder's composed lines rest on).
  */
-export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: number): number {
-  const n = b.length - off;
+export const lastLinkEnd = new Int32Array(1);
+
+/**
+ * Writes describeFrame(b.subarray(off, off + n)) at out[at..] and returns
+ * the position after it, or -1 (nothing meaningful written) when the frame
+ * is not one of those handled here. `n` defaults to the rest of `b` (a
+ * caller with the frame inside a larger buffer passes it: no view is
+ * made). `out` needs FRAME_LINE_MAX bytes of room.
+ */
+export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number = b.length - off): number {
   if (n < 14) return -1;
   const type = u16(b, off + 12);
   if (type === 0x0800) {
@@ -219,7 +230,16 @@ const memoLen = new Int32Array(LINK_MEMO).fill(-1);
 const memoLine: Uint8Array[] = new Array<Uint8Array>(LINK_MEMO).fill(new Uint8Array(0));
 let memoNext = 0;
 
-/** `SRC > DST, ethertype T (0x....), length N: ` */
+/**
+ * The link part writeFrameLine() writes for the `n`-byte IPv4 or ARP frame
+ * at b[off..] (by its ethertype, which the caller has checked), at
+ * out[at..]; returns the position after it (also in lastLinkEnd).
+ */
+export function writeLinkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number): number {
+  return linkPart(out, at, b, off, n, b[off + 13] === 0x06 ? ETH_ARP : ETH_IPV4);
+}
+
+/** `SRC > DST, ethertype T (0x....), length N: ` (where it ends also in lastLinkEnd) */
 function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number, eth: Uint8Array): number {
   for (let e = 0; e < LINK_MEMO; e++) {
     if (memoLen[e] !== n || memoEth[e] !== eth) continue;
@@ -229,7 +249,7 @@ function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: nu
     if (i < 12) continue;
     const l = memoLine[e]!;
     out.set(l, at);
-    return at + l.length;
+    return (lastLinkEnd[0] = at + l.length);
   }
   let p = mac(out, at, b, off + 6);
   p = put(out, p, GT);
@@ -243,7 +263,7 @@ function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: nu
   memoEth[e] = eth;
   memoLen[e] = n;
   memoLine[e] = out.slice(at, p);
-  return p;
+  return (lastLinkEnd[0] = p);
 }
 
 /** `SRC.sport > DST.dport: ` of the IPv4 header at b[o] */

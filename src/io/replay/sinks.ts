@@ -19,6 +19,7 @@ import type { AnnotatedFrame } from '../../replay/hops.js';
 import { frameSummary } from '../../model/frame-summary.js';
 import type { HopEvent, HopKind, TraceSink } from '../../trace/events.js';
 import { TraceLineEncoder } from '../../trace/jsonl.js';
+import type { InPlaceRecordTarget } from '../../trace/records.js';
 import { PcapFileWriter } from '../pcap-stream.js';
 
 const utf8 = new TextEncoder();
@@ -177,9 +178,12 @@ export class PcapDirTap implements CaptureTap {
  * `trace.jsonl`, numbered as TraceBuffer numbers events, in the lean form of
  * trace/jsonl.ts. Hop, NAT and chain events come through `hop()`, `nat()`
  * and `chain()` and are encoded with no HopEvent object on the way; the few
- * others through `emit()`.
+ * others through `emit()`. playRecords() gives it frames in place (`n`,
+ * `bn`: the frames' lengths inside the record block; absent, the rest of
+ * the buffer, as TraceSink says).
  */
-export class JsonlTraceWriter implements TraceSink {
+export class JsonlTraceWriter implements TraceSink, InPlaceRecordTarget {
+  readonly framesInPlace = true;
   private readonly fd: number;
   private readonly enc = new TraceLineEncoder(frameSummary);
   constructor(path: string) {
@@ -189,12 +193,12 @@ export class JsonlTraceWriter implements TraceSink {
     this.enc.encode(e);
     if (this.enc.length >= 1 << 16) this.drain();
   }
-  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
-    this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail);
+  hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null, n?: number): void {
+    this.enc.encodeHop(t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail, n);
     if (this.enc.length >= 1 << 16) this.drain();
   }
-  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
-    this.enc.encodeNat(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail);
+  nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string, n?: number, bn?: number): void {
+    this.enc.encodeNat(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail, n, bn);
     if (this.enc.length >= 1 << 16) this.drain();
   }
   chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
