@@ -232,6 +232,15 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it('writes every integer as JSON does, at each digit count', () => {
+    const values = [0, 9, 10, 11, 99, 100, 101, 999, 1000, 99999, 100000, 999999, 1000000, 99999999, 100000000, 999999999, 1000000000, 2147483646, 2147483647, 2147483648, 4294967295];
+    const events: Omit<HopEvent, 'seq'>[] = values.map((v, i) => ({ t: v, node: 'a', kind: 'tx', pkt: v, flow: i, iface: 'x' }));
+    const text = writeTrace(events);
+    expect(readTrace(text)).toEqual(events.map((e, seq) => full({ seq, ...e })));
+    expect(text).toContain('"pkt":2147483647,');
+    expect(text).toContain('"t":1000000000,');
+  });
+
   it('keeps a field HopEvent does not name, as it is', () => {
     const events = [{ t: 0, node: 'a', kind: 'tx' as const, pkt: 1, extra: { n: [1, 'x'] } }];
     expect(readTrace(writeTrace(events))).toEqual([{ seq: 0, ...events[0] }]);

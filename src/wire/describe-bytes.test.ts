@@ -5,7 +5,7 @@ import { loadScenario } from '../config/scenario.js';
 import { openCapture } from '../io/pcap-stream.js';
 import { simulate } from '../sim/simulate.js';
 import { TraceBuffer, type TraceSink } from '../trace/events.js';
-import { FRAME_LINE_MAX, writeFrameLine } from './describe-bytes.js';
+import { FRAME_LINE_MAX, lastLinkEnd, writeFrameLine, writeLinkPart } from './describe-bytes.js';
 import { describeFrame } from './frame.js';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..');
@@ -104,6 +104,39 @@ describe('writeFrameLine (the tcpdump line written as bytes)', () => {
     seen.push(arp, ip, arp);
     for (const g of seen) if (bytesLine(g) !== null) expect(bytesLine(g)).toBe(describeFrame(g));
     expect(seen.filter((g) => bytesLine(g) !== null).length).toBeGreaterThan(25);
+  });
+
+  it('writes every number as describeFrame() does, at each digit count and up to 2^32 - 1 (TCP sequence and ack numbers, window, ports)', () => {
+    const values = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 9999, 10000, 65535, 99999, 100000, 999999, 1000000, 9999999, 10000000, 99999999, 100000000, 999999999, 1000000000, 2147483647, 2147483648, 4294967199, 4294967295];
+    let n = 0;
+    for (const v of values) {
+      const f = udpFrame();
+      f[23] = 6;
+      f[34] = (v >> 8) & 0xff; // source port
+      f[35] = v & 0xff;
+      f.set([(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff], 38); // seq
+      f.set([((v * 7) >>> 24) & 0xff, ((v * 7) >>> 16) & 0xff, ((v * 7) >>> 8) & 0xff, (v * 7) & 0xff], 42); // ack
+      f[46] = 0x50;
+      f[47] = 0x18; // PSH, ACK
+      f[48] = (v >> 8) & 0xff; // window
+      f[49] = v & 0xff;
+      expect(bytesLine(f)).toBe(describeFrame(f));
+      n++;
+    }
+    expect(n).toBe(values.length);
+  });
+
+  it('reads a frame by its offset and length inside a longer buffer (bytes after it are not its own), and says where its link part ends', () => {
+    const f = udpFrame();
+    const big = new Uint8Array(20 + f.length + 40).fill(0x5a);
+    big.set(f, 20);
+    const n = writeFrameLine(out, 0, big, 20, f.length);
+    const line = td.decode(out.subarray(0, n));
+    expect(line).toBe(describeFrame(f));
+    expect(line.slice(0, lastLinkEnd[0])).toBe(`${describeFrame(f).split(', length 60: ')[0]}, length 60: `);
+    const m = writeLinkPart(out, 3, big, 20, f.length);
+    expect(m).toBe(lastLinkEnd[0]);
+    expect(td.decode(out.subarray(3, m))).toBe(line.slice(0, m - 3));
   });
 
   it('writes the same text at an offset into a longer buffer (a frame inside skb.data)', () => {
