@@ -29,6 +29,16 @@ describe('iptables extensions natlab does not model', () => {
     expect(run('-A INPUT -j NOSUCHCHAIN').stderr).toContain("Chain 'NOSUCHCHAIN' does not exist");
   });
 
+  it('refuses the CT target\'s helper, timeout, event and zone options as not modelled, keeping --notrack', () => {
+    for (const o of ['--helper ftp', '--timeout t1', '--ctevents new', '--expevents new', '--zone 1', '--zone-orig 1', '--zone-reply 1']) {
+      const r = run(`-t raw -A PREROUTING -p tcp --dport 21 -j CT ${o}`);
+      expect(r.exit).toBe(2);
+      expect(r.stderr).toContain(`CT: ${o.split(' ')[0]} is not modelled by natlab`);
+    }
+    expect(run('-t raw -A PREROUTING -j CT --notrack').exit).toBe(0);
+    expect(run('-t raw -A PREROUTING -j CT --nosuch').stderr).toContain('unknown option "--nosuch"');
+  });
+
   it('refuses a chain named like any iptables target, modelled or not, as iptables does (measured)', () => {
     for (const t of ['NFQUEUE', 'TPROXY', 'SET', 'QUEUE', 'ULOG', 'LOG']) {
       expect(run(`-N ${t}`).stderr).toContain('chain name may not clash with target name');

@@ -22,12 +22,17 @@ export const notrackTarget: TargetSpec<null> = {
   },
 };
 
+/** libxt_CT's (revision 2) options that natlab does not model: helpers, timeout policies, event masks, zones */
+const CT_NOT_MODELLED = ['helper', 'timeout', 'ctevents', 'expevents', 'zone', 'zone-orig', 'zone-reply'];
+
 export const ctTarget: TargetSpec<{ notrack: boolean }> = {
   name: 'CT',
-  options: [{ name: 'notrack', arg: false }],
+  options: [{ name: 'notrack', arg: false }, ...CT_NOT_MODELLED.map((name) => ({ name, arg: true }))],
   init: () => ({ notrack: false }),
   tables: ['raw'],
-  parse(d) {
+  parse(d, opt) {
+    // a real option, so a natlab limit rather than iptables' "unknown option"
+    if (opt !== 'notrack') throw new XtError(`CT: --${opt} is not modelled by natlab`);
     d.notrack = true;
   },
   final(d) {
