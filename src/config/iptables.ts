@@ -301,6 +301,33 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
     owner.parse(data, name, arg, inv, env);
   };
 
+  /** the long options of the extensions loaded so far, and of the protocol's match that an unknown option would load */
+  const extensionOptions = (): string[] => {
+    const names: string[] = [];
+    if (target) for (const o of target.spec.options) names.push(o.name);
+    for (const m of matches) for (const o of m.spec.options) names.push(o.name);
+    if (env.proto && !env.invProto) {
+      const pm = findMatch(env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : env.proto === 1 ? 'icmp' : '');
+      if (pm) for (const o of pm.options) names.push(o.name);
+    }
+    return names;
+  };
+  /**
+   * getopt_long()'s abbreviations: a long option not written in full is the one option of
+   * iptables' merged table (its own and the loaded extensions') that it begins, so
+   * `--to-port` is REDIRECT's --to-ports. An ambiguous or unknown one stays as written.
+   */
+  const resolveLong = (name: string): string => {
+    const ext = extensionOptions();
+    if (name === 'line-numbers' || LONG_CMDS[name] || LONG_OPTS[name] || ext.includes(name)) return name;
+    const hits = new Map<string, string>(); // what it means -> its full name (aliases mean the same)
+    for (const [k, v] of Object.entries(LONG_CMDS)) if (k.startsWith(name)) hits.set(`cmd ${v}`, k);
+    for (const [k, v] of Object.entries(LONG_OPTS)) if (k.startsWith(name)) hits.set(`opt ${v}`, k);
+    if ('line-numbers'.startsWith(name)) hits.set('line-numbers', 'line-numbers');
+    for (const o of ext) if (o.startsWith(name)) hits.set(`ext ${o}`, o);
+    return hits.size === 1 ? [...hits.values()][0]! : name;
+  };
+
   while (i < argv.length) {
     const a = argv[i++]!;
     if (a === '!') {
@@ -310,7 +337,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
     }
     if (a.startsWith('--') && a.length > 2) {
       const eq = a.indexOf('=');
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      const name = resolveLong(eq < 0 ? a.slice(2) : a.slice(2, eq));
       const val = eq < 0 ? undefined : a.slice(eq + 1);
       if (name === 'line-numbers') c.lineNumbers = true;
       else if (LONG_CMDS[name]) short(LONG_CMDS[name]!, val ?? (WITH_ARG.has(LONG_CMDS[name]!) ? argv[i++] : undefined), a);

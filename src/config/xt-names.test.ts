@@ -39,6 +39,23 @@ describe('iptables extensions natlab does not model', () => {
     expect(run('-t raw -A PREROUTING -j CT --nosuch').stderr).toContain('unknown option "--nosuch"');
   });
 
+  it('takes an option written short as getopt_long does, when it begins exactly one option iptables has loaded (measured)', () => {
+    const st = new IptablesState();
+    const ok = (line: string): number => runIptables(st, line.split(' '), { node: 't' }).exit;
+    expect(ok('-t nat -A PREROUTING -p tcp -j REDIRECT --to-port 8080')).toBe(0);
+    expect(ok('-t nat -A POSTROUTING -j SNAT --to 1.2.3.4')).toBe(0);
+    expect(ok('-A INPUT -p tcp --dp 80 -j ACCEPT')).toBe(0);
+    expect(ok('--app INPUT --proto udp --sp 53 --jump ACCEPT')).toBe(0);
+    expect(ok('-A INPUT -m state --st NEW -j ACCEPT')).toBe(0);
+    expect(ok('-A INPUT -j LOG --log-p X')).toBe(0);
+    const save = (t: string): string => runIptables(st, ['-t', t, '-S'], { node: 't' }).stdout;
+    expect(save('nat')).toContain('-A PREROUTING -p tcp -j REDIRECT --to-ports 8080\n');
+    expect(save('nat')).toContain('-A POSTROUTING -j SNAT --to-source 1.2.3.4\n');
+    expect(save('filter')).toContain('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n-A INPUT -p udp -m udp --sport 53 -j ACCEPT\n-A INPUT -m state --state NEW -j ACCEPT\n-A INPUT -j LOG --log-prefix X\n');
+    // ambiguous (--destination, --dst, --delete, --dport ...): iptables' own complaint
+    expect(run('-A INPUT -p tcp --d 80 -j ACCEPT').stderr).toContain('unknown option "--d"');
+  });
+
   it('refuses a chain named like any iptables target, modelled or not, as iptables does (measured)', () => {
     for (const t of ['NFQUEUE', 'TPROXY', 'SET', 'QUEUE', 'ULOG', 'LOG']) {
       expect(run(`-N ${t}`).stderr).toContain('chain name may not clash with target name');
