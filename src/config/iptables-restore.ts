@@ -9,7 +9,7 @@
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
 import { tableReplaced } from '../netfilter/xt-lifecycle.js';
-import { drainWarnings, execute, parseCommand, type CmdEnv, type CmdResult } from './iptables.js';
+import { drainWarnings, executeAll, parseCommands, type CmdEnv, type CmdResult } from './iptables.js';
 
 export interface RestoreOpts {
   /** -c: take `[p:b]` counters from the input */
@@ -131,9 +131,9 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
         words = words.slice(1);
       }
       try {
-        const cmd = parseCommand(['-t', work.name, ...words], scratch);
-        if (counters && cmd.rule) [cmd.rule.packets, cmd.rule.bytes] = counters;
-        execute(scratch, cmd, null);
+        const cmds = parseCommands(['-t', work.name, ...words], scratch);
+        for (const cmd of cmds) if (counters && cmd.rule) [cmd.rule.packets, cmd.rule.bytes] = counters;
+        executeAll(scratch, cmds, null);
       } catch (e) {
         if (!(e instanceof XtError)) throw e;
         if (/^Chain '.*' does not exist$/.test(e.message)) {

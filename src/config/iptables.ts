@@ -489,13 +489,74 @@ export function drainWarnings(): string {
   return s;
 }
 
+const ADDR_OPTS = new Set(['-s', '--source', '--src', '-d', '--destination', '--dst']);
+
+/**
+ * iptables' address lists: `-s A,B -d C,D` stands for one rule per pair,
+ * sources outer, as xtables' add_entry() loops. Returns one command line
+ * per rule (the line itself when it names no list) and whether a list was
+ * negated.
+ */
+export function addressVariants(argv: string[]): { lines: string[][]; negatedList: boolean } {
+  let lines: string[][] = [argv];
+  let negatedList = false;
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    const eq = a.indexOf('=');
+    const opt = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (!ADDR_OPTS.has(opt)) continue;
+    const at = opt === a ? k + 1 : k;
+    const value = opt === a ? argv[k + 1] : a.slice(eq + 1);
+    if (value === undefined || !value.includes(',')) continue;
+    if (argv[k - 1] === '!') negatedList = true;
+    const next: string[][] = [];
+    for (const line of lines) {
+      for (const one of value.split(',')) {
+        const v = line.slice();
+        v[at] = opt === a ? one : `${opt}=${one}`;
+        next.push(v);
+      }
+    }
+    lines = next;
+  }
+  return { lines, negatedList };
+}
+
+/**
+ * The commands of one line with address lists: a rule per address pair,
+ * refused where iptables refuses a list (negated, or for -R).
+ */
+export function parseCommands(argv: string[], state: IptablesState): Command[] {
+  const { lines, negatedList } = addressVariants(argv);
+  const cmds = lines.map((l) => parseCommand(l, state));
+  if (lines.length > 1) {
+    if (negatedList) throw new XtError('! not allowed with multiple source or destination IP addresses');
+    if (cmds[0]!.cmd === 'R') throw new XtError('Replacement rule does not specify a unique address');
+    // listing, flushing and the chain commands take no addresses
+    if (!['A', 'I', 'D', 'C'].includes(cmds[0]!.cmd)) return [cmds[0]!];
+  }
+  return cmds;
+}
+
+/**
+ * Runs the rules of one line. Each -I goes in at the same position, so a
+ * list ends up reversed; -D and -C change nothing unless every rule exists
+ * (iptables-nft's batch fails as a whole).
+ */
+export function executeAll(state: IptablesState, cmds: Command[], ns: object | null = state): string {
+  if (cmds.length > 1 && cmds[0]!.cmd === 'D') for (const c of cmds) execute(state, { ...c, cmd: 'C' }, ns);
+  let out = '';
+  for (const c of cmds) out += execute(state, c, ns);
+  return out;
+}
+
 /** run one iptables command line (argv without "iptables") against `state` */
 export function runIptables(state: IptablesState, argv: string[], env: CmdEnv): CmdResult {
   void env;
   xtWarnings.length = 0;
   try {
-    const c = parseCommand(argv, state);
-    return { exit: 0, stdout: execute(state, c), stderr: drainWarnings() };
+    const cmds = parseCommands(argv, state);
+    return { exit: 0, stdout: executeAll(state, cmds), stderr: drainWarnings() };
   } catch (e) {
     if (e instanceof XtError) return { exit: e.exit, stdout: '', stderr: drainWarnings() + errorText(e) };
     throw e;

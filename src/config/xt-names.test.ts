@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IptablesState } from '../netfilter/tables/state.js';
 import { runIptables } from './iptables.js';
+import { runIptablesRestore } from './iptables-restore.js';
 
 const run = (args: string): { exit: number; stderr: string } => {
   const r = runIptables(new IptablesState(), args.split(' '), { node: 't' });
@@ -54,6 +55,38 @@ describe('iptables extensions natlab does not model', () => {
     expect(save('filter')).toContain('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n-A INPUT -p udp -m udp --sport 53 -j ACCEPT\n-A INPUT -m state --state NEW -j ACCEPT\n-A INPUT -j LOG --log-prefix X\n');
     // ambiguous (--destination, --dst, --delete, --dport ...): iptables' own complaint
     expect(run('-A INPUT -p tcp --d 80 -j ACCEPT').stderr).toContain('unknown option "--d"');
+  });
+
+  it('makes one rule per address of -s/-d lists, sources outer; -I reverses them, -D and -C need every one (measured)', () => {
+    const st = new IptablesState();
+    const go = (line: string): { exit: number; stderr: string } => {
+      const r = runIptables(st, line.split(' '), { node: 't' });
+      return { exit: r.exit, stderr: r.stderr };
+    };
+    const rules = (): string => runIptables(st, ['-S', 'INPUT'], { node: 't' }).stdout;
+    go('-A INPUT -j ACCEPT');
+    expect(go('-A INPUT -s 10.0.0.1,10.0.0.2 -d 10.1.0.1,10.1.0.2 -j DROP').exit).toBe(0);
+    expect(go('-I INPUT 1 --source=10.0.0.3,10.0.0.4 -j DROP').exit).toBe(0);
+    expect(rules()).toBe(
+      '-P INPUT ACCEPT\n-A INPUT -s 10.0.0.4/32 -j DROP\n-A INPUT -s 10.0.0.3/32 -j DROP\n-A INPUT -j ACCEPT\n' +
+        '-A INPUT -s 10.0.0.1/32 -d 10.1.0.1/32 -j DROP\n-A INPUT -s 10.0.0.1/32 -d 10.1.0.2/32 -j DROP\n-A INPUT -s 10.0.0.2/32 -d 10.1.0.1/32 -j DROP\n-A INPUT -s 10.0.0.2/32 -d 10.1.0.2/32 -j DROP\n',
+    );
+    expect(go('-D INPUT -s 10.0.0.1,10.0.0.2 -d 10.1.0.1,10.1.0.2 -j DROP').exit).toBe(0);
+    expect(go('-C INPUT -s 10.0.0.3,10.0.0.9 -j DROP').exit).toBe(1);
+    // one of the two is missing: nothing is deleted
+    expect(go('-D INPUT -s 10.0.0.4,10.0.0.9 -j DROP').stderr).toBe('iptables: Bad rule (does a matching rule exist in that chain?).\n');
+    expect(rules()).toBe('-P INPUT ACCEPT\n-A INPUT -s 10.0.0.4/32 -j DROP\n-A INPUT -s 10.0.0.3/32 -j DROP\n-A INPUT -j ACCEPT\n');
+    expect(go('-R INPUT 1 -s 10.0.0.3,10.0.0.4 -j DROP').stderr).toContain('Replacement rule does not specify a unique address');
+    expect(go('-A INPUT ! -s 10.0.0.1,10.0.0.2 -j DROP').stderr).toContain('! not allowed with multiple source or destination IP addresses');
+    expect(go('-A INPUT -s 10.0.0.0/8,10.0.0.5/32 -j DROP').exit).toBe(0);
+    expect(rules()).toContain('-A INPUT -s 10.0.0.0/8 -j DROP\n-A INPUT -s 10.0.0.5/32 -j DROP\n');
+  });
+
+  it('expands address lists in iptables-restore too, each rule with the line\'s counters', () => {
+    const st = new IptablesState();
+    const text = '*filter\n:INPUT ACCEPT [0:0]\n[3:180] -A INPUT -s 10.0.0.1,10.0.0.2 -j DROP\nCOMMIT\n';
+    expect(runIptablesRestore(st, text, { counters: true, noflush: false, test: false }, { node: 't' }).exit).toBe(0);
+    expect(runIptables(st, ['-S', 'INPUT', '-v'], { node: 't' }).stdout).toBe('-P INPUT ACCEPT -c 0 0\n-A INPUT -s 10.0.0.1/32 -c 3 180 -j DROP\n-A INPUT -s 10.0.0.2/32 -c 3 180 -j DROP\n');
   });
 
   it('refuses a chain named like any iptables target, modelled or not, as iptables does (measured)', () => {
