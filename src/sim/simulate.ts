@@ -195,6 +195,7 @@ function startStep(sim: Simulation, sc: Scenario, step: TrafficStep, random: () 
     random,
   };
   if (net.trace !== null) net.trace.emit({ t: net.now(), node: step.node, kind: 'step', step: step.index, detail: `start: ${step.command}` });
+  const problemsBefore = net.problems.length;
   try {
     r.program = main(ctx);
   } catch (e) {
@@ -202,6 +203,8 @@ function startStep(sim: Simulation, sc: Scenario, step: TrafficStep, random: () 
     if (e instanceof NatlabError) throw e.withLoc(loc);
     throw e;
   }
+  // what the program found not modelled as it started (an option it does not know) gets the step's place too
+  for (let k = problemsBefore; k < net.problems.length; k++) net.problems[k] = `${sc.file}:${step.pos.line}: node ${step.node}: ${net.problems[k]}`;
   return r;
 }
 

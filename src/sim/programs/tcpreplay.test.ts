@@ -112,6 +112,6 @@ describe('the tcpreplay traffic step', () => {
   it('stops the run on an option natlab does not model, naming it', () => {
     const r = run('tcpreplay -i eth0 --loop 2 small.pcap', { 'small.pcap': cap });
     expect(r.steps[0]!.exit).toBe(2);
-    expect(r.problems).toEqual(['tcpreplay --loop: natlab does not model this option']);
+    expect(r.problems).toEqual(['replay-test.yaml:12: node a: tcpreplay --loop: natlab does not model this option']);
   });
 });
