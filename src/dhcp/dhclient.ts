@@ -24,6 +24,7 @@
 import type { Host } from '../model/host.js';
 import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 import { DHCPACK, DHCPDISCOVER, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, dhcpOption, type DhcpOption, type DhcpRepr } from '../wire/dhcp.js';
+import { strerror } from '../model/tcp/errno.js';
 import { ip4ToString } from '../wire/ip4.js';
 import { macToString } from '../wire/mac.js';
 import { ClientSockets, addAddr, clientRequest, addDefaultRoute, broadcastRequest, flushAddrs, unicastRequest, type ClientEnv } from './client-io.js';
@@ -43,6 +44,9 @@ const TIMEOUT = 60;
 const INITIAL_INTERVAL = 3;
 const BACKOFF_CUTOFF = 15;
 const RETRY_INTERVAL = 300;
+/** where dhclient.c reports a failed fallback send: in send_request() and in send_release() (4.4.3-P1, measured) */
+const FALLBACK_LINE_REQUEST = 3001;
+const FALLBACK_LINE_RELEASE = 3124;
 /** how long dhclient -r's RELEASE script runs (measured: the step ends 25 ms after its DHCPRELEASE) */
 const RELEASE_SCRIPT_NS = 20 * NS_PER_MS;
 /** reboot_timeout: seconds of INIT-REBOOT requests before discovering */
@@ -130,7 +134,8 @@ export class Dhclient {
     if (l !== null && !l.released) {
       this.xid = this.env.random() >>> 0;
       this.say(`DHCPRELEASE of ${ip4ToString(l.addr)} on ${dev.name} to ${ip4ToString(l.serverId)} port 67\n`);
-      unicastRequest(this.env, this.message(DHCPRELEASE, [{ kind: 'serverId', addr: l.serverId }], l.addr, 0), l.addr, l.serverId);
+      const err = unicastRequest(this.env, this.message(DHCPRELEASE, [{ kind: 'serverId', addr: l.serverId }], l.addr, 0), l.addr, l.serverId);
+      if (err < 0) this.fallbackFailed(err, FALLBACK_LINE_RELEASE);
       // the file keeps it, expired: the next dhclient discovers, naming it in option 50
       l.released = true;
       l.expiry = this.nowSec();
@@ -143,6 +148,11 @@ export class Dhclient {
       flushAddrs(host, dev);
       this.env.exit(0);
     });
+  }
+
+  /** a send over the fallback UDP socket failed (OUTPUT dropped it: EPERM): send_packet()'s error, then its caller's (measured) */
+  private fallbackFailed(err: number, line: number): void {
+    this.say(`send_packet: ${strerror(-err)}\ndhclient.c:${line}: Failed to send 300 byte long packet over fallback interface.\n`);
   }
 
   /** SIGTERM/SIGINT: dhclient dies without releasing */
@@ -288,7 +298,10 @@ export class Dhclient {
     this.say(`DHCPREQUEST for ${ip4ToString(l.addr)} on ${this.env.dev.name} to ${ip4ToString(to)} port 67\n`);
     const req = this.message(DHCPREQUEST, [{ kind: 'paramRequest', codes: PRL }], l.addr, now - this.firstSending);
     if (rebinding) broadcastRequest(this.env, req, 128, 0x10, l.addr);
-    else unicastRequest(this.env, req, l.addr, l.serverId);
+    else {
+      const err = unicastRequest(this.env, req, l.addr, l.serverId);
+      if (err < 0) this.fallbackFailed(err, FALLBACK_LINE_REQUEST);
+    }
     this.arm(iv, () => this.sendRenew());
   }
 

@@ -7,7 +7,7 @@
  */
 import { SK_ROOT, Skb } from '../model/skb.js';
 import { devQueueXmit } from '../model/dev.js';
-import { ipLocalOut } from '../model/ipv4.js';
+import { ENETUNREACH, ipLocalOut } from '../model/ipv4.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { ETH_HLEN, ETH_P_IP, setEthDst, setEthSrc, setEthType } from '../wire/ethernet.js';
@@ -60,15 +60,16 @@ export function sendRawBroadcast(h: Host, dev: Iface, frame: Uint8Array): void {
 /**
  * A UDP datagram through the stack (udp_sendmsg -> ip_route_output ->
  * ip_local_out), bound to `oif` when given (IP_PKTINFO / SO_BINDTODEVICE).
- * Returns false when there is no route (the sender gets ENETUNREACH).
+ * Returns what sendto() returns: 0, or -ENETUNREACH when there is no
+ * route, or -EPERM when OUTPUT dropped it (ip_local_out()'s NF_DROP).
  */
-export function sendViaStack(h: Host, frame: Uint8Array, src: number, dst: number, oif: Iface | null): boolean {
+export function sendViaStack(h: Host, frame: Uint8Array, src: number, dst: number, oif: Iface | null): number {
   const rt = h.routeOutput(dst, src, oif);
-  if (rt.dev === null || rt.kind === 'unreachable' || rt.kind === 'blackhole' || rt.kind === 'prohibit') return false;
+  if (rt.dev === null || rt.kind === 'unreachable' || rt.kind === 'blackhole' || rt.kind === 'prohibit') return -ENETUNREACH;
   const skb = new Skb(frame);
   skb.route = rt;
   // the client's or dnsmasq's UDP socket: opened as root (dnsmasq drops to --user only after, and the file keeps the opener's credentials)
   skb.sk = SK_ROOT;
-  ipLocalOut(h, skb);
-  return true;
+  const err = ipLocalOut(h, skb);
+  return err < 0 ? err : 0;
 }

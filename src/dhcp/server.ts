@@ -19,6 +19,7 @@ import type { Host } from '../model/host.js';
 import type { Iface, IfAddr } from '../model/iface.js';
 import { neighAdminSet } from '../model/arp.js';
 import { Nud } from '../model/neigh.js';
+import { ENETUNREACH } from '../model/ipv4.js';
 import type { Skb } from '../model/skb.js';
 import type { UdpSocket } from '../model/sockets.js';
 import { NS_PER_S } from '../sim/queue.js';
@@ -397,7 +398,7 @@ export class DnsmasqServer {
       sport: DHCP_SERVER_PORT,
       dport: DHCP_CLIENT_PORT,
     });
-    if (!sendViaStack(h, frame, ctx.server, dst, dev) && h.trace !== null) {
+    if (sendViaStack(h, frame, ctx.server, dst, dev) === -ENETUNREACH && h.trace !== null) {
       h.event('drop', null, dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
     }
   }

@@ -4,6 +4,7 @@
  * that maps an ICMP destination-unreachable code to an errno.
  */
 
+export const EPERM = 1;
 export const EACCES = 13;
 export const EINVAL = 22;
 export const EPIPE = 32;
@@ -23,6 +24,7 @@ export const EHOSTUNREACH = 113;
 export const EINPROGRESS = 115;
 
 const MESSAGES: Record<number, string> = {
+  [EPERM]: 'Operation not permitted',
   [EACCES]: 'Permission denied',
   [EINVAL]: 'Invalid argument',
   [EPIPE]: 'Broken pipe',

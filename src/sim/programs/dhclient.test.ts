@@ -3,6 +3,7 @@ import { runDnsmasq, leaseFileOf } from '../../config/commands/dnsmasq.js';
 import { DHCP_CAPTURES, captureBytes } from '../../dhcp/captures.fixture.js';
 import { ip, masked, seen, twoHosts } from '../../dhcp/test-net.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
+import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { startProgram } from './test-ctx.js';
 import { dhclientMain, parseDhclientArgs } from './dhclient.js';
 
@@ -189,6 +190,22 @@ describe('dhclient', () => {
     expect(out.at(-2)![12]).toBe(0x08);
     expect(out.at(-1)![42 + 242]).toBe(7);
     expect(t.cdev.addrs).toEqual([]);
+  });
+
+  it('with OUTPUT dropping everything: DHCP through the packet socket works, the renewals and the release over the fallback socket fail with send_packet\'s message (measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    t.client.nf = { hook: (hook: NfHook): Verdict => (hook === NfHook.LOCAL_OUT ? Verdict.DROP : Verdict.ACCEPT), active: true };
+    const d = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -d eth0');
+    t.net.queue.runUntil(() => false, t.net.now() + 65 * NS_PER_S);
+    const failed = 'send_packet: Operation not permitted\ndhclient.c:3001: Failed to send 300 byte long packet over fallback interface.\n';
+    expect(d.output()).toMatch(/bound to 10\.9\.0\.120 -- renewal in \d+ seconds\.\n/);
+    expect(d.output()).toContain('DHCPREQUEST for 10.9.0.120 on eth0 to 10.9.0.1 port 67\n' + failed);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -r eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, t.net.now() + NS_PER_S);
+    expect(r.output()).toMatch(/DHCPRELEASE of 10\.9\.0\.120 on eth0 to 10\.9\.0\.1 port 67\nsend_packet: Operation not permitted\ndhclient\.c:3124: Failed to send 300 byte long packet over fallback interface\.\n$/);
+    // the lease stays with dnsmasq: nothing reached it
+    expect(leaseFileOf(t.server)).toMatch(/10\.9\.0\.120/);
   });
 
   it('INIT-REBOOT unanswered gives up after reboot_timeout (10 s) and discovers', () => {
