@@ -36,7 +36,7 @@ describe('a traffic step whose program refuses its arguments', () => {
     expect(refusal('a: ip -4 route')).toMatch(/^step-errors\.yaml:13:\d+: node a: 'ip': unknown traffic command/);
   });
 
-  it('names the file, line and node of an option a program reports as not modelled (ping -Q)', () => {
+  it('names the file, line and node of an option a program reports as not modelled (ping -f)', () => {
     const text = `name: step-errors
 nodes:
   a:
@@ -49,10 +49,10 @@ links:
   - a:eth0 b:eth0
 traffic:
   - a: sleep 0.1
-  - a: ping -c 1 -Q 0x10 10.7.0.2
+  - a: ping -c 1 -f 10.7.0.2
 `;
     const r = simulate(loadScenario(text, 'step-errors.yaml', '.'));
     expect(r.steps[1]!.exit).toBe(2);
-    expect(r.problems).toEqual(['step-errors.yaml:13: node a: ping -Q (TOS) is not modelled']);
+    expect(r.problems).toEqual(['step-errors.yaml:13: node a: ping -f (flood ping) is not modelled']);
   });
 });

@@ -52,6 +52,22 @@ describe('ping (iputils 20221126 as root)', () => {
     expect(p.exitCode()).toBe(0);
   });
 
+  it('-Q sets the TOS of the echo requests, and the reply comes back with it (icmp_reply() copies it); bad values as parsetos() says (measured)', () => {
+    const { net, a } = topology();
+    expect(run(net, a, 'ping -c 1 -Q 0xb8 10.9.1.2').exitCode()).toBe(0);
+    const frames = net.captures.get(a.ifaceByName('a0')!)!.filter((c) => c.data[12] === 0x08 && c.data[13] === 0x00);
+    expect(frames.map((c) => [c.dir, c.data[15]])).toEqual([['out', 0xb8], ['in', 0xb8]]);
+    const q = (v: string): [number | null, string] => {
+      const p = run(net, a, `ping -c 1 -Q ${v} 10.9.1.2`);
+      return [p.exitCode(), p.output().split('\n')[0]!];
+    };
+    expect(q('16')[0]).toBe(0);
+    expect(q('foo')).toEqual([2, 'ping: bad TOS value: foo']);
+    expect(q('300')).toEqual([2, 'ping: the decimal value of TOS bits must be in range 0-255: 300']);
+    expect(q('0x1ff')).toEqual([2, 'ping: the decimal value of TOS bits must be in range 0-255: 511']);
+    expect(q('0x')[0]).toBe(0);
+  });
+
   it('sends echo requests with DF, TTL 64, a timeval and the 0x10, 0x11, ... pattern', () => {
     const { net, a } = topology();
     run(net, a, 'ping -c 1 -s 20 10.9.0.254');

@@ -63,7 +63,7 @@ const NOT_MODELLED: Record<string, string> = {
   R: 'record route', T: 'IP timestamps', '6': 'IPv6', F: 'IPv6 flow labels', N: 'IPv6 node info queries',
   a: 'audible ping', A: 'adaptive ping', B: 'sticky source address', C: 'connect()', d: 'SO_DEBUG',
   e: 'a chosen identifier', f: 'flood ping', l: 'preload', L: 'multicast loopback', m: 'marks',
-  O: 'outstanding replies', p: 'padding patterns', Q: 'TOS', r: 'SO_DONTROUTE',
+  O: 'outstanding replies', p: 'padding patterns', r: 'SO_DONTROUTE',
   S: 'SO_SNDBUF', U: 'user-to-user latency', v: 'verbose output',
 };
 
@@ -150,6 +150,8 @@ export interface PingOptions {
   linger: number;
   datalen: number;
   ttl: number | null;
+  /** -Q: IP_TOS of the socket, 0 when not given */
+  tos: number;
   device: string | null;
   source: number;
   quiet: boolean;
@@ -215,7 +217,7 @@ export function inetAton(s: string): number | null {
 /** The command line as iputils' main() reads it; throws PingExit on what it refuses. */
 export function parsePingArgs(argv: string[], unsupported: (what: string) => void): PingOptions {
   const o: PingOptions = {
-    count: 0, interval: 1000, deadline: 0, linger: MAXWAIT_S * 1000, datalen: 56, ttl: null, device: null, source: 0,
+    count: 0, interval: 1000, deadline: 0, linger: MAXWAIT_S * 1000, datalen: 56, ttl: null, tos: 0, device: null, source: 0,
     quiet: false, numeric: false, broadcast: false, timestamps: false, target: '', warnings: '',
     pmtudisc: 'want',
   };
@@ -269,6 +271,15 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
       case 't':
         o.ttl = strtolOrErr(arg, 0n, 255n);
         break;
+      case 'Q': {
+        // parsetos(): hex after "0x", else decimal; the socket keeps the low 8 bits (measured: -1 is taken)
+        const hex = /^0[xX]/.test(arg);
+        if (!(hex ? /^[+-]?[0-9a-fA-F]*$/ : /^[+-]?[0-9]*$/).test(hex ? arg.slice(2) : arg)) throw new PingExit(`ping: bad TOS value: ${arg}\n`, 2);
+        const v = hex ? parseInt(arg.slice(2) || '0', 16) : parseInt(arg || '0', 10);
+        if (v > 255) throw new PingExit(`ping: the decimal value of TOS bits must be in range 0-255: ${v}\n`, 2);
+        o.tos = v & 0xff;
+        break;
+      }
       case 'V':
         throw new PingExit(VERSION, 0);
       case 'w':
@@ -558,7 +569,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     pkt[o + 2] = ck >>> 8;
     pkt[o + 3] = ck & 0xff;
     const bcast = rt.kind === 'broadcast' || rt.kind === 'multicast';
-    buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
+    buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, tos: opts.tos, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
     const skb = new Skb(pkt);
     skb.route = rt;
     skb.sk = SK_ROOT; // ping's socket, opened as root
