@@ -8,7 +8,7 @@ import { allocSkb, kfreeSkb, Skb, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
 
 /** the fields that are the skb's memory and identity, not packet state: scrub() leaves them */
-const MEMORY = ['data', 'id', 'head', 'headView', 'fromSlab'];
+const MEMORY = ['data', 'id', 'head', 'headView', 'headWords', 'fromSlab'];
 
 describe('the skb', () => {
   it('is as new after skb_scrub_packet() across namespaces, whatever field the sender set, but for dst_pending_confirm (every field checked)', () => {
@@ -68,6 +68,7 @@ describe('the skb', () => {
     const fresh = new Skb(head, 8);
     fresh.head = head;
     fresh.headView = again.headView;
+    fresh.headWords = again.headWords;
     fresh.fromSlab = true;
     expect(again).toEqual(fresh);
     kfreeSkb(again);
@@ -81,6 +82,8 @@ describe('the skb', () => {
     expect(b.head).toBe(b.data);
     expect(b.headView!.buffer).toBe(b.data.buffer);
     expect(b.headView!.byteLength).toBe(1514);
+    expect(b.headWords!.buffer).toBe(b.data.buffer);
+    expect(b.headWords!.length).toBe(1514 >> 2);
     kfreeSkb(b);
   });
 

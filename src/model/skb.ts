@@ -156,6 +156,13 @@ export class Skb {
    * Memory, not packet state, like `head`.
    */
   headView: DataView | null = null;
+  /**
+   * The whole 32-bit words of `head` (its first len >> 2 * 4 bytes) as an
+   * Int32Array (made with it by allocSkb()): a frame whose source is
+   * 4-byte aligned too is copied a word at a time without the DataView's
+   * byte swaps and checks (CaptureReader.copyData()). Memory, like `head`.
+   */
+  headWords: Int32Array | null = null;
   /** made by allocSkb(): kfreeSkb() recycles it (any other skb is left to the garbage collector). Memory, not packet state. */
   fromSlab = false;
 
@@ -235,13 +242,15 @@ const FREED = new Uint8Array(0);
  * __alloc_skb() for a frame of `len` bytes that the caller copies in:
  * `data` is a buffer of exactly `len` bytes whose old contents the caller
  * overwrites (a recycled skb's own buffer when its length fits, else a
- * new one), and `headView` a DataView over the same bytes.
+ * new one), `headView` a DataView over the same bytes and `headWords`
+ * an Int32Array over its whole words.
  */
 export function allocSkb(len: number, id: number): Skb {
   if (slabTop === 0) {
     const fresh = new Skb(new Uint8Array(len), id);
     fresh.head = fresh.data;
     fresh.headView = new DataView(fresh.data.buffer);
+    fresh.headWords = new Int32Array(fresh.data.buffer, 0, len >> 2);
     fresh.fromSlab = true;
     return fresh;
   }
@@ -251,6 +260,7 @@ export function allocSkb(len: number, id: number): Skb {
     head = new Uint8Array(len);
     skb.head = head;
     skb.headView = new DataView(head.buffer);
+    skb.headWords = new Int32Array(head.buffer, 0, len >> 2);
   }
   skb.data = head;
   skb.id = id;

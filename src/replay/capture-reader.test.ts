@@ -58,6 +58,26 @@ describe('the capture reader', () => {
     expect(i).toBe(lens.length);
   });
 
+  it('copies through the two buffers\' words when the packet starts on a 4-byte boundary, and through the DataViews when not', () => {
+    // records of 16 + 60 bytes keep every packet aligned; a 61-byte packet then shifts the rest by one byte
+    const lens = [60, 60, 61, 60, 63, 60, 64, 62, 60, 14];
+    const pk = lens.map((len, i) => ({ sec: i, frac: 0, data: Uint8Array.from({ length: len }, (_, k) => (k * 17 + i * 5) & 255) }));
+    const r = new CaptureReader(memorySource(pcapFile(pk)), 'x.pcap');
+    const aligned: boolean[] = [];
+    let i = 0;
+    while (r.next()) {
+      const want = pk[i++]!.data;
+      aligned.push((r.dataAt & 3) === 0);
+      const into = new Uint8Array(want.length).fill(0xee);
+      r.copyData(into, new DataView(into.buffer), new Int32Array(into.buffer, 0, into.length >> 2));
+      expect(into).toEqual(want);
+    }
+    expect(i).toBe(lens.length);
+    // both ways were taken
+    expect(aligned).toContain(true);
+    expect(aligned).toContain(false);
+  });
+
   it('never overwrites a packet it lent (take()): kept packets still hold their bytes at the end of a long file', () => {
     const pk = Array.from({ length: 20000 }, (_, i) => ({ sec: i, frac: 0, data: frame(i) }));
     const bytes = pcapFile(pk);

@@ -155,7 +155,7 @@ export class Replayer {
     this.bytes += caplen;
     const prevLen = this.frameLen;
     const skb = allocSkb(prevLen, newPacketId());
-    if (this.frame === null) this.reader.copyData(skb.data, skb.headView);
+    if (this.frame === null) this.reader.copyData(skb.data, skb.headView, skb.headWords);
     else skb.data.set(this.frame);
     // onFrame may say the frame cannot be sent (sendto() failed): it is counted, not sent
     const refused = this.onFrame !== null && this.onFrame(skb.data, caplen) === false;
