@@ -8,7 +8,7 @@
  *   local socket --> ip_local_out --OUTPUT--> ip_output
  *   ip_output --POSTROUTING--> ip_finish_output --> neighbour --> device
  */
-import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion, setIpFragField } from '../wire/ipv4.js';
+import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion, setIpFragField, Ip4 } from '../wire/ipv4.js';
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/icmp.js';
 import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 } from '../wire/ip4.js';
 import { neighOutput } from './arp.js';
@@ -39,12 +39,12 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
   const avail = b.length - o;
-  const hl = avail < IP_HLEN ? 0 : ipHeaderLen(b, o);
-  if (hl < IP_HLEN || ipVersion(b, o) !== 4 || hl > avail) {
+  const hl = avail < Ip4.HLEN ? 0 : ipHeaderLen(b, o);
+  if (hl < Ip4.HLEN || ipVersion(b, o) !== 4 || hl > avail) {
     h.drop(skb, dev, 'ip: bad header');
     return;
   }
-  if (!(hl === IP_HLEN && skb.headView !== null && b === skb.head ? headerSumOk(skb.headView, o) : ipChecksumOk(b, o))) {
+  if (!(hl === Ip4.HLEN && skb.headView !== null && b === skb.head ? headerSumOk(skb.headView, o) : ipChecksumOk(b, o))) {
     h.drop(skb, dev, 'ip: bad header checksum');
     return;
   }

@@ -22,20 +22,42 @@ export interface CtTuple {
   dport: number;
 }
 
+/**
+ * enum ip_conntrack_status bits, as a const enum whose values tsc writes
+ * into the code that uses them (V8 reads an exported `const` through its
+ * module binding on every use: a cell load, a hole check, a Smi check), for
+ * the per-packet code; the IPS_* names below are the same values.
+ */
+export const enum IpsBit {
+  EXPECTED = 1 << 0,
+  SEEN_REPLY = 1 << 1,
+  ASSURED = 1 << 2,
+  CONFIRMED = 1 << 3,
+  SRC_NAT = 1 << 4,
+  DST_NAT = 1 << 5,
+  SEQ_ADJUST = 1 << 6,
+  SRC_NAT_DONE = 1 << 7,
+  DST_NAT_DONE = 1 << 8,
+  DYING = 1 << 9,
+  FIXED_TIMEOUT = 1 << 10,
+  TEMPLATE = 1 << 11,
+  UNTRACKED = 1 << 12,
+}
+
 /** enum ip_conntrack_status bits (IPS_*) */
-export const IPS_EXPECTED = 1 << 0;
-export const IPS_SEEN_REPLY = 1 << 1;
-export const IPS_ASSURED = 1 << 2;
-export const IPS_CONFIRMED = 1 << 3;
-export const IPS_SRC_NAT = 1 << 4;
-export const IPS_DST_NAT = 1 << 5;
-export const IPS_SEQ_ADJUST = 1 << 6;
-export const IPS_SRC_NAT_DONE = 1 << 7;
-export const IPS_DST_NAT_DONE = 1 << 8;
-export const IPS_DYING = 1 << 9;
-export const IPS_FIXED_TIMEOUT = 1 << 10;
-export const IPS_TEMPLATE = 1 << 11;
-export const IPS_UNTRACKED = 1 << 12;
+export const IPS_EXPECTED = IpsBit.EXPECTED;
+export const IPS_SEEN_REPLY = IpsBit.SEEN_REPLY;
+export const IPS_ASSURED = IpsBit.ASSURED;
+export const IPS_CONFIRMED = IpsBit.CONFIRMED;
+export const IPS_SRC_NAT = IpsBit.SRC_NAT;
+export const IPS_DST_NAT = IpsBit.DST_NAT;
+export const IPS_SEQ_ADJUST = IpsBit.SEQ_ADJUST;
+export const IPS_SRC_NAT_DONE = IpsBit.SRC_NAT_DONE;
+export const IPS_DST_NAT_DONE = IpsBit.DST_NAT_DONE;
+export const IPS_DYING = IpsBit.DYING;
+export const IPS_FIXED_TIMEOUT = IpsBit.FIXED_TIMEOUT;
+export const IPS_TEMPLATE = IpsBit.TEMPLATE;
+export const IPS_UNTRACKED = IpsBit.UNTRACKED;
 
 export interface Conn extends CtRef {
   /** tuplehash[ORIGINAL] and tuplehash[REPLY] */

@@ -14,7 +14,7 @@ import { DefragUser, ipDefrag } from '../model/defrag.js';
 import type { Skb } from '../model/skb.js';
 import { conntrackConfirm } from './conntrack/confirm.js';
 import type { CtEntry } from './conntrack/conn.js';
-import { IPS_CONFIRMED } from './ct-types.js';
+import { IpsBit } from './ct-types.js';
 import { conntrackIn } from './conntrack/in.js';
 import { ConntrackTable } from './conntrack/table.js';
 import { HOOK_PLAN, HookFn } from './hooks.js';
@@ -212,7 +212,7 @@ export class Netfilter implements NfSeam {
     if ((bits & (1 << HookFn.CONFIRM)) !== 0) {
       // a confirmed entry (and the untracked template, confirmed too) has nothing to confirm
       const ct = skb.ct as CtEntry | null;
-      if (ct === null || (ct.status & IPS_CONFIRMED) === 0) {
+      if (ct === null || (ct.status & IpsBit.CONFIRMED) === 0) {
         v = conntrackConfirm(this.conntrack, skb, this.host.now());
         if (v !== Verdict.ACCEPT) return this.stopped(HookFn.CONFIRM, v, skb, inDev, outDev);
       }

@@ -10,107 +10,133 @@ export const IPPROTO_IGMP = 2;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
+/**
+ * The header's offsets, length and flag bits as a const enum, whose values
+ * tsc writes into the code that uses them: V8 reads an exported `const`
+ * through its module binding on every use, even inside this module (a cell
+ * load, a hole check and a Smi check each time), so the helpers below and
+ * the per-packet paths elsewhere use these. The named exports after it
+ * are the same values.
+ */
+export const enum Ip4 {
+  VHL = 0,
+  TOS = 1,
+  TOT_LEN = 2,
+  ID = 4,
+  FRAG = 6,
+  TTL = 8,
+  PROTO = 9,
+  CHECK = 10,
+  SADDR = 12,
+  DADDR = 16,
+  /** header length without options */
+  HLEN = 20,
+  DF = 0x4000,
+  MF = 0x2000,
+  OFFSET = 0x1fff,
+}
+
 /** Field offsets from the start of the IP header. */
-export const IP_VHL = 0;
-export const IP_TOS = 1;
-export const IP_TOT_LEN = 2;
-export const IP_ID = 4;
-export const IP_FRAG = 6;
-export const IP_TTL = 8;
-export const IP_PROTO = 9;
-export const IP_CHECK = 10;
-export const IP_SADDR = 12;
-export const IP_DADDR = 16;
+export const IP_VHL = Ip4.VHL;
+export const IP_TOS = Ip4.TOS;
+export const IP_TOT_LEN = Ip4.TOT_LEN;
+export const IP_ID = Ip4.ID;
+export const IP_FRAG = Ip4.FRAG;
+export const IP_TTL = Ip4.TTL;
+export const IP_PROTO = Ip4.PROTO;
+export const IP_CHECK = Ip4.CHECK;
+export const IP_SADDR = Ip4.SADDR;
+export const IP_DADDR = Ip4.DADDR;
 /** Header length without options. */
-export const IP_HLEN = 20;
+export const IP_HLEN = Ip4.HLEN;
 
 /** Bits of the flags/fragment-offset field. */
-export const IP_DF = 0x4000;
-export const IP_MF = 0x2000;
-export const IP_OFFSET = 0x1fff;
+export const IP_DF = Ip4.DF;
+export const IP_MF = Ip4.MF;
+export const IP_OFFSET = Ip4.OFFSET;
 
 export function ipVersion(b: Uint8Array, o: number): number {
-  return getU8(b, o + IP_VHL) >>> 4;
+  return getU8(b, o + Ip4.VHL) >>> 4;
 }
 /** Header length in bytes (IHL * 4). */
 export function ipHeaderLen(b: Uint8Array, o: number): number {
-  return (getU8(b, o + IP_VHL) & 0xf) << 2;
+  return (getU8(b, o + Ip4.VHL) & 0xf) << 2;
 }
 export function ipTos(b: Uint8Array, o: number): number {
-  return getU8(b, o + IP_TOS);
+  return getU8(b, o + Ip4.TOS);
 }
 export function ipTotalLen(b: Uint8Array, o: number): number {
-  return getU16(b, o + IP_TOT_LEN);
+  return getU16(b, o + Ip4.TOT_LEN);
 }
 export function ipId(b: Uint8Array, o: number): number {
-  return getU16(b, o + IP_ID);
+  return getU16(b, o + Ip4.ID);
 }
 /** The raw 16-bit flags + fragment offset field. */
 export function ipFragField(b: Uint8Array, o: number): number {
-  return getU16(b, o + IP_FRAG);
+  return getU16(b, o + Ip4.FRAG);
 }
 export function ipDF(b: Uint8Array, o: number): boolean {
-  return (ipFragField(b, o) & IP_DF) !== 0;
+  return (ipFragField(b, o) & Ip4.DF) !== 0;
 }
 export function ipMF(b: Uint8Array, o: number): boolean {
-  return (ipFragField(b, o) & IP_MF) !== 0;
+  return (ipFragField(b, o) & Ip4.MF) !== 0;
 }
 /** Fragment offset in bytes. */
 export function ipFragOffset(b: Uint8Array, o: number): number {
-  return (ipFragField(b, o) & IP_OFFSET) << 3;
+  return (ipFragField(b, o) & Ip4.OFFSET) << 3;
 }
 /** MF set or a non-zero offset, as ip_is_fragment(). */
 export function ipIsFragment(b: Uint8Array, o: number): boolean {
-  return (ipFragField(b, o) & (IP_MF | IP_OFFSET)) !== 0;
+  return (ipFragField(b, o) & (Ip4.MF | Ip4.OFFSET)) !== 0;
 }
 export function ipTtl(b: Uint8Array, o: number): number {
-  return getU8(b, o + IP_TTL);
+  return getU8(b, o + Ip4.TTL);
 }
 export function ipProto(b: Uint8Array, o: number): number {
-  return getU8(b, o + IP_PROTO);
+  return getU8(b, o + Ip4.PROTO);
 }
 export function ipCheck(b: Uint8Array, o: number): number {
-  return getU16(b, o + IP_CHECK);
+  return getU16(b, o + Ip4.CHECK);
 }
 export function ipSrc(b: Uint8Array, o: number): number {
-  return getU32(b, o + IP_SADDR);
+  return getU32(b, o + Ip4.SADDR);
 }
 export function ipDst(b: Uint8Array, o: number): number {
-  return getU32(b, o + IP_DADDR);
+  return getU32(b, o + Ip4.DADDR);
 }
 
 export function setIpTos(b: Uint8Array, o: number, v: number): void {
-  b[o + IP_TOS] = v & 0xff;
+  b[o + Ip4.TOS] = v & 0xff;
 }
 export function setIpTotalLen(b: Uint8Array, o: number, v: number): void {
-  setU16(b, o + IP_TOT_LEN, v);
+  setU16(b, o + Ip4.TOT_LEN, v);
 }
 export function setIpId(b: Uint8Array, o: number, v: number): void {
-  setU16(b, o + IP_ID, v);
+  setU16(b, o + Ip4.ID, v);
 }
 export function setIpFragField(b: Uint8Array, o: number, v: number): void {
-  setU16(b, o + IP_FRAG, v);
+  setU16(b, o + Ip4.FRAG, v);
 }
 export function setIpTtl(b: Uint8Array, o: number, v: number): void {
-  b[o + IP_TTL] = v & 0xff;
+  b[o + Ip4.TTL] = v & 0xff;
 }
 export function setIpProto(b: Uint8Array, o: number, v: number): void {
-  b[o + IP_PROTO] = v & 0xff;
+  b[o + Ip4.PROTO] = v & 0xff;
 }
 export function setIpSrc(b: Uint8Array, o: number, v: number): void {
-  setU32(b, o + IP_SADDR, v);
+  setU32(b, o + Ip4.SADDR, v);
 }
 export function setIpDst(b: Uint8Array, o: number, v: number): void {
-  setU32(b, o + IP_DADDR, v);
+  setU32(b, o + Ip4.DADDR, v);
 }
 export function setIpCheck(b: Uint8Array, o: number, v: number): void {
-  setU16(b, o + IP_CHECK, v);
+  setU16(b, o + Ip4.CHECK, v);
 }
 
 /** Computes and stores the header checksum over IHL*4 bytes, as ip_send_check(). */
 export function ipFillChecksum(b: Uint8Array, o: number): void {
-  setU16(b, o + IP_CHECK, 0);
-  setU16(b, o + IP_CHECK, inetChecksum(b, o, ipHeaderLen(b, o)));
+  setU16(b, o + Ip4.CHECK, 0);
+  setU16(b, o + Ip4.CHECK, inetChecksum(b, o, ipHeaderLen(b, o)));
 }
 
 /**
@@ -122,7 +148,7 @@ export function ipFillChecksum(b: Uint8Array, o: number): void {
  */
 export function ipChecksumOk(b: Uint8Array, o: number): boolean {
   const hl = ipHeaderLen(b, o);
-  if (hl === IP_HLEN && o >= 0 && o + IP_HLEN <= b.length) {
+  if (hl === Ip4.HLEN && o >= 0 && o + Ip4.HLEN <= b.length) {
     let s =
       ((b[o]! << 8) | b[o + 1]!) + ((b[o + 2]! << 8) | b[o + 3]!) + ((b[o + 4]! << 8) | b[o + 5]!) +
       ((b[o + 6]! << 8) | b[o + 7]!) + ((b[o + 8]! << 8) | b[o + 9]!) + ((b[o + 10]! << 8) | b[o + 11]!) +
@@ -132,7 +158,7 @@ export function ipChecksumOk(b: Uint8Array, o: number): boolean {
     s = (s & 0xffff) + (s >>> 16);
     return s === 0xffff;
   }
-  if (hl < IP_HLEN) return false;
+  if (hl < Ip4.HLEN) return false;
   return csumFold(onesSum(b, o, hl)) === 0xffff;
 }
 
@@ -141,11 +167,11 @@ export function ipChecksumOk(b: Uint8Array, o: number): boolean {
  * ip_decrease_ttl() does. Returns the new TTL. The caller checks TTL > 1 first.
  */
 export function ipDecTtl(b: Uint8Array, o: number): number {
-  let check = getU16(b, o + IP_CHECK) + 0x0100;
+  let check = getU16(b, o + Ip4.CHECK) + 0x0100;
   check = check + (check >= 0xffff ? 1 : 0);
-  setU16(b, o + IP_CHECK, check & 0xffff);
-  const ttl = (getU8(b, o + IP_TTL) - 1) & 0xff;
-  b[o + IP_TTL] = ttl;
+  setU16(b, o + Ip4.CHECK, check & 0xffff);
+  const ttl = (getU8(b, o + Ip4.TTL) - 1) & 0xff;
+  b[o + Ip4.TTL] = ttl;
   return ttl;
 }
 
@@ -180,11 +206,11 @@ export function ipv4IsFragment(r: Ipv4Repr): boolean {
  */
 export function parseIpv4(b: Uint8Array, off: number, len: number, verifyChecksum = true): Ipv4Repr {
   const avail = Math.min(len, b.length - off);
-  if (off < 0 || avail < IP_HLEN) throw new WireError('ipv4', `truncated header: ${Math.max(0, avail)} bytes`);
+  if (off < 0 || avail < Ip4.HLEN) throw new WireError('ipv4', `truncated header: ${Math.max(0, avail)} bytes`);
   const ver = ipVersion(b, off);
   if (ver !== 4) throw new WireError('ipv4', `version ${ver}, not 4`);
   const hl = ipHeaderLen(b, off);
-  if (hl < IP_HLEN) throw new WireError('ipv4', `header length ${hl} < 20`);
+  if (hl < Ip4.HLEN) throw new WireError('ipv4', `header length ${hl} < 20`);
   const tot = ipTotalLen(b, off);
   if (tot < hl) throw new WireError('ipv4', `total length ${tot} < header length ${hl}`);
   if (tot > avail) throw new WireError('ipv4', `total length ${tot} > ${avail} bytes available`);
@@ -199,17 +225,17 @@ export function parseIpv4(b: Uint8Array, off: number, len: number, verifyChecksu
     ttl: ipTtl(b, off),
     tos: ipTos(b, off),
     id: ipId(b, off),
-    df: (frag & IP_DF) !== 0,
-    mf: (frag & IP_MF) !== 0,
-    fragOffset: (frag & IP_OFFSET) << 3,
+    df: (frag & Ip4.DF) !== 0,
+    mf: (frag & Ip4.MF) !== 0,
+    fragOffset: (frag & Ip4.OFFSET) << 3,
     payloadLen: tot - hl,
-    options: b.slice(off + IP_HLEN, off + hl),
+    options: b.slice(off + Ip4.HLEN, off + hl),
   };
 }
 
 /** Header length of `repr` in bytes. */
 export function ipv4HeaderLen(repr: Ipv4Repr): number {
-  return IP_HLEN + ((repr.options.length + 3) & ~3);
+  return Ip4.HLEN + ((repr.options.length + 3) & ~3);
 }
 
 /** Header plus payload length. */
@@ -221,22 +247,22 @@ export function ipv4Len(repr: Ipv4Repr): number {
 export function emitIpv4(repr: Ipv4Repr, b: Uint8Array, off: number): number {
   const hl = ipv4HeaderLen(repr);
   if (hl > 60) throw new WireError('ipv4', `options too long: ${repr.options.length} bytes`);
-  if (repr.fragOffset % 8 !== 0 || repr.fragOffset > IP_OFFSET << 3) {
+  if (repr.fragOffset % 8 !== 0 || repr.fragOffset > Ip4.OFFSET << 3) {
     throw new WireError('ipv4', `fragment offset ${repr.fragOffset} not a multiple of 8 in range`);
   }
   if (hl + repr.payloadLen > 0xffff) throw new WireError('ipv4', `total length ${hl + repr.payloadLen} > 65535`);
   needRoom('ipv4', b, off, hl);
-  b[off + IP_VHL] = 0x40 | (hl >> 2);
-  b[off + IP_TOS] = repr.tos & 0xff;
-  setU16(b, off + IP_TOT_LEN, hl + repr.payloadLen);
-  setU16(b, off + IP_ID, repr.id);
-  setU16(b, off + IP_FRAG, (repr.df ? IP_DF : 0) | (repr.mf ? IP_MF : 0) | (repr.fragOffset >>> 3));
-  b[off + IP_TTL] = repr.ttl & 0xff;
-  b[off + IP_PROTO] = repr.proto & 0xff;
-  setU32(b, off + IP_SADDR, repr.src);
-  setU32(b, off + IP_DADDR, repr.dst);
-  b.set(repr.options, off + IP_HLEN);
-  b.fill(0, off + IP_HLEN + repr.options.length, off + hl);
+  b[off + Ip4.VHL] = 0x40 | (hl >> 2);
+  b[off + Ip4.TOS] = repr.tos & 0xff;
+  setU16(b, off + Ip4.TOT_LEN, hl + repr.payloadLen);
+  setU16(b, off + Ip4.ID, repr.id);
+  setU16(b, off + Ip4.FRAG, (repr.df ? Ip4.DF : 0) | (repr.mf ? Ip4.MF : 0) | (repr.fragOffset >>> 3));
+  b[off + Ip4.TTL] = repr.ttl & 0xff;
+  b[off + Ip4.PROTO] = repr.proto & 0xff;
+  setU32(b, off + Ip4.SADDR, repr.src);
+  setU32(b, off + Ip4.DADDR, repr.dst);
+  b.set(repr.options, off + Ip4.HLEN);
+  b.fill(0, off + Ip4.HLEN + repr.options.length, off + hl);
   ipFillChecksum(b, off);
   return hl;
 }
@@ -253,17 +279,17 @@ export interface Ipv4Build {
   payloadLen: number;
 }
 
-/** Writes a 20-byte header without options at `o`, checksum filled; returns IP_HLEN. */
+/** Writes a 20-byte header without options at `o`, checksum filled; returns Ip4.HLEN. */
 export function buildIpv4(b: Uint8Array, o: number, h: Ipv4Build): number {
-  b[o + IP_VHL] = 0x45;
-  b[o + IP_TOS] = (h.tos ?? 0) & 0xff;
-  setU16(b, o + IP_TOT_LEN, IP_HLEN + h.payloadLen);
-  setU16(b, o + IP_ID, h.id ?? 0);
-  setU16(b, o + IP_FRAG, h.df ? IP_DF : 0);
-  b[o + IP_TTL] = h.ttl & 0xff;
-  b[o + IP_PROTO] = h.proto & 0xff;
-  setU32(b, o + IP_SADDR, h.src);
-  setU32(b, o + IP_DADDR, h.dst);
+  b[o + Ip4.VHL] = 0x45;
+  b[o + Ip4.TOS] = (h.tos ?? 0) & 0xff;
+  setU16(b, o + Ip4.TOT_LEN, Ip4.HLEN + h.payloadLen);
+  setU16(b, o + Ip4.ID, h.id ?? 0);
+  setU16(b, o + Ip4.FRAG, h.df ? Ip4.DF : 0);
+  b[o + Ip4.TTL] = h.ttl & 0xff;
+  b[o + Ip4.PROTO] = h.proto & 0xff;
+  setU32(b, o + Ip4.SADDR, h.src);
+  setU32(b, o + Ip4.DADDR, h.dst);
   ipFillChecksum(b, o);
-  return IP_HLEN;
+  return Ip4.HLEN;
 }

@@ -5,18 +5,39 @@
  * (callers check lengths first).
  */
 
-/** IPv4 header field offsets, from the start of the header */
-export const IP_TOT_LEN = 2;
-export const IP_FRAG_OFF = 6;
-export const IP_PROTO = 9;
-export const IP_CHECK = 10;
-export const IP_SRC = 12;
-export const IP_DST = 16;
+/**
+ * The offsets and protocol numbers as const enums, whose values tsc writes
+ * into the code that uses them: V8 reads an exported `const` through its
+ * module binding on every use (a cell load, a hole check and a Smi check),
+ * so the per-packet code uses these. The named exports are the same values.
+ */
+export const enum IpOff {
+  TOT_LEN = 2,
+  FRAG_OFF = 6,
+  PROTO = 9,
+  CHECK = 10,
+  SRC = 12,
+  DST = 16,
+}
+export const enum IpProto {
+  ICMP = 1,
+  IGMP = 2,
+  TCP = 6,
+  UDP = 17,
+}
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_IGMP = 2;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
+/** IPv4 header field offsets, from the start of the header */
+export const IP_TOT_LEN = IpOff.TOT_LEN;
+export const IP_FRAG_OFF = IpOff.FRAG_OFF;
+export const IP_PROTO = IpOff.PROTO;
+export const IP_CHECK = IpOff.CHECK;
+export const IP_SRC = IpOff.SRC;
+export const IP_DST = IpOff.DST;
+
+export const IPPROTO_ICMP = IpProto.ICMP;
+export const IPPROTO_IGMP = IpProto.IGMP;
+export const IPPROTO_TCP = IpProto.TCP;
+export const IPPROTO_UDP = IpProto.UDP;
 
 export function rd16(b: Uint8Array, o: number): number {
   return ((b[o]! << 8) | b[o + 1]!) >>> 0;
@@ -45,7 +66,7 @@ export function ipHdrLen(b: Uint8Array, l3: number): number {
 
 /** where the IPv4 datagram ends in the frame: l3 + tot_len, bounded by the buffer (Ethernet padding excluded) */
 export function ipEnd(b: Uint8Array, l3: number): number {
-  const end = l3 + rd16(b, l3 + IP_TOT_LEN);
+  const end = l3 + rd16(b, l3 + IpOff.TOT_LEN);
   return end < b.length ? end : b.length;
 }
 

@@ -6,11 +6,11 @@
 import { icmpChecksumOk } from '../../wire/icmp.js';
 import { tcpChecksumOk } from '../../wire/tcp.js';
 import { udpChecksumOk } from '../../wire/udp.js';
-import { CtDir, IPS_EXPECTED, IPS_SEEN_REPLY, type CtTuple } from '../ct-types.js';
+import { CtDir, type CtTuple, IpsBit } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
-import { IP_DST, IP_FRAG_OFF, IP_PROTO, IP_SRC, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipEnd } from './bytes.js';
+import { ipEnd, IpOff, IpProto } from './bytes.js';
 import type { CtEntry } from './conn.js';
 import { genericPacket } from './proto-generic.js';
 import { icmpError, IcmpErrorResult, icmpPacket } from './proto-icmp.js';
@@ -18,7 +18,7 @@ import { tcpPacket } from './proto-tcp.js';
 import { udpPacket } from './proto-udp.js';
 import type { ConntrackTable } from './table.js';
 import { copyTuple, invertTuple, newTuple, pktToTuple } from './tuple.js';
-import { CT_DROP, CT_REPEAT } from './verdicts.js';
+import { CtVerdict } from './verdicts.js';
 
 const scratch: CtTuple = newTuple();
 const scratchReply: CtTuple = newTuple();
@@ -46,28 +46,28 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
   if (l3 + 20 > end) return Verdict.ACCEPT; // pktToTuple(): no tuple
   const ihl = (b[l3]! & 0x0f) << 2;
   const l4 = l3 + ihl;
-  const proto = b[l3 + IP_PROTO]!;
+  const proto = b[l3 + IpOff.PROTO]!;
   // the conditions under which pktToTuple() reads TCP/UDP ports (not a non-first fragment)
-  if ((proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || ihl < 20 || l4 + 4 > end || ((b[l3 + IP_FRAG_OFF]! & 0x1f) | b[l3 + IP_FRAG_OFF + 1]!) !== 0) {
+  if ((proto !== IpProto.TCP && proto !== IpProto.UDP) || ihl < 20 || l4 + 4 > end || ((b[l3 + IpOff.FRAG_OFF]! & 0x1f) | b[l3 + IpOff.FRAG_OFF + 1]!) !== 0) {
     return conntrackInTuple(table, hook, skb, host);
   }
   // tcp_error() / udp_error(): see conntrackInTuple()
   if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 &&
-      !(proto === IPPROTO_TCP ? tcpChecksumOk(b, l3, l4) : udpChecksumOk(b, l3, l4))) return Verdict.ACCEPT;
+      !(proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpChecksumOk(b, l3, l4))) return Verdict.ACCEPT;
   const now = host.now();
   // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
-  const src = (b[l3 + IP_SRC]! << 24) | (b[l3 + IP_SRC + 1]! << 16) | (b[l3 + IP_SRC + 2]! << 8) | b[l3 + IP_SRC + 3]!;
-  const dst = (b[l3 + IP_DST]! << 24) | (b[l3 + IP_DST + 1]! << 16) | (b[l3 + IP_DST + 2]! << 8) | b[l3 + IP_DST + 3]!;
+  const src = (b[l3 + IpOff.SRC]! << 24) | (b[l3 + IpOff.SRC + 1]! << 16) | (b[l3 + IpOff.SRC + 2]! << 8) | b[l3 + IpOff.SRC + 3]!;
+  const dst = (b[l3 + IpOff.DST]! << 24) | (b[l3 + IpOff.DST + 1]! << 16) | (b[l3 + IpOff.DST + 2]! << 8) | b[l3 + IpOff.DST + 3]!;
   const ports = (b[l4]! << 24) | (b[l4 + 1]! << 16) | (b[l4 + 2]! << 8) | b[l4 + 3]!;
   const ct = table.findKey(src, dst, proto, ports, now, null);
   if (ct === null) {
     // init_conntrack() from the tuple object
     pktToTuple(b, l3, end, scratch);
-    return resolveAndTrack(table, skb, null, proto, b, l3, l4, end, now) === CT_REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
+    return resolveAndTrack(table, skb, null, proto, b, l3, l4, end, now) === CtVerdict.REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
   }
   const r = resolveAndTrack(table, skb, ct, proto, b, l3, l4, end, now);
   // a TCP tracker killed the entry (a new SYN on a closed connection): look up again, as the general path does
-  return r === CT_REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
+  return r === CtVerdict.REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
 }
 
 /** the verdict of the last resolveAndTrack() that did not ask to repeat */
@@ -77,7 +77,7 @@ let lastVerdict: Verdict = Verdict.ACCEPT;
  * resolve_normal_ct() after the lookup, then nf_conntrack_handle_packet():
  * `found` is the entry the lookup found (its direction in
  * `table.foundDir`), or null for a new entry from `scratch`. Returns
- * CT_REPEAT when the tracker killed the entry and the lookup must be
+ * CtVerdict.REPEAT when the tracker killed the entry and the lookup must be
  * repeated; otherwise 1 with the verdict in `lastVerdict` (no object
  * per packet).
  */
@@ -106,8 +106,8 @@ function resolveAndTrack(
       dir = CtDir.REPLY;
     } else {
       dir = CtDir.ORIGINAL;
-      if (ct.status & IPS_SEEN_REPLY) ctInfo = CtInfo.ESTABLISHED;
-      else if (ct.status & IPS_EXPECTED) ctInfo = CtInfo.RELATED;
+      if (ct.status & IpsBit.SEEN_REPLY) ctInfo = CtInfo.ESTABLISHED;
+      else if (ct.status & IpsBit.EXPECTED) ctInfo = CtInfo.RELATED;
       else ctInfo = CtInfo.NEW;
     }
   }
@@ -117,13 +117,13 @@ function resolveAndTrack(
   // nf_conntrack_handle_packet()
   let ret: number;
   switch (proto) {
-    case IPPROTO_TCP:
+    case IpProto.TCP:
       ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table.removeFn);
       break;
-    case IPPROTO_UDP:
+    case IpProto.UDP:
       ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);
       break;
-    case IPPROTO_ICMP:
+    case IpProto.ICMP:
       ret = icmpPacket(ct, l3, end, dir, table.settings, now);
       break;
     default:
@@ -132,11 +132,11 @@ function resolveAndTrack(
   if (ret <= 0) {
     skb.ct = null;
     skb.ctInfo = CtInfo.NONE;
-    if (ret === CT_REPEAT) return CT_REPEAT;
-    lastVerdict = ret === CT_DROP ? Verdict.DROP : Verdict.ACCEPT;
+    if (ret === CtVerdict.REPEAT) return CtVerdict.REPEAT;
+    lastVerdict = ret === CtVerdict.DROP ? Verdict.DROP : Verdict.ACCEPT;
     return 1;
   }
-  if (ctInfo === CtInfo.ESTABLISHED_REPLY) ct.status |= IPS_SEEN_REPLY;
+  if (ctInfo === CtInfo.ESTABLISHED_REPLY) ct.status |= IpsBit.SEEN_REPLY;
   lastVerdict = Verdict.ACCEPT;
   return 1;
 }
@@ -155,7 +155,7 @@ function conntrackInTuple(table: ConntrackTable, hook: NfHook, skb: Skb, host: H
   // checking every packet gives the same answer, and catches frames replayed from a capture.)
   if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && !l4ChecksumOk(b, l3, l4, end, scratch.proto)) return Verdict.ACCEPT;
 
-  if (scratch.proto === IPPROTO_ICMP) {
+  if (scratch.proto === IpProto.ICMP) {
     related.ct = null;
     const r = icmpError(table, b, l3, l4, end, now, related);
     if (r === IcmpErrorResult.INVALID) return Verdict.ACCEPT;
@@ -167,7 +167,7 @@ function conntrackInTuple(table: ConntrackTable, hook: NfHook, skb: Skb, host: H
     }
   }
 
-  while (resolveAndTrack(table, skb, table.find(scratch, now), scratch.proto, b, l3, l4, end, now) === CT_REPEAT);
+  while (resolveAndTrack(table, skb, table.find(scratch, now), scratch.proto, b, l3, l4, end, now) === CtVerdict.REPEAT);
   return lastVerdict;
 }
 
@@ -179,11 +179,11 @@ export function ctInfoDir(ctInfo: CtInfo): CtDir {
 /** nf_checksum() for the protocols conntrack checks */
 function l4ChecksumOk(b: Uint8Array, l3: number, l4: number, end: number, proto: number): boolean {
   switch (proto) {
-    case IPPROTO_TCP:
+    case IpProto.TCP:
       return tcpChecksumOk(b, l3, l4);
-    case IPPROTO_UDP:
+    case IpProto.UDP:
       return udpChecksumOk(b, l3, l4);
-    case IPPROTO_ICMP:
+    case IpProto.ICMP:
       return icmpChecksumOk(b, l4, end - l4);
     default:
       return true;

@@ -25,7 +25,7 @@
  * at random), and listings come in confirmation order (the kernel's dump
  * walks its random-seeded buckets, so its order is arbitrary).
  */
-import { CtDir, IPS_CONFIRMED, IPS_DYING, type CtTuple } from '../ct-types.js';
+import { CtDir, type CtTuple, IpsBit } from '../ct-types.js';
 import { CtEntry } from './conn.js';
 import { CtSettings } from './settings.js';
 import { tupleHashOf } from './tuple.js';
@@ -33,13 +33,24 @@ import { tupleHashOf } from './tuple.js';
 const NONE = -1;
 const MIN_BUCKETS = 64;
 const MIN_SLOTS = 32;
-/** a node's integers: the next node of its bucket, its hash, its tuple (sport << 16 | dport as one) */
-const N_NEXT = 0;
-const N_HASH = 1;
-export const N_SRC = 2;
-export const N_DST = 3;
-export const N_PORTS = 4;
-export const N_PROTO = 5;
+/**
+ * a node's integers: the next node of its bucket, its hash, its tuple
+ * (sport << 16 | dport as one); a const enum, so that tsc writes the
+ * offsets into the lookup (V8 reads an exported `const` through its module
+ * binding on every use, even in this module). NodeInt.SRC... are the same values.
+ */
+export const enum NodeInt {
+  NEXT = 0,
+  HASH = 1,
+  SRC = 2,
+  DST = 3,
+  PORTS = 4,
+  PROTO = 5,
+}
+export const N_SRC = NodeInt.SRC;
+export const N_DST = NodeInt.DST;
+export const N_PORTS = NodeInt.PORTS;
+export const N_PROTO = NodeInt.PROTO;
 const NODE_INTS = 8;
 
 export class ConntrackTable {
@@ -74,7 +85,7 @@ export class ConntrackTable {
 
   /**
    * Where `ct`'s tuple of direction `dir` is in `nodes` (its integers at
-   * N_SRC, N_DST, N_PORTS, N_PROTO, addresses as int32), -1 while the
+   * NodeInt.SRC, NodeInt.DST, NodeInt.PORTS, NodeInt.PROTO, addresses as int32), -1 while the
    * entry is not in the table. For the per-packet readers (NAT) that would
    * otherwise walk ct.tuple's objects: the node was just read by the
    * lookup of this packet, so it is at hand.
@@ -85,7 +96,7 @@ export class ConntrackTable {
 
   /** nf_ct_is_expired() */
   static isExpired(ct: CtEntry, now: number): boolean {
-    return (ct.status & IPS_CONFIRMED) !== 0 && ct.timeout - now <= 0;
+    return (ct.status & IpsBit.CONFIRMED) !== 0 && ct.timeout - now <= 0;
   }
 
   /**
@@ -111,11 +122,11 @@ export class ConntrackTable {
     let n = this.heads[h & this.mask]!;
     while (n !== NONE) {
       const at = n * NODE_INTS;
-      if (nodes[at + N_HASH] === h && nodes[at + N_SRC] === src && nodes[at + N_DST] === dst &&
-          nodes[at + N_PORTS] === ports && nodes[at + N_PROTO] === proto) {
+      if (nodes[at + NodeInt.HASH] === h && nodes[at + NodeInt.SRC] === src && nodes[at + NodeInt.DST] === dst &&
+          nodes[at + NodeInt.PORTS] === ports && nodes[at + NodeInt.PROTO] === proto) {
         const ct = this.slots[n >> 1]!;
         if (ct !== ignore) {
-          if ((ct.status & IPS_CONFIRMED) !== 0 && ct.timeout - now <= 0) {
+          if ((ct.status & IpsBit.CONFIRMED) !== 0 && ct.timeout - now <= 0) {
             this.remove(ct);
             n = this.heads[h & this.mask]!; // the chain changed under us: rescan
             continue;
@@ -124,7 +135,7 @@ export class ConntrackTable {
           return ct;
         }
       }
-      n = nodes[at + N_NEXT]!;
+      n = nodes[at + NodeInt.NEXT]!;
     }
     return null;
   }
@@ -135,7 +146,7 @@ export class ConntrackTable {
    */
   insert(ct: CtEntry, now: number): void {
     ct.timeout += now;
-    ct.status |= IPS_CONFIRMED;
+    ct.status |= IpsBit.CONFIRMED;
     let s = this.freeSlots.pop();
     if (s === undefined) {
       if (this.slotTop === this.slots.length) this.growSlots();
@@ -152,7 +163,7 @@ export class ConntrackTable {
 
   /** nf_ct_delete(): unhash the entry and mark it dying */
   remove(ct: CtEntry): void {
-    ct.status |= IPS_DYING;
+    ct.status |= IpsBit.DYING;
     const s = ct.slot;
     if (s < 0 || this.slots[s] !== ct) return;
     this.unlink(2 * s + CtDir.ORIGINAL);
@@ -214,11 +225,11 @@ export class ConntrackTable {
   private setKey(n: number, t: CtTuple): void {
     const at = n * NODE_INTS;
     const ports = (t.sport << 16) | t.dport;
-    this.nodes[at + N_SRC] = t.src;
-    this.nodes[at + N_DST] = t.dst;
-    this.nodes[at + N_PROTO] = t.proto;
-    this.nodes[at + N_PORTS] = ports;
-    this.nodes[at + N_HASH] = tupleHashOf(t.src | 0, t.dst | 0, t.proto | 0, ports);
+    this.nodes[at + NodeInt.SRC] = t.src;
+    this.nodes[at + NodeInt.DST] = t.dst;
+    this.nodes[at + NodeInt.PROTO] = t.proto;
+    this.nodes[at + NodeInt.PORTS] = ports;
+    this.nodes[at + NodeInt.HASH] = tupleHashOf(t.src | 0, t.dst | 0, t.proto | 0, ports);
   }
 
   /** put slot s's two nodes at the head of their buckets, ORIGINAL in front of REPLY */
@@ -229,24 +240,24 @@ export class ConntrackTable {
 
   private linkNode(n: number): void {
     const at = n * NODE_INTS;
-    const b = this.nodes[at + N_HASH]! & this.mask;
-    this.nodes[at + N_NEXT] = this.heads[b]!;
+    const b = this.nodes[at + NodeInt.HASH]! & this.mask;
+    this.nodes[at + NodeInt.NEXT] = this.heads[b]!;
     this.heads[b] = n;
   }
 
   private unlink(n: number): void {
     const nodes = this.nodes;
     const at = n * NODE_INTS;
-    const b = nodes[at + N_HASH]! & this.mask;
+    const b = nodes[at + NodeInt.HASH]! & this.mask;
     let p = this.heads[b]!;
     if (p === n) {
-      this.heads[b] = nodes[at + N_NEXT]!;
+      this.heads[b] = nodes[at + NodeInt.NEXT]!;
       return;
     }
     while (p !== NONE) {
-      const q = nodes[p * NODE_INTS + N_NEXT]!;
+      const q = nodes[p * NODE_INTS + NodeInt.NEXT]!;
       if (q === n) {
-        nodes[p * NODE_INTS + N_NEXT] = nodes[at + N_NEXT]!;
+        nodes[p * NODE_INTS + NodeInt.NEXT] = nodes[at + NodeInt.NEXT]!;
         return;
       }
       p = q;
@@ -281,5 +292,5 @@ export function ctRefresh(ct: CtEntry, dir: CtDir, len: number, extraNs: number,
     ct.packetsReply++;
     ct.bytesReply += len;
   }
-  ct.timeout = (ct.status & IPS_CONFIRMED) !== 0 ? now + extraNs : extraNs;
+  ct.timeout = (ct.status & IpsBit.CONFIRMED) !== 0 ? now + extraNs : extraNs;
 }

@@ -9,11 +9,11 @@
  * nf_nat_ipv4_local_fn calls ip_route_me_harder): the caller compares the
  * destination before and after.
  */
-import { CtDir, IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type ManipType } from '../ct-types.js';
+import { CtDir, type ManipType, IpsBit } from '../ct-types.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
-import { IP_PROTO } from '../conntrack/bytes.js';
+import { IpOff } from '../conntrack/bytes.js';
 import type { CtEntry } from '../conntrack/conn.js';
 import { ctInfoDir } from '../conntrack/in.js';
 import { allocNullBinding, hookToManip, natInitialized } from './core.js';
@@ -47,14 +47,14 @@ export function natBoundPacket(table: ConntrackTable, hook: NfHook, skb: Skb, ou
   if (ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) return NAT_UNBOUND;
   const status = ct.status;
   const src = hook === NfHook.POST_ROUTING || hook === NfHook.LOCAL_IN; // hookToManip()
-  if (ctInfo === CtInfo.NEW && (status & (src ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE)) === 0) return NAT_UNBOUND;
+  if (ctInfo === CtInfo.NEW && (status & (src ? IpsBit.SRC_NAT_DONE : IpsBit.DST_NAT_DONE)) === 0) return NAT_UNBOUND;
   // oifChanged(), its cheap test first
   if (ct.masqIndex !== 0 && hook === NfHook.POST_ROUTING && out !== null && ct.masqIndex !== out.ifindex &&
       ctInfoDir(ctInfo) === CtDir.ORIGINAL) return NAT_UNBOUND;
   // natPacket()'s own first test, so a hook with nothing to rewrite in this direction (the DNAT hook of a
   // flow only masqueraded) returns here: the status bit of this manip, swapped for the reply direction
-  let bit = src ? IPS_SRC_NAT : IPS_DST_NAT;
-  if (ctInfoDir(ctInfo) === CtDir.REPLY) bit ^= IPS_SRC_NAT | IPS_DST_NAT;
+  let bit = src ? IpsBit.SRC_NAT : IpsBit.DST_NAT;
+  if (ctInfoDir(ctInfo) === CtDir.REPLY) bit ^= IpsBit.SRC_NAT | IpsBit.DST_NAT;
   if ((status & bit) === 0) return Verdict.ACCEPT;
   return natPacket(table, ct, ctInfo, hook, skb);
 }
@@ -69,7 +69,7 @@ export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext,
   const ctInfo = skb.ctInfo;
   const b = skb.data;
 
-  if ((ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) && b[skb.l3 + IP_PROTO] === 1) {
+  if ((ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) && b[skb.l3 + IpOff.PROTO] === 1) {
     // an ICMP error about a (maybe NATed) connection
     return icmpReplyTranslation(skb, ct, ctInfo, hook) ? Verdict.ACCEPT : Verdict.DROP;
   }

@@ -2,7 +2,7 @@
  * Applying a binding to a packet: nf_nat_packet() for the packets of a
  * connection, nf_nat_icmp_reply_translation() for ICMP errors about it.
  */
-import { CtDir, IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, ManipType, type CtTuple } from '../ct-types.js';
+import { CtDir, ManipType, type CtTuple, IpsBit } from '../ct-types.js';
 import { Verdict, type NfHook } from '../../model/nf-seam.js';
 import type { CtInfo, Skb } from '../../model/skb.js';
 import { inetChecksum } from '../../wire/checksum.js';
@@ -12,16 +12,16 @@ import { ctInfoDir } from '../conntrack/in.js';
 import { invertTuple, newTuple } from '../conntrack/tuple.js';
 import { hookToManip } from './core.js';
 import { manipPkt, manipPktInverse, manipPktTo } from './manip.js';
-import { N_DST, N_PORTS, N_PROTO, N_SRC, type ConntrackTable } from '../conntrack/table.js';
+import { type ConntrackTable, NodeInt } from '../conntrack/table.js';
 
 const IPPROTO_ICMP = 1;
-const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
-const IPS_NAT_DONE_MASK = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
+const IPS_NAT_MASK = IpsBit.SRC_NAT | IpsBit.DST_NAT;
+const IPS_NAT_DONE_MASK = IpsBit.SRC_NAT_DONE | IpsBit.DST_NAT_DONE;
 const target: CtTuple = newTuple();
 
 /** the status bit telling whether this hook rewrites packets going in `dir` */
 function statusBit(manip: ManipType, dir: CtDir): number {
-  let bit = manip === ManipType.SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+  let bit = manip === ManipType.SRC ? IpsBit.SRC_NAT : IpsBit.DST_NAT;
   if (dir === CtDir.REPLY) bit ^= IPS_NAT_MASK;
   return bit;
 }
@@ -40,11 +40,11 @@ export function natPacket(table: ConntrackTable, ct: CtEntry, ctInfo: CtInfo, ho
   if (at < 0) return manipPktInverse(b, skb.l3, end, ct.tuple[1 - dir]!, manip) ? Verdict.ACCEPT : Verdict.DROP;
   // a confirmed entry: the other direction's tuple from the table's integers (manipPktInverse() on them)
   const nodes = table.nodes;
-  const proto = nodes[at + N_PROTO]!;
-  const ports = nodes[at + N_PORTS]!;
+  const proto = nodes[at + NodeInt.PROTO]!;
+  const ports = nodes[at + NodeInt.PORTS]!;
   const ok = manip === ManipType.SRC
-    ? manipPktTo(b, skb.l3, end, proto, manip, nodes[at + N_DST]!, proto === IPPROTO_ICMP ? ports >>> 16 : ports & 0xffff)
-    : manipPktTo(b, skb.l3, end, proto, manip, nodes[at + N_SRC]!, ports >>> 16);
+    ? manipPktTo(b, skb.l3, end, proto, manip, nodes[at + NodeInt.DST]!, proto === IPPROTO_ICMP ? ports >>> 16 : ports & 0xffff)
+    : manipPktTo(b, skb.l3, end, proto, manip, nodes[at + NodeInt.SRC]!, ports >>> 16);
   return ok ? Verdict.ACCEPT : Verdict.DROP;
 }
 
