@@ -302,7 +302,8 @@ export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBr
   // sock_confirm_neigh() -> neigh_confirm(): TCP heard from the peer, so the next hop works
   if (skb.dstPendingConfirm) n.confirmed = h.now();
   const s = n.state;
-  if ((s & NUD_CONNECTED) !== 0) {
+  // NUD_CONNECTED, spelt out so that tsc writes the number in place
+  if ((s & (Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE)) !== 0) {
     // neigh_hh_output(): the fast path does not touch `used`
     neighXmit(h, n, skb);
     return;

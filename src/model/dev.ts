@@ -4,10 +4,10 @@
  * to the bridge (a port's rx_handler) or to ARP / IPv4 (eth_type_trans and
  * the protocol handlers).
  */
-import { ETH_P_ARP, ETH_P_IP, ethType } from '../wire/ethernet.js';
+import { ethType } from '../wire/ethernet.js';
 import { ETH_P_8021AD, ETH_P_8021Q, vlanRcv } from './vlan.js';
-import { isBroadcastMac, isMulticastMac } from '../wire/mac.js';
-import { ethDstIs } from './eth-header.js';
+import { isBroadcastMac } from '../wire/mac.js';
+import { ethDstIs, EthP } from './eth-header.js';
 import { arpRcv } from './arp.js';
 import { brDevXmit, brHandleFrame } from './bridge.js';
 import type { Host } from './host.js';
@@ -71,7 +71,8 @@ function vethRx(peer: Iface, skb: Skb, sender: Host): void {
 
 /** eth_type_trans(): what kind of frame this is for `dev`. */
 export function ethTypeTrans(dev: Iface, frame: Uint8Array): PktType {
-  if (isMulticastMac(frame, 0)) return isBroadcastMac(frame, 0) ? PktType.BROADCAST : PktType.MULTICAST;
+  // is_multicast_ether_addr(), the group bit read in place
+  if ((frame[0]! & 1) !== 0) return isBroadcastMac(frame, 0) ? PktType.BROADCAST : PktType.MULTICAST;
   return ethDstIs(frame, dev.mac) ? PktType.HOST : PktType.OTHERHOST;
 }
 
@@ -96,9 +97,11 @@ export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
 
 /** the protocol handlers registered with dev_add_pack() */
 export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
-  const type = skb.data.length >= 14 ? ethType(skb.data) : 0;
-  if (type === ETH_P_IP) ipRcv(h, skb, dev);
-  else if (type === ETH_P_ARP) arpRcv(h, skb, dev);
+  const d = skb.data;
+  // the ethertype read in place, compared with the EthP values (as wire/ethernet.ts's ethType() and ETH_P_*)
+  const type = d.length >= 14 ? (d[12]! << 8) | d[13]! : 0;
+  if (type === EthP.IP) ipRcv(h, skb, dev);
+  else if (type === EthP.ARP) arpRcv(h, skb, dev);
   else if (type === ETH_P_8021Q || type === ETH_P_8021AD) vlanRcv(h, dev, skb, deliverToProtocol);
   else if (h.trace !== null) h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
 }

@@ -6,6 +6,16 @@
  * Same results as wire/mac.ts's macEq() and copyMac() at offset 0/6.
  */
 
+/**
+ * The ethertypes the receive path dispatches on, as a const enum whose
+ * values tsc writes in place (the same as wire/ethernet.ts's ETH_P_IP and
+ * ETH_P_ARP, which V8 would read through their module cells per packet).
+ */
+export const enum EthP {
+  IP = 0x0800,
+  ARP = 0x0806,
+}
+
 /** the destination address at frame[0..6) equals `mac` (macEq(frame, 0, mac, 0)) */
 export function ethDstIs(frame: Uint8Array, mac: Uint8Array): boolean {
   return frame[0] === mac[0] && frame[1] === mac[1] && frame[2] === mac[2] &&

@@ -8,7 +8,7 @@
  *   local socket --> ip_local_out --OUTPUT--> ip_output
  *   ip_output --POSTROUTING--> ip_finish_output --> neighbour --> device
  */
-import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipHeaderLen, ipIsFragment, ipProto, ipSrc, ipTotalLen, ipTtl, ipVersion, setIpFragField, Ip4 } from '../wire/ipv4.js';
+import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipIsFragment, ipProto, ipSrc, ipTotalLen, setIpFragField, Ip4 } from '../wire/ipv4.js';
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/icmp.js';
 import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 } from '../wire/ip4.js';
 import { neighOutput } from './arp.js';
@@ -39,8 +39,10 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
   const avail = b.length - o;
-  const hl = avail < Ip4.HLEN ? 0 : ipHeaderLen(b, o);
-  if (hl < Ip4.HLEN || ipVersion(b, o) !== 4 || hl > avail) {
+  // ip_rcv_core(): the version/IHL byte and tot_len read in place (the header is there when avail >= 20)
+  const vhl = avail < Ip4.HLEN ? 0 : b[o]!;
+  const hl = (vhl & 0x0f) << 2;
+  if (hl < Ip4.HLEN || vhl >>> 4 !== 4 || hl > avail) {
     h.drop(skb, dev, 'ip: bad header');
     return;
   }
@@ -48,7 +50,7 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
     h.drop(skb, dev, 'ip: bad header checksum');
     return;
   }
-  const tot = ipTotalLen(b, o);
+  const tot = (b[o + Ip4.TOT_LEN]! << 8) | b[o + Ip4.TOT_LEN + 1]!;
   if (tot > avail || tot < hl) {
     h.drop(skb, dev, 'ip: bad total length');
     return;
@@ -79,6 +81,11 @@ function headerSumOk(v: DataView, o: number): boolean {
   s = (s & 0xffff) + (s >>> 16);
   s = (s & 0xffff) + (s >>> 16);
   return s === 0xffff;
+}
+
+/** an IPv4 address field as a uint32, as ipDst()/ipSrc() read it (read in place: no imported helper on the way) */
+function addrU32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 /** an IPv4 address field as an int32 (the same 32 bits as ipDst()/ipSrc(), never a boxed number) */
@@ -359,7 +366,7 @@ export function ipForward(h: Host, skb: Skb): void {
     h.drop(skb, skb.inDev, 'forward: not addressed to us at layer 2');
     return;
   }
-  if (ipTtl(b, o) <= 1) {
+  if (b[o + Ip4.TTL]! <= 1) {
     h.drop(skb, skb.inDev, 'ttl exceeded');
     icmpSend(h, skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
     return;
@@ -379,8 +386,9 @@ export function ipForward(h: Host, skb: Skb): void {
 /** ip_exceeds_mtu(): too big to forward; without DF it is fragmented on output instead */
 function ipExceedsMtu(skb: Skb, mtu: number): boolean {
   const b = skb.data;
-  if (ipTotalLen(b, skb.l3) <= mtu) return false;
-  if (!ipDF(b, skb.l3)) return false;
+  const o = skb.l3;
+  if (((b[o + Ip4.TOT_LEN]! << 8) | b[o + Ip4.TOT_LEN + 1]!) <= mtu) return false;
+  if ((b[o + Ip4.FRAG]! & (Ip4.DF >>> 8)) === 0) return false;
   // reassembled by conntrack from DF fragments larger than the mtu
   if (skb.fragMaxSize > mtu) return true;
   return !skb.ignoreDf;
@@ -421,7 +429,7 @@ function ipFinishOutput2(h: Host, skb: Skb): void {
   const out = rt.dev!;
   const b = skb.data;
   // rt_nexthop(): the gateway, or the (possibly NATed) destination
-  const nexthop = rt.gateway !== 0 ? rt.gateway : ipDst(b, skb.l3);
+  const nexthop = rt.gateway !== 0 ? rt.gateway : addrU32(b, skb.l3 + Ip4.DADDR);
   const bcast = rt.kind === 'broadcast' || nexthop === LIMITED_BROADCAST || isSubnetBroadcast(out, nexthop);
   neighOutput(h, out, nexthop, skb, bcast);
 }

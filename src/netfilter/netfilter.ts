@@ -18,7 +18,7 @@ import { IpsBit } from './ct-types.js';
 import { conntrackIn } from './conntrack/in.js';
 import { ConntrackTable } from './conntrack/table.js';
 import { HOOK_PLAN, HookFn } from './hooks.js';
-import { NAT_UNBOUND, natBoundPacket, natHook } from './nat/hook.js';
+import { NatBound, natBoundPacket, natHook } from './nat/hook.js';
 import { CONNTRACK_OPS, makeNatOps } from './nat/ops.js';
 import { NatState, seedFromName } from './nat/state.js';
 import { IptablesState } from './tables/state.js';
@@ -196,8 +196,8 @@ export class Netfilter implements NfSeam {
       if (v !== Verdict.ACCEPT) return v as Verdict;
     }
     if ((bits & (1 << HookFn.NAT_DST)) !== 0) {
-      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NAT_UNBOUND;
-      if (v === NAT_UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
+      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NatBound.UNBOUND;
+      if (v === NatBound.UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
       if (v !== Verdict.ACCEPT) return this.stopped(HookFn.NAT_DST, v, skb, inDev, outDev);
     }
     if ((bits & (1 << HookFn.FILTER)) !== 0) {
@@ -205,8 +205,8 @@ export class Netfilter implements NfSeam {
       if (v !== Verdict.ACCEPT) return v as Verdict;
     }
     if ((bits & (1 << HookFn.NAT_SRC)) !== 0) {
-      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NAT_UNBOUND;
-      if (v === NAT_UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
+      v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NatBound.UNBOUND;
+      if (v === NatBound.UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
       if (v !== Verdict.ACCEPT) return this.stopped(HookFn.NAT_SRC, v, skb, inDev, outDev);
     }
     if ((bits & (1 << HookFn.CONFIRM)) !== 0) {
@@ -277,7 +277,7 @@ export class Netfilter implements NfSeam {
   private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     natView(skb);
     let v = natBoundPacket(this.conntrack, hook, skb, outDev);
-    if (v === NAT_UNBOUND) {
+    if (v === NatBound.UNBOUND) {
       const copyOff = natCopyFrame(skb);
       this.setHookState(hook, inDev, outDev);
       v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);

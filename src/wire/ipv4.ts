@@ -167,10 +167,12 @@ export function ipChecksumOk(b: Uint8Array, o: number): boolean {
  * ip_decrease_ttl() does. Returns the new TTL. The caller checks TTL > 1 first.
  */
 export function ipDecTtl(b: Uint8Array, o: number): number {
-  let check = getU16(b, o + Ip4.CHECK) + 0x0100;
+  // (bytes read and written in place: it runs for every forwarded packet)
+  let check = ((b[o + Ip4.CHECK]! << 8) | b[o + Ip4.CHECK + 1]!) + 0x0100;
   check = check + (check >= 0xffff ? 1 : 0);
-  setU16(b, o + Ip4.CHECK, check & 0xffff);
-  const ttl = (getU8(b, o + Ip4.TTL) - 1) & 0xff;
+  b[o + Ip4.CHECK] = (check >>> 8) & 0xff;
+  b[o + Ip4.CHECK + 1] = check & 0xff;
+  const ttl = (b[o + Ip4.TTL]! - 1) & 0xff;
   b[o + Ip4.TTL] = ttl;
   return ttl;
 }

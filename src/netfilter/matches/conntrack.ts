@@ -7,18 +7,27 @@ import { parseAddrMask, ipToString, maskSuffix } from '../tables/addr.js';
 import { parseProto } from '../tables/protocols.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { IPS_DST_NAT, IPS_SRC_NAT, type Conn } from '../ct-types.js';
+import { IpsBit, type Conn } from '../ct-types.js';
 import { inv, parsePortRange } from './util.js';
 import { portRange } from './tcp.js';
 
-/** state bits as XT_STATE_BIT() and XT_CONNTRACK_STATE_* */
-export const ST_INVALID = 1 << 0;
-export const ST_ESTABLISHED = 1 << 1;
-export const ST_RELATED = 1 << 2;
-export const ST_NEW = 1 << 3;
-export const ST_UNTRACKED = 1 << 4;
-export const ST_SNAT = 1 << 8;
-export const ST_DNAT = 1 << 9;
+/** state bits as XT_STATE_BIT() and XT_CONNTRACK_STATE_*: a const enum, written in place by tsc (stateBit() runs per packet) */
+export const enum XtState {
+  INVALID = 1 << 0,
+  ESTABLISHED = 1 << 1,
+  RELATED = 1 << 2,
+  NEW = 1 << 3,
+  UNTRACKED = 1 << 4,
+  SNAT = 1 << 8,
+  DNAT = 1 << 9,
+}
+export const ST_INVALID = XtState.INVALID;
+export const ST_ESTABLISHED = XtState.ESTABLISHED;
+export const ST_RELATED = XtState.RELATED;
+export const ST_NEW = XtState.NEW;
+export const ST_UNTRACKED = XtState.UNTRACKED;
+export const ST_SNAT = XtState.SNAT;
+export const ST_DNAT = XtState.DNAT;
 const STATE_NAMES: [string, number][] = [
   ['INVALID', ST_INVALID], ['NEW', ST_NEW], ['RELATED', ST_RELATED], ['ESTABLISHED', ST_ESTABLISHED],
   ['UNTRACKED', ST_UNTRACKED], ['SNAT', ST_SNAT], ['DNAT', ST_DNAT],
@@ -40,11 +49,11 @@ const stateNames = (v: number): string =>
 /** the packet's state bit, as conntrack_mt() computes statebit */
 export function stateBit(skb: Skb): number {
   const ct = skb.ct as Conn | null;
-  if (ct === null) return ST_INVALID;
-  if (ct.untracked) return ST_UNTRACKED;
+  if (ct === null) return XtState.INVALID;
+  if (ct.untracked) return XtState.UNTRACKED;
   let b = 1 << ((skb.ctInfo % CtInfo.ESTABLISHED_REPLY) + 1);
-  if (ct.status & IPS_SRC_NAT) b |= ST_SNAT;
-  if (ct.status & IPS_DST_NAT) b |= ST_DNAT;
+  if (ct.status & IpsBit.SRC_NAT) b |= XtState.SNAT;
+  if (ct.status & IpsBit.DST_NAT) b |= XtState.DNAT;
   return b;
 }
 

@@ -28,7 +28,11 @@ function oifChanged(hook: NfHook, ctInfo: CtInfo, ct: CtEntry, out: XtContext['o
 }
 
 /** natBoundPacket()'s answer when the connection is not bound at this hook yet: run natHook() */
-export const NAT_UNBOUND = -1;
+export const enum NatBound {
+  UNBOUND = -1,
+}
+/** the same value (NatBound.UNBOUND is what the per-packet code compares with: tsc writes it in place) */
+export const NAT_UNBOUND = NatBound.UNBOUND;
 
 /**
  * nf_nat_inet_fn() for a packet of a connection that is bound at this
@@ -44,13 +48,13 @@ export function natBoundPacket(table: ConntrackTable, hook: NfHook, skb: Skb, ou
   const ct = skb.ct as CtEntry | null;
   if (ct === null || ct.untracked) return Verdict.ACCEPT;
   const ctInfo = skb.ctInfo;
-  if (ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) return NAT_UNBOUND;
+  if (ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) return NatBound.UNBOUND;
   const status = ct.status;
   const src = hook === NfHook.POST_ROUTING || hook === NfHook.LOCAL_IN; // hookToManip()
-  if (ctInfo === CtInfo.NEW && (status & (src ? IpsBit.SRC_NAT_DONE : IpsBit.DST_NAT_DONE)) === 0) return NAT_UNBOUND;
+  if (ctInfo === CtInfo.NEW && (status & (src ? IpsBit.SRC_NAT_DONE : IpsBit.DST_NAT_DONE)) === 0) return NatBound.UNBOUND;
   // oifChanged(), its cheap test first
   if (ct.masqIndex !== 0 && hook === NfHook.POST_ROUTING && out !== null && ct.masqIndex !== out.ifindex &&
-      ctInfoDir(ctInfo) === CtDir.ORIGINAL) return NAT_UNBOUND;
+      ctInfoDir(ctInfo) === CtDir.ORIGINAL) return NatBound.UNBOUND;
   // natPacket()'s own first test, so a hook with nothing to rewrite in this direction (the DNAT hook of a
   // flow only masqueraded) returns here: the status bit of this manip, swapped for the reply direction
   let bit = src ? IpsBit.SRC_NAT : IpsBit.DST_NAT;
