@@ -34,14 +34,9 @@ describe('conntrack in a traffic step', () => {
     expect(s[4]!.output).toContain('0 flow entries have been shown.');
   });
 
-  it('refuses what would change the table or is no listing', () => {
-    const s = steps(`  - r: conntrack -F
-  - r: conntrack -D -p tcp
-  - r: conntrack -C
-`);
-    for (const x of s) {
-      expect(x.exit).toBe(2);
-      expect(x.output).toContain('only conntrack -L (with filters) is allowed there');
+  it('stops the run on what would change the table or is no listing, naming it, as the kernel runner does', () => {
+    for (const [step, token] of [['conntrack -F', '-F'], ['conntrack -D -p tcp', '-D'], ['conntrack -C', '-C']]) {
+      expect(() => steps(`  - r: ${step}\n`)).toThrow(`inspect.yaml:13:5: node r: '${token}': traffic steps may only list conntrack (-L)`);
     }
   });
 
@@ -61,5 +56,19 @@ traffic:
     expect(s[0]!.output).toContain("unknown TCP state `bogus'");
     expect(s[1]!.exit).toBe(0);
     expect(s[1]!.output).toContain('0 flow entries have been shown.');
+  });
+});
+
+describe('iptables in a traffic step', () => {
+  it('stops the run on a change or a command that lists nothing, naming it, as the kernel runner does', () => {
+    expect(() => steps('  - r: iptables -A OUTPUT -j DROP\n')).toThrow("inspect.yaml:13:5: node r: '-A': traffic steps may only inspect iptables (-L, -S)");
+    expect(() => steps('  - r: iptables -L -Z\n')).toThrow("node r: '-Z': traffic steps may only inspect iptables (-L, -S)");
+    expect(() => steps('  - r: iptables -t nat --flush\n')).toThrow("node r: '--flush': traffic steps may only inspect iptables (-L, -S)");
+    expect(() => steps('  - r: iptables -n\n')).toThrow("node r: '-n': traffic steps may only inspect iptables (-L, -S)");
+  });
+
+  it('lists as iptables does', () => {
+    const s = steps('  - r: iptables -S INPUT\n');
+    expect(s[0]).toEqual({ exit: 0, output: '-P INPUT ACCEPT\n-A INPUT -m conntrack --ctstate INVALID -j DROP\n' });
   });
 });

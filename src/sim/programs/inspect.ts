@@ -8,11 +8,15 @@
  */
 import { runIptables } from '../../config/iptables.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
+import { NatlabError } from '../../config/errors.js';
 import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
 import { ConntrackTable } from '../../netfilter/conntrack/table.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
 import { stdoutThenStderrInFile } from './stdio.js';
 
+/** what the kernel runner takes for a change (io/kernel/commands.ts) */
+const IPTABLES_CHANGE = /^-[a-zA-Z]*[AIDRNXFPZE][a-zA-Z]*$/;
+const IPTABLES_CHANGE_LONG = new Set(['--append', '--insert', '--delete', '--replace', '--new-chain', '--delete-chain', '--flush', '--policy', '--zero', '--rename-chain']);
 const LIST_OPTS = new Set(['-L', '--list', '-S', '--list-rules', '-n', '--numeric', '-v', '--verbose', '-x', '--exact', '--line-numbers', '-t', '--table', '-4', '-w', '--wait']);
 
 /** the table `conntrack -L` lists where conntrack never ran: always empty (made on first use) */
@@ -35,11 +39,13 @@ const iptables: ProgramMain = (ctx) => {
       i++;
       continue;
     }
+    // a change stops the run, as the kernel runner refuses it (io/kernel/commands.ts): the rest would not be comparable
+    if (IPTABLES_CHANGE.test(a) || IPTABLES_CHANGE_LONG.has(a)) throw new NatlabError('traffic steps may only inspect iptables (-L, -S)', { token: a });
     if (a.startsWith('-') && !LIST_OPTS.has(a) && !/^-[nvxLS]+$/.test(a)) {
-      return done(ctx, 2, '', `natlab: iptables ${a} in a traffic step: only listing (-L, -S with -t -n -v -x --line-numbers) is allowed there\n`);
+      throw new NatlabError('not supported: natlab lists iptables with -L or -S and -t -n -v -x --line-numbers', { token: a });
     }
   }
-  if (!listing) return done(ctx, 2, '', 'natlab: iptables in a traffic step must list (-L or -S)\n');
+  if (!listing) throw new NatlabError('traffic steps may only inspect iptables (-L, -S)', { token: argv.slice(1).join(' ') || 'iptables' });
   const r = runIptables(nf.ipt, argv.slice(1), { node: ctx.host.name });
   return done(ctx, r.exit, r.stdout, r.stderr);
 };
@@ -48,10 +54,9 @@ const conntrack: ProgramMain = (ctx) => {
   const nf = ctx.host.nf as Netfilter;
   const a = ctx.argv.slice(1);
   // as the kernel runner: a listing, and no command that changes the table
-  const changes = a.find((x) => /^-[DFUIEC]$/.test(x) || ['--delete', '--flush', '--update', '--create', '--event', '--count'].includes(x));
-  if (changes !== undefined || !a.some((x) => x === '-L' || x === '--dump')) {
-    return done(ctx, 2, '', `natlab: conntrack ${a.join(' ')} in a traffic step: only conntrack -L (with filters) is allowed there\n`);
-  }
+  const changes = a.find((x) => /^-[DFUIE]$/.test(x) || ['--delete', '--flush', '--update', '--create', '--event'].includes(x));
+  if (changes !== undefined) throw new NatlabError('traffic steps may only list conntrack (-L)', { token: changes });
+  if (!a.some((x) => x === '-L' || x === '--dump')) throw new NatlabError('traffic steps may only list conntrack (-L)', { token: a.join(' ') || 'conntrack' });
   // conntrack not active yet: an empty table, with the same option checks
   const r = runConntrackCommand(nf.ctActive ? nf.conntrack : (emptyTable ??= new ConntrackTable()), ctx.argv, ctx.host);
   return done(ctx, r.exit, r.stdout, r.stderr);
