@@ -89,6 +89,14 @@ describe('iptables extensions natlab does not model', () => {
     expect(runIptables(st, ['-S', 'INPUT', '-v'], { node: 't' }).stdout).toBe('-P INPUT ACCEPT -c 0 0\n-A INPUT -s 10.0.0.1/32 -c 3 180 -j DROP\n-A INPUT -s 10.0.0.2/32 -c 3 180 -j DROP\n');
   });
 
+  it('reads localhost as 127.0.0.1 (/etc/hosts) and finds no other name, as iptables in a namespace without DNS (measured)', () => {
+    const st = new IptablesState();
+    expect(runIptables(st, '-A INPUT -s localhost -d localhost/8 -j ACCEPT'.split(' '), { node: 't' }).exit).toBe(0);
+    expect(runIptables(st, ['-S', 'INPUT'], { node: 't' }).stdout).toContain('-A INPUT -s 127.0.0.1/32 -d 127.0.0.0/8 -j ACCEPT\n');
+    expect(run('-A INPUT -s gateway.invalid -j ACCEPT').stderr).toContain("host/network `gateway.invalid' not found");
+    expect(run('-A INPUT -s 10.0.0.300 -j ACCEPT').stderr).toContain("host/network `10.0.0.300' not found");
+  });
+
   it('refuses a chain named like any iptables target, modelled or not, as iptables does (measured)', () => {
     for (const t of ['NFQUEUE', 'TPROXY', 'SET', 'QUEUE', 'ULOG', 'LOG']) {
       expect(run(`-N ${t}`).stderr).toContain('chain name may not clash with target name');

@@ -55,7 +55,9 @@ export function parseAddrMask(s: string): { addr: number; mask: number } {
       mask = v;
     }
   }
-  const addr = parseIp(a);
+  let addr = parseIp(a);
+  // a name goes to the resolver: /etc/hosts gives localhost everywhere; natlab resolves no other name
+  if (addr < 0 && a === 'localhost') addr = 0x7f000001;
   if (addr < 0) throw new XtError(`host/network \`${a}' not found`);
   return { addr: (addr & mask) >>> 0, mask };
 }
