@@ -57,3 +57,31 @@ describe('conntrack option errors, as conntrack-tools 1.4.7 prints them (measure
     expect(run('-L -s bogus').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): Invalid IP address \`bogus'\n${HINT}`);
   });
 });
+
+describe('conntrack -L with -m, -f, -o extended and the NAT filters (conntrack-tools 1.4.7, measured)', () => {
+  it('filters by mark (MARK or MARK/MASK), takes -f ipv4, and prints "ipv4     2 " before each entry with -o extended', () => {
+    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53));
+    forward(udpFrame('10.0.1.3', '192.0.2.2', 5001, 53));
+    const [first, second] = table.list(host.now());
+    first!.mark = 0x12;
+    expect(second!.mark).toBe(0);
+    expect(run('-L -m 0x12').stderr).toContain(' 1 flow entries');
+    expect(run('-L -m 0x12').stdout).toContain(`sport=${first!.tuple[0].sport} `);
+    expect(run('-L -m 2/0xf').stderr).toContain(' 1 flow entries');
+    expect(run('-L -m 0').stderr).toContain(' 1 flow entries');
+    expect(run('-L -m 0/0').stderr).toContain(' 2 flow entries');
+    expect(run('-L -f ipv4').stderr).toContain(' 2 flow entries');
+    expect(run('-L -f ipv6').exit).toBe(2);
+    const ext = run('-L -o extended').stdout.split('\n').filter((l) => l !== '');
+    expect(ext).toHaveLength(2);
+    expect(ext.every((l) => l.startsWith('ipv4     2 udp      17 '))).toBe(true);
+    expect(run('-L -o xml').stderr).toContain("natlab does not support the output format `xml'");
+  });
+
+  it('lists every entry for --src-nat, --dst-nat and --any-nat without an address, and refuses them with one', () => {
+    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53));
+    for (const o of ['--src-nat', '-n', '--dst-nat', '-g', '--any-nat', '-j']) expect(run(`-L ${o}`).stderr).toContain(' 1 flow entries');
+    expect(run('-L --src-nat 203.0.113.1').stderr).toContain("natlab does not support option `--src-nat' with an address");
+    expect(run('-L -g 10.0.0.1 -p udp').exit).toBe(2);
+  });
+});
