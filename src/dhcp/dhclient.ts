@@ -49,6 +49,8 @@ const FALLBACK_LINE_REQUEST = 3001;
 const FALLBACK_LINE_RELEASE = 3124;
 /** how long dhclient -r's RELEASE script runs (measured: the step ends 25 ms after its DHCPRELEASE) */
 const RELEASE_SCRIPT_NS = 20 * NS_PER_MS;
+/** dhclient's TIME_MAX (a 32-bit time_t's largest value, measured in its messages) */
+const TIME_MAX = 0x7fffffff;
 /** reboot_timeout: seconds of INIT-REBOOT requests before discovering */
 const REBOOT_TIMEOUT = 10;
 
@@ -335,12 +337,12 @@ export class Dhclient {
     this.say(`DHCPACK of ${ip4ToString(rep.yiaddr)} from ${ip4ToString(src)}\n`);
     let expiry = dhcpOption(rep, 'leaseTime')?.seconds ?? 43200;
     if (expiry < 60) expiry = 60;
-    let renewal = dhcpOption(rep, 'renewalTime')?.seconds ?? Math.floor(expiry / 2);
-    if (renewal > expiry / 2 && dhcpOption(rep, 'renewalTime') === undefined) renewal = Math.floor(expiry / 2);
+    // dhcpack(): without option 58 (dnsmasq sends none for an infinite lease) T1 is expiry / 2 + 1
+    let renewal = dhcpOption(rep, 'renewalTime')?.seconds ?? Math.floor(expiry / 2) + 1;
     let rebind = dhcpOption(rep, 'rebindingTime')?.seconds ?? Math.floor((renewal * 7) / 4);
     if (rebind > expiry) rebind = expiry;
-    // dhclient's jitter: renewal somewhere in [3/4 T1, T1]
-    renewal = Math.floor((renewal * 3 + 3) / 4) + Math.floor(((this.env.random() % Math.max(1, renewal)) + 3) / 4);
+    // dhclient's jitter: renewal somewhere in [3/4 T1, T1], for a T1 up to TIME_MAX / 3 - 3
+    if (renewal <= Math.floor(TIME_MAX / 3) - 3) renewal = Math.floor((renewal * 3 + 3) / 4) + Math.floor(((this.env.random() % Math.max(1, renewal)) + 3) / 4);
     const sid = dhcpOption(rep, 'serverId')?.addr ?? src;
     // BOUND / RENEW
     const old = this.lease?.addr ?? 0;
@@ -356,6 +358,9 @@ export class Dhclient {
     this.lease = { addr: rep.yiaddr, serverId: sid, end: now + expiry, rebind: now + rebind };
     this.active = { addr: rep.yiaddr, serverId: sid, expiry: now + expiry, released: false };
     slot(host, dev.name).lease = this.active;
+    // add_timeout() caps a renewal beyond TIME_MAX, saying so (an infinite lease, measured); natlab's
+    // clock starts at 0 where the kernel's counts from 1970, so only a T1 of 2^31 s reaches it here
+    if (now + renewal > TIME_MAX) this.say(`Timeout too large reducing to: ${TIME_MAX - 1} (TIME_MAX - 1)\n`);
     this.say(`bound to ${ip4ToString(rep.yiaddr)} -- renewal in ${renewal} seconds.\n`);
     this.state = 'bound';
     this.arm(renewal, () => {

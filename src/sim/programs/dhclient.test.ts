@@ -208,6 +208,14 @@ describe('dhclient', () => {
     expect(leaseFileOf(t.server)).toMatch(/10\.9\.0\.120/);
   });
 
+  it('for an infinite lease (no T1 from dnsmasq) renews at expiry / 2 + 1 without jitter, after "Timeout too large" (measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-range=10.9.0.100,10.9.0.150,infinite'], env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, t.net.now() + 10 * NS_PER_S);
+    expect(r.output()).toMatch(/DHCPACK of 10\.9\.0\.120 from 10\.9\.0\.1\nTimeout too large reducing to: 2147483646 \(TIME_MAX - 1\)\nbound to 10\.9\.0\.120 -- renewal in 2147483648 seconds\.\n$/);
+  });
+
   it('INIT-REBOOT unanswered gives up after reboot_timeout (10 s) and discovers', () => {
     const t = twoHosts();
     runDnsmasq(t.server, SERVER, env);
