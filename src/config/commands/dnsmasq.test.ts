@@ -48,6 +48,11 @@ describe('the dnsmasq run command', () => {
     expect(cfg!.options).toEqual([{ code: 3, addrs: [ip('10.0.0.1')] }]);
   });
 
+  it('fails with "unknown interface" for a missing --interface under --bind-interfaces only (measured: exit 2)', () => {
+    expect(start([...OK, '--bind-interfaces', '--interface=p9', '--dhcp-range=10.0.0.1,10.0.0.9']).r).toEqual({ exit: 2, stdout: '', stderr: 'dnsmasq: unknown interface p9\n' });
+    expect(start([...OK, '--interface=p9', '--dhcp-range=10.0.0.1,10.0.0.9']).r.exit).toBe(0);
+  });
+
   it('accepts the DNS and socket flags of libvirt\'s conf file (strict-order, bind-dynamic, dhcp-no-override), which change no DHCP reply', () => {
     const conf = 'strict-order\nport=0\nbind-dynamic\ninterface=virbr0\ndhcp-range=192.168.122.2,192.168.122.254,255.255.255.0\ndhcp-no-override\ndhcp-authoritative\nno-ping\n';
     const { r, cfg } = start(['--conf-file=default.conf'], { 'default.conf': conf });

@@ -78,6 +78,9 @@ interface Parsed {
   cfg: DnsmasqConfig;
   noPing: boolean;
   port: number | null;
+  /** --bind-interfaces (and not --bind-dynamic): the listeners are bound at start, to interfaces that must exist */
+  bindInterfaces: boolean;
+  bindDynamic: boolean;
 }
 
 /** Parses argv (without the program name) into `p`; conf files are read through `env`. */
@@ -146,6 +149,12 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
       return;
     case 'no-ping':
       p.noPing = true;
+      return;
+    case 'bind-interfaces':
+      p.bindInterfaces = true;
+      return;
+    case 'bind-dynamic':
+      p.bindDynamic = true;
       return;
     default:
       // no-resolv, no-hosts, log-dhcp, keep-in-foreground, bind-interfaces, bind-dynamic, strict-order,
@@ -277,7 +286,7 @@ function parseOption(v: string, cfg: DnsmasqConfig, token: string, bad: (w: stri
  */
 export function runDnsmasq(host: Host, argv: string[], env: DnsmasqEnv): DnsmasqResult {
   const args = argv[0] === 'dnsmasq' ? argv.slice(1) : argv;
-  const p: Parsed = { cfg: emptyDnsmasqConfig(), noPing: false, port: null };
+  const p: Parsed = { cfg: emptyDnsmasqConfig(), noPing: false, port: null, bindInterfaces: false, bindDynamic: false };
   try {
     parseArgs(args, env, p);
   } catch (e) {
@@ -292,6 +301,11 @@ export function runDnsmasq(host: Host, argv: string[], env: DnsmasqEnv): Dnsmasq
   }
   if (p.cfg.ranges.length === 0) {
     throw new NatlabError('not supported: dnsmasq without --dhcp-range serves no DHCP here (DNS is not modelled)', { token: 'dnsmasq' });
+  }
+  if (p.bindInterfaces && !p.bindDynamic) {
+    // create_bound_listeners(): an --interface that is not there is fatal (measured: exit 2)
+    const missing = p.cfg.interfaces.find((n) => host.ifaceByName(n) === undefined);
+    if (missing !== undefined) return { exit: 2, stdout: '', stderr: `dnsmasq: unknown interface ${missing}\n` };
   }
   const server = new DnsmasqServer(host, p.cfg);
   const err = server.start();
