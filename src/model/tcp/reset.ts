@@ -8,13 +8,16 @@
  *   10.0.0.2.81 > 10.0.0.1.59614: Flags [R.], seq 0, ack ISN+1, win 0, length 0
  *   IP: tos 0x0, ttl 64, id 0, flags [DF], length 40
  *
+ * tcp_v4_send_reset()'s RST carries the TOS of the segment it answers
+ * (ECN bits cleared); nf_send_reset()'s has TOS 0.
+ *
  * If the segment carried an ACK, the RST takes its sequence number from
  * that ACK and carries no ACK; otherwise it is seq 0 with ACK set to the
  * segment's end (seq + SYN + FIN + data length).
  */
 import { setU16 } from '../../wire/bytes.js';
 import { ETH_P_IP } from '../../wire/ethernet.js';
-import { IP_OFFSET, ipDst, ipFragField, ipHeaderLen, ipProto, ipSrc, ipTotalLen, IPPROTO_TCP } from '../../wire/ipv4.js';
+import { IP_OFFSET, ipDst, ipFragField, ipHeaderLen, ipProto, ipSrc, ipTos, ipTotalLen, IPPROTO_TCP } from '../../wire/ipv4.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpAck, tcpChecksumOk, tcpDataOff, tcpDport, tcpFlags, tcpSeq, tcpSport } from '../../wire/tcp.js';
 import { devQueueXmit } from '../dev.js';
 import type { Host } from '../host.js';
@@ -24,8 +27,8 @@ import { NfHook } from '../nf-seam.js';
 import { SK_KERNEL, Skb, type SkOwner } from '../skb.js';
 import { buildSegment, sendSegment, type SegmentSpec } from './output.js';
 
-/** the RST answering the segment at skb.l3, as a segment spec (tcp_v4_send_reset's `rep`) */
-function resetFor(skb: Skb): SegmentSpec {
+/** the RST answering the segment at skb.l3, as a segment spec (tcp_v4_send_reset's `rep`), with IP TOS `tos` */
+function resetFor(skb: Skb, tos: number): SegmentSpec {
   const b = skb.data;
   const o = skb.l3;
   const l4 = o + ipHeaderLen(b, o);
@@ -43,7 +46,7 @@ function resetFor(skb: Skb): SegmentSpec {
     flags: withAck ? TCP_RST : TCP_RST | TCP_ACK,
     window: 0,
     ipId: 0,
-    tos: 0,
+    tos,
     mss: 0,
     sackOk: false,
     wscale: -1,
@@ -69,7 +72,8 @@ export function tcpV4SendReset(h: Host, skb: Skb, sk: SkOwner | null = null): vo
   const l4 = skb.l3 + ipHeaderLen(b, skb.l3);
   if ((tcpFlags(b, l4) & TCP_RST) !== 0) return;
   if (sk === null && skb.route?.kind !== 'local') return;
-  sendSegment(h, resetFor(skb), sk ?? SK_KERNEL, skb.id);
+  // arg.tos = ip_hdr(skb)->tos, sent without its ECN bits (ip_send_unicast_reply()): measured 0x10 for 0x10
+  sendSegment(h, resetFor(skb, ipTos(b, skb.l3) & ~3), sk ?? SK_KERNEL, skb.id);
 }
 
 /** what tcp_v4_rcv() does with a segment no socket matches: checksum, then a reset (the SocketTable's tcpNoSocket hook) */
@@ -100,7 +104,8 @@ export function nfSendReset(h: Host, old: Skb, hook: NfHook): void {
   // nf_ip_checksum(): verified on input hooks; locally generated segments carry a correct sum here
   if ((hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_IN || hook === NfHook.FORWARD) && !tcpChecksumOk(b, o, l4)) return;
   if (old.route !== null && (old.route.kind === 'broadcast' || old.route.kind === 'multicast')) return;
-  const spec = resetFor(old);
+  // nf_reject_iphdr_put(): TOS 0 whatever the rejected segment carried
+  const spec = resetFor(old, 0);
   const pkt = buildSegment(h, spec);
   const skb = new Skb(pkt);
   skb.mark = 0;
