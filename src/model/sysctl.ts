@@ -139,11 +139,14 @@ export class Sysctls {
   /**
    * The receive path's per-interface values for `dev`, from the snapshot
    * the device carries while no sysctl changed since it was taken, else
-   * read afresh (the same values ifConf/ifConfMax/ifConfOr give).
+   * read afresh (the same values ifConf/ifConfMax/ifConfOr give). A rename
+   * goes through renameIface(), which bumps `gen`, so the generation alone
+   * says whether the snapshot is current (comparing the names as well cost
+   * a StringEqual call per packet: names are not internalized strings).
    */
   devConf(dev: { name: string; confCache: DevConf | null }): DevConf {
     const c = dev.confCache;
-    if (c !== null && c.gen === this.gen && c.name === dev.name) return c;
+    if (c !== null && c.gen === this.gen) return c;
     const n = dev.name;
     const fresh: DevConf = {
       gen: this.gen,

@@ -84,6 +84,11 @@ class Lane {
   }
 }
 
+/** the containers next() may find the next event in (EventQueue.nextFrom) */
+const FROM_HEAP = 0;
+const FROM_LANE_A = 1;
+const FROM_LANE_B = 2;
+
 /** a is due before b: earlier, or at the same instant and scheduled first */
 function before(a: Timer, b: Timer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -105,6 +110,8 @@ export class EventQueue {
    */
   private readonly free: Timer[] = [];
   private freeTop = 0;
+  /** where the event next() returned last is: FROM_HEAP, FROM_LANE_A or FROM_LANE_B (for take()) */
+  private nextFrom = 0;
 
   now(): number {
     return this.nowNs;
@@ -171,7 +178,7 @@ export class EventQueue {
   step(): boolean {
     const ev = this.next();
     if (ev === undefined) return false;
-    this.take(ev);
+    this.take();
     this.run(ev);
     return true;
   }
@@ -189,7 +196,7 @@ export class EventQueue {
         if (until !== Infinity) this.nowNs = Math.max(this.nowNs, until);
         return false;
       }
-      this.take(ev);
+      this.take();
       this.run(ev);
       if (++n > maxEvents) throw new Error(`event limit of ${maxEvents} reached at t=${this.nowNs}ns (a packet loop?)`);
     }
@@ -204,22 +211,27 @@ export class EventQueue {
       this.pop();
       best = heap[0];
     }
+    let from = FROM_HEAP;
     const a = this.laneA.items[this.laneA.head];
-    if (a !== undefined && (best === undefined || before(a, best))) best = a;
+    if (a !== undefined && (best === undefined || before(a, best))) {
+      best = a;
+      from = FROM_LANE_A;
+    }
     const b = this.laneB.items[this.laneB.head];
-    if (b !== undefined && (best === undefined || before(b, best))) best = b;
+    if (b !== undefined && (best === undefined || before(b, best))) {
+      best = b;
+      from = FROM_LANE_B;
+    }
+    this.nextFrom = from;
     return best;
   }
 
-  /** remove `ev`, which next() returned, from its container */
-  private take(ev: Timer): void {
-    const a = this.laneA;
-    if (a.items[a.head] === ev) a.shift();
-    else {
-      const b = this.laneB;
-      if (b.items[b.head] === ev) b.shift();
-      else this.pop();
-    }
+  /** remove the event next() returned last from its container (nothing ran in between) */
+  private take(): void {
+    const from = this.nextFrom;
+    if (from === FROM_LANE_A) this.laneA.shift();
+    else if (from === FROM_LANE_B) this.laneB.shift();
+    else this.pop();
   }
 
   /** the clock moves to the event's time and it runs; a posted event's record goes back to the pool first */
