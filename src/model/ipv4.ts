@@ -416,7 +416,9 @@ export function ipFinishOutput(h: Host, skb: Skb): void {
   const out = rt.dev!;
   // __ip_finish_output(): too big, or reassembled here: ip_fragment(); a local packet at the path MTU (ip_skb_dst_mtu())
   const mtu = rt.pmtu !== undefined && skb.fromLocal ? localMtu(rt, out.mtu) : out.mtu;
-  if ((ipTotalLen(skb.data, skb.l3) > mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
+  const b = skb.data;
+  const o = skb.l3;
+  if ((((b[o + Ip4.TOT_LEN]! << 8) | b[o + Ip4.TOT_LEN + 1]!) > mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
     ipFragment(h, skb, mtu, ipFinishOutput2);
     return;
   }
@@ -430,7 +432,8 @@ function ipFinishOutput2(h: Host, skb: Skb): void {
   const b = skb.data;
   // rt_nexthop(): the gateway, or the (possibly NATed) destination
   const nexthop = rt.gateway !== 0 ? rt.gateway : addrU32(b, skb.l3 + Ip4.DADDR);
-  const bcast = rt.kind === 'broadcast' || nexthop === LIMITED_BROADCAST || isSubnetBroadcast(out, nexthop);
+  // (0xffffffff is LIMITED_BROADCAST, written out: an imported const is a module-cell load per use, here of a boxed double)
+  const bcast = rt.kind === 'broadcast' || nexthop === 0xffffffff || isSubnetBroadcast(out, nexthop);
   neighOutput(h, out, nexthop, skb, bcast);
 }
 
