@@ -291,12 +291,12 @@ const errorText = { reason: '', dst: -1, text: '' };
 /**
  * ip_error(): a packet with no route (only answered when forwarding); it
  * dies here, and its skb goes back to the slab when nothing can hold it
- * (see kfreeSkb(): no trace, not reassembled, not bridged; an ICMP error
- * copies what it quotes).
+ * (see kfreeSkb(): not reassembled, not bridged; an ICMP error copies
+ * what it quotes, and a trace sink keeps nothing it was given).
  */
 function ipError(h: Host, skb: Skb, rt: RouteResult): void {
   ipErrorReport(h, skb, rt);
-  if (h.trace === null && skb.fragList === null && !skb.nfBridge && skb.physIn === null) kfreeSkb(skb);
+  if (skb.fragList === null && !skb.nfBridge && skb.physIn === null) kfreeSkb(skb);
 }
 
 /** what ip_error() says about the packet: the drop, and the ICMP error when forwarding */

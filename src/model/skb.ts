@@ -271,10 +271,14 @@ export function allocSkb(len: number, id: number): Skb {
  * kfree_skb(): the packet dies here and its skb goes back to the slab,
  * when allocSkb() made it (others are left to the garbage collector).
  * Callers call it only where nothing else holds the skb or its bytes:
- * no trace (hop events keep packets), not on a neighbour, reassembly or
- * socket queue, not a reassembled packet (its fragments' queue keeps
- * them), not a bridged one (the bridge may still hold it on the way back
- * up its call chain). Packet taps and captures copy the bytes.
+ * not on a neighbour, reassembly or socket queue, not a reassembled
+ * packet (its fragments' queue keeps them), not a bridged one (the bridge
+ * may still hold it on the way back up its call chain). Packet taps and
+ * captures copy the bytes. A traced packet is freed too: a trace sink
+ * keeps no frame it was given past the call (the TraceSink contract in
+ * trace/events.ts; the sinks that keep one, the trace.jsonl encoder's
+ * line memo and the record ring, copy it), so no event holds the skb or
+ * its buffer once the packet is gone.
  */
 export function kfreeSkb(skb: Skb): void {
   if (!skb.fromSlab) return;

@@ -14,9 +14,9 @@ import { macUdp, pcapFile } from './test-captures.js';
  * that dies at ip_error() gives its skb back (model/skb.ts kfreeSkb()).
  * These tests replay UDP into r:lan0, forwarded to b (not a router: the
  * packets die there), and look at the buffers b receives: one buffer for
- * the whole replay when nothing holds the packets, a buffer per packet
- * when something may (the trace, a bridge), and always each packet's own
- * bytes.
+ * the whole replay when nothing holds the packets (traced or not), a
+ * buffer per packet when something may (a bridge), and always each
+ * packet's own bytes.
  *
  * r: lan0 10.0.0.1/24, wan0 198.51.100.2/24, default via b (198.51.100.1).
  */
@@ -79,11 +79,31 @@ describe('the skb slab on a replay', () => {
     expect(buffers.size).toBeLessThan(40);
   });
 
-  it('recycles nothing while tracing (hop events keep packets)', () => {
+  it('recycles traced packets too (a trace sink keeps no frame it is given), and the trace still tells each packet apart', () => {
     const { t, r, b } = network({ trace: true });
     const { buffers, ports } = replay(t, r, b, 20, 1000);
     expect(ports).toEqual(PORTS(20));
-    expect(buffers.size).toBe(20);
+    expect(buffers.size).toBe(1);
+    // b's drop of each packet (ip_error(): b does not forward), described from its own bytes when the event was made
+    const drops = t.events.filter((e) => e.node === 'b' && e.kind === 'drop').map((e) => /\.(\d+) > 203\.0\.113\.50\.53/.exec((e as { summary?: string }).summary ?? '')?.[1]);
+    expect(drops).toEqual(PORTS(20).map(String));
+  });
+
+  it('shows a sink that kept the arrays it was given, against the TraceSink contract, their bytes overwritten by later packets', () => {
+    const { t, r, b } = network({ trace: true });
+    const kept: { data: Uint8Array; off: number; copy: Uint8Array }[] = [];
+    t.net.trace = {
+      emit() {},
+      hop(_t, node, kind, _iface, _pkt, _parent, _flow, data, off) {
+        if (node === 'b' && kind === 'drop' && data !== null) kept.push({ data, off, copy: data.slice(off) });
+      },
+    };
+    replay(t, r, b, 20, 1000);
+    const port = (f: Uint8Array, o: number): number => (f[o + 34]! << 8) | f[o + 35]!;
+    // the copies keep each packet's own bytes; the arrays themselves are the one recycled buffer, holding the last packet
+    expect(kept.map((k) => port(k.copy, 0))).toEqual(PORTS(20));
+    expect(new Set(kept.map((k) => k.data)).size).toBe(1);
+    expect(kept.map((k) => port(k.data, k.off))).toEqual(PORTS(20).map(() => 4019));
   });
 
   it('leaves packets waiting on an unresolved neighbour alone while later ones die and are recycled', () => {

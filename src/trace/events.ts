@@ -79,7 +79,17 @@ export interface HopEvent {
   step?: number;
 }
 
-/** Where events go. The packet path checks `sink !== null` before building one. */
+/**
+ * Where events go. The packet path checks `sink !== null` before building one.
+ *
+ * A sink keeps no byte array it is given past the call: `data` and
+ * `before` of hop() and nat() are the packet's own buffer (or a scratch
+ * copy the caller reuses), and once the packet dies its skb and buffer go
+ * back to the slab (kfreeSkb() in model/skb.ts) for the next packet, which
+ * overwrites them. A sink that needs the bytes later (the trace.jsonl
+ * encoder's frame memo, the record ring of TraceRecorder) copies them
+ * before returning; strings and numbers may be kept as they are.
+ */
 export interface TraceSink {
   emit(e: Omit<HopEvent, 'seq'>): void;
   /**
