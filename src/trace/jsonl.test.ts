@@ -406,18 +406,34 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     frames[3]!.set([2, 0, 0, 0, 3, 1, 2, 0, 0, 0, 2, 2], 0);
     const alone = new TraceLineEncoder();
     const inside = new TraceLineEncoder();
+    // told the buffer's words (inBlock()): frames at offsets that are multiples of 4 compared and kept a word at a time
+    const byWords = new TraceLineEncoder();
     const big = new Uint8Array(300).fill(0xee);
+    byWords.inBlock(big, new Int32Array(big.buffer));
     frames.forEach((f, i) => {
       alone.encodeHop(i, 'r', 'rx', 'lan0', 1, 0, 0, f, 0, undefined);
       big.fill(i + 1);
       big.set(f, 100);
       inside.encodeHop(i, 'r', 'rx', 'lan0', 1, 0, 0, big, 100, undefined, null, null, f.length);
+      byWords.encodeHop(i, 'r', 'rx', 'lan0', 1, 0, 0, big, 100, undefined, null, null, f.length);
     });
     alone.encodeNat(9, 'r', 'wan0', 1, 0, 0, frames[2]!, 0, frames[1]!, 0, 'POSTROUTING', 'source NAT');
     big.set(frames[2]!, 8);
     big.set(frames[1]!, 200);
     inside.encodeNat(9, 'r', 'wan0', 1, 0, 0, big, 8, big, 200, 'POSTROUTING', 'source NAT', 60, 60);
-    expect(td.decode(inside.bytes.subarray(0, inside.length))).toBe(td.decode(alone.bytes.subarray(0, alone.length)));
+    byWords.encodeNat(9, 'r', 'wan0', 1, 0, 0, big, 8, big, 200, 'POSTROUTING', 'source NAT', 60, 60);
+    // then the same frames as views of their own, and at an offset that is not a word's: read by their bytes, as remembered by words
+    for (const enc of [alone, inside, byWords]) {
+      enc.encodeHop(10, 'r', 'tx', 'wan0', 1, 0, 0, frames[2]!.slice(), 0, undefined);
+      const odd = new Uint8Array(70);
+      odd.set(frames[3]!, 5);
+      enc.encodeHop(11, 'r', 'tx', 'wan0', 1, 0, 0, odd, 5, undefined, null, null, 60);
+    }
+    const text = td.decode(alone.bytes.subarray(0, alone.length));
+    expect(td.decode(inside.bytes.subarray(0, inside.length))).toBe(text);
+    expect(td.decode(byWords.bytes.subarray(0, byWords.length))).toBe(text);
+    // the tx of frames[2] was implied (the frame remembered by words matched it by bytes)
+    expect(byWords.described).toBe(alone.described);
   });
 
   it('describes the frame again when a byte it does not show but carries changed (the payload), and reads it back the same', () => {

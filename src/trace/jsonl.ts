@@ -52,6 +52,8 @@ const LINES = 4096;
 export const TEMPLATE = ['iface', 'hook', 'table', 'chain', 'verdict', 'policy', 'rule', 'ruleText', 'in', 'out', 'physin', 'physout', 'ctstate', 'ct', 'reason', 'detail'] as const;
 type TemplateField = (typeof TEMPLATE)[number];
 const TPL_INDEX = new Map<string, number>(TEMPLATE.map((f, i) => [f, i]));
+const HOOK = TPL_INDEX.get('hook')!;
+const TABLE = TPL_INDEX.get('table')!;
 const CHAIN = TPL_INDEX.get('chain')!;
 const REASON = TPL_INDEX.get('reason')!;
 const DETAIL = TPL_INDEX.get('detail')!;
@@ -189,14 +191,37 @@ class EncoderLines {
     this.frameLen[s] = -1;
   }
 
-  /** `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the caller just made it so): remember the frame, if it is short enough */
-  setFrame(pkt: number, data: Uint8Array, off: number, n: number): void {
+  /**
+   * The whole words of the `n`-byte frame at `data[off..]`, as word()
+   * makes them: `dw` itself (from word `off >> 2` on) when it is data's
+   * words (`dw` not null: a little-endian host, `off` a multiple of 4, as
+   * the frames playRecords() passes in place), else `scratch` made from
+   * the bytes. `base` is set to where the frame's first word is.
+   */
+  private wordsOf(data: Uint8Array, off: number, n: number, dw: Int32Array | null): Int32Array {
+    if (dw !== null) {
+      this.base = off >> 2;
+      return dw;
+    }
+    const w = this.scratch;
+    const words = n >> 2;
+    for (let k = 0; k < words; k++) w[k] = word(data, off + (k << 2));
+    this.base = 0;
+    return w;
+  }
+  private readonly scratch = new Int32Array(FRAME_KEPT >> 2);
+  private base = 0;
+
+  /** `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the caller just made it so): remember the frame, if it is short enough (`dw` as in wordsOf()) */
+  setFrame(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): void {
     const s = pkt & (LINES - 1);
     if (n > FRAME_KEPT) return;
     const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
     const o = s * (FRAME_KEPT >> 2);
     const words = n >> 2;
-    for (let k = 0; k < words; k++) f[o + k] = word(data, off + (k << 2));
+    const src = this.wordsOf(data, off, n, dw);
+    const b = this.base;
+    for (let k = 0; k < words; k++) f[o + k] = src[b + k]!;
     if ((n & 3) !== 0) f[o + words] = tail(data, off + (words << 2), n & 3);
     this.frameLen[s] = n;
   }
@@ -229,27 +254,32 @@ class EncoderLines {
    * Compared 4 bytes at a time, the IPv4 addresses and ports (what
    * differs between a packet's hops) first, the rest after.
    */
-  match(pkt: number, data: Uint8Array, off: number, n: number): number {
+  match(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): number {
     const s = pkt & (LINES - 1);
     if (this.frameLen[s] !== n || this.ids[s] !== pkt) return OTHER;
     const f = this.frames!;
     const o = s * (FRAME_KEPT >> 2);
     const words = n >> 2;
     if ((n & 3) !== 0 && f[o + words] !== tail(data, off + (words << 2), n & 3)) return OTHER;
+    const w = this.wordsOf(data, off, n, dw);
+    const b = this.base;
     let k = 0;
     if (n >= 40 && data[off + 12] === 0x08 && data[off + 13] === 0x00) {
       // byte i of a word is bits 8 * (i % 4) up (word()); words 0-2 MACs; 6 checksum (not shown), addresses;
       // 7-9 addresses, ports, UDP length; 3 ethertype, version (TOS not shown); 4 length (id not shown);
       // 5 fragment, protocol (TTL not shown)
-      if (((f[o + 6]! ^ word(data, off + 24)) & 0xffff0000) !== 0 || f[o + 7] !== word(data, off + 28) || f[o + 8] !== word(data, off + 32) || f[o + 9] !== word(data, off + 36)) return OTHER;
-      if (((f[o + 3]! ^ word(data, off + 12)) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ word(data, off + 16)) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ word(data, off + 20)) & 0xff00ffff) !== 0) return OTHER;
+      if (((f[o + 6]! ^ w[b + 6]!) & 0xffff0000) !== 0 || f[o + 7] !== w[b + 7] || f[o + 8] !== w[b + 8] || f[o + 9] !== w[b + 9]) return OTHER;
+      if (((f[o + 3]! ^ w[b + 3]!) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ w[b + 4]!) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ w[b + 5]!) & 0xff00ffff) !== 0) return OTHER;
       k = 10;
     } else if (n >= 12) k = 3;
-    for (let j = k; j < words; j++) if (f[o + j] !== word(data, off + (j << 2))) return OTHER;
-    if (k === 0 || (f[o] === word(data, off) && f[o + 1] === word(data, off + 4) && f[o + 2] === word(data, off + 8))) return SAME;
+    for (let j = k; j < words; j++) if (f[o + j] !== w[b + j]) return OTHER;
+    if (k === 0 || (f[o] === w[b] && f[o + 1] === w[b + 1] && f[o + 2] === w[b + 2])) return SAME;
     return this.link[s] >= 0 ? MACS : OTHER;
   }
 }
+
+/** this host stores the low byte of a word first (then an Int32Array over bytes reads the words word() makes) */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** the 4 bytes at d[i], byte i + j as bits 8j up */
 const word = (d: Uint8Array, i: number): number => d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
@@ -349,8 +379,44 @@ class Template {
 
 /** per node: the last template of each kind, and of each chain's `chain` events */
 class NodeTemplates {
-  readonly kinds = new Map<string, Template>();
-  readonly chains = new Map<string | undefined, Template>();
+  private readonly kinds = new Map<string, Template>();
+  private readonly chains = new Map<string | undefined, Template>();
+  /**
+   * The first RECENT kinds and chain names looked up and their templates,
+   * searched by `===` before the Maps (as NamedField: few values, mostly
+   * the same string objects). A key keeps its Template object for the
+   * encoder's life (only its fields change): nothing to invalidate.
+   */
+  private readonly recentKinds: string[] = [];
+  private readonly recentKindTpl: Template[] = [];
+  private readonly recentChains: (string | undefined)[] = [];
+  private readonly recentChainTpl: Template[] = [];
+
+  /** the template of `kind` events (made empty the first time) */
+  kind(kind: string): Template {
+    const r = this.recentKinds;
+    for (let i = 0; i < r.length; i++) if (r[i] === kind) return this.recentKindTpl[i]!;
+    let tpl = this.kinds.get(kind);
+    if (tpl === undefined) this.kinds.set(kind, (tpl = new Template()));
+    if (r.length < RECENT) {
+      r.push(kind);
+      this.recentKindTpl.push(tpl);
+    }
+    return tpl;
+  }
+
+  /** the template of the `chain` events of `chain` (made empty the first time) */
+  chain(chain: string | undefined): Template {
+    const r = this.recentChains;
+    for (let i = 0; i < r.length; i++) if (r[i] === chain) return this.recentChainTpl[i]!;
+    let tpl = this.chains.get(chain);
+    if (tpl === undefined) this.chains.set(chain, (tpl = new Template()));
+    if (r.length < RECENT) {
+      r.push(chain);
+      this.recentChainTpl.push(tpl);
+    }
+    return tpl;
+  }
 }
 
 /** a line given as a string, as the bytes between its quotes: plain (no escapes, ASCII) or JSON-escaped UTF-8 */
@@ -600,13 +666,7 @@ export class TraceLineEncoder {
       this.lastNode = node;
       this.lastTemplates = nt;
     }
-    const isChain = kind === 'chain';
-    let tpl = isChain ? nt.chains.get(chain) : nt.kinds.get(kind);
-    if (tpl === undefined) {
-      tpl = new Template();
-      if (isChain) nt.chains.set(chain, tpl);
-      else nt.kinds.set(kind, tpl);
-    }
+    const tpl = kind === 'chain' ? nt.chain(chain) : nt.kind(kind);
     const f = this.fields.vals;
     const t = tpl.vals;
     // the fields this event or its template has, in TEMPLATE order (lowest bit first)
@@ -714,11 +774,14 @@ export class TraceLineEncoder {
     this.room(mid + 8);
     this.buf[this.len++] = 44;
     this.num(q);
-    this.buf[this.len++] = 44;
-    this.buf[this.len++] = 34;
-    for (let i = p; i < p + mid; i++) this.buf[this.len++] = b[i]!;
-    this.buf[this.len++] = 34;
-    this.buf[this.len++] = 93;
+    const out = this.buf;
+    let o = this.len;
+    out[o++] = 44;
+    out[o++] = 34;
+    for (let i = p; i < p + mid; i++) out[o++] = b[i]!;
+    out[o++] = 34;
+    out[o++] = 93;
+    this.len = o;
   }
 
   /** the end of a line */
@@ -726,6 +789,24 @@ export class TraceLineEncoder {
     this.room(2);
     this.buf[this.len++] = 125; // }
     this.buf[this.len++] = 10;
+  }
+
+  /**
+   * The frames of the calls that follow are in `bytes` (until the next
+   * inBlock()), whose memory `words` sees 4 bytes at a time: frames there
+   * at an offset that is a multiple of 4 are compared and remembered a
+   * word at a time (playRecords() gives its record block so).
+   */
+  inBlock(bytes: Uint8Array, words: Int32Array): void {
+    this.blockBytes = bytes;
+    this.blockWords = words;
+  }
+  private blockBytes: Uint8Array | null = null;
+  private blockWords: Int32Array = NO_WORDS;
+
+  /** `data`'s words when a frame at `data[off..]` can be read by them (see inBlock(); on a little-endian host, where they are what word() makes), else null */
+  private wordsIn(data: Uint8Array, off: number): Int32Array | null {
+    return LITTLE_ENDIAN && data === this.blockBytes && (off & 3) === 0 ? this.blockWords : null;
   }
 
   /** how many frames were made into lines (by writeFrameLine() or `describe`): the same-frame shortcut skips the rest */
@@ -902,10 +983,10 @@ export class TraceLineEncoder {
    * buffers (as encodeHop()'s `n`).
    */
   encodeNat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string, n: number = data.length - off, bn: number = before.length - bOff): void {
-    const x = natExtra;
-    x.hook = hook as HopEvent['hook'];
-    x.detail = detail;
-    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, n, x, before, bOff, bn, null, null);
+    // extra's template fields put straight (no object to walk)
+    this.put(HOOK, hook);
+    this.put(TABLE, 'nat');
+    this.encodePacketHop(t, node, 'nat', iface, pkt, parent, flow, data, off, n, undefined, before, bOff, bn, null, detail);
   }
 
   /**
@@ -988,7 +1069,7 @@ export class TraceLineEncoder {
     if (ownLine(kind)) {
       // a rule walk's event with the packet's line (rare): spelt out
       const s = lines.slot(pkt);
-      const known = lines.match(pkt, data, off, n) === SAME;
+      const known = lines.match(pkt, data, off, n, this.wordsIn(data, off)) === SAME;
       if (known) {
         const c = this.cur;
         c.len = lines.lineLen[s]!;
@@ -1000,7 +1081,7 @@ export class TraceLineEncoder {
       this.quoted(this.cur);
       if (!known) {
         if (s < 0 || lines.lineLen[s] !== this.cur.len || !sameBytes(lines.line[s]!, this.cur.buf, this.cur.len)) lines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain, this.cur.link);
-        lines.setFrame(pkt, data, off, n);
+        lines.setFrame(pkt, data, off, n, this.wordsIn(data, off));
       }
       if (before !== undefined) (this.raw(KEY.before), this.str(before));
       if (after !== undefined) (this.raw(KEY.after), this.str(after));
@@ -1008,7 +1089,7 @@ export class TraceLineEncoder {
       return;
     }
     if (natBefore !== null) {
-      if (lines.match(pkt, natBefore, bOff, bn) !== SAME) {
+      if (lines.match(pkt, natBefore, bOff, bn, this.wordsIn(natBefore, bOff)) !== SAME) {
         this.frameLine(this.other, natBefore, bOff, bn);
         this.beforeOut(pkt);
       }
@@ -1020,7 +1101,8 @@ export class TraceLineEncoder {
         this.beforeOut(pkt);
       }
     }
-    const m = lines.match(pkt, data, off, n);
+    const dw = this.wordsIn(data, off);
+    const m = lines.match(pkt, data, off, n, dw);
     if (m === MACS) {
       // a router's tx after its rx: the line's link part anew, the rest as it was
       this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
@@ -1028,7 +1110,7 @@ export class TraceLineEncoder {
     } else if (m === OTHER) {
       this.frameLine(this.cur, data, off, n);
       this.summaryOut(pkt, 0);
-      lines.setFrame(pkt, data, off, n);
+      lines.setFrame(pkt, data, off, n, dw);
     }
     if (natBefore === null) {
       if (kind === 'nat') {
@@ -1048,8 +1130,6 @@ export class TraceLineEncoder {
   }
 }
 
-/** the extra of encodeNat(), reused (its fields are read at once, never kept) */
-const natExtra: Partial<HopEvent> = { hook: undefined, table: 'nat', detail: undefined };
 
 /**
  * Writes the decimal digits of `v` (an integer, 10 <= v < 2^32) so that

@@ -51,14 +51,22 @@ class Calls implements RecordTarget {
 class InPlaceCalls extends Calls implements InPlaceRecordTarget {
   readonly framesInPlace = true;
   readonly blocks = new Set<Uint8Array>();
+  /** each inBlock() call: whether its words are its bytes' memory */
+  readonly announced: boolean[] = [];
+  /** every frame offset given */
+  readonly offsets: number[] = [];
+  inBlock(bytes: Uint8Array, words: Int32Array): void {
+    this.announced.push(words.buffer === bytes.buffer && words.byteOffset === bytes.byteOffset);
+  }
   override hop(...a: Parameters<InPlaceRecordTarget['hop']>): void {
     const [t, node, kind, iface, pkt, parent, flow, data, off, extra, reason, detail, n] = a;
-    if (data !== null) this.blocks.add(data);
+    if (data !== null) this.blocks.add(data), this.offsets.push(off);
     this.list.push(['hop', t, node, kind, iface, pkt, parent, flow, data === null ? null : [...data.subarray(off, off + n!)], extra, reason, detail]);
   }
   override nat(...a: Parameters<InPlaceRecordTarget['nat']>): void {
     const [t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail, n, bn] = a;
     this.blocks.add(data).add(before);
+    this.offsets.push(off, bOff);
     this.list.push(['nat', t, node, iface, pkt, parent, flow, [...data.subarray(off, off + n!)], [...before.subarray(bOff, bOff + bn!)], hook, detail]);
   }
 }
@@ -105,6 +113,9 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     expect(played.list).toEqual(direct.list);
     expect(played.blocks.size).toBe(1);
     expect(played.blocks.has(block)).toBe(true);
+    // announced once per block, with its words; every frame starts on a word
+    expect(played.announced).toEqual([true]);
+    expect(played.offsets.every((o) => o % 4 === 0)).toBe(true);
   });
 
   it('plays the same calls when records are spread over many small blocks', () => {

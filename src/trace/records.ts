@@ -297,6 +297,20 @@ interface Memo {
 }
 const newMemo = (): Memo => ({ a: null, aId: -1, b: null, bId: -1 });
 
+/**
+ * `s` as the engine's one copy of that text (a property name's string):
+ * the encoder compares these strings with `===` over and over (node,
+ * kind, interface, templates), and two such copies that differ are told
+ * apart by their addresses, not their characters (V8's internalized
+ * strings). Once per string number, not per record.
+ */
+function interned(s: string): string {
+  const o: Record<string, number> = {};
+  o[s] = 0;
+  for (const k in o) return k;
+  return s;
+}
+
 /** what a reader keeps between blocks: the strings by number */
 export class RecordStrings {
   list: string[] = [];
@@ -314,6 +328,8 @@ export type RecordTarget = Required<Pick<TraceSink, 'emit' | 'hop' | 'nat' | 'ch
  */
 export interface InPlaceRecordTarget extends RecordTarget {
   readonly framesInPlace: true;
+  /** the frames of the calls that follow are in `bytes`, which `words` sees as 32-bit words (the same memory), at offsets that are multiples of 4 */
+  inBlock(bytes: Uint8Array, words: Int32Array): void;
   hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null, n?: number): void;
   nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string, n?: number, bn?: number): void;
 }
@@ -328,6 +344,7 @@ export interface InPlaceRecordTarget extends RecordTarget {
 export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordStrings, to: RecordTarget): void {
   const w = new Int32Array(bytes.buffer, bytes.byteOffset, nWords);
   const inPlace = (to as Partial<InPlaceRecordTarget>).framesInPlace === true;
+  if (inPlace) (to as InPlaceRecordTarget).inBlock(bytes, w);
   const s = strings;
   const str = (id: number): string | null => (id < 0 ? null : s.list[id]!);
   let a = 0;
@@ -337,7 +354,7 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
       case STR: {
         const n = w[a + 2]!;
         const p = (a + 3) * 4;
-        s.list[w[a + 1]!] = fromUtf8.decode(bytes.subarray(p, p + n));
+        s.list[w[a + 1]!] = interned(fromUtf8.decode(bytes.subarray(p, p + n)));
         a += 3 + words(n);
         break;
       }

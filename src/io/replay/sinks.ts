@@ -201,6 +201,9 @@ export class JsonlTraceWriter implements TraceSink, InPlaceRecordTarget {
     this.enc.encodeNat(t, node, iface, pkt, parent, flow, data, off, before, bOff, hook, detail, n, bn);
     if (this.enc.length >= 1 << 16) this.drain();
   }
+  inBlock(bytes: Uint8Array, words: Int32Array): void {
+    this.enc.inBlock(bytes, words);
+  }
   chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     this.enc.encodeChain(t, node, pkt, hook, table, chain, rule, ruleText, verdict, inDev, outDev, physin, physout);
     if (this.enc.length >= 1 << 16) this.drain();
