@@ -742,14 +742,18 @@ export class TraceLineEncoder {
     }
     lines.take(pkt, c);
     if (s < 0) {
-      const l = lines.line[pkt & (LINES - 1)]!;
-      if (this.first.length < l.length) {
-        this.first = lineBuf(l.length);
+      // the line (not the whole buffer) into `first`, a word at a time
+      const t = pkt & (LINES - 1);
+      const n = lines.lineLen[t]!;
+      if (this.first.length < n) {
+        this.first = lineBuf(n);
         this.firstW = wordsOf(this.first);
       }
-      this.first.set(l);
-      this.firstLen = lines.lineLen[pkt & (LINES - 1)]!;
-      this.firstPlain = lines.plain[pkt & (LINES - 1)] === 1;
+      const from = lines.lineW[t]!;
+      const to = this.firstW;
+      for (let k = 0, end = (n + 3) >> 2; k < end; k++) to[k] = from[k]!;
+      this.firstLen = n;
+      this.firstPlain = lines.plain[t] === 1;
     }
   }
 
@@ -817,7 +821,7 @@ export class TraceLineEncoder {
   /** the line of the `n`-byte frame at `data[off..]` into `l` */
   private frameLine(l: LineHolder, data: Uint8Array, off: number, n: number): void {
     this.described++;
-    const e = writeFrameLine(l.buf, 0, data, off, n);
+    const e = writeFrameLine(l.buf, 0, data, off, n, l.w);
     if (e >= 0) {
       l.len = e;
       l.plain = true;
@@ -845,7 +849,7 @@ export class TraceLineEncoder {
     const c = this.cur;
     const b = c.buf;
     this.composed++;
-    writeLinkPart(b, 0, data, off, n);
+    writeLinkPart(b, 0, data, off, n, c.w);
     let i = link;
     for (; (i & 3) !== 0 && i < len; i++) b[i] = from[i]!;
     const w = c.w;
@@ -1073,7 +1077,10 @@ export class TraceLineEncoder {
       if (known) {
         const c = this.cur;
         c.len = lines.lineLen[s]!;
-        if (c.buf.length < c.len) c.buf = new Uint8Array(c.len * 2);
+        if (c.buf.length < c.len) {
+          c.buf = lineBuf(c.len * 2);
+          c.w = wordsOf(c.buf);
+        }
         c.buf.set(lines.line[s]!.subarray(0, c.len));
         c.link = lines.link[s]!;
       } else this.frameLine(this.cur, data, off, n);

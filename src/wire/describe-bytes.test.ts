@@ -104,6 +104,17 @@ describe('writeFrameLine (the tcpdump line written as bytes)', () => {
     seen.push(arp, ip, arp);
     for (const g of seen) if (bytesLine(g) !== null) expect(bytesLine(g)).toBe(describeFrame(g));
     expect(seen.filter((g) => bytesLine(g) !== null).length).toBeGreaterThan(25);
+    // the same through a caller's words (a remembered link part copied by words, its last word's spare bytes overwritten)
+    const words = new Int32Array(FRAME_LINE_MAX >> 2);
+    const wb = new Uint8Array(words.buffer);
+    for (const g of [...seen, ...seen]) {
+      wb.fill(0x7e);
+      const n = writeFrameLine(wb, 0, g, 0, g.length, words);
+      if (n >= 0) expect(td.decode(wb.subarray(0, n))).toBe(describeFrame(g));
+      const m = writeLinkPart(wb, 8, g, 0, g.length, words);
+      expect(m).toBe(lastLinkEnd[0]);
+      if (n >= 0) expect(td.decode(wb.subarray(8, m))).toBe(describeFrame(g).slice(0, m - 8));
+    }
   });
 
   it('writes every number as describeFrame() does, at each digit count and up to 2^32 - 1 (TCP sequence and ack numbers, window, ports)', () => {

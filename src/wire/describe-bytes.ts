@@ -138,9 +138,11 @@ export const lastLinkEnd = new Int32Array(1);
  * the position after it, or -1 (nothing meaningful written) when the frame
  * is not one of those handled here. `n` defaults to the rest of `b` (a
  * caller with the frame inside a larger buffer passes it: no view is
- * made). `out` needs FRAME_LINE_MAX bytes of room.
+ * made). `out` needs FRAME_LINE_MAX bytes of room. `outW`: out's memory
+ * as 32-bit words, when the caller has them and `at` is a multiple of 4
+ * (then a remembered link part is copied by words).
  */
-export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number = b.length - off): number {
+export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number = b.length - off, outW: Int32Array | null = null): number {
   if (n < 14) return -1;
   const type = u16(b, off + 12);
   if (type === 0x0800) {
@@ -157,7 +159,7 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
     const l4 = o + hlen;
     const proto = b[o + 9]!;
     const avail = Math.min(len, length - hlen);
-    let p = linkPart(out, at, b, off, n, ETH_IPV4);
+    let p = linkPart(out, outW, at, b, off, n, ETH_IPV4);
     if (proto === 17) {
       if (avail < 8) return -1;
       const sport = u16(b, l4);
@@ -211,7 +213,7 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
     const length = n - 14;
     if (length < 28 || u16(b, o) !== 1 || u16(b, o + 2) !== 0x0800 || b[o + 4] !== 6 || b[o + 5] !== 4) return -1;
     const op = u16(b, o + 6);
-    let p = linkPart(out, at, b, off, n, ETH_ARP);
+    let p = linkPart(out, outW, at, b, off, n, ETH_ARP);
     if (op === 1) {
       for (let i = 18; i < 24; i++) if (b[o + i] !== 0) return -1; // a target MAC is printed too: rare, left to describeFrame()
       p = put(out, p, REQUEST_WHO_HAS);
@@ -243,19 +245,27 @@ const memoMacs = new Uint8Array(LINK_MEMO * 12);
 const memoEth: (Uint8Array | null)[] = new Array<Uint8Array | null>(LINK_MEMO).fill(null);
 const memoLen = new Int32Array(LINK_MEMO).fill(-1);
 const memoLine: Uint8Array[] = new Array<Uint8Array>(LINK_MEMO).fill(new Uint8Array(0));
+/** each memoLine as words (padded to a whole word), for a caller with words */
+const memoWords: Int32Array[] = new Array<Int32Array>(LINK_MEMO).fill(new Int32Array(0));
 let memoNext = 0;
 
 /**
  * The link part writeFrameLine() writes for the `n`-byte IPv4 or ARP frame
  * at b[off..] (by its ethertype, which the caller has checked), at
- * out[at..]; returns the position after it (also in lastLinkEnd).
+ * out[at..]; returns the position after it (also in lastLinkEnd). `outW`
+ * as writeFrameLine()'s.
  */
-export function writeLinkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number): number {
-  return linkPart(out, at, b, off, n, b[off + 13] === 0x06 ? ETH_ARP : ETH_IPV4);
+export function writeLinkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number, outW: Int32Array | null = null): number {
+  return linkPart(out, outW, at, b, off, n, b[off + 13] === 0x06 ? ETH_ARP : ETH_IPV4);
 }
 
-/** `SRC > DST, ethertype T (0x....), length N: ` (where it ends also in lastLinkEnd) */
-function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: number, eth: Uint8Array): number {
+/**
+ * `SRC > DST, ethertype T (0x....), length N: ` (where it ends also in
+ * lastLinkEnd). Copied by words when the caller gave `outW` (out's words,
+ * `at` a multiple of 4): up to 3 bytes past the link part are written too,
+ * which what follows it overwrites (out has FRAME_LINE_MAX bytes of room).
+ */
+function linkPart(out: Uint8Array, outW: Int32Array | null, at: number, b: Uint8Array, off: number, n: number, eth: Uint8Array): number {
   for (let e = 0; e < LINK_MEMO; e++) {
     if (memoLen[e] !== n || memoEth[e] !== eth) continue;
     const k = e * 12;
@@ -263,7 +273,11 @@ function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: nu
     while (i < 12 && memoMacs[k + i] === b[off + i]) i++;
     if (i < 12) continue;
     const l = memoLine[e]!;
-    out.set(l, at);
+    if (outW !== null) {
+      const mw = memoWords[e]!;
+      const o = at >> 2;
+      for (let j = 0; j < mw.length; j++) outW[o + j] = mw[j]!;
+    } else out.set(l, at);
     return (lastLinkEnd[0] = at + l.length);
   }
   let p = mac(out, at, b, off + 6);
@@ -278,6 +292,9 @@ function linkPart(out: Uint8Array, at: number, b: Uint8Array, off: number, n: nu
   memoEth[e] = eth;
   memoLen[e] = n;
   memoLine[e] = out.slice(at, p);
+  const padded = new Uint8Array((p - at + 3) & ~3);
+  padded.set(memoLine[e]!);
+  memoWords[e] = new Int32Array(padded.buffer);
   return (lastLinkEnd[0] = p);
 }
 
