@@ -467,6 +467,16 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(2)), describeFrame(udpFrame(1))]);
   });
 
+  it("writes each hop's pkt and flow as they are, whether they repeat the last ones (whose bytes are kept) or not", () => {
+    const enc = new TraceLineEncoder();
+    const calls: [number, number][] = [[5, 1], [5, 1], [7, 1], [5, 2], [2 ** 40, 2], [2 ** 40, 2 ** 40], [7, 2 ** 40], [2 ** 31, 3], [2 ** 31, 3]];
+    for (const [pkt, flow] of calls) enc.encodeHop(0, 'r', 'route', 'lan0', pkt, 0, flow, udpFrame(1), 0, undefined);
+    enc.encodeChain(0, 'r', 2 ** 31, 'FORWARD', 'filter', 'FORWARD', 0, null, 'ACCEPT', null, null, null, null);
+    enc.encodeChain(0, 'r', 8, 'FORWARD', 'filter', 'FORWARD', 0, null, 'ACCEPT', null, null, null, null);
+    const events = readTrace(td.decode(enc.bytes.subarray(0, enc.length)));
+    expect(events.map((e) => [e.pkt, e.flow])).toEqual([...calls, [2 ** 31, undefined], [8, undefined]]);
+  });
+
   it('writes the fields of extra in their place, as Object.assign() onto the hop would put them', () => {
     const ways = (parent: number, extra: Partial<HopEvent>): [string, string] => {
       const a = new TraceLineEncoder();

@@ -342,6 +342,13 @@ class NamedField {
     return b;
   }
 }
+/** the bytes numField() wrote for `value` (NaN: none) */
+class NumMemo {
+  value = NaN;
+  readonly bytes = new Uint8Array(32);
+  len = 0;
+}
+
 /** how many values a NamedField searches before its Map */
 const RECENT = 8;
 const TRUE = ascii('true');
@@ -481,6 +488,8 @@ export class TraceLineEncoder {
   private readonly f = {
     node: new NamedField('"node"'),
     kind: new NamedField('"kind"'),
+    /** `{"kind":"…"`: a line's start when it has nothing before its kind */
+    openKind: new NamedField('{"kind"'),
     iface: new NamedField(',"iface"'),
     hook: new NamedField(',"hook"'),
     table: new NamedField(',"table"'),
@@ -556,6 +565,33 @@ export class TraceLineEncoder {
     this.len = digitsAt(b, this.len + digits, v);
   }
 
+  /**
+   * `key` and the number `v` (as raw() and num() write them), through
+   * `m`: the bytes written for the last value, kept (a packet's events
+   * come in a run, each with its pkt and flow). Keyed by the value itself:
+   * nothing goes stale.
+   */
+  private numField(key: Uint8Array, m: NumMemo, v: number): void {
+    if (v === m.value) {
+      this.raw(m.bytes, m.len);
+      return;
+    }
+    const start = this.len;
+    this.raw(key);
+    this.num(v);
+    const n = this.len - start;
+    if (n > m.bytes.length) {
+      m.value = NaN;
+      return;
+    }
+    const b = this.buf;
+    for (let i = 0; i < n; i++) m.bytes[i] = b[start + i]!;
+    m.len = n;
+    m.value = v;
+  }
+  private readonly pktMemo = new NumMemo();
+  private readonly flowMemo = new NumMemo();
+
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
   private str(s: string): void {
     this.raw(utf8.encode(JSON.stringify(s)));
@@ -571,6 +607,12 @@ export class TraceLineEncoder {
 
   /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind; true when seq was written */
   private head(seq: number | undefined, t: number, node: string, kind: string): boolean {
+    if (seq === undefined && t === this.t && node === this.node && this.started) {
+      // the common line: `{"kind":"…"` in one piece
+      this.seq++;
+      this.raw(this.f.openKind.bytes(kind));
+      return false;
+    }
     this.room(1);
     this.buf[this.len++] = 123; // {
     let first = true;
@@ -1002,8 +1044,7 @@ export class TraceLineEncoder {
    */
   encodeChain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     const numbered = this.head(undefined, t, node, 'chain');
-    this.raw(KEY.pkt);
-    this.num(pkt);
+    this.numField(KEY.pkt, this.pktMemo, pkt);
     this.raw(this.f.chain.bytes(chain));
     this.put(1, hook);
     this.put(2, table);
@@ -1046,14 +1087,13 @@ export class TraceLineEncoder {
     if (iface !== null) this.put(0, iface);
     let placedParent = false;
     if (data !== null) {
-      this.raw(KEY.pkt);
-      this.num(pkt);
+      this.numField(KEY.pkt, this.pktMemo, pkt);
       if (parent !== 0) {
         placedParent = true;
         const p = extra !== undefined && 'parent' in extra ? extra.parent : parent;
         if (p !== undefined) (this.raw(KEY.parent), this.num(p));
       }
-      if (flow !== 0) (this.raw(KEY.flow), this.num(flow));
+      if (flow !== 0) this.numField(KEY.flow, this.flowMemo, flow);
     }
     if (others) {
       for (const k in extra) {
