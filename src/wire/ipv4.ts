@@ -5,10 +5,17 @@ import { getU16, getU32, getU8, setU16, setU32 } from './bytes.js';
 import { inetChecksum, onesSum, csumFold } from './checksum.js';
 import { WireError, needRoom } from './errors.js';
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_IGMP = 2;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
+/** IP protocol numbers as a const enum (see Ip4 below for why); the named exports are the same values */
+export const enum IpProto {
+  ICMP = 1,
+  IGMP = 2,
+  TCP = 6,
+  UDP = 17,
+}
+export const IPPROTO_ICMP = IpProto.ICMP;
+export const IPPROTO_IGMP = IpProto.IGMP;
+export const IPPROTO_TCP = IpProto.TCP;
+export const IPPROTO_UDP = IpProto.UDP;
 
 /**
  * The header's offsets, length and flag bits as a const enum, whose values

@@ -4,35 +4,19 @@
  * Big-endian, no allocation; accessors never throw on short input
  * (callers check lengths first).
  */
+import { Ip4, IpProto } from '../../wire/ipv4.js';
 
 /**
- * The offsets and protocol numbers as const enums, whose values tsc writes
- * into the code that uses them: V8 reads an exported `const` through its
- * module binding on every use (a cell load, a hole check and a Smi check),
- * so the per-packet code uses these. The named exports are the same values.
+ * Offsets and protocol numbers: wire/ipv4.ts's const enums (Ip4, IpProto),
+ * whose values tsc writes into the per-packet code; the named exports are
+ * the same values under the names conntrack and NAT use.
  */
-export const enum IpOff {
-  TOT_LEN = 2,
-  FRAG_OFF = 6,
-  PROTO = 9,
-  CHECK = 10,
-  SRC = 12,
-  DST = 16,
-}
-export const enum IpProto {
-  ICMP = 1,
-  IGMP = 2,
-  TCP = 6,
-  UDP = 17,
-}
-
-/** IPv4 header field offsets, from the start of the header */
-export const IP_TOT_LEN = IpOff.TOT_LEN;
-export const IP_FRAG_OFF = IpOff.FRAG_OFF;
-export const IP_PROTO = IpOff.PROTO;
-export const IP_CHECK = IpOff.CHECK;
-export const IP_SRC = IpOff.SRC;
-export const IP_DST = IpOff.DST;
+export const IP_TOT_LEN = Ip4.TOT_LEN;
+export const IP_FRAG_OFF = Ip4.FRAG;
+export const IP_PROTO = Ip4.PROTO;
+export const IP_CHECK = Ip4.CHECK;
+export const IP_SRC = Ip4.SADDR;
+export const IP_DST = Ip4.DADDR;
 
 export const IPPROTO_ICMP = IpProto.ICMP;
 export const IPPROTO_IGMP = IpProto.IGMP;
@@ -66,7 +50,7 @@ export function ipHdrLen(b: Uint8Array, l3: number): number {
 
 /** where the IPv4 datagram ends in the frame: l3 + tot_len, bounded by the buffer (Ethernet padding excluded) */
 export function ipEnd(b: Uint8Array, l3: number): number {
-  const end = l3 + rd16(b, l3 + IpOff.TOT_LEN);
+  const end = l3 + rd16(b, l3 + Ip4.TOT_LEN);
   return end < b.length ? end : b.length;
 }
 

@@ -10,7 +10,8 @@ import { CtDir, type CtTuple, IpsBit } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
-import { ipEnd, IpOff, IpProto } from './bytes.js';
+import { ipEnd } from './bytes.js';
+import { Ip4, IpProto } from '../../wire/ipv4.js';
 import type { CtEntry } from './conn.js';
 import { genericPacket } from './proto-generic.js';
 import { icmpError, IcmpErrorResult, icmpPacket } from './proto-icmp.js';
@@ -46,9 +47,9 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
   if (l3 + 20 > end) return Verdict.ACCEPT; // pktToTuple(): no tuple
   const ihl = (b[l3]! & 0x0f) << 2;
   const l4 = l3 + ihl;
-  const proto = b[l3 + IpOff.PROTO]!;
+  const proto = b[l3 + Ip4.PROTO]!;
   // the conditions under which pktToTuple() reads TCP/UDP ports (not a non-first fragment)
-  if ((proto !== IpProto.TCP && proto !== IpProto.UDP) || ihl < 20 || l4 + 4 > end || ((b[l3 + IpOff.FRAG_OFF]! & 0x1f) | b[l3 + IpOff.FRAG_OFF + 1]!) !== 0) {
+  if ((proto !== IpProto.TCP && proto !== IpProto.UDP) || ihl < 20 || l4 + 4 > end || ((b[l3 + Ip4.FRAG]! & 0x1f) | b[l3 + Ip4.FRAG + 1]!) !== 0) {
     return conntrackInTuple(table, hook, skb, host);
   }
   // tcp_error() / udp_error(): see conntrackInTuple()
@@ -56,8 +57,8 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
       !(proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpChecksumOk(b, l3, l4))) return Verdict.ACCEPT;
   const now = host.now();
   // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
-  const src = (b[l3 + IpOff.SRC]! << 24) | (b[l3 + IpOff.SRC + 1]! << 16) | (b[l3 + IpOff.SRC + 2]! << 8) | b[l3 + IpOff.SRC + 3]!;
-  const dst = (b[l3 + IpOff.DST]! << 24) | (b[l3 + IpOff.DST + 1]! << 16) | (b[l3 + IpOff.DST + 2]! << 8) | b[l3 + IpOff.DST + 3]!;
+  const src = (b[l3 + Ip4.SADDR]! << 24) | (b[l3 + Ip4.SADDR + 1]! << 16) | (b[l3 + Ip4.SADDR + 2]! << 8) | b[l3 + Ip4.SADDR + 3]!;
+  const dst = (b[l3 + Ip4.DADDR]! << 24) | (b[l3 + Ip4.DADDR + 1]! << 16) | (b[l3 + Ip4.DADDR + 2]! << 8) | b[l3 + Ip4.DADDR + 3]!;
   const ports = (b[l4]! << 24) | (b[l4 + 1]! << 16) | (b[l4 + 2]! << 8) | b[l4 + 3]!;
   const ct = table.findKey(src, dst, proto, ports, now, null);
   if (ct === null) {

@@ -13,7 +13,7 @@ import { CtDir, type ManipType, IpsBit } from '../ct-types.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
-import { IpOff } from '../conntrack/bytes.js';
+import { Ip4 } from '../../wire/ipv4.js';
 import type { CtEntry } from '../conntrack/conn.js';
 import { ctInfoDir } from '../conntrack/in.js';
 import { allocNullBinding, hookToManip, natInitialized } from './core.js';
@@ -73,7 +73,7 @@ export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext,
   const ctInfo = skb.ctInfo;
   const b = skb.data;
 
-  if ((ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) && b[skb.l3 + IpOff.PROTO] === 1) {
+  if ((ctInfo === CtInfo.RELATED || ctInfo === CtInfo.RELATED_REPLY) && b[skb.l3 + Ip4.PROTO] === 1) {
     // an ICMP error about a (maybe NATed) connection
     return icmpReplyTranslation(skb, ct, ctInfo, hook) ? Verdict.ACCEPT : Verdict.DROP;
   }

@@ -5,7 +5,8 @@
  */
 import { ManipType, type CtTuple } from '../ct-types.js';
 import { csumReplace2 } from '../../wire/checksum.js';
-import { rd16, wr16, IpOff } from '../conntrack/bytes.js';
+import { rd16, wr16 } from '../conntrack/bytes.js';
+import { Ip4 } from '../../wire/ipv4.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -119,7 +120,7 @@ export function manipPktInverse(b: Uint8Array, iph: number, end: number, other: 
 export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: number, manip: ManipType, newIp: number, newPort: number): boolean {
   if (iph + 20 > end) return false;
   const l4 = iph + ((b[iph]! & 0x0f) << 2);
-  const off = iph + (manip === ManipType.SRC ? IpOff.SRC : IpOff.DST);
+  const off = iph + (manip === ManipType.SRC ? Ip4.SADDR : Ip4.DADDR);
   // the address being replaced, read once for the L4 and the IP checksum (uint32, as newIp)
   const oldIp = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
   const ip = newIp >>> 0;
@@ -132,9 +133,9 @@ export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: numbe
   }
   if (!ok) return false;
   // csum_replace4() on the header checksum
-  const check = csumReplaceAddr((b[iph + IpOff.CHECK]! << 8) | b[iph + IpOff.CHECK + 1]!, oldIp, ip);
-  b[iph + IpOff.CHECK] = check >>> 8;
-  b[iph + IpOff.CHECK + 1] = check;
+  const check = csumReplaceAddr((b[iph + Ip4.CHECK]! << 8) | b[iph + Ip4.CHECK + 1]!, oldIp, ip);
+  b[iph + Ip4.CHECK] = check >>> 8;
+  b[iph + Ip4.CHECK + 1] = check;
   b[off] = ip >>> 24;
   b[off + 1] = ip >>> 16;
   b[off + 2] = ip >>> 8;
