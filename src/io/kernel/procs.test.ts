@@ -1,5 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable, sleeping } from './procs.js';
@@ -29,6 +30,32 @@ describe('ProcessTable.quiesce: what a stop set off runs to its end before the n
 
   it('reads a process that is gone as not sleeping (it is reaped, not waited for)', () => {
     expect(sleeping(2 ** 22 + 1)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('ProcessTable: daemons named in pid files', () => {
+  it('stops every daemon a pid file named, also one a restarted client wrote over', async () => {
+    const procs = new ProcessTable();
+    const dir = mkdtempSync(join(tmpdir(), 'natlab-pidfile-'));
+    // two daemons outside the table, as a daemonised dhclient is (not our child once it forked)
+    const start = (): number => {
+      const c = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      c.unref();
+      return c.pid!;
+    };
+    const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const first = start();
+    const second = start();
+    const file = join(dir, 'client.pid');
+    procs.watchPidFile(file, 'sleep');
+    writeFileSync(file, `${first}\n`);
+    procs.notePidFiles(); // after the step that started the first
+    writeFileSync(file, `${second}\n`); // the client started again
+    await procs.stopAll();
+    for (let i = 0; i < 200 && (alive(first) || alive(second)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(alive(first)).toBe(false);
+    expect(alive(second)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
 });

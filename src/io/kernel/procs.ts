@@ -50,6 +50,12 @@ export class ProcessTable {
   private readonly live = new Map<number, Running>();
   /** PIDs a program of ours wrote into a pid file (daemonised dhclient/udhcpc). */
   private readonly pidFiles: { path: string; program: string }[] = [];
+  /**
+   * Every daemon ever seen in those pid files (PID -> program): a client
+   * started again writes its PID over the first one's, which keeps
+   * running (dhclient kills the old client only for -r and -x).
+   */
+  private readonly daemons = new Map<number, string>();
 
   /** Starts `argv` with stdout+stderr into one file, like `cmd >FILE 2>&1`. */
   start(argv: string[], opts: SpawnOpts): Running {
@@ -88,6 +94,22 @@ export class ProcessTable {
     this.pidFiles.push({ path, program });
   }
 
+  /** Notes the daemons now named in the watched pid files (call after each step: the next may overwrite a file). */
+  notePidFiles(): void {
+    for (const f of this.pidFiles) {
+      const pid = daemonPid(f);
+      if (pid !== null) this.daemons.set(pid, f.program);
+    }
+  }
+
+  /** Sends `signal` to every noted daemon that is still the program it was (a PID may have been reused). */
+  private signalDaemons(signal: NodeJS.Signals): void {
+    this.notePidFiles();
+    for (const [pid, program] of this.daemons) {
+      if (runs(pid, program)) try { process.kill(pid, signal); } catch { /* gone */ }
+    }
+  }
+
   /** Sends `signal` to one child we started; resolves when it has exited or after `graceMs` with SIGKILL. */
   async stop(r: Running, signal: NodeJS.Signals = 'SIGTERM', graceMs = 2000): Promise<Finished> {
     if (!r.exited()) {
@@ -118,19 +140,13 @@ export class ProcessTable {
 
   /** Stops every process still running and every daemon found in our pid files. */
   async stopAll(): Promise<void> {
-    for (const f of this.pidFiles) {
-      const pid = daemonPid(f);
-      if (pid !== null) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
-    }
+    this.signalDaemons('SIGTERM');
     await Promise.all([...this.live.values()].map((r) => this.stop(r)));
   }
 
   /** Synchronous last resort (process exit handlers): SIGKILL to all we know. */
   killAllNow(): void {
-    for (const f of this.pidFiles) {
-      const pid = daemonPid(f);
-      if (pid !== null) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
+    this.signalDaemons('SIGKILL');
     for (const r of this.live.values()) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 
@@ -168,11 +184,14 @@ export function readPid(path: string): number | null {
 /** The PID of a pid file, only while that process still runs `program`. */
 function daemonPid(f: { path: string; program: string }): number | null {
   const pid = readPid(f.path);
-  if (pid === null) return null;
+  return pid !== null && runs(pid, f.program) ? pid : null;
+}
+
+/** process `pid` exists and its command line names `program` */
+function runs(pid: number, program: string): boolean {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes(f.program) ? pid : null;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(program);
   } catch {
-    return null;
+    return false;
   }
 }

@@ -181,6 +181,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       result.exit = f.status;
       result.output = f.output;
       result.end = rel();
+      procs.notePidFiles();
     }
     await sleep(opts.settleMs ?? 300);
     for (const [i, b] of background.entries()) {
