@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../config/scenario.js';
 import type { Scenario } from '../../config/scenario-types.js';
-import { promptPrefix, runOnKernel } from './runner.js';
-import { execArgv } from './netns.js';
+import { runOnKernel } from './runner.js';
 import { readResults } from '../results.js';
 import { compareResults } from '../../verify/compare.js';
 
@@ -94,14 +93,4 @@ describe('runOnKernel', () => {
     expect(ourNamespaces()).toEqual([]);
     expect(existsSync('/run/netns')).toBe(true);
   }, 60_000);
-});
-
-describe('traffic step programs', () => {
-  it('run as real-time (SCHED_FIFO) programs, so a busy machine does not decide when they wake', async () => {
-    const prefix = await promptPrefix();
-    expect(prefix).toEqual(['chrt', '-f', '1']);
-    const r = await execArgv([...prefix, 'chrt', '-p', '0']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/current scheduling policy: SCHED_FIFO/);
-  });
 });

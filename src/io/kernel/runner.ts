@@ -45,25 +45,6 @@ export interface KernelRunOpts {
 
 let runCounter = 0;
 
-/**
- * What a traffic step's program runs under: `chrt -f 1` (SCHED_FIFO, the
- * lowest real-time priority) where the machine allows it, else nothing.
- * The simulator's programs wake the instant their socket has something;
- * a real one on a busy machine wakes milliseconds late, and then the
- * kernel's delayed-ACK timer can beat it (a FIN's ACK sent alone, the
- * program's FIN later, where a prompt `nc` sends one FIN-ACK): the
- * machine's load, not the network, would decide the frames. A real-time
- * program is run as soon as it is woken. Checked once per process.
- */
-let prompt: Promise<string[]> | null = null;
-export function promptPrefix(): Promise<string[]> {
-  prompt ??= execArgv(['chrt', '-f', '1', 'true']).then(
-    (r) => (r.status === 0 ? ['chrt', '-f', '1'] : []),
-    () => [],
-  );
-  return prompt;
-}
-
 /** Wall-clock nanoseconds (pcap timestamps are wall clock too). */
 function wallNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
@@ -167,7 +148,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       log(`step ${step.index} ${step.node}: ${step.command}${step.background ? ' &' : ''}`);
       if (cmd.pidFile && cmd.program) procs.watchPidFile(cmd.pidFile, cmd.program);
       const start = rel();
-      const run = procs.start(inNs(ns, [...(await promptPrefix()), ...cmd.argv]), { label: `step ${step.index}`, outFile: join(tmp, `step-${step.index}.out`) });
+      const run = procs.start(inNs(ns, cmd.argv), { label: `step ${step.index}`, outFile: join(tmp, `step-${step.index}.out`) });
       const result: StepResult = {
         step: step.index, node: step.node, command: step.command, exit: 0, output: '',
         background: step.background, start, end: start,
