@@ -3,8 +3,9 @@ import { NatlabError } from '../config/errors.js';
 import { loadScenario } from '../config/scenario.js';
 import { simulate } from './simulate.js';
 
-function refusal(step: string): string {
-  const text = `name: step-errors
+/** two hosts on a wire; the traffic is a short sleep, then `step` (line 13) */
+function scenarioWith(step: string): string {
+  return `name: step-errors
 nodes:
   a:
     run: |
@@ -18,8 +19,11 @@ traffic:
   - a: sleep 0.1
   - ${step}
 `;
+}
+
+function refusal(step: string): string {
   try {
-    simulate(loadScenario(text, 'step-errors.yaml', '.'));
+    simulate(loadScenario(scenarioWith(step), 'step-errors.yaml', '.'));
   } catch (e) {
     if (e instanceof NatlabError) return e.format();
     throw e;
@@ -37,20 +41,7 @@ describe('a traffic step whose program refuses its arguments', () => {
   });
 
   it('names the file, line and node of an option a program reports as not modelled (ping -f)', () => {
-    const text = `name: step-errors
-nodes:
-  a:
-    run: |
-      ip addr add 10.7.0.1/24 dev eth0
-  b:
-    run: |
-      ip addr add 10.7.0.2/24 dev eth0
-links:
-  - a:eth0 b:eth0
-traffic:
-  - a: sleep 0.1
-  - a: ping -c 1 -f 10.7.0.2
-`;
+    const text = scenarioWith('a: ping -c 1 -f 10.7.0.2');
     const r = simulate(loadScenario(text, 'step-errors.yaml', '.'));
     expect(r.steps[1]!.exit).toBe(2);
     expect(r.problems).toEqual(['step-errors.yaml:13: node a: ping -f (flood ping) is not modelled']);
