@@ -79,6 +79,24 @@ describe('runOnKernel', () => {
     expect(ourNamespaces()).toEqual([]);
   }, 60_000);
 
+  it('starts a step only once what the previous one set off is over: a handshake, a FIN exchange', async () => {
+    const r = await runOnKernel(scenario('step-order'));
+    const a = r.captures.get('a')!.get('eth0')!;
+    const ip = a.filter((f) => ((f.data[12]! << 8) | f.data[13]!) === 0x0800);
+    const requests = ip.map((f, i) => (f.data[23] === 1 && f.data[34] === 8 ? i : -1)).filter((i) => i >= 0);
+    expect(requests).toHaveLength(2);
+    // a TCP frame's server port (the lower of its two: the client's is ephemeral), -1 for others
+    const port = (f: { data: Uint8Array }) => (f.data[23] !== 6 ? -1 : Math.min((f.data[34]! << 8) | f.data[35]!, (f.data[36]! << 8) | f.data[37]!));
+    // the handshake to port 81 (three frames) before the first echo request
+    expect(ip.slice(0, requests[0]).filter((f) => port(f) === 81)).toHaveLength(3);
+    // every frame to or from port 80 (handshake, both FINs, the last ACK) between the two requests
+    const to80 = ip.map((f, i) => (port(f) === 80 ? i : -1)).filter((i) => i >= 0);
+    expect(to80.length).toBeGreaterThanOrEqual(5);
+    expect(to80.every((i) => i > requests[0]! && i < requests[1]!)).toBe(true);
+    expect(r.steps[4]).toMatchObject({ exit: 0 });
+    expect(ourNamespaces()).toEqual([]);
+  }, 60_000);
+
   it('stops at a failing run: line with the node, the line and the command\'s own error, and cleans up', async () => {
     const s = scenario('two-hosts-ping');
     s.nodes[1]!.run = 'ip addr add 10.9.0.2/24 dev eth0\niptables -A NOSUCHCHAIN -j ACCEPT\n';

@@ -156,13 +156,18 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       results.push(result);
       if (step.background) {
         background.push({ result, run });
-        continue;
+      } else {
+        const f = await finishWithin(procs, run, timeoutMs);
+        result.exit = f.status;
+        result.output = f.output;
+        result.end = rel();
+        procs.notePidFiles();
       }
-      const f = await finishWithin(procs, run, timeoutMs);
-      result.exit = f.status;
-      result.output = f.output;
-      result.end = rel();
-      procs.notePidFiles();
+      // what this step set off runs to its end before the next step starts, as
+      // the simulator's settleInFlight() lets it (STEP_GAP_NS): a background
+      // program's handshake, a listener woken by the FIN of the step that just
+      // ended; on a busy machine spawning the next program no longer outruns them
+      await procs.quiesce(background.map((x) => x.run));
     }
     await sleep(opts.settleMs ?? 300);
     for (const [i, b] of background.entries()) {
