@@ -28,7 +28,7 @@ describe('verifyCommand --kernel', () => {
       });
       expect({ code, lines, errors }).toEqual({
         code: 0,
-        lines: ['bridge-dhcp: kernel and simulation agree', 'two-hosts-ping: kernel and simulation agree'],
+        lines: ['bridge-dhcp: kernel and simulation agree', 'step-order: kernel and simulation agree', 'two-hosts-ping: kernel and simulation agree'],
         errors: [],
       });
       expect(existsSync(join(out, 'two-hosts-ping', 'kernel', 'pcap', 'a', 'eth0.pcap'))).toBe(true);
