@@ -23,6 +23,7 @@ import { parseMac } from '../wire/mac.js';
 import type { Program, ProgramContext } from './program.js';
 import { findProgram } from './programs/index.js';
 import { NS_PER_MS, NS_PER_S } from './queue.js';
+import { virtualDate } from './save-date.js';
 import type { CapturedFrame, RunResults, StepResult } from './results.js';
 import { extraStateOf, installNodeExtras } from './extras.js';
 
@@ -209,7 +210,7 @@ function startStep(sim: Simulation, sc: Scenario, step: TrafficStep, random: () 
 }
 
 function knownPrograms(): string {
-  return 'ping, arping, sleep, nc, dhclient, udhcpc, tcpreplay, iptables, conntrack';
+  return 'ping, arping, sleep, nc, dhclient, udhcpc, tcpreplay, iptables, iptables-save, conntrack';
 }
 
 function collect(sim: Simulation, sc: Scenario, steps: StepResult[]): RunResults {
@@ -251,14 +252,6 @@ function collect(sim: Simulation, sc: Scenario, steps: StepResult[]): RunResults
   };
   if (net.problems.length > 0) results.problems = [...net.problems];
   return results;
-}
-
-const DAYS = ['Thu', 'Fri', 'Sat', 'Sun', 'Mon', 'Tue', 'Wed'];
-/** iptables-save's date line, on the virtual clock (the epoch is the scenario start) */
-function virtualDate(ns: number): string {
-  const s = Math.floor(ns / NS_PER_S);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[Math.floor(s / 86400) % 7]} Jan ${String(1 + Math.floor(s / 86400)).padStart(2, ' ')} ${pad(Math.floor(s / 3600) % 24)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)} 1970`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Inspection in traffic steps: `iptables -L/-S ...` and `conntrack -L`
+ * Inspection in traffic steps: `iptables -L/-S ...`, `iptables-save`
+ * (`iptables-save.ts`) and `conntrack -L`
  * (with its filters: `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`, `--dport`,
  * `--state`),
  * printing what the real commands print at that moment. They change
@@ -12,6 +13,7 @@ import { NatlabError } from '../../config/errors.js';
 import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
 import { ConntrackTable } from '../../netfilter/conntrack/table.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { iptablesSaveMain } from './iptables-save.js';
 import { stdoutThenStderrInFile } from './stdio.js';
 
 /** what the kernel runner takes for a change (io/kernel/commands.ts) */
@@ -62,4 +64,4 @@ const conntrack: ProgramMain = (ctx) => {
   return done(ctx, r.exit, r.stdout, r.stderr);
 };
 
-export const INSPECTION_PROGRAMS: Record<string, ProgramMain> = { iptables, conntrack };
+export const INSPECTION_PROGRAMS: Record<string, ProgramMain> = { iptables, 'iptables-save': iptablesSaveMain, conntrack };
