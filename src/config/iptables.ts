@@ -39,6 +39,14 @@ export interface CmdEnv {
   line?: number;
 }
 
+/**
+ * Protocols whose own match iptables loads implicitly for an option after
+ * `-p` (as it loads tcp, udp and icmp), but that natlab does not model;
+ * other protocols (gre, udplite, ...) have no such match, and iptables says
+ * `unknown option` (measured with iptables 1.8.9).
+ */
+const UNMODELLED_PROTO_MATCH: Record<number, string> = { 33: 'dccp', 50: 'esp', 51: 'ah', 132: 'sctp' };
+
 const PROG = 'iptables v1.8.9 (nf_tables): ';
 const HINT = "Try `iptables -h' or 'iptables --help' for more information.\n";
 
@@ -286,6 +294,11 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
           [owner, data] = [pm, inst.data];
         }
       }
+    }
+    if (!owner && env.proto && !env.invProto) {
+      // iptables would load the protocol's own match here too (libxt_sctp, libxt_dccp, libxt_esp, libxt_ah)
+      const unmodelled = UNMODELLED_PROTO_MATCH[env.proto];
+      if (unmodelled !== undefined) throw new XtError(`match \`${unmodelled}' (loaded by -p ${unmodelled} for --${name}) is not modelled by natlab`);
     }
     if (!owner || !opt) throw new XtError(`unknown option "--${name}"`);
     let arg: string | undefined;
