@@ -53,6 +53,13 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** called once, when the last packet went in (or the file ended in an error) */
   onDone?: () => void;
+  /**
+   * every packet's bytes go out as they are, whatever the capture's link
+   * type (a cooked or raw packet's first bytes then stand where the
+   * Ethernet header would be), as tcpreplay sends them; otherwise they are
+   * made into Ethernet frames (link.ts)
+   */
+  asCaptured?: boolean;
 }
 
 export class Replayer {
@@ -83,6 +90,7 @@ export class Replayer {
   /** packets left until the next onProgress call (sent % progressEvery === 0 without a division) */
   private progressLeft: number;
   private readonly limit: number;
+  private readonly asCaptured: boolean;
 
   constructor(
     private readonly reader: CaptureReader,
@@ -98,6 +106,7 @@ export class Replayer {
     this.progressEvery = opts.progressEvery ?? 65536;
     this.progressLeft = this.progressEvery;
     this.limit = opts.limit ?? Infinity;
+    this.asCaptured = opts.asCaptured === true;
   }
 
   /** schedule the first packet now */
@@ -118,7 +127,7 @@ export class Replayer {
         this.lastLinktype = lt;
         this.linktypes.add(lt);
       }
-      if (lt === LINKTYPE_ETHERNET) {
+      if (lt === LINKTYPE_ETHERNET || this.asCaptured) {
         checkEthernet(r.caplen, r.number, r.file);
         this.frame = null;
         this.frameLen = r.caplen;

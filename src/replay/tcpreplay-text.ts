@@ -31,8 +31,23 @@ export class TcpreplayFlows {
   nonFlowPackets = 0;
   private readonly seen = new Set<string>();
 
-  /** one Ethernet frame of `caplen` captured bytes */
-  add(f: Uint8Array, caplen: number): void {
+  /**
+   * one packet of `caplen` captured bytes, as the capture holds it: an
+   * Ethernet frame, or (get_l2len_protocol()'s other cases natlab replays)
+   * a Linux cooked (SLL) packet, whose 16-byte header names the protocol,
+   * or a raw IP packet, whose first nibble does
+   */
+  add(f: Uint8Array, caplen: number, linktype = 1): void {
+    if (linktype === 113) {
+      if (caplen < 16) return;
+      this.decode(f, caplen, 16, (f[14]! << 8) | f[15]!);
+      return;
+    }
+    if (linktype === 101) {
+      const v = caplen > 0 ? f[0]! >> 4 : 0;
+      this.decode(f, caplen, 0, v === 4 ? 0x0800 : v === 6 ? 0x86dd : 0);
+      return;
+    }
     let l2 = 14;
     if (caplen <= l2) return;
     let type = (f[12]! << 8) | f[13]!;
@@ -51,6 +66,11 @@ export class TcpreplayFlows {
       else if (v === 6) type = 0x86dd;
       else return;
     }
+    this.decode(f, caplen, l2, type);
+  }
+
+  /** the network and transport headers from `l2` on, of ethertype `type` */
+  private decode(f: Uint8Array, caplen: number, l2: number, type: number): void {
     let key: string;
     let proto: number;
     let l4: number;

@@ -109,6 +109,40 @@ describe('the tcpreplay traffic step', () => {
     expect(r.steps[0]!.output.split('\n')[0]).toBe('Actual: 1 packets (60 bytes) sent in 0.000000 seconds');
   });
 
+  it('sends Linux cooked (SLL) and raw IPv4 packets byte for byte, without making an Ethernet header, as tcpreplay 4.4.3 does (measured)', () => {
+    const eth = udp(0);
+    // the cooked header as `tcpdump -i any -y LINUX_SLL` writes it: OUTGOING, ARPHRD_ETHER, 6, the MAC, 2 bytes of padding, IPv4
+    const sll = new Uint8Array(16 + eth.length - 14);
+    sll.set([0, 4, 0, 1, 0, 6, ...eth.subarray(6, 12), 0, 0, 0x08, 0x00]);
+    sll.set(eth.subarray(14), 16);
+    const raw = eth.subarray(14);
+    for (const [name, lt, data] of [['sll.pcap', 113, sll], ['raw.pcap', 101, raw]] as const) {
+      const r = run(`tcpreplay -i eth0 ${name}`, { [name]: pcapFile([{ sec: 1700000000, frac: 0, data }], { linktype: lt }) });
+      expect(r.steps[0]!.exit).toBe(0);
+      // a UDP flow either way: flow_decode() reads the cooked header's protocol, the raw packet's version nibble
+      expect(r.steps[0]!.output).toContain('Flows: 1 flows, ');
+      expect(r.steps[0]!.output).toContain('1 unique flow packets, 0 unique non-flow packets');
+      const seen = r.captures.get('b')!.get('eth0')!;
+      expect(seen.length).toBe(1);
+      expect(Array.from(seen[0]!.data)).toEqual(Array.from(data));
+    }
+  });
+
+  it('stops before sending anything on a Linux cooked v2 or LINKTYPE_IPV4 capture, with tcpreplay 4.4.3\'s text and exit code (measured)', () => {
+    for (const [lt, name] of [[276, 'Linux cooked v2 (0x114)'], [228, 'Raw IPv4 (0xe4)']] as const) {
+      const r = run('tcpreplay -i eth0 any.pcap', { 'any.pcap': pcapFile([{ sec: 1700000000, frac: 0, data: new Uint8Array(40) }], { linktype: lt }) });
+      expect(r.steps[0]!.exit).toBe(255);
+      expect(r.steps[0]!.output).toBe(`\nFatal Error in get.c:get_l2len_protocol() line 388:\n Unable to process unsupported DLT type: ${name}\n`);
+      expect(r.captures.get('b')?.get('eth0') ?? []).toEqual([]);
+    }
+  });
+
+  it('refuses a capture of another link type by name, as natlab does not model what tcpreplay does with it', () => {
+    const r = run('tcpreplay -i eth0 ppp.pcap', { 'ppp.pcap': pcapFile([{ sec: 1700000000, frac: 0, data: new Uint8Array(40) }], { linktype: 9 }) });
+    expect(r.steps[0]!.exit).toBe(2);
+    expect(r.problems).toEqual(['replay-test.yaml:12: node a: tcpreplay of a capture with link type 9: natlab replays Ethernet, Linux cooked (SLL) and raw IP captures']);
+  });
+
   it('stops the run on an option natlab does not model, naming it', () => {
     const r = run('tcpreplay -i eth0 --loop 2 small.pcap', { 'small.pcap': cap });
     expect(r.steps[0]!.exit).toBe(2);

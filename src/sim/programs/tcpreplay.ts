@@ -10,7 +10,11 @@
  * Measured refusals: no arguments (exit 1, usage), no -i (exit 1, usage),
  * an unknown option (exit 1, usage), an interface that does not exist or
  * a missing file (exit 255, "Fatal Error" text), a file that is not a
- * capture (exit 255, "Failed:" text). A file cut short mid-packet ends the
+ * capture (exit 255, "Failed:" text), a Linux cooked v2 (`tcpdump -i any`
+ * since libpcap 1.10) or LINKTYPE_IPV4 capture (exit 255, "Unable to
+ * process unsupported DLT type", nothing sent). Ethernet, Linux cooked
+ * (SLL) and raw IP packets go out byte for byte as captured: tcpreplay
+ * does not rewrite a cooked header into an Ethernet one. A file cut short mid-packet ends the
  * replay quietly with exit 0, as libpcap's reader does. Options natlab does
  * not model stop the run, naming them.
  */
@@ -149,6 +153,16 @@ function run(ctx: ProgramContext): void {
     const why = bytes.length < 24 && bytes.length >= 4 && isPcapMagic(bytes) ? `truncated dump file; tried to read 24 file header bytes, only got ${bytes.length}` : 'unknown file format';
     throw new Exit(`\nFailed: From replay.c:replay_file() line 129:\nError opening pcap file: ${why}\n\n`, 255);
   }
+  const linktype = firstLinktype(bytes, file);
+  if (linktype !== null && !SENT_AS_CAPTURED.has(linktype)) {
+    const fatal = FATAL_DLT[linktype];
+    if (fatal === undefined) {
+      ctx.host.unsupported(`tcpreplay of a capture with link type ${linktype}: natlab replays Ethernet, Linux cooked (SLL) and raw IP captures`);
+      throw new Exit(`tcpreplay: link type ${linktype} is not modelled by natlab\n`, 2);
+    }
+    // flow_decode() of the first packet: get_l2len_protocol() has no case for it, errx(-1) before anything is sent
+    throw new Exit(`\nFatal Error in get.c:get_l2len_protocol() line 388:\n Unable to process unsupported DLT type: ${fatal} (0x${linktype.toString(16)})\n`, 255);
+  }
   const peer = dev instanceof VethIface && dev.peer !== null ? dev.peer.mac : dev.mac;
   const flows = new TcpreplayFlows();
   const far = dev instanceof VethIface ? dev.peer : null;
@@ -158,9 +172,10 @@ function run(ctx: ProgramContext): void {
   const rp = new Replayer(reader, { host: ctx.host, dev, how: 'send' }, { rx: peer, peer: dev.mac }, {
     pacing,
     ...(limit !== undefined ? { limit } : {}),
+    asCaptured: true,
     onFrame: (f, caplen) => {
       // send_packets(): the flow table sees every packet, sent or not
-      flows.add(f, caplen);
+      flows.add(f, caplen, reader.linktype);
       if (refusedWhy !== null) return false;
       // packet_snd(): longer than the device's MTU (+4 for an 802.1Q tag) is EMSGSIZE; tcpreplay warns and goes on
       const vlan = f.length >= 14 && f[12] === 0x81 && f[13] === 0x00;
@@ -191,6 +206,28 @@ function run(ctx: ProgramContext): void {
     },
   });
   rp.start();
+}
+
+/**
+ * Link types tcpreplay 4.4.3 sends (its bytes as they are: a cooked or raw
+ * packet's first bytes stand where the Ethernet header would be; measured:
+ * an SLL packet arrives as a frame to 00:04:00:01:00:06 (packet type 4,
+ * ARPHRD 1, length 6) from the sender's MAC, a raw IPv4 packet as one to
+ * 45:00:...) and natlab models: Ethernet, Linux cooked SLL, raw IP.
+ */
+const SENT_AS_CAPTURED: ReadonlySet<number> = new Set([1, 101, 113]);
+/** link types get_l2len_protocol() has no case for, by pcap_datalink_val_to_description() (measured) */
+const FATAL_DLT: Record<number, string> = { 228: 'Raw IPv4', 276: 'Linux cooked v2' };
+
+/** the link type of the file's first packet (libpcap's pcap_datalink()), null for a file without packets */
+function firstLinktype(bytes: Uint8Array, file: string): number | null {
+  try {
+    const probe = new CaptureReader(memorySource(bytes), file);
+    return probe.next() ? probe.linktype : null;
+  } catch (e) {
+    if (e instanceof NatlabError) return null;
+    throw e;
+  }
 }
 
 function isPcapMagic(b: Uint8Array): boolean {
