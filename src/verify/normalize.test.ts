@@ -91,6 +91,16 @@ describe('normalizeFrame', () => {
 });
 
 describe('normalizeOutput', () => {
+  it('sorts and masks the entries of conntrack -L -o extended too, keeping their layer 3 prefix', () => {
+    const kernel = 'ipv4     2 tcp      6 119 TIME_WAIT src=10.1.0.10 dst=10.1.0.1 sport=44594 dport=80 src=10.1.0.1 dst=10.1.0.10 sport=80 dport=44594 [ASSURED] mark=5 use=1\n' +
+      'ipv4     2 icmp     1 29 src=10.1.0.10 dst=10.1.0.1 type=8 code=0 id=1 src=10.1.0.1 dst=10.1.0.10 type=0 code=0 id=1 mark=5 use=1\n';
+    const sim = 'ipv4     2 icmp     1 28 src=10.1.0.10 dst=10.1.0.1 type=8 code=0 id=7 src=10.1.0.1 dst=10.1.0.10 type=0 code=0 id=7 mark=5 use=1\n' +
+      'ipv4     2 tcp      6 120 TIME_WAIT src=10.1.0.10 dst=10.1.0.1 sport=35476 dport=80 src=10.1.0.1 dst=10.1.0.10 sport=80 dport=35476 [ASSURED] mark=5 use=1\n';
+    expect(normalizeOutput(kernel)).toBe(normalizeOutput(sim));
+    expect(normalizeOutput(kernel)).toMatch(/^ipv4 2 icmp 1 src=/);
+    expect(normalizeOutput(kernel)).not.toBe(normalizeOutput(sim.replace(/^ipv4 {5}2 /gm, '')));
+  });
+
   it('sorts the entries conntrack -L prints in hash order and masks their ephemeral ports, ICMP ids and timeouts', () => {
     const kernel = [
       'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.',

@@ -215,8 +215,10 @@ function randomDhcpTimes(b: Uint8Array, bootp: number, end: number): void {
   }
 }
 
-/** a `conntrack -L` entry line: protocol name, number, timeout */
-const CT_ENTRY = /^(?:tcp|udp|icmp|unknown|udplite|sctp|dccp|gre)\s+[0-9]+\s+[0-9]+\s/;
+/** a `conntrack -L` entry line: protocol name, number, timeout (after `-o extended`'s layer 3 name and number) */
+const CT_ENTRY = /^(?:ipv4\s+2\s+)?(?:tcp|udp|icmp|unknown|udplite|sctp|dccp|gre)\s+[0-9]+\s+[0-9]+\s/;
+/** `-o extended`'s prefix */
+const CT_L3 = /^ipv4\s+2\s+/;
 
 /**
  * `conntrack -L` printed by a traffic step: the kernel lists its hash table,
@@ -234,8 +236,15 @@ function normalizeConntrackLines(text: string): string {
       continue;
     }
     const block: string[] = [];
-    while (i < lines.length && CT_ENTRY.test(lines[i]!)) block.push(lines[i++]!);
-    out.push(...normalizeConntrack(block.join('\n')));
+    const l3: boolean[] = [];
+    while (i < lines.length && CT_ENTRY.test(lines[i]!)) {
+      l3.push(CT_L3.test(lines[i]!));
+      block.push(lines[i++]!.replace(CT_L3, ''));
+    }
+    // -o extended: masked and sorted as the plain lines, its prefix kept (one listing has it on every line or none)
+    const prefix = l3.every((x) => x) ? 'ipv4 2 ' : '';
+    if (prefix === '' && l3.some((x) => x)) out.push(...block);
+    else out.push(...normalizeConntrack(block.join('\n')).map((l) => prefix + l));
   }
   return out.join('\n');
 }

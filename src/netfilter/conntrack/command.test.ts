@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
+import { IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../ct-types.js';
 import { runConntrackCommand } from './command.js';
 import { conntrackConfirm } from './confirm.js';
 import { conntrackIn } from './in.js';
@@ -78,9 +79,25 @@ describe('conntrack -L with -m, -f, -o extended and the NAT filters (conntrack-t
     expect(run('-L -o xml').stderr).toContain("natlab does not support the output format `xml'");
   });
 
-  it('lists every entry for --src-nat, --dst-nat and --any-nat without an address, and refuses them with one', () => {
-    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53));
-    for (const o of ['--src-nat', '-n', '--dst-nat', '-g', '--any-nat', '-j']) expect(run(`-L ${o}`).stderr).toContain(' 1 flow entries');
+  it('keeps, for --src-nat, --dst-nat and --any-nat without an address, the entries libnetfilter_conntrack takes for NATed: the hook ran and an address or "port" of the reply differs (measured)', () => {
+    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53)); // no nat table: no *_NAT_DONE
+    forward(udpFrame('10.0.1.3', '192.0.2.2', 5001, 53)); // a null binding both ways
+    forward(udpFrame('10.0.1.4', '192.0.2.2', 5002, 53)); // masqueraded
+    forward(udpFrame('10.0.1.5', '198.51.100.9', 5003, 80)); // port-forwarded
+    const [none, nul, snat, dnat] = table.list(host.now()).sort((a, b) => a.tuple[0].sport - b.tuple[0].sport);
+    const done = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
+    nul!.status |= done;
+    snat!.status |= done;
+    snat!.tuple[1].dst = 0xcb007101; // 203.0.113.1
+    dnat!.status |= done;
+    dnat!.tuple[1].sport = 8080;
+    expect(none!.status & done).toBe(0);
+    const sports = (o: string): number[] =>
+      run(`-L ${o}`).stdout.split('\n').filter((l) => l !== '').map((l) => Number(/sport=(\d+)/.exec(l)![1]));
+    for (const o of ['--src-nat', '-n']) expect(sports(o)).toEqual([5002]);
+    for (const o of ['--dst-nat', '-g']) expect(sports(o)).toEqual([5003]);
+    for (const o of ['--any-nat', '-j']) expect(sports(o).sort()).toEqual([5002, 5003]);
+    expect(sports('-n -g')).toEqual([]);
     expect(run('-L --src-nat 203.0.113.1').stderr).toContain("natlab does not support option `--src-nat' with an address");
     expect(run('-L -g 10.0.0.1 -p udp').exit).toBe(2);
   });

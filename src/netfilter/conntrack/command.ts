@@ -2,12 +2,13 @@
  * The `conntrack` command (conntrack-tools 1.4.7) in its simple forms:
  * `-L` / `--dump`, `-D` / `--delete`, `-F` / `--flush`, `-C` / `--count`,
  * with the tuple filters `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`,
- * `--dport`, and `--state` after `-p tcp`. Texts and exit codes as
+ * `--dport`, `--state` after `-p tcp`, `-m`, and the NAT filters `-n`,
+ * `-g`, `-j` without an address. Texts and exit codes as
  * measured (fixtures/; the errors of a missing argument, a bad address, a
  * port or state option without its protocol, an unknown TCP state:
  * conntrack-tools 1.4.7 in a namespace).
  */
-import { CtDir } from '../ct-types.js';
+import { CtDir, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { parseIp } from './bytes.js';
 import type { CtEntry } from './conn.js';
@@ -35,6 +36,35 @@ interface Filter {
   /** -m MARK[/MASK]: mask 0 = no filter */
   mark: number;
   markMask: number;
+  /** -n / -g / -j without an address: NAT_SRC | NAT_DST | NAT_ANY */
+  nat: number;
+}
+
+const NAT_SRC = 1;
+const NAT_DST = 2;
+const NAT_ANY = 4;
+
+/**
+ * libnetfilter_conntrack's NFCT_GOPT_IS_SNAT / IS_SPAT (getobjopt_is_snat(),
+ * getobjopt_is_spat()): the source NAT hook ran (SRC_NAT_DONE, which a null
+ * binding sets too, wherever a nat table is registered) and the reply's
+ * destination address, or "port", differs from the original source. The
+ * ports are compared as the raw 16 bits of the union: for ICMP the reply's
+ * type and code against the original's echo id, so with a nat table every
+ * ICMP entry counts as source-NATed (measured: `conntrack -L -n` lists a
+ * local ping; without a nat table it lists nothing).
+ */
+function hasSrcNat(ct: CtEntry): boolean {
+  const o = ct.tuple[CtDir.ORIGINAL];
+  const r = ct.tuple[CtDir.REPLY];
+  return (ct.status & IPS_SRC_NAT_DONE) !== 0 && (r.dst !== o.src || r.dport !== o.sport);
+}
+
+/** NFCT_GOPT_IS_DNAT / IS_DPAT: DST_NAT_DONE and the reply's source address or "port" differs from the original destination */
+function hasDstNat(ct: CtEntry): boolean {
+  const o = ct.tuple[CtDir.ORIGINAL];
+  const r = ct.tuple[CtDir.REPLY];
+  return (ct.status & IPS_DST_NAT_DONE) !== 0 && (r.src !== o.dst || r.sport !== o.dport);
 }
 
 const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
@@ -82,6 +112,12 @@ function matches(ct: CtEntry, f: Filter): boolean {
   if (f.dport >= 0 && o.dport !== f.dport) return false;
   if (f.state >= 0 && (ct.tcp === null || ct.tcp.state !== f.state)) return false;
   if (f.markMask !== 0 && ((ct.mark & f.markMask) >>> 0) !== f.mark) return false;
+  // as filter_nat() of conntrack-tools 1.4.7 does without an address
+  if (f.nat !== 0) {
+    if ((f.nat & NAT_ANY) !== 0) return hasSrcNat(ct) || hasDstNat(ct);
+    if ((f.nat & NAT_SRC) !== 0 && !hasSrcNat(ct)) return false;
+    if ((f.nat & NAT_DST) !== 0 && !hasDstNat(ct)) return false;
+  }
   return true;
 }
 
@@ -92,7 +128,7 @@ function matches(ct: CtEntry, f: Filter): boolean {
 export function runConntrackCommand(table: ConntrackTable, argv: readonly string[], host: HostApi): CommandResult {
   const args = argv[0] === 'conntrack' ? argv.slice(1) : argv;
   let command = '';
-  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1, state: -1, mark: 0, markMask: 0 };
+  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1, state: -1, mark: 0, markMask: 0, nat: 0 };
   /** -o extended: each entry after its layer 3 name and number */
   let extended = false;
   for (let i = 0; i < args.length; i++) {
@@ -161,10 +197,10 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-n': case '--src-nat':
       case '-g': case '--dst-nat':
       case '-j': case '--any-nat': {
-        // the NAT filters without an address filter nothing in conntrack 1.4.7 (measured: every entry
-        // listed, NATed or not); with one (the next word) they are not modelled
+        // with an address (the next word) they are not modelled
         const next = args[i + 1];
         if (next !== undefined && !next.startsWith('-')) return fail(`natlab does not support option \`${a}' with an address`);
+        f.nat |= a === '-n' || a === '--src-nat' ? NAT_SRC : a === '-g' || a === '--dst-nat' ? NAT_DST : NAT_ANY;
         break;
       }
       case '-f': case '--family': {
