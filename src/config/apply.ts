@@ -97,19 +97,35 @@ function dispatch(env: NodeEnv, line: RunLine, loc: ErrorLoc): LineResult {
   }
 }
 
-/** iptables-restore [-c] [-n] [-t] [FILE] with a heredoc or `< FILE` */
+/** iptables-restore [-c] [-n] [-t] [-w [SECONDS]] [-W [USECS]] [FILE] with a heredoc or `< FILE` */
 function iptablesRestore(env: NodeEnv, line: RunLine, loc: ErrorLoc): LineResult {
   let counters = false;
   let noflush = false;
   let test = false;
   let file: string | null = null;
-  for (const a of line.argv.slice(1)) {
+  const argv = line.argv;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    let wait = false;
     if (a === '-c' || a === '--counters') counters = true;
     else if (a === '-n' || a === '--noflush') noflush = true;
     else if (a === '-t' || a === '--test') test = true;
-    else if (a === '-w' || a === '--wait') continue;
-    else if (!a.startsWith('-') && file === null) file = a;
-    else throw new NatlabError('option not modelled by natlab (iptables-restore -c, -n, -t, -w and a file are)', { ...loc, token: a });
+    else if (a === '--wait' || a === '--wait-interval') wait = true;
+    else if (a.startsWith('--wait=') || a.startsWith('--wait-interval=')) continue;
+    else if (/^-[cntwW]+$/.test(a)) {
+      // getopt's cluster of flags (-cn, -nw); -w and -W take no attached value
+      const last = a.length - 1;
+      for (let j = 1; j < a.length; j++) {
+        const o = a[j]!;
+        if (o === 'c') counters = true;
+        else if (o === 'n') noflush = true;
+        else if (o === 't') test = true;
+        else wait = j === last;
+      }
+    } else if (!a.startsWith('-') && file === null) file = a;
+    else throw new NatlabError('option not modelled by natlab (iptables-restore -c, -n, -t, -w, -W and a file are)', { ...loc, token: a });
+    // -w/-W, ignored by iptables-nft, eat the next word unless it starts with - or ! (xs_has_arg()): `-w 5` is a wait time, not a file
+    if (wait && i + 1 < argv.length && !argv[i + 1]!.startsWith('-') && !argv[i + 1]!.startsWith('!')) i++;
   }
   let text: string;
   if (file !== null) {
