@@ -39,9 +39,27 @@ function header(f: ListFormat): string {
   return s + 'source               destination         \n';
 }
 
+/**
+ * The names `iptables -L` without -n prints for an address, as
+ * xtables_ipaddr_to_anyname() finds them: gethostbyaddr() (/etc/hosts
+ * first), then getnetbyaddr() (/etc/networks), else the number; the mask
+ * follows as a number. natlab takes the files every Debian-like system
+ * ships (127.0.0.1 localhost; netbase's default, loopback and link-local
+ * networks), which a kernel run reads from the machine; a DNS lookup finds
+ * nothing in the namespaces. Measured: -s 127.0.0.1 lists as "localhost",
+ * 127.0.0.0/8 as "loopback/8", 169.254.0.0/16 as "link-local/16".
+ */
+const ADDR_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x7f000001, 'localhost'],
+  [0x00000000, 'default'],
+  [0x7f000000, 'loopback'],
+  [0xa9fe0000 | 0, 'link-local'],
+]);
+
 function addr(a: number, m: number, f: ListFormat): string {
   if (m === 0 && !f.numeric) return 'anywhere';
-  return ipToString(a) + maskSuffix(m, false);
+  const name = f.numeric ? undefined : ADDR_NAMES.get(a | 0);
+  return (name ?? ipToString(a)) + maskSuffix(m, false);
 }
 
 /** one rule line of -L */
