@@ -39,31 +39,50 @@ function copyTable(t: Table, flush: boolean): Table {
   return { name: t.name, exists: true, builtins, chains, byHook };
 }
 
-/** split one line into words as the restore parser does (quotes, backslash-escaped quotes) */
+/**
+ * Split one line into words as the restore parser does (add_param_to_argv()
+ * of iptables 1.8.9): only double quotes group, and inside them a backslash
+ * takes the next character as it is; a closing quote ends the word (`""`
+ * is an empty word); single quotes and backslashes outside double quotes
+ * are plain characters (measured: `--comment 'two words'` is refused with
+ * "Bad argument `words''").
+ */
 export function splitWords(line: string): string[] {
   const out: string[] = [];
   let cur = '';
-  let inWord = false;
-  let quote = '';
+  let quoteOpen = false;
+  let escaped = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
-    if (quote) {
-      if (ch === '\\' && (line[i + 1] === quote || line[i + 1] === '\\')) cur += line[++i];
-      else if (ch === quote) quote = '';
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === ' ' || ch === '\t') {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
+    if (quoteOpen) {
+      if (escaped) {
+        cur += ch;
+        escaped = false;
+        continue;
+      }
+      if (ch === '\\') {
+        escaped = true;
+        continue;
+      }
+      if (ch !== '"') {
+        cur += ch;
+        continue;
+      }
+      quoteOpen = false;
+    } else if (ch === '"') {
+      quoteOpen = true;
+      continue;
     }
+    if (ch === ' ' || ch === '\t' || ch === '\n') {
+      if (cur === '') continue;
+    } else if (ch !== '"') {
+      cur += ch;
+      continue;
+    }
+    out.push(cur);
+    cur = '';
   }
-  if (inWord) out.push(cur);
+  if (cur !== '') out.push(cur);
   return out;
 }
 
@@ -140,7 +159,8 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
           pending ??= e.message;
           continue;
         }
-        if (e.exit === 2) throw new RestoreError(PROG + e.message + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
+        // an error iptables prints without its "v1.8.9 (nf_tables): " prefix (Bad argument) has none here either (measured)
+        if (e.exit === 2) throw new RestoreError((e.prefixed ? PROG : '') + e.message + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
         const why = e.message.replace(/^iptables: /, '').replace(/^ /, '');
         throw lineFailed(n, e.exit === 1 ? ': ' + why : '');
       }

@@ -110,6 +110,8 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
   const r = emptyRule();
   const seen = new Set<string>();
   const matches: MatchInst[] = [];
+  /** instances that take no more options: a later `-m` loaded the same match again (command_default() skips them) */
+  const completed = new Set<MatchInst>();
   let target: TargetInst | null = null;
   let jump = '';
   let invert = false;
@@ -234,6 +236,9 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
         const m = findMatch(arg!);
         if (!m && XT_MATCH_NAMES.has(arg!)) throw new XtError(`match \`${arg}' is not modelled by natlab`);
         if (!m) throw new XtError(`Couldn't load match \`${arg}':No such file or directory\n`);
+        // as xtables_find_match() does for a match loaded again: the earlier instances of that
+        // match are complete, the options that follow go to the new one (-m mark --mark 1 -m mark --mark 2)
+        for (const x of matches) if (x.spec === m) completed.add(x);
         matches.push({ spec: m, data: m.init() });
         break;
       }
@@ -276,6 +281,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
     if (opt && target) [owner, data] = [target.spec, target.data];
     if (!owner) {
       for (const m of matches) {
+        if (completed.has(m)) continue;
         opt = tryIn(m.spec);
         if (opt) {
           [owner, data] = [m.spec, m.data];

@@ -84,6 +84,14 @@ export function savePorts(d: PortsData): string {
   return s;
 }
 
+/** the ports `into` followed by `from` show (MatchSpec.mergeShown): what `from` sets wins */
+export function mergePorts<D extends PortsData>(into: D, from: D): D {
+  const d = { ...into };
+  if (from.hasS) [d.spts, d.invS, d.hasS] = [from.spts, from.invS, true];
+  if (from.hasD) [d.dpts, d.invD, d.hasD] = [from.dpts, from.invD, true];
+  return d;
+}
+
 /** port_match(): in range, XOR invert */
 export const portMatch = (lo: number, hi: number, p: number, invert: boolean): boolean => (p >= lo && p <= hi) !== invert;
 
@@ -119,6 +127,13 @@ export const tcpMatch: MatchSpec<TcpData> = {
   },
   final(d, env) {
     if (env.proto !== 6 || env.invProto) throw new XtError("TCP match requires '-p tcp'");
+  },
+  // ports and flags become payload expressions; --tcp-option stays an xt match of its own
+  mergeShown(into, from) {
+    if (into.option || from.option) return null;
+    const d = mergePorts(into, from);
+    if (from.flgMask || from.invFlags) [d.flgMask, d.flgCmp, d.invFlags] = [from.flgMask, from.flgCmp, from.invFlags];
+    return d;
   },
   save(d) {
     let s = savePorts(d);

@@ -1,7 +1,7 @@
 /** `-m udp` (implicit with -p udp): --sport/--dport, as xt_tcpudp.c udp_mt(). */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { parsePortOpt, portMatch, printPorts, savePorts, type PortsData } from './tcp.js';
+import { mergePorts, parsePortOpt, portMatch, printPorts, savePorts, type PortsData } from './tcp.js';
 import { ipFragOff, l4, u16 } from './util.js';
 
 export const udpMatch: MatchSpec<PortsData> = {
@@ -19,6 +19,7 @@ export const udpMatch: MatchSpec<PortsData> = {
   final(_d, env) {
     if (env.proto !== 17 || env.invProto) throw new XtError("UDP match requires '-p udp'");
   },
+  mergeShown: (into, from) => mergePorts(into, from),
   save: (d) => savePorts(d),
   print: (d, numeric) => ' udp' + printPorts('spt', d.spts, d.invS, 'udp', numeric) + printPorts('dpt', d.dpts, d.invD, 'udp', numeric),
   match(d, skb) {

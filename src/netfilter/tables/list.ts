@@ -4,7 +4,7 @@
  */
 import { ipToString, maskSuffix } from './addr.js';
 import { protoName } from './protocols.js';
-import { targetName, targetSpec } from './rule-text.js';
+import { shownMatches, targetName, targetSpec } from './rule-text.js';
 import type { IptablesState } from './state.js';
 import { RuleKind, type Chain, type Rule, type Table } from './types.js';
 
@@ -79,7 +79,7 @@ export function listRule(r: Rule, n: number, f: ListFormat): string {
   s += (r.invSrc ? '!' : ' ') + padR(addr(r.src, r.srcMask, f), 19) + ' ';
   s += (r.invDst ? '!' : ' ') + padR(addr(r.dst, r.dstMask, f), 19) + ' ';
   if (r.kind === RuleKind.GOTO) s += '[goto] ';
-  for (const m of r.matches) s += m.spec.print(m.data, f.numeric);
+  for (const m of shownMatches(r.matches)) s += m.spec.print(m.data, f.numeric);
   if (r.target) s += r.target.spec.print(r.target.data, f.numeric);
   return s + '\n';
 }

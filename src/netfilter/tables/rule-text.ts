@@ -5,7 +5,7 @@
  */
 import { ipToString, maskSuffix } from './addr.js';
 import { protoName } from './protocols.js';
-import { RuleKind, type Rule } from './types.js';
+import { RuleKind, type MatchInst, type Rule } from './types.js';
 
 const neg = (b: boolean): string => (b ? ' !' : '');
 
@@ -17,7 +17,7 @@ export function ruleSpec(r: Rule): string {
   if (r.inIface) s += `${neg(r.invIn)} -i ${r.inIface}`;
   if (r.outIface) s += `${neg(r.invOut)} -o ${r.outIface}`;
   if (r.proto !== 0 || r.invProto) s += `${neg(r.invProto)} -p ${protoName(r.proto)}`;
-  for (const m of r.matches) s += ` -m ${m.spec.name}${m.spec.save(m.data)}`;
+  for (const m of shownMatches(r.matches)) s += ` -m ${m.spec.name}${m.spec.save(m.data)}`;
   s += targetSpec(r);
   return s;
 }
@@ -64,4 +64,27 @@ export function targetName(r: Rule): string {
 /** two rules are the same for -D/-C (is_same() on the parsed form) */
 export function sameRule(a: Rule, b: Rule): boolean {
   return a.spec === b.spec;
+}
+
+/**
+ * The matches as iptables-nft lists them: a later instance of a match that
+ * merges (MatchSpec.mergeShown: tcp, udp) is folded into the first one, as
+ * `-p tcp --dport 1 -m tcp --sport 2` lists as `-m tcp --sport 2 --dport 1`
+ * (measured); the others stay where they are.
+ */
+export function shownMatches(matches: readonly MatchInst[]): readonly MatchInst[] {
+  let out: MatchInst[] | null = null;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i]!;
+    const list: readonly MatchInst[] = out ?? matches.slice(0, i);
+    const first = m.spec.mergeShown === undefined ? -1 : list.findIndex((x) => x.spec === m.spec);
+    const merged = first < 0 ? null : m.spec.mergeShown!(list[first]!.data, m.data);
+    if (merged === null) {
+      if (out !== null) out.push(m);
+      continue;
+    }
+    out ??= matches.slice(0, i);
+    out[first] = { spec: m.spec, data: merged };
+  }
+  return out ?? matches;
 }

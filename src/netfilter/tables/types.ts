@@ -97,6 +97,14 @@ export interface MatchSpec<D = unknown> {
   save(d: D): string;
   /** iptables -L text, with a leading space */
   print(d: D, numeric: boolean): string;
+  /**
+   * iptables-nft shows several instances of this match in one rule as one
+   * (tcp and udp become nft payload expressions, read back into a single
+   * match): the data shown for `into` followed by `from`, what `from` sets
+   * winning; null where the two stay apart. Listing only: each instance
+   * still matches.
+   */
+  mergeShown?(into: D, from: D): D | null;
   /** the kernel's match function */
   match(d: D, skb: Skb, ctx: XtContext): boolean;
 }
