@@ -266,35 +266,27 @@ export class Netfilter implements NfSeam {
 
   /**
    * The NAT hook, and a `nat` hop event when it rewrote the packet
-   * (addresses, ports, ICMP id). A connection already bound at this hook
-   * takes natBoundPacket(), as untraced, and its frame before the rewrite
-   * is made again afterwards, only when the rewrite showed: natPacket()
-   * writes nothing but the bytes natView() keeps (NAT_KEPT), so the frame
-   * now with those bytes put back is the frame before. Anything else (a
-   * first packet, RELATED, a changed masquerade device) is copied whole
-   * before natHook(), whose table walk and targets may write anywhere.
+   * (addresses, ports, ICMP id): the frame is copied as it is before the
+   * hook (natCopyFrame()), and compared with the copy afterwards
+   * (natChanged()). A connection already bound at this hook takes
+   * natBoundPacket(), as untraced; anything else (a first packet, RELATED,
+   * a changed masquerade device) natHook(), whose table walk and targets
+   * may write anywhere.
    */
   private tracedNat(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
-    natView(skb);
+    const before = natCopyFrame(skb);
     let v = natBoundPacket(this.conntrack, hook, skb, outDev);
     if (v === NatBound.UNBOUND) {
-      const copyOff = natCopyFrame(skb);
       this.setHookState(hook, inDev, outDev);
       v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
-      if (v === Verdict.ACCEPT && natChanged(skb)) this.natTraced(hook, skb, inDev ?? outDev, copyOff);
-      return v;
     }
-    if (v === Verdict.ACCEPT && natChanged(skb)) {
-      const copyOff = natCopyFrame(skb);
-      natRestore(skb, copyOff);
-      this.natTraced(hook, skb, inDev ?? outDev, copyOff);
-    }
+    if (v === Verdict.ACCEPT && natChanged(skb, before)) this.natTraced(hook, skb, inDev ?? outDev, before);
     return v;
   }
 
-  /** the `nat` event of tracedNat(): the frame before is natCopy[copyOff..] */
-  private natTraced(hook: NfHook, skb: Skb, iface: Iface | null, copyOff: number): void {
-    this.host.natEvent(skb, iface, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', natCopy, copyOff);
+  /** the `nat` event of tracedNat(): `before` is the frame before the hook */
+  private natTraced(hook: NfHook, skb: Skb, iface: Iface | null, before: Uint8Array): void {
+    this.host.natEvent(skb, iface, HOOK_NAMES[hook], hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_OUT ? 'destination NAT' : 'source NAT', before, 0);
   }
 
   /**
@@ -318,99 +310,50 @@ export class Netfilter implements NfSeam {
   }
 }
 
-/** the frame before the NAT hook (tracing only), summarised only when NAT changed it: at its end, so no view is made */
-let natCopy = new Uint8Array(2048);
 /**
- * The bytes natPacket() may write (manipPktTo(): addresses and the IP
- * checksum, the first 8 bytes of L4, the TCP checksum), as they were
- * before the hook: IP header bytes 12..19, L4 bytes 0..7 (the 16 a line
- * can show, compared by natChanged()), then IP bytes 10, 11 and L4 bytes
- * 16, 17 (checksums); -1 past the frame's end.
+ * The copies of frames before the NAT hook (tracing only), one buffer per
+ * frame length up to NAT_COPY_MAX (at most ~2 MB in all): a copy is the
+ * whole buffer, so a trace sink takes it without a view (`bOff` 0). A
+ * copy lives until the next traced NAT hook of a frame of its length:
+ * the sink copies what it keeps (the TraceSink contract).
  */
-const NAT_KEPT = 20;
-const natBefore = new Int16Array(NAT_KEPT);
-/** the frame ends before L4 byte 17: natBefore has a -1 (a short frame, read and written byte by byte with bounds) */
-let natShort = false;
+const natCopies: (Uint8Array | undefined)[] = [];
+const NAT_COPY_MAX = 2048;
 
-/** the bytes of NAT_KEPT from the frame into natBefore (tracing only) */
-function natView(skb: Skb): void {
-  const b = skb.data;
-  const n = b.length;
-  const ip = skb.l3;
-  const l4 = ip + (b[ip]! & 0x0f) * 4;
-  const out = natBefore;
-  natShort = l4 + 18 > n;
-  if (!natShort) {
-    // the usual frame: every byte there (the IP header is shorter than L4)
-    for (let i = 0; i < 8; i++) {
-      out[i] = b[ip + 12 + i]!;
-      out[8 + i] = b[l4 + i]!;
-    }
-    out[16] = b[ip + 10]!;
-    out[17] = b[ip + 11]!;
-    out[18] = b[l4 + 16]!;
-    out[19] = b[l4 + 17]!;
-    return;
-  }
-  for (let i = 0; i < 8; i++) {
-    out[i] = ip + 12 + i < n ? b[ip + 12 + i]! : -1;
-    out[8 + i] = l4 + i < n ? b[l4 + i]! : -1;
-  }
-  out[16] = ip + 10 < n ? b[ip + 10]! : -1;
-  out[17] = ip + 11 < n ? b[ip + 11]! : -1;
-  out[18] = l4 + 16 < n ? b[l4 + 16]! : -1;
-  out[19] = l4 + 17 < n ? b[l4 + 17]! : -1;
-}
-
-/** the addresses, ports or ICMP id differ from natView()'s before (a checksum alone does not count) */
-function natChanged(skb: Skb): boolean {
-  const b = skb.data;
-  const n = b.length;
-  const ip = skb.l3;
-  const l4 = ip + (b[ip]! & 0x0f) * 4;
-  const was = natBefore;
-  // (NAT never changes the header length: l4 is where it was)
-  for (let i = 0; i < 8; i++) if ((ip + 12 + i < n ? b[ip + 12 + i]! : -1) !== was[i]) return true;
-  for (let i = 0; i < 8; i++) if ((l4 + i < n ? b[l4 + i]! : -1) !== was[8 + i]) return true;
-  return false;
-}
-
-/** the frame (from its Ethernet header) to the end of natCopy; returns where it starts there */
-function natCopyFrame(skb: Skb): number {
+/** the frame (from its Ethernet header) as it is now, copied */
+function natCopyFrame(skb: Skb): Uint8Array {
   const data = skb.data;
   const off = skb.l3 - 14;
   const n = data.length - off;
-  if (natCopy.length < n) natCopy = new Uint8Array(n * 2);
-  const copyOff = natCopy.length - n;
-  natCopy.set(off === 0 ? data : data.subarray(off), copyOff);
-  return copyOff;
+  let c = n <= NAT_COPY_MAX ? natCopies[n] : undefined;
+  if (c === undefined) {
+    c = new Uint8Array(n);
+    if (n <= NAT_COPY_MAX) natCopies[n] = c;
+  }
+  c.set(off === 0 ? data : data.subarray(off));
+  return c;
 }
 
-/** natBefore's bytes put back into the copy of the frame at copyOff: the frame as it was before natPacket() */
-function natRestore(skb: Skb, copyOff: number): void {
+/**
+ * The addresses, ports or ICMP id differ from the copy natCopyFrame()
+ * made before the hook (a checksum alone does not count): IP header
+ * bytes 12..19 and L4 bytes 0..7, the 16 a tcpdump line can show; a byte
+ * past either frame's end counts as absent (-1).
+ */
+function natChanged(skb: Skb, before: Uint8Array): boolean {
   const b = skb.data;
-  const at = copyOff - (skb.l3 - 14);
-  const ip = at + skb.l3;
-  const l4 = ip + (b[skb.l3]! & 0x0f) * 4;
-  const c = natCopy;
-  const was = natBefore;
-  if (!natShort) {
-    for (let i = 0; i < 8; i++) {
-      c[ip + 12 + i] = was[i]!;
-      c[l4 + i] = was[8 + i]!;
-    }
-    c[ip + 10] = was[16]!;
-    c[ip + 11] = was[17]!;
-    c[l4 + 16] = was[18]!;
-    c[l4 + 17] = was[19]!;
-    return;
+  const off = skb.l3 - 14;
+  const n = b.length - off;
+  const m = before.length;
+  // offsets from the Ethernet header; NAT never changes the header length
+  const ip = 14;
+  const l4 = ip + (b[off + ip]! & 0x0f) * 4;
+  if (l4 + 8 <= n && l4 + 8 <= m) {
+    for (let i = 12; i < 20; i++) if (b[off + ip + i] !== before[ip + i]) return true;
+    for (let i = 0; i < 8; i++) if (b[off + l4 + i] !== before[l4 + i]) return true;
+    return false;
   }
-  for (let i = 0; i < 8; i++) {
-    if (was[i]! >= 0) c[ip + 12 + i] = was[i]!;
-    if (was[8 + i]! >= 0) c[l4 + i] = was[8 + i]!;
-  }
-  if (was[16]! >= 0) c[ip + 10] = was[16]!;
-  if (was[17]! >= 0) c[ip + 11] = was[17]!;
-  if (was[18]! >= 0) c[l4 + 16] = was[18]!;
-  if (was[19]! >= 0) c[l4 + 17] = was[19]!;
+  for (let i = 12; i < 20; i++) if ((ip + i < n ? b[off + ip + i]! : -1) !== (ip + i < m ? before[ip + i]! : -1)) return true;
+  for (let i = 0; i < 8; i++) if ((l4 + i < n ? b[off + l4 + i]! : -1) !== (l4 + i < m ? before[l4 + i]! : -1)) return true;
+  return false;
 }

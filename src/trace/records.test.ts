@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HopEvent, HopKind } from './events.js';
-import { playRecords, RecordStrings, TraceRecorder, type InPlaceRecordTarget, type RecordBlocks, type RecordTarget } from './records.js';
+import { playRecords, RecordStrings, slotOf, TraceRecorder, type InPlaceRecordTarget, type RecordBlocks, type RecordTarget } from './records.js';
 
 /** blocks of `cap` words, each played into `to` as soon as it is full (and the last one on flush()) */
 class Blocks implements RecordBlocks {
@@ -144,6 +144,32 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     blocks.flush();
     expect(played.list.length).toBe(70_000);
     expect(played.list).toEqual(direct.list);
+  });
+
+  it('numbers strings that share a slot of its cache each on their own, and an equal text made anew as the same string', () => {
+    // two interface names in one slot of the recorder's cache, found by trying names
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const name = `veth${i}`;
+      const other = seen.get(slotOf(name));
+      if (other !== undefined) pair = [other, name];
+      else seen.set(slotOf(name), name);
+    }
+    const [a, b] = pair;
+    const direct = new Calls();
+    const played = new Calls();
+    const blocks = new Blocks(1 << 12, played);
+    const rec = new TraceRecorder(blocks);
+    for (let i = 0; i < 6; i++) {
+      // a, b, a, b...: each evicts the other from their slot; then `a` as a new string with the same text
+      const iface = i === 5 ? [...a].join('') : i % 2 === 0 ? a : b;
+      rec.hop(i, 'router', 'rx', iface, i, 0, 0, null, 0, undefined, null, null);
+      direct.hop(i, 'router', 'rx', iface, i, 0, 0, null, 0, undefined, null, null);
+    }
+    blocks.flush();
+    expect(played.list).toEqual(direct.list);
+    expect(played.list.map((c) => c[4])).toEqual([a, b, a, b, a, a]);
   });
 
   it('refuses a record that no block can hold, naming its size', () => {

@@ -44,6 +44,9 @@ const V_JSON = 4;
 
 /** how many strings are numbered before the table starts again (texts made per packet must not fill memory) */
 const MAX_STRINGS = 1 << 16;
+/** slots of TraceRecorder's string cache (a power of two) */
+const SLOT_BITS = 8;
+const SLOTS = 1 << SLOT_BITS;
 /** a record's words besides its byte runs and extra fields: the largest fixed part (CHAIN) and then some */
 const FIXED_WORDS = 32;
 
@@ -67,42 +70,34 @@ export interface RecordBlocks {
 /** A TraceSink that writes its calls as records (see the top of this file). */
 export class TraceRecorder implements TraceSink {
   private readonly ids = new Map<string, number>();
-  /** the last string numbered, and its number: most arguments repeat the previous call's */
-
-  private readonly mNode = newMemo();
-  private readonly mKind = newMemo();
-  private readonly mIface = newMemo();
-  private readonly mHook = newMemo();
-  private readonly mTable = newMemo();
-  private readonly mChain = newMemo();
-  private readonly mText = newMemo();
-  private readonly mVerdict = newMemo();
-  private readonly mIn = newMemo();
-  private readonly mOut = newMemo();
-  private readonly mDetail = newMemo();
-  private readonly mKey = newMemo();
-  private readonly mReason = newMemo();
-  private readonly mValue = newMemo();
-  private readonly memos = [this.mKey, this.mValue, this.mReason, this.mNode, this.mKind, this.mIface, this.mHook, this.mTable, this.mChain, this.mText, this.mVerdict, this.mIn, this.mOut, this.mDetail];
+  /** how many strings are numbered (ids.size, as a field: bound() reads it per record) */
+  private count = 0;
+  /**
+   * A direct-mapped cache in front of `ids` (see slotOf()): slot i holds a
+   * string and its number (-1: none). Nearly every argument is one of a
+   * few strings seen a moment ago (a node, a kind, an interface, a
+   * chain's name, a route's text made once), found here by one compare
+   * of the string itself, without a hash table's probe and without a
+   * store. Invalidated by RESET (bound()): every slot is emptied there,
+   * as the numbers it holds are forgotten.
+   */
+  private readonly slotStr: string[] = new Array<string>(SLOTS).fill('');
+  private readonly slotId = new Int32Array(SLOTS).fill(-1);
 
   constructor(private readonly out: RecordBlocks) {}
 
-  /** lookup() through a two-entry memo per argument (`m`): node, kind, interface, ... each repeat their own recent values */
-  private memo(m: Memo, s: string): number {
-    if (s === m.a) return m.aId;
-    if (s === m.b) {
-      const id = m.bId;
-      m.b = m.a;
-      m.bId = m.aId;
-      m.a = s;
-      m.aId = id;
-      return id;
+  /** the string's number, through the slot cache */
+  private id(s: string): number {
+    // slotOf(), written out: this runs for nearly every argument
+    const n = s.length;
+    const h = n === 0 ? 0 : Math.imul(s.charCodeAt(0) ^ (s.charCodeAt(n - 1) << 8) ^ (n << 16), 0x9e3779b1) >>> (32 - SLOT_BITS);
+    if (this.slotStr[h] === s) {
+      const id = this.slotId[h]!;
+      if (id >= 0) return id;
     }
     const id = this.lookup(s);
-    m.b = m.a;
-    m.bId = m.aId;
-    m.a = s;
-    m.aId = id;
+    this.slotStr[h] = s;
+    this.slotId[h] = id;
     return id;
   }
 
@@ -110,7 +105,7 @@ export class TraceRecorder implements TraceSink {
   private lookup(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.count++;
       this.ids.set(s, id);
       const b = utf8.encode(s);
       const o = this.out;
@@ -125,15 +120,18 @@ export class TraceRecorder implements TraceSink {
     return id;
   }
 
-  private nsid(m: Memo, s: string | null): number {
-    return s === null ? -1 : this.memo(m, s);
+  /** id(), or -1 for null */
+  private nid(s: string | null): number {
+    return s === null ? -1 : this.id(s);
   }
 
   /** at a record's start: past the bound, every number is forgotten (on both sides) */
   private bound(): void {
-    if (this.ids.size < MAX_STRINGS) return;
+    if (this.count < MAX_STRINGS) return;
     this.ids.clear();
-    for (const m of this.memos) (m.a = m.b = null), (m.aId = m.bId = -1);
+    this.count = 0;
+    this.slotStr.fill('');
+    this.slotId.fill(-1);
     const o = this.out;
     o.need(1);
     o.words[o.at++] = RESET;
@@ -154,11 +152,11 @@ export class TraceRecorder implements TraceSink {
 
   hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
     this.bound();
-    const nodeId = this.memo(this.mNode, node);
-    const kindId = this.memo(this.mKind, kind);
-    const ifaceId = this.nsid(this.mIface, iface);
-    const reasonId = this.nsid(this.mReason, reason);
-    const detailId = this.nsid(this.mDetail, detail);
+    const nodeId = this.id(node);
+    const kindId = this.id(kind);
+    const ifaceId = this.nid(iface);
+    const reasonId = this.nid(reason);
+    const detailId = this.nid(detail);
     // the extra's fields first: their strings' STR records must come before this record
     let nx = -1;
     if (extra !== undefined) {
@@ -196,8 +194,8 @@ export class TraceRecorder implements TraceSink {
   /** extra field `i` as (key number, value kind, value) into xk, xt, xv */
   private xfield(i: number, k: string, v: unknown): void {
     if (i >= xk.length) throw new Error(`trace record: more than ${xk.length} extra fields`);
-    xk[i] = this.memo(this.mKey, k);
-    if (typeof v === 'string') (xt[i] = V_STR), (xv[i] = this.memo(k === 'detail' ? this.mDetail : k === 'reason' ? this.mReason : this.mValue, v));
+    xk[i] = this.id(k);
+    if (typeof v === 'string') (xt[i] = V_STR), (xv[i] = this.id(v));
     else if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) (xt[i] = V_INT), (xv[i] = v);
     else if (v === true) (xt[i] = V_TRUE), (xv[i] = 0);
     else if (v === false) (xt[i] = V_FALSE), (xv[i] = 0);
@@ -207,10 +205,10 @@ export class TraceRecorder implements TraceSink {
 
   nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
     this.bound();
-    const nodeId = this.memo(this.mNode, node);
-    const ifaceId = this.nsid(this.mIface, iface);
-    const hookId = this.memo(this.mHook, hook);
-    const detailId = this.memo(this.mDetail, detail);
+    const nodeId = this.id(node);
+    const ifaceId = this.nid(iface);
+    const hookId = this.id(hook);
+    const detailId = this.id(detail);
     const n = data.length - off;
     const nb = before.length - bOff;
     const o = this.out;
@@ -232,16 +230,16 @@ export class TraceRecorder implements TraceSink {
 
   chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     this.bound();
-    const nodeId = this.memo(this.mNode, node);
-    const hookId = this.memo(this.mHook, hook);
-    const tableId = this.memo(this.mTable, table);
-    const chainId = this.memo(this.mChain, chain);
-    const textId = this.nsid(this.mText, ruleText);
-    const verdictId = this.memo(this.mVerdict, verdict);
-    const inId = this.nsid(this.mIn, inDev);
-    const outId = this.nsid(this.mOut, outDev);
-    const physinId = this.nsid(this.mIn, physin);
-    const physoutId = this.nsid(this.mOut, physout);
+    const nodeId = this.id(node);
+    const hookId = this.id(hook);
+    const tableId = this.id(table);
+    const chainId = this.id(chain);
+    const textId = this.nid(ruleText);
+    const verdictId = this.id(verdict);
+    const inId = this.nid(inDev);
+    const outId = this.nid(outDev);
+    const physinId = this.nid(physin);
+    const physoutId = this.nid(physout);
     const o = this.out;
     o.need(FIXED_WORDS);
     const w = o.words;
@@ -276,8 +274,21 @@ export class TraceRecorder implements TraceSink {
 /** a record's first three words: its tag and the time (ns) as low and high 32 bits */
 function stamp(w: Int32Array, a: number, tag: number, t: number): void {
   w[a] = tag;
-  w[a + 1] = t % 4294967296;
+  w[a + 1] = t >>> 0; // t mod 2^32 (ToUint32), without a floating-point remainder
   w[a + 2] = Math.floor(t / 4294967296);
+}
+
+/**
+ * The slot of `s` in TraceRecorder's cache: from its length and its first
+ * and last characters, which tell apart the strings a trace repeats
+ * (`lan0`/`wan0`/`eth1`, `rx`/`tx`, `router`/`server`), mixed by a
+ * multiplicative hash's top bits. Two that share a
+ * slot only cost lookups, never a wrong number: a slot is a hit only when
+ * its string is `s`.
+ */
+export function slotOf(s: string): number {
+  const n = s.length;
+  return n === 0 ? 0 : Math.imul(s.charCodeAt(0) ^ (s.charCodeAt(n - 1) << 8) ^ (n << 16), 0x9e3779b1) >>> (32 - SLOT_BITS);
 }
 
 /** the time stamp() wrote at word `a` */
@@ -287,15 +298,6 @@ const timeAt = (w: Int32Array, a: number): number => w[a + 2]! * 4294967296 + (w
 const xk = new Int32Array(64);
 const xt = new Int32Array(64);
 const xv = new Int32Array(64);
-
-/** a two-entry memo of string numbers */
-interface Memo {
-  a: string | null;
-  aId: number;
-  b: string | null;
-  bId: number;
-}
-const newMemo = (): Memo => ({ a: null, aId: -1, b: null, bId: -1 });
 
 /**
  * `s` as the engine's one copy of that text (a property name's string):
