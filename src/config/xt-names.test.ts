@@ -30,6 +30,12 @@ describe('iptables extensions natlab does not model', () => {
     expect(run('-A INPUT -p sctp -j ACCEPT').exit).toBe(0);
   });
 
+  it('refuses conntrack --ctexpire, which libxt_conntrack has, as not modelled rather than as an unknown option', () => {
+    const r = run('-A INPUT -m conntrack --ctexpire 10:100 -j ACCEPT');
+    expect(r.exit).toBe(2);
+    expect(r.stderr).toContain('conntrack: --ctexpire is not modelled by natlab');
+  });
+
   it('keeps iptables\' own message for a match iptables does not have', () => {
     expect(run('-A INPUT -m nosuchmatch -j ACCEPT').stderr).toContain("Couldn't load match `nosuchmatch':No such file or directory");
   });

@@ -80,7 +80,7 @@ const PORT_OPTS = ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldst
 
 export const conntrackMatch: MatchSpec<ConntrackData> = {
   name: 'conntrack',
-  options: ['ctstate', 'ctproto', ...ADDR_OPTS, ...PORT_OPTS, 'ctstatus', 'ctdir'].map((name) => ({ name, arg: true })),
+  options: ['ctstate', 'ctproto', ...ADDR_OPTS, ...PORT_OPTS, 'ctstatus', 'ctexpire', 'ctdir'].map((name) => ({ name, arg: true })),
   init: () => ({
     state: -1, invState: false, proto: -1, invProto: false, origSrc: null, origDst: null, replSrc: null, replDst: null,
     ports: [null, null, null, null], status: 0, hasStatus: false, invStatus: false, dir: -1,
@@ -98,6 +98,9 @@ export const conntrackMatch: MatchSpec<ConntrackData> = {
       return;
     }
     switch (opt) {
+      case 'ctexpire':
+        // libxt_conntrack has it (the entry's remaining timeout); natlab does not model it
+        throw new XtError('conntrack: --ctexpire is not modelled by natlab');
       case 'ctstate':
         d.state = parseStates(a, 'ctstate', true);
         d.invState = invert;
