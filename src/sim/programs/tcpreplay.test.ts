@@ -5,6 +5,7 @@ import { simulate } from '../simulate.js';
 import { macUdp, pcapFile } from '../../replay/test-captures.js';
 import { TCPREPLAY_USAGE, TcpreplayFlows, tcpreplayStats } from '../../replay/tcpreplay-text.js';
 import { CaptureReader, memorySource } from '../../replay/capture-reader.js';
+import { PcapngWriter } from '../../trace/pcapng.js';
 
 const FLOWS_PCAP = new Uint8Array(readFileSync(new URL('../../replay/fixtures/tcpreplay-flows.pcap', import.meta.url)));
 
@@ -135,6 +136,24 @@ describe('the tcpreplay traffic step', () => {
       expect(r.steps[0]!.output).toBe(`\nFatal Error in get.c:get_l2len_protocol() line 388:\n Unable to process unsupported DLT type: ${name}\n`);
       expect(r.captures.get('b')?.get('eth0') ?? []).toEqual([]);
     }
+  });
+
+  it('sends nothing and prints nothing for a pcapng whose interfaces differ in link type, as libpcap stops at the first other one (measured: dumpcap -i eth0 -i any)', () => {
+    const w = new PcapngWriter();
+    const eth = w.addInterface('eth0');
+    w.addInterface('any', 113);
+    w.add(eth, 0, udp(0));
+    const r = run('tcpreplay -i eth0 mixed.pcapng', { 'mixed.pcapng': w.bytes() });
+    expect(r.steps[0]).toMatchObject({ exit: 0, output: '' });
+    expect(r.captures.get('b')?.get('eth0') ?? []).toEqual([]);
+    // interfaces of one link type: every packet goes
+    const same = new PcapngWriter();
+    const i0 = same.addInterface('eth0');
+    const i1 = same.addInterface('eth1');
+    same.add(i0, 0, udp(0));
+    same.add(i1, 1000, udp(1));
+    const r2 = run('tcpreplay -i eth0 same.pcapng', { 'same.pcapng': same.bytes() });
+    expect(r2.steps[0]!.output).toContain('Actual: 2 packets (120 bytes)');
   });
 
   it('refuses a capture of another link type by name, as natlab does not model what tcpreplay does with it', () => {

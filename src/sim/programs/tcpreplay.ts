@@ -154,6 +154,10 @@ function run(ctx: ProgramContext): void {
     throw new Exit(`\nFailed: From replay.c:replay_file() line 129:\nError opening pcap file: ${why}\n\n`, 255);
   }
   const linktype = firstLinktype(bytes, file);
+  // libpcap reads a pcapng whose interfaces differ in link type only up to the first other one
+  // ("an interface has a type ... different from the type of the first interface"): tcpreplay
+  // then sends nothing and prints nothing (measured with dumpcap -i eth0 -i any, exit 0)
+  if (linktype === MIXED) throw new Exit('', 0);
   if (linktype !== null && !SENT_AS_CAPTURED.has(linktype)) {
     const fatal = FATAL_DLT[linktype];
     if (fatal === undefined) {
@@ -219,11 +223,20 @@ const SENT_AS_CAPTURED: ReadonlySet<number> = new Set([1, 101, 113]);
 /** link types get_l2len_protocol() has no case for, by pcap_datalink_val_to_description() (measured) */
 const FATAL_DLT: Record<number, string> = { 228: 'Raw IPv4', 276: 'Linux cooked v2' };
 
-/** the link type of the file's first packet (libpcap's pcap_datalink()), null for a file without packets */
+/** firstLinktype(): the interfaces before the first packet differ in link type */
+const MIXED = -1;
+
+/**
+ * The link type of the file's first packet (libpcap's pcap_datalink()),
+ * MIXED when a pcapng names interfaces of different link types before its
+ * first packet, null for a file without packets.
+ */
 function firstLinktype(bytes: Uint8Array, file: string): number | null {
   try {
     const probe = new CaptureReader(memorySource(bytes), file);
-    return probe.next() ? probe.linktype : null;
+    if (!probe.next()) return null;
+    const lt = probe.ifaces[0]!.linktype;
+    return probe.ifaces.every((i) => i.linktype === lt) ? probe.linktype : MIXED;
   } catch (e) {
     if (e instanceof NatlabError) return null;
     throw e;
