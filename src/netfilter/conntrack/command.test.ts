@@ -101,4 +101,20 @@ describe('conntrack -L with -m, -f, -o extended and the NAT filters (conntrack-t
     expect(run('-L --src-nat 203.0.113.1').stderr).toContain("natlab does not support option `--src-nat' with an address");
     expect(run('-L -g 10.0.0.1 -p udp').exit).toBe(2);
   });
+  it('filters by status with -u as the kernel dump filter does: every named bit set, UNREPLIED for SEEN_REPLY clear, any case (measured)', () => {
+    forward(udpFrame('10.0.1.2', '192.0.2.2', 5000, 53));
+    forward(udpFrame('10.0.1.3', '192.0.2.2', 5001, 53));
+    forward(udpFrame('192.0.2.2', '10.0.1.3', 53, 5001));
+    const sports = (o: string): number[] =>
+      run(`-L -u ${o}`).stdout.split('\n').filter((l) => l !== '').map((l) => Number(/sport=(\d+)/.exec(l)![1])).sort();
+    expect(sports('SEEN_REPLY')).toEqual([5001]);
+    expect(sports('seen_reply')).toEqual([5001]);
+    expect(sports('UNREPLIED')).toEqual([5000]);
+    expect(sports('SEEN_REPLY,UNREPLIED')).toEqual([5001]);
+    expect(sports('ASSURED')).toEqual([]);
+    expect(sports('ASSURED,SEEN_REPLY')).toEqual([]);
+    expect(run('-L -u UNSET')).toEqual({ exit: 1, stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters\n' });
+    expect(run('-L -u BOGUS')).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): Bad parameter \`BOGUS'\n${HINT}` });
+    expect(run('-L -u').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): option \`-u' requires an argument\n${HINT}`);
+  });
 });

@@ -2,13 +2,13 @@
  * The `conntrack` command (conntrack-tools 1.4.7) in its simple forms:
  * `-L` / `--dump`, `-D` / `--delete`, `-F` / `--flush`, `-C` / `--count`,
  * with the tuple filters `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`,
- * `--dport`, `--state` after `-p tcp`, `-m`, and the NAT filters `-n`,
+ * `--dport`, `--state` after `-p tcp`, `-m`, `-u`, and the NAT filters `-n`,
  * `-g`, `-j` without an address. Texts and exit codes as
  * measured (fixtures/; the errors of a missing argument, a bad address, a
  * port or state option without its protocol, an unknown TCP state:
  * conntrack-tools 1.4.7 in a namespace).
  */
-import { CtDir, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../ct-types.js';
+import { CtDir, IPS_ASSURED, IPS_DST_NAT_DONE, IPS_EXPECTED, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY, IPS_SRC_NAT_DONE } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { parseIp } from './bytes.js';
 import type { CtEntry } from './conn.js';
@@ -38,7 +38,27 @@ interface Filter {
   markMask: number;
   /** -n / -g / -j without an address: NAT_SRC | NAT_DST | NAT_ANY */
   nat: number;
+  /** -u / --status: the status bits under statusMask must equal status (mask 0 = no filter) */
+  status: number;
+  statusMask: number;
 }
+
+/**
+ * The names `-u` takes (conntrack-tools 1.4.7, any case), as status bits
+ * and the mask they are compared under: UNREPLIED asks for SEEN_REPLY
+ * clear, UNSET for nothing (the kernel then refuses the dump: "Operation
+ * failed: invalid parameters", exit 1; measured).
+ */
+const STATUS_NAMES: Record<string, [number, number]> = {
+  EXPECTED: [IPS_EXPECTED, IPS_EXPECTED],
+  SEEN_REPLY: [IPS_SEEN_REPLY, IPS_SEEN_REPLY],
+  ASSURED: [IPS_ASSURED, IPS_ASSURED],
+  FIXED_TIMEOUT: [IPS_FIXED_TIMEOUT, IPS_FIXED_TIMEOUT],
+  OFFLOAD: [1 << 14, 1 << 14],
+  HW_OFFLOAD: [1 << 15, 1 << 15],
+  UNREPLIED: [0, IPS_SEEN_REPLY],
+  UNSET: [0, 0],
+};
 
 const NAT_SRC = 1;
 const NAT_DST = 2;
@@ -72,7 +92,7 @@ const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
 /** options of conntrack(8) this model does not implement: refused by name */
 const KNOWN_UNSUPPORTED = new Set([
   '-E', '--event', '-I', '--create', '-U', '--update', '-G', '--get', '-S', '--stats', '-R', '--load-file',
-  '-e', '--event-mask', '-z', '--zero', '-c', '--secmark', '-u', '--status',
+  '-e', '--event-mask', '-z', '--zero', '-c', '--secmark',
   '-t', '--timeout', '-w', '--zone', '-l', '--label', '-i', '--id', '-b', '--buffer-size', '--tuple-src', '--tuple-dst', '--mask-src', '--mask-dst',
   '--icmp-type', '--icmp-code', '--icmp-id', '--reply-port-src', '--reply-port-dst',
 ]);
@@ -112,6 +132,8 @@ function matches(ct: CtEntry, f: Filter): boolean {
   if (f.dport >= 0 && o.dport !== f.dport) return false;
   if (f.state >= 0 && (ct.tcp === null || ct.tcp.state !== f.state)) return false;
   if (f.markMask !== 0 && ((ct.mark & f.markMask) >>> 0) !== f.mark) return false;
+  // the kernel's status filter of the dump (ctnetlink_filter_match())
+  if ((ct.status & f.statusMask) !== f.status) return false;
   // as filter_nat() of conntrack-tools 1.4.7 does without an address
   if (f.nat !== 0) {
     if ((f.nat & NAT_ANY) !== 0) return hasSrcNat(ct) || hasDstNat(ct);
@@ -128,7 +150,7 @@ function matches(ct: CtEntry, f: Filter): boolean {
 export function runConntrackCommand(table: ConntrackTable, argv: readonly string[], host: HostApi): CommandResult {
   const args = argv[0] === 'conntrack' ? argv.slice(1) : argv;
   let command = '';
-  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1, state: -1, mark: 0, markMask: 0, nat: 0 };
+  const f: Filter = { proto: -1, src: -1, dst: -1, rsrc: -1, rdst: -1, sport: -1, dport: -1, state: -1, mark: 0, markMask: 0, nat: 0, status: 0, statusMask: 0 };
   /** -o extended: each entry after its layer 3 name and number */
   let extended = false;
   for (let i = 0; i < args.length; i++) {
@@ -201,6 +223,22 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
         const next = args[i + 1];
         if (next !== undefined && !next.startsWith('-')) return fail(`natlab does not support option \`${a}' with an address`);
         f.nat |= a === '-n' || a === '--src-nat' ? NAT_SRC : a === '-g' || a === '--dst-nat' ? NAT_DST : NAT_ANY;
+        break;
+      }
+      case '-u': case '--status': {
+        const v = needValue();
+        if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
+        let status = 0;
+        let mask = 0;
+        for (const w of v.split(',')) {
+          const e = STATUS_NAMES[w.toUpperCase()];
+          if (e === undefined) return parameterProblem(`Bad parameter \`${w}'`);
+          status |= e[0];
+          mask |= e[1];
+        }
+        if (mask === 0) return fail('Operation failed: invalid parameters', 1);
+        f.status = status;
+        f.statusMask = mask;
         break;
       }
       case '-f': case '--family': {

@@ -68,6 +68,20 @@ describe('ping (iputils 20221126 as root)', () => {
     expect(q('0x')[0]).toBe(0);
   });
 
+  it('-e sends the echo requests with that identifier and takes replies to it; bad values as strtoul_or_err() says (measured)', () => {
+    const { net, a } = topology();
+    expect(run(net, a, 'ping -c 1 -e 4660 10.9.1.2').exitCode()).toBe(0);
+    const echo = net.captures.get(a.ifaceByName('a0')!)!.filter((c) => c.data[12] === 0x08 && c.data[13] === 0x00);
+    expect(echo.map((c) => [c.dir, (c.data[38]! << 8) | c.data[39]!])).toEqual([['out', 4660], ['in', 4660]]);
+    const e = (v: string): [number | null, string] => {
+      const p = run(net, a, `ping -c 1 -e ${v} 10.9.1.2`);
+      return [p.exitCode(), p.output().split('\n')[0]!];
+    };
+    expect(e('70000')).toEqual([1, "ping: invalid argument: '70000': out of range: 0 <= value <= 65535"]);
+    expect(e('0x10')).toEqual([1, "ping: invalid argument: '0x10'"]);
+    expect(e('0')[0]).toBe(0);
+  });
+
   it('sends echo requests with DF, TTL 64, a timeval and the 0x10, 0x11, ... pattern', () => {
     const { net, a } = topology();
     run(net, a, 'ping -c 1 -s 20 10.9.0.254');

@@ -62,7 +62,7 @@ const OPTSTRING = 'h?4bRT:6F:N:aABc:CdDe:fi:I:l:Lm:M:nOp:qQ:rs:S:t:UvVw:W:';
 const NOT_MODELLED: Record<string, string> = {
   R: 'record route', T: 'IP timestamps', '6': 'IPv6', F: 'IPv6 flow labels', N: 'IPv6 node info queries',
   a: 'audible ping', A: 'adaptive ping', B: 'sticky source address', C: 'connect()', d: 'SO_DEBUG',
-  e: 'a chosen identifier', f: 'flood ping', l: 'preload', L: 'multicast loopback', m: 'marks',
+  f: 'flood ping', l: 'preload', L: 'multicast loopback', m: 'marks',
   O: 'outstanding replies', p: 'padding patterns', r: 'SO_DONTROUTE',
   S: 'SO_SNDBUF', U: 'user-to-user latency', v: 'verbose output',
 };
@@ -167,6 +167,8 @@ export interface PingOptions {
    * packet in sendmsg() (EMSGSIZE); 'dont' never sets DF.
    */
   pmtudisc: 'do' | 'dont' | 'want';
+  /** -e: the echo identifier (a raw socket, as root, keeps it); null = random */
+  ident: number | null;
 }
 
 /** iputils' strtol_or_err(): a decimal integer in [min, max], else exit 1 */
@@ -219,7 +221,7 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
   const o: PingOptions = {
     count: 0, interval: 1000, deadline: 0, linger: MAXWAIT_S * 1000, datalen: 56, ttl: null, tos: 0, device: null, source: 0,
     quiet: false, numeric: false, broadcast: false, timestamps: false, target: '', warnings: '',
-    pmtudisc: 'want',
+    pmtudisc: 'want', ident: null,
   };
   const g = getopt(argv.slice(1), OPTSTRING);
   const warn = (t: string): void => {
@@ -237,6 +239,10 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
         break;
       case 'D':
         o.timestamps = true;
+        break;
+      case 'e':
+        // strtoul_or_err(optarg, "invalid argument", 0, IDENTIFIER_MAX): decimal only (measured: 0x10 is refused)
+        o.ident = strtolOrErr(arg, 0n, 65535n);
         break;
       case 'i': {
         const v = pingStrtod(arg, 'bad timing interval', warn);
@@ -485,7 +491,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   const prAddr = (a: number): string => (numeric || ended || a !== 0x7f000001 ? ip4ToString(a) : `localhost (${ip4ToString(a)})`);
 
   // ---- state (struct ping_rts) --------------------------------------------
-  const ident = ctx.random() & 0xffff;
+  const ident = opts.ident ?? ctx.random() & 0xffff;
   const interval = opts.interval;
   const npackets = opts.count;
   const deadline = opts.deadline;
