@@ -69,6 +69,18 @@ describe('prepareTrafficCommand', () => {
     expect(() => prepareTrafficCommand(['iptables', '-F'], paths, loc)).toThrow(/'-F'/);
   });
 
+  it('refuses iptables options that write host files or run programs (the namespace shares the host filesystem)', () => {
+    expect(prepareTrafficCommand(['iptables-save', '-c', '-t', 'nat'], paths, loc).argv).toEqual(['iptables-save', '-c', '-t', 'nat']);
+    expect(() => prepareTrafficCommand(['iptables-save', '-f', '/etc/x'], paths, loc)).toThrow(/'-f'/);
+    expect(() => prepareTrafficCommand(['iptables-save', '-cf', '/etc/x'], paths, loc)).toThrow(/'-cf'/);
+    expect(() => prepareTrafficCommand(['iptables-save', '--file=/etc/x'], paths, loc)).toThrow(/'--file=\/etc\/x'/);
+    expect(() => prepareTrafficCommand(['iptables-save', '-M', '/bin/x'], paths, loc)).toThrow(/'-M'/);
+    expect(() => prepareTrafficCommand(['iptables', '-L', '--modprobe=/bin/x'], paths, loc)).toThrow(/--modprobe/);
+    expect(() => prepareRunCommand(['iptables-restore', '-M', '/bin/x'], paths, loc)).toThrow(/'-M'/);
+    expect(() => prepareRunCommand(['iptables', '--modprobe', '/bin/x', '-A', 'INPUT'], paths, loc)).toThrow(/'--modprobe'/);
+    expect(prepareRunCommand(['iptables', '-A', 'INPUT', '-m', 'mark', '--mark', '1', '-j', 'DROP'], paths, loc).argv).toHaveLength(9);
+  });
+
   it('allows conntrack -L only', () => {
     expect(prepareTrafficCommand(['conntrack', '-L'], paths, loc).argv).toEqual(['conntrack', '-L']);
     expect(() => prepareTrafficCommand(['conntrack', '-F'], paths, loc)).toThrow(/'-F'/);

@@ -61,7 +61,27 @@ export function prepareRunCommand(argv: string[], paths: PrivatePaths, loc: Erro
     refuse('sysctl in run: lines must write (sysctl -w)', loc, argv.slice(1).join(' ') || 'sysctl');
   }
   if (cmd === 'dnsmasq') return prepareDnsmasq(argv, paths, loc);
+  if (cmd === 'iptables' || cmd === 'iptables-restore') noHostEffects(argv, '', loc);
   return { argv };
+}
+
+/**
+ * Refuses the options of the iptables tools that reach outside the
+ * namespace (its filesystem is the host's): `-M`/`--modprobe` runs a
+ * program of the scenario's choosing, and each of `fileOpts` (short
+ * letters; iptables-save's `-f`/`--file`) writes a file. Short options may
+ * come clustered (`-cf FILE`), as getopt takes them.
+ */
+function noHostEffects(argv: string[], fileOpts: string, loc: ErrorLoc): void {
+  for (const a of argv.slice(1)) {
+    const long = a.startsWith('--') ? a.split('=')[0]! : '';
+    if (long === '--modprobe' || (fileOpts !== '' && long === '--file')) {
+      refuse('the kernel runner does not let a command write host files or run programs', loc, a);
+    }
+    if (long === '' && /^-[a-zA-Z]/.test(a) && new RegExp(`^-[a-zA-Z]*[M${fileOpts}]`).test(a)) {
+      refuse('the kernel runner does not let a command write host files or run programs', loc, a);
+    }
+  }
 }
 
 /**
@@ -126,7 +146,12 @@ export function prepareTrafficCommand(argv: string[], paths: PrivatePaths, loc: 
   const args = argv.slice(1);
   const base = join(paths.tmp, `${cmd}-${paths.node}-${paths.serial}`);
   switch (cmd) {
+    case 'iptables-save': {
+      noHostEffects(argv, 'f', loc);
+      return { argv };
+    }
     case 'iptables': {
+      noHostEffects(argv, '', loc);
       for (const a of args) {
         if (IPTABLES_CHANGE.test(a) || IPTABLES_CHANGE_LONG.has(a)) refuse('traffic steps may only inspect iptables (-L, -S)', loc, a);
       }
