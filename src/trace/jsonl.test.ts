@@ -278,10 +278,10 @@ function udpFrame(src: number, ttl = 64, pad = 0): Uint8Array {
 }
 
 describe('trace.jsonl straight from the packet (encodeHop)', () => {
-  /** an encoder, how many frames it made into lines, and how many lines it composed (a MAC change) */
+  /** an encoder, how many frames it made into lines (described in full or patched), and how many lines it composed (a MAC change) */
   function counting(): { enc: TraceLineEncoder; calls: () => number; composed: () => number; text: () => string } {
     const enc = new TraceLineEncoder();
-    return { enc, calls: () => enc.described, composed: () => enc.composed, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
+    return { enc, calls: () => enc.described + enc.patched, composed: () => enc.composed, text: () => td.decode(enc.bytes.subarray(0, enc.length)) };
   }
 
   it("describes a packet's frame only when it prints differently from the frame its current line was made from", () => {
@@ -302,11 +302,11 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(1)), describeFrame(udpFrame(9, 63))]);
   });
 
-  it('describes the frame again when a byte its line shows changed (address, port, length), composes it when a MAC address did, neither when only TOS, id, TTL or checksum did', () => {
-    // [byte, what its change makes: 'same' line, line 'composed' (link part anew), line 'described']
-    const cases: [number, 'same' | 'composed' | 'described'][] = [
+  it('makes the line anew when a byte its line shows changed (patched for an address or port, described for a length), composes it when a MAC address did, neither when only TOS, id, TTL or checksum did', () => {
+    // [byte, what its change makes: 'same' line, line 'composed' (link part anew), 'patched' (the field rewritten), 'described']
+    const cases: [number, 'same' | 'composed' | 'patched' | 'described'][] = [
       [0, 'composed'], [5, 'composed'], [6, 'composed'], [11, 'composed'], [14, 'described'], [15, 'same'], [17, 'described'], [18, 'same'], [19, 'same'], [21, 'described'],
-      [22, 'same'], [24, 'same'], [25, 'same'], [26, 'described'], [29, 'described'], [33, 'described'], [35, 'described'], [37, 'described'], [39, 'described'],
+      [22, 'same'], [24, 'same'], [25, 'same'], [26, 'patched'], [29, 'patched'], [33, 'patched'], [35, 'patched'], [37, 'patched'], [39, 'described'],
     ];
     for (const [byte, what] of cases) {
       const { enc, calls, composed, text } = counting();
@@ -315,7 +315,7 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
       const g = f.slice();
       g[byte] ^= byte === 14 ? 0x01 : 0x10;
       enc.encodeHop(0, 'r', 'tx', 'wan0', 1, 0, 0, g, 0, undefined);
-      expect([byte, calls(), composed()]).toEqual([byte, what === 'described' ? 2 : 1, what === 'composed' ? 1 : 0]);
+      expect([byte, calls(), composed(), enc.patched]).toEqual([byte, what === 'described' || what === 'patched' ? 2 : 1, what === 'composed' ? 1 : 0, what === 'patched' ? 1 : 0]);
       expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g)]);
     }
   });

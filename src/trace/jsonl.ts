@@ -43,7 +43,8 @@
 import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
 import { hopEvent } from '../model/frame-summary.js';
-import { FRAME_LINE_MAX, lastLinkEnd, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
+import { FRAME_LINE_MAX, lastLinkEnd, lastShape, lastSpans, SHAPE_NONE, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
+import { patchLine, patchResult } from './line-patch.js';
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
@@ -94,17 +95,25 @@ const lineBuf = (n: number): Uint8Array => new Uint8Array((n + 3) & ~3);
 /** the words of a lineBuf() */
 const wordsOf = (b: Uint8Array): Int32Array => new Int32Array(b.buffer, 0, b.length >> 2);
 
-/** a line being made: `buf[0..len)` (its words in `w`), `plain` and `link` as in EncoderLines */
+/**
+ * A line being made: `buf[0..len)` (its words in `w`), `plain` and `link`
+ * as in EncoderLines; `shape` and `spans` as writeFrameLine()'s lastShape
+ * and lastSpans when it was made from a frame by writeFrameLine() or
+ * patchLine() (else shape SHAPE_NONE). take() swaps only the buffer, so
+ * after it `shape` and `spans` still say what the line just taken is.
+ */
 interface LineHolder {
   buf: Uint8Array;
   w: Int32Array;
   len: number;
   plain: boolean;
   link: number;
+  shape: number;
+  readonly spans: Int32Array;
 }
 const lineHolder = (): LineHolder => {
   const buf = lineBuf(FRAME_LINE_MAX);
-  return { buf, w: wordsOf(buf), len: 0, plain: true, link: -1 };
+  return { buf, w: wordsOf(buf), len: 0, plain: true, link: -1, shape: SHAPE_NONE, spans: new Int32Array(8) };
 };
 
 /** what EncoderLines.match() found: the frame prints as the remembered one */
@@ -140,8 +149,19 @@ class EncoderLines {
    * bytes each by word() (the same on every host, whatever its byte order,
    * as they are only ever compared with words made the same way).
    */
-  private frames: Int32Array | null = null;
-  private readonly frameLen = new Int32Array(LINES).fill(-1);
+  frames: Int32Array | null = null;
+  /** per slot the remembered frame's length, -1: none */
+  readonly frameLen = new Int32Array(LINES).fill(-1);
+  /**
+   * Per slot, with its remembered frame (valid while frameLen is): the
+   * shape of the line that frame prints as (SHAPE_NONE: not known), and
+   * the spans of its fields in the slot's line (8 per slot), for
+   * patchLine(). Set with the frame by setFrame() only, so they always
+   * belong to the frame kept; setMacs() keeps them (a composed line's
+   * link part has the same length).
+   */
+  readonly shape = new Uint8Array(LINES);
+  readonly spans = new Int32Array(LINES * 8);
 
   /** `pkt`'s slot if it holds pkt's line, else -1 */
   slot(pkt: number): number {
@@ -212,10 +232,16 @@ class EncoderLines {
   private readonly scratch = new Int32Array(FRAME_KEPT >> 2);
   private base = 0;
 
-  /** `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the caller just made it so): remember the frame, if it is short enough (`dw` as in wordsOf()) */
-  setFrame(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): void {
+  /**
+   * `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the
+   * caller just made it so): remember the frame, if it is short enough
+   * (`dw` as in wordsOf()), with the shape and spans its line was made with
+   */
+  setFrame(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null, shape: number, spans: Int32Array): void {
     const s = pkt & (LINES - 1);
     if (n > FRAME_KEPT) return;
+    this.shape[s] = shape;
+    if (shape !== SHAPE_NONE) for (let i = 0; i < 8; i++) this.spans[s * 8 + i] = spans[i]!;
     const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
     const o = s * (FRAME_KEPT >> 2);
     const words = n >> 2;
@@ -447,6 +473,7 @@ function lineBytes(s: string, out: LineHolder): void {
       out.len = e.length;
       out.plain = false;
       out.link = -1;
+      out.shape = SHAPE_NONE;
       return;
     }
     b[i] = c;
@@ -454,6 +481,7 @@ function lineBytes(s: string, out: LineHolder): void {
   out.len = n;
   out.plain = true;
   out.link = -1;
+  out.shape = SHAPE_NONE;
 }
 
 /**
@@ -476,6 +504,18 @@ export class TraceLineEncoder {
   private firstW: Int32Array = wordsOf(this.first);
   private firstLen = -1;
   private firstPlain = false;
+  /** where `first`'s link part ends (-1: not known) */
+  private firstLink = -1;
+  /**
+   * The frame `first` was made from (as words; firstN its length, -1:
+   * none known), its shape and spans, for patchFrom(). Set only by
+   * firstFrameFrom(), right after summaryOut() made `first` anew (which
+   * sets firstN to -1 first).
+   */
+  private readonly firstFrame = new Int32Array(FRAME_KEPT >> 2);
+  private firstN = -1;
+  private firstShape = SHAPE_NONE;
+  private readonly firstSpans = new Int32Array(8);
   /** the line being written: made here, then compared and written out */
   private readonly cur = lineHolder();
   /** another, for a NAT event's `before` */
@@ -755,7 +795,7 @@ export class TraceLineEncoder {
    * in full; then it is the packet's line. Of an event with a pkt that is
    * not chain/log.
    */
-  private summaryOut(pkt: number, known: number): void {
+  private summaryOut(pkt: number, known: number, from = 0): boolean {
     const c = this.cur;
     const lines = this.pktLines;
     const s = lines.slot(pkt);
@@ -776,9 +816,9 @@ export class TraceLineEncoder {
     }
     if (ref === null) (this.raw(KEY.summary), this.quoted(c));
     else {
-      const p = commonPrefix(c.buf, c.w, c.len, ref, refW, refLen);
+      const p = commonPrefix(c.buf, c.w, c.len, ref, refW, refLen, from);
       // the packet's own line, unchanged: implied
-      if (s >= 0 && p === c.len && p === refLen) return;
+      if (s >= 0 && p === c.len && p === refLen) return false;
       if (refPlain && c.plain) this.delta(ref, refW, refLen, p, known);
       else (this.raw(KEY.summary), this.quoted(c));
     }
@@ -796,7 +836,11 @@ export class TraceLineEncoder {
       for (let k = 0, end = (n + 3) >> 2; k < end; k++) to[k] = from[k]!;
       this.firstLen = n;
       this.firstPlain = lines.plain[t] === 1;
+      this.firstLink = lines.link[t]!;
+      this.firstN = -1;
+      return true;
     }
+    return false;
   }
 
   /**
@@ -868,7 +912,70 @@ export class TraceLineEncoder {
       l.len = e;
       l.plain = true;
       l.link = lastLinkEnd[0]!;
+      const shape = (l.shape = lastShape[0]!);
+      if (shape !== SHAPE_NONE) for (let i = 0; i < 8; i++) l.spans[i] = lastSpans[i]!;
     } else lineBytes(this.describe(off === 0 && n === data.length ? data : data.subarray(off, off + n)), l);
+  }
+
+  /** how many lines were patched (patchFrom()) instead of described */
+  patched = 0;
+  /** false: no line is patched, every frame that prints differently is described in full (what tests compare patched lines with) */
+  patching = true;
+
+  /**
+   * The line of the `n`-byte frame at `data[off..]` into `cur` by
+   * patchLine() from the sd reference summaryOut() will use (`pkt`'s line
+   * when its slot holds it, else `first`), when that line's frame is
+   * remembered with its shape and the frame differs from it only in unseen
+   * bytes and the fields patchLine() rewrites. Returns how many bytes at
+   * the end the new line shares with the reference for certain (for
+   * delta(); patchResult[0]: the bytes before that are the same), or -1
+   * (nothing made: describe the frame).
+   */
+  private patchFrom(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): number {
+    if (!this.patching) return -1;
+    const lines = this.pktLines;
+    const s = lines.slot(pkt);
+    const c = this.cur;
+    let len: number;
+    let link: number;
+    if (s >= 0) {
+      const shape = lines.shape[s]!;
+      if (lines.frameLen[s] !== n || shape === SHAPE_NONE) return -1;
+      len = patchLine(shape, lines.frames!, s * (FRAME_KEPT >> 2), n, data, off, dw, lines.line[s]!, lines.lineW[s]!, lines.lineLen[s]!, lines.spans, s * 8, c.buf, c.w, c.spans);
+      if (len < 0) return -1;
+      c.shape = shape;
+      link = lines.link[s]!;
+    } else {
+      if (this.firstN !== n || this.firstShape === SHAPE_NONE || this.firstLen < 0) return -1;
+      len = patchLine(this.firstShape, this.firstFrame, 0, n, data, off, dw, this.first, this.firstW, this.firstLen, this.firstSpans, 0, c.buf, c.w, c.spans);
+      if (len < 0) return -1;
+      c.shape = this.firstShape;
+      link = this.firstLink;
+    }
+    this.patched++;
+    c.len = len;
+    c.plain = true;
+    c.link = link;
+    return patchResult[1]!;
+  }
+
+  /**
+   * summaryOut() just made `pkt`'s line the `first` line, and setFrame()
+   * kept the frame it stands for (`n` bytes): that frame, its shape and
+   * spans become `first`'s, for patchFrom()
+   */
+  private firstFrameFrom(pkt: number, n: number): void {
+    const lines = this.pktLines;
+    const s = pkt & (LINES - 1);
+    if (lines.frameLen[s] !== n) return;
+    const f = lines.frames!;
+    const o = s * (FRAME_KEPT >> 2);
+    const to = this.firstFrame;
+    for (let k = 0, end = (n + 3) >> 2; k < end; k++) to[k] = f[o + k]!;
+    this.firstShape = lines.shape[s]!;
+    for (let i = 0; i < 8; i++) this.firstSpans[i] = lines.spans[s * 8 + i]!;
+    this.firstN = n;
   }
 
   /**
@@ -1123,12 +1230,13 @@ export class TraceLineEncoder {
         }
         c.buf.set(lines.line[s]!.subarray(0, c.len));
         c.link = lines.link[s]!;
+        c.shape = SHAPE_NONE;
       } else this.frameLine(this.cur, data, off, n);
       this.raw(KEY.summary);
       this.quoted(this.cur);
       if (!known) {
         if (s < 0 || lines.lineLen[s] !== this.cur.len || !sameBytes(lines.line[s]!, this.cur.buf, this.cur.len)) lines.set(pkt, this.cur.buf, this.cur.len, this.cur.plain, this.cur.link);
-        lines.setFrame(pkt, data, off, n, this.wordsIn(data, off));
+        lines.setFrame(pkt, data, off, n, this.wordsIn(data, off), this.cur.shape, this.cur.spans);
       }
       if (before !== undefined) (this.raw(KEY.before), this.str(before));
       if (after !== undefined) (this.raw(KEY.after), this.str(after));
@@ -1155,9 +1263,12 @@ export class TraceLineEncoder {
       this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
       lines.setMacs(pkt, data, off, n);
     } else if (m === OTHER) {
-      this.frameLine(this.cur, data, off, n);
-      this.summaryOut(pkt, 0);
-      lines.setFrame(pkt, data, off, n, dw);
+      // only the fields that changed against the sd reference rewritten, else described in full
+      const known = this.patchFrom(pkt, data, off, n, dw);
+      if (known < 0) this.frameLine(this.cur, data, off, n);
+      const tookFirst = this.summaryOut(pkt, known < 0 ? 0 : known, known < 0 ? 0 : patchResult[0]!);
+      lines.setFrame(pkt, data, off, n, dw, this.cur.shape, this.cur.spans);
+      if (tookFirst) this.firstFrameFrom(pkt, n);
     }
     if (natBefore === null) {
       if (kind === 'nat') {
@@ -1208,11 +1319,15 @@ for (let i = 0; i < 100; i++) {
   DIGIT_PAIRS[2 * i + 1] = 48 + (i % 10);
 }
 
-/** how many bytes the lines a[0..an) and b[0..bn) have in common at their start; compared 4 at a time (aw, bw: their words) */
-function commonPrefix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number): number {
+/**
+ * How many bytes the lines a[0..an) and b[0..bn) have in common at their
+ * start; compared 4 at a time (aw, bw: their words), from the word of
+ * byte `from` on (the bytes before it are known to be the same)
+ */
+function commonPrefix(a: Uint8Array, aw: Int32Array, an: number, b: Uint8Array, bw: Int32Array, bn: number, from: number): number {
   const max = an < bn ? an : bn;
   const words = max >> 2;
-  let k = 0;
+  let k = from < max ? from >> 2 : words;
   while (k < words && aw[k] === bw[k]) k++;
   let p = k << 2;
   while (p < max && a[p] === b[p]) p++;

@@ -48,7 +48,7 @@ function put(out: Uint8Array, at: number, a: Uint8Array): number {
   return at + n;
 }
 
-/** a non-negative integer below 2^32, in decimal */
+/** a non-negative integer below 2^32, in decimal (writeDec() outside) */
 function dec(out: Uint8Array, at: number, v: number): number {
   if (v < 10) {
     out[at] = 48 + v;
@@ -109,7 +109,7 @@ function mac(out: Uint8Array, at: number, b: Uint8Array, o: number): number {
   return at;
 }
 
-/** dotted quad of the 4 bytes at b[o], as ip4ToString() */
+/** dotted quad of the 4 bytes at b[o], as ip4ToString() (writeIp4() outside) */
 function ip4(out: Uint8Array, at: number, b: Uint8Array, o: number): number {
   at = octet(out, at, b[o]!);
   out[at++] = 46;
@@ -119,6 +119,8 @@ function ip4(out: Uint8Array, at: number, b: Uint8Array, o: number): number {
   out[at++] = 46;
   return octet(out, at, b[o + 3]!);
 }
+
+export { dec as writeDec, ip4 as writeIp4 };
 
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
@@ -132,6 +134,29 @@ const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! <<
  * from here on (what the trace encoder's composed lines rest on).
  */
 export const lastLinkEnd = new Int32Array(1);
+
+/** lastShape: the line is not one of the shapes below (no spans known) */
+export const SHAPE_NONE = 0;
+/** an IPv4 (20-byte header) UDP line: `SRC.sport > DST.dport: UDP, length N` */
+export const SHAPE_UDP = 1;
+/** an IPv4 (20-byte header) TCP line without options: `SRC.sport > DST.dport: Flags [...]...` */
+export const SHAPE_TCP = 2;
+/** an IPv4 (20-byte header) ICMP echo line: `SRC > DST: ICMP echo ..., id I, seq S, length N` */
+export const SHAPE_ICMP = 3;
+
+/**
+ * After writeFrameLine() returned a position: which shape its line has
+ * (SHAPE_*; SHAPE_NONE for every other line, e.g. ARP or an IPv4 header
+ * with options), and, for the shapes, where the text of each of four
+ * frame fields starts and ends in `out` (lastSpans[2f], lastSpans[2f + 1]):
+ * f = 0 the source address, 1 the destination address, 2 the source port
+ * (ICMP: the echo id), 3 the destination port (ICMP: the echo seq). Each
+ * of those texts depends on its own frame bytes only (a dotted quad, a
+ * decimal), which is what lets the trace encoder rewrite just them when
+ * only they changed (trace/line-patch.ts).
+ */
+export const lastShape = new Int32Array(1);
+export const lastSpans = new Int32Array(8);
 
 /**
  * Writes describeFrame(b.subarray(off, off + n)) at out[at..] and returns
@@ -168,6 +193,7 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
       const ulen = u16(b, l4 + 4);
       if (ulen < 8 || (ulen - 8 > len - 8 && (u16(b, o + 6) & 0x2000) === 0)) return -1;
       p = ports(out, p, b, o, sport, dport);
+      lastShape[0] = hlen === 20 ? SHAPE_UDP : SHAPE_NONE;
       p = put(out, p, UDP_LEN);
       return dec(out, p, ulen - 8);
     }
@@ -177,15 +203,21 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
       if (t !== 0 && t !== 8) return -1;
       p = addrs(out, p, b, o);
       p = put(out, p, t === 8 ? ICMP_ECHO_REQ : ICMP_ECHO_REP);
+      lastSpans[4] = p;
       p = dec(out, p, u16(b, l4 + 4));
+      lastSpans[5] = p;
       p = put(out, p, SEQ);
+      lastSpans[6] = p;
       p = dec(out, p, u16(b, l4 + 6));
+      lastSpans[7] = p;
+      lastShape[0] = hlen === 20 ? SHAPE_ICMP : SHAPE_NONE;
       p = put(out, p, LENGTH);
       return dec(out, p, len);
     }
     if (proto === 6) {
       if (avail < 20 || b[l4 + 12]! >> 4 !== 5 || len < 20) return -1;
       p = ports(out, p, b, o, u16(b, l4), u16(b, l4 + 2));
+      lastShape[0] = hlen === 20 ? SHAPE_TCP : SHAPE_NONE;
       p = put(out, p - 2, FLAGS); // over ports()' closing ': '
       const flags = b[l4 + 13]!;
       if (flags === 0) p = put(out, p, NONE);
@@ -214,6 +246,7 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
     if (length < 28 || u16(b, o) !== 1 || u16(b, o + 2) !== 0x0800 || b[o + 4] !== 6 || b[o + 5] !== 4) return -1;
     const op = u16(b, o + 6);
     let p = linkPart(out, outW, at, b, off, n, ETH_ARP);
+    lastShape[0] = SHAPE_NONE;
     if (op === 1) {
       for (let i = 18; i < 24; i++) if (b[o + i] !== 0) return -1; // a target MAC is printed too: rare, left to describeFrame()
       p = put(out, p, REQUEST_WHO_HAS);
@@ -298,21 +331,36 @@ function linkPart(out: Uint8Array, outW: Int32Array | null, at: number, b: Uint8
   return (lastLinkEnd[0] = p);
 }
 
-/** `SRC.sport > DST.dport: ` of the IPv4 header at b[o] */
+/** `SRC.sport > DST.dport: ` of the IPv4 header at b[o] (the four spans into lastSpans) */
 function ports(out: Uint8Array, p: number, b: Uint8Array, o: number, sport: number, dport: number): number {
+  const s = lastSpans;
+  s[0] = p;
   p = ip4(out, p, b, o + 12);
+  s[1] = p;
   out[p++] = 46;
+  s[4] = p;
   p = dec(out, p, sport);
+  s[5] = p;
   p = put(out, p, GT);
+  s[2] = p;
   p = ip4(out, p, b, o + 16);
+  s[3] = p;
   out[p++] = 46;
+  s[6] = p;
   p = dec(out, p, dport);
+  s[7] = p;
   return put(out, p, COLON_SP);
 }
 
-/** `SRC > DST` of the IPv4 header at b[o] */
+/** `SRC > DST` of the IPv4 header at b[o] (their spans into lastSpans) */
 function addrs(out: Uint8Array, p: number, b: Uint8Array, o: number): number {
+  const s = lastSpans;
+  s[0] = p;
   p = ip4(out, p, b, o + 12);
+  s[1] = p;
   p = put(out, p, GT);
-  return ip4(out, p, b, o + 16);
+  s[2] = p;
+  p = ip4(out, p, b, o + 16);
+  s[3] = p;
+  return p;
 }
