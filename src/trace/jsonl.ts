@@ -316,7 +316,23 @@ const tail = (d: Uint8Array, i: number, n: number): number => d[i]! | (n > 1 ? d
 const ownLine = (kind: string): boolean => kind === 'chain' || kind === 'log';
 
 const utf8 = new TextEncoder();
-const ascii = (s: string): Uint8Array => utf8.encode(s);
+
+/**
+ * Bytes the encoder writes over and over (keys, names, `null`): kept in
+ * their own buffer, padded to a whole word, with its words `w`, so that
+ * raw() copies them into a line 4 bytes at a time. `n`: how many bytes.
+ */
+interface Piece {
+  readonly b: Uint8Array;
+  readonly w: Int32Array;
+  readonly n: number;
+}
+function piece(a: Uint8Array): Piece {
+  const b = new Uint8Array((a.length + 3) & ~3);
+  b.set(a);
+  return { b, w: new Int32Array(b.buffer), n: a.length };
+}
+const ascii = (s: string): Piece => piece(utf8.encode(s));
 
 /** `,"key":` for every field, encoded once */
 const KEY = {
@@ -349,16 +365,16 @@ class NamedField {
    * compares. Values never change their bytes: nothing to invalidate.
    */
   private readonly recent: string[] = [];
-  private readonly recentBytes: Uint8Array[] = [];
-  private readonly known = new Map<string, Uint8Array>();
+  private readonly recentBytes: Piece[] = [];
+  private readonly known = new Map<string, Piece>();
   constructor(private readonly key: string) {}
   /** the bytes of `,"key":"v"` (without the comma for the first field) */
-  bytes(v: string): Uint8Array {
+  bytes(v: string): Piece {
     const r = this.recent;
     for (let i = 0; i < r.length; i++) if (r[i] === v) return this.recentBytes[i]!;
     let b = this.known.get(v);
     if (b === undefined) {
-      b = utf8.encode(`${this.key}:${JSON.stringify(v)}`);
+      b = ascii(`${this.key}:${JSON.stringify(v)}`);
       if (this.known.size < 1024) this.known.set(v, b);
       if (r.length < RECENT) {
         r.push(v);
@@ -368,10 +384,11 @@ class NamedField {
     return b;
   }
 }
-/** the bytes numField() wrote for `value` (NaN: none) */
+/** the bytes numField() wrote for `value` (NaN: none), and their words */
 class NumMemo {
   value = NaN;
   readonly bytes = new Uint8Array(32);
+  readonly w = new Int32Array(this.bytes.buffer);
   len = 0;
 }
 
@@ -387,12 +404,12 @@ const FALSE = ascii('false');
  * must not fill memory).
  */
 class TextField {
-  private readonly known = new Map<string, Uint8Array>();
+  private readonly known = new Map<string, Piece>();
   constructor(private readonly key: string) {}
-  bytes(v: string): Uint8Array {
+  bytes(v: string): Piece {
     let b = this.known.get(v);
     if (b === undefined) {
-      b = utf8.encode(`${this.key}:${JSON.stringify(v)}`);
+      b = ascii(`${this.key}:${JSON.stringify(v)}`);
       if (this.known.size >= 4096) this.known.clear();
       this.known.set(v, b);
     }
@@ -548,6 +565,8 @@ export class TraceLineEncoder {
     ct: new TextField(',"ct"'),
   };
   private buf = new Uint8Array(1 << 17);
+  /** `buf` for writing 4 bytes at any offset (raw()) */
+  private dv = new DataView(this.buf.buffer);
   private len = 0;
 
   /** `describe`: a frame's tcpdump line (describeFrame(), or a memo of it), for the frames writeFrameLine() leaves */
@@ -567,15 +586,34 @@ export class TraceLineEncoder {
 
   /** room for n more bytes */
   private room(n: number): void {
-    if (this.len + n <= this.buf.length) return;
+    if (this.len + n > this.buf.length) this.grow(n);
+  }
+  private grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
     const b = new Uint8Array(size);
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
+    this.dv = new DataView(b.buffer);
   }
 
-  private raw(a: Uint8Array, n = a.length): void {
+  /** a piece, 4 bytes at a time (up to 3 bytes past it are written too, and overwritten by what follows) */
+  private raw(p: Piece): void {
+    const n = p.n;
+    if (this.len + n + 4 > this.buf.length) this.grow(n + 4);
+    this.words(p.w, n);
+  }
+
+  /** `n` bytes from the words `w` at the end of the bytes so far; room for n + 3 more is made */
+  private words(w: Int32Array, n: number): void {
+    const dv = this.dv;
+    const o = this.len;
+    for (let k = 0, e = (n + 3) >> 2; k < e; k++) dv.setInt32(o + (k << 2), w[k]!, LITTLE_ENDIAN);
+    this.len = o + n;
+  }
+
+  /** bytes that are not a piece, one at a time */
+  private rawBytes(a: Uint8Array, n = a.length): void {
     this.room(n);
     const b = this.buf;
     let o = this.len;
@@ -611,9 +649,11 @@ export class TraceLineEncoder {
    * come in a run, each with its pkt and flow). Keyed by the value itself:
    * nothing goes stale.
    */
-  private numField(key: Uint8Array, m: NumMemo, v: number): void {
+  private numField(key: Piece, m: NumMemo, v: number): void {
     if (v === m.value) {
-      this.raw(m.bytes, m.len);
+      const n = m.len;
+      if (this.len + n + 4 > this.buf.length) this.grow(n + 4);
+      this.words(m.w, n);
       return;
     }
     const start = this.len;
@@ -634,14 +674,14 @@ export class TraceLineEncoder {
 
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
   private str(s: string): void {
-    this.raw(utf8.encode(JSON.stringify(s)));
+    this.rawBytes(utf8.encode(JSON.stringify(s)));
   }
 
-  /** `"` + the line bytes + `"` */
-  private quoted(l: { buf: Uint8Array; len: number }): void {
-    this.room(l.len + 2);
+  /** `"` + the line bytes + `"` (the line's words copied) */
+  private quoted(l: { buf: Uint8Array; w: Int32Array; len: number }): void {
+    this.room(l.len + 6);
     this.buf[this.len++] = 34;
-    this.raw(l.buf, l.len);
+    this.words(l.w, l.len);
     this.buf[this.len++] = 34;
   }
 
@@ -710,7 +750,7 @@ export class TraceLineEncoder {
         return;
       default:
         // not a HopEvent field: written as it is, read back as it is
-        this.raw(utf8.encode(`,${JSON.stringify(k)}:${JSON.stringify(v)}`));
+        this.rawBytes(utf8.encode(`,${JSON.stringify(k)}:${JSON.stringify(v)}`));
     }
   }
 
@@ -731,11 +771,11 @@ export class TraceLineEncoder {
       case 'ruleText':
       case 'ct':
         if (typeof v === 'string') this.raw(this.text[k].bytes(v));
-        else this.raw(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
+        else this.rawBytes(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
         return;
       default:
         if (typeof v === 'string') this.raw(this.f[k].bytes(v));
-        else this.raw(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
+        else this.rawBytes(utf8.encode(`,"${k}":${JSON.stringify(v)}`));
     }
   }
 

@@ -18,52 +18,16 @@
  * makes it refuse, and the caller describes the frame in full.
  *
  * The frames are compared as words made by the encoder's word() (byte i
- * of a word at bits 8 * (i % 4)), against per-shape masks of the bytes
- * that must be equal and of each field's bytes.
+ * of a word at bits 8 * (i % 4)), masked by what each byte is
+ * (changedFields()).
  */
 import { SHAPE_ICMP, SHAPE_TCP, SHAPE_UDP, writeDec, writeIp4 } from '../wire/describe-bytes.js';
 
-/**
- * Per shape, a class for each byte of its headers: `E` must be equal (the
- * line shows it, or it decides what the line shows), `.` not shown (TOS,
- * IPv4 id, TTL, checksums), `a`/`b` the source/destination address, `c`/`d`
- * the source/destination port (ICMP: echo id/seq). Bytes past the string
- * (the payload) are not shown either: the line shows lengths, which come
- * from the header and the frame's length (equal: the frames have one).
- */
-const CLASSES: Record<number, string> = {
-  //          MACs        type vh tos len  id  frag ttl p  csum src  dst  sp dp ulen csum
-  [SHAPE_UDP]: 'EEEEEEEEEEEE' + 'EE' + 'E.' + 'EE' + '..' + 'EE' + '.E' + '..' + 'aaaa' + 'bbbb' + 'cc' + 'dd' + 'EE' + '..',
-  //                                                                                      sp dp seq ack  off flags win csum urg
-  [SHAPE_TCP]: 'EEEEEEEEEEEE' + 'EE' + 'E.' + 'EE' + '..' + 'EE' + '.E' + '..' + 'aaaa' + 'bbbb' + 'cc' + 'dd' + 'EEEEEEEE' + 'EE' + 'EE' + '..' + 'EE',
-  //                                                                                      type code csum id seq
-  [SHAPE_ICMP]: 'EEEEEEEEEEEE' + 'EE' + 'E.' + 'EE' + '..' + 'EE' + '.E' + '..' + 'aaaa' + 'bbbb' + 'EE' + '..' + 'cc' + 'dd',
-};
-
-/** the most header words a shape compares */
-const MAX_WORDS = 16;
-/** per shape and header word: the mask of must-be-equal bits, then one mask per field (a, b, c, d) */
-const MASKS = new Int32Array(4 * MAX_WORDS * 5);
-/** per shape: how many words its headers cover */
-const WORDS = new Int32Array(4);
-/** per shape: where each field's bytes start in the frame, and whether the shape is UDP (DHCP ports are left to describeFrame()) */
+/** where each field's bytes start in the frame (a 20-byte IPv4 header): per shape (UDP, TCP, ICMP), fields a, b, c, d */
 const FIELD_AT = new Int32Array(4 * 4);
-
-for (const [k, classes] of Object.entries(CLASSES)) {
-  const shape = Number(k);
-  WORDS[shape] = (classes.length + 3) >> 2;
-  for (let i = 0; i < classes.length; i++) {
-    const c = classes[i]!;
-    const at = (shape * MAX_WORDS + (i >> 2)) * 5;
-    const bits = 0xff << (8 * (i & 3));
-    if (c === 'E') MASKS[at] |= bits;
-    else if (c !== '.') {
-      const f = c.charCodeAt(0) - 97;
-      MASKS[at + 1 + f] |= bits;
-      if (FIELD_AT[shape * 4 + f] === 0) FIELD_AT[shape * 4 + f] = i;
-    }
-  }
-}
+FIELD_AT.set([26, 30, 34, 36], SHAPE_UDP * 4);
+FIELD_AT.set([26, 30, 34, 36], SHAPE_TCP * 4);
+FIELD_AT.set([26, 30, 38, 40], SHAPE_ICMP * 4);
 
 /** the order of the fields in a line: UDP and TCP `a.c > b.d`, ICMP `a > b ... c ... d` */
 const ORDER_PORTS = [0, 2, 1, 3];
@@ -81,6 +45,73 @@ export const patchResult = new Int32Array(2);
 const word = (d: Uint8Array, i: number): number => d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
 /** the last n (1 to 3) bytes at d[i], as word() would place them (the encoder's tail()) */
 const tail = (d: Uint8Array, i: number, n: number): number => d[i]! | (n > 1 ? d[i + 1]! << 8 : 0) | (n > 2 ? d[i + 2]! << 16 : 0);
+
+/** word k of the `n`-byte frame at data[off..] as word() makes it (`dw`: data's words, as patchLine()'s), 0-padded past its end */
+function wordAt(data: Uint8Array, off: number, dw: Int32Array | null, n: number, k: number): number {
+  const i = k << 2;
+  if (i + 4 > n) return tail(data, off + i, n - i);
+  return dw !== null ? dw[(off >> 2) + k]! : word(data, off + i);
+}
+
+/**
+ * Which of the fields a (bit 0), b (1), c (2), d (3) of a frame of the
+ * shape `shape` (20-byte IPv4 header) differ between the remembered frame
+ * `frames[fo..]` and the `n`-byte frame at data[off..], or -1 when a byte
+ * its line shows (or that decides what it shows) differs elsewhere. Word k
+ * holds frame bytes 4k..4k+3, byte i at bits 8 * (i % 4):
+ *
+ *     0-2   MAC addresses                      equal
+ *     3     ethertype, version+IHL | TOS        equal | unseen
+ *     4     total length | id                   equal | unseen
+ *     5     fragment, protocol | TTL            equal | unseen
+ *     6     checksum | source address           unseen | a
+ *     7     source address | destination        a | b
+ *     8     destination | sport (ICMP type, code)   b | c (ICMP: equal)
+ *     9     dport (ICMP checksum) | UDP length, TCP seq (ICMP id)
+ *     10-13 TCP seq, ack, offset, flags, window, urgent: equal; checksum unseen
+ *     10    ICMP seq | payload: d | unseen
+ *
+ * the bytes past them (the payload) unseen: the line shows lengths, which
+ * come from the header and the frame's length (the same: the caller
+ * checks).
+ */
+function changedFields(shape: number, f: Int32Array, o: number, n: number, data: Uint8Array, off: number, dw: Int32Array | null): number {
+  if (
+    (f[o]! ^ wordAt(data, off, dw, n, 0)) !== 0 ||
+    (f[o + 1]! ^ wordAt(data, off, dw, n, 1)) !== 0 ||
+    (f[o + 2]! ^ wordAt(data, off, dw, n, 2)) !== 0 ||
+    ((f[o + 3]! ^ wordAt(data, off, dw, n, 3)) & 0x00ffffff) !== 0 ||
+    ((f[o + 4]! ^ wordAt(data, off, dw, n, 4)) & 0x0000ffff) !== 0 ||
+    ((f[o + 5]! ^ wordAt(data, off, dw, n, 5)) & 0xff00ffff) !== 0
+  ) {
+    return -1;
+  }
+  const x6 = f[o + 6]! ^ wordAt(data, off, dw, n, 6);
+  const x7 = f[o + 7]! ^ wordAt(data, off, dw, n, 7);
+  const x8 = f[o + 8]! ^ wordAt(data, off, dw, n, 8);
+  const x9 = f[o + 9]! ^ wordAt(data, off, dw, n, 9);
+  let changed = ((x6 & 0xffff0000) | (x7 & 0x0000ffff)) !== 0 ? 1 : 0;
+  if (((x7 & 0xffff0000) | (x8 & 0x0000ffff)) !== 0) changed |= 2;
+  if (shape === SHAPE_ICMP) {
+    if ((x8 & 0xffff0000) !== 0) return -1;
+    if ((x9 & 0xffff0000) !== 0) changed |= 4;
+    if (((f[o + 10]! ^ wordAt(data, off, dw, n, 10)) & 0x0000ffff) !== 0) changed |= 8;
+    return changed;
+  }
+  if ((x9 & 0xffff0000) !== 0) return -1;
+  if ((x8 & 0xffff0000) !== 0) changed |= 4;
+  if ((x9 & 0x0000ffff) !== 0) changed |= 8;
+  if (
+    shape === SHAPE_TCP &&
+    ((f[o + 10]! ^ wordAt(data, off, dw, n, 10)) !== 0 ||
+      (f[o + 11]! ^ wordAt(data, off, dw, n, 11)) !== 0 ||
+      ((f[o + 12]! ^ wordAt(data, off, dw, n, 12)) & 0x0000ffff) !== 0 ||
+      ((f[o + 13]! ^ wordAt(data, off, dw, n, 13)) & 0x0000ffff) !== 0)
+  ) {
+    return -1;
+  }
+  return changed;
+}
 
 /**
  * The line of the `n`-byte frame at `data[off..]`, made from `base`
@@ -111,22 +142,8 @@ export function patchLine(
   outW: Int32Array,
   outSpans: Int32Array,
 ): number {
-  const words = WORDS[shape]!;
-  const m0 = shape * MAX_WORDS * 5;
-  const dwAt = off >> 2;
-  let changed = 0;
-  for (let k = 0; k < words; k++) {
-    const i = k << 2;
-    const w = i + 4 <= n ? (dw !== null ? dw[dwAt + k]! : word(data, off + i)) : tail(data, off + i, n - i);
-    const x = frames[fo + k]! ^ w;
-    if (x === 0) continue;
-    const at = m0 + k * 5;
-    if ((x & MASKS[at]!) !== 0) return -1;
-    if ((x & MASKS[at + 1]!) !== 0) changed |= 1;
-    if ((x & MASKS[at + 2]!) !== 0) changed |= 2;
-    if ((x & MASKS[at + 3]!) !== 0) changed |= 4;
-    if ((x & MASKS[at + 4]!) !== 0) changed |= 8;
-  }
+  const changed = changedFields(shape, frames, fo, n, data, off, dw);
+  if (changed < 0) return -1;
   const fa = shape * 4;
   if (shape === SHAPE_UDP && (changed & 12) !== 0) {
     const sport = (data[off + FIELD_AT[fa + 2]!]! << 8) | data[off + FIELD_AT[fa + 2]! + 1]!;
