@@ -44,7 +44,7 @@ import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
 import { hopEvent } from '../model/frame-summary.js';
 import { FRAME_LINE_MAX, lastLinkEnd, lastShape, lastSpans, SHAPE_NONE, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
-import { patchLine, patchResult } from './line-patch.js';
+import { changedPastMacs, HEADER_WORDS, patchLine, patchResult, wordAt } from './line-patch.js';
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
@@ -235,7 +235,9 @@ class EncoderLines {
   /**
    * `pkt`'s line is that of the `n`-byte frame at `data[off..]` (the
    * caller just made it so): remember the frame, if it is short enough
-   * (`dw` as in wordsOf()), with the shape and spans its line was made with
+   * (`dw` as in wordsOf()), with the shape and spans its line was made with;
+   * of a frame whose line has a shape, only the words its line shows
+   * anything of (HEADER_WORDS), as match() compares no others
    */
   setFrame(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null, shape: number, spans: Int32Array): void {
     const s = pkt & (LINES - 1);
@@ -244,6 +246,12 @@ class EncoderLines {
     if (shape !== SHAPE_NONE) for (let i = 0; i < 8; i++) this.spans[s * 8 + i] = spans[i]!;
     const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
     const o = s * (FRAME_KEPT >> 2);
+    this.frameLen[s] = n;
+    if (shape !== SHAPE_NONE) {
+      // its line shows only the headers: only they are kept (and compared by match())
+      for (let k = 0, hw = HEADER_WORDS[shape]!; k < hw; k++) f[o + k] = wordAt(data, off, dw, n, k);
+      return;
+    }
     const words = n >> 2;
     const src = this.wordsOf(data, off, n, dw);
     const b = this.base;
@@ -278,13 +286,22 @@ class EncoderLines {
    * known), so its part after the link part is this frame's too. OTHER:
    * neither (also when the slot holds another packet, or no frame).
    * Compared 4 bytes at a time, the IPv4 addresses and ports (what
-   * differs between a packet's hops) first, the rest after.
+   * differs between a packet's hops) first, the rest after; a frame whose
+   * line has a shape (setFrame()) by its headers only, which is all such a
+   * line shows (line-patch.ts changedPastMacs()).
    */
   match(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): number {
     const s = pkt & (LINES - 1);
     if (this.frameLen[s] !== n || this.ids[s] !== pkt) return OTHER;
     const f = this.frames!;
     const o = s * (FRAME_KEPT >> 2);
+    const shape = this.shape[s]!;
+    if (shape !== SHAPE_NONE) {
+      // a line of a shape shows the frame's headers only (line-patch.ts): the rest is not kept nor compared
+      if (changedPastMacs(shape, f, o, n, data, off, dw) !== 0) return OTHER;
+      if (f[o] === wordAt(data, off, dw, n, 0) && f[o + 1] === wordAt(data, off, dw, n, 1) && f[o + 2] === wordAt(data, off, dw, n, 2)) return SAME;
+      return this.link[s] >= 0 ? MACS : OTHER;
+    }
     const words = n >> 2;
     if ((n & 3) !== 0 && f[o + words] !== tail(data, off + (words << 2), n & 3)) return OTHER;
     const w = this.wordsOf(data, off, n, dw);
@@ -540,6 +557,14 @@ export class TraceLineEncoder {
   private readonly templates = new Map<string, NodeTemplates>();
   private lastNode: string | null = null;
   private lastTemplates: NodeTemplates | null = null;
+  /**
+   * The node before lastNode and its templates: a replay's lines go back
+   * and forth between two nodes (a router and the host behind it), so a
+   * switch back finds them without the Map. A node keeps its
+   * NodeTemplates for the encoder's life: nothing to invalidate.
+   */
+  private prevNode: string | null = null;
+  private prevTemplates: NodeTemplates | null = null;
   /** this event's template fields, gathered before they are compared (emptied again by templateOut()) */
   private readonly fields = new Template();
   private readonly f = {
@@ -783,7 +808,10 @@ export class TraceLineEncoder {
   private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean): void {
     let nt = this.lastTemplates;
     if (node !== this.lastNode || nt === null) {
-      nt = this.templates.get(node) ?? null;
+      const back = node === this.prevNode ? this.prevTemplates : null;
+      this.prevNode = this.lastNode;
+      this.prevTemplates = nt;
+      nt = back ?? this.templates.get(node) ?? null;
       if (nt === null) this.templates.set(node, (nt = new NodeTemplates()));
       this.lastNode = node;
       this.lastTemplates = nt;
@@ -1012,8 +1040,9 @@ export class TraceLineEncoder {
     const f = lines.frames!;
     const o = s * (FRAME_KEPT >> 2);
     const to = this.firstFrame;
-    for (let k = 0, end = (n + 3) >> 2; k < end; k++) to[k] = f[o + k]!;
-    this.firstShape = lines.shape[s]!;
+    const shape = lines.shape[s]!;
+    for (let k = 0, end = shape !== SHAPE_NONE ? HEADER_WORDS[shape]! : (n + 3) >> 2; k < end; k++) to[k] = f[o + k]!;
+    this.firstShape = shape;
     for (let i = 0; i < 8; i++) this.firstSpans[i] = lines.spans[s * 8 + i]!;
     this.firstN = n;
   }

@@ -129,9 +129,9 @@ describe('trace.jsonl lines patched from the last frame (line-patch.ts)', () => 
     for (const [what, f, byte, patched] of cases) {
       const r = same([{ pkt: 1, frame: f }, { pkt: 2, frame: poke(f, byte) }]);
       expect([what, r.patched]).toEqual([what, patched ? 1 : 0]);
-      // and the same against the packet's own line
+      // and the same against the packet's own line, where a change of a byte no line shows is found by match(): the line implied
       const own = same([{ pkt: 1, frame: f }, { pkt: 1, frame: poke(f, byte) }]);
-      expect([what, own.patched]).toEqual([what, patched ? 1 : 0]);
+      expect([what, own.patched]).toEqual([what, patched && !what.endsWith('checksum') ? 1 : 0]);
     }
   });
 

@@ -46,8 +46,18 @@ const word = (d: Uint8Array, i: number): number => d[i]! | (d[i + 1]! << 8) | (d
 /** the last n (1 to 3) bytes at d[i], as word() would place them (the encoder's tail()) */
 const tail = (d: Uint8Array, i: number, n: number): number => d[i]! | (n > 1 ? d[i + 1]! << 8 : 0) | (n > 2 ? d[i + 2]! << 16 : 0);
 
+/**
+ * Per shape, how many words of a frame its line shows anything of (the
+ * headers, changedFields()): the trace encoder keeps and compares only
+ * those of a frame whose line has a shape.
+ */
+export const HEADER_WORDS = new Int32Array(4);
+HEADER_WORDS[SHAPE_UDP] = 10;
+HEADER_WORDS[SHAPE_TCP] = 14;
+HEADER_WORDS[SHAPE_ICMP] = 11;
+
 /** word k of the `n`-byte frame at data[off..] as word() makes it (`dw`: data's words, as patchLine()'s), 0-padded past its end */
-function wordAt(data: Uint8Array, off: number, dw: Int32Array | null, n: number, k: number): number {
+export function wordAt(data: Uint8Array, off: number, dw: Int32Array | null, n: number, k: number): number {
   const i = k << 2;
   if (i + 4 > n) return tail(data, off + i, n - i);
   return dw !== null ? dw[(off >> 2) + k]! : word(data, off + i);
@@ -76,10 +86,17 @@ function wordAt(data: Uint8Array, off: number, dw: Int32Array | null, n: number,
  * checks).
  */
 function changedFields(shape: number, f: Int32Array, o: number, n: number, data: Uint8Array, off: number, dw: Int32Array | null): number {
+  if ((f[o]! ^ wordAt(data, off, dw, n, 0)) !== 0 || (f[o + 1]! ^ wordAt(data, off, dw, n, 1)) !== 0 || (f[o + 2]! ^ wordAt(data, off, dw, n, 2)) !== 0) return -1;
+  return changedPastMacs(shape, f, o, n, data, off, dw);
+}
+
+/**
+ * As changedFields(), but for the MAC addresses (words 0-2), which are not
+ * compared: for the trace encoder's match(), where a frame that differs in
+ * them only is a router's tx (its line composed).
+ */
+export function changedPastMacs(shape: number, f: Int32Array, o: number, n: number, data: Uint8Array, off: number, dw: Int32Array | null): number {
   if (
-    (f[o]! ^ wordAt(data, off, dw, n, 0)) !== 0 ||
-    (f[o + 1]! ^ wordAt(data, off, dw, n, 1)) !== 0 ||
-    (f[o + 2]! ^ wordAt(data, off, dw, n, 2)) !== 0 ||
     ((f[o + 3]! ^ wordAt(data, off, dw, n, 3)) & 0x00ffffff) !== 0 ||
     ((f[o + 4]! ^ wordAt(data, off, dw, n, 4)) & 0x0000ffff) !== 0 ||
     ((f[o + 5]! ^ wordAt(data, off, dw, n, 5)) & 0xff00ffff) !== 0
