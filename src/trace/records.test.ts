@@ -146,7 +146,7 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     expect(played.list).toEqual(direct.list);
   });
 
-  it('numbers strings that share a slot of its cache each on their own, and an equal text made anew as the same string', () => {
+  it('numbers strings that share a slot of its cache each on their own, an equal text made anew as the same string, and more nodes and interfaces than its memos hold', () => {
     // two interface names in one slot of the recorder's cache, found by trying names
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
@@ -161,15 +161,18 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     const played = new Calls();
     const blocks = new Blocks(1 << 12, played);
     const rec = new TraceRecorder(blocks);
-    for (let i = 0; i < 6; i++) {
-      // a, b, a, b...: each evicts the other from their slot; then `a` as a new string with the same text
-      const iface = i === 5 ? [...a].join('') : i % 2 === 0 ? a : b;
-      rec.hop(i, 'router', 'rx', iface, i, 0, 0, null, 0, undefined, null, null);
-      direct.hop(i, 'router', 'rx', iface, i, 0, 0, null, 0, undefined, null, null);
+    const ifaces = ['lan0', 'wan0', 'eth0', 'eth1', 'eth0'];
+    for (let i = 0; i < 10; i++) {
+      // details a, b, a, b...: each evicts the other from their slot; then `a` as a new string with the same text;
+      // interfaces and nodes more than their memos hold, in turn
+      const detail = i === 9 ? [...a].join('') : i % 2 === 0 ? a : b;
+      const node = ['r1', 'r2', 'r3'][i % 3]!;
+      rec.hop(i, node, 'route', ifaces[i % 5]!, i, 0, 0, null, 0, undefined, null, detail);
+      direct.hop(i, node, 'route', ifaces[i % 5]!, i, 0, 0, null, 0, undefined, null, detail);
     }
     blocks.flush();
     expect(played.list).toEqual(direct.list);
-    expect(played.list.map((c) => c[4])).toEqual([a, b, a, b, a, a]);
+    expect(played.list.map((c) => c[11])).toEqual([a, b, a, b, a, b, a, b, a, a]);
   });
 
   it('refuses a record that no block can hold, naming its size', () => {

@@ -83,6 +83,48 @@ export class TraceRecorder implements TraceSink {
    */
   private readonly slotStr: string[] = new Array<string>(SLOTS).fill('');
   private readonly slotId = new Int32Array(SLOTS).fill(-1);
+  /**
+   * In front of the slot cache, per argument, the last string given there
+   * and its number (-1: none yet, or forgotten): each is compared where
+   * it is used, so that a site that sees one or two strings (a node, an
+   * interface, a hook, a chain's name) costs one compare of two
+   * references. A node (two hosts in turn) keeps two, an interface (a
+   * packet's way in and out, and the next host's) three: a miss shifts
+   * them down. Invalidated with the slot cache (bound()): the numbers
+   * go back to -1, which no hit accepts. Kinds are numbered by their
+   * place in KINDS instead (kindIds, also cleared there).
+   */
+  private mNode = '';
+  private mNodeId = -1;
+  private mNode2 = '';
+  private mNode2Id = -1;
+  private mIface = '';
+  private mIfaceId = -1;
+  private mIface2 = '';
+  private mIface2Id = -1;
+  private mIface3 = '';
+  private mIface3Id = -1;
+  private mReason = '';
+  private mReasonId = -1;
+  private mDetail = '';
+  private mDetailId = -1;
+  private mNatDetail = '';
+  private mNatDetailId = -1;
+  private mHook = '';
+  private mHookId = -1;
+  private mTable = '';
+  private mTableId = -1;
+  private mChain = '';
+  private mChainId = -1;
+  private mText = '';
+  private mTextId = -1;
+  private mVerdict = '';
+  private mVerdictId = -1;
+  private mIn = '';
+  private mInId = -1;
+  private mOut = '';
+  private mOutId = -1;
+  private readonly kindIds = new Int32Array(KINDS.length).fill(-1);
 
   constructor(private readonly out: RecordBlocks) {}
 
@@ -125,6 +167,39 @@ export class TraceRecorder implements TraceSink {
     return s === null ? -1 : this.id(s);
   }
 
+  /** the number of node `s` through mNode, mNode2 */
+  private nodeId(s: string): number {
+    if (s === this.mNode && this.mNodeId >= 0) return this.mNodeId;
+    if (s === this.mNode2 && this.mNode2Id >= 0) return this.mNode2Id;
+    this.mNode2 = this.mNode;
+    this.mNode2Id = this.mNodeId;
+    this.mNode = s;
+    return (this.mNodeId = this.id(s));
+  }
+
+  /** the number of interface `s` (-1: null) through mIface, mIface2, mIface3 */
+  private ifaceId(s: string | null): number {
+    if (s === null) return -1;
+    if (s === this.mIface && this.mIfaceId >= 0) return this.mIfaceId;
+    if (s === this.mIface2 && this.mIface2Id >= 0) return this.mIface2Id;
+    if (s === this.mIface3 && this.mIface3Id >= 0) return this.mIface3Id;
+    this.mIface3 = this.mIface2;
+    this.mIface3Id = this.mIface2Id;
+    this.mIface2 = this.mIface;
+    this.mIface2Id = this.mIfaceId;
+    this.mIface = s;
+    return (this.mIfaceId = this.id(s));
+  }
+
+  /** the kind's number: by its place in KINDS (a switch over the literals), else id() */
+  private kindId(kind: HopKind): number {
+    const k = kindIndex(kind);
+    if (k < 0) return this.id(kind);
+    const id = this.kindIds[k]!;
+    if (id >= 0) return id;
+    return (this.kindIds[k] = this.id(kind));
+  }
+
   /** at a record's start: past the bound, every number is forgotten (on both sides) */
   private bound(): void {
     if (this.count < MAX_STRINGS) return;
@@ -132,6 +207,9 @@ export class TraceRecorder implements TraceSink {
     this.count = 0;
     this.slotStr.fill('');
     this.slotId.fill(-1);
+    this.mNodeId = this.mNode2Id = this.mIfaceId = this.mIface2Id = this.mIface3Id = this.mReasonId = this.mDetailId = this.mNatDetailId = -1;
+    this.mHookId = this.mTableId = this.mChainId = this.mTextId = this.mVerdictId = this.mInId = this.mOutId = -1;
+    this.kindIds.fill(-1);
     const o = this.out;
     o.need(1);
     o.words[o.at++] = RESET;
@@ -152,11 +230,12 @@ export class TraceRecorder implements TraceSink {
 
   hop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, extra: Partial<HopEvent> | undefined, reason: string | null, detail: string | null): void {
     this.bound();
-    const nodeId = this.id(node);
-    const kindId = this.id(kind);
-    const ifaceId = this.nid(iface);
-    const reasonId = this.nid(reason);
-    const detailId = this.nid(detail);
+    // (each compare written out here: see mNode)
+    const nodeId = this.nodeId(node);
+    const kindId = this.kindId(kind);
+    const ifaceId = this.ifaceId(iface);
+    const reasonId = reason === null ? -1 : reason === this.mReason && this.mReasonId >= 0 ? this.mReasonId : (this.mReasonId = this.id((this.mReason = reason)));
+    const detailId = detail === null ? -1 : detail === this.mDetail && this.mDetailId >= 0 ? this.mDetailId : (this.mDetailId = this.id((this.mDetail = detail)));
     // the extra's fields first: their strings' STR records must come before this record
     let nx = -1;
     if (extra !== undefined) {
@@ -205,10 +284,10 @@ export class TraceRecorder implements TraceSink {
 
   nat(t: number, node: string, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array, off: number, before: Uint8Array, bOff: number, hook: string, detail: string): void {
     this.bound();
-    const nodeId = this.id(node);
-    const ifaceId = this.nid(iface);
-    const hookId = this.id(hook);
-    const detailId = this.id(detail);
+    const nodeId = this.nodeId(node);
+    const ifaceId = this.ifaceId(iface);
+    const hookId = hook === this.mHook && this.mHookId >= 0 ? this.mHookId : (this.mHookId = this.id((this.mHook = hook)));
+    const detailId = detail === this.mNatDetail && this.mNatDetailId >= 0 ? this.mNatDetailId : (this.mNatDetailId = this.id((this.mNatDetail = detail)));
     const n = data.length - off;
     const nb = before.length - bOff;
     const o = this.out;
@@ -230,14 +309,14 @@ export class TraceRecorder implements TraceSink {
 
   chain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     this.bound();
-    const nodeId = this.id(node);
-    const hookId = this.id(hook);
-    const tableId = this.id(table);
-    const chainId = this.id(chain);
-    const textId = this.nid(ruleText);
-    const verdictId = this.id(verdict);
-    const inId = this.nid(inDev);
-    const outId = this.nid(outDev);
+    const nodeId = this.nodeId(node);
+    const hookId = hook === this.mHook && this.mHookId >= 0 ? this.mHookId : (this.mHookId = this.id((this.mHook = hook)));
+    const tableId = table === this.mTable && this.mTableId >= 0 ? this.mTableId : (this.mTableId = this.id((this.mTable = table)));
+    const chainId = chain === this.mChain && this.mChainId >= 0 ? this.mChainId : (this.mChainId = this.id((this.mChain = chain)));
+    const textId = ruleText === null ? -1 : ruleText === this.mText && this.mTextId >= 0 ? this.mTextId : (this.mTextId = this.id((this.mText = ruleText)));
+    const verdictId = verdict === this.mVerdict && this.mVerdictId >= 0 ? this.mVerdictId : (this.mVerdictId = this.id((this.mVerdict = verdict)));
+    const inId = inDev === null ? -1 : inDev === this.mIn && this.mInId >= 0 ? this.mInId : (this.mInId = this.id((this.mIn = inDev)));
+    const outId = outDev === null ? -1 : outDev === this.mOut && this.mOutId >= 0 ? this.mOutId : (this.mOutId = this.id((this.mOut = outDev)));
     const physinId = this.nid(physin);
     const physoutId = this.nid(physout);
     const o = this.out;
@@ -275,7 +354,7 @@ export class TraceRecorder implements TraceSink {
 function stamp(w: Int32Array, a: number, tag: number, t: number): void {
   w[a] = tag;
   w[a + 1] = t >>> 0; // t mod 2^32 (ToUint32), without a floating-point remainder
-  w[a + 2] = Math.floor(t / 4294967296);
+  w[a + 2] = (t / 4294967296) | 0; // floor, for t >= 0
 }
 
 /**
@@ -289,6 +368,41 @@ function stamp(w: Int32Array, a: number, tag: number, t: number): void {
 export function slotOf(s: string): number {
   const n = s.length;
   return n === 0 ? 0 : Math.imul(s.charCodeAt(0) ^ (s.charCodeAt(n - 1) << 8) ^ (n << 16), 0x9e3779b1) >>> (32 - SLOT_BITS);
+}
+
+/** the hop kinds, each numbered by kindId() through its place here */
+const KINDS: readonly HopKind[] = ['rx', 'tx', 'bridge', 'route', 'chain', 'nat', 'ct', 'deliver', 'drop', 'neigh', 'log', 'step'];
+
+/** the kind's place in KINDS (-1: not a kind), by compares with the literals, which the engine makes compares of references */
+function kindIndex(kind: string): number {
+  switch (kind) {
+    case 'rx':
+      return 0;
+    case 'tx':
+      return 1;
+    case 'bridge':
+      return 2;
+    case 'route':
+      return 3;
+    case 'chain':
+      return 4;
+    case 'nat':
+      return 5;
+    case 'ct':
+      return 6;
+    case 'deliver':
+      return 7;
+    case 'drop':
+      return 8;
+    case 'neigh':
+      return 9;
+    case 'log':
+      return 10;
+    case 'step':
+      return 11;
+    default:
+      return -1;
+  }
 }
 
 /** the time stamp() wrote at word `a` */
