@@ -438,7 +438,12 @@ function ipFinishOutput2(h: Host, skb: Skb): void {
 }
 
 function isSubnetBroadcast(dev: Iface, a: number): boolean {
-  for (const x of dev.addrs) if (x.broadcast === a && x.prefixLen < 31) return true;
+  // an indexed loop: for...of costs an iterator and its protector checks per packet
+  const addrs = dev.addrs;
+  for (let i = 0; i < addrs.length; i++) {
+    const x = addrs[i]!;
+    if (x.broadcast === a && x.prefixLen < 31) return true;
+  }
   return false;
 }
 
