@@ -155,7 +155,10 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     // same address, weaker state: keep the state machine where it is
     if (old === Nud.DELAY || old === Nud.PROBE) newState = old;
   }
-  if (lladdr !== null) copyMac(n.ha, 0, lladdr, 0);
+  if (lladdr !== null) {
+    copyMac(n.ha, 0, lladdr, 0);
+    n.hhMac = null; // neigh_update_hhs(): the cached header is made again
+  }
   if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
   n.updated = now;
   if (newState !== old) {
@@ -365,10 +368,36 @@ function enqueue(h: Host, n: Neighbour, skb: Skb): void {
   if (h.trace !== null) h.detailEvent('neigh', skb, n.dev, `waiting for arp: ${ip4ToString(n.ip)}`);
 }
 
-/** neigh_hh_output(): fill the Ethernet header and send */
+/**
+ * neigh_hh_output(): fill the Ethernet header and send. A frame in its
+ * slab buffer (`headWords` over the same bytes) takes the neighbour's
+ * cached header (Neighbour.hh, made here when stale) as three word
+ * stores; any other frame byte by byte.
+ */
 function neighXmit(h: Host, n: Neighbour, skb: Skb): void {
-  fillIpv4EthHeader(skb.data, n.ha, n.dev.mac);
-  devQueueXmit(h, n.dev, skb);
+  const f = skb.data;
+  const words = skb.headWords;
+  const dev = n.dev;
+  if (words !== null && f === skb.head && f.length >= 14) {
+    if (n.hhMac !== dev.mac) neighHhInit(n, dev.mac);
+    const hh = n.hh;
+    words[0] = hh[0]!;
+    words[1] = hh[1]!;
+    words[2] = hh[2]!;
+    f[12] = 0x08;
+    f[13] = 0x00;
+  } else {
+    fillIpv4EthHeader(f, n.ha, dev.mac);
+  }
+  devQueueXmit(h, dev, skb);
+}
+
+/** neigh_hh_init(): the header words of `n`'s frames from its address and the device's MAC `mac` */
+function neighHhInit(n: Neighbour, mac: Uint8Array): void {
+  const hdr = new Uint8Array(14);
+  fillIpv4EthHeader(hdr, n.ha, mac);
+  n.hh.set(new Int32Array(hdr.buffer, 0, 3));
+  n.hhMac = mac;
 }
 
 /** `ip neigh add/replace ... lladdr X nud permanent|noarp|reachable|stale` */

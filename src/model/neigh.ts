@@ -65,8 +65,20 @@ export const NEIGH_PARMS = {
 
 export class Neighbour {
   state: Nud = Nud.NONE;
-  /** link-layer address (6 bytes) when known */
+  /** link-layer address (6 bytes) when known; written in place only by neighUpdate(), which drops `hhMac` with it */
   ha = new Uint8Array(6);
+  /**
+   * hh_cache (neigh_hh_init()): the first 12 bytes of the Ethernet header
+   * of this neighbour's frames (`ha`, then the device's MAC) as the three
+   * 32-bit words an Int32Array over a frame holds there, made by
+   * neighXmit() for the MAC object `hhMac` of the device. Stale, and made
+   * again, when `ha` changes (neighUpdate() sets `hhMac` to null, as
+   * neigh_update_hhs() rewrites the kernel's) or the device gets another
+   * MAC (`ip link set address`: a new Uint8Array is assigned to dev.mac,
+   * never written in place, so the identity test sees it).
+   */
+  readonly hh = new Int32Array(3);
+  hhMac: Uint8Array | null = null;
   /** packets waiting for resolution */
   queue: Skb[] = [];
   queueBytes = 0;
