@@ -57,18 +57,52 @@ function route(r: Host, src: string, dst: string): InputRoute {
 }
 
 describe('the input route cache', () => {
-  it('hands the next packet of a flow the route the first one got, and another flow its own', () => {
+  it('hands the next packet of a flow the route the first one got, and another flow with an equal route the same object', () => {
     const { r } = router();
     const first = route(r, '10.0.0.2', '203.0.113.50');
     expect(route(r, '10.0.0.2', '203.0.113.50')).toBe(first);
-    expect(route(r, '10.0.0.3', '203.0.113.50')).not.toBe(first);
+    // the other flow's first packet is routed afresh (a new, equal route); its next ones get the kept one
     expect(route(r, '10.0.0.3', '203.0.113.50')).toEqual(first);
+    expect(route(r, '10.0.0.3', '203.0.113.50')).toBe(first);
+    // a different route is its own object
+    const other = route(r, '10.0.0.2', '10.0.0.7');
+    expect(route(r, '10.0.0.2', '10.0.0.7')).toBe(other);
+    expect(other).not.toEqual(first);
+  });
+
+  it('keeps routes that differ only in the input device or the redirect flag apart', () => {
+    const { t, r } = router();
+    t.route('r', '10.9.0.0/16', '10.0.0.254', 'lan0');
+    // from lan0 back out of lan0: a redirect; from wan1 out of lan0: none
+    const redirected = route(r, '10.0.0.2', '10.9.0.1');
+    expect(route(r, '10.0.0.2', '10.9.0.1').redirect).toBe(true);
+    const fromWan1 = routeOf(r, '192.0.2.1', '10.9.0.1', 'wan1') as InputRoute;
+    expect((routeOf(r, '192.0.2.1', '10.9.0.1', 'wan1') as InputRoute).redirect).toBe(false);
+    expect(fromWan1).not.toBe(redirected);
+    expect(route(r, '10.0.0.2', '10.9.0.1')).toBe(redirected);
+  });
+
+  it('starts afresh when more distinct routes than slots were kept, and still answers right', () => {
+    const { t, r } = router();
+    t.addr('r', 'wan1', '172.16.0.1/16');
+    // on-link destinations: every one its own route (the next hop is the destination itself)
+    for (let k = 0; k < 5000; k++) {
+      const dst = `172.16.${1 + (k >> 8)}.${k & 255}`;
+      expect(route(r, '10.0.0.2', dst).nexthop).toBe(ip(dst));
+      expect(route(r, '10.0.0.2', dst).nexthop).toBe(ip(dst));
+    }
+    expect(route(r, '10.0.0.2', '172.16.1.4').nexthop).toBe(ip('172.16.1.4'));
+    expect(route(r, '10.0.0.2', '203.0.113.50').gateway).toBe(ip('198.51.100.1'));
   });
 
   it('keeps two flows that share a bucket, and many flows at once', () => {
     const { r } = router();
     const routes = new Map<string, InputRoute>();
-    for (let k = 0; k < 600; k++) routes.set(`10.1.${k >> 8}.${k & 255}`, route(r, `10.1.${k >> 8}.${k & 255}`, '203.0.113.50'));
+    for (let k = 0; k < 600; k++) {
+      const src = `10.1.${k >> 8}.${k & 255}`;
+      route(r, src, '203.0.113.50');
+      routes.set(src, route(r, src, '203.0.113.50'));
+    }
     let same = 0;
     for (const [src, rt] of routes) if (route(r, src, '203.0.113.50') === rt) same++;
     // 600 flows in 2048 two-way buckets: nearly all still cached, every answer right

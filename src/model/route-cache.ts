@@ -26,7 +26,7 @@
 import type { Iface } from './iface.js';
 import type { InputRoute } from './ipv4.js';
 
-/** slots of the table, two per hash bucket (2-way): ~100 KB per host, made on first use */
+/** slots of the table, two per hash bucket (2-way): 64 KB of keys per host, made on first use */
 const SLOTS = 4096;
 /** a hash's top 11 bits pick one of the 2048 buckets */
 const SHIFT = 32 - 11;
@@ -40,51 +40,58 @@ export interface RouteCacheDeps {
 }
 
 export class InputRouteCache {
-  private dsts: Int32Array | null = null;
-  private srcs: Int32Array | null = null;
-  /** ifindex of the input device; 0 marks an empty slot */
-  private devs: Int32Array | null = null;
-  private routes: (InputRoute | null)[] = [];
+  /**
+   * per slot four int32s: the input device's ifindex (0 marks an empty
+   * slot), daddr, saddr, and the route's index in `routes`; one array, so
+   * that a probe of a bucket (two slots, 32 bytes) reads one cache line
+   * instead of one line in each of three arrays
+   */
+  private keys: Int32Array | null = null;
+  /**
+   * the distinct routes the slots name: equal routes are one object (a
+   * thousand flows through one gateway share one route, as they share the
+   * kernel's nhc_rth_input), so the packets of many flows read few objects
+   */
+  private routes: InputRoute[] = [];
+  /** index in `routes` by the route's contents (routeKey()) */
+  private readonly routeIndex = new Map<string, number>();
   private fibGen = -1;
   private sysGen = -1;
   private linkGen = -1;
 
   /** the cached route for a packet from `saddr` to `daddr` arriving on `dev`, or null */
   lookup(h: RouteCacheDeps, daddr: number, saddr: number, dev: Iface): InputRoute | null {
-    const devs = this.devs;
-    if (devs === null || !this.sync(h)) return null;
+    const keys = this.keys;
+    if (keys === null || !this.sync(h)) return null;
     const ifindex = dev.ifindex;
     const d = daddr | 0;
     const s = saddr | 0;
-    const dsts = this.dsts!;
-    const srcs = this.srcs!;
-    const i = bucket(daddr, saddr, ifindex);
-    if (devs[i] === ifindex && dsts[i] === d && srcs[i] === s) return this.routes[i]!;
-    if (devs[i + 1] === ifindex && dsts[i + 1] === d && srcs[i + 1] === s) return this.routes[i + 1]!;
+    const j = bucket(daddr, saddr, ifindex) << 2;
+    if (keys[j] === ifindex && keys[j + 1] === d && keys[j + 2] === s) return this.routes[keys[j + 3]!]!;
+    if (keys[j + 4] === ifindex && keys[j + 5] === d && keys[j + 6] === s) return this.routes[keys[j + 7]!]!;
     return null;
   }
 
-  /** remember `rt` as the route for (daddr, saddr, dev), first in its bucket; the older of the bucket's two entries goes */
+  /** remember `rt` (or an equal route already kept) as the route for (daddr, saddr, dev), first in its bucket; the older of the bucket's two entries goes */
   store(h: RouteCacheDeps, daddr: number, saddr: number, dev: Iface, rt: InputRoute): void {
-    if (this.devs === null) {
-      this.dsts = new Int32Array(SLOTS);
-      this.srcs = new Int32Array(SLOTS);
-      this.devs = new Int32Array(SLOTS);
-      this.routes = new Array<InputRoute | null>(SLOTS).fill(null);
-    }
+    if (this.keys === null) this.keys = new Int32Array(SLOTS * 4);
     if (!this.sync(h)) return;
-    const i = bucket(daddr, saddr, dev.ifindex);
-    const dsts = this.dsts!;
-    const srcs = this.srcs!;
-    const devs = this.devs;
-    dsts[i + 1] = dsts[i]!;
-    srcs[i + 1] = srcs[i]!;
-    devs[i + 1] = devs[i]!;
-    this.routes[i + 1] = this.routes[i]!;
-    dsts[i] = daddr;
-    srcs[i] = saddr;
-    devs[i] = dev.ifindex;
-    this.routes[i] = rt;
+    const k = routeKey(rt);
+    let r = this.routeIndex.get(k);
+    if (r === undefined) {
+      // as many distinct routes as slots: start afresh rather than keep routes no slot names
+      if (this.routes.length >= SLOTS) this.flush(h);
+      r = this.routes.length;
+      this.routes.push(rt);
+      this.routeIndex.set(k, r);
+    }
+    const keys = this.keys;
+    const j = bucket(daddr, saddr, dev.ifindex) << 2;
+    keys.copyWithin(j + 4, j, j + 4);
+    keys[j] = dev.ifindex;
+    keys[j + 1] = daddr;
+    keys[j + 2] = saddr;
+    keys[j + 3] = r;
   }
 
   /** empty the cache if the host changed since it was filled; false (do not use it) while an exception is held */
@@ -96,12 +103,18 @@ export class InputRouteCache {
 
   /** forget every entry; valid from the host's current state on */
   private flush(h: RouteCacheDeps): void {
-    this.devs!.fill(0);
-    this.routes.fill(null);
+    this.keys!.fill(0);
+    this.routes = [];
+    this.routeIndex.clear();
     this.fibGen = h.fib.gen;
     this.sysGen = h.sysctls.gen;
     this.linkGen = h.linkGen;
   }
+}
+
+/** every field of an input route (RouteResult's and InputRoute's), the device by its ifindex: equal keys, interchangeable routes */
+function routeKey(rt: InputRoute): string {
+  return `${rt.kind} ${rt.dev === null ? 0 : rt.dev.ifindex} ${rt.nexthop} ${rt.prefsrc} ${rt.gateway} ${rt.error} ${rt.redirect} ${rt.pmtu} ${rt.pmtuLocked}`;
 }
 
 /** the first slot of a key's bucket: a multiplicative hash of the three */
