@@ -113,7 +113,7 @@ export class Replayer {
   start(): void {
     this.startAt = this.target.host.now();
     if (!this.readNext()) return;
-    this.target.host.net.queue.postAt(this.startAt, pump, this, null, null);
+    this.target.host.net.queue.postAt(this.startAt, Replayer.pump, this, null, null);
   }
 
   /** read the next packet (converted into `frame` unless it is Ethernet); false (and done) at the end or on an error */
@@ -153,33 +153,37 @@ export class Replayer {
     return false;
   }
 
-  /** one packet goes in (the posted event pump() runs) */
-  inject(): void {
-    const host = this.host;
+  /**
+   * One packet goes in, and the next is scheduled: the replay's posted
+   * event itself (a static method, so the queue runs the work without a
+   * function in between that calls it).
+   */
+  private static pump(rp: Replayer): void {
+    const host = rp.host;
     const now = host.now();
-    const caplen = this.reader.caplen;
-    if (this.firstAt < 0) this.firstAt = now;
-    this.lastAt = now;
-    this.sent++;
-    this.bytes += caplen;
-    const prevLen = this.frameLen;
+    const caplen = rp.reader.caplen;
+    if (rp.firstAt < 0) rp.firstAt = now;
+    rp.lastAt = now;
+    rp.sent++;
+    rp.bytes += caplen;
+    const prevLen = rp.frameLen;
     const skb = allocSkb(prevLen, newPacketId());
-    if (this.frame === null) this.reader.copyData(skb.data, skb.headView, skb.headWords);
-    else skb.data.set(this.frame);
+    if (rp.frame === null) rp.reader.copyData(skb.data, skb.headView, skb.headWords);
+    else skb.data.set(rp.frame);
     // onFrame may say the frame cannot be sent (sendto() failed): it is counted, not sent
-    const refused = this.onFrame !== null && this.onFrame(skb.data, caplen) === false;
-    if (this.onProgress !== null && --this.progressLeft === 0) {
-      this.progressLeft = this.progressEvery;
-      this.onProgress(this.sent);
+    const refused = rp.onFrame !== null && rp.onFrame(skb.data, caplen) === false;
+    if (rp.onProgress !== null && --rp.progressLeft === 0) {
+      rp.progressLeft = rp.progressEvery;
+      rp.onProgress(rp.sent);
     }
     if (refused) kfreeSkb(skb);
-    else if (this.receive) netifReceive(host, this.dev, skb);
-    else devQueueXmit(host, this.dev, skb);
-    if (!this.readNext()) return;
+    else if (rp.receive) netifReceive(host, rp.dev, skb);
+    else devQueueXmit(host, rp.dev, skb);
+    if (!rp.readNext()) return;
     // nextAt()'s timestamps case written out: the usual pacing, without a call per packet
-    const p = this.opts.pacing;
-    const at = p.mode === 'timestamps' ? Math.max(now, this.startAt + Math.floor(this.reader.relNs() / p.speed)) : this.nextAt(now, prevLen, caplen);
-    host.net.queue.postAt(at, pump, this, null, null);
+    const p = rp.opts.pacing;
+    const at = p.mode === 'timestamps' ? Math.max(now, rp.startAt + Math.floor(rp.reader.relNs() / p.speed)) : rp.nextAt(now, prevLen, caplen);
+    host.net.queue.postAt(at, Replayer.pump, rp, null, null);
   }
 
   /** when the packet just read goes, given the previous one's time and lengths */
@@ -196,9 +200,4 @@ export class Replayer {
         return prev + Math.ceil((prevCaplen * 8 * 1000) / p.mbps);
     }
   }
-}
-
-/** the replay's event: inject the packet read ahead, schedule the next */
-function pump(rp: Replayer): void {
-  rp.inject();
 }
