@@ -143,6 +143,8 @@ export class Netfilter implements NfSeam {
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (!this.active) return Verdict.ACCEPT;
     if (this.walking) return this.nestedHook(hook, skb, inDev, outDev);
+    // a plan of the filter table alone (FORWARD of a router without mangle rules): runPlan()'s one step, without the call
+    if (this.planBits[hook] === 1 << HookFn.FILTER) return this.walkTable(this.ipt.tables.filter, hook, skb, inDev, outDev);
     return this.runPlan(hook, skb, inDev, outDev);
   }
 
