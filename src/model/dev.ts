@@ -76,34 +76,6 @@ export function ethTypeTrans(dev: Iface, frame: Uint8Array): PktType {
   return ethDstIs(frame, dev.mac) ? PktType.HOST : PktType.OTHERHOST;
 }
 
-/**
- * ethTypeTrans() of an skb: a frame in its slab buffer (`headWords` over
- * the same bytes) compares its destination with the device's MAC as two
- * words (Iface.macWords, made again when the device has another MAC
- * object); any other frame byte by byte.
- */
-function ethTypeTransSkb(dev: Iface, skb: Skb): PktType {
-  const f = skb.data;
-  const words = skb.headWords;
-  if (words === null || f !== skb.head || f.length < 8) return ethTypeTrans(dev, f);
-  if ((f[0]! & 1) !== 0) return isBroadcastMac(f, 0) ? PktType.BROADCAST : PktType.MULTICAST;
-  let m = dev.macWords;
-  if (m === null || dev.macWordsOf !== dev.mac) m = macWords(dev);
-  return words[0] === m[0] && (words[1]! & m[2]!) === m[1] ? PktType.HOST : PktType.OTHERHOST;
-}
-
-/** Iface.macWords for the device's current MAC: [bytes 0..3, bytes 4..5 in their word, the mask of those two bytes] */
-function macWords(dev: Iface): Int32Array {
-  const b = new Uint8Array(8);
-  b.set(dev.mac.subarray(0, 6));
-  const w = new Int32Array(b.buffer);
-  const mask = new Uint8Array([0, 0, 0, 0, 0xff, 0xff, 0, 0]);
-  const m = new Int32Array([w[0]!, w[1]!, new Int32Array(mask.buffer)[1]!]);
-  dev.macWords = m;
-  dev.macWordsOf = dev.mac;
-  return m;
-}
-
 /** __netif_receive_skb(): a frame arrives on `dev`. */
 export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
   if (!dev.up) {
@@ -111,7 +83,7 @@ export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
     return;
   }
   skb.dev = dev;
-  if (dev.kind !== 'loopback') skb.pktType = ethTypeTransSkb(dev, skb);
+  if (dev.kind !== 'loopback') skb.pktType = ethTypeTrans(dev, skb.data);
   h.net.record(dev, 'in', skb.data);
   if (h.trace !== null) h.event('rx', skb, dev);
   if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'in');

@@ -52,16 +52,6 @@ export class Iface {
   conf = new Map<string, number>();
   /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */
   confCache: DevConf | null = null;
-  /**
-   * `mac` as eth_type_trans() compares a slab frame's destination with it
-   * (dev.ts): bytes 0..3 as an Int32Array over a frame reads them, bytes
-   * 4..5 within the next word, and the mask of those two bytes; made for
-   * the MAC object `macWordsOf`. A new MAC is a new Uint8Array assigned to
-   * `mac` (never written in place), so the identity test sees it; null
-   * until first made.
-   */
-  macWords: Int32Array | null = null;
-  macWordsOf: Uint8Array | null = null;
 
   constructor(host: HostApi, name: string, ifindex: number, kind: IfaceKind, mac: Uint8Array) {
     this.host = host;
