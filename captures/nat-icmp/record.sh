@@ -11,29 +11,15 @@
 set -eu
 cd "$(dirname "$0")"
 P=nlM-
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-  sleep 0.2
-  for n in router inside outside; do ip netns del "$P$n" 2>/dev/null || true; done
-}
-trap cleanup EXIT INT TERM
-for n in router inside outside; do
-  ip netns add "$P$n"
-  ip netns exec "$P$n" sysctl -qw net.ipv4.igmp_link_local_mcast_reports=0
-  ip netns exec "$P$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip netns exec "$P$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$P$n" link set lo up
-done
-wire() { # nodeA ifA macA nodeB ifB macB
-  ip link add tmpM0 type veth peer name tmpM1
-  ip link set tmpM0 netns "$P$1"; ip -n "$P$1" link set tmpM0 name "$2" address "$3" up
-  ip link set tmpM1 netns "$P$4"; ip -n "$P$4" link set tmpM1 name "$5" address "$6" up
-  ip netns exec "$P$1" ethtool -K "$2" tx off >/dev/null
-  ip netns exec "$P$4" ethtool -K "$5" tx off >/dev/null
-}
+. ../ns-lib.sh
+hosts router inside outside
 wire router lan 02:00:00:00:01:01 inside eth0 02:00:00:00:02:01
 wire router wan 02:00:00:00:01:02 outside eth0 02:00:00:00:03:01
+# tx checksum offload off: the UDP checksum is complete in the capture
+for e in "router lan" "inside eth0" "router wan" "outside eth0"; do
+  set -- $e
+  ip netns exec "$P$1" ethtool -K "$2" tx off >/dev/null
+done
 ip netns exec "${P}router" sysctl -qw net.ipv4.ip_forward=1
 ip -n "${P}router" addr add 10.0.0.1/24 dev lan
 ip -n "${P}router" addr add 203.0.113.1/24 dev wan
@@ -41,10 +27,8 @@ ip netns exec "${P}router" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE
 ip -n "${P}inside" addr add 10.0.0.10/24 dev eth0
 ip -n "${P}inside" route add default via 10.0.0.1
 ip -n "${P}outside" addr add 203.0.113.10/24 dev eth0
-ip netns exec "${P}inside" tcpdump -p --immediate-mode -U -Q out -i eth0 -w inside-eth0-out.pcap 2>/dev/null &
-PIDS="$PIDS $!"
-ip netns exec "${P}outside" tcpdump -p --immediate-mode -U -Q out -i eth0 -w outside-eth0-out.pcap 2>/dev/null &
-PIDS="$PIDS $!"
+bg ip netns exec "${P}inside" tcpdump -p --immediate-mode -U -Q out -i eth0 -w inside-eth0-out.pcap 2>/dev/null
+bg ip netns exec "${P}outside" tcpdump -p --immediate-mode -U -Q out -i eth0 -w outside-eth0-out.pcap 2>/dev/null
 sleep 1
 echo hello | ip netns exec "${P}inside" nc -u -w 1 -p 40000 203.0.113.10 53 > /dev/null 2>&1 || true
 sleep 0.5
