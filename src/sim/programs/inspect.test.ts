@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../config/scenario.js';
 import { simulate } from '../simulate.js';
+import { twoHostSteps } from './test-ctx.js';
 
-function steps(traffic: string): { exit: number; output: string }[] {
-  const text = `name: inspect
-nodes:
-  r:
-    run: |
-      ip addr add 10.7.0.1/24 dev eth0
-      iptables -A INPUT -m conntrack --ctstate INVALID -j DROP
-  b:
-    run: |
-      ip addr add 10.7.0.2/24 dev eth0
-links:
-  - r:eth0 b:eth0
-traffic:
-${traffic}`;
-  return simulate(loadScenario(text, 'inspect.yaml', '.')).steps.map((s) => ({ exit: s.exit, output: s.output }));
-}
+/** the steps' exits and outputs; r drops INVALID packets in INPUT */
+const steps = (traffic: string) => twoHostSteps('      iptables -A INPUT -m conntrack --ctstate INVALID -j DROP', traffic, 'inspect.yaml');
 
 describe('conntrack in a traffic step', () => {
   it('lists with the tuple and state filters, as the kernel runner lets it', () => {

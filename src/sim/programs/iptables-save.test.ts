@@ -1,23 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../config/scenario.js';
-import { simulate } from '../simulate.js';
-
-function steps(run: string, traffic: string): { exit: number; output: string }[] {
-  const text = `name: save
-nodes:
-  r:
-    run: |
-      ip addr add 10.7.0.1/24 dev eth0
-${run}
-  b:
-    run: |
-      ip addr add 10.7.0.2/24 dev eth0
-links:
-  - r:eth0 b:eth0
-traffic:
-${traffic}`;
-  return simulate(loadScenario(text, 'save.yaml', '.')).steps.map((s) => ({ exit: s.exit, output: s.output }));
-}
+import { twoHostSteps as steps } from './test-ctx.js';
 
 describe('iptables-save in a traffic step', () => {
   it('prints the created tables with counters at that moment (-c), dated on the virtual clock', () => {

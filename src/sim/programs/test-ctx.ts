@@ -2,6 +2,8 @@
 import type { Host } from '../../model/host.js';
 import type { Network } from '../../model/network.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
+import { loadScenario } from '../../config/scenario.js';
+import { simulate } from '../simulate.js';
 
 export interface Ran {
   program: Program;
@@ -45,4 +47,27 @@ export function startProgram(net: Network, host: Host, main: ProgramMain, comman
   };
   const program = main(ctx);
   return { program, output: () => out, exitCode: () => code, exitAt: () => at };
+}
+
+/**
+ * Exit and output of each traffic step of a two-host scenario: r
+ * (10.7.0.1/24, then its extra `run` lines, each indented six spaces) and b
+ * (10.7.0.2/24) on one wire; `traffic` is the YAML list of steps; errors
+ * name `file`.
+ */
+export function twoHostSteps(run: string, traffic: string, file = 'steps.yaml'): { exit: number; output: string }[] {
+  const text = `name: steps
+nodes:
+  r:
+    run: |
+      ip addr add 10.7.0.1/24 dev eth0
+${run}
+  b:
+    run: |
+      ip addr add 10.7.0.2/24 dev eth0
+links:
+  - r:eth0 b:eth0
+traffic:
+${traffic}`;
+  return simulate(loadScenario(text, file, '.')).steps.map((st) => ({ exit: st.exit, output: st.output }));
 }
