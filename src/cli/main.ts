@@ -39,9 +39,15 @@ async function main(argv: string[]): Promise<number> {
     .argument('<paths...>', 'scenario files or folders')
     .option('--kernel', 'compare with the kernel (needs root)')
     .option('--out <dir>', 'write both result directories here')
-    .action(async (paths: string[], o: { kernel?: boolean; out?: string }) => {
+    .option('--retry <n>', 'run a scenario whose kernel run differs on the kernel again, up to N times (the kernel\'s timing varies); every differing run is printed', '0')
+    .action(async (paths: string[], o: { kernel?: boolean; out?: string; retry: string }) => {
       const { verifyCommand } = await import('./verify.js');
-      code = await verifyCommand(paths, { kernel: o.kernel === true, ...(o.out !== undefined ? { out: o.out } : {}) });
+      if (!/^\d+$/.test(o.retry)) {
+        process.stderr.write(`natlab verify: --retry: not a count: ${o.retry}\n`);
+        code = 2;
+        return;
+      }
+      code = await verifyCommand(paths, { kernel: o.kernel === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
     });
   program
     .command('report')

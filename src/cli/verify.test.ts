@@ -3,6 +3,36 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyCommand, scenarioFiles } from './verify.js';
+import { simulate } from '../sim/simulate.js';
+import type { RunResults } from '../sim/results.js';
+
+const TINY = `name: tiny
+nodes:
+  a:
+    run: |
+      ip addr add 10.0.0.1/24 dev eth0
+  b:
+    run: |
+      ip addr add 10.0.0.2/24 dev eth0
+links:
+  - a:eth0 b:eth0
+traffic:
+  - a: ping -c 1 -W 1 10.0.0.2
+`;
+
+/** a kernel runner that gives the simulation's results, with step 1's exit changed on the runs in `differing` (1-based) */
+function fakeKernel(differing: number[]): { runs: number; run: NonNullable<Parameters<typeof verifyCommand>[1]['kernelRun']> } {
+  const k = {
+    runs: 0,
+    run: async (sc: Parameters<typeof simulate>[0]): Promise<RunResults> => {
+      k.runs++;
+      const r = simulate(sc);
+      if (differing.includes(k.runs)) r.steps[0]!.exit = 1;
+      return r;
+    },
+  };
+  return k;
+}
 
 describe('verifyCommand', () => {
   it('says that only kernel verification exists without --kernel, and exits 2', async () => {
@@ -25,6 +55,50 @@ describe('verifyCommand', () => {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('verifyCommand --retry', () => {
+  async function verifyTiny(retry: number, differing: number[]): Promise<{ code: number; lines: string[]; runs: number }> {
+    const d = mkdtempSync(join(tmpdir(), 'nlC-cli-'));
+    try {
+      writeFileSync(join(d, 'tiny.yaml'), TINY);
+      const lines: string[] = [];
+      const k = fakeKernel(differing);
+      const code = await verifyCommand([join(d, 'tiny.yaml')], { kernel: true, retry, kernelRun: k.run, print: (l) => lines.push(l), printError: (l) => lines.push(l) });
+      return { code, lines, runs: k.runs };
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }
+
+  it('without --retry, a differing kernel run is a difference (exit 1), run once', async () => {
+    const r = await verifyTiny(0, [1]);
+    expect(r.code).toBe(1);
+    expect(r.runs).toBe(1);
+    expect(r.lines[0]).toBe('tiny: 1 difference');
+  });
+
+  it('runs a differing scenario on the kernel again and agrees when a rerun agrees, printing the differing run first', async () => {
+    const r = await verifyTiny(2, [1]);
+    expect(r.code).toBe(0);
+    expect(r.runs).toBe(2);
+    expect(r.lines[0]).toBe('tiny: 1 difference');
+    expect(r.lines[1]).toMatch(/step 1.*exit/);
+    expect(r.lines[2]).toBe('tiny: running it on the kernel again (--retry)');
+    expect(r.lines[3]).toBe('tiny: kernel and simulation agree (kernel run 2 of 3)');
+  });
+
+  it('differs (exit 1) when every run differs, each printed', async () => {
+    const r = await verifyTiny(1, [1, 2]);
+    expect(r.code).toBe(1);
+    expect(r.runs).toBe(2);
+    expect(r.lines.filter((l) => l.startsWith('tiny: 1 difference'))).toEqual(['tiny: 1 difference', 'tiny: 1 difference (kernel run 2 of 2)']);
+  });
+
+  it('does not rerun a scenario that agrees', async () => {
+    const r = await verifyTiny(3, []);
+    expect(r).toEqual({ code: 0, lines: ['tiny: kernel and simulation agree'], runs: 1 });
   });
 });
 
