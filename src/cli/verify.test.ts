@@ -6,19 +6,10 @@ import { verifyCommand, scenarioFiles } from './verify.js';
 import { simulate } from '../sim/simulate.js';
 import type { RunResults } from '../sim/results.js';
 
-const TINY = `name: tiny
-nodes:
-  a:
-    run: |
-      ip addr add 10.0.0.1/24 dev eth0
-  b:
-    run: |
-      ip addr add 10.0.0.2/24 dev eth0
-links:
-  - a:eth0 b:eth0
-traffic:
-  - a: ping -c 1 -W 1 10.0.0.2
-`;
+import { twoHostYaml } from '../sim/programs/test-ctx.js';
+
+/** one ping from r to b */
+const TINY = twoHostYaml('', '  - r: ping -c 1 -W 1 10.7.0.2\n');
 
 /** a kernel runner that gives the simulation's results, with step 1's exit changed on the runs in `differing` (1-based) */
 function fakeKernel(differing: number[]): { runs: number; run: NonNullable<Parameters<typeof verifyCommand>[1]['kernelRun']> } {
@@ -76,29 +67,29 @@ describe('verifyCommand --retry', () => {
     const r = await verifyTiny(0, [1]);
     expect(r.code).toBe(1);
     expect(r.runs).toBe(1);
-    expect(r.lines[0]).toBe('tiny: 1 difference');
+    expect(r.lines[0]).toBe('steps: 1 difference');
   });
 
   it('runs a differing scenario on the kernel again and agrees when a rerun agrees, printing the differing run first', async () => {
     const r = await verifyTiny(2, [1]);
     expect(r.code).toBe(0);
     expect(r.runs).toBe(2);
-    expect(r.lines[0]).toBe('tiny: 1 difference');
+    expect(r.lines[0]).toBe('steps: 1 difference');
     expect(r.lines[1]).toMatch(/step 1.*exit/);
-    expect(r.lines[2]).toBe('tiny: running it on the kernel again (--retry)');
-    expect(r.lines[3]).toBe('tiny: kernel and simulation agree (kernel run 2 of 3)');
+    expect(r.lines[2]).toBe('steps: running it on the kernel again (--retry)');
+    expect(r.lines[3]).toBe('steps: kernel and simulation agree (kernel run 2 of 3)');
   });
 
   it('differs (exit 1) when every run differs, each printed', async () => {
     const r = await verifyTiny(1, [1, 2]);
     expect(r.code).toBe(1);
     expect(r.runs).toBe(2);
-    expect(r.lines.filter((l) => l.startsWith('tiny: 1 difference'))).toEqual(['tiny: 1 difference', 'tiny: 1 difference (kernel run 2 of 2)']);
+    expect(r.lines.filter((l) => l.startsWith('steps: 1 difference'))).toEqual(['steps: 1 difference', 'steps: 1 difference (kernel run 2 of 2)']);
   });
 
   it('does not rerun a scenario that agrees', async () => {
     const r = await verifyTiny(3, []);
-    expect(r).toEqual({ code: 0, lines: ['tiny: kernel and simulation agree'], runs: 1 });
+    expect(r).toEqual({ code: 0, lines: ['steps: kernel and simulation agree'], runs: 1 });
   });
 });
 

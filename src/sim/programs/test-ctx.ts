@@ -50,13 +50,12 @@ export function startProgram(net: Network, host: Host, main: ProgramMain, comman
 }
 
 /**
- * Exit and output of each traffic step of a two-host scenario: r
- * (10.7.0.1/24, then its extra `run` lines, each indented six spaces) and b
- * (10.7.0.2/24) on one wire; `traffic` is the YAML list of steps; errors
- * name `file`.
+ * A two-host scenario's YAML: r (10.7.0.1/24, then its extra `run` lines,
+ * each indented six spaces) and b (10.7.0.2/24) on one wire; `traffic` is
+ * the YAML list of steps.
  */
-export function twoHostSteps(run: string, traffic: string, file = 'steps.yaml'): { exit: number; output: string }[] {
-  const text = `name: steps
+export function twoHostYaml(run: string, traffic: string): string {
+  return `name: steps
 nodes:
   r:
     run: |
@@ -69,5 +68,9 @@ links:
   - r:eth0 b:eth0
 traffic:
 ${traffic}`;
-  return simulate(loadScenario(text, file, '.')).steps.map((st) => ({ exit: st.exit, output: st.output }));
+}
+
+/** Exit and output of each traffic step of twoHostYaml(run, traffic); errors name `file`. */
+export function twoHostSteps(run: string, traffic: string, file = 'steps.yaml'): { exit: number; output: string }[] {
+  return simulate(loadScenario(twoHostYaml(run, traffic), file, '.')).steps.map((st) => ({ exit: st.exit, output: st.output }));
 }
