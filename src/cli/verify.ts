@@ -83,16 +83,15 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
       const scenario = loadScenario(readFileSync(file, 'utf8'), file, dirname(resolve(file)));
       const sim = await simulate(scenario, { readFile: scenarioReader(scenario.dir) });
       const ends = scenario.links.flatMap((l) => [`${l.a.node}:${l.a.iface}`, `${l.b.node}:${l.b.iface}`]);
+      const base = opts.out === undefined ? null : files.length === 1 ? opts.out : join(opts.out, scenario.name);
+      if (base !== null) writeResults(join(base, 'sim'), sim);
       for (let run = 1; run <= runs; run++) {
         const kernel = await kernelRun(scenario, {
           ...(opts.log ? { log: opts.log } : {}),
           ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
         });
-        if (opts.out !== undefined) {
-          const base = files.length === 1 ? opts.out : join(opts.out, scenario.name);
-          writeResults(join(base, 'kernel'), kernel);
-          writeResults(join(base, 'sim'), sim);
-        }
+        // (a rerun's kernel results replace the previous run's)
+        if (base !== null) writeResults(join(base, 'kernel'), kernel);
         const diffs = compareResults(kernel, sim, { ends });
         const which = run === 1 ? '' : ` (kernel run ${run} of ${runs})`;
         if (diffs.length === 0) {
