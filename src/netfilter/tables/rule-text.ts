@@ -70,15 +70,27 @@ export function sameRule(a: Rule, b: Rule): boolean {
  * The matches as iptables-nft lists them: a later instance of a match that
  * merges (MatchSpec.mergeShown: tcp, udp) is folded into the first one, as
  * `-p tcp --dport 1 -m tcp --sport 2` lists as `-m tcp --sport 2 --dport 1`
- * (measured); the others stay where they are.
+ * (measured); the others stay where they are. Only the listing folds: each
+ * instance still matches on its own (`--dport 80 -m tcp --dport 81` matches
+ * nothing, listed as `--dport 81`).
  */
 export function shownMatches(matches: readonly MatchInst[]): readonly MatchInst[] {
   let out: MatchInst[] | null = null;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i]!;
     const list: readonly MatchInst[] = out ?? matches.slice(0, i);
-    const first = m.spec.mergeShown === undefined ? -1 : list.findIndex((x) => x.spec === m.spec);
-    const merged = first < 0 ? null : m.spec.mergeShown!(list[first]!.data, m.data);
+    // the first earlier instance it folds into: one an nft payload expression also
+    // lists (`--tcp-option` stays an xt match, so `--tcp-option 2 -m tcp --dport 1
+    // -m tcp --dport 2` lists as `--tcp-option 2 -m tcp --dport 2`, measured)
+    let first = -1;
+    let merged: unknown = null;
+    if (m.spec.mergeShown !== undefined) {
+      for (let j = 0; j < list.length && merged === null; j++) {
+        if (list[j]!.spec !== m.spec) continue;
+        merged = m.spec.mergeShown(list[j]!.data, m.data);
+        first = j;
+      }
+    }
     if (merged === null) {
       if (out !== null) out.push(m);
       continue;
