@@ -344,8 +344,10 @@ export class Dhclient {
     // dhclient's jitter: renewal somewhere in [3/4 T1, T1], for a T1 up to TIME_MAX / 3 - 3
     if (renewal <= Math.floor(TIME_MAX / 3) - 3) renewal = Math.floor((renewal * 3 + 3) / 4) + Math.floor(((this.env.random() % Math.max(1, renewal)) + 3) / 4);
     const sid = dhcpOption(rep, 'serverId')?.addr ?? src;
-    // BOUND / RENEW
-    const old = this.lease?.addr ?? 0;
+    // BOUND / RENEW: bind_lease() hands the script client->active as old_ (outside REBOOTING), so
+    // the lease file's lease counts too: a new process bound elsewhere after an unanswered
+    // INIT-REBOOT flushes the file's address (measured)
+    const old = this.state === 'rebooting' ? 0 : (this.active?.addr ?? 0);
     if (old !== 0 && old !== rep.yiaddr) flushAddrs(host, dev);
     addAddr(host, dev, rep.yiaddr, dhcpOption(rep, 'subnetMask')?.addr ?? 0xffffff00, dhcpOption(rep, 'broadcast')?.addr ?? 0);
     const router = dhcpOption(rep, 'router')?.addrs[0];

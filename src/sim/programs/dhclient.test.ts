@@ -249,6 +249,24 @@ describe('dhclient', () => {
     expect(t.cdev.addrs.map((a) => a.addr >>> 8)).toEqual([ip('10.8.0.0') >>> 8]);
   });
 
+  it('bound to another address after an unanswered INIT-REBOOT, flushes the lease file\'s address (BOUND with old_ from client->active, measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, SERVER, env);
+    const first = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
+    t.net.queue.runUntil(() => first.exitCode() !== null, 10 * NS_PER_S);
+    t.server.sockets.udp.length = 0;
+    t.server.delAddr(t.sdev, t.sdev.addrs[0]!);
+    t.server.addAddr(t.sdev, ip('10.8.0.1'), 24, null);
+    // not authoritative: the INIT-REBOOT for 10.9.0.120 gets no answer
+    runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-range=10.8.0.100,10.8.0.150,255.255.255.0,2m'], env);
+    const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
+    t.net.queue.runUntil(() => r.exitCode() !== null, 40 * NS_PER_S);
+    expect(r.exitCode()).toBe(0);
+    expect(r.output()).not.toContain('DHCPNAK');
+    expect(r.output()).toMatch(/DHCPREQUEST for 10\.9\.0\.120 on eth0 to 255\.255\.255\.255 port 67\nDHCPDISCOVER on eth0 [^\n]*\nDHCPOFFER of 10\.8\.0\.\d+ from 10\.8\.0\.1\n/);
+    expect(t.cdev.addrs.map((a) => a.addr >>> 8)).toEqual([ip('10.8.0.0') >>> 8]);
+  });
+
   it('reads -v -1 -d -r and one interface, refusing anything else', () => {
     expect(parseDhclientArgs(['dhclient', '-v', '-1', '-d', 'eth0'])).toEqual({ iface: 'eth0', release: false, opts: { verbose: true, once: true, foreground: true } });
     expect(() => parseDhclientArgs(['dhclient', '-sf', '/x', 'eth0'])).toThrow(/'-sf': not supported/);
