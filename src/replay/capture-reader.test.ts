@@ -177,4 +177,29 @@ describe('the capture reader', () => {
     expect(r.next()).toBe(true);
     expect(() => r.next()).toThrow(/n\.pcapng: truncated pcapng: block 4 at byte offset \d+ is \d+ bytes long, \d+ left/);
   });
+
+  it('in libpcap mode stops at a pcapng interface whose link type or snapshot length differs from the first one\'s, before or after the first packet, as pcap_ng_next_packet() does', () => {
+    const late = new PcapngWriter('test');
+    const eth = late.addInterface('eth0');
+    late.add(eth, 0, frame(0));
+    late.add(late.addInterface('any', 113), 1000, frame(1));
+    const r = new CaptureReader(memorySource(late.bytes()), 'late.pcapng', true);
+    expect(r.next()).toBe(true);
+    expect(() => r.next()).toThrow('late.pcapng: an interface has a type 113 different from the type of the first interface');
+    // natlab's own reading takes every interface
+    expect(readAll(late.bytes()).out.map((p) => p.lt)).toEqual([1, 113]);
+    const early = new PcapngWriter('test');
+    const e0 = early.addInterface('eth0');
+    early.addInterface('eth1', 1, 1500);
+    early.add(e0, 0, frame(0));
+    expect(() => new CaptureReader(memorySource(early.bytes()), 'early.pcapng', true).next()).toThrow(
+      'an interface has a snapshot length 1500 different from the snapshot length of the first interface',
+    );
+    // a snapshot length of 0 is the largest one (pcap_adjust_snapshot())
+    const zero = new PcapngWriter('test');
+    const z0 = zero.addInterface('eth0');
+    zero.addInterface('eth1', 1, 0);
+    zero.add(z0, 0, frame(0));
+    expect(new CaptureReader(memorySource(zero.bytes()), 'zero.pcapng', true).next()).toBe(true);
+  });
 });

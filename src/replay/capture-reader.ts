@@ -66,6 +66,11 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 
 const WINDOW = 1 << 18;
 
+/** pcap_adjust_snapshot(): 0 or more than the largest snapshot length (MAXIMUM_SNAPLEN) means that largest one */
+function adjustSnapshot(snaplen: number): number {
+  return snaplen === 0 || snaplen > 262144 ? 262144 : snaplen;
+}
+
 export class CaptureReader {
   format: CaptureFormat = 'pcap';
   /** interfaces seen so far (pcapng: every IDB of every section, in order) */
@@ -109,6 +114,14 @@ export class CaptureReader {
     private readonly src: ByteSource,
     /** the file name for error messages */
     readonly file: string = 'capture',
+    /**
+     * read as libpcap 1.10 does (what tcpdump and tcpreplay see): every
+     * pcapng interface must have the first one's link type and snapshot
+     * length; a later one that differs, before or after the first packet,
+     * is an error there (pcap_ng_next_packet()), so the packets before it
+     * are all there is. natlab's own replay reads every interface.
+     */
+    private readonly libpcap: boolean = false,
   ) {
     if (!this.ensure(0, 4)) this.fail(`not a capture file: ${this.bufLen} bytes, a pcap file header needs 24`, 0);
     const magicBE = this.view.getUint32(0, false);
@@ -279,6 +292,7 @@ export class CaptureReader {
         if (total < 20) this.fail(`corrupt pcapng: interface block ${b} at byte offset ${off} is too short`, off);
         const ifc: CaptureIface = { linktype: v.getUint16(at + 8, this.le), snaplen: v.getUint32(at + 12, this.le), unitsPerSec: 1e6 };
         this.readIdbOptions(ifc, at + 16, end, b, off);
+        if (this.libpcap && this.ifaces.length > 0) this.checkLibpcapIface(ifc, off);
         this.ifaces.push(ifc);
       } else if (type === BT_EPB) {
         if (total < 32) this.fail(`corrupt pcapng: packet block ${b} at byte offset ${off} is too short`, off);
@@ -305,6 +319,15 @@ export class CaptureReader {
         return this.packetAt(off);
       }
       // SHB, name resolution, statistics, custom blocks...: nothing to hand out
+    }
+  }
+
+  /** pcap_ng_next_packet() on an IDB after the first: its link type, then its (adjusted) snapshot length must be the first one's */
+  private checkLibpcapIface(ifc: CaptureIface, off: number): void {
+    const first = this.ifaces[0]!;
+    if (ifc.linktype !== first.linktype) this.fail(`an interface has a type ${ifc.linktype} different from the type of the first interface`, off);
+    if (adjustSnapshot(ifc.snaplen) !== adjustSnapshot(first.snaplen)) {
+      this.fail(`an interface has a snapshot length ${ifc.snaplen} different from the snapshot length of the first interface`, off);
     }
   }
 

@@ -156,6 +156,31 @@ describe('the tcpreplay traffic step', () => {
     expect(r2.steps[0]!.output).toContain('Actual: 2 packets (120 bytes)');
   });
 
+  it('sends the packets before a pcapng interface of another link type or snapshot length described after them, then stops as at the end of the file (measured: x-eth-then-any.pcapng)', () => {
+    for (const [linktype, snaplen] of [[113, 262144], [1, 65535]] as const) {
+      const w = new PcapngWriter();
+      const eth = w.addInterface('eth0');
+      w.add(eth, 0, udp(0));
+      w.add(eth, 1000, udp(1));
+      const other = w.addInterface('other', linktype, snaplen);
+      w.add(other, 2000, udp(2));
+      w.add(eth, 3000, udp(3));
+      const r = run('tcpreplay -i eth0 late.pcapng', { 'late.pcapng': w.bytes() });
+      expect(r.steps[0]!.exit).toBe(0);
+      expect(r.steps[0]!.output).toContain('Actual: 2 packets (120 bytes)');
+      const udpIn = (r.captures.get('b')?.get('eth0') ?? []).filter((f) => f.dir === 'in' && f.data[23] === 17);
+      expect(udpIn.length).toBe(2);
+    }
+    // described later with the first one's link type and snapshot length: read like any other
+    const w = new PcapngWriter();
+    const eth = w.addInterface('eth0');
+    w.add(eth, 0, udp(0));
+    const lo = w.addInterface('lo');
+    w.add(lo, 1000, udp(1));
+    w.add(eth, 2000, udp(2));
+    expect(run('tcpreplay -i eth0 late.pcapng', { 'late.pcapng': w.bytes() }).steps[0]!.output).toContain('Actual: 3 packets (180 bytes)');
+  });
+
   it('refuses a capture of another link type by name, as natlab does not model what tcpreplay does with it', () => {
     const r = run('tcpreplay -i eth0 ppp.pcap', { 'ppp.pcap': pcapFile([{ sec: 1700000000, frac: 0, data: new Uint8Array(40) }], { linktype: 9 }) });
     expect(r.steps[0]!.exit).toBe(2);

@@ -147,17 +147,18 @@ function run(ctx: ProgramContext): void {
   }
   let reader: CaptureReader;
   try {
-    reader = new CaptureReader(memorySource(bytes), file);
+    reader = new CaptureReader(memorySource(bytes), file, true);
   } catch (e) {
     if (!(e instanceof NatlabError)) throw e;
     const why = bytes.length < 24 && bytes.length >= 4 && isPcapMagic(bytes) ? `truncated dump file; tried to read 24 file header bytes, only got ${bytes.length}` : 'unknown file format';
     throw new Exit(`\nFailed: From replay.c:replay_file() line 129:\nError opening pcap file: ${why}\n\n`, 255);
   }
-  const linktype = firstLinktype(bytes, file);
   // libpcap reads a pcapng whose interfaces differ in link type only up to the first other one
-  // ("an interface has a type ... different from the type of the first interface"): tcpreplay
-  // then sends nothing and prints nothing (measured with dumpcap -i eth0 -i any, exit 0)
-  if (linktype === MIXED) throw new Exit('', 0);
+  // ("an interface has a type ... different from the type of the first interface"; the reader in
+  // libpcap mode): tcpreplay sends the packets before it and stops as at the end of the file, with
+  // the statistics of those, or nothing at all when none came before it (measured: dumpcap -i eth0
+  // -i any sends nothing and prints nothing, its IDB moved after the first packet sends that one)
+  const linktype = firstLinktype(bytes, file);
   if (linktype !== null && !SENT_AS_CAPTURED.has(linktype)) {
     const fatal = FATAL_DLT[linktype];
     if (fatal === undefined) {
@@ -223,20 +224,15 @@ const SENT_AS_CAPTURED: ReadonlySet<number> = new Set([1, 101, 113]);
 /** link types get_l2len_protocol() has no case for, by pcap_datalink_val_to_description() (measured) */
 const FATAL_DLT: Record<number, string> = { 228: 'Raw IPv4', 276: 'Linux cooked v2' };
 
-/** firstLinktype(): the interfaces before the first packet differ in link type */
-const MIXED = -1;
-
 /**
  * The link type of the file's first packet (libpcap's pcap_datalink()),
- * MIXED when a pcapng names interfaces of different link types before its
- * first packet, null for a file without packets.
+ * null for a file without packets, or whose first packet libpcap does not
+ * read (an error before it).
  */
 function firstLinktype(bytes: Uint8Array, file: string): number | null {
   try {
-    const probe = new CaptureReader(memorySource(bytes), file);
-    if (!probe.next()) return null;
-    const lt = probe.ifaces[0]!.linktype;
-    return probe.ifaces.every((i) => i.linktype === lt) ? probe.linktype : MIXED;
+    const probe = new CaptureReader(memorySource(bytes), file, true);
+    return probe.next() ? probe.linktype : null;
   } catch (e) {
     if (e instanceof NatlabError) return null;
     throw e;
