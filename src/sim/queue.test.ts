@@ -166,4 +166,46 @@ describe('the event queue', () => {
     const want = [...ran].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     expect(ran).toEqual(want);
   });
+
+  it('checks done() before every event, across the batches runUntil runs them in', () => {
+    for (const stopAt of [1, 1023, 1024, 1025, 2048, 3000]) {
+      const q = new EventQueue();
+      let ran = 0;
+      for (let i = 0; i < 5000; i++) q.post(i, () => void ran++, null, null, null);
+      expect(q.runUntil(() => ran === stopAt)).toBe(true);
+      expect(ran).toBe(stopAt);
+      expect(q.size).toBe(5000 - stopAt);
+    }
+  });
+
+  it('stops at the deadline when it falls after a batch boundary', () => {
+    const q = new EventQueue();
+    let ran = 0;
+    for (let i = 1; i <= 3000; i++) q.post(i, () => void ran++, null, null, null);
+    expect(q.runUntil(() => false, 2500)).toBe(false);
+    expect(ran).toBe(2500);
+    expect(q.now()).toBe(2500);
+  });
+
+  it('throws once maxEvents is passed: maxEvents events run, the next one is the last', () => {
+    for (const max of [5, 1023, 1024, 2000]) {
+      const q = new EventQueue();
+      let ran = 0;
+      const again = (): void => {
+        ran++;
+        q.post(1, again, null, null, null);
+      };
+      q.post(0, again, null, null, null);
+      expect(() => q.runUntil(() => false, Infinity, max)).toThrow(`event limit of ${max} reached`);
+      expect(ran).toBe(max + 1);
+    }
+  });
+
+  it('runs exactly maxEvents events without throwing when done() then holds', () => {
+    const q = new EventQueue();
+    let ran = 0;
+    for (let i = 0; i < 3000; i++) q.post(i, () => void ran++, null, null, null);
+    expect(q.runUntil(() => ran === 2048, Infinity, 2048)).toBe(true);
+    expect(ran).toBe(2048);
+  });
 });
