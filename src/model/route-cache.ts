@@ -25,6 +25,7 @@
  */
 import type { Iface } from './iface.js';
 import type { InputRoute } from './ipv4.js';
+import { objectArray } from '../sim/queue.js';
 
 /** slots of the table, two per hash bucket (2-way): 64 KB of keys per host, made on first use */
 const SLOTS = 4096;
@@ -52,7 +53,7 @@ export class InputRouteCache {
    * thousand flows through one gateway share one route, as they share the
    * kernel's nhc_rth_input), so the packets of many flows read few objects
    */
-  private routes: InputRoute[] = [];
+  private routes: InputRoute[] = objectArray<InputRoute>();
   /** index in `routes` by the route's contents (routeKey()) */
   private readonly routeIndex = new Map<string, number>();
   private fibGen = -1;
@@ -104,7 +105,7 @@ export class InputRouteCache {
   /** forget every entry; valid from the host's current state on */
   private flush(h: RouteCacheDeps): void {
     this.keys!.fill(0);
-    this.routes = [];
+    this.routes = objectArray<InputRoute>();
     this.routeIndex.clear();
     this.fibGen = h.fib.gen;
     this.sysGen = h.sysctls.gen;

@@ -18,7 +18,7 @@ import { IpsBit } from './ct-types.js';
 import { conntrackIn } from './conntrack/in.js';
 import { ConntrackTable } from './conntrack/table.js';
 import { HOOK_PLAN, HookFn } from './hooks.js';
-import { NatBound, natBoundPacket, natHook } from './nat/hook.js';
+import { NatBound, natBoundPacket, natHook, type NatTableWalker } from './nat/hook.js';
 import { CONNTRACK_OPS, makeNatOps } from './nat/ops.js';
 import { NatState, seedFromName } from './nat/state.js';
 import { IptablesState } from './tables/state.js';
@@ -30,7 +30,7 @@ import type { XtContext } from './xt-context.js';
 const CT_MATCHES = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'helper']);
 const CT_TARGETS = new Set(['CONNMARK', 'NOTRACK', 'CT', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT']);
 
-export class Netfilter implements NfSeam {
+export class Netfilter implements NfSeam, NatTableWalker {
   readonly ipt = new IptablesState();
   readonly conntrack = new ConntrackTable();
   readonly nat: NatState;
@@ -39,14 +39,13 @@ export class Netfilter implements NfSeam {
   /** any IPv4 hook has work to do */
   active = false;
   private readonly ctx: XtContext;
-  private readonly walkNat: (skb: Skb) => Verdict;
   /** per hook, a bit (1 << HookFn) per hook function that has work (planFor()), made again by refresh() */
   private readonly planBits = new Int32Array(5);
   /** a table walk is on (walkTable()): a hook called now is nested in it */
   private walking = false;
 
   constructor(readonly host: Host) {
-    this.nat = new NatState(this.conntrack, () => host.now(), seedFromName(host.name));
+    this.nat = new NatState(this.conntrack, host, seedFromName(host.name));
     this.ctx = {
       host,
       hook: NfHook.PRE_ROUTING,
@@ -56,7 +55,6 @@ export class Netfilter implements NfSeam {
       nat: makeNatOps(this.nat, host),
       ct: CONNTRACK_OPS,
     };
-    this.walkNat = (skb: Skb) => this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb, this.ctx.inDev, this.ctx.outDev);
     host.sysctls.register('net.netfilter.', this.conntrack.settings);
     // masq_device_event() / masq_inet_event(): MASQUERADE entries die with their device or address
     host.netdevDown.push((dev) => void this.conntrack.killMasqueraded(dev.ifindex));
@@ -237,7 +235,12 @@ export class Netfilter implements NfSeam {
   private natStep(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (this.host.trace !== null) return this.tracedNat(hook, skb, inDev, outDev);
     this.setHookState(hook, inDev, outDev);
-    return natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+    return natHook(this.nat, hook, skb, this.ctx, this);
+  }
+
+  /** NatTableWalker: the nat table's walk for the hook natStep() set up (natHook() calls it) */
+  walkNat(skb: Skb): Verdict {
+    return this.walkTable(this.ipt.tables.nat, this.ctx.hook, skb, this.ctx.inDev, this.ctx.outDev);
   }
 
   /** the context's hook and devices, for a walk (or natHook(), which reads the output device and walks) */
@@ -280,7 +283,7 @@ export class Netfilter implements NfSeam {
     let v = natBoundPacket(this.conntrack, hook, skb, outDev);
     if (v === NatBound.UNBOUND) {
       this.setHookState(hook, inDev, outDev);
-      v = natHook(this.nat, hook, skb, this.ctx, this.walkNat);
+      v = natHook(this.nat, hook, skb, this.ctx, this);
     }
     if (v === Verdict.ACCEPT && natChanged(skb, before)) this.natTraced(hook, skb, inDev ?? outDev, before);
     return v;

@@ -119,7 +119,7 @@ function resolveAndTrack(
   let ret: number;
   switch (proto) {
     case IpProto.TCP:
-      ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table.removeFn);
+      ret = tcpPacket(ct, b, l3, l4, end, dir, table.settings, now, table);
       break;
     case IpProto.UDP:
       ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);

@@ -96,6 +96,15 @@ function validFlags(flags: number): boolean {
   }
 }
 
+/**
+ * what deletes an entry a tracker kills: the conntrack table (an object
+ * with a method, the same in every simulation, not a closure made per
+ * table, on which optimised callers deopted in a new simulation)
+ */
+export interface CtRemover {
+  remove(ct: CtEntry): void;
+}
+
 /** nf_conntrack_tcp_packet() (with tcp_error() and tcp_new()) */
 export function tcpPacket(
   ct: CtEntry,
@@ -106,7 +115,7 @@ export function tcpPacket(
   dir: CtDir,
   settings: CtSettings,
   now: number,
-  kill: (ct: CtEntry) => void,
+  table: CtRemover,
 ): number {
   // tcp_error(): a whole header, a valid flag combination
   if (l4 + 20 > end) return CT_INVALID;
@@ -150,7 +159,7 @@ export function tcpPacket(
         // a SYN reopening a closed/aborted connection: kill the entry and look up again
         if (((tcp.seenFlags[0] | tcp.seenFlags[1]) & TCPF_CLOSE_INIT) !== 0 ||
             (tcp.lastDir === dir && tcp.lastIndex === TcpIndex.RST)) {
-          kill(ct);
+          table.remove(ct);
           return CT_REPEAT;
         }
       }
@@ -244,7 +253,7 @@ export function tcpPacket(
   if ((ct.status & IPS_SEEN_REPLY) === 0) {
     // only a RST came back: the connection never was, forget it now
     if (flags & TH_RST) {
-      kill(ct);
+      table.remove(ct);
       return CT_ACCEPT;
     }
     // a retransmitted SYN does not renew the timeout

@@ -69,8 +69,6 @@ export class ConntrackTable {
   private readonly freeSlots: number[] = [];
   private slotTop = 0;
   private nextId = 1;
-  /** remove() bound to this table, for the trackers that may delete an entry (made once, not per packet) */
-  readonly removeFn = (ct: CtEntry): void => this.remove(ct);
   /** the direction in which the last successful find() matched */
   foundDir: CtDir = CtDir.ORIGINAL;
 

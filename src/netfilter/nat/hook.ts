@@ -64,10 +64,20 @@ export function natBoundPacket(table: ConntrackTable, hook: NfHook, skb: Skb, ou
 }
 
 /**
- * nf_nat_ipv4_fn(). `walkNatTable` runs the nat table's chain for this
- * hook (its targets bind through `ctx.nat`) and returns its verdict.
+ * What runs the nat table's chain for natHook(): an object with a method
+ * (the host's Netfilter) rather than a closure made per host, which would
+ * be a new function in each simulation (optimised callers deopted on it).
  */
-export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext, walkNatTable: (skb: Skb) => Verdict): Verdict {
+export interface NatTableWalker {
+  /** the nat table's chain for the hook being run (its targets bind through `ctx.nat`), and its verdict */
+  walkNat(skb: Skb): Verdict;
+}
+
+/**
+ * nf_nat_ipv4_fn(). `walker.walkNat()` runs the nat table's chain for
+ * this hook (its targets bind through `ctx.nat`) and returns its verdict.
+ */
+export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext, walker: NatTableWalker): Verdict {
   const ct = skb.ct as CtEntry | null;
   if (ct === null || ct.untracked) return Verdict.ACCEPT;
   const ctInfo = skb.ctInfo;
@@ -84,7 +94,7 @@ export function natHook(state: NatState, hook: NfHook, skb: Skb, ctx: XtContext,
     case CtInfo.RELATED_REPLY:
     case CtInfo.NEW:
       if (!natInitialized(ct, manip)) {
-        const v = walkNatTable(skb);
+        const v = walker.walkNat(skb);
         if (v !== Verdict.ACCEPT) return v;
         if (!natInitialized(ct, manip)) {
           const nv = allocNullBinding(state, ct, hook);

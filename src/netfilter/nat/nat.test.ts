@@ -37,7 +37,7 @@ const range = (over: Partial<NatRange>): NatRange => ({ ...RANGE_NONE, ...over }
 beforeEach(() => {
   host = new TestHost();
   table = new ConntrackTable();
-  nat = new NatState(table, () => host.now(), seedFromName('router'));
+  nat = new NatState(table, host, seedFromName('router'));
   lan = host.addIface('r0', 2, '10.0.1.1');
   wan = host.addIface('r1', 3, '192.0.2.1');
   preRule = null;
@@ -52,7 +52,7 @@ function ctxFor(hook: NfHook, inDev: Iface | null, outDev: Iface | null): XtCont
 /** the NAT hook function as Netfilter runs it: the bound connection's rewrite, else nf_nat_ipv4_fn() in full */
 function natFn(hook: NfHook, skb: Skb, ctx: XtContext, walk: (skb: Skb) => Verdict): Verdict {
   const v = natBoundPacket(table, hook, skb, ctx.outDev);
-  return v === NAT_UNBOUND ? natHook(nat, hook, skb, ctx, walk) : (v as Verdict);
+  return v === NAT_UNBOUND ? natHook(nat, hook, skb, ctx, { walkNat: walk }) : (v as Verdict);
 }
 
 /** route a frame through the router's conntrack and NAT hooks; the route is picked by destination subnet */
@@ -182,7 +182,7 @@ describe('MASQUERADE', () => {
     const ids: number[] = [];
     for (let run = 0; run < 2; run++) {
       table = new ConntrackTable();
-      nat = new NatState(table, () => host.now(), seedFromName('router'));
+      nat = new NatState(table, host, seedFromName('router'));
       route(icmpFrame('10.0.1.2', '192.0.2.2', 8, 0, 77), lan);
       const second = route(icmpFrame('10.0.1.3', '192.0.2.2', 8, 0, 77), lan);
       expect(second.verdict).toBe(Verdict.ACCEPT);
@@ -237,9 +237,9 @@ describe('SNAT', () => {
       const skb = skbOf(udpFrame('0.0.0.0', '255.255.255.255', 68, 67));
       skb.pktType = PktType.BROADCAST;
       conntrackIn(table, NfHook.PRE_ROUTING, skb, host);
-      natHook(nat, NfHook.PRE_ROUTING, skb, ctxFor(NfHook.PRE_ROUTING, lan, null), () => { preWalks++; return Verdict.ACCEPT; });
+      natHook(nat, NfHook.PRE_ROUTING, skb, ctxFor(NfHook.PRE_ROUTING, lan, null), { walkNat: () => { preWalks++; return Verdict.ACCEPT; } });
       expect(bridgeLocalInConfirm(table, skb, host.now())).toBe(Verdict.ACCEPT);
-      natHook(nat, NfHook.LOCAL_IN, skb, ctxFor(NfHook.LOCAL_IN, lan, null), () => { inWalks++; return Verdict.ACCEPT; });
+      natHook(nat, NfHook.LOCAL_IN, skb, ctxFor(NfHook.LOCAL_IN, lan, null), { walkNat: () => { inWalks++; return Verdict.ACCEPT; } });
       return skb;
     };
     const first = deliver();

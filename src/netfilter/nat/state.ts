@@ -25,17 +25,31 @@ function srcHash(t: CtTuple): number {
   return (Math.imul(t.src ^ (t.sport << 8) ^ t.proto, 0x9e3779b1) >>> 0);
 }
 
+/** where NAT reads the virtual time: the host (one class, so the call is the same in every simulation) */
+export interface NatClock {
+  now(): number;
+}
+
 export class NatState {
   readonly table: ConntrackTable;
-  /** virtual time, ns (the host's clock) */
-  readonly now: () => number;
+  /**
+   * the host's clock, an object rather than a closure made per host: a
+   * closure is a new function in each simulation, and optimised code that
+   * called the first one deopted ("wrong call target") in the next
+   */
+  private readonly clock: NatClock;
   private rng: number;
   private readonly bySource = new Map<number, CtEntry[]>();
 
-  constructor(table: ConntrackTable, now: () => number, seed: number) {
+  constructor(table: ConntrackTable, clock: NatClock, seed: number) {
     this.table = table;
-    this.now = now;
+    this.clock = clock;
     this.rng = seed >>> 0;
+  }
+
+  /** virtual time, ns (the host's clock) */
+  now(): number {
+    return this.clock.now();
   }
 
   /** get_random_u16(), deterministic (mulberry32) */
