@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Host } from '../../model/host.js';
 import type { Network } from '../../model/network.js';
 import { captureLines, normaliseLines, parseKernelCases, type KernelCase } from '../../model/tcp/kernel-fixtures.js';
-import { lab } from '../../model/tcp/test-lab.js';
+import { ip, lab } from '../../model/tcp/test-lab.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { ncMain } from './nc.js';
 import { startProgram, type Ran } from './test-ctx.js';
@@ -185,6 +185,25 @@ describe('nc -u', () => {
     const o = replay(k);
     expectLikeKernel(k, o);
     expect(o.client.exitAt()! / NS_PER_S).toBeCloseTo(0.3 + 2, 2);
+  });
+});
+
+describe('nc -u -l', () => {
+  it('connects to its first sender from the route\'s source address (ip4_datagram_connect()): later datagrams to another local address get port unreachable', () => {
+    const { net, a, b } = lab();
+    b.addAddr(b.ifaceByName('eth0')!, ip('10.0.0.3'), 24, null);
+    const server = startProgram(net, b, ncMain, 'nc -u -l 53');
+    const client = startProgram(net, a, ncMain, 'nc -u -v -w 1 10.0.0.3 53');
+    net.queue.runUntil(() => client.exitCode() !== null, net.now() + 10 * NS_PER_S);
+    expect(client.exitCode()).toBe(1);
+    expect(server.output()).toBe('X');
+    // sent to the address the listener is now connected from, every datagram arrives
+    const again = lab();
+    const s2 = startProgram(again.net, again.b, ncMain, 'nc -u -l 53');
+    const c2 = startProgram(again.net, again.a, ncMain, 'nc -u -v -w 1 10.0.0.2 53');
+    again.net.queue.runUntil(() => c2.exitCode() !== null, again.net.now() + 10 * NS_PER_S);
+    expect(c2.exitCode()).toBe(0);
+    expect(s2.output()).toBe('XXX');
   });
 });
 

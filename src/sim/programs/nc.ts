@@ -490,7 +490,14 @@ class Netcat implements Program {
     s.onData = (b, from, fromPort) => {
       if (this.exited) return;
       if (s.remoteAddr === 0) {
-        // recvfrom(MSG_PEEK) + connect() to the first sender
+        // recvfrom(MSG_PEEK) + connect() to the first sender; an unbound socket's local address
+        // becomes the route's source toward it, as ip4_datagram_connect() sets inet_rcv_saddr, so
+        // later datagrams to another local address (a DNAT to 127.0.0.1, a second address) find
+        // no socket: port unreachable (measured)
+        if (s.addr === 0) {
+          const rt = this.h.routeOutput(from, 0, null);
+          if (rt.kind === 'unicast' || rt.kind === 'local') s.addr = rt.prefsrc;
+        }
         s.remoteAddr = from;
         s.remotePort = fromPort;
         this.report('Connection received on', from, fromPort);
