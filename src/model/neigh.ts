@@ -151,6 +151,18 @@ export class NeighTable {
     return gone;
   }
 
+  /**
+   * How many packets waiting for resolution carry `ct` (skb->_nfct): each
+   * holds a reference to its conntrack entry, which `conntrack -L` counts in
+   * use= until the packet leaves or the neighbour fails (measured: use=2 for
+   * a SYN DNATed to an address nobody answers ARP for).
+   */
+  queuedWith(ct: object): number {
+    let n = 0;
+    for (const e of this.entries.values()) for (const skb of e.queue) if (skb.ct === ct) n++;
+    return n;
+  }
+
   all(): Neighbour[] {
     return [...this.entries.values()];
   }

@@ -88,6 +88,36 @@ describe('the hook functions planned per hook (refresh)', () => {
   });
 });
 
+describe('when conntrack is loaded (nf_ct_netns_get() by a rule\'s match or target)', () => {
+  it('is not loaded by a nat table of ACCEPT rules, whose chains then see no packet (measured: counters 0, no entry)', () => {
+    const r = router(['iptables -t nat -A POSTROUTING -o wan -j ACCEPT']);
+    expect(r.nf.ctActive).toBe(false);
+    r.forward(1000);
+    expect(r.nf.conntrack.size).toBe(0);
+    expect(r.nf.ipt.tables.nat.chains.get('POSTROUTING')!.rules[0]!.packets).toBe(0);
+  });
+
+  it('is not loaded by NOTRACK or CT --notrack, and is by NETMAP', () => {
+    const r = router(['iptables -t raw -A PREROUTING -d 9.9.9.9 -j NOTRACK', 'iptables -t raw -A PREROUTING -d 9.9.9.8 -j CT --notrack']);
+    expect(r.nf.ctActive).toBe(false);
+    r.forward(1000);
+    expect(r.nf.conntrack.size).toBe(0);
+    r.iptables('-t nat -A POSTROUTING -o wan -j NETMAP --to 198.51.100.0/24');
+    expect(r.nf.ctActive).toBe(true);
+  });
+
+  it('is unloaded again when the last rule that needed it goes (nf_ct_netns_put(), measured)', () => {
+    const r = router(['iptables -t nat -A POSTROUTING -o wan -j MASQUERADE', 'iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP']);
+    expect(r.nf.ctActive).toBe(true);
+    r.iptables('-t nat -F');
+    expect(r.nf.ctActive).toBe(true);
+    r.iptables('-D FORWARD 1');
+    expect(r.nf.ctActive).toBe(false);
+    expect(r.forward(1000).src).toBe(ip('10.0.0.2'));
+    expect(r.nf.conntrack.size).toBe(0);
+  });
+});
+
 describe('the traced NAT hook (tracedNat)', () => {
   /** a router masquerading to ports 40000-40010, with a sink keeping each `nat` event's frames before and after */
   function tracedRouter(lines: string[] = []) {

@@ -13,7 +13,7 @@ import type { HostApi } from '../../model/host-api.js';
 import { parseIp } from './bytes.js';
 import type { CtEntry } from './conn.js';
 import { TCP_STATE_NAMES } from './settings.js';
-import { CONNTRACK_VERSION_PREFIX, conntrackListSummary, formatEntry } from './list.js';
+import { CONNTRACK_VERSION_PREFIX, conntrackListSummary, entryUse, formatEntry } from './list.js';
 import type { ConntrackTable } from './table.js';
 
 export interface CommandResult {
@@ -278,7 +278,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       let n = 0;
       for (const ct of table.list(now)) {
         if (!matches(ct, f)) continue;
-        stdout += (extended ? 'ipv4     2 ' : '') + formatEntry(ct, now, acct) + '\n';
+        stdout += (extended ? 'ipv4     2 ' : '') + formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
         n++;
       }
       return { exit: 0, stdout, stderr: conntrackListSummary(n) };
@@ -288,7 +288,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       let n = 0;
       for (const ct of table.list(now)) {
         if (!matches(ct, f)) continue;
-        stdout += formatEntry(ct, now, acct) + '\n';
+        stdout += formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
         table.remove(ct);
         n++;
       }

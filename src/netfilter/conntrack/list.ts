@@ -33,8 +33,8 @@ function tupleText(t: CtTuple): string {
   return s;
 }
 
-/** one entry as `conntrack -L` prints it (no newline) */
-export function formatEntry(ct: CtEntry, now: number, acct: boolean): string {
+/** one entry as `conntrack -L` prints it (no newline); `use`: its references (ct_general.use) */
+export function formatEntry(ct: CtEntry, now: number, acct: boolean, use = 1): string {
   const orig = ct.tuple[CtDir.ORIGINAL];
   let secs = Math.floor((ct.timeout - now) / NS_PER_SEC);
   if (secs < 0) secs = 0;
@@ -46,7 +46,7 @@ export function formatEntry(ct: CtEntry, now: number, acct: boolean): string {
   s += tupleText(ct.tuple[CtDir.REPLY]);
   if (acct) s += `packets=${ct.packetsReply} bytes=${ct.bytesReply} `;
   if (ct.status & IPS_ASSURED) s += '[ASSURED] ';
-  s += `mark=${ct.mark >>> 0} use=1`;
+  s += `mark=${ct.mark >>> 0} use=${use}`;
   return s;
 }
 
@@ -54,7 +54,7 @@ export function formatEntry(ct: CtEntry, now: number, acct: boolean): string {
 export function conntrackList(table: ConntrackTable, now: number): string {
   const acct = table.settings.acct !== 0;
   let out = '';
-  for (const ct of table.list(now)) out += formatEntry(ct, now, acct) + '\n';
+  for (const ct of table.list(now)) out += formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
   return out;
 }
 
@@ -63,4 +63,9 @@ export const CONNTRACK_VERSION_PREFIX = 'conntrack v1.4.7 (conntrack-tools): ';
 /** the summary `conntrack -L` writes to stderr */
 export function conntrackListSummary(count: number): string {
   return `${CONNTRACK_VERSION_PREFIX}${count} flow entries have been shown.\n`;
+}
+
+/** an entry's use= : the table's reference and one per packet that carries it (ConntrackTable.heldBySkbs) */
+export function entryUse(table: ConntrackTable, ct: CtEntry): number {
+  return 1 + (table.heldBySkbs?.(ct) ?? 0);
 }

@@ -71,6 +71,12 @@ export class ConntrackTable {
   private nextId = 1;
   /** the direction in which the last successful find() matched */
   foundDir: CtDir = CtDir.ORIGINAL;
+  /**
+   * how many packets held in the host (waiting for a neighbour) carry an
+   * entry: the references beyond the table's own that `conntrack -L` adds
+   * to use= (nf_conntrack's ct_general.use); read only when listing
+   */
+  heldBySkbs: ((ct: CtEntry) => number) | null = null;
 
   /** nf_conntrack_alloc(): a fresh, unconfirmed entry */
   alloc(): CtEntry {
