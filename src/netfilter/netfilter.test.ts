@@ -3,7 +3,7 @@ import { runIptables } from '../config/iptables.js';
 import { runIptablesRestore } from '../config/iptables-restore.js';
 import { loadScenario } from '../config/scenario.js';
 import { NfHook, Verdict } from '../model/nf-seam.js';
-import { build } from '../sim/simulate.js';
+import { build, simulate } from '../sim/simulate.js';
 import { rd32 } from './conntrack/bytes.js';
 import { checksumsOk, icmpFrame, ip, skbOf, tcpFrame, TH, udpFrame } from './conntrack/test-frames.js';
 import type { Netfilter } from './netfilter.js';
@@ -115,6 +115,30 @@ describe('when conntrack is loaded (nf_ct_netns_get() by a rule\'s match or targ
     expect(r.nf.ctActive).toBe(false);
     expect(r.forward(1000).src).toBe(ip('10.0.0.2'));
     expect(r.nf.conntrack.size).toBe(0);
+  });
+});
+
+describe("conntrack -L's use=", () => {
+  it('counts the packets waiting for ARP that carry the entry, and falls back to 1 when ARP gives up', () => {
+    const yaml = `name: t
+nodes:
+  a:
+    run: |
+      ip addr add 10.1.0.10/24 dev eth0
+      iptables -A OUTPUT -m conntrack --ctstate INVALID -j DROP
+  b:
+    run: ip addr add 10.1.0.1/24 dev eth0
+links:
+  - a:eth0 b:eth0
+traffic:
+  - a: ping -c 2 -i 0.2 -W 1 10.1.0.99
+  - a: conntrack -L
+  - a: sleep 3
+  - a: conntrack -L
+`;
+    const r = simulate(loadScenario(yaml, 't.yaml', ''), { trace: false });
+    expect(r.steps[1]!.output).toMatch(/dst=10\.1\.0\.99 .* mark=0 use=3\n/);
+    expect(r.steps[3]!.output).toMatch(/dst=10\.1\.0\.99 .* mark=0 use=1\n/);
   });
 });
 
