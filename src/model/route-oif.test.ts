@@ -42,4 +42,16 @@ describe('output routing bound to a device (SO_BINDTODEVICE, ping -I DEV)', () =
     const h = twoSubnets().host('h');
     expect(h.routeOutput(ip('10.7.0.1'), 0, null).kind).toBe('unreachable');
   });
+
+  it('does not take another device\'s address as local: it leaves by the bound device (fib_table_lookup() skips the local route through the other one, measured)', () => {
+    const h = twoSubnets().host('h');
+    const other = h.routeOutput(ip('10.2.0.10'), 0, h.ifaceByName('left')!);
+    expect(other.kind).toBe('unicast');
+    expect(other.dev?.name).toBe('left');
+    expect(other.prefsrc).toBe(ip('10.1.0.10'));
+    // its own address, bound to its own device, is local (by lo)
+    const own = h.routeOutput(ip('10.1.0.10'), 0, h.ifaceByName('left')!);
+    expect(own.kind).toBe('local');
+    expect(h.routeOutput(ip('10.2.0.10'), 0, null).kind).toBe('local');
+  });
 });

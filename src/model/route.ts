@@ -127,12 +127,21 @@ export class Fib {
     }
   }
 
-  /** fib_lookup(): the local table first, then main; null when nothing matches */
+  /**
+   * fib_lookup(): the local table first, then main; null when nothing
+   * matches. With an output device (`oif`, SO_BINDTODEVICE, `ping -I dev`)
+   * only routes through it count, local ones too, as fib_table_lookup()
+   * skips a nexthop of another device: a local address of another
+   * interface is then not local for this packet (measured: `ping -I v0`
+   * of v1's address ARPs for it on v0).
+   */
   lookup(dst: number, oif: Iface | null = null): Route | null {
     const local = this.localT;
     for (let i = 0; i < local.length; i++) {
       const r = local[i]!;
-      if (((dst & r.mask) >>> 0) === r.dst) return r;
+      if (((dst & r.mask) >>> 0) !== r.dst) continue;
+      if (oif !== null && r.dev !== oif) continue;
+      return r;
     }
     const main = this.mainT;
     for (let i = 0; i < main.length; i++) {
