@@ -248,8 +248,10 @@ class EncoderLines {
     const o = s * (FRAME_KEPT >> 2);
     this.frameLen[s] = n;
     if (shape !== SHAPE_NONE) {
-      // its line shows only the headers: only they are kept (and compared by match())
-      for (let k = 0, hw = HEADER_WORDS[shape]!; k < hw; k++) f[o + k] = wordAt(data, off, dw, n, k);
+      // its line shows only the headers: only they are kept (and compared by match()); read in place when they are all there
+      const hw = HEADER_WORDS[shape]!;
+      if (dw !== null && n >= hw << 2) for (let k = 0, b = off >> 2; k < hw; k++) f[o + k] = dw[b + k]!;
+      else for (let k = 0; k < hw; k++) f[o + k] = wordAt(data, off, dw, n, k);
       return;
     }
     const words = n >> 2;
@@ -299,7 +301,11 @@ class EncoderLines {
     if (shape !== SHAPE_NONE) {
       // a line of a shape shows the frame's headers only (line-patch.ts): the rest is not kept nor compared
       if (changedPastMacs(shape, f, o, n, data, off, dw) !== 0) return OTHER;
-      if (f[o] === wordAt(data, off, dw, n, 0) && f[o + 1] === wordAt(data, off, dw, n, 1) && f[o + 2] === wordAt(data, off, dw, n, 2)) return SAME;
+      if (dw !== null) {
+        // (a shaped frame is at least 40 bytes long)
+        const b = off >> 2;
+        if (f[o] === dw[b] && f[o + 1] === dw[b + 1] && f[o + 2] === dw[b + 2]) return SAME;
+      } else if (f[o] === word(data, off) && f[o + 1] === word(data, off + 4) && f[o + 2] === word(data, off + 8)) return SAME;
       return this.link[s] >= 0 ? MACS : OTHER;
     }
     const words = n >> 2;
@@ -409,6 +415,8 @@ class NumMemo {
   len = 0;
 }
 
+/** how many `pkt` values the encoder keeps the bytes of (a power of two) */
+const PKT_MEMOS = 16;
 /** how many values a NamedField searches before its Map */
 const RECENT = 8;
 const TRUE = ascii('true');
@@ -437,7 +445,9 @@ class TextField {
 /**
  * The template fields of one event: `vals[i]` the value of TEMPLATE[i],
  * `mask` bit i set when it has one (then the loops visit only the fields
- * an event or its template has, not all sixteen).
+ * an event or its template has, not all sixteen). `vals[i]` means nothing
+ * while bit i is clear (a value left from before is never read, so
+ * emptying a Template is clearing its mask: no stores).
  */
 class Template {
   readonly vals: unknown[] = new Array<unknown>(TEMPLATE.length).fill(undefined);
@@ -694,7 +704,13 @@ export class TraceLineEncoder {
     m.len = n;
     m.value = v;
   }
-  private readonly pktMemo = new NumMemo();
+  /**
+   * numField()'s memos of `pkt`, direct-mapped on its low bits: a packet's
+   * lines come in a run, but a router's run is cut by the lines of the
+   * packet it sent a moment ago arriving at the next host, which find
+   * theirs still here. Keyed by the value itself: nothing goes stale.
+   */
+  private readonly pktMemos: NumMemo[] = Array.from({ length: PKT_MEMOS }, () => new NumMemo());
   private readonly flowMemo = new NumMemo();
 
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
@@ -819,27 +835,28 @@ export class TraceLineEncoder {
     const tpl = kind === 'chain' ? nt.chain(chain) : nt.kind(kind);
     const f = this.fields.vals;
     const t = tpl.vals;
-    // the fields this event or its template has, in TEMPLATE order (lowest bit first)
-    let m = numbered ? this.fields.mask : this.fields.mask | tpl.mask;
+    const fm = this.fields.mask;
+    const tm = tpl.mask;
+    // the fields this event or its template has, in TEMPLATE order (lowest bit first);
+    // a value counts only where its bit is set (Template)
+    let m = numbered ? fm : fm | tm;
+    while (m !== 0) {
+      const bit = m & -m;
+      const i = 31 - Math.clz32(bit);
+      m &= m - 1;
+      if (numbered) this.tplField(i, f[i]);
+      else if ((fm & bit) === 0) this.raw(NULLS[i]!);
+      else if ((tm & bit) === 0 || f[i] !== t[i]) this.tplField(i, f[i]);
+    }
+    // the template becomes this event's fields (stored only where they differ); `fields` is emptied by its mask
+    m = fm;
     while (m !== 0) {
       const i = 31 - Math.clz32(m & -m);
       m &= m - 1;
       const v = f[i];
-      if (numbered) this.tplField(i, v);
-      else if (v !== t[i]) {
-        if (v === undefined) this.raw(NULLS[i]!);
-        else this.tplField(i, v);
-      }
+      if (t[i] !== v) t[i] = v;
     }
-    // the template becomes this event's fields; `fields` is emptied
-    m = this.fields.mask | tpl.mask;
-    while (m !== 0) {
-      const i = 31 - Math.clz32(m & -m);
-      m &= m - 1;
-      t[i] = f[i];
-      f[i] = undefined;
-    }
-    tpl.mask = this.fields.mask;
+    tpl.mask = fm;
     this.fields.mask = 0;
   }
 
@@ -1174,12 +1191,6 @@ export class TraceLineEncoder {
 
   /** empties `fields` (gathered for an event that then went another way) */
   private dropFields(): void {
-    const f = this.fields.vals;
-    let m = this.fields.mask;
-    while (m !== 0) {
-      f[31 - Math.clz32(m & -m)] = undefined;
-      m &= m - 1;
-    }
     this.fields.mask = 0;
   }
 
@@ -1220,7 +1231,7 @@ export class TraceLineEncoder {
    */
   encodeChain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     const numbered = this.head(undefined, t, node, 'chain');
-    this.numField(KEY.pkt, this.pktMemo, pkt);
+    this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
     this.raw(this.f.chain.bytes(chain));
     this.put(1, hook);
     this.put(2, table);
@@ -1263,7 +1274,7 @@ export class TraceLineEncoder {
     if (iface !== null) this.put(0, iface);
     let placedParent = false;
     if (data !== null) {
-      this.numField(KEY.pkt, this.pktMemo, pkt);
+      this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
       if (parent !== 0) {
         placedParent = true;
         const p = extra !== undefined && 'parent' in extra ? extra.parent : parent;

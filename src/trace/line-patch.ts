@@ -86,8 +86,44 @@ export function wordAt(data: Uint8Array, off: number, dw: Int32Array | null, n: 
  * checks).
  */
 function changedFields(shape: number, f: Int32Array, o: number, n: number, data: Uint8Array, off: number, dw: Int32Array | null): number {
-  if ((f[o]! ^ wordAt(data, off, dw, n, 0)) !== 0 || (f[o + 1]! ^ wordAt(data, off, dw, n, 1)) !== 0 || (f[o + 2]! ^ wordAt(data, off, dw, n, 2)) !== 0) return -1;
+  if (dw !== null) {
+    // (a frame of a shape is at least 40 bytes long)
+    const b = off >> 2;
+    if (f[o] !== dw[b] || f[o + 1] !== dw[b + 1] || f[o + 2] !== dw[b + 2]) return -1;
+  } else if (f[o] !== word(data, off) || f[o + 1] !== word(data, off + 4) || f[o + 2] !== word(data, off + 8)) return -1;
   return changedPastMacs(shape, f, o, n, data, off, dw);
+}
+
+/** this host stores the low byte of a word first (copyRest()'s shifted words are made so) */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * Copies base[i..end) to out[o..] (their words baseW, outW, over whole
+ * words of their buffers) a word at a time: the same words when both
+ * offsets are at the same place within a word, else each out word made
+ * of two base words shifted (a little-endian host; byte by byte on
+ * another). Up to 3 bytes past the end of the copy are written too (the
+ * caller has the room).
+ */
+function copyRest(out: Uint8Array, outW: Int32Array, o: number, base: Uint8Array, baseW: Int32Array, i: number, end: number): void {
+  while ((o & 3) !== 0 && i < end) out[o++] = base[i++]!;
+  if (i >= end) return;
+  const last = (o + end - i + 3) >> 2;
+  let k = o >> 2;
+  let s = i >> 2;
+  const sh = i & 3;
+  if (sh === 0) {
+    for (; k < last; k++, s++) outW[k] = baseW[s]!;
+    return;
+  }
+  if (!LITTLE_ENDIAN) {
+    while (i < end) out[o++] = base[i++]!;
+    return;
+  }
+  const r = sh << 3;
+  const l = 32 - r;
+  const sw = baseW.length;
+  for (; k < last; k++, s++) outW[k] = (baseW[s]! >>> r) | (s + 1 < sw ? baseW[s + 1]! << l : 0);
 }
 
 /**
@@ -96,23 +132,28 @@ function changedFields(shape: number, f: Int32Array, o: number, n: number, data:
  * them only is a router's tx (its line composed).
  */
 export function changedPastMacs(shape: number, f: Int32Array, o: number, n: number, data: Uint8Array, off: number, dw: Int32Array | null): number {
-  if (
-    ((f[o + 3]! ^ wordAt(data, off, dw, n, 3)) & 0x00ffffff) !== 0 ||
-    ((f[o + 4]! ^ wordAt(data, off, dw, n, 4)) & 0x0000ffff) !== 0 ||
-    ((f[o + 5]! ^ wordAt(data, off, dw, n, 5)) & 0xff00ffff) !== 0
-  ) {
-    return -1;
-  }
-  const x6 = f[o + 6]! ^ wordAt(data, off, dw, n, 6);
-  const x7 = f[o + 7]! ^ wordAt(data, off, dw, n, 7);
-  const x8 = f[o + 8]! ^ wordAt(data, off, dw, n, 8);
-  const x9 = f[o + 9]! ^ wordAt(data, off, dw, n, 9);
+  const hw = HEADER_WORDS[shape]!;
+  // the frame's header words read in place when they are all there (the common case), else gathered
+  if (dw !== null && n >= hw << 2) return pastMacs(shape, f, o, dw, off >> 2);
+  for (let k = 0; k < hw; k++) gathered[k] = wordAt(data, off, dw, n, k);
+  return pastMacs(shape, f, o, gathered, 0);
+}
+/** a frame's header words, for changedPastMacs() when they cannot be read in place */
+const gathered = new Int32Array(16);
+
+/** changedPastMacs() of the frame whose words k are w[b + k] (up to its shape's HEADER_WORDS) */
+function pastMacs(shape: number, f: Int32Array, o: number, w: Int32Array, b: number): number {
+  if (((f[o + 3]! ^ w[b + 3]!) & 0x00ffffff) !== 0 || ((f[o + 4]! ^ w[b + 4]!) & 0x0000ffff) !== 0 || ((f[o + 5]! ^ w[b + 5]!) & 0xff00ffff) !== 0) return -1;
+  const x6 = f[o + 6]! ^ w[b + 6]!;
+  const x7 = f[o + 7]! ^ w[b + 7]!;
+  const x8 = f[o + 8]! ^ w[b + 8]!;
+  const x9 = f[o + 9]! ^ w[b + 9]!;
   let changed = ((x6 & 0xffff0000) | (x7 & 0x0000ffff)) !== 0 ? 1 : 0;
   if (((x7 & 0xffff0000) | (x8 & 0x0000ffff)) !== 0) changed |= 2;
   if (shape === SHAPE_ICMP) {
     if ((x8 & 0xffff0000) !== 0) return -1;
     if ((x9 & 0xffff0000) !== 0) changed |= 4;
-    if (((f[o + 10]! ^ wordAt(data, off, dw, n, 10)) & 0x0000ffff) !== 0) changed |= 8;
+    if (((f[o + 10]! ^ w[b + 10]!) & 0x0000ffff) !== 0) changed |= 8;
     return changed;
   }
   if ((x9 & 0xffff0000) !== 0) return -1;
@@ -120,10 +161,7 @@ export function changedPastMacs(shape: number, f: Int32Array, o: number, n: numb
   if ((x9 & 0x0000ffff) !== 0) changed |= 8;
   if (
     shape === SHAPE_TCP &&
-    ((f[o + 10]! ^ wordAt(data, off, dw, n, 10)) !== 0 ||
-      (f[o + 11]! ^ wordAt(data, off, dw, n, 11)) !== 0 ||
-      ((f[o + 12]! ^ wordAt(data, off, dw, n, 12)) & 0x0000ffff) !== 0 ||
-      ((f[o + 13]! ^ wordAt(data, off, dw, n, 13)) & 0x0000ffff) !== 0)
+    ((f[o + 10]! ^ w[b + 10]!) !== 0 || (f[o + 11]! ^ w[b + 11]!) !== 0 || ((f[o + 12]! ^ w[b + 12]!) & 0x0000ffff) !== 0 || ((f[o + 13]! ^ w[b + 13]!) & 0x0000ffff) !== 0)
   ) {
     return -1;
   }
@@ -182,31 +220,40 @@ export function patchLine(
   let o = first;
   let i = first;
   let lastEnd = baseLen;
-  for (let j = 0; j < 4; j++) {
+  let j = 0;
+  // the fields before the first rewritten one: where they were
+  for (; j < 4; j++) {
+    const f = order[j]!;
+    const bs = spans[so + 2 * f]!;
+    if (bs >= first) break;
+    outSpans[2 * f] = bs;
+    outSpans[2 * f + 1] = spans[so + 2 * f + 1]!;
+  }
+  // from it to the last rewritten one: each rewritten or copied
+  for (let left = changed; j < 4 && left !== 0; j++) {
     const f = order[j]!;
     const bs = spans[so + 2 * f]!;
     const be = spans[so + 2 * f + 1]!;
-    if (bs < first) {
-      outSpans[2 * f] = bs;
-      outSpans[2 * f + 1] = be;
-      continue;
-    }
     while (i < bs) out[o++] = base[i++]!;
     outSpans[2 * f] = o;
     if ((changed & (1 << f)) !== 0) {
       const at = off + FIELD_AT[fa + f]!;
       o = f < 2 ? writeIp4(out, o, data, at) : writeDec(out, o, (data[at]! << 8) | data[at + 1]!);
       lastEnd = be;
+      left &= ~(1 << f);
     } else while (i < be) out[o++] = base[i++]!;
     i = be;
     outSpans[2 * f + 1] = o;
   }
-  // the rest of the base line: by words when it lands at the same place within a word
+  // the fields after it: moved with the rest of the base line
+  for (const d = o - i; j < 4; j++) {
+    const f = order[j]!;
+    outSpans[2 * f] = spans[so + 2 * f]! + d;
+    outSpans[2 * f + 1] = spans[so + 2 * f + 1]! + d;
+  }
   const len = o + baseLen - i;
-  if (((o - i) & 3) === 0 && len + 3 <= out.length) {
-    while ((i & 3) !== 0 && i < baseLen) out[o++] = base[i++]!;
-    for (let k = i >> 2, d = (o - i) >> 2, end = (baseLen + 3) >> 2; k < end; k++) outW[k + d] = baseW[k]!;
-  } else while (i < baseLen) out[o++] = base[i++]!;
+  if (len + 3 <= out.length) copyRest(out, outW, o, base, baseW, i, baseLen);
+  else while (i < baseLen) out[o++] = base[i++]!;
   patchResult[0] = first;
   patchResult[1] = baseLen - lastEnd;
   return len;
