@@ -485,6 +485,37 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(events.map((e) => [e.pkt, e.flow])).toEqual([...calls, [2 ** 31, undefined], [8, undefined]]);
   });
 
+  it('writes each pkt right when packets whose numbers share a kept slot (the same low bits) take turns', () => {
+    const enc = new TraceLineEncoder();
+    // 3, 19 and 2^32 + 3 share a slot of the kept pkt bytes; 4 has its own
+    const pkts = [3, 19, 3, 4, 19, 2 ** 32 + 3, 3, 2 ** 32 + 3, 4, 4];
+    for (const pkt of pkts) enc.encodeHop(0, 'r', 'route', 'lan0', pkt, 0, 0, udpFrame(1), 0, undefined);
+    expect(readTrace(td.decode(enc.bytes.subarray(0, enc.length))).map((e) => e.pkt)).toEqual(pkts);
+  });
+
+  it('starts each line with its node and kind right when more (node, kind) pairs take turns than the encoder keeps, with and without a new time', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [];
+    for (let i = 0; i < 120; i++) events.push({ t: Math.floor(i / 3) * 1000, node: `n${(i * 7) % 23}`, kind: i % 2 === 0 ? 'rx' : 'drop', pkt: i });
+    const text = writeTrace(events);
+    expect(readTrace(text)).toEqual(events.map((e, seq) => full({ seq, ...e })));
+    expect(text.split('\n')[3]).toBe('{"t":1000,"node":"n21","kind":"drop","pkt":3}');
+    expect(text.split('\n')[4]).toBe('{"node":"n5","kind":"rx","pkt":4}');
+  });
+
+  it('writes a template field again that came back with the value it had before it was missing (not implied)', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 1, detail: 'forward via wan0' },
+      { t: 0, node: 'r', kind: 'route', pkt: 2 },
+      { t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 3, detail: 'forward via wan0' },
+      { t: 0, node: 'r', kind: 'route', iface: 'lan0', pkt: 4, detail: 'forward via wan0' },
+    ];
+    const l = lines(events);
+    expect(l[1]).toEqual({ kind: 'route', pkt: 2, iface: null, detail: null });
+    expect(l[2]).toEqual({ kind: 'route', pkt: 3, iface: 'lan0', detail: 'forward via wan0' });
+    expect(l[3]).toEqual({ kind: 'route', pkt: 4 });
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
   it('writes the fields of extra in their place, as Object.assign() onto the hop would put them', () => {
     const ways = (parent: number, extra: Partial<HopEvent>): [string, string] => {
       const a = new TraceLineEncoder();

@@ -376,6 +376,8 @@ const KEY = {
 /** `,"field":null` of each template field */
 const NULLS = TEMPLATE.map((f) => ascii(`,"${f}":null`));
 const NULL = ascii('null');
+/** a line's start when its time changed */
+const OPEN_T = ascii('{"t":');
 /** on the first line: templates and `sd` are in force (a file without it is read by the older rules) */
 const VERSION = ascii('"v":2');
 
@@ -407,10 +409,47 @@ class NamedField {
     return b;
   }
 }
+/**
+ * `"node":"…","kind":"…"` after a given prefix, encoded once per pair of
+ * values and kept for the last NODE_KINDS pairs (a replay's lines go
+ * back and forth between a few nodes and kinds), searched by `===` as
+ * NamedField's. Keyed by both values: nothing goes stale.
+ */
+class NodeKindField {
+  private readonly nodes: string[] = [];
+  private readonly kinds: string[] = [];
+  private readonly pieces: Piece[] = [];
+  /** the entry a miss takes once all are used */
+  private next = 0;
+  constructor(private readonly prefix: string) {}
+  bytes(node: string, kind: string): Piece {
+    const ns = this.nodes;
+    for (let i = 0; i < ns.length; i++) if (ns[i] === node && this.kinds[i] === kind) return this.pieces[i]!;
+    const b = ascii(`${this.prefix}"node":${JSON.stringify(node)},"kind":${JSON.stringify(kind)}`);
+    let i = ns.length;
+    if (i < NODE_KINDS) {
+      ns.push(node);
+      this.kinds.push(kind);
+      this.pieces.push(b);
+    } else {
+      i = this.next;
+      this.next = (i + 1) % NODE_KINDS;
+      ns[i] = node;
+      this.kinds[i] = kind;
+      this.pieces[i] = b;
+    }
+    return b;
+  }
+}
+/** how many (node, kind) pairs a NodeKindField keeps */
+const NODE_KINDS = 16;
+
 /** the bytes numField() wrote for `value` (NaN: none), and their words */
 class NumMemo {
   value = NaN;
-  readonly bytes = new Uint8Array(32);
+  /** a second value, for a memo of two (pktFlowFields()) */
+  value2 = NaN;
+  readonly bytes = new Uint8Array(48);
   readonly w = new Int32Array(this.bytes.buffer);
   len = 0;
 }
@@ -582,6 +621,8 @@ export class TraceLineEncoder {
     kind: new NamedField('"kind"'),
     /** `{"kind":"…"`: a line's start when it has nothing before its kind */
     openKind: new NamedField('{"kind"'),
+    /** `,"kind":"…"`: after a line's `t` */
+    commaKind: new NamedField(',"kind"'),
     iface: new NamedField(',"iface"'),
     hook: new NamedField(',"hook"'),
     table: new NamedField(',"table"'),
@@ -593,6 +634,10 @@ export class TraceLineEncoder {
     physout: new NamedField(',"physout"'),
     ctstate: new NamedField(',"ctstate"'),
   };
+  /** `{"node":"…","kind":"…"`: a line's start when its node changed and its time did not */
+  private readonly openNodeKind = new NodeKindField('{');
+  /** `,"node":"…","kind":"…"`: after a line's `t` when its node changed too */
+  private readonly commaNodeKind = new NodeKindField(',');
   private readonly text = {
     detail: new TextField(',"detail"'),
     reason: new TextField(',"reason"'),
@@ -713,6 +758,36 @@ export class TraceLineEncoder {
   private readonly pktMemos: NumMemo[] = Array.from({ length: PKT_MEMOS }, () => new NumMemo());
   private readonly flowMemo = new NumMemo();
 
+  /**
+   * `,"pkt":…,"flow":…` (as numField() writes them one after the other),
+   * through `pktFlowMemo`: the bytes written for the last pair (a
+   * packet's route, nat and tx lines in a row). Keyed by both values:
+   * nothing goes stale.
+   */
+  private pktFlowFields(pkt: number, flow: number): void {
+    const m = this.pktFlowMemo;
+    if (pkt === m.value && flow === m.value2) {
+      const n = m.len;
+      if (this.len + n + 4 > this.buf.length) this.grow(n + 4);
+      this.words(m.w, n);
+      return;
+    }
+    const start = this.len;
+    this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
+    this.numField(KEY.flow, this.flowMemo, flow);
+    const n = this.len - start;
+    if (n > m.bytes.length) {
+      m.value = NaN;
+      return;
+    }
+    const b = this.buf;
+    for (let i = 0; i < n; i++) m.bytes[i] = b[start + i]!;
+    m.len = n;
+    m.value = pkt;
+    m.value2 = flow;
+  }
+  private readonly pktFlowMemo = new NumMemo();
+
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
   private str(s: string): void {
     this.rawBytes(utf8.encode(JSON.stringify(s)));
@@ -728,10 +803,25 @@ export class TraceLineEncoder {
 
   /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind; true when seq was written */
   private head(seq: number | undefined, t: number, node: string, kind: string): boolean {
-    if (seq === undefined && t === this.t && node === this.node && this.started) {
-      // the common line: `{"kind":"…"` in one piece
+    if (seq === undefined && this.started) {
+      // the common lines: what they start with in one piece (but the time)
       this.seq++;
-      this.raw(this.f.openKind.bytes(kind));
+      if (t === this.t) {
+        if (node === this.node) this.raw(this.f.openKind.bytes(kind));
+        else {
+          this.raw(this.openNodeKind.bytes(node, kind));
+          this.node = node;
+        }
+        return false;
+      }
+      this.raw(OPEN_T);
+      this.num(t);
+      this.t = t;
+      if (node === this.node) this.raw(this.f.commaKind.bytes(kind));
+      else {
+        this.raw(this.commaNodeKind.bytes(node, kind));
+        this.node = node;
+      }
       return false;
     }
     this.room(1);
@@ -1273,7 +1363,8 @@ export class TraceLineEncoder {
     const numbered = this.head(undefined, t, node, kind);
     if (iface !== null) this.put(0, iface);
     let placedParent = false;
-    if (data !== null) {
+    if (data !== null && parent === 0 && flow !== 0) this.pktFlowFields(pkt, flow);
+    else if (data !== null) {
       this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
       if (parent !== 0) {
         placedParent = true;

@@ -271,7 +271,8 @@ export function writeFrameLine(out: Uint8Array, at: number, b: Uint8Array, off: 
  * a router writes the same two or three over and over (the frames in on
  * one side, out on the other), so a hit is one native copy instead of 12
  * bytes in hex. Nothing goes stale: an entry is found only by every byte
- * and number it shows; a new one takes the place of the oldest.
+ * and number it shows; a new one takes the place of the oldest. LINK_MEMO
+ * entries (a power of two).
  */
 const LINK_MEMO = 4;
 const memoMacs = new Uint8Array(LINK_MEMO * 12);
@@ -281,6 +282,8 @@ const memoLine: Uint8Array[] = new Array<Uint8Array>(LINK_MEMO).fill(new Uint8Ar
 /** each memoLine as words (padded to a whole word), for a caller with words */
 const memoWords: Int32Array[] = new Array<Int32Array>(LINK_MEMO).fill(new Int32Array(0));
 let memoNext = 0;
+/** the entry found last (where linkPart() looks first) */
+let memoHit = 0;
 
 /**
  * The link part writeFrameLine() writes for the `n`-byte IPv4 or ARP frame
@@ -299,13 +302,15 @@ export function writeLinkPart(out: Uint8Array, at: number, b: Uint8Array, off: n
  * which what follows it overwrites (out has FRAME_LINE_MAX bytes of room).
  */
 function linkPart(out: Uint8Array, outW: Int32Array | null, at: number, b: Uint8Array, off: number, n: number, eth: Uint8Array): number {
-  for (let e = 0; e < LINK_MEMO; e++) {
+  // the entry that was hit last first (a router's tx lines take the same one over and over)
+  for (let j = 0, e = memoHit; j < LINK_MEMO; j++, e = (e + 1) & (LINK_MEMO - 1)) {
     if (memoLen[e] !== n || memoEth[e] !== eth) continue;
     const k = e * 12;
     let i = 0;
     while (i < 12 && memoMacs[k + i] === b[off + i]) i++;
     if (i < 12) continue;
     const l = memoLine[e]!;
+    memoHit = e;
     if (outW !== null) {
       const mw = memoWords[e]!;
       const o = at >> 2;
