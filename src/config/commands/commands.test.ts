@@ -188,6 +188,7 @@ describe('sysctl', () => {
     const { a } = twoHosts();
     expect(runSysctl(a, ['sysctl', '-p']).stderr).toBe('natlab: sysctl: reading settings from files (-p/--system) is not modelled\n');
     expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.tcp_syncookies=1']).stderr).toBe('natlab: sysctl: the key "net.ipv4.tcp_syncookies" is not modelled\n');
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.ip_nonlocal_bind=1']).stderr).toBe('natlab: sysctl: the key "net.ipv4.ip_nonlocal_bind" is not modelled\n');
     expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.foo=1']).stderr).toBe('sysctl: cannot stat /proc/sys/net/ipv4/foo: No such file or directory\n');
   });
 });

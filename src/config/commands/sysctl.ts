@@ -29,6 +29,17 @@ const LINUX_CONF_KEYS = [
   'igmpv2_unsolicited_report_interval', 'igmpv3_unsolicited_report_interval', 'ignore_routes_with_linkdown',
   'mc_forwarding', 'medium_id', 'promote_secondaries', 'proxy_arp_pvlan', 'shared_media', 'src_valid_mark', 'tag',
 ];
+/** net.ipv4.* global names Linux 6.18 has (measured: ls /proc/sys/net/ipv4 in a namespace), for those natlab does not model */
+const LINUX_IPV4_KEYS = [
+  'fib_multipath_hash_fields', 'fib_multipath_hash_policy', 'fib_multipath_hash_seed', 'fib_multipath_use_neigh',
+  'fib_notify_on_flag_change', 'fwmark_reflect', 'icmp_echo_enable_probe', 'icmp_echo_ignore_all',
+  'icmp_echo_ignore_broadcasts', 'icmp_errors_use_inbound_ifaddr', 'icmp_ignore_bogus_error_responses', 'icmp_msgs_burst',
+  'icmp_msgs_per_sec', 'icmp_ratelimit', 'icmp_ratemask', 'igmp_link_local_mcast_reports', 'igmp_max_memberships',
+  'igmp_max_msf', 'igmp_qrv', 'ip_autobind_reuse', 'ip_default_ttl', 'ip_dynaddr', 'ip_early_demux', 'ip_forward',
+  'ip_forward_update_priority', 'ip_forward_use_pmtu', 'ip_no_pmtu_disc', 'ip_nonlocal_bind', 'ip_unprivileged_port_start',
+  'ipfrag_high_thresh', 'ipfrag_low_thresh', 'ipfrag_max_dist', 'ipfrag_time', 'nexthop_compat_mode', 'ping_group_range',
+  'raw_l3mdev_accept', 'xfrm4_gc_thresh',
+];
 /** prefixes of global names Linux has that natlab does not model */
 const LINUX_PREFIXES = ['net.ipv4.tcp_', 'net.ipv4.udp_', 'net.ipv4.ip_local_', 'net.ipv4.neigh.', 'net.ipv4.route.', 'net.core.', 'net.ipv6.', 'net.netfilter.', 'net.unix.', 'kernel.', 'vm.', 'fs.'];
 
@@ -48,6 +59,7 @@ function knownToLinux(h: Host, key: string): boolean {
     const exists = dev === 'all' || dev === 'default' || h.ifaceByName(dev) !== undefined;
     return exists && (LINUX_CONF_KEYS.includes(p[4]!) || p[4]! in CONF_DEFAULTS);
   }
+  if (p.length === 3 && p[0] === 'net' && p[1] === 'ipv4' && LINUX_IPV4_KEYS.includes(p[2]!)) return true;
   return LINUX_PREFIXES.some((x) => key.startsWith(x));
 }
 
