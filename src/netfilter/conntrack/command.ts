@@ -20,6 +20,8 @@ export interface CommandResult {
   exit: number;
   stdout: string;
   stderr: string;
+  /** set when natlab refused something conntrack-tools would do (a natlab limit, not the command's own error): what */
+  notModelled?: string;
 }
 
 /** a filter over original/reply tuple fields; -1 = any */
@@ -101,6 +103,11 @@ function fail(msg: string, exit = 2): CommandResult {
   return { exit, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}${msg}\n` };
 }
 
+/** a natlab limit: what conntrack-tools would do and natlab does not */
+function notModelled(msg: string): CommandResult {
+  return { ...fail(msg), notModelled: msg };
+}
+
 /** a parameter problem as conntrack prints it (exit_error(PARAMETER_PROBLEM, ...)): the message and the help hint */
 function parameterProblem(msg: string): CommandResult {
   return { exit: 2, stdout: '', stderr: `${CONNTRACK_VERSION_PREFIX}${msg}\nTry \`conntrack -h' or 'conntrack --help' for more information.\n` };
@@ -167,7 +174,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       // an optional table name
       if (args[i + 1] === 'conntrack') i++;
       else if (args[i + 1] === 'expect' || args[i + 1] === 'dying' || args[i + 1] === 'unconfirmed') {
-        return fail(`natlab does not support the table \`${args[i + 1]}'`);
+        return notModelled(`natlab does not support the table \`${args[i + 1]}'`);
       }
       continue;
     }
@@ -177,7 +184,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
         const v = needValue();
         if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
         const n = PROTOS[v] ?? (/^\d+$/.test(v) ? Number(v) : -1);
-        if (n < 0 || n > 255) return fail(`natlab does not know the protocol \`${v}'`);
+        if (n < 0 || n > 255) return notModelled(`natlab does not know the protocol \`${v}'`);
         f.proto = n;
         break;
       }
@@ -221,7 +228,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-j': case '--any-nat': {
         // with an address (the next word) they are not modelled
         const next = args[i + 1];
-        if (next !== undefined && !next.startsWith('-')) return fail(`natlab does not support option \`${a}' with an address`);
+        if (next !== undefined && !next.startsWith('-')) return notModelled(`natlab does not support option \`${a}' with an address`);
         f.nat |= a === '-n' || a === '--src-nat' ? NAT_SRC : a === '-g' || a === '--dst-nat' ? NAT_DST : NAT_ANY;
         break;
       }
@@ -244,14 +251,14 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-f': case '--family': {
         const v = needValue();
         if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
-        if (v !== 'ipv4') return fail(`natlab does not support the family \`${v}'`);
+        if (v !== 'ipv4') return notModelled(`natlab does not support the family \`${v}'`);
         break;
       }
       case '-m': case '--mark': {
         const v = needValue();
         if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
         const m = /^(0x[0-9a-fA-F]+|\d+)(?:\/(0x[0-9a-fA-F]+|\d+))?$/.exec(v);
-        if (m === null) return fail(`natlab does not support the mark \`${v}'`);
+        if (m === null) return notModelled(`natlab does not support the mark \`${v}'`);
         f.markMask = m[2] === undefined ? 0xffffffff : Number(m[2]) >>> 0;
         f.mark = (Number(m[1]) & f.markMask) >>> 0;
         if (f.markMask === 0) f.mark = 0;
@@ -260,12 +267,12 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-o': case '--output': {
         const v = needValue();
         if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
-        if (v !== 'extended') return fail(`natlab does not support the output format \`${v}'`);
+        if (v !== 'extended') return notModelled(`natlab does not support the output format \`${v}'`);
         extended = true;
         break;
       }
       default:
-        if (KNOWN_UNSUPPORTED.has(a)) return fail(`natlab does not support option \`${a}'`);
+        if (KNOWN_UNSUPPORTED.has(a)) return notModelled(`natlab does not support option \`${a}'`);
         return unknownOption(a);
     }
   }
@@ -300,6 +307,6 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
     case 'C':
       return { exit: 0, stdout: `${table.list(now).length}\n`, stderr: '' };
     default:
-      return fail('natlab needs one of -L, -D, -F, -C');
+      return notModelled('natlab needs one of -L, -D, -F, -C');
   }
 }

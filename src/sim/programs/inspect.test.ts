@@ -27,6 +27,23 @@ describe('conntrack in a traffic step', () => {
     }
   });
 
+  it('reports an output format natlab does not print (-o xml, -o id) as a problem of the run, naming it', () => {
+    const text = `name: inspect-formats
+nodes:
+  a:
+    run: |
+      iptables -A INPUT -m conntrack --ctstate INVALID -j DROP
+links: []
+traffic:
+  - a: conntrack -L -o xml
+  - a: conntrack -L -o extended
+`;
+    const r = simulate(loadScenario(text, 'formats.yaml', '.'));
+    expect(r.steps[0]!.exit).toBe(2);
+    expect(r.problems).toEqual(["formats.yaml:8: node a: conntrack: natlab does not support the output format `xml'"]);
+    expect(r.steps[1]!.exit).toBe(0);
+  });
+
   it('checks the options of a listing where conntrack never ran, against an empty table', () => {
     const text = `name: inspect-idle
 nodes:
