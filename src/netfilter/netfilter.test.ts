@@ -51,6 +51,22 @@ links:
 }
 
 describe('the hook functions planned per hook (refresh)', () => {
+  it('has the address index of a long chain built before the first packet, and rebuilt by the walk after a rule added mid-run', () => {
+    const rules = Array.from({ length: 20 }, (_, k) => `iptables -A FORWARD -s 10.0.0.${100 + k}/32 -p udp -j DROP`);
+    const r = router(rules);
+    const fwd = r.nf.ipt.tables.filter.chains.get('FORWARD')!;
+    const first = fwd.index?.idx;
+    expect(first).toBeTruthy();
+    expect(r.forward(1000).v).toBe(Verdict.ACCEPT);
+    expect(fwd.index?.idx).toBe(first);
+    // a rule for the sender's own address, added mid-run: the walk sees the index is stale, rebuilds it, and drops
+    r.iptables('-I FORWARD 5 -s 10.0.0.2/32 -p udp -j DROP');
+    expect(r.forward(1001).v).toBe(Verdict.DROP);
+    expect(fwd.rules[4]!.packets).toBe(1);
+    expect(fwd.index?.idx).toBeTruthy();
+    expect(fwd.index?.idx).not.toBe(first);
+  });
+
   it('runs nothing until a rule exists, then walks the table a later rule created', () => {
     const r = router();
     expect(r.nf.active).toBe(false);

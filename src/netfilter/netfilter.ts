@@ -23,6 +23,7 @@ import { CONNTRACK_OPS, makeNatOps } from './nat/ops.js';
 import { NatState, seedFromName } from './nat/state.js';
 import { IptablesState } from './tables/state.js';
 import type { Table } from './tables/types.js';
+import { chainIndex } from './tables/chain-index.js';
 import { iptDoTable } from './tables/walk.js';
 import type { XtContext } from './xt-context.js';
 
@@ -99,6 +100,25 @@ export class Netfilter implements NfSeam, NatTableWalker {
     this.ctActive = ct;
     this.active = any || ct;
     for (let h = 0; h < this.planBits.length; h++) this.planBits[h] = this.planFor(h as NfHook);
+  }
+
+  /**
+   * Build every chain's address index (chain-index.ts) now, once the
+   * node's setup lines ran (simulate.ts's build()), as the walk would on
+   * a simulation's first packet. The walk still rebuilds a stale index
+   * itself (rules changed mid-run: its own test of rules, length and
+   * generation); this only keeps the first packet of each simulation out
+   * of that branch of the walk's optimised code, which deopted
+   * iptDoTable() in the second simulation of a process (the first one
+   * built its indexes before V8 kept feedback for the call).
+   */
+  buildChainIndexes(): void {
+    const t = this.ipt.tables;
+    for (const name of ['raw', 'mangle', 'nat', 'filter'] as const) {
+      const table = t[name];
+      if (!table.exists) continue;
+      for (const c of table.chains.values()) chainIndex(c);
+    }
   }
 
   /**

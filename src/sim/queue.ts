@@ -59,6 +59,21 @@ export function objectArray<T extends object>(): T[] {
 }
 
 /**
+ * objectArray() with `n` slots holding undefined: the lanes and the pool
+ * read and write at indexes up to their high-water mark, and code made
+ * while the first simulation's arrays were long enough deopted ("out of
+ * bounds") on a new simulation's empty ones
+ */
+function undefinedSlots(n: number): Timer[] {
+  const a = objectArray<Timer>();
+  for (let i = 0; i < n; i++) a.push(undefined as unknown as Timer);
+  return a;
+}
+
+/** slots a lane and the record pool start with (a replay uses one or two) */
+const START_SLOTS = 64;
+
+/**
  * a FIFO lane: items[head..tail) in (time, seq) order; never cancelled
  * (posted events only). Every slot outside [head, tail) is undefined, so
  * items[head] is the head event or undefined when the lane is empty. The
@@ -69,7 +84,7 @@ export function objectArray<T extends object>(): T[] {
  * store and grows again: GrowFastSmiOrObjectElements in perf).
  */
 class Lane {
-  items: Timer[] = objectArray<Timer>();
+  items: Timer[] = undefinedSlots(START_SLOTS);
   head = 0;
   tail = 0;
 
@@ -128,7 +143,7 @@ export class EventQueue {
    * pool on every packet. Slots at and above `freeTop` may still name
    * records in use; they are written before they are read again.
    */
-  private readonly free: Timer[] = objectArray<Timer>();
+  private readonly free: Timer[] = undefinedSlots(START_SLOTS);
   private freeTop = 0;
   /** where the event next() returned last is: FROM_HEAP, FROM_LANE_A or FROM_LANE_B (for take()) */
   private nextFrom = 0;
@@ -252,10 +267,11 @@ export class EventQueue {
   /** the next live event (cancelled ones at the heap's top are dropped on the way), left in place */
   private next(): Timer | undefined {
     const heap = this.heap;
-    let best = heap[0];
+    // (an empty heap is not read at index 0: an out-of-bounds read deopted code made while it never was empty)
+    let best = heap.length !== 0 ? heap[0] : undefined;
     while (best !== undefined && best.cancelled) {
       this.pop();
-      best = heap[0];
+      best = heap.length !== 0 ? heap[0] : undefined;
     }
     let from = FROM_HEAP;
     const a = this.laneA.items[this.laneA.head];

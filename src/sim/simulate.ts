@@ -85,6 +85,7 @@ export function build(sc: Scenario, opts: SimulateOptions = {}): Simulation {
     const env: NodeEnv = { host: net.host(n.name), netfilter: netfilter.get(n.name)!, node: n.name, file: sc.file, dir: sc.dir, readFile: readText };
     for (const line of runLinesOf(sc, n)) applyRunLine(env, line);
   }
+  for (const nf of netfilter.values()) nf.buildChainIndexes();
   net.queue.runUntil(() => false, net.now());
   return { net, netfilter };
 }
