@@ -23,7 +23,7 @@ import { devQueueXmit } from './dev.js';
 import { fillIpv4EthHeader } from './eth-header.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK, type Iface } from './iface.js';
-import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, Neighbour, Nud } from './neigh.js';
+import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
 
@@ -157,7 +157,7 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
   }
   if (lladdr !== null) {
     copyMac(n.ha, 0, lladdr, 0);
-    n.hhMac = null; // neigh_update_hhs(): the cached header is made again
+    n.hhMac = NO_HH_MAC; // neigh_update_hhs(): the cached header is made again
   }
   if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
   n.updated = now;

@@ -63,6 +63,14 @@ export const NEIGH_PARMS = {
   unresQlenBytes: 212992,
 };
 
+/**
+ * Neighbour.hhMac of an entry with no cached header: a MAC object no
+ * device has (not null, so the field always holds a Uint8Array: code
+ * optimised while every entry had a header deopted on a new
+ * simulation's first entry, "not a JavaScript object")
+ */
+export const NO_HH_MAC = new Uint8Array(0);
+
 export class Neighbour {
   state: Nud = Nud.NONE;
   /** link-layer address (6 bytes) when known; written in place only by neighUpdate(), which drops `hhMac` with it */
@@ -72,13 +80,13 @@ export class Neighbour {
    * of this neighbour's frames (`ha`, then the device's MAC) as the three
    * 32-bit words an Int32Array over a frame holds there, made by
    * neighXmit() for the MAC object `hhMac` of the device. Stale, and made
-   * again, when `ha` changes (neighUpdate() sets `hhMac` to null, as
+   * again, when `ha` changes (neighUpdate() sets `hhMac` to NO_HH_MAC, as
    * neigh_update_hhs() rewrites the kernel's) or the device gets another
    * MAC (`ip link set address`: a new Uint8Array is assigned to dev.mac,
    * never written in place, so the identity test sees it).
    */
   readonly hh = new Int32Array(3);
-  hhMac: Uint8Array | null = null;
+  hhMac: Uint8Array = NO_HH_MAC;
   /** packets waiting for resolution */
   queue: Skb[] = [];
   queueBytes = 0;
