@@ -516,6 +516,47 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it("implies a chain's or hop's template fields only while every one is the template's: a change mid-run (verdict, rule, an interface, a drop's reason) is written, and so is the way back", () => {
+    const enc = new TraceLineEncoder();
+    const chain = (pkt: number, verdict: string, rule: number, out: string | null): void =>
+      enc.encodeChain(0, 'r', pkt, 'FORWARD', 'filter', 'FORWARD', rule, rule === 0 ? null : '-A FORWARD -j DROP', verdict, 'lan0', out, null, null);
+    chain(1, 'ACCEPT', 0, 'wan0');
+    chain(2, 'ACCEPT', 0, 'wan0');
+    chain(3, 'DROP', 1, 'wan0');
+    chain(4, 'DROP', 1, null);
+    chain(5, 'ACCEPT', 0, 'wan0');
+    const drop = (pkt: number, reason: string, iface: string | null): void => enc.encodeHop(0, 'r', 'drop', iface, pkt, 0, 0, udpFrame(1), 0, undefined, reason, null);
+    drop(6, 'no route', 'lan0');
+    drop(7, 'no route', 'lan0');
+    drop(8, 'filtered', 'lan0');
+    drop(9, 'filtered', null);
+    drop(10, 'filtered', 'lan0');
+    const text = td.decode(enc.bytes.subarray(0, enc.length));
+    const l = text.split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
+    expect(l[1]).toEqual({ kind: 'chain', pkt: 2, chain: 'FORWARD' });
+    expect(l[2]).toEqual({ kind: 'chain', pkt: 3, chain: 'FORWARD', verdict: 'DROP', policy: null, rule: 1, ruleText: '-A FORWARD -j DROP' });
+    expect(l[3]).toEqual({ kind: 'chain', pkt: 4, chain: 'FORWARD', out: null });
+    expect(l[4]).toEqual({ kind: 'chain', pkt: 5, chain: 'FORWARD', verdict: 'ACCEPT', policy: true, rule: null, ruleText: null, out: 'wan0' });
+    expect(l[6]).toMatchObject({ kind: 'drop', pkt: 7 });
+    expect(Object.keys(l[6]!).filter((k) => k === 'reason' || k === 'iface')).toEqual([]);
+    expect(l[7]).toMatchObject({ kind: 'drop', pkt: 8, reason: 'filtered' });
+    expect(l[8]).toMatchObject({ kind: 'drop', pkt: 9, iface: null });
+    expect(l[9]).toMatchObject({ kind: 'drop', pkt: 10, iface: 'lan0' });
+    const events = readTrace(text);
+    expect(events.map((e) => [e.verdict, e.rule, e.out, e.reason, e.iface])).toEqual([
+      ['ACCEPT', undefined, 'wan0', undefined, undefined],
+      ['ACCEPT', undefined, 'wan0', undefined, undefined],
+      ['DROP', 1, 'wan0', undefined, undefined],
+      ['DROP', 1, undefined, undefined, undefined],
+      ['ACCEPT', undefined, 'wan0', undefined, undefined],
+      [undefined, undefined, undefined, 'no route', 'lan0'],
+      [undefined, undefined, undefined, 'no route', 'lan0'],
+      [undefined, undefined, undefined, 'filtered', 'lan0'],
+      [undefined, undefined, undefined, 'filtered', undefined],
+      [undefined, undefined, undefined, 'filtered', 'lan0'],
+    ]);
+  });
+
   it('writes the fields of extra in their place, as Object.assign() onto the hop would put them', () => {
     const ways = (parent: number, extra: Partial<HopEvent>): [string, string] => {
       const a = new TraceLineEncoder();

@@ -912,16 +912,7 @@ export class TraceLineEncoder {
 
   /** the template fields gathered in `fields` against the template of (node, kind, chain), which they then become; `fields` is left empty */
   private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean): void {
-    let nt = this.lastTemplates;
-    if (node !== this.lastNode || nt === null) {
-      const back = node === this.prevNode ? this.prevTemplates : null;
-      this.prevNode = this.lastNode;
-      this.prevTemplates = nt;
-      nt = back ?? this.templates.get(node) ?? null;
-      if (nt === null) this.templates.set(node, (nt = new NodeTemplates()));
-      this.lastNode = node;
-      this.lastTemplates = nt;
-    }
+    const nt = this.nodeTemplates(node);
     const tpl = kind === 'chain' ? nt.chain(chain) : nt.kind(kind);
     const f = this.fields.vals;
     const t = tpl.vals;
@@ -948,6 +939,76 @@ export class TraceLineEncoder {
     }
     tpl.mask = fm;
     this.fields.mask = 0;
+  }
+
+  /** the templates of `node` (made the first time) */
+  private nodeTemplates(node: string): NodeTemplates {
+    let nt = this.lastTemplates;
+    if (node !== this.lastNode || nt === null) {
+      const back = node === this.prevNode ? this.prevTemplates : null;
+      this.prevNode = this.lastNode;
+      this.prevTemplates = nt;
+      nt = back ?? this.templates.get(node) ?? null;
+      if (nt === null) this.templates.set(node, (nt = new NodeTemplates()));
+      this.lastNode = node;
+      this.lastTemplates = nt;
+    }
+    return nt;
+  }
+
+  /**
+   * templateOut() of a hop without extra, whose only template fields are
+   * `iface`, `reason` and `detail` (null: none): when they are the
+   * template's (the common case: the same route, the same drop) nothing
+   * is written nor stored, without gathering them first.
+   */
+  private hopTemplateOut(node: string, kind: string, iface: string | null, reason: string | null, detail: string | null, numbered: boolean): void {
+    const tpl = this.nodeTemplates(node).kind(kind);
+    const fm = (iface !== null ? 1 : 0) | (reason !== null ? 1 << REASON : 0) | (detail !== null ? 1 << DETAIL : 0);
+    const t = tpl.vals;
+    if (!numbered && fm === tpl.mask && (iface === null || t[0] === iface) && (reason === null || t[REASON] === reason) && (detail === null || t[DETAIL] === detail)) return;
+    if (iface !== null) this.put(0, iface);
+    if (reason !== null) this.put(REASON, reason);
+    if (detail !== null) this.put(DETAIL, detail);
+    this.templateOut(node, kind, undefined, numbered);
+  }
+
+  /**
+   * templateOut() of encodeChain()'s fields (null: none; `rule` 0: the
+   * policy): when they are the template's of that chain, nothing is
+   * written nor stored, without gathering them first.
+   */
+  private chainTemplateOut(node: string, chain: string, hook: string, table: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null, numbered: boolean): void {
+    const tpl = this.nodeTemplates(node).chain(chain);
+    const t = tpl.vals;
+    const fm =
+      (1 << 1) | (1 << 2) | (1 << 4) | (rule !== 0 ? (1 << 6) | (ruleText !== null ? 1 << 7 : 0) : 1 << 5) | (inDev !== null ? 1 << 8 : 0) | (outDev !== null ? 1 << 9 : 0) | (physin !== null ? 1 << 10 : 0) | (physout !== null ? 1 << 11 : 0);
+    if (
+      !numbered &&
+      fm === tpl.mask &&
+      t[1] === hook &&
+      t[2] === table &&
+      t[4] === verdict &&
+      (rule !== 0 ? t[6] === rule && (ruleText === null || t[7] === ruleText) : t[5] === true) &&
+      (inDev === null || t[8] === inDev) &&
+      (outDev === null || t[9] === outDev) &&
+      (physin === null || t[10] === physin) &&
+      (physout === null || t[11] === physout)
+    ) {
+      return;
+    }
+    this.put(1, hook);
+    this.put(2, table);
+    this.put(4, verdict);
+    if (rule !== 0) {
+      this.put(6, rule);
+      if (ruleText !== null) this.put(7, ruleText);
+    } else this.put(5, true);
+    if (inDev !== null) this.put(8, inDev);
+    if (outDev !== null) this.put(9, outDev);
+    if (physin !== null) this.put(10, physin);
+    if (physout !== null) this.put(11, physout);
+    this.templateOut(node, 'chain', chain, numbered);
   }
 
   /** template field i of this event is `v` (not undefined) */
@@ -1323,25 +1384,18 @@ export class TraceLineEncoder {
     const numbered = this.head(undefined, t, node, 'chain');
     this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
     this.raw(this.f.chain.bytes(chain));
-    this.put(1, hook);
-    this.put(2, table);
-    this.put(4, verdict);
-    if (rule !== 0) {
-      this.put(6, rule);
-      if (ruleText !== null) this.put(7, ruleText);
-    } else this.put(5, true);
-    if (inDev !== null) this.put(8, inDev);
-    if (outDev !== null) this.put(9, outDev);
-    if (physin !== null) this.put(10, physin);
-    if (physout !== null) this.put(11, physout);
-    this.templateOut(node, 'chain', chain, numbered);
+    this.chainTemplateOut(node, chain, hook, table, rule, ruleText, verdict, inDev, outDev, physin, physout, numbered);
     this.close();
   }
 
   private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, n: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, bn: number, reason: string | null, detail: string | null): void {
+    // iface, reason and detail the only template fields (no extra, nothing put before, not a chain event): hopTemplateOut()
+    const plain = extra === undefined && this.fields.mask === 0 && kind !== 'chain';
     // reason and detail are template fields; extra's, gathered after them, win
-    if (reason !== null) this.put(REASON, reason);
-    if (detail !== null) this.put(DETAIL, detail);
+    if (!plain) {
+      if (reason !== null) this.put(REASON, reason);
+      if (detail !== null) this.put(DETAIL, detail);
+    }
     // extra's template fields into `fields`, its lines aside; `others`: it has fields written as they come
     let before: string | undefined;
     let after: string | undefined;
@@ -1361,7 +1415,7 @@ export class TraceLineEncoder {
       }
     }
     const numbered = this.head(undefined, t, node, kind);
-    if (iface !== null) this.put(0, iface);
+    if (iface !== null && !plain) this.put(0, iface);
     let placedParent = false;
     if (data !== null && parent === 0 && flow !== 0) this.pktFlowFields(pkt, flow);
     else if (data !== null) {
@@ -1382,7 +1436,8 @@ export class TraceLineEncoder {
         else if (!TPL_INDEX.has(k)) this.field(k, v);
       }
     }
-    this.templateOut(node, kind, kind === 'chain' ? extra?.chain : undefined, numbered);
+    if (plain) this.hopTemplateOut(node, kind, iface, reason, detail, numbered);
+    else this.templateOut(node, kind, kind === 'chain' ? extra?.chain : undefined, numbered);
     if (data === null) {
       this.lines(kind, undefined, undefined, before, after);
       return;
