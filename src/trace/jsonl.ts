@@ -744,10 +744,17 @@ export class TraceLineEncoder {
       m.value = NaN;
       return;
     }
-    const b = this.buf;
-    for (let i = 0; i < n; i++) m.bytes[i] = b[start + i]!;
-    m.len = n;
+    this.keep(m, start, n);
     m.value = v;
+  }
+
+  /** the `n` bytes written from `start` into `m` (its words read through the DataView: up to 3 bytes past them come along, never used) */
+  private keep(m: NumMemo, start: number, n: number): void {
+    const dv = this.dv;
+    const w = m.w;
+    if (start + ((n + 3) & ~3) <= this.buf.length) for (let k = 0, e = (n + 3) >> 2; k < e; k++) w[k] = dv.getInt32(start + (k << 2), LITTLE_ENDIAN);
+    else for (let i = 0; i < n; i++) m.bytes[i] = this.buf[start + i]!;
+    m.len = n;
   }
   /**
    * numField()'s memos of `pkt`, direct-mapped on its low bits: a packet's
@@ -780,9 +787,7 @@ export class TraceLineEncoder {
       m.value = NaN;
       return;
     }
-    const b = this.buf;
-    for (let i = 0; i < n; i++) m.bytes[i] = b[start + i]!;
-    m.len = n;
+    this.keep(m, start, n);
     m.value = pkt;
     m.value2 = flow;
   }
