@@ -1110,17 +1110,7 @@ export class TraceLineEncoder {
     let o = this.len;
     out[o++] = 44;
     out[o++] = 34;
-    if (LITTLE_ENDIAN) {
-      // mid 4 bytes at a time: each made of the line's two words around it, written at any offset (up to 3 bytes past it, overwritten below)
-      const cw = c.w;
-      const dv = this.dv;
-      const sh = (p & 3) << 3;
-      for (let k = p >> 2, x = 0; x < mid; k++, x += 4) {
-        const lo = cw[k]!;
-        dv.setInt32(o + x, sh === 0 ? lo : (lo >>> sh) | (k + 1 < cw.length ? cw[k + 1]! << (32 - sh) : 0), true);
-      }
-      o += mid;
-    } else for (let i = p; i < p + mid; i++) out[o++] = b[i]!;
+    for (let i = p; i < p + mid; i++) out[o++] = b[i]!;
     out[o++] = 34;
     out[o++] = 93;
     this.len = o;
