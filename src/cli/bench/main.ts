@@ -60,11 +60,20 @@ function nodeStart(): number {
 
 const fmt = (pps: number): string => (pps >= 1e6 ? `${(pps / 1e6).toFixed(2)} M pkt/s` : `${(pps / 1e3).toFixed(0)} k pkt/s`);
 
-/** frames counted, none kept: the simulator alone */
-const countingTap = (): CaptureTap & { n: number } => {
-  const t = { n: 0, frame: () => void t.n++ };
-  return t;
-};
+/**
+ * Frames counted, none kept: the simulator alone. A class, not an object
+ * with a closure made per run: every run's tap then has the same frame()
+ * function, so the simulator's call site (Network.record()) that an
+ * earlier run's optimised code saw monomorphic stays so, and the next
+ * line does not pay a 'wrong call target' deopt (--trace-deopt) that a
+ * one-simulation `natlab replay` never pays.
+ */
+class CountingTap implements CaptureTap {
+  n = 0;
+  frame(): void {
+    this.n++;
+  }
+}
 
 interface ReplayRun {
   packets: number;
@@ -85,7 +94,7 @@ const cpuRate = (r: ReplayRun): string => `CPU ${((r.cpuSeconds * 1e6) / r.packe
 function replayRouter(rules: number, src: ByteSource, label: string, traceFile: string | null, threaded = false): ReplayRun {
   const sc = loadScenario(routerScenario(rules), `${label}.yaml`, here);
   const sim = build(sc, { trace: false });
-  const tap = countingTap();
+  const tap = new CountingTap();
   sim.net.tap = tap;
   const jsonl = traceFile === null ? null : threaded ? openJsonlTrace(traceFile) : new JsonlTraceWriter(traceFile);
   if (threaded && jsonl instanceof JsonlTraceWriter) throw new Error('bench: no trace worker script beside dist/io/replay (run npm run build)');
