@@ -29,6 +29,14 @@ export interface UdpSocket {
   deliver(skb: Skb, payloadOff: number, payloadLen: number): void;
   /** an ICMP error about a datagram this socket sent */
   error?(type: number, code: number, from: number): void;
+  /**
+   * connect()ed: the peer (0 or absent: none). A connected socket takes
+   * only that peer's datagrams, as __udp4_lib_lookup()'s compute_score()
+   * requires the source to match: another's find no socket and get port
+   * unreachable (measured: nc -u -l after its first sender)
+   */
+  remoteAddr?: number;
+  remotePort?: number;
 }
 
 /** A TCP endpoint: listener or connection; it gets every segment addressed to it. */
@@ -85,6 +93,7 @@ export class SocketTable {
       if (s.port !== dport) continue;
       if (s.addr !== 0 && s.addr !== daddr && !bcast) continue;
       if (s.dev !== null && s.dev !== skb.inDev) continue;
+      if (s.remoteAddr && (s.remoteAddr !== ipSrc(b, o) || s.remotePort !== ((b[l4]! << 8) | b[l4 + 1]!))) continue;
       sock = s;
       break;
     }

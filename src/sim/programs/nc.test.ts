@@ -207,6 +207,20 @@ describe('nc -u -l', () => {
   });
 });
 
+describe('a connected UDP socket', () => {
+  it('takes only its peer\'s datagrams: another sender finds no socket and gets port unreachable', () => {
+    const { net, a, b } = lab();
+    const server = startProgram(net, b, ncMain, 'nc -u -l 53');
+    const first = startProgram(net, a, ncMain, 'nc -u -v -w 1 -p 1111 10.0.0.2 53');
+    net.queue.runUntil(() => first.exitCode() !== null, net.now() + 10 * NS_PER_S);
+    const second = startProgram(net, a, ncMain, 'nc -u -v -w 1 -p 2222 10.0.0.2 53');
+    net.queue.runUntil(() => second.exitCode() !== null, net.now() + 10 * NS_PER_S);
+    expect(first.exitCode()).toBe(0);
+    expect(second.exitCode()).toBe(1);
+    expect(server.output()).toBe('XXX');
+  });
+});
+
 describe('nc usage errors', () => {
   it('refuses -k without -l', () => {
     expectLikeKernel(KERNEL.get('usage')!, replay(KERNEL.get('usage')!));
