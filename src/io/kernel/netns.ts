@@ -11,13 +11,18 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a program to completion without a shell; never throws for a non-zero exit. */
-export function execArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+/**
+ * Runs a program to completion without a shell; never throws for a non-zero
+ * exit. `cwd`: the directory it runs in (a scenario's commands run in the
+ * scenario file's directory, where the simulator resolves their relative
+ * paths); default this process's.
+ */
+export function execArgv(argv: string[], opts: { stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = execFile(
       argv[0]!,
       argv.slice(1),
-      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL' },
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL', ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) },
       (err, stdout, stderr) => {
         let status = 0;
         if (err) {

@@ -43,6 +43,8 @@ export interface SpawnOpts {
   outFile: string;
   /** bytes for stdin; stdin is /dev/null when absent */
   stdin?: Uint8Array | string;
+  /** the directory it runs in (see execArgv()); default this process's */
+  cwd?: string;
 }
 
 /** The processes of one run. */
@@ -62,6 +64,7 @@ export class ProcessTable {
     const fd = openSync(opts.outFile, 'w');
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', fd, fd],
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     });
     closeSync(fd);
     if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);

@@ -70,6 +70,9 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
   const scripts = { udhcpcScript: join(tmp, 'udhcpc.script'), dhclientScript: join(tmp, 'dhclient.script') };
   writeFileSync(scripts.udhcpcScript, UDHCPC_SCRIPT, { mode: 0o755 });
   writeFileSync(scripts.dhclientScript, DHCLIENT_SCRIPT, { mode: 0o755 });
+  // the scenario's commands run in its file's directory: a relative path on a
+  // line (`iptables-restore rules/x.v4`) names what the simulator reads there
+  const cwd = scenario.dir !== '' ? { cwd: scenario.dir } : {};
   const paths = (node: string, serial: number): PrivatePaths => ({ tmp, scenarioDir: scenario.dir, node, serial, ...scripts });
 
   // Every command is checked before anything is created.
@@ -127,12 +130,13 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
             label: `${p.node}: ${line.raw}`,
             outFile: join(tmp, `daemon-${daemons.length}.log`),
             ...(stdin !== undefined ? { stdin } : {}),
+            ...cwd,
           });
           await waitDaemonReady(run, cmd.pidFile!, loc);
           daemons.push({ node: p.node, run, ...(cmd.leaseFile ? { leaseFile: cmd.leaseFile } : {}) });
           continue;
         }
-        const r = await execArgv(inNs(p.ns, cmd.argv), stdin !== undefined ? { stdin } : {});
+        const r = await execArgv(inNs(p.ns, cmd.argv), { ...(stdin !== undefined ? { stdin } : {}), ...cwd });
         if (r.status !== 0) {
           throw new NatlabError(`command failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`, loc);
         }
@@ -148,7 +152,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       log(`step ${step.index} ${step.node}: ${step.command}${step.background ? ' &' : ''}`);
       if (cmd.pidFile && cmd.program) procs.watchPidFile(cmd.pidFile, cmd.program);
       const start = rel();
-      const run = procs.start(inNs(ns, cmd.argv), { label: `step ${step.index}`, outFile: join(tmp, `step-${step.index}.out`) });
+      const run = procs.start(inNs(ns, cmd.argv), { label: `step ${step.index}`, outFile: join(tmp, `step-${step.index}.out`), ...cwd });
       const result: StepResult = {
         step: step.index, node: step.node, command: step.command, exit: 0, output: '',
         background: step.background, start, end: start,
