@@ -19,7 +19,11 @@ describe('verifyCommand --kernel', () => {
     try {
       const lines: string[] = [];
       const errors: string[] = [];
-      const code = await verifyCommand([SCENARIOS], {
+      // not step-order.yaml (runner.kernel.test.ts's): its background nc pair is stopped at the
+      // end, and whether the client's kernel ACKs the listener's FIN alone (its nc woke after the
+      // 40 ms delayed-ACK timer) is a race of the machine's scheduling, which two kernel runs
+      // compared with each other meet twice as often as a kernel run compared with the simulator
+      const code = await verifyCommand([join(SCENARIOS, 'bridge.yaml'), join(SCENARIOS, 'two-hosts-ping.yaml')], {
         kernel: true,
         out,
         simulate: (s) => runOnKernel(s),
@@ -28,7 +32,7 @@ describe('verifyCommand --kernel', () => {
       });
       expect({ code, lines, errors }).toEqual({
         code: 0,
-        lines: ['bridge-dhcp: kernel and simulation agree', 'step-order: kernel and simulation agree', 'two-hosts-ping: kernel and simulation agree'],
+        lines: ['bridge-dhcp: kernel and simulation agree', 'two-hosts-ping: kernel and simulation agree'],
         errors: [],
       });
       expect(existsSync(join(out, 'two-hosts-ping', 'kernel', 'pcap', 'a', 'eth0.pcap'))).toBe(true);
