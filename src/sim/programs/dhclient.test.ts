@@ -231,7 +231,12 @@ describe('dhclient', () => {
     expect((discoverAt - start) / NS_PER_S).toBeLessThan(19);
   });
 
-  it('a DHCPNAK to INIT-REBOOT (the client moved to another network) forgets the lease and discovers without option 50', () => {
+  /**
+   * The client got 10.9.0.120 from dnsmasq (the lease file keeps it), then
+   * the server's dnsmasq stopped and its address moved to 10.8.0.1/24: the
+   * client now sits on "another network" (the test starts the next dnsmasq)
+   */
+  function leasedThenMoved(): ReturnType<typeof twoHosts> {
     const t = twoHosts();
     runDnsmasq(t.server, SERVER, env);
     const first = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
@@ -239,6 +244,11 @@ describe('dhclient', () => {
     t.server.sockets.udp.length = 0;
     t.server.delAddr(t.sdev, t.sdev.addrs[0]!);
     t.server.addAddr(t.sdev, ip('10.8.0.1'), 24, null);
+    return t;
+  }
+
+  it('a DHCPNAK to INIT-REBOOT (the client moved to another network) forgets the lease and discovers without option 50', () => {
+    const t = leasedThenMoved();
     runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-authoritative', '--dhcp-range=10.8.0.100,10.8.0.150,255.255.255.0,2m'], env);
     const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
     t.net.queue.runUntil(() => r.exitCode() !== null, 30 * NS_PER_S);
@@ -250,13 +260,7 @@ describe('dhclient', () => {
   });
 
   it('bound to another address after an unanswered INIT-REBOOT, flushes the lease file\'s address (BOUND with old_ from client->active, measured)', () => {
-    const t = twoHosts();
-    runDnsmasq(t.server, SERVER, env);
-    const first = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
-    t.net.queue.runUntil(() => first.exitCode() !== null, 10 * NS_PER_S);
-    t.server.sockets.udp.length = 0;
-    t.server.delAddr(t.sdev, t.sdev.addrs[0]!);
-    t.server.addAddr(t.sdev, ip('10.8.0.1'), 24, null);
+    const t = leasedThenMoved();
     // not authoritative: the INIT-REBOOT for 10.9.0.120 gets no answer
     runDnsmasq(t.server, ['--port=0', '--no-ping', '--interface=eth0', '--dhcp-range=10.8.0.100,10.8.0.150,255.255.255.0,2m'], env);
     const r = startProgram(t.net, t.client, dhclientMain, 'dhclient -v -1 eth0');
