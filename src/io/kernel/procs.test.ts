@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTable, sleeping } from './procs.js';
+import { pidsNaming, ProcessTable, sleeping } from './procs.js';
 
 describe('ProcessTable.quiesce: what a stop set off runs to its end before the next stop', () => {
   const procs = new ProcessTable();
@@ -57,5 +57,42 @@ describe('ProcessTable: daemons named in pid files', () => {
     expect(alive(first)).toBe(false);
     expect(alive(second)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('teardown finds the processes that name the run\'s private folder', () => {
+  /** a process we did not start through the table (as a daemon's forked child is), naming `file` on its command line */
+  const untracked = (file: string) => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', file], { stdio: 'ignore' });
+
+  it('lists a process whose command line names a file in the folder, and not one naming another folder', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'natlab-own-'));
+    const other = `${own}x`; // a longer name with the same start: not the folder
+    const a = untracked(join(own, 'dhclient.leases'));
+    const b = untracked(join(other, 'dhclient.leases'));
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const pids = pidsNaming(own);
+      expect(pids).toContain(a.pid);
+      expect(pids).not.toContain(b.pid);
+      expect(pids).not.toContain(process.pid);
+    } finally {
+      a.kill('SIGKILL');
+      b.kill('SIGKILL');
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('stopAll(dir) stops such a process though no pid file or start() recorded it', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'natlab-own-'));
+    const daemon = untracked(join(own, 'dhclient.pid'));
+    const exited = new Promise<NodeJS.Signals | null>((res) => daemon.on('exit', (_c, sig) => res(sig)));
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      await new ProcessTable().stopAll(own);
+      expect(await exited).toBe('SIGTERM');
+    } finally {
+      daemon.kill('SIGKILL');
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

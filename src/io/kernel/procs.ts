@@ -4,7 +4,7 @@
  * (never by name), even after an exception or a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 
 /** Exit status the way a shell reports it: the code, or 128 + signal number. */
 export function shellStatus(code: number | null, signal: NodeJS.Signals | null): number {
@@ -141,21 +141,56 @@ export class ProcessTable {
     while (performance.now() - t0 < maxMs && rs.some((r) => !r.exited() && !sleeping(r.pid))) await sleep(1);
   }
 
-  /** Stops every process still running and every daemon found in our pid files. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every process still running and every daemon found in our pid
+   * files; with `ownDir` (the run's private folder), also every process
+   * whose command line names it (pidsNaming()).
+   */
+  async stopAll(ownDir?: string): Promise<void> {
     this.signalDaemons('SIGTERM');
+    if (ownDir !== undefined) signalPids(pidsNaming(ownDir), 'SIGTERM');
     await Promise.all([...this.live.values()].map((r) => this.stop(r)));
   }
 
-  /** Synchronous last resort (process exit handlers): SIGKILL to all we know. */
-  killAllNow(): void {
+  /** Synchronous last resort (process exit handlers): SIGKILL to all we know (and, with `ownDir`, to what names it). */
+  killAllNow(ownDir?: string): void {
     this.signalDaemons('SIGKILL');
+    if (ownDir !== undefined) signalPids(pidsNaming(ownDir), 'SIGKILL');
     for (const r of this.live.values()) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
   }
 
   get size(): number {
     return this.live.size;
   }
+}
+
+/**
+ * The processes (other than this one) whose command line names a file in
+ * `dir`: a run's private folder, which only programs we started are given
+ * (dhclient's and udhcpc's -sf/-lf/-pf paths). Teardown stops them too: a
+ * daemonised client can fork after its pid file was last read, or a later
+ * client of the same node write its own PID over it first, and the pid
+ * files alone then miss it (a dhclient outlived its run this way, its
+ * namespace already deleted). Nothing that is not ours names that folder.
+ */
+export function pidsNaming(dir: string): number[] {
+  const needle = `${dir.replace(/\/+$/, '')}/`;
+  const found: number[] = [];
+  let entries: string[];
+  try { entries = readdirSync('/proc'); } catch { return found; }
+  for (const e of entries) {
+    if (!/^[0-9]+$/.test(e)) continue;
+    const pid = Number(e);
+    if (pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) found.push(pid);
+    } catch { /* gone meanwhile */ }
+  }
+  return found;
+}
+
+function signalPids(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) try { process.kill(pid, signal); } catch { /* gone */ }
 }
 
 /** True when the process waits (S, T, t, I), false while it runs, is runnable, in disk wait or a zombie not yet reaped. */

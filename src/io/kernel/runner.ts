@@ -88,7 +88,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
 
   const procs = new ProcessTable();
   const emergency = (signal: NodeJS.Signals): void => {
-    procs.killAllNow();
+    procs.killAllNow(tmp);
     nsSet.deleteAllNow((argv) => execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' }));
     rmSync(tmp, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -228,7 +228,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
   } finally {
     process.off('SIGINT', emergency);
     process.off('SIGTERM', emergency);
-    await procs.stopAll();
+    await procs.stopAll(tmp);
     const errors = await nsSet.deleteAll();
     rmSync(tmp, { recursive: true, force: true });
     for (const e of errors) log(`teardown: ${e}`);
