@@ -88,6 +88,7 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
       for (let run = 1; run <= runs; run++) {
         const kernel = await kernelRun(scenario, {
           ...(opts.log ? { log: opts.log } : {}),
+          notice: (l: string) => printError(`natlab verify: ${l}`),
           ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
         });
         // (a rerun's kernel results replace the previous run's)

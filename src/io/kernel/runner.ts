@@ -31,6 +31,7 @@ import { startCapture, finishCapture, captureWindow, type WireEndCapture } from 
 import { prepareRunCommand, prepareTrafficCommand, type PrivatePaths } from './commands.js';
 import { UDHCPC_SCRIPT, DHCLIENT_SCRIPT } from './scripts.js';
 import { checkEnvironment } from './preflight.js';
+import { RUN_DIR_PREFIX, sweepOrphans } from './orphans.js';
 
 export interface KernelRunOpts {
   /** write the result directory here as well */
@@ -39,11 +40,15 @@ export interface KernelRunOpts {
   stepTimeoutS?: number;
   /** progress lines */
   log?: (s: string) => void;
+  /** what the user should see even without progress lines (what a killed run left and was removed, teardown errors); default `log` */
+  notice?: (s: string) => void;
   /** pause between the last step and stopping the captures, ms; default 300 */
   settleMs?: number;
 }
 
 let runCounter = 0;
+/** The first run of this process cleans what SIGKILLed runs left (orphans.ts). */
+let swept = false;
 
 /** Wall-clock nanoseconds (pcap timestamps are wall clock too). */
 function wallNs(): bigint {
@@ -59,14 +64,19 @@ interface PlannedNode {
 /** Runs `scenario` on the kernel and returns what happened. Needs root. */
 export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}): Promise<RunResults> {
   const log = opts.log ?? ((): void => undefined);
+  const notice = opts.notice ?? log;
   await checkEnvironment(scenario);
+  if (!swept) {
+    swept = true;
+    for (const what of await sweepOrphans(tmpdir())) notice(`removed ${what}, left by a kernel run that was killed`);
+  }
   const nsSet = new NamespaceSet(runPrefix(`r${++runCounter}`));
   const plan: PlannedNode[] = scenario.nodes.map((n) => ({
     node: n.name,
     ns: nsSet.nameOf(n.name),
     lines: splitRunScript(n.run, { node: n.name, file: scenario.file, ...(n.runPos ? { firstLine: n.runPos.line } : {}) }),
   }));
-  const tmp = mkdtempSync(join(tmpdir(), 'natlab-kernel-'));
+  const tmp = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
   const scripts = { udhcpcScript: join(tmp, 'udhcpc.script'), dhclientScript: join(tmp, 'dhclient.script') };
   writeFileSync(scripts.udhcpcScript, UDHCPC_SCRIPT, { mode: 0o755 });
   writeFileSync(scripts.dhclientScript, DHCLIENT_SCRIPT, { mode: 0o755 });
@@ -231,7 +241,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
     await procs.stopAll(tmp);
     const errors = await nsSet.deleteAll();
     rmSync(tmp, { recursive: true, force: true });
-    for (const e of errors) log(`teardown: ${e}`);
+    for (const e of errors) notice(`teardown: ${e}`);
   }
 }
 
