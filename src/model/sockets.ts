@@ -5,8 +5,8 @@
  */
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp.js';
 import { ipDst, ipHeaderLen, ipSrc, ipTotalLen } from '../wire/ipv4.js';
-import { tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
-import { udpDport } from '../wire/udp.js';
+import { tcpDataOff, tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
+import { udpChecksumOk, udpDport, udpLen } from '../wire/udp.js';
 import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
@@ -80,11 +80,29 @@ export class SocketTable {
     return any;
   }
 
-  /** udp_rcv(): to the socket bound to the port, else port unreachable (unicast only) */
+  /**
+   * udp_rcv(): to the socket bound to the port, else port unreachable
+   * (unicast only). As __udp4_lib_rcv() does first: a datagram whose UDP
+   * length is under 8 or past the IP payload is dropped (short_packet),
+   * bytes after the UDP length are trimmed (pskb_trim_rcsum()), and one
+   * whose checksum is wrong (not 0, "none") is dropped without an answer
+   * (csum_error), whether a socket wants it or not.
+   */
   udpRcv(h: Host, skb: Skb): void {
-    const b = skb.data;
+    let b = skb.data;
     const o = skb.l3;
     const l4 = o + ipHeaderLen(b, o);
+    const avail = ipTotalLen(b, o) - (l4 - o);
+    const ulen = avail < 8 ? 0 : udpLen(b, l4);
+    if (ulen < 8 || ulen > avail) {
+      h.drop(skb, skb.inDev, `udp: short packet (length ${ulen}, ${avail} bytes)`);
+      return;
+    }
+    if (ulen < avail) b = skb.data = b.subarray(0, l4 + ulen);
+    if (!udpChecksumOk(b, o, l4)) {
+      h.drop(skb, skb.inDev, 'udp: bad checksum');
+      return;
+    }
     const dport = udpDport(b, l4);
     const daddr = ipDst(b, o);
     const bcast = skb.route?.kind === 'broadcast' || skb.route?.kind === 'multicast';
@@ -103,7 +121,7 @@ export class SocketTable {
       return;
     }
     if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `udp port ${dport}`);
-    sock.deliver(skb, l4 + 8, ipTotalLen(b, o) - (l4 - o) - 8);
+    sock.deliver(skb, l4 + 8, ulen - 8);
   }
 
   /** tcp_v4_rcv(): to the connection, else the listener, else a reset */
@@ -111,6 +129,13 @@ export class SocketTable {
     const b = skb.data;
     const o = skb.l3;
     const l4 = o + ipHeaderLen(b, o);
+    // tcp_v4_rcv(): no header (discard_it), a data offset under 5 (bad_packet) or past the segment (discard_it): dropped unanswered
+    const avail = ipTotalLen(b, o) - (l4 - o);
+    const doff = avail < 20 ? 0 : tcpDataOff(b, l4);
+    if (doff < 20 || doff > avail) {
+      h.drop(skb, skb.inDev, `tcp: bad header (data offset ${doff}, ${avail} bytes)`);
+      return;
+    }
     const dport = tcpDport(b, l4);
     const daddr = ipDst(b, o);
     const saddr = ipSrc(b, o);

@@ -8,6 +8,8 @@ import { UNTRACKED, type CtEntry } from './conn.js';
 import { conntrackIn } from './in.js';
 import { conntrackList } from './list.js';
 import { ConntrackTable } from './table.js';
+import { checksumFinish, onesSum, pseudoSum } from '../../wire/checksum.js';
+import { udpFillChecksum } from '../../wire/udp.js';
 import { TH, TestHost, icmpErrorFrame, icmpFrame, igmpFrame, skbOf, tcpFrame, udpFrame } from './test-frames.js';
 
 let host: TestHost;
@@ -313,6 +315,27 @@ describe('checksums (nf_conntrack_checksum=1)', () => {
     expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
     expect(skb.ct).toBeNull();
     expect(table.size).toBe(0);
+  });
+
+  it('sums a UDP datagram over its whole IP payload, not its UDP length (nf_ip_checksum()): a shorter length field is INVALID unless the sum covers the rest', () => {
+    // 12 bytes of payload, a length field of 10: the sum over those 10 bytes is the receiver's, not conntrack's
+    const f = udpFrame('203.0.113.50', '203.0.113.1', 40000, 53, 12);
+    f[14 + 20 + 5] = 10;
+    udpFillChecksum(f, 14, 34);
+    const skb = skbOf(f);
+    conntrackIn(table, NfHook.PRE_ROUTING, skb, host);
+    expect(skb.ct).toBeNull();
+    // the same length field with the sum of the whole payload (as if the length were 20): tracked
+    const g = udpFrame('203.0.113.50', '203.0.113.1', 40001, 53, 12);
+    g[14 + 20 + 5] = 10;
+    g[14 + 20 + 6] = 0;
+    g[14 + 20 + 7] = 0;
+    const sum = checksumFinish(onesSum(g, 34, 20, pseudoSum(0xcb007132, 0xcb007101, 17, 20)));
+    g[14 + 20 + 6] = sum >> 8;
+    g[14 + 20 + 7] = sum & 0xff;
+    const skb2 = skbOf(g);
+    conntrackIn(table, NfHook.PRE_ROUTING, skb2, host);
+    expect(skb2.ct).not.toBeNull();
   });
 
   it('does not check what the host itself sends (OUTPUT)', () => {

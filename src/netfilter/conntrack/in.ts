@@ -5,7 +5,8 @@
  */
 import { icmpChecksumOk } from '../../wire/icmp.js';
 import { tcpChecksumOk } from '../../wire/tcp.js';
-import { udpChecksumOk } from '../../wire/udp.js';
+import { onesSum, csumFold, pseudoSum } from '../../wire/checksum.js';
+import { udpCheck } from '../../wire/udp.js';
 import { CtDir, type CtTuple, IpsBit } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
@@ -54,7 +55,7 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
   }
   // tcp_error() / udp_error(): see conntrackInTuple()
   if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 &&
-      !(proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpChecksumOk(b, l3, l4))) return Verdict.ACCEPT;
+      !(proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpPayloadChecksumOk(b, l3, l4, end))) return Verdict.ACCEPT;
   const now = host.now();
   // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
   const src = (b[l3 + Ip4.SADDR]! << 24) | (b[l3 + Ip4.SADDR + 1]! << 16) | (b[l3 + Ip4.SADDR + 2]! << 8) | b[l3 + Ip4.SADDR + 3]!;
@@ -177,13 +178,28 @@ export function ctInfoDir(ctInfo: CtInfo): CtDir {
   return ctInfo >= CtInfo.ESTABLISHED_REPLY && ctInfo !== CtInfo.NONE ? CtDir.REPLY : CtDir.ORIGINAL;
 }
 
+/**
+ * udp_error()'s check: a UDP checksum of 0 means none; otherwise
+ * nf_ip_checksum() sums the whole IP payload with the payload's length in
+ * the pseudo header, not the UDP length field: a datagram whose length
+ * field is shorter than the payload (the receiver trims it and may take it)
+ * is INVALID here unless its sum also covers the bytes past it.
+ */
+function udpPayloadChecksumOk(b: Uint8Array, l3: number, l4: number, end: number): boolean {
+  if (udpCheck(b, l4) === 0) return true;
+  const len = end - l4;
+  const src = ((b[l3 + Ip4.SADDR]! << 24) | (b[l3 + Ip4.SADDR + 1]! << 16) | (b[l3 + Ip4.SADDR + 2]! << 8) | b[l3 + Ip4.SADDR + 3]!) >>> 0;
+  const dst = ((b[l3 + Ip4.DADDR]! << 24) | (b[l3 + Ip4.DADDR + 1]! << 16) | (b[l3 + Ip4.DADDR + 2]! << 8) | b[l3 + Ip4.DADDR + 3]!) >>> 0;
+  return csumFold(onesSum(b, l4, len, pseudoSum(src, dst, IpProto.UDP, len))) === 0xffff;
+}
+
 /** nf_checksum() for the protocols conntrack checks */
 function l4ChecksumOk(b: Uint8Array, l3: number, l4: number, end: number, proto: number): boolean {
   switch (proto) {
     case IpProto.TCP:
       return tcpChecksumOk(b, l3, l4);
     case IpProto.UDP:
-      return udpChecksumOk(b, l3, l4);
+      return udpPayloadChecksumOk(b, l3, l4, end);
     case IpProto.ICMP:
       return icmpChecksumOk(b, l4, end - l4);
     default:
