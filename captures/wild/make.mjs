@@ -196,6 +196,13 @@ const options = [
   eth(ipv4(X, Y, 1, echo(0x104, 7), { opts: [7, 3, 4, 0] })), // record route with no room: forwarded unchanged
   eth(ipv4(X, Y, 1, echo(0x104, 8), { opts: [7, 8, 4, 0, 0, 0, 0, 0] })), // record route of length 8: room for one address
   eth(ipv4(X, Y, 1, echo(0x104, 9), { opts: [7, 7, 3, 0, 0, 0, 0, 0] })), // record route pointer 3 (under 4): parameter problem
+  eth(ipv4(X, Y, 1, echo(0x104, 10), { opts: [68, 4, 5, 0] })), // a timestamp with no room: each host counts an overflow, the reply echoes it
+  eth(ipv4(X, Y, 1, echo(0x104, 11), { opts: [30, 4, 0xaa, 0xbb] })), // an unknown option: ignored, forwarded, not echoed
+  eth(ipv4(X, Y, 1, echo(0x104, 12), { opts: [0, 7, 7, 7] })), // END then garbage: r makes the rest END
+  eth(ipv4(X, Y, 1, echo(0x104, 13), { opts: [148, 2, 1, 0] })), // router alert of length 2: parameter problem at byte 21
+  eth(ipv4(X, Y, 17, udp(X, Y, 40020, 9, data(8)), { opts: RR })), // record route to a closed port: the port unreachable echoes it
+  eth(ipv4(X, Y, 1, echo(0x104, 14), { opts: RR, ttl: 1 })), // record route with TTL 1: the time exceeded echoes it and quotes r's record
+  eth(ipv4(X, Y, 1, echo(0x104, 15), { opts: [131, 7, 4, 10, 0, 2, 2, 0] })), // a loose source route: dropped (accept_source_route=0)
 ];
 
 for (const [name, frames] of Object.entries({ headers, transport, mtu, options })) {

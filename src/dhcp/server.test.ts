@@ -7,6 +7,7 @@ import { DHCP_CAPTURES, captureBytes } from './captures.fixture.js';
 import { ip, masked, seen, twoHosts } from './test-net.js';
 import { Nud } from '../model/neigh.js';
 import { BOOTP_AT } from './send.js';
+import { udpFillChecksum } from '../wire/udp.js';
 import { dhcpMessageType, dhcpYiaddr, parseDhcp, dhcpOption } from '../wire/dhcp.js';
 
 const env = { node: 's', dir: '', readFile: (p: string): string => { throw new Error(`no ${p}`); } };
@@ -111,6 +112,7 @@ describe('dnsmasq server', () => {
     };
     b[at(50) + 3] = 8;
     b.fill(0, at(54), at(54) + 6); // the server id becomes padding
+    udpFillChecksum(b, 14, 34); // a changed datagram with its old checksum would be dropped (udp csum_error)
     return b;
   }
 
@@ -136,6 +138,7 @@ describe('dnsmasq server', () => {
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
     const disc = captureBytes(DHCP_CAPTURES.udhcpcDiscover).slice();
     disc[BOOTP_AT + 10] = 0x80; // flags: broadcast
+    udpFillChecksum(disc, 14, 34);
     clientSends(t, disc);
     const offer = seen(t.net, t.cdev, 'in')[0]!;
     expect(Array.from(offer.subarray(0, 6))).toEqual([255, 255, 255, 255, 255, 255]);
@@ -150,6 +153,7 @@ describe('dnsmasq server', () => {
       req.set(new TextEncoder().encode('pc-one.lan.x'), i + 2);
       break;
     }
+    udpFillChecksum(req, 14, 34);
     clientSends(t, req);
     expect(leaseFileOf(t.server)).toMatch(/ 02:00:00:00:02:01 10\.9\.0\.120 pc-one 01:02:00:00:00:02:01\n$/);
   });

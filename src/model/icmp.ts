@@ -7,6 +7,7 @@ import {
   ICMP_DEST_UNREACH,
   ICMP_ECHO,
   ICMP_ECHOREPLY,
+  ICMP_PARAMETERPROB,
   ICMP_REDIRECT,
   ICMP_REDIR_HOST,
   icmpChecksumOk,
@@ -22,6 +23,7 @@ import type { Host } from './host.js';
 import { RT_SCOPE_LINK } from './iface.js';
 import { nfCtAttach } from './ct-attach.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
+import { ipOptionsBuild, ipOptionsEcho } from './ip-options.js';
 import { icmpFragNeeded } from './pmtu.js';
 import { icmpRedirect } from './redirect.js';
 import { PktType, SK_KERNEL, Skb } from './skb.js';
@@ -76,13 +78,20 @@ function icmpReply(h: Host, req: Skb): void {
     h.drop(req, req.inDev, `icmp: no route back to ${ip4ToString(daddr)}`);
     return;
   }
-  const pkt = allocIpPacket(icmpLen);
+  // icmp_reply(): the request's options echoed (ip_options_echo()), or no reply when that fails
+  const opts = req.ipOpt === 0 ? null : ipOptionsEcho(req);
+  if (opts === null && req.ipOpt !== 0) {
+    h.drop(req, req.inDev, 'icmp: options cannot be echoed');
+    return;
+  }
+  let pkt = allocIpPacket(icmpLen);
   pkt.set(b.subarray(o + hl, o + hl + icmpLen), 14 + IP_HLEN);
   const io = 14 + IP_HLEN;
   setIcmpType(pkt, io, ICMP_ECHOREPLY);
   setIcmpCheck(pkt, io, 0);
   setIcmpCheck(pkt, io, checksumFinish(onesSum(pkt, io, icmpLen)));
   buildIpv4(pkt, 14, { src: saddr || rt.prefsrc, dst: daddr, proto: IPPROTO_ICMP, ttl: h.sysctl('net.ipv4.ip_default_ttl'), id: h.nextIpId(daddr), tos: ipTos(b, o), df: false, payloadLen: icmpLen });
+  if (opts !== null) pkt = ipOptionsBuild(pkt, opts);
   const skb = new Skb(pkt);
   skb.route = rt;
   skb.mark = 0;
@@ -125,23 +134,27 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
       return;
     }
   }
+  // the options of the packet it is about, echoed (__ip_options_echo()); none sent when that fails
+  const opts = inSkb.ipOpt === 0 ? null : ipOptionsEcho(inSkb);
+  if (opts === null && inSkb.ipOpt !== 0) return;
   // room: 576 bytes in all
-  const quoted = Math.min(ipTotalLen(b, o), b.length - o, 576 - IP_HLEN - 8);
+  const quoted = Math.min(ipTotalLen(b, o), b.length - o, 576 - IP_HLEN - (opts === null ? 0 : opts.bytes.length) - 8);
   const icmpLen = 8 + quoted;
-  const pkt = allocIpPacket(icmpLen);
+  let pkt = allocIpPacket(icmpLen);
   const io = 14 + IP_HLEN;
   pkt[io] = type;
   pkt[io + 1] = code;
   if (type === ICMP_DEST_UNREACH) {
     pkt[io + 6] = (info >>> 8) & 0xff; // next-hop MTU for FRAG_NEEDED
     pkt[io + 7] = info & 0xff;
-  } else if (type === ICMP_REDIRECT) {
-    setU32(pkt, io + 4, info);
+  } else if (type === ICMP_REDIRECT || type === ICMP_PARAMETERPROB) {
+    setU32(pkt, io + 4, info); // the gateway, or the pointer in the first byte
   }
   pkt.set(b.subarray(o, o + quoted), io + 8);
   setIcmpCheck(pkt, io, checksumFinish(onesSum(pkt, io, icmpLen)));
   const tos = icmpIsError(type) ? (ipTos(b, o) & 0x1e) | 0xc0 : ipTos(b, o);
   buildIpv4(pkt, 14, { src: saddr, dst: src, proto: IPPROTO_ICMP, ttl: h.sysctl('net.ipv4.ip_default_ttl'), id: h.nextIpId(src), tos, df: false, payloadLen: icmpLen });
+  if (opts !== null) pkt = ipOptionsBuild(pkt, opts);
   const skb = new Skb(pkt);
   skb.route = rt;
   skb.sk = SK_KERNEL; // __icmp_send() sends from the namespace's ICMP control socket (REJECT's errors too: nf_send_unreach() calls icmp_send())

@@ -14,6 +14,7 @@ import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 }
 import { neighOutput } from './arp.js';
 import { DefragUser, ipDefrag } from './defrag.js';
 import { ipFragment } from './frag.js';
+import { ipForwardOptions, ipRcvOptions } from './ip-options.js';
 import type { Host } from './host.js';
 import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
@@ -56,6 +57,7 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
     return;
   }
   if (tot < avail) skb.data = b.subarray(0, o + tot); // pskb_trim_rcsum(): Ethernet padding goes
+  skb.ipOpt = 0; // memset(IPCB(skb), 0, ...)
   skb.inDev = dev;
   skb.dev = dev;
   skb.sk = null; // skb_orphan(): "must drop socket now because of tproxy"
@@ -102,6 +104,7 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
     const err = ipRouteInput(h, skb, addrI32(b, o + 16), addrI32(b, o + 12), dev);
     if (err !== 0) return; // ipRouteInput dropped it and said why
   }
+  if (b[o]! !== 0x45 && ipRcvOptions(h, skb, dev)) return;
   dstInput(h, skb);
 }
 
@@ -380,6 +383,7 @@ export function ipForward(h: Host, skb: Skb): void {
   ipDecTtl(b, o);
   if (rt.redirect) h.sendRedirect(skb);
   if (h.nf.hook(NfHook.FORWARD, skb, skb.inDev, out) !== Verdict.ACCEPT) return;
+  if (skb.ipOpt !== 0) ipForwardOptions(h, skb); // ip_forward_finish()
   ipOutput(h, skb);
 }
 

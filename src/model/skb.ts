@@ -130,6 +130,8 @@ export class Skb {
   fragMaxSize = 0;
   /** skb->ignore_df: netfilter reassembled it, so DF does not forbid fragmenting it again */
   ignoreDf = false;
+  /** IPCB(skb)->opt as ip_options_compile() left it, packed (ip-options.ts); 0 for a packet without options */
+  ipOpt = 0;
   /** the payload lengths of the fragments it was reassembled from, in order (the frag_list), null if none */
   fragList: number[] | null = null;
   /**
@@ -206,6 +208,7 @@ export class Skb {
     if (xnet) this.sk = null;
     this.fragMaxSize = 0;
     this.ignoreDf = false;
+    this.ipOpt = 0;
     this.fragList = null;
     // dstPendingConfirm stays: skb_scrub_packet() does not clear the bit
   }

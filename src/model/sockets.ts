@@ -9,6 +9,7 @@ import { tcpDataOff, tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
 import { udpChecksumOk, udpDport, udpLen } from '../wire/udp.js';
 import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
+import { ipOptionsToEcho } from './ip-options.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
 
@@ -136,6 +137,8 @@ export class SocketTable {
       h.drop(skb, skb.inDev, `tcp: bad header (data offset ${doff}, ${avail} bytes)`);
       return;
     }
+    // the RST and a connection's segments echo the IP options (tcp_v4_save_options(), ip_send_unicast_reply())
+    if (ipOptionsToEcho(skb)) h.unsupported(`a TCP segment with IP options to echo (record route, timestamp) to ${h.name}: TCP's answers with options are not modelled`);
     const dport = tcpDport(b, l4);
     const daddr = ipDst(b, o);
     const saddr = ipSrc(b, o);
