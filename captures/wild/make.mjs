@@ -113,8 +113,8 @@ function eth(packet, { dst = R_LAN_MAC, src = X_MAC, type = 0x0800, trailer = []
   return f;
 }
 
-/** classic pcap, microsecond timestamps, frames 100 ms apart from t = 1 s; `caplen` cuts a frame */
-function pcap(frames) {
+/** classic pcap, microsecond timestamps, frames 100 ms apart from t = 1 s unless `times` (µs after 1 s) says */
+function pcap(frames, times) {
   const parts = [];
   const g = Buffer.alloc(24);
   g.writeUInt32LE(0xa1b2c3d4, 0);
@@ -125,7 +125,7 @@ function pcap(frames) {
   parts.push(g);
   frames.forEach((f, i) => {
     const r = Buffer.alloc(16);
-    const us = 1_000_000 + i * 100_000;
+    const us = 1_000_000 + (times === undefined ? i * 100_000 : times[i]);
     r.writeUInt32LE(Math.floor(us / 1e6), 0);
     r.writeUInt32LE(us % 1e6, 4);
     r.writeUInt32LE(f.length, 8);
@@ -205,6 +205,182 @@ const options = [
   eth(ipv4(X, Y, 1, echo(0x104, 15), { opts: [131, 7, 4, 10, 0, 2, 2, 0] })), // a loose source route: dropped (accept_source_route=0)
 ];
 
-for (const [name, frames] of Object.entries({ headers, transport, mtu, options })) {
+// arp: what r's neighbour entry for 10.0.1.9 takes from ARP, seen in the MAC of r's echo replies
+const A_MAC = '02:00:00:00:09:09';
+const BCAST = 'ff:ff:ff:ff:ff:ff';
+/** an ARP packet in an Ethernet frame from `src` to `dst` */
+function arp(op, { src = X_MAC, dst = BCAST, sha = src, sip = X, tha = '00:00:00:00:00:00', tip = R } = {}) {
+  const a = new Uint8Array(28);
+  a.set([0, 1, 8, 0, 6, 4, 0, op]);
+  a.set(mac(sha), 8);
+  a.set(ip(sip), 14);
+  a.set(mac(tha), 18);
+  a.set(ip(tip), 24);
+  return eth(a, { dst, src, type: 0x0806 });
+}
+const ping = (seq, src = X) => eth(ipv4(src, R, 1, echo(0x105, seq)));
+const arpFrames = [
+  [0, arp(1)], // who-has r tell x: answered, x's entry made (STALE, MAC x)
+  [100, ping(1)], // answered to x's MAC
+  [200, arp(2, { dst: R_LAN_MAC, sha: A_MAC, tha: R_LAN_MAC })], // a reply with another MAC within a second of the update (locktime): ignored
+  [300, ping(2)], // still to x's MAC
+  [1500, arp(2, { dst: R_LAN_MAC, sha: A_MAC, tha: R_LAN_MAC })], // the same reply 1.3 s after the update: taken (REACHABLE, MAC A)
+  [1600, ping(3)], // to A
+  [1700, arp(1, { tip: X })], // gratuitous request (sender = target) with x's MAC: taken at once
+  [1800, ping(4)], // to x
+  [1900, arp(2, { sha: A_MAC, tha: A_MAC, tip: X })], // gratuitous reply (sender = target, sha = tha) broadcast with A: taken at once
+  [2000, ping(5)], // to A
+  [2100, arp(1)], // who-has r tell x again: an ARP request to r always overrides (neigh_event_ns())
+  [2200, ping(6)], // to x
+  [2300, arp(1, { sip: '0.0.0.0' })], // an ARP probe (sender 0.0.0.0) for r's address: answered (address in use), nothing learnt
+  [2301, arp(1, { sip: '0.0.0.0', tip: '10.0.1.77' })], // a probe for a free address: silence
+  ...Array.from({ length: 20 }, (_, i) => [2400 + i, arp(1, { src: `02:00:00:00:0a:${(i + 1).toString(16).padStart(2, '0')}`, sip: `10.0.1.${100 + i}` })]), // an ARP storm: each sender answered and learnt
+  [2600, ping(7, '10.0.1.105')], // from a stormer's address (x's MAC): answered to the stormer's MAC
+  [2700, arp(1, { sha: A_MAC, src: X_MAC })], // a request whose sender MAC differs from the frame's source: the entry takes the ARP sender's
+  [2800, ping(8)], // to A
+];
+
+// dhcp: a dnsmasq on r (lan0) answers clients that are only MAC addresses in the capture
+const C = (n) => `02:00:00:00:0b:0${n}`;
+/** a BOOTP request from client `n`: DHCP message `type`, `opts` [[code, bytes]], the UDP checksum `sum` ('ok' | 'bad') */
+function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0', src = '0.0.0.0', dst = '255.255.255.255', edst = BCAST, opts = [], sum = 'ok' } = {}) {
+  const b = new Uint8Array(240);
+  b.set([1, 1, 6, 0]);
+  b[4] = xid >>> 24; b[5] = (xid >>> 16) & 0xff; b[6] = (xid >>> 8) & 0xff; b[7] = xid & 0xff;
+  if (bcast) b[10] = 0x80;
+  b.set(ip(ciaddr), 12);
+  b.set(mac(C(n)), 28);
+  b.set([99, 130, 83, 99], 236);
+  const o = [53, 1, type, 61, 7, 1, ...mac(C(n))];
+  for (const [code, bytes] of opts) o.push(code, bytes.length, ...bytes);
+  o.push(255);
+  const payload = Uint8Array.from([...b, ...o, ...new Array((4 - ((240 + o.length) % 4)) % 4).fill(0)]);
+  return eth(ipv4(src, dst, 17, udp(src, dst, 68, 67, payload, sum), { df: false, ttl: 64, id: 0 }), { dst: edst, src: C(n) });
+}
+const DISCOVER = 1, REQUEST = 3, RELEASE = 7;
+const SERVER = [54, ip(R)];
+const dhcpFrames = [
+  dhcp(1, DISCOVER), // OFFER of 10.0.1.50 (dhcp-host), unicast to the client's MAC
+  dhcp(1, REQUEST, { opts: [SERVER, [50, ip('10.0.1.50')]] }), // ACK, leased
+  dhcp(2, DISCOVER, { bcast: true, opts: [[12, [...'wild-two.lan'].map((c) => c.charCodeAt(0))]] }), // broadcast flag: the OFFER of 10.0.1.51 is broadcast, with the name (no domain)
+  dhcp(2, REQUEST, { bcast: true, opts: [SERVER, [50, ip('10.0.1.51')], [12, [...'wild-two'].map((c) => c.charCodeAt(0))]] }), // ACK broadcast, leased with a hostname
+  dhcp(3, REQUEST, { opts: [[50, ip('10.0.1.52')]] }), // INIT-REBOOT without a lease (not authoritative): silence
+  dhcp(4, DISCOVER, { sum: 'bad' }), // UDP checksum wrong: dropped before dnsmasq, no OFFER
+  dhcp(5, REQUEST, { opts: [SERVER, [50, ip('10.0.1.53')]] }), // a REQUEST for an address never offered (dhcp-host): ACK
+  dhcp(1, RELEASE, { ciaddr: '10.0.1.50', src: '10.0.1.50', dst: R, edst: R_LAN_MAC, opts: [SERVER] }), // the lease of 10.0.1.50 goes
+];
+
+// pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
+// timestamps that go back and stand still
+/** a pcapng block: type, body, padded to 4, its length before and after */
+function block(type, body) {
+  const pad = (4 - (body.length % 4)) % 4;
+  const len = 12 + body.length + pad;
+  const b = Buffer.alloc(len);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(len, 4);
+  Buffer.from(body).copy(b, 8);
+  b.writeUInt32LE(len, len - 4);
+  return b;
+}
+/** a pcapng option: code, value bytes, padded to 4 */
+function opt(code, value) {
+  const pad = (4 - (value.length % 4)) % 4;
+  const b = Buffer.alloc(4 + value.length + pad);
+  b.writeUInt16LE(code, 0);
+  b.writeUInt16LE(value.length, 2);
+  Buffer.from(value).copy(b, 4);
+  return b;
+}
+const OPT_END = Buffer.alloc(4);
+function shb() {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(0x1a2b3c4d, 0);
+  b.writeUInt16LE(1, 4);
+  b.writeUInt16LE(0, 6);
+  b.writeBigInt64LE(-1n, 8);
+  return block(0x0a0d0d0a, Buffer.concat([b, opt(4, Buffer.from('natlab captures/wild/make.mjs')), OPT_END]));
+}
+function idb(tsresol) {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(1, 0);
+  b.writeUInt32LE(262144, 4);
+  const opts = tsresol === undefined ? [] : [opt(9, [tsresol]), OPT_END];
+  return block(1, Buffer.concat([b, opt(2, Buffer.from('eth0')), ...opts, ...(opts.length ? [] : [OPT_END])]));
+}
+/** an EPB on interface 0 at `units` (BigInt, in the interface's resolution), with `opts` */
+function epb(frame, units, opts = []) {
+  const b = Buffer.alloc(20);
+  b.writeUInt32LE(0, 0);
+  b.writeUInt32LE(Number(units >> 32n), 4);
+  b.writeUInt32LE(Number(units & 0xffffffffn), 8);
+  b.writeUInt32LE(frame.length, 12);
+  b.writeUInt32LE(frame.length, 16);
+  const pad = Buffer.alloc((4 - (frame.length % 4)) % 4);
+  return block(6, Buffer.concat([b, Buffer.from(frame), pad, ...opts, ...(opts.length ? [OPT_END] : [])]));
+}
+function spb(frame) {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(frame.length, 0);
+  return block(3, Buffer.concat([b, Buffer.from(frame)]));
+}
+const T0 = 1_700_000_000n;
+const pingR = (seq) => eth(ipv4(X, R, 17, udp(X, R, 40100 + seq, 9, data(seq)))); // UDP to r's port 9, which r drops (no answers to race the next send)
+const pcapng = Buffer.concat([
+  shb(),
+  idb(9), // nanoseconds
+  epb(pingR(1), T0 * 1_000_000_000n, [opt(2, [1, 0, 0, 0]), opt(1, Buffer.from('an EPB with flags (inbound) and a comment'))]),
+  epb(pingR(2), T0 * 1_000_000_000n + 200_000_001n), // 200 ms and a nanosecond later
+  epb(pingR(3), T0 * 1_000_000_000n - 100_000_000n), // 300 ms back: before the first packet
+  epb(pingR(4), T0 * 1_000_000_000n - 100_000_000n), // the same instant again
+  shb(), // a second section: its interfaces start again
+  idb(), // microseconds
+  epb(pingR(5), T0 * 1_000_000n + 500_000n), // 500 ms after the first packet
+  spb(pingR(6)), // a simple packet block: no timestamp (0, the epoch)
+  epb(pingR(7), T0 * 1_000_000n + 600_000n),
+]);
+writeFileSync(join(here, 'x-sections.pcapng'), pcapng);
+
+// link types from other systems: the UDP datagrams of x-sections without their Ethernet header, behind a
+// BSD loopback header (NULL, 0: AF_INET in little-endian order, as macOS writes it), bare with DLT_RAW's
+// Linux number (12), and with OpenBSD's numbers for raw (14) and loopback (108, AF_INET big-endian)
+/** a classic pcap of `link` type holding `packets` (bytes after the link header), 100 ms apart */
+function pcapOf(linktype, packets) {
+  const b = pcap(packets);
+  b.writeUInt32LE(linktype, 20);
+  return b;
+}
+const bare = [1, 2, 3].map((n) => pingR(n).subarray(14));
+const withFamily = (le) => bare.map((p) => Uint8Array.from([...(le ? [2, 0, 0, 0] : [0, 0, 0, 2]), ...p]));
+writeFileSync(join(here, 'x-null.pcap'), pcapOf(0, withFamily(true)));
+writeFileSync(join(here, 'x-raw12.pcap'), pcapOf(12, bare));
+writeFileSync(join(here, 'x-raw14.pcap'), pcapOf(14, bare));
+writeFileSync(join(here, 'x-loop108.pcap'), pcapOf(108, withFamily(false)));
+
+// fragments that overlap: a fragment wholly inside a run of fragments already queued back to back is a
+// duplicate (dropped, the queue kept), any other overlap drops the whole queue (inet_frag_queue_insert())
+/** one fragment [off, end) of the 48-byte ICMP echo request `seq`, id `id`; `mf` more fragments follow */
+function frag(seq, id, off, end, mf = true) {
+  const whole = echo(0x107, seq, 40);
+  const p = ipv4(X, R, 1, whole.subarray(off, end), { id, df: false });
+  p[6] = (mf ? 0x20 : 0) | ((off / 8) >> 8);
+  p[7] = (off / 8) & 0xff;
+  p[10] = 0;
+  p[11] = 0;
+  put16(p, 10, csum(p.subarray(0, 20)));
+  return eth(p);
+}
+const overlap = [
+  eth(ipv4(X, R, 1, echo(0x107, 0))), // r learns x (ARP) first
+  frag(1, 0x3001, 0, 16), frag(1, 0x3001, 16, 32), frag(1, 0x3001, 8, 24), frag(1, 0x3001, 32, 48, false), // [8,24) inside the run [0,32): duplicate; answered
+  frag(2, 0x3002, 0, 24), frag(2, 0x3002, 8, 16), frag(2, 0x3002, 24, 48, false), // [8,16) inside [0,24): duplicate; answered
+  frag(3, 0x3003, 0, 16), frag(3, 0x3003, 8, 32), frag(3, 0x3003, 32, 48, false), // [8,32) over the end of [0,16): queue dropped; [32,48) starts another that never completes
+  frag(4, 0x3004, 16, 32), frag(4, 0x3004, 0, 16), frag(4, 0x3004, 4, 12), frag(4, 0x3004, 32, 48, false), // [0,16) put before [16,32) is a run of its own; [4,12) inside it: duplicate; answered
+  frag(5, 0x3005, 0, 16), frag(5, 0x3005, 16, 32), frag(5, 0x3005, 0, 32), frag(5, 0x3005, 32, 48, false), // [0,32): the whole run again, a duplicate; answered
+  frag(6, 0x3006, 0, 16), frag(6, 0x3006, 24, 32), frag(6, 0x3006, 8, 28), frag(6, 0x3006, 32, 48, false), // [8,28) spans two runs: queue dropped
+];
+
+for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap })) {
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }
+writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
