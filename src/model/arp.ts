@@ -78,14 +78,20 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
   // Any other ARP updates an existing entry for the sender; arp_accept lets a gratuitous
   // ARP (sip == tip) or an unsolicited reply create one
   let n = h.neigh.lookup(dev, sip);
-  if (n === undefined && arpAccept(h, dev, sip)) {
+  const accept = arpAccept(h, dev, sip);
+  let garp = false;
+  if (n !== undefined || accept) {
+    // arp_is_garp(): sender = target (and for a reply, sha = tha), a unicast address
     const tha = f.subarray(o + ARP_THA, o + ARP_THA + 6);
-    const garp = sip === tip && (op === ARPOP_REQUEST || macEq(tha, 0, sha, 0)) && h.addrTypeOnDev(sip, dev) === 'UNICAST';
-    if (garp || (op === ARPOP_REPLY && h.addrTypeOnDev(sip, dev) === 'UNICAST')) n = h.neigh.create(dev, sip);
+    garp = sip === tip && (op === ARPOP_REQUEST || macEq(tha, 0, sha, 0)) && h.addrTypeOnDev(sip, dev) === 'UNICAST';
   }
+  if (n === undefined && accept && (garp || (op === ARPOP_REPLY && h.addrTypeOnDev(sip, dev) === 'UNICAST'))) n = h.neigh.create(dev, sip);
   if (n !== undefined) {
     const state = op === ARPOP_REPLY && skb.pktType === PktType.HOST ? Nud.REACHABLE : Nud.STALE;
-    neighUpdate(h, n, sha, state, false);
+    // "if several different ARP replies follow back-to-back, use the first one": another address is
+    // taken only locktime after the entry last changed, or from a gratuitous ARP
+    const override = h.now() > n.updated + NEIGH_PARMS.locktime || garp;
+    neighUpdate(h, n, sha, state, false, override);
   }
 }
 
@@ -135,9 +141,11 @@ export function arpSend(h: Host, op: number, dev: Iface, spa: number, ethDst: Ui
 
 /**
  * neigh_update(): a new link-layer address and/or state for `n`.
- * `admin` is NEIGH_UPDATE_F_ADMIN (from `ip neigh`).
+ * `admin` is NEIGH_UPDATE_F_ADMIN (from `ip neigh`); without `override`
+ * (NEIGH_UPDATE_F_OVERRIDE) a valid entry keeps its address and state when
+ * `lladdr` differs (only its confirmation time moves).
  */
-export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, state: Nud, admin: boolean): void {
+export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, state: Nud, admin: boolean, override = true): void {
   const old = n.state;
   const now = h.now();
   if (!admin && (old & (Nud.NOARP | Nud.PERMANENT)) !== 0) return;
@@ -150,17 +158,19 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
   }
   let newState = state;
   const changed = lladdr !== null && !macEq(lladdr, 0, n.ha, 0);
+  if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
+  if ((old & NUD_VALID) !== 0 && changed && !override && !admin) return;
   if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && (old & NUD_CONNECTED) !== 0) newState = old;
   if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && old !== Nud.STALE) {
     // same address, weaker state: keep the state machine where it is
     if (old === Nud.DELAY || old === Nud.PROBE) newState = old;
   }
+  // the timestamp moves only with a change, so that no-op updates do not stretch the locktime window
+  if (newState !== old || changed) n.updated = now;
   if (lladdr !== null) {
     copyMac(n.ha, 0, lladdr, 0);
     n.hhMac = NO_HH_MAC; // neigh_update_hhs(): the cached header is made again
   }
-  if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
-  n.updated = now;
   if (newState !== old) {
     n.timer?.cancel();
     n.timer = null;

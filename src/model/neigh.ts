@@ -61,6 +61,8 @@ export const NEIGH_PARMS = {
   proxyDelay: 400 * NS_PER_MS,
   /** unres_qlen_bytes = SK_WMEM_MAX (212992 on this kernel) */
   unresQlenBytes: 212992,
+  /** locktime: 1 s; an ARP that is neither gratuitous nor a request to us changes an entry's address only this long after its last change */
+  locktime: 1 * NS_PER_S,
 };
 
 /**
@@ -92,7 +94,7 @@ export class Neighbour {
   queueBytes = 0;
   probes = 0;
   timer: Timer | null = null;
-  /** last time the entry was confirmed reachable, used, updated */
+  /** last time the entry was confirmed reachable, used, changed (state or address: what locktime counts from) */
   confirmed = 0;
   used = 0;
   updated = 0;
