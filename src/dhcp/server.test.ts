@@ -158,6 +158,29 @@ describe('dnsmasq server', () => {
     expect(leaseFileOf(t.server)).toMatch(/ 02:00:00:00:02:01 10\.9\.0\.120 pc-one 01:02:00:00:00:02:01\n$/);
   });
 
+  it('names the client in the ACK, not the OFFER, with the name it sent (its first label), for a client that asks for option 12 (measured)', () => {
+    const t = twoHosts();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
+    const named = (frame: Uint8Array): Uint8Array => {
+      const b = frame.slice();
+      // the vendor class (60, 12 bytes) turned into a hostname (12), as in the test above
+      for (let i = BOOTP_AT + 240; i < b.length; i += 2 + b[i + 1]!) {
+        if (b[i] !== 60) continue;
+        b[i] = 12;
+        b.set(new TextEncoder().encode('pc-one.lan.x'), i + 2);
+        break;
+      }
+      udpFillChecksum(b, 14, 34);
+      return b;
+    };
+    clientSends(t, named(captureBytes(DHCP_CAPTURES.udhcpcDiscover)));
+    clientSends(t, named(captureBytes(DHCP_CAPTURES.udhcpcRequest)));
+    const answers = seen(t.net, t.cdev, 'in');
+    expect(answers.map((f) => dhcpMessageType(f, BOOTP_AT, f.length - BOOTP_AT))).toEqual([2, 5]);
+    const names = answers.map((f) => parseDhcp(f, BOOTP_AT, f.length - BOOTP_AT).options.find((o) => o.kind === 'hostname'));
+    expect(names).toEqual([undefined, { kind: 'hostname', name: 'pc-one' }]);
+  });
+
   it('NAKs a unicast renewal it has no lease for with "lease not found", broadcast with the broadcast flag (measured)', () => {
     const t = twoHosts();
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,2m'], env);
