@@ -99,6 +99,31 @@ describe('ip_defrag: reassembly queues', () => {
     expect(ipDefrag(h, frag(pkt, 2960, 48), DefragUser.LOCAL_DELIVER)).toBe(true);
   });
 
+  it('drops a fragment wholly inside a run of fragments that arrived back to back as a duplicate, even across two of them, and keeps the queue', () => {
+    const h = lone();
+    const pkt = whole();
+    ipDefrag(h, frag(pkt, 0, 1000), DefragUser.LOCAL_DELIVER);
+    ipDefrag(h, frag(pkt, 1000, 1000), DefragUser.LOCAL_DELIVER); // one run [0, 2000)
+    expect(ipDefrag(h, frag(pkt, 800, 400), DefragUser.LOCAL_DELIVER)).toBe(false); // inside the run, across both fragments
+    expect(ipDefrag(h, frag(pkt, 0, 2000), DefragUser.LOCAL_DELIVER)).toBe(false); // the whole run again
+    expect(fragQueueCount(h)).toBe(1);
+    const last = frag(pkt, 2000, 1008);
+    expect(ipDefrag(h, last, DefragUser.LOCAL_DELIVER)).toBe(true);
+    expect(Array.from(last.data.subarray(14))).toEqual(Array.from(pkt.subarray(14)));
+  });
+
+  it('makes a fragment that arrives before the newest run a run of its own, which the next fragment does not extend', () => {
+    const h = lone();
+    const pkt = whole();
+    ipDefrag(h, frag(pkt, 1000, 1000), DefragUser.LOCAL_DELIVER);
+    ipDefrag(h, frag(pkt, 0, 1000), DefragUser.LOCAL_DELIVER); // its own run [0, 1000)
+    expect(ipDefrag(h, frag(pkt, 200, 400), DefragUser.LOCAL_DELIVER)).toBe(false); // inside it: duplicate
+    expect(fragQueueCount(h)).toBe(1);
+    // [800, 1200) spans the runs [0, 1000) and [1000, 2000): not inside one, an overlap
+    expect(ipDefrag(h, frag(pkt, 800, 400), DefragUser.LOCAL_DELIVER)).toBe(false);
+    expect(fragQueueCount(h)).toBe(0);
+  });
+
   it('throws the whole queue away on an overlap (RFC 5722, as Linux does since 4.19)', () => {
     const h = lone();
     const pkt = whole();

@@ -13,9 +13,13 @@
  * exceeded), quoting that first fragment.
  *
  * Overlaps as the kernel treats them since 4.19 (RFC 5722 applied to
- * IPv4): an exact duplicate of a fragment already held is dropped and the
- * queue kept; any other overlap kills the whole queue. Inconsistent ends
- * (a second last fragment ending elsewhere, data past the end) kill it too.
+ * IPv4), by runs (inet_frag_queue_insert()): fragments that arrive each
+ * starting where the newest run ends extend that run; any other makes a
+ * run of its own. A fragment wholly inside one run is a duplicate, dropped
+ * with the queue kept (an exact copy of a fragment, but also a piece of
+ * two fragments that arrived back to back); any other overlap kills the
+ * whole queue. Inconsistent ends (a second last fragment ending
+ * elsewhere, data past the end) kill it too.
  *
  * The reassembled packet has the first fragment's header, the total
  * length, DF set only when the largest fragment had DF, and remembers the
@@ -51,9 +55,19 @@ interface Frag {
   skb: Skb;
 }
 
+/** a run of fragments that arrived back to back: payload bytes [off, end) */
+interface FragRun {
+  off: number;
+  end: number;
+}
+
 /** struct ipq */
 export class FragQueue {
   readonly frags: Frag[] = [];
+  /** the runs (the kernel's rbtree of run heads with their frag_run_len) */
+  readonly runs: FragRun[] = [];
+  /** q->last_run_head: the newest run made at the end; null before the first fragment */
+  lastRun: FragRun | null = null;
   /** total payload length: known exactly once the last fragment arrived */
   len = 0;
   /** payload bytes held */
@@ -210,17 +224,36 @@ function discardQueue(h: Host, all: FragQueues, q: FragQueue, skb: Skb, reason: 
   return false;
 }
 
-/** inet_frag_queue_insert(): keep the fragments sorted; duplicates and overlaps are told apart */
+/**
+ * inet_frag_queue_insert(): a fragment that ends past the newest run
+ * (which always ends last) must start at or after its end: exactly there
+ * it extends the run (fragrun_append_to_last()), further on it makes a new
+ * one (fragrun_create()). Any other fragment is looked up among the runs:
+ * wholly inside one it is a duplicate, overlapping one otherwise an
+ * overlap, and touching none it becomes a run of its own (which later
+ * fragments never extend). The fragments themselves are kept sorted for
+ * reassembly.
+ */
 function insert(q: FragQueue, off: number, end: number, skb: Skb): Insert {
+  const last = q.lastRun;
+  if (last === null || last.end < end) {
+    if (last !== null && off < last.end) return Insert.OVERLAP;
+    if (last !== null && off === last.end) last.end = end;
+    else {
+      const run = { off, end };
+      q.runs.push(run);
+      q.lastRun = run;
+    }
+  } else {
+    for (const r of q.runs) {
+      if (end <= r.off || off >= r.end) continue;
+      return off >= r.off && end <= r.end ? Insert.DUP : Insert.OVERLAP;
+    }
+    q.runs.push({ off, end });
+  }
   const f = q.frags;
   let i = f.length;
   while (i > 0 && f[i - 1]!.off >= end) i--;
-  // f[i-1] is the last fragment starting before `end`: it and those before it must end by `off`
-  if (i > 0) {
-    const prev = f[i - 1]!;
-    if (prev.off === off && prev.end === end) return Insert.DUP;
-    if (prev.end > off) return Insert.OVERLAP;
-  }
   f.splice(i, 0, { off, end, skb });
   return Insert.OK;
 }
