@@ -9,7 +9,11 @@
  * - LINKTYPE_LINUX_SLL2 (276), `tcpdump -i any` since libpcap 1.10: 20
  *   bytes (protocol, reserved, ifindex, ARPHRD, packet type, address
  *   length, address).
- * - LINKTYPE_RAW (101) and LINKTYPE_IPV4 (228): a bare IPv4 packet.
+ * - LINKTYPE_RAW (101), LINKTYPE_IPV4 (228) and 12 (DLT_RAW as Linux
+ *   numbers it, which libpcap takes for it in a file): a bare IPv4 packet.
+ * - LINKTYPE_NULL (0), BSD loopback (`tcpdump -i lo0` on macOS and the
+ *   BSDs): a 4-byte address family in the capturing host's byte order,
+ *   AF_INET (2) read in either order, then the packet.
  *
  * A cooked header keeps only the sender's link address, a raw packet none,
  * so the Ethernet header is made up, the way the frame would look arriving
@@ -23,7 +27,10 @@
 import { NatlabError } from '../config/errors.js';
 import { macToString } from '../wire/mac.js';
 
+export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
+/** DLT_RAW's Linux number (OpenBSD's 14 is another): libpcap reads 12 in a file as DLT_RAW */
+export const DLT_RAW_LINUX = 12;
 export const LINKTYPE_RAW = 101;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
@@ -34,7 +41,9 @@ const PACKET_BROADCAST = 1;
 const PACKET_MULTICAST = 2;
 
 export const LINKTYPE_NAMES: Record<number, string> = {
+  [LINKTYPE_NULL]: 'BSD loopback (NULL)',
   [LINKTYPE_ETHERNET]: 'Ethernet',
+  [DLT_RAW_LINUX]: 'raw IPv4',
   [LINKTYPE_RAW]: 'raw IPv4',
   [LINKTYPE_LINUX_SLL]: 'Linux cooked (SLL)',
   [LINKTYPE_IPV4]: 'raw IPv4',
@@ -88,20 +97,32 @@ export function toEthernet(linktype: number, data: Uint8Array, macs: WrapMacs, n
       const halen = data[11]!;
       return cooked(data, 20, pktType, hatype === ARPHRD_ETHER && halen === 6 ? 12 : -1, proto, macs);
     }
-    case LINKTYPE_RAW:
-    case LINKTYPE_IPV4: {
-      if (data.length < 20 || data[0]! >> 4 !== 4) throw new NatlabError(`packet ${number}: not an IPv4 packet (raw link type ${linktype})`, { file });
-      const out = new Uint8Array(14 + data.length);
-      setDst(out, data, 0, -1, macs);
-      out.set(macs.peer, 6);
-      out[12] = 0x08;
-      out[13] = 0x00;
-      out.set(data, 14);
-      return out;
+    case LINKTYPE_NULL: {
+      // AF_INET is 2 on every system; the header is in the capturing host's order
+      const le = data.length >= 4 && data[0] === 2 && data[1] === 0 && data[2] === 0 && data[3] === 0;
+      const be = data.length >= 4 && data[0] === 0 && data[1] === 0 && data[2] === 0 && data[3] === 2;
+      if (!le && !be) throw new NatlabError(`packet ${number}: a BSD loopback packet of another family than AF_INET (natlab replays IPv4)`, { file });
+      return rawIpv4(data.subarray(4), macs, linktype, number, file);
     }
+    case LINKTYPE_RAW:
+    case DLT_RAW_LINUX:
+    case LINKTYPE_IPV4:
+      return rawIpv4(data, macs, linktype, number, file);
     default:
-      throw new NatlabError(`link type ${linktype} is not one natlab replays (Ethernet, Linux cooked SLL/SLL2, raw IPv4)`, { file });
+      throw new NatlabError(`link type ${linktype} is not one natlab replays (Ethernet, Linux cooked SLL/SLL2, raw IPv4, BSD loopback)`, { file });
   }
+}
+
+/** a bare IPv4 packet in a made-up Ethernet header */
+function rawIpv4(data: Uint8Array, macs: WrapMacs, linktype: number, number: number, file: string): Uint8Array {
+  if (data.length < 20 || data[0]! >> 4 !== 4) throw new NatlabError(`packet ${number}: not an IPv4 packet (raw link type ${linktype})`, { file });
+  const out = new Uint8Array(14 + data.length);
+  setDst(out, data, 0, -1, macs);
+  out.set(macs.peer, 6);
+  out[12] = 0x08;
+  out[13] = 0x00;
+  out.set(data, 14);
+  return out;
 }
 
 /** a cooked packet: the payload after `hdr` bytes, the sender's MAC at `srcAt` (or -1) */

@@ -7,7 +7,7 @@ import { parseMac } from '../wire/mac.js';
 import { CaptureReader, memorySource } from './capture-reader.js';
 import { FateSummary } from './fates.js';
 import { HopJoiner, type AnnotatedFrame } from './hops.js';
-import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, toEthernet, wrapNote } from './link.js';
+import { DLT_RAW_LINUX, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NULL, LINKTYPE_RAW, toEthernet, wrapNote } from './link.js';
 import { Replayer, type Pacing } from './replayer.js';
 import { macUdp, pcapFile } from './test-captures.js';
 
@@ -120,6 +120,19 @@ describe('wrapping packets of other link types in Ethernet', () => {
     expect(wrapNote(LINKTYPE_RAW, macs, 'router:webport')).toContain('source 02:00:00:00:03:01, destination 02:00:00:00:01:02 (router:webport)');
   });
 
+  it('takes link type 12 (DLT_RAW on Linux) as raw IPv4, and a BSD loopback packet of AF_INET in either byte order', () => {
+    expect(toEthernet(DLT_RAW_LINUX, ipPacket, macs, 1, 'f')).toEqual(toEthernet(LINKTYPE_RAW, ipPacket, macs, 1, 'f'));
+    for (const fam of [[2, 0, 0, 0], [0, 0, 0, 2]]) {
+      const nul = new Uint8Array(4 + ipPacket.length);
+      nul.set(fam);
+      nul.set(ipPacket, 4);
+      expect(toEthernet(LINKTYPE_NULL, nul, macs, 1, 'f')).toEqual(toEthernet(LINKTYPE_RAW, ipPacket, macs, 1, 'f'));
+    }
+    const v6 = new Uint8Array(4 + ipPacket.length);
+    v6.set([30, 0, 0, 0]);
+    expect(() => toEthernet(LINKTYPE_NULL, v6, macs, 7, 'f')).toThrow('packet 7: a BSD loopback packet of another family than AF_INET (natlab replays IPv4)');
+  });
+
   it('keeps the sender address of a Linux cooked (SLL) header', () => {
     const sll = new Uint8Array(16 + ipPacket.length);
     sll.set([0, 0, 0, 1, 0, 6, 0x02, 0xaa, 0, 0, 0, 1, 0, 0, 0x08, 0x00]);
@@ -138,6 +151,6 @@ describe('wrapping packets of other link types in Ethernet', () => {
   });
 
   it('refuses a link type it does not know, naming it', () => {
-    expect(() => toEthernet(105, ipPacket, macs, 4, 'w.pcap')).toThrow('w.pcap: link type 105 is not one natlab replays (Ethernet, Linux cooked SLL/SLL2, raw IPv4)');
+    expect(() => toEthernet(105, ipPacket, macs, 4, 'w.pcap')).toThrow('w.pcap: link type 105 is not one natlab replays (Ethernet, Linux cooked SLL/SLL2, raw IPv4, BSD loopback)');
   });
 });

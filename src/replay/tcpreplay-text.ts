@@ -38,12 +38,14 @@ export class TcpreplayFlows {
    * or a raw IP packet, whose first nibble does
    */
   add(f: Uint8Array, caplen: number, linktype = 1): void {
+    // BSD loopback (NULL): no flows, whatever the family (measured: no "Flows:" line)
+    if (linktype === 0) return;
     if (linktype === 113) {
       if (caplen < 16) return;
       this.decode(f, caplen, 16, (f[14]! << 8) | f[15]!);
       return;
     }
-    if (linktype === 101) {
+    if (linktype === 101 || linktype === 12) {
       const v = caplen > 0 ? f[0]! >> 4 : 0;
       this.decode(f, caplen, 0, v === 4 ? 0x0800 : v === 6 ? 0x86dd : 0);
       return;

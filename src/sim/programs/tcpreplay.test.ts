@@ -129,8 +129,23 @@ describe('the tcpreplay traffic step', () => {
     }
   });
 
-  it('stops before sending anything on a Linux cooked v2 or LINKTYPE_IPV4 capture, with tcpreplay 4.4.3\'s text and exit code (measured)', () => {
-    for (const [lt, name] of [[276, 'Linux cooked v2 (0x114)'], [228, 'Raw IPv4 (0xe4)']] as const) {
+  it('sends DLT_RAW as Linux numbers it (12) as raw IPv4 with its flows, and BSD loopback (NULL, 0) byte for byte without a Flows line (measured)', () => {
+    const eth = udp(0);
+    const raw = eth.subarray(14);
+    const nul = new Uint8Array(4 + raw.length);
+    nul.set([2, 0, 0, 0]);
+    nul.set(raw, 4);
+    for (const [name, lt, data, flows] of [['raw12.pcap', 12, raw, true], ['null.pcap', 0, nul, false]] as const) {
+      const r = run(`tcpreplay -i eth0 ${name}`, { [name]: pcapFile([{ sec: 1700000000, frac: 0, data }], { linktype: lt }) });
+      expect(r.steps[0]!.exit).toBe(0);
+      expect(r.steps[0]!.output.includes('Flows: 1 flows, ')).toBe(flows);
+      const seen = r.captures.get('b')!.get('eth0')!;
+      expect(Array.from(seen[0]!.data)).toEqual(Array.from(data));
+    }
+  });
+
+  it('stops before sending anything on a Linux cooked v2, LINKTYPE_IPV4, OpenBSD raw (14) or OpenBSD loopback capture, with tcpreplay 4.4.3\'s text and exit code (measured)', () => {
+    for (const [lt, name] of [[276, 'Linux cooked v2 (0x114)'], [228, 'Raw IPv4 (0xe4)'], [14, '(null) (0xe)'], [108, 'OpenBSD loopback (0x6c)']] as const) {
       const r = run('tcpreplay -i eth0 any.pcap', { 'any.pcap': pcapFile([{ sec: 1700000000, frac: 0, data: new Uint8Array(40) }], { linktype: lt }) });
       expect(r.steps[0]!.exit).toBe(255);
       expect(r.steps[0]!.output).toBe(`\nFatal Error in get.c:get_l2len_protocol() line 388:\n Unable to process unsupported DLT type: ${name}\n`);

@@ -12,8 +12,10 @@
  * a missing file (exit 255, "Fatal Error" text), a file that is not a
  * capture (exit 255, "Failed:" text), a Linux cooked v2 (`tcpdump -i any`
  * since libpcap 1.10) or LINKTYPE_IPV4 capture (exit 255, "Unable to
- * process unsupported DLT type", nothing sent). Ethernet, Linux cooked
- * (SLL) and raw IP packets go out byte for byte as captured: tcpreplay
+ * process unsupported DLT type", nothing sent), and so does one of link
+ * type 14 or 108 (OpenBSD's raw and loopback). Ethernet, Linux cooked
+ * (SLL), raw IP (101, and 12 as Linux numbers DLT_RAW) and BSD loopback
+ * (NULL, 0) packets go out byte for byte as captured: tcpreplay
  * does not rewrite a cooked header into an Ethernet one. A file cut short mid-packet ends the
  * replay quietly with exit 0, as libpcap's reader does. Options natlab does
  * not model stop the run, naming them.
@@ -220,9 +222,12 @@ function run(ctx: ProgramContext): void {
  * ARPHRD 1, length 6) from the sender's MAC, a raw IPv4 packet as one to
  * 45:00:...) and natlab models: Ethernet, Linux cooked SLL, raw IP.
  */
-const SENT_AS_CAPTURED: ReadonlySet<number> = new Set([1, 101, 113]);
-/** link types get_l2len_protocol() has no case for, by pcap_datalink_val_to_description() (measured) */
-const FATAL_DLT: Record<number, string> = { 228: 'Raw IPv4', 276: 'Linux cooked v2' };
+const SENT_AS_CAPTURED: ReadonlySet<number> = new Set([0, 1, 12, 101, 113]);
+/**
+ * link types get_l2len_protocol() has no case for, by pcap_datalink_val_to_description() (measured;
+ * 14 is DLT_RAW on OpenBSD only, a number libpcap has no name for on Linux)
+ */
+const FATAL_DLT: Record<number, string> = { 14: '(null)', 108: 'OpenBSD loopback', 228: 'Raw IPv4', 276: 'Linux cooked v2' };
 
 /**
  * The link type of the file's first packet (libpcap's pcap_datalink()),
