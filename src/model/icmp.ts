@@ -10,6 +10,7 @@ import {
   ICMP_PARAMETERPROB,
   ICMP_REDIRECT,
   ICMP_REDIR_HOST,
+  ICMP_TIMESTAMP,
   icmpChecksumOk,
   icmpIsError,
   icmpType,
@@ -52,6 +53,11 @@ export function icmpRcv(h: Host, skb: Skb): void {
     }
     if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, 'icmp echo request: reply');
     icmpReply(h, skb);
+    return;
+  }
+  if (type === ICMP_TIMESTAMP && !((rt?.kind === 'broadcast' || rt?.kind === 'multicast') && h.sysctl('net.ipv4.icmp_echo_ignore_broadcasts') !== 0)) {
+    // icmp_timestamp() answers with the milliseconds since midnight UTC of its wall clock
+    h.unsupported(`an ICMP timestamp request to ${h.name} from ${ip4ToString(ipSrc(b, o))}: the kernel answers with its wall clock; not modelled`);
     return;
   }
   if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `icmp type ${type}`);

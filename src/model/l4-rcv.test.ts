@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tcpFrame, udpFrame } from '../netfilter/conntrack/test-frames.js';
+import { icmpFrame, tcpFrame, udpFrame } from '../netfilter/conntrack/test-frames.js';
 import { udpFillChecksum } from '../wire/udp.js';
 import { netifReceive } from './dev.js';
 import { Skb } from './skb.js';
@@ -113,3 +113,17 @@ function tcpSumFix(f: Uint8Array): number {
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   return ~s & 0xffff;
 }
+
+describe('ICMP requests natlab does not answer', () => {
+  it('stops the run at an ICMP timestamp request (the answer carries the wall clock), naming the node and the sender', () => {
+    const t = new TestNet();
+    const [, eth0] = t.wire('a', 'eth0', 'h', 'eth0');
+    t.addr('h', 'eth0', '10.0.0.1/24');
+    const h = t.host('h');
+    const f = icmpFrame('10.0.0.2', '10.0.0.1', 13, 0, 7);
+    f.set(eth0.mac, 0);
+    netifReceive(h, eth0, new Skb(f));
+    t.run(100);
+    expect(t.net.problems).toEqual(['an ICMP timestamp request to h from 10.0.0.2: the kernel answers with its wall clock; not modelled']);
+  });
+});
