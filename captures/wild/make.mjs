@@ -380,7 +380,31 @@ const overlap = [
   frag(6, 0x3006, 0, 16), frag(6, 0x3006, 24, 32), frag(6, 0x3006, 8, 28), frag(6, 0x3006, 32, 48, false), // [8,28) spans two runs: queue dropped
 ];
 
-for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap })) {
+// icmp: types other than echo request, to r and through r, which neither answers; conntrack takes some as INVALID
+/** an ICMP message of `type`/`code` with `body` after the 4-byte rest of header */
+function icmpMsg(type, code, body = [], rest = [0, 0, 0, 0]) {
+  const m = Uint8Array.from([type, code, 0, 0, ...rest, ...body]);
+  put16(m, 2, csum(m));
+  return m;
+}
+const quoted = ipv4(Y, X, 17, udp(Y, X, 53, 40050, data(4))).subarray(0, 28); // a header and 8 bytes of a datagram x never sent
+const icmpTypes = [
+  eth(ipv4(X, R, 1, echo(0x108, 1))), // ARP first, answered
+  eth(ipv4(X, R, 1, icmpMsg(0, 0, [...data(8)], [1, 8, 0, 2]))), // an echo reply nobody asked for: INVALID (not a NEW type), ignored
+  eth(ipv4(X, Y, 1, icmpMsg(0, 0, [...data(8)], [1, 8, 0, 3]))), // ... through r: INVALID at r and y
+  eth(ipv4(X, R, 1, icmpMsg(17, 0, [0, 0, 0, 0], [1, 8, 0, 4]))), // address mask request: ignored (tracked: a NEW type)
+  eth(ipv4(X, R, 1, icmpMsg(15, 0, [], [1, 8, 0, 5]))), // information request: ignored
+  eth(ipv4(X, R, 1, icmpMsg(10, 0))), // router solicitation: ignored
+  eth(ipv4(X, R, 1, icmpMsg(9, 0, [...ip(X), 0, 0, 0, 0], [1, 2, 0, 30]))), // router advertisement: ignored
+  eth(ipv4(X, R, 1, icmpMsg(4, 0, [...quoted]))), // source quench about a datagram from r... that r never sent: ignored
+  eth(ipv4(X, R, 1, icmpMsg(3, 3, [...ipv4(R, X, 17, udp(R, X, 40051, 53, data(4))).subarray(0, 28)]))), // port unreachable about a datagram r never sent: INVALID, ignored
+  eth(ipv4(X, Y, 1, icmpMsg(11, 0, [...quoted]))), // time exceeded through r about a flow nobody has: INVALID at r, forwarded
+  eth(ipv4(X, R, 1, icmpMsg(42, 0, [...data(4)], [1, 8, 1, 0]))), // extended echo request (RFC 8335): ignored (icmp_echo_enable_probe=0)
+  eth(ipv4(X, R, 1, icmpMsg(250, 0))), // a type past NR_ICMP_TYPES: dropped
+  eth(ipv4(X, R, 1, icmpMsg(8, 5, [...data(8)], [1, 8, 0, 6]))), // an echo request with code 5: answered all the same
+];
+
+for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap, icmp: icmpTypes })) {
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
