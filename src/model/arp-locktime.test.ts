@@ -78,3 +78,17 @@ describe('ARP locktime', () => {
     expect(entry()).toEqual(['02:00:00:00:09:01', Nud.REACHABLE]);
   });
 });
+
+describe('neigh_update() of a REACHABLE entry', () => {
+  it('keeps REACHABLE on a same-address update asking for STALE (an ARP request from the neighbour) without counting it as a confirmation', () => {
+    const { t, arp, entry, replyAfter } = learnt();
+    replyAfter(200, B1); // REACHABLE, confirmed at 0.2 s
+    const n = t.host('a').neigh.lookup(t.host('a').ifaceByName('eth0')!, ip('10.1.0.20'))!;
+    const confirmed = n.confirmed;
+    t.run(300);
+    arp(ARPOP_REQUEST, B1, '10.1.0.10', ZERO_MAC, true); // neigh_event_ns(): STALE asked, same address
+    expect(entry()).toEqual(['02:00:00:00:09:01', Nud.REACHABLE]);
+    expect(n.confirmed).toBe(confirmed);
+  });
+});
+

@@ -158,6 +158,8 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
   }
   let newState = state;
   const changed = lladdr !== null && !macEq(lladdr, 0, n.ha, 0);
+  // the state asked for, before it is adjusted below, says whether this confirms the neighbour: a
+  // same-address update asking for STALE (an ARP request from it) leaves REACHABLE without confirming
   if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
   if ((old & NUD_VALID) !== 0 && changed && !override && !admin) return;
   if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && (old & NUD_CONNECTED) !== 0) newState = old;
