@@ -404,7 +404,28 @@ const icmpTypes = [
   eth(ipv4(X, R, 1, icmpMsg(8, 5, [...data(8)], [1, 8, 0, 6]))), // an echo request with code 5: answered all the same
 ];
 
-for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap, icmp: icmpTypes })) {
+// arp-odd: ARP headers other than Ethernet/IPv4 (arp_rcv(): an Ethernet device takes hardware type 1 or 6)
+/** arp() with the header's hardware type, protocol, address lengths and operation given */
+function arpHdr(hrd, pro, hln, pln, op, sip = X) {
+  const f = arp(op, { sip });
+  f[14] = hrd >> 8; f[15] = hrd & 0xff;
+  f[16] = pro >> 8; f[17] = pro & 0xff;
+  f[18] = hln; f[19] = pln;
+  return f;
+}
+const arpOdd = [
+  arpHdr(6, 0x0800, 6, 4, 1, '10.0.1.21'), // hardware type 6 (IEEE 802): answered, learnt (ping from .21 answered below)
+  eth(ipv4('10.0.1.21', R, 1, echo(0x109, 1))),
+  arpHdr(1, 0x0800, 6, 4, 3, '10.0.1.22'), // RARP request (op 3): ignored
+  arpHdr(1, 0x0800, 6, 4, 9, '10.0.1.23'), // op 9 (InARP request): ignored
+  arpHdr(15, 0x0800, 6, 4, 1, '10.0.1.24'), // hardware type 15 (Frame Relay): ignored
+  arpHdr(1, 0x86dd, 6, 4, 1, '10.0.1.25'), // protocol IPv6: ignored
+  arpHdr(1, 0x0800, 8, 4, 1, '10.0.1.26'), // hardware length 8: ignored
+  arpHdr(1, 0x0800, 6, 16, 1, '10.0.1.27'), // protocol length 16: ignored
+  eth(ipv4(X, R, 1, echo(0x109, 2))), // r asks for x (it learnt nothing from the rest), answered
+];
+
+for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap, icmp: icmpTypes, 'arp-odd': arpOdd })) {
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));

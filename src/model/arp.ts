@@ -7,8 +7,8 @@ import {
   ARPOP_REPLY,
   ARPOP_REQUEST,
   ARP_SHA,
+  ARP_LEN,
   ARP_THA,
-  arpIsEtherIp,
   arpOp,
   arpSpa,
   arpTpa,
@@ -27,11 +27,25 @@ import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour,
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
 
+/**
+ * arp_rcv()'s header check for an Ethernet device: IPv4 addresses of 4
+ * bytes, MACs of 6, and hardware type 1 (Ethernet) or 6 (IEEE 802.2),
+ * which Ethernet, FDDI and IEEE 802 devices all take (RFC 2625).
+ */
+function arpRcvHeaderOk(f: Uint8Array, o: number, len: number): boolean {
+  if (len < ARP_LEN) return false;
+  const hrd = (f[o]! << 8) | f[o + 1]!;
+  const pro = (f[o + 2]! << 8) | f[o + 3]!;
+  return (hrd === ARPHRD_ETHER || hrd === ARPHRD_IEEE802) && pro === ETH_P_IP && f[o + 4] === 6 && f[o + 5] === 4;
+}
+const ARPHRD_ETHER = 1;
+const ARPHRD_IEEE802 = 6;
+
 /** arp_rcv() + arp_process() */
 export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
   const f = skb.data;
   const o = skb.l3;
-  if (dev.kind === 'loopback' || !arpIsEtherIp(f, o, f.length - o) || skb.pktType === PktType.OTHERHOST) {
+  if (dev.kind === 'loopback' || !arpRcvHeaderOk(f, o, f.length - o) || skb.pktType === PktType.OTHERHOST) {
     h.drop(skb, dev, 'arp: not for us', true);
     return;
   }
