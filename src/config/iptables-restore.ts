@@ -9,7 +9,7 @@
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
 import { tableReplaced } from '../netfilter/xt-lifecycle.js';
-import { drainWarnings, executeAll, parseCommands, type CmdEnv, type CmdResult } from './iptables.js';
+import { assertValidChainName, drainWarnings, executeAll, parseCommands, type CmdEnv, type CmdResult } from './iptables.js';
 
 export interface RestoreOpts {
   /** -c: take `[p:b]` counters from the input */
@@ -36,7 +36,8 @@ function copyTable(t: Table, flush: boolean): Table {
       builtins.push(n);
     }
   }
-  return { name: t.name, exists: true, builtins, chains, byHook };
+  // without --noflush the block starts from no table at all (measured: `*filter` + COMMIT deletes the filter table)
+  return { name: t.name, exists: flush ? false : t.exists, builtins, chains, byHook };
 }
 
 /**
@@ -92,33 +93,85 @@ class RestoreError extends Error {
   }
 }
 
-/** run iptables-restore with `text` as its input against `state` */
+/** The words strtok(buf, " \t\n") yields, as the restore parser splits `*table` and `:chain` lines. */
+function strtokWords(buf: string): string[] {
+  return buf.split(/[ \t\n]+/).filter((w) => w !== '');
+}
+
+/** The `[packets:bytes]` prefix of a rule line, as tokenize_rule_counters() of iptables 1.8.9 reads it. */
+interface RuleCounters {
+  pcnt: string;
+  bcnt: string;
+  /** where the rule's words start */
+  rest: string;
+}
+
+/**
+ * Split a `[p:b]` prefix off a rule line the way tokenize_rule_counters()
+ * does: only when the line starts with `[`; the words start right after
+ * the first `]` (`[0:0]-A INPUT` is a rule); a missing `]` or `:` is an
+ * error (measured: "Bad line 2: need ]").
+ */
+function ruleCounters(buf: string, n: number): RuleCounters | null {
+  if (buf[0] !== '[') return null;
+  const close = buf.indexOf(']');
+  if (close < 0) throw new XtError(`Bad line ${n}: need ]`);
+  // strtok(buf + 1, ":") then strtok(NULL, "]"), over the whole line
+  const p = strtok(buf, 1, ':');
+  if (p === null) throw new XtError(`Bad line ${n}: need :`);
+  const b = strtok(buf, p.next, ']');
+  if (b === null) throw new XtError(`Bad line ${n}: need ]`);
+  return { pcnt: p.word, bcnt: b.word, rest: buf.slice(close + 1) };
+}
+
+/** one strtok() step from `from`: skip `delim`, take up to the next one; `next` is past it */
+function strtok(s: string, from: number, delim: string): { word: string; next: number } | null {
+  let i = from;
+  while (i < s.length && s[i] === delim) i++;
+  if (i >= s.length) return null;
+  const end = s.indexOf(delim, i);
+  return end < 0 ? { word: s.slice(i), next: s.length } : { word: s.slice(i, end), next: end + 1 };
+}
+
+/** a counter as --set-counters reads it (sscanf "%llu"), or null when it is not numeric */
+function counterValue(s: string): number | null {
+  const m = /^[ \t\n]*\+?([0-9]+)/.exec(s);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * run iptables-restore with `text` as its input against `state`.
+ *
+ * Lines are taken as fgets() gives them, newline included, and classified
+ * as xtables_restore_parse_line() of iptables 1.8.9 does (measured): a
+ * line is blank only when it is empty (`buffer[0] == '\n'`), a comment
+ * only when `#` is its first character, COMMIT only when the line is
+ * exactly `COMMIT`; anything else inside a table is a rule, so an
+ * indented `# note`, an indented or space-trailed COMMIT, a
+ * whitespace-only line and the carriage returns of a CRLF file end up as
+ * rule words and are refused as the kernel refuses them. Inside double
+ * quotes the line's newline (and anything before it) is part of the word:
+ * a comment whose closing quote is missing ends in a newline.
+ */
 export function runIptablesRestore(state: IptablesState, text: string, opts: RestoreOpts, env: CmdEnv): CmdResult {
   void env;
   drainWarnings();
   const lines = text.split('\n');
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const lastHasNewline = lines[lines.length - 1] === '';
+  if (lastHasNewline) lines.pop();
   let work: Table | null = null;
   let scratch: IptablesState | null = null;
   let pending: string | null = null;
   const lineFailed = (n: number, why = ''): RestoreError => new RestoreError(`iptables-restore: line ${n} failed${why}\n`, 1);
+  const paramProblem = (n: number, msg: string): RestoreError => new RestoreError(PROG + msg + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
   try {
     for (let k = 0; k < lines.length; k++) {
       const n = k + 1;
-      const line = lines[k]!.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      if (line.startsWith('*')) {
-        const name = line.slice(1);
-        if (!['raw', 'mangle', 'nat', 'filter'].includes(name)) throw lineFailed(n);
-        work = copyTable(state.tables[name as TableName], !opts.noflush);
-        scratch = new IptablesState();
-        scratch.tables[name as TableName] = work;
-        continue;
-      }
-      if (work === null || scratch === null) throw lineFailed(n);
-      if (line === 'COMMIT') {
+      const buf = lines[k]! + (k < lines.length - 1 || lastHasNewline ? '\n' : '');
+      if (buf[0] === '\n' || buf[0] === '#') continue;
+      if (work !== null && scratch !== null && buf.startsWith('COMMIT') && (buf.length === 6 || buf[6] === '\n')) {
         // jumps to missing chains are found when the block is committed (measured: reported at COMMIT's line)
-        if (pending) throw new RestoreError(PROG + pending + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
+        if (pending) throw paramProblem(n, pending);
         if (!opts.test) {
           tableReplaced(state.tables[work.name], work, state);
           state.tables[work.name] = work;
@@ -126,30 +179,62 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
         work = scratch = null;
         continue;
       }
-      if (line.startsWith(':')) {
-        const [name, policy, counters] = line.slice(1).split(/\s+/);
-        const c = work.chains.get(name!);
-        if (policy === '-' || policy === undefined) {
-          if (!c) work.chains.set(name!, newChain(name!, -1));
+      if (buf[0] === '*' && work === null) {
+        const name = strtokWords(buf.slice(1))[0];
+        if (name === undefined) throw paramProblem(n, `iptables-restore: line ${n} table name invalid`);
+        if (!['raw', 'mangle', 'nat', 'filter'].includes(name)) throw paramProblem(n, `iptables-restore: line ${n} table name '${name}' invalid`);
+        work = copyTable(state.tables[name as TableName], !opts.noflush);
+        scratch = new IptablesState();
+        scratch.tables[name as TableName] = work;
+        continue;
+      }
+      if (work === null || scratch === null) throw lineFailed(n);
+      if (buf[0] === ':') {
+        const [name, policy, counters] = strtokWords(buf.slice(1));
+        if (name === undefined) throw paramProblem(n, `iptables-restore: line ${n} chain name invalid`);
+        try {
+          assertValidChainName(name);
+        } catch (e) {
+          if (e instanceof XtError) throw paramProblem(n, e.message);
+          throw e;
+        }
+        if (policy === undefined) throw paramProblem(n, `iptables-restore: line ${n} policy invalid`);
+        // a chain line creates the table (measured: `*raw` with only `-F` or nothing leaves no raw table)
+        work.exists = true;
+        const c = work.chains.get(name);
+        if (!c || c.hook === -1) {
+          // a user chain: its policy word is not looked at (measured: `:foo ACCEPT [0:0]` creates foo)
+          if (!c) work.chains.set(name, newChain(name, -1));
           continue;
         }
-        if (!c || c.hook === -1) throw lineFailed(n, ': Bad built-in chain name.');
+        if (policy === '-') continue;
+        let packets = 0;
+        let bytes = 0;
+        if (opts.counters) {
+          // parse_counters(): sscanf(ctrs, "[%llu:%llu]")
+          const m = /^\[\+?([0-9]+):\+?([0-9]+)/.exec(counters ?? '');
+          if (!m) throw paramProblem(n, `invalid policy counters for chain '${name}'`);
+          [packets, bytes] = [Number(m[1]), Number(m[2])];
+        }
         if (policy !== 'ACCEPT' && policy !== 'DROP') throw lineFailed(n, ': Bad policy name.');
         c.policy = policy;
         c.created = true;
         c.countersOn = true;
-        const m = /^\[([0-9]+):([0-9]+)\]$/.exec(counters ?? '');
-        [c.packets, c.bytes] = opts.counters && m ? [Number(m[1]), Number(m[2])] : [0, 0];
+        [c.packets, c.bytes] = [packets, bytes];
         continue;
       }
-      let words = splitWords(line);
       let counters: [number, number] | null = null;
-      const m = /^\[([0-9]+):([0-9]+)\]$/.exec(words[0] ?? '');
-      if (m) {
-        if (opts.counters) counters = [Number(m[1]), Number(m[2])];
-        words = words.slice(1);
-      }
+      let words: string[];
       try {
+        const pre = ruleCounters(buf, n);
+        if (pre && opts.counters) {
+          const p = counterValue(pre.pcnt);
+          if (p === null) throw new XtError('-c packet counter not numeric');
+          const b = counterValue(pre.bcnt);
+          if (b === null) throw new XtError('-c byte counter not numeric');
+          counters = [p, b];
+        }
+        words = splitWords(pre ? pre.rest : buf);
         const cmds = parseCommands(['-t', work.name, ...words], scratch);
         for (const cmd of cmds) if (counters && cmd.rule) [cmd.rule.packets, cmd.rule.bytes] = counters;
         executeAll(scratch, cmds, null);

@@ -105,6 +105,27 @@ function checkIface(s: string): string {
 }
 
 /** do_parse(): argv (without the program name) to a Command; throws XtError */
+/**
+ * Refuse a name iptables does not allow for a user chain, as
+ * assert_valid_chain_name() of iptables 1.8.9 does (for -N and for a
+ * restore file's `:chain` lines): 29 characters or more, a leading `-` or
+ * `!`, or any white space (a CRLF file's `\r`). -N also refuses a target's
+ * name; a restore file's `:LOG - [0:0]` creates a chain LOG (measured).
+ */
+export function assertValidChainName(name: string): void {
+  if (name.length > 28) throw new XtError(`chain name \`${name}' too long (must be under 29 chars)`);
+  if (name.startsWith('-') || name.startsWith('!')) throw new XtError(`chain name not allowed to start with \`${name[0]}'`);
+  // isspace(): space, \t, \n, \v, \f, \r
+  if (/[ \t\n\v\f\r]/.test(name)) throw new XtError(`Invalid chain name \`${name}'`);
+}
+
+/** Refuse a -j/-g name as parse_target() of iptables 1.8.9 does: empty, 29 characters or more, or with white space in it (a CRLF file's `ACCEPT\r`). */
+function checkTargetName(name: string): void {
+  if (name.length < 1) throw new XtError('Invalid target name (too short)');
+  if (name.length > 28) throw new XtError(`Invalid target name \`${name}' (28 chars max)`);
+  if (/[ \t\n\v\f\r]/.test(name)) throw new XtError(`Invalid target name \`${name}'`);
+}
+
 export function parseCommand(argv: string[], state: IptablesState): Command {
   const c: Command = { cmd: '', table: 'filter', chain: '', ruleNum: 0, arg2: '', numeric: false, verbose: false, exact: false, lineNumbers: false, rule: null, counters: null };
   const r = emptyRule();
@@ -210,6 +231,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
       case 'j':
       case 'g': {
         if (jump) throw new XtError('multiple -j flags not allowed');
+        checkTargetName(arg!);
         jump = arg!;
         if (ch === 'g') {
           r.kind = RuleKind.GOTO;
@@ -644,9 +666,8 @@ export function execute(state: IptablesState, c: Command, ns: object | null = st
     }
     case 'N': {
       if (t.chains.has(c.chain)) throw iptcError('iptables: Chain already exists.');
-      if (c.chain.length > 28) throw new XtError(`chain name \`${c.chain}' too long (must be under 29 chars)`);
-      if (c.chain.startsWith('-') || c.chain === '!' ) throw new XtError(`chain name not allowed to start with \`-'`);
       if (findTarget(c.chain) || XT_TARGET_NAMES.has(c.chain) || ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(c.chain)) throw new XtError(`chain name may not clash with target name`);
+      assertValidChainName(c.chain);
       t.chains.set(c.chain, newChain(c.chain, -1));
       state.create(t);
       return '';
