@@ -114,3 +114,44 @@ describe('iptables target and chain names (parse_target(), assert_valid_chain_na
     expect(runIptables(st, ['-N', 'LOG'], env).stderr).toBe("iptables v1.8.9 (nf_tables): chain name may not clash with target name\nTry `iptables -h' or 'iptables --help' for more information.\n");
   });
 });
+
+describe('iptables -X and iptables-restore --noflush against chains that are in use (iptables-nft 1.8.9, measured)', () => {
+  const base =
+    '*filter\n:INPUT DROP [0:0]\n:keep - [0:0]\n:redo - [0:0]\n:empty - [0:0]\n-A INPUT -j keep\n-A keep -p tcp --dport 22 -j ACCEPT\n-A redo -j DROP\nCOMMIT\n*nat\n-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT\n';
+  const loaded = (): IptablesState => restore(base).state;
+  const noflush = (state: IptablesState, text: string): { exit: number; stderr: string } => runIptablesRestore(state, text, { counters: false, noflush: true, test: false }, env);
+
+  it('deletes no chain with -X when one of them has rules or is jumped to, naming the first in the order they were made', () => {
+    const st = loaded();
+    const r = runIptables(st, ['-X'], env);
+    expect(r.exit).toBe(4);
+    expect(r.stderr).toBe('iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain keep\n');
+    expect(runIptables(st, ['-S'], env).stdout).toContain('-N empty\n-N keep\n-N redo\n');
+  });
+
+  it('deletes every user chain with -X once they are flushed', () => {
+    const st = loaded();
+    runIptables(st, ['-F'], env);
+    expect(runIptables(st, ['-X'], env).exit).toBe(0);
+    expect(runIptables(st, ['-S'], env).stdout).toBe('-P INPUT DROP\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n');
+  });
+
+  it("reports the kernel's refusals of a restore block at COMMIT, every one after its line, and keeps the tables committed before", () => {
+    const st = loaded();
+    const r = noflush(st, '*nat\n-F\nCOMMIT\n*filter\n-X\n-A INPUT -j DROP\nCOMMIT\n');
+    expect(r.exit).toBe(4);
+    expect(r.stderr).toBe(
+      'iptables-restore v1.8.9 (nf_tables): \nline 5: CHAIN_DEL failed (Device or resource busy): chain keep\nline 5: CHAIN_DEL failed (Device or resource busy): chain redo\n',
+    );
+    expect(runIptables(st, ['-t', 'nat', '-S', 'POSTROUTING'], env).stdout).toBe('-P POSTROUTING ACCEPT\n');
+    expect(runIptables(st, ['-S', 'INPUT'], env).stdout).toBe('-P INPUT DROP\n-A INPUT -j keep\n');
+  });
+
+  it('empties a user chain that a --noflush file declares again, and leaves built-in chains and other chains alone', () => {
+    const st = loaded();
+    expect(noflush(st, '*filter\n:redo - [0:0]\n:INPUT ACCEPT [0:0]\n-A redo -j RETURN\nCOMMIT\n').exit).toBe(0);
+    expect(runIptables(st, ['-S'], env).stdout).toBe(
+      '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N empty\n-N keep\n-N redo\n-A INPUT -j keep\n-A keep -p tcp -m tcp --dport 22 -j ACCEPT\n-A redo -j RETURN\n',
+    );
+  });
+});

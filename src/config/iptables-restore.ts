@@ -8,8 +8,9 @@
  */
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
+import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { tableReplaced } from '../netfilter/xt-lifecycle.js';
-import { assertValidChainName, drainWarnings, executeAll, parseCommands, type CmdEnv, type CmdResult } from './iptables.js';
+import { assertValidChainName, drainWarnings, executeAll, NftBatchError, parseCommands, type CmdEnv, type CmdResult } from './iptables.js';
 
 export interface RestoreOpts {
   /** -c: take `[p:b]` counters from the input */
@@ -162,6 +163,7 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
   let work: Table | null = null;
   let scratch: IptablesState | null = null;
   let pending: string | null = null;
+  const refused: string[] = [];
   const lineFailed = (n: number, why = ''): RestoreError => new RestoreError(`iptables-restore: line ${n} failed${why}\n`, 1);
   const paramProblem = (n: number, msg: string): RestoreError => new RestoreError(PROG + msg + '\n' + `Error occurred at line: ${n}\n` + HINT, 2);
   try {
@@ -172,6 +174,7 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
       if (work !== null && scratch !== null && buf.startsWith('COMMIT') && (buf.length === 6 || buf[6] === '\n')) {
         // jumps to missing chains are found when the block is committed (measured: reported at COMMIT's line)
         if (pending) throw paramProblem(n, pending);
+        if (refused.length) throw new RestoreError(PROG + '\n' + refused.join(''), 4);
         if (!opts.test) {
           tableReplaced(state.tables[work.name], work, state);
           state.tables[work.name] = work;
@@ -203,8 +206,13 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
         work.exists = true;
         const c = work.chains.get(name);
         if (!c || c.hook === -1) {
-          // a user chain: its policy word is not looked at (measured: `:foo ACCEPT [0:0]` creates foo)
+          // a user chain: its policy word is not looked at (measured: `:foo ACCEPT [0:0]` creates foo);
+          // with --noflush one that exists already is emptied (as nft_chain_restore() does)
           if (!c) work.chains.set(name, newChain(name, -1));
+          else if (c.rules.length) {
+            c.rules = [];
+            chainRulesChanged(c);
+          }
           continue;
         }
         if (policy === '-') continue;
@@ -242,6 +250,11 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
         if (!(e instanceof XtError)) throw e;
         if (/^Chain '.*' does not exist$/.test(e.message)) {
           pending ??= e.message;
+          continue;
+        }
+        // the kernel's refusals (exit 4) come back when the block's batch is sent at COMMIT, each after its line (measured)
+        if (e.exit === 4) {
+          for (const f of e instanceof NftBatchError ? e.failures : [e.message.replace(/^ /, '')]) refused.push(`line ${n}: ${f}\n`);
           continue;
         }
         // an error iptables prints without its "v1.8.9 (nf_tables): " prefix (Bad argument) has none here either (measured)

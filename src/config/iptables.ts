@@ -59,6 +59,16 @@ const iptcError = (msg: string): XtError => new XtError(msg, 1, false, false);
 /** an nft netlink failure, exit 4 */
 const nftError = (msg: string): XtError => new XtError(' ' + msg, 4, false, true);
 
+/**
+ * A batch the kernel refused (exit 4): iptables prints the first refusal,
+ * iptables-restore every one of them, each after its line number.
+ */
+export class NftBatchError extends XtError {
+  constructor(readonly failures: string[]) {
+    super(' ' + failures[0]!, 4, false, true);
+  }
+}
+
 const LONG_CMDS: Record<string, string> = {
   append: 'A', insert: 'I', delete: 'D', replace: 'R', check: 'C', 'new-chain': 'N', 'delete-chain': 'X', flush: 'F',
   zero: 'Z', policy: 'P', 'rename-chain': 'E', list: 'L', 'list-rules': 'S',
@@ -674,8 +684,13 @@ export function execute(state: IptablesState, c: Command, ns: object | null = st
     }
     case 'X': {
       if (!c.chain) {
-        // every user chain that is empty... nft deletes all unreferenced user chains
-        for (const ch of state.userChains(t)) if (state.references(t, ch.name) === 0 && ch.rules.length === 0) t.chains.delete(ch.name);
+        // as nft_chain_user_del() does for every user chain, in one batch: the kernel refuses to
+        // delete a chain that has rules or is jumped to (EBUSY) and the batch fails as a whole,
+        // each refusal naming its chain in the order the chains were made (measured)
+        const users = [...t.chains.values()].filter((ch) => ch.hook === -1);
+        const busy = users.filter((ch) => state.references(t, ch.name) > 0 || ch.rules.length > 0);
+        if (busy.length) throw new NftBatchError(busy.map((ch) => `CHAIN_DEL failed (Device or resource busy): chain ${ch.name}`));
+        for (const ch of users) t.chains.delete(ch.name);
         return '';
       }
       const ch = chainOf(c.chain);
