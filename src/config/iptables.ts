@@ -99,7 +99,7 @@ export interface Command {
 function emptyRule(): Rule {
   return {
     src: 0, srcMask: 0, dst: 0, dstMask: 0, invSrc: false, invDst: false, inIface: '', outIface: '', invIn: false,
-    invOut: false, proto: 0, invProto: false, matches: [], kind: RuleKind.NONE, jumpTo: '', target: null, packets: 0,
+    invOut: false, proto: 0, invProto: false, frag: false, invFrag: false, matches: [], kind: RuleKind.NONE, jumpTo: '', target: null, packets: 0,
     bytes: 0, spec: '',
   };
 }
@@ -297,7 +297,9 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
         break;
       }
       case 'f':
-        throw new XtError('fragments (-f) are not modelled by natlab');
+        once(ch);
+        [r.frag, r.invFrag] = [true, takeInvert()];
+        break;
       default:
         throw new XtError(`unknown option "${name}"`);
     }

@@ -70,7 +70,8 @@ export function listRule(r: Rule, n: number, f: ListFormat): string {
   s += padR(targetName(r), 9) + ' ';
   s += r.invProto ? '!' : ' ';
   s += padR(f.numeric ? String(r.proto) : protoName(r.proto), 5);
-  s += '-- ';
+  // the opt column: `-f` for a fragment rule, `!f` negated, `--` otherwise
+  s += r.frag ? (r.invFrag ? '!f ' : '-f ') : '-- ';
   if (f.verbose) {
     const iface = (inv: boolean, name: string): string => (inv ? '!' : '') + (name || (f.numeric ? '*' : 'any'));
     s += ' ' + padR(iface(r.invIn, r.inIface), 6) + ' ';

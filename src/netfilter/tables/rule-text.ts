@@ -17,6 +17,7 @@ export function ruleSpec(r: Rule): string {
   if (r.inIface) s += `${neg(r.invIn)} -i ${r.inIface}`;
   if (r.outIface) s += `${neg(r.invOut)} -o ${r.outIface}`;
   if (r.proto !== 0 || r.invProto) s += `${neg(r.invProto)} -p ${protoName(r.proto)}`;
+  if (r.frag) s += `${neg(r.invFrag)} -f`;
   for (const m of shownMatches(r.matches)) s += ` -m ${m.spec.name}${m.spec.save(m.data)}`;
   s += targetSpec(r);
   return s;

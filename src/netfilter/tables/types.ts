@@ -162,6 +162,9 @@ export interface Rule {
   /** IPPROTO_*, 0 = all */
   proto: number;
   invProto: boolean;
+  /** -f (IPT_F_FRAG): only non-first fragments (fragment offset ≠ 0); with invFrag, only the others */
+  frag: boolean;
+  invFrag: boolean;
   matches: MatchInst[];
   kind: RuleKind;
   /** for JUMP / GOTO: the user chain's name */

@@ -48,6 +48,8 @@ function ipMatch(r: Rule, skb: Skb, ctx: XtContext): boolean {
   if (r.inIface && ifaceMatch(r.inIface, ctx.inDev ? ctx.inDev.name : '') === r.invIn) return false;
   if (r.outIface && ifaceMatch(r.outIface, ctx.outDev ? ctx.outDev.name : '') === r.invOut) return false;
   if (r.proto !== 0 && (b[o + 9] === r.proto) === r.invProto) return false;
+  // -f: a fragment other than the first (the 13-bit fragment offset is not 0)
+  if (r.frag && ((((b[o + 6]! & 0x1f) | b[o + 7]!) !== 0) === r.invFrag)) return false;
   return true;
 }
 
