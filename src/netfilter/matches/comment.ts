@@ -1,7 +1,7 @@
 /** `-m comment --comment TEXT`: always matches; only printed. */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { saveString } from './util.js';
+import { saveString, xtoptString } from './util.js';
 
 export const commentMatch: MatchSpec<{ text: string | null }> = {
   name: 'comment',
@@ -9,8 +9,8 @@ export const commentMatch: MatchSpec<{ text: string | null }> = {
   init: () => ({ text: null }),
   parse(d, _opt, arg, invert) {
     if (invert) throw new XtError('comment: unexpected `!\' with --comment');
-    if (arg!.length > 255) throw new XtError('comment: comment too long');
-    d.text = arg!;
+    // struct xt_comment_info: char comment[256]
+    d.text = xtoptString(arg!, 256);
   },
   final(d) {
     if (d.text === null) throw new XtError('comment: option "--comment" must be specified\n');

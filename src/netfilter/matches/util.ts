@@ -26,6 +26,18 @@ const SERVICES: Record<string, number> = {
   submission: 587, imaps: 993, pop3s: 995, 'http-alt': 8080,
 };
 
+/**
+ * A string option kept in a fixed buffer, as xtopt_parse_string() of
+ * libxtables keeps it: cut to `size - 1` bytes of UTF-8 without a word
+ * (measured: a 256-byte comment keeps 255, a 31-byte LOG prefix 29). A
+ * cut through a multibyte character leaves U+FFFD where the kernel keeps
+ * the broken bytes.
+ */
+export function xtoptString(s: string, size: number): string {
+  const bytes = new TextEncoder().encode(s);
+  return bytes.length < size ? s : new TextDecoder().decode(bytes.subarray(0, size - 1));
+}
+
 /** one port or service name (xtables_parse_port) */
 export function parsePort(s: string): number {
   if (/^[0-9]+$/.test(s)) {

@@ -8,7 +8,7 @@
 import { XtError, XT_CONTINUE, type TargetSpec } from '../tables/types.js';
 import { registerTarget } from '../tables/registry.js';
 import { ipToString } from '../tables/addr.js';
-import { saveString, u16 } from '../matches/util.js';
+import { saveString, u16, xtoptString } from '../matches/util.js';
 import type { Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
 import { HOOK_NAMES } from '../../model/nf-seam.js';
@@ -39,8 +39,8 @@ export const logTarget: TargetSpec<LogData> = {
       if (n < 0) throw new XtError(`log level "${a}" unknown\n`);
       d.level = n;
     } else if (opt === 'log-prefix') {
-      if (arg!.length > 29) throw new XtError(`Maximum prefix length 29 for --log-prefix`);
-      d.prefix = arg!;
+      // struct xt_log_info: char prefix[30]
+      d.prefix = xtoptString(arg!, 30);
     } else d.flags |= FLAGS.find(([, n]) => n === opt)![0];
   },
   save(d) {
