@@ -27,7 +27,7 @@ import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import { exclusive, noInvert, xtUint } from '../xt-opts.js';
 import { HZ } from './limit.js';
-import { ipDst, ipSrc, ipTtl } from './util.js';
+import { ipDst, ipSrc, ipTtl, xtoptString } from './util.js';
 
 /** XT_RECENT_CHECK, SET, UPDATE, REMOVE, TTL, REAP */
 const CHECK = 1;
@@ -157,7 +157,8 @@ export const recentMatch: MatchSpec<RecentData> = {
         d.checkSet |= TTL;
         break;
       case 'name':
-        d.name = arg!;
+        // struct xt_recent_mtinfo: char name[XT_RECENT_NAME_LEN = 200]
+        d.name = xtoptString(arg!, 200);
         break;
       case 'mask': {
         const m = parseIp(arg!);

@@ -24,3 +24,16 @@ describe('string options kept in fixed buffers (xtopt_parse_string() of iptables
     expect(xtoptString('é' + 'x'.repeat(253), 256)).toBe('é' + 'x'.repeat(253));
   });
 });
+
+describe('names and prefixes cut to their buffers (measured)', () => {
+  it('cuts a recent list name to 199 bytes and an NFLOG prefix to 127', () => {
+    const st = new IptablesState();
+    expect(runIptables(st, ['-A', 'INPUT', '-m', 'recent', '--name', 'n'.repeat(210), '--set'], env).stderr).toBe('');
+    expect(runIptables(st, ['-A', 'INPUT', '-j', 'NFLOG', '--nflog-prefix', 'p'.repeat(130)], env).stderr).toBe('');
+    expect(runIptables(st, ['-S', 'INPUT'], env).stdout).toBe(
+      '-P INPUT ACCEPT\n' +
+        `-A INPUT -m recent --set --name ${'n'.repeat(199)} --mask 255.255.255.255 --rsource\n` +
+        `-A INPUT -j NFLOG --nflog-prefix ${'p'.repeat(127)}\n`,
+    );
+  });
+});

@@ -4,7 +4,7 @@
  * nflog_tg() does. natlab has no nfnetlink listeners, and with none the
  * kernel sends nothing: the target only continues.
  */
-import { saveString } from '../matches/util.js';
+import { saveString, xtoptString } from '../matches/util.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
 import { exclusive, xtUint, xtWarnings } from '../xt-opts.js';
@@ -35,7 +35,8 @@ export const nflogTarget: TargetSpec<NflogData> = {
         break;
       case 'nflog-prefix':
         if (a.length < 1) throw new XtError('Argument must have a minimum length of 1 characters\n');
-        d.prefix = a;
+        // struct xt_nflog_info: char prefix[64], but iptables-nft keeps the nft log expression's 128 (measured: 130 bytes list as 127)
+        d.prefix = xtoptString(a, 128);
         break;
       case 'nflog-range':
         // libxt_NFLOG warns and keeps nothing: the kernel never used the range
