@@ -69,7 +69,8 @@ export function listRule(r: Rule, n: number, f: ListFormat): string {
   if (f.verbose) s += num(r.packets, f, false) + num(r.bytes, f, false);
   s += padR(targetName(r), 9) + ' ';
   s += r.invProto ? '!' : ' ';
-  s += padR(f.numeric ? String(r.proto) : protoName(r.proto), 5);
+  // printf("%-4s ", pname) of print_rule_details(): a name longer than 4 still gets its space (`udplite --`)
+  s += padR(f.numeric ? String(r.proto) : protoName(r.proto), 4) + ' ';
   // the opt column: `-f` for a fragment rule, `!f` negated, `--` otherwise
   s += r.frag ? (r.invFrag ? '!f ' : '-f ') : '-- ';
   if (f.verbose) {
