@@ -55,7 +55,7 @@ describe('writeResults', () => {
       'a/conntrack', 'a/iptables-save', 'b/dnsmasq.leases', 'b/iptables-save', 'pcap/a/eth0.pcap', 'steps.json', 'trace.jsonl',
     ]);
     expect(JSON.parse(readFileSync(join(d, 'steps.json'), 'utf8')).steps[0].output).toBe('PING\n');
-    expect(readFileSync(join(d, 'trace.jsonl'), 'utf8')).toBe('{"v":2,"t":0,"node":"a","kind":"tx","pkt":1,"iface":"eth0"}\n');
+    expect(readFileSync(join(d, 'trace.jsonl'), 'utf8')).toBe('{"v":3,"t":0,"node":"a","kind":"tx","pkt":1,"iface":"eth0"}\n');
   });
 
   it('gives byte-identical files for identical results', () => {

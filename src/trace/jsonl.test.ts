@@ -136,7 +136,7 @@ describe('trace.jsonl, lean', () => {
     const l = lines(events);
     expect(l.slice(2)).toEqual([
       { kind: 'chain', pkt: 2, chain: 'FORWARD' },
-      { kind: 'chain', pkt: 2, chain: 'POSTROUTING' },
+      { kind: 'chain', chain: 'POSTROUTING' },
     ]);
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
@@ -196,6 +196,50 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it("implies pkt from the line before and flow from the line before that was not chain/log, when it is of the same pkt (v3)", () => {
+    const l = lines(routed);
+    expect(l[0]!.v).toBe(3);
+    expect(l.map((x) => x.pkt)).toEqual([7, undefined, undefined, undefined, undefined, undefined, undefined]);
+    // route brings the flow (rx had none), the chain line has none and leaves it, nat and tx imply it; server's rx: none, written as null
+    expect(l.map((x) => x.flow)).toEqual([undefined, 3, undefined, undefined, undefined, null, undefined]);
+    expect(readTrace(writeTrace(routed))).toEqual(routed.map((e, seq) => full({ seq, ...e })));
+  });
+
+  it('writes pkt and flow where they are not implied: a new pkt, none (null) after one, a flow that changed or ended, a numbered line, a chain line with its own flow', () => {
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'a', pkt: 1, flow: 5, summary: S1 },
+      { t: 0, node: 'r', kind: 'neigh', iface: 'b', detail: 'no packet' },
+      { t: 0, node: 'r', kind: 'route', pkt: 1, flow: 5, detail: 'x' },
+      { t: 0, node: 'r', kind: 'route', pkt: 1, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'tx', pkt: 1, detail: 'x' },
+      { t: 0, node: 'r', kind: 'tx', pkt: 1, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'chain', pkt: 1, flow: 9, hook: 'FORWARD', table: 'filter', chain: 'FORWARD', verdict: 'ACCEPT', policy: true },
+      { t: 0, node: 'r', kind: 'tx', pkt: 1, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'log', pkt: 1, detail: 'y' },
+      { t: 0, node: 'r', kind: 'tx', pkt: 1, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'rx', pkt: 2, flow: 6, detail: 'x' },
+      { seq: 40, t: 0, node: 'r', kind: 'rx', pkt: 2, flow: 6, detail: 'x' } as Omit<HopEvent, 'seq'>,
+      { t: 0, node: 'r', kind: 'drop', pkt: 2, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'drop', pkt: 2, parent: 1, flow: 6, detail: 'x' },
+      { t: 0, node: 'r', kind: 'drop', pkt: 2, parent: 1, detail: 'x' },
+      { t: 0, node: 'r', kind: 'drop', pkt: 2, flow: 0, detail: 'x' },
+      { t: 0, node: 'r', kind: 'drop', pkt: 2, flow: 0, detail: 'x' },
+    ];
+    const l = lines(events);
+    expect(l.map((x) => x.pkt)).toEqual([1, null, 1, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 2, 2, undefined, undefined, undefined, undefined, undefined]);
+    expect(l.map((x) => x.flow)).toEqual([5, undefined, 5, 6, null, 6, 9, undefined, undefined, undefined, 6, 6, undefined, undefined, null, 0, 0]);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq: seq < 11 ? seq : seq + 29, ...e })));
+  });
+
+  it('reads v2 files (pkt and flow on every line that has them) as they are: nothing implied', () => {
+    const v2 = ['{"v":2,"t":0,"node":"r","kind":"rx","pkt":1,"flow":2,"summary":"x"}', '{"kind":"route"}', '{"kind":"tx","pkt":1}'].join('\n');
+    expect(readTrace(v2)).toEqual([
+      { seq: 0, t: 0, node: 'r', kind: 'rx', pkt: 1, flow: 2, summary: 'x' },
+      { seq: 1, t: 0, node: 'r', kind: 'route' },
+      { seq: 2, t: 0, node: 'r', kind: 'tx', pkt: 1, summary: 'x' },
+    ]);
+  });
+
   it('reads a lean file without "v":2 (written before templates) by the older rules: absent fields stay absent', () => {
     const text = '{"t":0,"node":"r","kind":"route","iface":"lan0","pkt":1,"detail":"forward via wan0"}\n{"kind":"route","pkt":2}\n';
     expect(readTrace(text)).toEqual([
@@ -228,7 +272,7 @@ describe('trace.jsonl, lean', () => {
       { t: 0, node: 'a', kind: 'tx', pkt: 0 },
       { t: 123_456_789_012, node: 'a', kind: 'tx', pkt: 2 ** 40, flow: 10 },
     ];
-    expect(lines(events)[0]).toEqual({ v: 2, t: 0, node: 'a', kind: 'tx', pkt: 0 });
+    expect(lines(events)[0]).toEqual({ v: 3, t: 0, node: 'a', kind: 'tx', pkt: 0 });
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 

@@ -10,6 +10,14 @@
  *   0-based line number.
  * - `t` absent: the previous event's `t`. `node` absent: the previous
  *   event's `node`. (The first line carries both.)
+ * - `pkt` absent (v3, on a line without `seq`): the previous event's `pkt`
+ *   (none if it had none); `"pkt":null`: none although one would be
+ *   implied. A packet's run of events names it once.
+ * - `flow` absent (v3, on a line without `seq`, of a kind other than
+ *   `chain` and `log`): the `flow` of the previous event that was not
+ *   `chain`/`log`, when that event's `pkt` is this one's; else none.
+ *   `"flow":null`: none although one would be implied. `chain` and `log`
+ *   lines write theirs as it is and leave what is implied alone.
  * - Template fields (TEMPLATE below: iface, hook, table, chain, verdict,
  *   policy, rule, ruleText, in, out, physin, physout, ctstate, ct, reason,
  *   detail) on a line without `seq`: absent means the same field of the
@@ -33,9 +41,11 @@
  * - In a `nat` event, `before` absent: the packet's current line before this
  *   event (as above); `after` absent: this event's summary. `null`: none.
  * - Every other field is written as it is and means what HopEvent says.
- * - The first line has `"v":2` (not part of its event): the template and
- *   `sd` rules are in force. A file without it (natlab before them) is
- *   read by the other rules only.
+ * - The first line has `"v":3` (not part of its event): all these rules
+ *   are in force. `"v":2` (natlab before the pkt and flow rules): all but
+ *   those two; a file without it (natlab before templates and `sd`): only
+ *   the rules for seq, t, node, summary and before/after. The decoder
+ *   reads all three.
  *
  * `TraceLineEncoder` writes by these rules and `TraceLineDecoder` undoes
  * them; every reader of trace.jsonl goes through `readTrace()`.
@@ -378,8 +388,10 @@ const NULLS = TEMPLATE.map((f) => ascii(`,"${f}":null`));
 const NULL = ascii('null');
 /** a line's start when its time changed */
 const OPEN_T = ascii('{"t":');
-/** on the first line: templates and `sd` are in force (a file without it is read by the older rules) */
-const VERSION = ascii('"v":2');
+/** on the first line: templates, `sd` and implied `pkt`/`flow` are in force (a file without it is read by the older rules) */
+const VERSION = ascii('"v":3');
+const PKT_NULL = ascii(',"pkt":null');
+const FLOW_NULL = ascii(',"flow":null');
 
 /** a field whose values repeat (node and interface names, hooks, ...): `,"key":"value"` encoded once per value */
 class NamedField {
@@ -766,32 +778,41 @@ export class TraceLineEncoder {
   private readonly flowMemo = new NumMemo();
 
   /**
-   * `,"pkt":…,"flow":…` (as numField() writes them one after the other),
-   * through `pktFlowMemo`: the bytes written for the last pair (a
-   * packet's route, nat and tx lines in a row). Keyed by both values:
-   * nothing goes stale.
+   * What the next line's `pkt` and `flow` are implied from (v3): `lastPkt`
+   * the previous line's pkt (NaN: it had none); `flowPkt`, `lastFlow` the
+   * pkt (NaN: none) and flow (0: none) of the previous line that was not
+   * `chain`/`log`. Set from every line, as TraceLineDecoder sets its own.
    */
-  private pktFlowFields(pkt: number, flow: number): void {
-    const m = this.pktFlowMemo;
-    if (pkt === m.value && flow === m.value2) {
-      const n = m.len;
-      if (this.len + n + 4 > this.buf.length) this.grow(n + 4);
-      this.words(m.w, n);
-      return;
-    }
-    const start = this.len;
-    this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
-    this.numField(KEY.flow, this.flowMemo, flow);
-    const n = this.len - start;
-    if (n > m.bytes.length) {
-      m.value = NaN;
-      return;
-    }
-    this.keep(m, start, n);
-    m.value = pkt;
-    m.value2 = flow;
+  private lastPkt = NaN;
+  private flowPkt = NaN;
+  private lastFlow = 0;
+
+  /**
+   * `,"pkt":…` unless it is the previous line's (implied), or
+   * `,"pkt":null` for a line without one after a line with one (`pkt`
+   * NaN: none); then it is the previous line's
+   */
+  private pktOut(pkt: number): void {
+    if (pkt === this.lastPkt) return;
+    if (pkt === pkt) this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
+    else if (this.lastPkt === this.lastPkt) this.raw(PKT_NULL);
+    this.lastPkt = pkt;
   }
-  private readonly pktFlowMemo = new NumMemo();
+
+  /**
+   * `,"flow":…` of a line (not chain/log) of `pkt` (NaN: none) unless it is
+   * implied (the flow of the previous line that was not chain/log, when
+   * that line's pkt is this one's; else none), `,"flow":null` for none
+   * where one is implied; then they are what the next line implies from
+   */
+  private flowOut(pkt: number, flow: number): void {
+    if (flow !== (pkt === this.flowPkt ? this.lastFlow : 0)) {
+      if (flow === 0) this.raw(FLOW_NULL);
+      else this.numField(KEY.flow, this.flowMemo, flow);
+    }
+    this.flowPkt = pkt;
+    this.lastFlow = flow;
+  }
 
   /** a JSON string through JSON.stringify (the rare strings that are not lines nor known fields) */
   private str(s: string): void {
@@ -1305,6 +1326,12 @@ export class TraceLineEncoder {
   /** appends the line (with its newline) of the next event; `e.seq`, when given and not the next number, is written */
   encode(e: Omit<HopEvent, 'seq'> & { seq?: number }): void {
     const numbered = this.head(e.seq, e.t, e.node, e.kind);
+    const own = ownLine(e.kind);
+    // pkt and flow: implied as pktOut() and flowOut() say (any flow that is not a number but 0 is written, as is any on a numbered line)
+    const impliedFlow = e.pkt !== undefined && e.pkt === this.flowPkt ? this.lastFlow : 0;
+    // `null`s where encodePacketHop() puts them: pkt's right after the kind, flow's after pkt (and parent)
+    if (!numbered && e.pkt === undefined && this.lastPkt === this.lastPkt) this.raw(PKT_NULL);
+    const flowNull = !numbered && !own && e.flow === undefined && impliedFlow !== 0;
     // the fields the event has, in its own order (events come in many
     // shapes: a walk over its keys beats testing every possible field)
     let sum: string | undefined;
@@ -1328,12 +1355,28 @@ export class TraceLineEncoder {
         case 'after':
           after = v as string;
           break;
+        case 'pkt':
+          if (numbered || v !== this.lastPkt) this.field(k, v);
+          if (flowNull && e.parent === undefined) this.raw(FLOW_NULL);
+          break;
+        case 'parent':
+          this.field(k, v);
+          if (flowNull) this.raw(FLOW_NULL);
+          break;
+        case 'flow':
+          if (numbered || own || v !== impliedFlow || v === 0) this.field(k, v);
+          break;
         default:
           if (!this.gather(e.kind, k, v)) {
             if (k === 'chain') this.raw(this.f.chain.bytes(v as string));
             else this.field(k, v);
           }
       }
+    }
+    this.lastPkt = e.pkt === undefined ? NaN : e.pkt;
+    if (!own) {
+      this.flowPkt = this.lastPkt;
+      this.lastFlow = typeof e.flow === 'number' ? e.flow : 0;
     }
     this.templateOut(e.node, e.kind, e.kind === 'chain' ? e.chain : undefined, numbered);
     this.lines(e.kind, e.pkt, sum, before, after);
@@ -1388,7 +1431,7 @@ export class TraceLineEncoder {
    */
   encodeChain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
     const numbered = this.head(undefined, t, node, 'chain');
-    this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
+    this.pktOut(pkt);
     this.raw(this.f.chain.bytes(chain));
     this.chainTemplateOut(node, chain, hook, table, rule, ruleText, verdict, inDev, outDev, physin, physout, numbered);
     this.close();
@@ -1423,15 +1466,20 @@ export class TraceLineEncoder {
     const numbered = this.head(undefined, t, node, kind);
     if (iface !== null && !plain) this.put(0, iface);
     let placedParent = false;
-    if (data !== null && parent === 0 && flow !== 0) this.pktFlowFields(pkt, flow);
-    else if (data !== null) {
-      this.numField(KEY.pkt, this.pktMemos[pkt & (PKT_MEMOS - 1)]!, pkt);
+    if (data !== null) {
+      this.pktOut(pkt);
       if (parent !== 0) {
         placedParent = true;
         const p = extra !== undefined && 'parent' in extra ? extra.parent : parent;
         if (p !== undefined) (this.raw(KEY.parent), this.num(p));
       }
-      if (flow !== 0) this.numField(KEY.flow, this.flowMemo, flow);
+      if (ownLine(kind)) {
+        if (flow !== 0) this.numField(KEY.flow, this.flowMemo, flow);
+      } else this.flowOut(pkt, flow);
+    } else {
+      // a hop without its frame has no pkt nor flow
+      this.pktOut(NaN);
+      if (!ownLine(kind)) (this.flowPkt = NaN), (this.lastFlow = 0);
     }
     if (others) {
       for (const k in extra) {
@@ -1633,8 +1681,14 @@ export class TraceLineDecoder {
   private readonly templates = new Map<string, Map<string, Partial<Record<TemplateField, unknown>>>>();
   /** 1-based number of the line being read, for error messages */
   private lineNo = 0;
-  /** the first line had `"v":2`: template fields and `sd` are in force */
+  /** the first line had `"v":2` or 3: template fields and `sd` are in force */
   private v2 = false;
+  /** the first line had `"v":3`: `pkt` and `flow` may be implied too */
+  private v3 = false;
+  /** the previous line's pkt; the pkt and flow (0: none) of the previous line that was not chain/log (as the encoder's) */
+  private lastPkt: unknown = undefined;
+  private flowPkt: unknown = undefined;
+  private lastFlow: unknown = 0;
 
   /** the full event of one (non-empty) line */
   decode(text: string): HopEvent {
@@ -1647,18 +1701,36 @@ export class TraceLineDecoder {
     }
     if (l === null || typeof l !== 'object' || Array.isArray(l)) throw new Error(`trace.jsonl line ${this.lineNo}: not a JSON object`);
     if (typeof l.kind !== 'string') throw new Error(`trace.jsonl line ${this.lineNo}: no "kind"`);
-    if (this.lineNo === 1) this.v2 = l.v === 2;
+    if (this.lineNo === 1) {
+      this.v2 = l.v === 2 || l.v === 3;
+      this.v3 = l.v === 3;
+    }
     this.seq = typeof l.seq === 'number' ? l.seq : this.seq + 1;
     // template fields spelt out: a numbered line, or a file from before them
     const numbered = typeof l.seq === 'number' || !this.v2;
     if (typeof l.t === 'number') this.t = l.t;
     if (typeof l.node === 'string') this.node = l.node;
+    const own = ownLine(l.kind);
+    // pkt and flow implied (v3, not numbered): the previous line's pkt; the flow of the previous line not chain/log when its pkt is this one
+    const lean = this.v3 && typeof l.seq !== 'number';
+    const pkt = 'pkt' in l ? (l.pkt === null ? undefined : l.pkt) : lean ? this.lastPkt : undefined;
+    const flow = lean && !own && !('flow' in l) && pkt !== undefined && pkt === this.flowPkt && this.lastFlow !== 0 ? this.lastFlow : undefined;
     const e = { seq: this.seq, t: this.t, node: this.node } as HopEvent;
     const r = e as unknown as Record<string, unknown>;
     for (const k in l) {
       if (k === 'seq' || k === 't' || k === 'node' || k === 'sd' || (k === 'v' && this.lineNo === 1 && this.v2)) continue;
       const v = l[k as keyof Line];
       if (v !== null) r[k] = v;
+      if (k === 'kind' && lean) {
+        // implied pkt and flow where they are written (after the kind, the flow after a parent)
+        if (!('pkt' in l) && pkt !== undefined) r.pkt = pkt;
+        if (flow !== undefined && !('parent' in l)) r.flow = flow;
+      } else if (k === 'parent' && flow !== undefined) r.flow = flow;
+    }
+    this.lastPkt = pkt;
+    if (!own) {
+      this.flowPkt = pkt;
+      this.lastFlow = typeof r.flow === 'number' ? r.flow : 0;
     }
     // template fields
     const isChain = e.kind === 'chain';

@@ -48,7 +48,7 @@ describe('trace.jsonl', () => {
       w.close();
       const text = readFileSync(path, 'utf8');
       expect(text).toBe(writeTrace(events));
-      expect(text.split('\n')[1]).toBe('{"t":10000,"node":"server","kind":"drop","pkt":1,"reason":"ip: not for this host","summary":null}');
+      expect(text.split('\n')[1]).toBe('{"t":10000,"node":"server","kind":"drop","reason":"ip: not for this host","summary":null}');
       expect(readTrace(text)).toEqual(events.map((e, seq) => JSON.parse(JSON.stringify({ seq, ...e })) as HopEvent));
     });
   });
