@@ -388,6 +388,46 @@ describe('trace.jsonl straight from the packet (encodeHop)', () => {
     expect(readTrace(text()).map((e) => e.summary)).toEqual([describeFrame(f), describeFrame(g), describeFrame(g), describeFrame(h)]);
   });
 
+  it("writes the same tx change again from the compose memo only while both frames' MAC addresses, ethertype, length and the line's length are the memo's: a new rewrite, a new line length, an ARP frame between are composed anew", () => {
+    const { enc, composed, text } = counting();
+    const macs = (f: Uint8Array, m: number[]): Uint8Array => (f.set(m, 0), f);
+    const TX = [2, 0, 0, 0, 3, 1, 2, 0, 0, 0, 2, 2];
+    const TX2 = [2, 0, 0, 0, 3, 9, 2, 0, 0, 0, 2, 2];
+    const arpTx = new Uint8Array(42);
+    arpTx.set([2, 0, 0, 0, 3, 1, 2, 0, 0, 0, 2, 2, 8, 6, 0, 1, 8, 0, 6, 4, 0, 2, 2, 0, 0, 0, 1, 1, 10, 0, 0, 1, 2, 0, 0, 0, 2, 1, 10, 0, 0, 2]);
+    const arpRx = arpTx.slice();
+    arpRx.set([2, 0, 0, 0, 2, 1, 2, 0, 0, 0, 1, 1], 0);
+    // [rx frame, tx frame] per packet: the same rewrite (memo), another new MAC, a longer line (src .100), the first again, an ARP frame, the first again
+    const pairs: [Uint8Array, Uint8Array][] = [
+      [udpFrame(1), macs(udpFrame(1, 63), TX)],
+      [udpFrame(2), macs(udpFrame(2, 63), TX)],
+      [udpFrame(3), macs(udpFrame(3, 63), TX2)],
+      [udpFrame(4), macs(udpFrame(4, 63), TX2)],
+      [udpFrame(100), macs(udpFrame(100, 63), TX2)],
+      [udpFrame(5), macs(udpFrame(5, 63), TX)],
+      [arpRx, arpTx],
+      [udpFrame(6), macs(udpFrame(6, 63), TX)],
+      [udpFrame(7), macs(udpFrame(7, 63), TX)],
+    ];
+    const want: (string | undefined)[] = [];
+    pairs.forEach(([rx, tx], i) => {
+      enc.encodeHop(0, 'r', 'rx', 'lan0', i + 1, 0, 0, rx, 0, undefined);
+      enc.encodeHop(0, 'r', 'tx', 'wan0', i + 1, 0, 0, tx, 0, undefined);
+      want.push(describeFrame(rx), describeFrame(tx));
+    });
+    expect(composed()).toBe(pairs.length);
+    // from the memo: packets 2, 4 (the change before theirs), 9; not 5 (longer line), 6 (another rewrite), 7 (ARP), 8 (after ARP)
+    expect(enc.recomposed).toBe(3);
+    const l = text().split('\n').filter((x) => x !== '').map((x) => JSON.parse(x) as Record<string, unknown>);
+    // each tx line an sd of the MAC text only
+    const a = '2:02 > 02:00:00:00:03';
+    const b = '2:02 > 02:00:00:00:03:09';
+    expect(l.filter((x) => x.kind === 'tx').map((x) => (x.sd as unknown[])[2])).toEqual([a, a, b, b, b, a, a, a, a]);
+    expect(readTrace(text()).map((e) => e.summary)).toEqual(want);
+    // the same bytes as an encoder that composes every line anew (events one by one through encode())
+    expect(text()).toBe(writeTrace(readTrace(text()).map(({ seq: _seq, ...e }) => e)));
+  });
+
   it('describes the frame when its MAC addresses and a byte the line shows changed (not composed)', () => {
     const { enc, calls, composed, text } = counting();
     const f = udpFrame(1);

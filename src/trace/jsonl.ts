@@ -1121,6 +1121,7 @@ export class TraceLineEncoder {
       this.quoted(c);
       return;
     }
+    this.sdWritten = true;
     this.raw(KEY.sd);
     this.num(p);
     this.room(1);
@@ -1240,6 +1241,102 @@ export class TraceLineEncoder {
     this.firstShape = shape;
     for (let i = 0; i < 8; i++) this.firstSpans[i] = lines.spans[s * 8 + i]!;
     this.firstN = n;
+  }
+
+  /** how many of the composed lines came from the compose memo */
+  recomposed = 0;
+  /** delta() wrote an `sd` (not the line in full): for keepComposed() */
+  private sdWritten = false;
+
+  /**
+   * The last composed line's change (compose memo): a router sends packet
+   * after packet out with the same MAC rewrite, so its tx lines are the
+   * same `sd` again and again. Keyed by what decides both link parts and
+   * the `sd` (the old and new MAC addresses as words, the ethertype, the
+   * frame's length, where the link part ends and the line's length);
+   * kept: the new link part's words and the `sd` bytes written. A key
+   * covers all the bytes the two link parts show and the `sd` depends on,
+   * so nothing goes stale; a slot whose line is not plain or whose frame
+   * is not remembered never gets here (match() MACS).
+   */
+  private readonly cm = new Int32Array(10).fill(-1);
+  private cmValid = false;
+  private readonly cmLink = new Int32Array(FRAME_LINE_MAX >> 2);
+  private readonly cmSd = new NumMemo();
+
+  /** the compose memo's key of the MACS frame at data[off..] against pkt's slot into `key`; false when it cannot have one */
+  private composeKey(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null, key: Int32Array): boolean {
+    const lines = this.pktLines;
+    const s = pkt & (LINES - 1);
+    if (lines.plain[s] !== 1) return false;
+    const f = lines.frames!;
+    const o = s * (FRAME_KEPT >> 2);
+    key[0] = f[o]!;
+    key[1] = f[o + 1]!;
+    key[2] = f[o + 2]!;
+    if (dw !== null) {
+      const b = off >> 2;
+      key[3] = dw[b]!;
+      key[4] = dw[b + 1]!;
+      key[5] = dw[b + 2]!;
+    } else {
+      key[3] = word(data, off);
+      key[4] = word(data, off + 4);
+      key[5] = word(data, off + 8);
+    }
+    key[6] = f[o + 3]! & 0xffff;
+    key[7] = n;
+    key[8] = lines.link[s]!;
+    key[9] = lines.lineLen[s]!;
+    return true;
+  }
+  private readonly cmKey = new Int32Array(10);
+
+  /**
+   * composeLine() and summaryOut() of a MACS frame whose change is the
+   * compose memo's: its `sd` bytes written again and pkt's line given the
+   * new link part in place (the same length: the rest stays where it is).
+   * False (nothing done) on a miss.
+   */
+  private composedAgain(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): boolean {
+    if (!this.cmValid) return false;
+    const key = this.cmKey;
+    if (!this.composeKey(pkt, data, off, n, dw, key)) return false;
+    const cm = this.cm;
+    for (let i = 0; i < 10; i++) if (key[i] !== cm[i]) return false;
+    const lines = this.pktLines;
+    const s = pkt & (LINES - 1);
+    const link = key[8]!;
+    const lw = lines.lineW[s]!;
+    const lb = lines.line[s]!;
+    const src = this.cmLink;
+    const whole = link >> 2;
+    for (let k = 0; k < whole; k++) lw[k] = src[k]!;
+    if ((link & 3) !== 0) {
+      // the word the link part ends in: its bytes up to `link` from the memo, the rest kept
+      const keep = -1 << ((link & 3) << 3);
+      lw[whole] = (src[whole]! & ~keep) | (lw[whole]! & keep);
+      if (!LITTLE_ENDIAN) for (let i = whole << 2; i < link; i++) lb[i] = (src[i >> 2]! >>> ((i & 3) << 3)) & 0xff;
+    }
+    const m = this.cmSd;
+    if (this.len + m.len + 4 > this.buf.length) this.grow(m.len + 4);
+    this.words(m.w, m.len);
+    this.composed++;
+    this.recomposed++;
+    return true;
+  }
+
+  /** composeLine() and summaryOut() just wrote pkt's line (an `sd` from `start` on): into the compose memo */
+  private keepComposed(pkt: number, data: Uint8Array, off: number, n: number, start: number): void {
+    const lines = this.pktLines;
+    const s = pkt & (LINES - 1);
+    // (the key's old MAC addresses are the remembered frame's: setMacs() is still to come; the line's link and length are the old line's)
+    if (!this.composeKey(pkt, data, off, n, this.wordsIn(data, off), this.cm)) return void (this.cmValid = false);
+    if (this.len - start > this.cmSd.bytes.length) return void (this.cmValid = false);
+    this.keep(this.cmSd, start, this.len - start);
+    const lw = lines.lineW[s]!;
+    for (let k = 0, e = (this.cm[8]! + 3) >> 2; k < e; k++) this.cmLink[k] = lw[k]!;
+    this.cmValid = true;
   }
 
   /**
@@ -1540,7 +1637,12 @@ export class TraceLineEncoder {
     const m = lines.match(pkt, data, off, n, dw);
     if (m === MACS) {
       // a router's tx after its rx: the line's link part anew, the rest as it was
-      this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
+      if (!this.composedAgain(pkt, data, off, n, dw)) {
+        const start = this.len;
+        this.sdWritten = false;
+        this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
+        if (this.sdWritten) this.keepComposed(pkt, data, off, n, start);
+      }
       lines.setMacs(pkt, data, off, n);
     } else if (m === OTHER) {
       // only the fields that changed against the sd reference rewritten, else described in full
