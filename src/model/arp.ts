@@ -296,9 +296,12 @@ function solicit(h: Host, n: Neighbour): void {
 
 /**
  * neigh_output() for IPv4: send `skb` (IP packet at skb.l3) to next hop
- * `nexthop` on `dev`, resolving it first when needed.
+ * `nexthop` on `dev`, resolving it first when needed. The address may
+ * come as uint32 or as int32 (the same 32 bits; an int32 crosses the
+ * call without being boxed).
  */
-export function neighOutput(h: Host, dev: Iface, nexthop: number, skb: Skb, isBroadcast: boolean): void {
+export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroadcast: boolean): void {
+  const nexthop = next >>> 0;
   const f = skb.data;
   // every way out sets the ethertype (IPv4); a resolved neighbour's fast path writes the whole header at once
   if (dev.kind === 'loopback') {

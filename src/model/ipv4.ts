@@ -20,7 +20,7 @@ import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
 import { localMtu } from './pmtu.js';
-import { kfreeSkb, PktType, type RouteResult, type Skb } from './skb.js';
+import { kfreeSkb, PktType, skbLoad32, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
 export const EINVAL = 22;
@@ -90,18 +90,13 @@ function addrU32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
-/** an IPv4 address field as an int32 (the same 32 bits as ipDst()/ipSrc(), never a boxed number) */
-function addrI32(b: Uint8Array, o: number): number {
-  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
-}
-
 /** ip_rcv_finish(): route the packet unless a route is already attached. */
 export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
   if (skb.route === null) {
     // as int32: an address past 127.255.255.255 is no small integer as a uint32, and would be boxed for the call
-    const err = ipRouteInput(h, skb, addrI32(b, o + 16), addrI32(b, o + 12), dev);
+    const err = ipRouteInput(h, skb, skbLoad32(skb, b, o + 16), skbLoad32(skb, b, o + 12), dev);
     if (err !== 0) return; // ipRouteInput dropped it and said why
   }
   if (b[o]! !== 0x45 && ipRcvOptions(h, skb, dev)) return;
@@ -298,7 +293,8 @@ const errorText = { reason: '', dst: -1, text: '' };
  * what it quotes, and a trace sink keeps nothing it was given).
  */
 function ipError(h: Host, skb: Skb, rt: RouteResult): void {
-  ipErrorReport(h, skb, rt);
+  // untraced, on an interface that does not forward (a host that is not a router), there is nothing to report
+  if (h.trace !== null || devForwards(h, skb.inDev)) ipErrorReport(h, skb, rt);
   if (skb.fragList === null && !skb.nfBridge && skb.physIn === null) kfreeSkb(skb);
 }
 
@@ -306,8 +302,7 @@ function ipError(h: Host, skb: Skb, rt: RouteResult): void {
 function ipErrorReport(h: Host, skb: Skb, rt: RouteResult): void {
   const err = (rt as InputRoute).error ?? EHOSTUNREACH;
   const dev = skb.inDev;
-  // IN_DEV_FORWARD(): the interface's own value
-  const fwd = dev !== null && h.sysctls.devConf(dev).forwarding !== 0;
+  const fwd = devForwards(h, dev);
   if (h.trace !== null) {
     const reason = err === ENETUNREACH ? 'no route' : err === EACCES ? 'prohibit route' : err === EINVAL ? 'blackhole route' : fwd ? 'unreachable route' : 'not for this host and forwarding is off';
     // the text depends on nothing else: made again only when one of them differs from the last packet's
@@ -328,6 +323,11 @@ function ipErrorReport(h: Host, skb: Skb, rt: RouteResult): void {
   // ip_error's own token bucket, on the same inet_peer as icmp_send's
   if (!h.peers.errorAllow(ipSrc(skb.data, skb.l3), h.now())) return;
   icmpSend(h, skb, ICMP_DEST_UNREACH, code, 0);
+}
+
+/** IN_DEV_FORWARD(): the interface's own value (false for none) */
+function devForwards(h: Host, dev: Iface | null): boolean {
+  return dev !== null && h.sysctls.devConf(dev).forwarding !== 0;
 }
 
 /** ip_local_deliver(): INPUT, then the protocol. */
@@ -438,7 +438,8 @@ function ipFinishOutput2(h: Host, skb: Skb): void {
   const nexthop = rt.gateway !== 0 ? rt.gateway : addrU32(b, skb.l3 + Ip4.DADDR);
   // (0xffffffff is LIMITED_BROADCAST, written out: an imported const is a module-cell load per use, here of a boxed double)
   const bcast = rt.kind === 'broadcast' || nexthop === 0xffffffff || isSubnetBroadcast(out, nexthop);
-  neighOutput(h, out, nexthop, skb, bcast);
+  // as int32 (the same 32 bits): an address past 127.255.255.255 as a uint32 crossed the call as a new HeapNumber per packet
+  neighOutput(h, out, nexthop | 0, skb, bcast);
 }
 
 function isSubnetBroadcast(dev: Iface, a: number): boolean {
