@@ -4,7 +4,7 @@ import { ETH_P_IP, setEthDst, setEthType } from '../wire/ethernet.js';
 import { neighAdminSet } from './arp.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { Nud } from './neigh.js';
-import { allocSkb, kfreeSkb, Skb, slabSize } from './skb.js';
+import { allocSkb, kfreeSkb, Skb, skbLoad32, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
 
 /** the fields that are the skb's memory and identity, not packet state: scrub() leaves them */
@@ -78,6 +78,8 @@ describe('the skb', () => {
     const a = allocSkb(60, 1);
     kfreeSkb(a);
     const b = allocSkb(1514, 2);
+    // the same object, from the slab, with a buffer of the new length
+    expect(b).toBe(a);
     expect(b.data.length).toBe(1514);
     expect(b.head).toBe(b.data);
     expect(b.headView!.buffer).toBe(b.data.buffer);
@@ -112,6 +114,24 @@ describe('the skb', () => {
     expect(allocSkb(60, 3001)).toBe(made[5]);
     expect(allocSkb(60, 3002)).toBe(fresh);
     for (const s of taken) kfreeSkb(s);
+  });
+
+  it('reads the same big-endian 32 bits (skbLoad32) from its slab buffer, a trimmed view of it, and a buffer it does not own', () => {
+    const bytes = Uint8Array.from({ length: 60 }, (_, k) => (k * 37 + 200) & 255);
+    const slabbed = allocSkb(60, 1);
+    slabbed.data.set(bytes);
+    const plain = new Skb(bytes.slice(), 2);
+    for (const off of [0, 1, 26, 30, 34, 56]) {
+      const want = (bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!;
+      expect(skbLoad32(slabbed, slabbed.data, off)).toBe(want);
+      expect(skbLoad32(plain, plain.data, off)).toBe(want);
+      // a view that is not the buffer itself (pskb_trim_rcsum()) is read byte by byte: the same answer
+      const trimmed = slabbed.data.subarray(0, off + 4);
+      expect(skbLoad32(slabbed, trimmed, off)).toBe(want);
+    }
+    // an address past 127.255.255.255 comes as an int32, the same 32 bits
+    expect(skbLoad32(slabbed, slabbed.data, 0) >>> 0).toBe(((bytes[0]! << 24) >>> 0) + ((bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!));
+    kfreeSkb(slabbed);
   });
 
   it('leaves an skb it did not make to the garbage collector', () => {

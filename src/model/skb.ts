@@ -220,6 +220,19 @@ export class Skb {
 }
 
 /**
+ * The big-endian 32 bits at `off` of `b` (the skb's `data`) as an int32
+ * (an IPv4 address, or two ports): one load through `headView` when `b`
+ * is the skb's slab buffer itself, else four byte loads (each with its
+ * own bounds check in V8's code). The caller has checked that the four
+ * bytes are within `b`.
+ */
+export function skbLoad32(skb: Skb, b: Uint8Array, off: number): number {
+  const v = skb.headView;
+  if (v !== null && b === skb.head) return v.getInt32(off);
+  return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+}
+
+/**
  * The skb slab (skbuff_head_cache and the data that comes with it): skbs
  * that died, kept for the next packet so that a replay makes no object
  * and no buffer per packet. Only skbs from allocSkb() come back here, and
@@ -249,6 +262,22 @@ const FREED = new Uint8Array(0);
  * an Int32Array over its whole words.
  */
 export function allocSkb(len: number, id: number): Skb {
+  // the usual case (a recycled skb whose buffer has the length) in a few lines, so that callers inline it
+  if (slabTop !== 0) {
+    const skb = slab[slabTop - 1]!;
+    const head = skb.head!;
+    if (head.length === len) {
+      slabTop--;
+      skb.data = head;
+      skb.id = id;
+      return skb;
+    }
+  }
+  return allocSkbOther(len, id);
+}
+
+/** allocSkb() with an empty slab, or a recycled skb that needs a buffer of another length */
+function allocSkbOther(len: number, id: number): Skb {
   if (slabTop === 0) {
     const fresh = new Skb(new Uint8Array(len), id);
     fresh.head = fresh.data;
@@ -258,13 +287,10 @@ export function allocSkb(len: number, id: number): Skb {
     return fresh;
   }
   const skb = slab[--slabTop]!;
-  let head = skb.head!;
-  if (head.length !== len) {
-    head = new Uint8Array(len);
-    skb.head = head;
-    skb.headView = new DataView(head.buffer);
-    skb.headWords = new Int32Array(head.buffer, 0, len >> 2);
-  }
+  const head = new Uint8Array(len);
+  skb.head = head;
+  skb.headView = new DataView(head.buffer);
+  skb.headWords = new Int32Array(head.buffer, 0, len >> 2);
   skb.data = head;
   skb.id = id;
   return skb;

@@ -71,6 +71,32 @@ function adjustSnapshot(snaplen: number): number {
   return snaplen === 0 || snaplen > 262144 ? 262144 : snaplen;
 }
 
+/**
+ * `nw` (at least 4) 32-bit words from `w[base..]` to `to[0..]`, four a
+ * step (V8 checks both arrays' maps and bounds once per step, not once
+ * per word); the last step ends at word `nw` and may copy again words
+ * the one before it copied (the same values), so no step is shorter. The
+ * index sums are int32 (`| 0`): no overflow check per word.
+ */
+function copyWords(w: Int32Array, base: number, to: Int32Array, nw: number): void {
+  let k = 0;
+  for (; ((k + 4) | 0) <= nw; k = (k + 4) | 0) {
+    const s = (base + k) | 0;
+    to[k] = w[s]!;
+    to[(k + 1) | 0] = w[(s + 1) | 0]!;
+    to[(k + 2) | 0] = w[(s + 2) | 0]!;
+    to[(k + 3) | 0] = w[(s + 3) | 0]!;
+  }
+  if (k !== nw) {
+    k = (nw - 4) | 0;
+    const s = (base + k) | 0;
+    to[k] = w[s]!;
+    to[(k + 1) | 0] = w[(s + 1) | 0]!;
+    to[(k + 2) | 0] = w[(s + 2) | 0]!;
+    to[(k + 3) | 0] = w[(s + 3) | 0]!;
+  }
+}
+
 export class CaptureReader {
   format: CaptureFormat = 'pcap';
   /** interfaces seen so far (pcapng: every IDB of every section, in order) */
@@ -152,7 +178,7 @@ export class CaptureReader {
    * Copy the current packet's bytes into `into` (at least `caplen` long)
    * from offset 0: what a caller that keeps the packet in its own buffer
    * uses instead of `data`, which would make a view per packet. Short
-   * packets are copied four bytes at a time: through `intoWords`, an
+   * packets (16 to 128 bytes) are copied four bytes at a time (copyWords()): through `intoWords`, an
    * Int32Array over `into`'s whole words, and the window's own words when
    * the packet starts on a 4-byte boundary of the window (every packet of
    * a file whose records are all multiples of 4 long); else through
@@ -164,30 +190,27 @@ export class CaptureReader {
   copyData(into: Uint8Array, intoView: DataView | null = null, intoWords: Int32Array | null = null): void {
     const from = this.dataAt;
     const n = this.caplen;
+    if (n <= 128 && n >= 16 && (from & 3) === 0 && intoWords !== null) {
+      copyWords(this.words, from >> 2, intoWords, n >> 2);
+      // the last 0..3 bytes
+      const buf = this.buf;
+      for (let i = n & ~3; i < n; i++) into[i] = buf[from + i]!;
+      return;
+    }
+    this.copyDataOther(into, intoView);
+  }
+
+  /** copyData() of a packet that is long, short, unaligned in the window, or copied without `intoWords` */
+  private copyDataOther(into: Uint8Array, intoView: DataView | null): void {
+    const from = this.dataAt;
+    const n = this.caplen;
     if (n > 128 || intoView === null) {
       into.set(this.buf.subarray(from, from + n));
       return;
     }
+    const v = this.view;
     let i = 0;
-    if ((from & 3) === 0 && intoWords !== null) {
-      const w = this.words;
-      const base = from >> 2;
-      const nw = n >> 2;
-      let k = 0;
-      // four words a step: V8 checks both arrays' maps and bounds once per step, not once per word
-      for (; k + 4 <= nw; k += 4) {
-        const s = base + k;
-        intoWords[k] = w[s]!;
-        intoWords[k + 1] = w[s + 1]!;
-        intoWords[k + 2] = w[s + 2]!;
-        intoWords[k + 3] = w[s + 3]!;
-      }
-      for (; k < nw; k++) intoWords[k] = w[base + k]!;
-      i = nw << 2;
-    } else {
-      const v = this.view;
-      for (; i + 4 <= n; i += 4) intoView.setInt32(i, v.getInt32(from + i));
-    }
+    for (; i + 4 <= n; i += 4) intoView.setInt32(i, v.getInt32(from + i));
     const buf = this.buf;
     for (; i < n; i++) into[i] = buf[from + i]!;
   }
