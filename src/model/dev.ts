@@ -69,28 +69,11 @@ function vethRx(peer: Iface, skb: Skb, sender: Host): void {
   netifReceive(peer.host as Host, peer, skb);
 }
 
-/**
- * eth_type_trans(): what kind of frame this is for `dev`. `view`, when
- * given, is a DataView over `frame`'s bytes from its start (a slab skb's
- * buffer): the destination is then compared with the device's MAC as two
- * integers (Iface.macHi/macLo) instead of six pairs of bytes.
- */
-export function ethTypeTrans(dev: Iface, frame: Uint8Array, view: DataView | null = null): PktType {
+/** eth_type_trans(): what kind of frame this is for `dev`. */
+export function ethTypeTrans(dev: Iface, frame: Uint8Array): PktType {
   // is_multicast_ether_addr(), the group bit read in place
   if ((frame[0]! & 1) !== 0) return isBroadcastMac(frame, 0) ? PktType.BROADCAST : PktType.MULTICAST;
-  if (view !== null && frame.length >= 6) {
-    if (dev.macWordsOf !== dev.mac) macWords(dev);
-    return view.getInt32(0) === dev.macHi && view.getUint16(4) === dev.macLo ? PktType.HOST : PktType.OTHERHOST;
-  }
   return ethDstIs(frame, dev.mac) ? PktType.HOST : PktType.OTHERHOST;
-}
-
-/** Iface.macHi/macLo made again from the device's current MAC */
-function macWords(dev: Iface): void {
-  const m = dev.mac;
-  dev.macHi = (m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!;
-  dev.macLo = (m[4]! << 8) | m[5]!;
-  dev.macWordsOf = m;
 }
 
 /** __netif_receive_skb(): a frame arrives on `dev`. */
@@ -100,7 +83,7 @@ export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
     return;
   }
   skb.dev = dev;
-  if (dev.kind !== 'loopback') skb.pktType = ethTypeTrans(dev, skb.data, skb.data === skb.head ? skb.headView : null);
+  if (dev.kind !== 'loopback') skb.pktType = ethTypeTrans(dev, skb.data);
   h.net.record(dev, 'in', skb.data);
   if (h.trace !== null) h.event('rx', skb, dev);
   if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'in');

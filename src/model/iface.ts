@@ -52,16 +52,6 @@ export class Iface {
   conf = new Map<string, number>();
   /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */
   confCache: DevConf | null = null;
-  /**
-   * `mac` as two big-endian integers (bytes 0..3 as an int32, bytes 4..5),
-   * for eth_type_trans()'s comparison of a frame's destination in two
-   * loads (dev.ts); valid while `macWordsOf` is `mac` itself: a new MAC
-   * is a new array (the address arrays are never written in place), so
-   * assigning one invalidates them.
-   */
-  macHi = 0;
-  macLo = 0;
-  macWordsOf: Uint8Array | null = null;
 
   constructor(host: HostApi, name: string, ifindex: number, kind: IfaceKind, mac: Uint8Array) {
     this.host = host;
