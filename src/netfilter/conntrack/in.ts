@@ -67,33 +67,9 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
     pktToTuple(b, l3, end, scratch);
     return resolveAndTrack(table, skb, null, proto, b, l3, l4, end, now) === CtVerdict.REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
   }
-  if (proto === IpProto.UDP) {
-    // resolveAndTrack() of a found entry with the UDP tracker, written out here (a replay's usual packet):
-    // the same steps, without a call of nine arguments per packet
-    const dir = table.foundDir;
-    const ctInfo = foundCtInfo(ct, dir);
-    skb.ct = ct;
-    skb.ctInfo = ctInfo;
-    const ret = udpPacket(ct, b, l3, l4, end, dir, table.settings, now);
-    if (ret <= 0) {
-      skb.ct = null;
-      skb.ctInfo = CtInfo.NONE;
-      return ret === CtVerdict.DROP ? Verdict.DROP : Verdict.ACCEPT;
-    }
-    if (ctInfo === CtInfo.ESTABLISHED_REPLY) ct.status |= IpsBit.SEEN_REPLY;
-    return Verdict.ACCEPT;
-  }
   const r = resolveAndTrack(table, skb, ct, proto, b, l3, l4, end, now);
   // a TCP tracker killed the entry (a new SYN on a closed connection): look up again, as the general path does
   return r === CtVerdict.REPEAT ? conntrackInTuple(table, hook, skb, host) : lastVerdict;
-}
-
-/** resolve_normal_ct(): how a packet relates to the entry found for it in direction `dir` */
-function foundCtInfo(ct: CtEntry, dir: CtDir): CtInfo {
-  if (dir === CtDir.REPLY) return CtInfo.ESTABLISHED_REPLY;
-  if (ct.status & IpsBit.SEEN_REPLY) return CtInfo.ESTABLISHED;
-  if (ct.status & IpsBit.EXPECTED) return CtInfo.RELATED;
-  return CtInfo.NEW;
 }
 
 /** the verdict of the last resolveAndTrack() that did not ask to repeat */
@@ -127,8 +103,15 @@ function resolveAndTrack(
     dir = CtDir.ORIGINAL;
   } else {
     ct = found;
-    dir = table.foundDir;
-    ctInfo = foundCtInfo(ct, dir);
+    if (table.foundDir === CtDir.REPLY) {
+      ctInfo = CtInfo.ESTABLISHED_REPLY;
+      dir = CtDir.REPLY;
+    } else {
+      dir = CtDir.ORIGINAL;
+      if (ct.status & IpsBit.SEEN_REPLY) ctInfo = CtInfo.ESTABLISHED;
+      else if (ct.status & IpsBit.EXPECTED) ctInfo = CtInfo.RELATED;
+      else ctInfo = CtInfo.NEW;
+    }
   }
   skb.ct = ct;
   skb.ctInfo = ctInfo;
