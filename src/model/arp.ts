@@ -26,6 +26,7 @@ import { RT_SCOPE_LINK, type Iface } from './iface.js';
 import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
+import { HZ, JIFFY, jiffies, timerDelay } from './jiffies.js';
 
 /**
  * arp_rcv()'s header check for an Ethernet device: IPv4 addresses of 4
@@ -191,7 +192,7 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     n.timer?.cancel();
     n.timer = null;
     n.state = newState;
-    if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, NEIGH_PARMS.reachableTime);
+    if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, jiffies(now) + REACHABLE_J);
     n.probes = 0;
     if (h.trace !== null) h.detailEvent('neigh', null, n.dev, `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})`);
   }
@@ -204,54 +205,62 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
   }
 }
 
-function armTimer(h: Host, n: Neighbour, delay: number): void {
+/**
+ * neigh_add_timer() / mod_timer(&n->timer, expires): the entry's timer,
+ * for jiffy `expires`, runs when the timer wheel gets to it (jiffies.ts).
+ */
+function armTimer(h: Host, n: Neighbour, expires: number): void {
   n.timer?.cancel();
-  n.timer = h.net.queue.after(delay, () => neighTimer(h, n));
+  n.timer = h.net.queue.after(timerDelay(h.now(), expires), () => neighTimer(h, n));
 }
+
+/** NEIGH_PARMS' times in jiffies, as the kernel keeps them */
+const REACHABLE_J = NEIGH_PARMS.reachableTime / JIFFY;
+const DELAY_PROBE_J = NEIGH_PARMS.delayProbeTime / JIFFY;
+/** max(RETRANS_TIME, HZ/100) */
+const RETRANS_J = Math.max(NEIGH_PARMS.retransTime / JIFFY, HZ / 100);
 
 function maxProbes(n: Neighbour): number {
   return NEIGH_PARMS.ucastProbes + NEIGH_PARMS.appProbes + (n.state & Nud.PROBE ? NEIGH_PARMS.mcastReprobes : NEIGH_PARMS.mcastProbes);
 }
 
-/** neigh_timer_handler() */
+/** neigh_timer_handler(): times compared in jiffies, as the kernel does */
 function neighTimer(h: Host, n: Neighbour): void {
   n.timer = null;
-  const now = h.now();
+  const now = jiffies(h.now());
   const state = n.state;
+  let next = now + RETRANS_J;
   if ((state & Nud.REACHABLE) !== 0) {
-    if (now - n.confirmed >= NEIGH_PARMS.reachableTime) {
-      if (now - n.used < NEIGH_PARMS.delayProbeTime) {
-        setState(h, n, Nud.DELAY);
-        armTimer(h, n, NEIGH_PARMS.delayProbeTime);
-      } else {
-        setState(h, n, Nud.STALE);
-      }
+    const confirmed = jiffies(n.confirmed);
+    if (now <= confirmed + REACHABLE_J) {
+      next = confirmed + REACHABLE_J; // still alive
+    } else if (now <= jiffies(n.used) + DELAY_PROBE_J) {
+      setState(h, n, Nud.DELAY);
+      next = now + DELAY_PROBE_J;
     } else {
-      armTimer(h, n, n.confirmed + NEIGH_PARMS.reachableTime - now);
+      setState(h, n, Nud.STALE);
+      return;
     }
-    return;
-  }
-  if ((state & Nud.DELAY) !== 0) {
-    if (now - n.confirmed < NEIGH_PARMS.delayProbeTime) {
+  } else if ((state & Nud.DELAY) !== 0) {
+    const confirmed = jiffies(n.confirmed);
+    if (now <= confirmed + DELAY_PROBE_J) {
       setState(h, n, Nud.REACHABLE);
-      armTimer(h, n, n.confirmed + NEIGH_PARMS.reachableTime - now);
+      next = confirmed + REACHABLE_J;
     } else {
       setState(h, n, Nud.PROBE);
       n.probes = 0; // in PROBE the first ucast_probes go to the known address
-      solicit(h, n);
-      armTimer(h, n, NEIGH_PARMS.retransTime);
     }
+  } else if ((state & (Nud.INCOMPLETE | Nud.PROBE)) === 0) {
     return;
   }
-  if ((state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0) {
-    if (n.probes >= maxProbes(n)) {
-      setState(h, n, Nud.FAILED);
-      neighInvalidate(h, n);
-      return;
-    }
-    solicit(h, n);
-    armTimer(h, n, NEIGH_PARMS.retransTime);
+  if ((n.state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0 && n.probes >= maxProbes(n)) {
+    setState(h, n, Nud.FAILED);
+    neighInvalidate(h, n);
+    return;
   }
+  if (next < now + HZ / 100) next = now + HZ / 100;
+  armTimer(h, n, next);
+  if ((n.state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0) solicit(h, n);
 }
 
 function setState(h: Host, n: Neighbour, s: Nud): void {
@@ -349,7 +358,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   if ((s & Nud.STALE) !== 0) {
     // __neigh_event_send(): STALE -> DELAY, send now
     setState(h, n, Nud.DELAY);
-    armTimer(h, n, NEIGH_PARMS.delayProbeTime);
+    armTimer(h, n, jiffies(h.now()) + DELAY_PROBE_J);
     neighXmit(h, n, skb);
     return;
   }
@@ -362,7 +371,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   n.probes = NEIGH_PARMS.ucastProbes;
   enqueue(h, n, skb);
   solicit(h, n);
-  armTimer(h, n, NEIGH_PARMS.retransTime);
+  armTimer(h, n, jiffies(h.now()) + RETRANS_J);
 }
 
 /**
@@ -376,13 +385,13 @@ export function neighEventSend(h: Host, n: Neighbour): void {
   if ((s & (NUD_CONNECTED | Nud.DELAY | Nud.PROBE | Nud.INCOMPLETE)) !== 0) return;
   if ((s & Nud.STALE) !== 0) {
     setState(h, n, Nud.DELAY);
-    armTimer(h, n, NEIGH_PARMS.delayProbeTime);
+    armTimer(h, n, jiffies(h.now()) + DELAY_PROBE_J);
     return;
   }
   setState(h, n, Nud.INCOMPLETE);
   n.probes = NEIGH_PARMS.ucastProbes;
   solicit(h, n);
-  armTimer(h, n, NEIGH_PARMS.retransTime);
+  armTimer(h, n, jiffies(h.now()) + RETRANS_J);
 }
 
 function enqueue(h: Host, n: Neighbour, skb: Skb): void {

@@ -58,7 +58,7 @@ describe('a local send that OUTPUT drops (sendmsg() fails with EPERM)', () => {
         'From 10.9.0.1 icmp_seq=2 Destination Port Unreachable\n' +
         'ping: sendmsg: Operation not permitted\n' +
         '\n--- 10.9.0.2 ping statistics ---\n' +
-        '2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 200ms\n\n',
+        '2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 204ms\n\n',
     );
     expect(p.exitCode()).toBe(1);
   });

@@ -5,7 +5,7 @@ import { Network } from '../../model/network.js';
 import { createVethPair } from '../../model/veth.js';
 import { ICMP_ECHO } from '../../wire/icmp.js';
 import { IP_DF } from '../../wire/ipv4.js';
-import { NS_PER_S } from '../queue.js';
+import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { pingMain } from './ping.js';
 import { startProgram, type Ran } from './test-ctx.js';
 
@@ -46,7 +46,7 @@ describe('ping (iputils 20221126 as root)', () => {
         '64 bytes from 10.9.1.2: icmp_seq=2 ttl=63 time=0.040 ms\n' +
         '64 bytes from 10.9.1.2: icmp_seq=3 ttl=63 time=0.040 ms\n' +
         '\n--- 10.9.1.2 ping statistics ---\n' +
-        '3 packets transmitted, 3 received, 0% packet loss, time 2000ms\n' +
+        '3 packets transmitted, 3 received, 0% packet loss, time 2048ms\n' +
         'rtt min/avg/max/mdev = 0.040/0.053/0.080/0.018 ms\n',
     );
     expect(p.exitCode()).toBe(0);
@@ -103,15 +103,15 @@ describe('ping (iputils 20221126 as root)', () => {
   it('with no reply, waits -W after the last request and exits 1', () => {
     const { net, a } = topology();
     const p = run(net, a, 'ping -c 2 -W 1 10.9.0.77');
-    expect(p.output()).toBe('PING 10.9.0.77 (10.9.0.77) 56(84) bytes of data.\n\n--- 10.9.0.77 ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time 1000ms\n\n');
+    expect(p.output()).toBe('PING 10.9.0.77 (10.9.0.77) 56(84) bytes of data.\n\n--- 10.9.0.77 ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time 1024ms\n\n');
     expect(p.exitCode()).toBe(1);
-    expect(p.exitAt()).toBe(2 * NS_PER_S);
+    expect(p.exitAt()).toBe(2024 * NS_PER_MS); // the last request at 1.024 s, then -W 1 (alarm(), on time)
   });
 
   it('with -w and no reply, sends until the deadline (which wins the tie with the next send)', () => {
     const { net, a } = topology();
     const p = run(net, a, 'ping -w 3 10.9.0.77');
-    expect(p.output()).toContain('3 packets transmitted, 0 received, 100% packet loss, time 2000ms\n');
+    expect(p.output()).toContain('3 packets transmitted, 0 received, 100% packet loss, time 2048ms\n');
     expect(p.exitAt()).toBe(3 * NS_PER_S);
     expect(p.exitCode()).toBe(1);
   });
@@ -122,17 +122,17 @@ describe('ping (iputils 20221126 as root)', () => {
     expect(p.output()).toBe(
       'PING 10.9.0.78 (10.9.0.78) 56(84) bytes of data.\n' +
         [1, 2, 3, 4, 5].map((n) => `From 10.9.0.1 icmp_seq=${n} Destination Host Unreachable\n`).join('') +
-        '\n--- 10.9.0.78 ping statistics ---\n5 packets transmitted, 0 received, +5 errors, 100% packet loss, time 4000ms\npipe 4\n',
+        '\n--- 10.9.0.78 ping statistics ---\n5 packets transmitted, 0 received, +5 errors, 100% packet loss, time 4096ms\npipe 4\n',
     );
     expect(p.exitCode()).toBe(1);
-    expect(p.exitAt()).toBe(6 * NS_PER_S);
+    expect(p.exitAt()).toBe(6144 * NS_PER_MS);
   });
 
   it('reports Destination Net Unreachable from a router without a route', () => {
     const { net, a } = topology();
     const p = run(net, a, 'ping -c 2 -W 1 10.9.5.5');
     expect(p.output()).toBe(
-      'PING 10.9.5.5 (10.9.5.5) 56(84) bytes of data.\nFrom 10.9.0.254 icmp_seq=1 Destination Net Unreachable\nFrom 10.9.0.254 icmp_seq=2 Destination Net Unreachable\n\n--- 10.9.5.5 ping statistics ---\n2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms\n\n',
+      'PING 10.9.5.5 (10.9.5.5) 56(84) bytes of data.\nFrom 10.9.0.254 icmp_seq=1 Destination Net Unreachable\nFrom 10.9.0.254 icmp_seq=2 Destination Net Unreachable\n\n--- 10.9.5.5 ping statistics ---\n2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1024ms\n\n',
     );
     expect(p.exitCode()).toBe(1);
   });
@@ -226,7 +226,7 @@ describe('ping (iputils 20221126 as root)', () => {
     p.program.signal('SIGINT');
     expect(p.exitCode()).toBe(0);
     expect(p.output()).toContain('icmp_seq=3 ttl=63');
-    expect(p.output()).toContain('3 packets transmitted, 3 received, 0% packet loss, time 2000ms\n');
+    expect(p.output()).toContain('3 packets transmitted, 3 received, 0% packet loss, time 2048ms\n');
   });
 
   it('dies on SIGTERM with 143, losing the unflushed header when nothing answered', () => {
@@ -270,7 +270,7 @@ describe('ping (iputils 20221126 as root)', () => {
   it('reads the last -c and accepts options after the destination', () => {
     const { net, a } = topology();
     const p = run(net, a, 'ping -c 1 10.9.0.254 -c 2 -i 0.2');
-    expect(p.output()).toContain('2 packets transmitted, 2 received, 0% packet loss, time 200ms\n');
+    expect(p.output()).toContain('2 packets transmitted, 2 received, 0% packet loss, time 204ms\n');
   });
 
   it('fails the run naming an option natlab does not model', () => {
@@ -347,5 +347,35 @@ describe('ping -M (IP_MTU_DISCOVER)', () => {
       const p = run(net, a, `ping -c 1 -M ${m} 10.9.1.2`);
       expect([p.output(), p.exitCode()]).toEqual([`ping: invalid -M argument: ${m}\n`, 2]);
     }
+  });
+});
+
+/** when a's echo requests left, in ms */
+function requestTimesMs(net: Network, a: Host): number[] {
+  return net.captures.get(a.ifaceByName('a0')!)!
+    .filter((c) => c.dir === 'out' && c.data[12] === 0x08 && c.data[23] === 1 && c.data[34] === ICMP_ECHO)
+    .map((c) => c.t / NS_PER_MS);
+}
+
+describe('ping: when it sends (main_loop() on the kernel\'s timers, HZ=250)', () => {
+  it('with replies within a millisecond, -i 1 sends every 1.024 s: it waits in recvmsg() under SO_RCVTIMEO, a timer-wheel timer (the kernel\'s capture: +1.022, +1.018, +1.024, +1.026 s)', () => {
+    const { net, a } = topology();
+    run(net, a, 'ping -c 4 10.9.1.2');
+    const t = requestTimesMs(net, a);
+    expect(t.slice(1).map((x, i) => Math.round(x - t[i]!))).toEqual([1024, 1024, 1024]);
+  });
+
+  it('-i 0.2 sends every 204 ms: SO_RCVTIMEO of 50 jiffies runs in the bucket after its expiry (the kernel\'s capture: +0.2034, +0.2040, +0.2040, +0.2040 s)', () => {
+    const { net, a } = topology();
+    run(net, a, 'ping -c 5 -i 0.2 10.9.1.2');
+    const t = requestTimesMs(net, a);
+    expect(t.slice(1).map((x, i) => Math.round(x - t[i]!))).toEqual([204, 204, 204, 204]);
+  });
+
+  it('without replies, -i 1 also sends every ~1.024 s (the kernel\'s capture: +1.016, +1.028 s)', () => {
+    const { net, a } = topology();
+    run(net, a, 'ping -c 3 -W 1 10.9.1.77');
+    const t = requestTimesMs(net, a);
+    expect(t.slice(1).map((x, i) => Math.round(x - t[i]!))).toEqual([1024, 1024]);
   });
 });

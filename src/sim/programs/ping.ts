@@ -42,6 +42,7 @@ import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
 import { localMtu } from '../../model/pmtu.js';
 import type { RawSocket } from '../../model/sockets.js';
 import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
+import { HZ, jiffies, timerDelay } from '../../model/jiffies.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
@@ -51,6 +52,11 @@ import { getopt } from './getopt.js';
 const MAXWAIT_S = 10;
 const MININTERVAL = 10;
 const schint = (ms: number): number => (ms <= MININTERVAL ? MININTERVAL : ms);
+/**
+ * SO_RCVTIMEO = SCHINT(interval) in jiffies, as sock_set_timeout() rounds
+ * it: whole seconds * HZ + the microseconds rounded up to jiffies.
+ */
+const rcvtimeoJiffies = (ms: number): number => Math.floor(ms / 1000) * HZ + Math.ceil(((ms % 1000) * 1000) / (1_000_000 / HZ));
 const INT_MAX = 2147483647;
 const LONG_MAX = 9223372036854775807n;
 /** sizeof(struct timeval) on x86-64 */
@@ -670,8 +676,19 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       next = scheduleExit(next);
     } while (next <= 0);
     wake?.cancel();
-    const wait = next < schint(interval) ? next : schint(interval);
-    wake = ctx.after(wait * NS_PER_MS, loop);
+    if (next < schint(interval)) {
+      // poll(next): an hrtimer, on time
+      wake = ctx.after(next * NS_PER_MS, loop);
+    } else {
+      // a blocking recvmsg() under SO_RCVTIMEO (set to SCHINT(interval) to
+      // save the poll()): sock_rcvtimeo() -> schedule_timeout(), a timer on
+      // the timer wheel, which runs late by up to its level's granularity
+      // (jiffies.ts). So with no reply, or a reply within the same
+      // millisecond, `-i 1` sends every ~1.024 s and `-i 0.2` every 204 ms
+      // on the measured kernel (HZ=250), as its captures show.
+      const now = h.now();
+      wake = ctx.after(timerDelay(now, jiffies(now) + rcvtimeoJiffies(schint(interval))), loop);
+    }
   };
 
   // ---- receiving (ping4_parse_reply + ping4_receive_error_msg) ------------
