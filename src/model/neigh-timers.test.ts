@@ -7,22 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { ARPOP_REQUEST, arpOp, arpTpa } from '../wire/arp.js';
 import { ETH_P_ARP, ethType } from '../wire/ethernet.js';
-import { ICMP_ECHO, icmpFillChecksum } from '../wire/icmp.js';
-import { IPPROTO_ICMP, buildIpv4 } from '../wire/ipv4.js';
 import { macToString } from '../wire/mac.js';
 import { NS_PER_MS } from '../sim/queue.js';
-import type { Host } from './host.js';
-import { allocIpPacket, ipLocalOut } from './ipv4.js';
-import { SK_ROOT, Skb } from './skb.js';
-import { TestNet, ip, sendEcho } from './testnet.js';
-
-function twoHosts(): TestNet {
-  const t = new TestNet();
-  t.wire('a', 'eth0', 'b', 'eth0');
-  t.addr('a', 'eth0', '10.0.0.1/24');
-  t.addr('b', 'eth0', '10.0.0.2/24');
-  return t;
-}
+import { type TestNet, sendEcho, twoHosts } from './testnet.js';
 
 /** ARP requests `host` sent on eth0 with their times in ms */
 function arpRequests(t: TestNet, host: string): { ms: number; to: string; tpa: number }[] {
@@ -30,20 +17,6 @@ function arpRequests(t: TestNet, host: string): { ms: number; to: string; tpa: n
   return (t.net.captures.get(dev) ?? [])
     .filter((f) => f.dir === 'out' && ethType(f.data) === ETH_P_ARP && arpOp(f.data, 14) === ARPOP_REQUEST)
     .map((f) => ({ ms: f.t / NS_PER_MS, to: macToString(f.data, 0), tpa: arpTpa(f.data, 14) }));
-}
-
-/** `h` sends a packet to `dst` from a socket that has heard from its peer (sock_confirm_neigh() confirms the next hop) */
-function sendConfirming(h: Host, dst: string): void {
-  const rt = h.routeOutput(ip(dst), 0, null);
-  const pkt = allocIpPacket(8);
-  pkt[34] = ICMP_ECHO;
-  icmpFillChecksum(pkt, 34, 8);
-  buildIpv4(pkt, 14, { src: rt.prefsrc, dst: ip(dst), proto: IPPROTO_ICMP, ttl: 64, id: 2, df: true, payloadLen: 8 });
-  const skb = new Skb(pkt);
-  skb.route = rt;
-  skb.sk = SK_ROOT;
-  skb.dstPendingConfirm = true;
-  ipLocalOut(h, skb);
 }
 
 describe('neighbour timers on the timer wheel', () => {
@@ -58,7 +31,7 @@ describe('neighbour timers on the timer wheel', () => {
     const t = twoHosts();
     sendEcho(t.host('a'), '10.0.0.2'); // b learns a as STALE from the request, replies: STALE -> DELAY
     t.run(3);
-    sendConfirming(t.host('b'), '10.0.0.1'); // confirmed ~3 ms later
+    sendEcho(t.host('b'), '10.0.0.1', true); // confirmed ~3 ms later
     t.run(8000);
     const probes = arpRequests(t, 'b');
     expect(probes).toHaveLength(1);
@@ -71,7 +44,7 @@ describe('neighbour timers on the timer wheel', () => {
     const t = twoHosts();
     sendEcho(t.host('a'), '10.0.0.2');
     t.run(1000);
-    sendConfirming(t.host('b'), '10.0.0.1'); // confirmed at 1 s
+    sendEcho(t.host('b'), '10.0.0.1', true); // confirmed at 1 s
     t.run(8000);
     expect(arpRequests(t, 'b')).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { macToString } from '../wire/mac.js';
 import type { Host } from './host.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { Skb } from './skb.js';
-import { TestNet, ip } from './testnet.js';
+import { TestNet, ip, twoHosts } from './testnet.js';
 
 /** send one echo request from `h` to `dst` with `ttl`; returns the ICMP messages h's raw socket receives */
 function ping(h: Host, dst: string, ttl = 64): { type: number; code: number; from: number }[] {
@@ -25,14 +25,6 @@ function ping(h: Host, dst: string, ttl = 64): { type: number; code: number; fro
   skb.route = rt;
   ipLocalOut(h, skb);
   return got;
-}
-
-function twoHosts(): TestNet {
-  const t = new TestNet();
-  t.wire('a', 'eth0', 'b', 'eth0');
-  t.addr('a', 'eth0', '10.0.0.1/24');
-  t.addr('b', 'eth0', '10.0.0.2/24');
-  return t;
 }
 
 describe('neighbours and ARP', () => {

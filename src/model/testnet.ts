@@ -20,8 +20,12 @@ export function ip(s: string): number {
   return a;
 }
 
-/** `h` sends one ICMP echo request (8 bytes, DF) to `dst` down its output path, as a ping socket would */
-export function sendEcho(h: Host, dst: string): void {
+/**
+ * `h` sends one ICMP echo request (8 bytes, DF) to `dst` down its output
+ * path, as a ping socket would; `confirm`: from a socket that has heard from
+ * its peer, so neighbour output confirms the next hop (sock_confirm_neigh()).
+ */
+export function sendEcho(h: Host, dst: string, confirm = false): void {
   const rt = h.routeOutput(ip(dst), 0, null);
   const pkt = allocIpPacket(8);
   pkt[34] = ICMP_ECHO;
@@ -30,7 +34,17 @@ export function sendEcho(h: Host, dst: string): void {
   const skb = new Skb(pkt);
   skb.route = rt;
   skb.sk = SK_ROOT;
+  skb.dstPendingConfirm = confirm;
   ipLocalOut(h, skb);
+}
+
+/** a (10.0.0.1/24) and b (10.0.0.2/24) on one wire, eth0 each */
+export function twoHosts(): TestNet {
+  const t = new TestNet();
+  t.wire('a', 'eth0', 'b', 'eth0');
+  t.addr('a', 'eth0', '10.0.0.1/24');
+  t.addr('b', 'eth0', '10.0.0.2/24');
+  return t;
 }
 
 export function mac(s: string): Uint8Array {
