@@ -94,6 +94,18 @@ iptables -A OUTPUT -p udp -m udp --dport 54 -j ACCEPT`),
     ).toEqual([]);
   });
 
+  it('does not call a rule shadowed behind a -f rule (it matches later fragments only), but a second -f rule is', () => {
+    const ws = lint(
+      routed(`iptables -A INPUT -f -j DROP
+iptables -A INPUT -p tcp -m tcp --dport 22 -j DROP
+iptables -A INPUT ! -f -p udp -j DROP
+iptables -A INPUT -p udp -f -j DROP`),
+    );
+    expect(codes(ws)).toEqual(['shadowed-rule']);
+    expect(ws[0]!.rule).toBe('-A INPUT -p udp -f -j DROP');
+    expect(ws[0]!.message).toContain("rule 1 of INPUT, '-A INPUT -f -j DROP'");
+  });
+
   it('treats a duplicate rule and a rule after an unconditional RETURN as unreachable', () => {
     const ws = lint(
       routed(`iptables -N web

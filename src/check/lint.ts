@@ -125,6 +125,8 @@ export function ruleCovers(earlier: Rule, later: Rule): boolean {
   if (earlier.proto !== 0 || earlier.invProto) {
     if (earlier.proto !== later.proto || earlier.invProto !== later.invProto) return false;
   }
+  // `-f` (or `! -f`) matches only later fragments (or only first ones): it covers a rule with the same flag
+  if (earlier.frag && (!later.frag || earlier.invFrag !== later.invFrag)) return false;
   const laterKeys = new Set(later.matches.map(matchKey));
   for (const m of earlier.matches) {
     if (m.spec.name === 'comment') continue;
