@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { classicPcap } from '../pcap-write.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -68,23 +69,7 @@ function tcpFrame(l, { flags, seq, ack = 0, win, payload = 0, opts = [], ipId })
 
 /** classic pcap, microsecond timestamps, frames 1 ms apart from t = 1 s */
 function pcap(frames) {
-  const parts = [];
-  const g = Buffer.alloc(24);
-  g.writeUInt32LE(0xa1b2c3d4, 0);
-  g.writeUInt16LE(2, 4);
-  g.writeUInt16LE(4, 6);
-  g.writeUInt32LE(262144, 16);
-  g.writeUInt32LE(1, 20);
-  parts.push(g);
-  frames.forEach((f, i) => {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(1, 0);
-    r.writeUInt32LE(i * 1000, 4);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    parts.push(r, Buffer.from(f));
-  });
-  return Buffer.concat(parts);
+  return classicPcap(frames, (i) => i * 1000);
 }
 
 // MSS 1460, SACK permitted, window scale 7 (as Linux puts them in a SYN, without timestamps)

@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { classicPcap } from '../pcap-write.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -115,24 +116,7 @@ function eth(packet, { dst = R_LAN_MAC, src = X_MAC, type = 0x0800, trailer = []
 
 /** classic pcap, microsecond timestamps, frames 100 ms apart from t = 1 s unless `times` (µs after 1 s) says */
 function pcap(frames, times) {
-  const parts = [];
-  const g = Buffer.alloc(24);
-  g.writeUInt32LE(0xa1b2c3d4, 0);
-  g.writeUInt16LE(2, 4);
-  g.writeUInt16LE(4, 6);
-  g.writeUInt32LE(262144, 16);
-  g.writeUInt32LE(1, 20);
-  parts.push(g);
-  frames.forEach((f, i) => {
-    const r = Buffer.alloc(16);
-    const us = 1_000_000 + (times === undefined ? i * 100_000 : times[i]);
-    r.writeUInt32LE(Math.floor(us / 1e6), 0);
-    r.writeUInt32LE(us % 1e6, 4);
-    r.writeUInt32LE(f.length, 8);
-    r.writeUInt32LE(f.length, 12);
-    parts.push(r, Buffer.from(f));
-  });
-  return Buffer.concat(parts);
+  return classicPcap(frames, (i) => (times === undefined ? i * 100_000 : times[i]));
 }
 
 const data = (n) => Uint8Array.from({ length: n }, (_, i) => 0x41 + (i % 26));
