@@ -50,6 +50,25 @@ async function main(argv: string[]): Promise<number> {
       code = await verifyCommand(paths, { kernel: o.kernel === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
     });
   program
+    .command('fuzz')
+    .description('generate random small scenarios from seeds; check that natlab runs them, and with --kernel that the kernel agrees')
+    .requiredOption('--seed <n>', 'the first seed')
+    .option('--count <n>', 'how many scenarios (seeds S, S+1, ...)', '1')
+    .option('--out <dir>', 'keep the scenario and both result directories of every finding here')
+    .option('--kernel', 'compare each with the kernel (needs root)')
+    .option('--retry <n>', 'as verify --retry', '0')
+    .action(async (o: { seed: string; count: string; out?: string; kernel?: boolean; retry: string }) => {
+      const { fuzzCommand } = await import('./fuzz.js');
+      for (const [opt, v] of [['--seed', o.seed], ['--count', o.count], ['--retry', o.retry]] as const) {
+        if (!/^\d+$/.test(v)) {
+          process.stderr.write(`natlab fuzz: ${opt}: not a count: ${v}\n`);
+          code = 2;
+          return;
+        }
+      }
+      code = await fuzzCommand({ seed: Number(o.seed), count: Number(o.count), kernel: o.kernel === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
+    });
+  program
     .command('report')
     .description('write the web view of a result directory as one self-contained HTML file')
     .argument('<dir>', 'result directory (natlab run --out DIR)')

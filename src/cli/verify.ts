@@ -78,32 +78,11 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
     }
     const simulate = opts.simulate ?? simulateScenario;
     const kernelRun = opts.kernelRun ?? runOnKernel;
-    const runs = 1 + Math.max(0, opts.retry ?? 0);
     for (const file of files) {
       const scenario = loadScenario(readFileSync(file, 'utf8'), file, dirname(resolve(file)));
-      const sim = await simulate(scenario, { readFile: scenarioReader(scenario.dir) });
-      const ends = scenario.links.flatMap((l) => [`${l.a.node}:${l.a.iface}`, `${l.b.node}:${l.b.iface}`]);
       const base = opts.out === undefined ? null : files.length === 1 ? opts.out : join(opts.out, scenario.name);
-      if (base !== null) writeResults(join(base, 'sim'), sim);
-      for (let run = 1; run <= runs; run++) {
-        const kernel = await kernelRun(scenario, {
-          ...(opts.log ? { log: opts.log } : {}),
-          notice: (l: string) => printError(`natlab verify: ${l}`),
-          ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
-        });
-        // (a rerun's kernel results replace the previous run's)
-        if (base !== null) writeResults(join(base, 'kernel'), kernel);
-        const diffs = compareResults(kernel, sim, { ends });
-        const which = run === 1 ? '' : ` (kernel run ${run} of ${runs})`;
-        if (diffs.length === 0) {
-          print(`${scenario.name}: kernel and simulation agree${which}`);
-          break;
-        }
-        print(`${scenario.name}: ${diffs.length} difference${diffs.length === 1 ? '' : 's'}${which}`);
-        print(renderDifferences(diffs).split('\n').map((l) => `  ${l}`).join('\n'));
-        if (run < runs) print(`${scenario.name}: running it on the kernel again (--retry)`);
-        else code = Math.max(code, 1);
-      }
+      const agreed = await verifyScenario(scenario, { ...opts, simulate, kernelRun, print, printError }, base);
+      if (!agreed) code = Math.max(code, 1);
     }
   } catch (e) {
     printError(errorText(e));
@@ -112,7 +91,44 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
   return code;
 }
 
-function errorText(e: unknown): string {
+/**
+ * One scenario, simulated and run on the kernel (again, up to `retry`
+ * times, while they differ), the differences printed; true when a kernel
+ * run agreed. With `base`, the results go to base/sim and base/kernel (the
+ * last kernel run). Errors (a refused line, no root) are thrown.
+ */
+export async function verifyScenario(
+  scenario: Scenario,
+  opts: VerifyOpts & { simulate: SimulateFn; kernelRun: NonNullable<VerifyOpts['kernelRun']>; print: (l: string) => void; printError: (l: string) => void },
+  base: string | null,
+): Promise<boolean> {
+  const { print, printError } = opts;
+  const runs = 1 + Math.max(0, opts.retry ?? 0);
+  const sim = await opts.simulate(scenario, { readFile: scenarioReader(scenario.dir) });
+  const ends = scenario.links.flatMap((l) => [`${l.a.node}:${l.a.iface}`, `${l.b.node}:${l.b.iface}`]);
+  if (base !== null) writeResults(join(base, 'sim'), sim);
+  for (let run = 1; run <= runs; run++) {
+    const kernel = await opts.kernelRun(scenario, {
+      ...(opts.log ? { log: opts.log } : {}),
+      notice: (l: string) => printError(`natlab verify: ${l}`),
+      ...(opts.stepTimeoutS !== undefined ? { stepTimeoutS: opts.stepTimeoutS } : {}),
+    });
+    // (a rerun's kernel results replace the previous run's)
+    if (base !== null) writeResults(join(base, 'kernel'), kernel);
+    const diffs = compareResults(kernel, sim, { ends });
+    const which = run === 1 ? '' : ` (kernel run ${run} of ${runs})`;
+    if (diffs.length === 0) {
+      print(`${scenario.name}: kernel and simulation agree${which}`);
+      return true;
+    }
+    print(`${scenario.name}: ${diffs.length} difference${diffs.length === 1 ? '' : 's'}${which}`);
+    print(renderDifferences(diffs).split('\n').map((l) => `  ${l}`).join('\n'));
+    if (run < runs) print(`${scenario.name}: running it on the kernel again (--retry)`);
+  }
+  return false;
+}
+
+export function errorText(e: unknown): string {
   if (isNatlabError(e)) return e.format();
   if (e instanceof KernelEnvironmentError) return `natlab verify: ${e.message}`;
   if (e instanceof Error) return `natlab verify: ${e.message}`;

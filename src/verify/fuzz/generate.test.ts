@@ -1,0 +1,49 @@
+import { describe, it, expect } from 'vitest';
+import { generateScenario } from './generate.js';
+import { loadScenario } from '../../config/scenario.js';
+import { simulate } from '../../sim/simulate.js';
+import { isNatlabError } from '../../config/errors.js';
+
+/** what went wrong when natlab loads and runs a generated scenario, or null */
+function refusal(seed: number): string | null {
+  const g = generateScenario(seed);
+  try {
+    const r = simulate(loadScenario(g.yaml, `${g.name}.yaml`), { trace: false });
+    if (r.problems !== undefined && r.problems.length > 0) return `seed ${seed}: not modelled: ${r.problems.join('; ')}`;
+    return null;
+  } catch (e) {
+    return `seed ${seed}: ${isNatlabError(e) ? e.format() : e instanceof Error ? e.message : String(e)}\n${g.yaml}`;
+  }
+}
+
+describe('the fuzzer\'s generator', () => {
+  it('gives the same scenario text for the same seed', () => {
+    expect(generateScenario(42).yaml).toBe(generateScenario(42).yaml);
+    expect(generateScenario(42).yaml).not.toBe(generateScenario(43).yaml);
+  });
+
+  it('names the scenario after its seed and writes the topology into about', () => {
+    const g = generateScenario(7);
+    expect(g.name).toBe('fuzz-7');
+    expect(g.yaml).toContain(`name: fuzz-7\n`);
+    expect(g.yaml).toContain(`from seed 7 (topology: ${g.topology})`);
+  });
+
+  it('draws every topology, rules in every table, and every kind of traffic over 300 seeds', () => {
+    const texts = Array.from({ length: 300 }, (_, i) => generateScenario(i + 1));
+    expect(new Set(texts.map((t) => t.topology))).toEqual(new Set(['chain', 'bridge', 'router-bridge']));
+    const all = texts.map((t) => t.yaml).join('\n');
+    for (const needle of ['-t raw', '-t mangle', '-t nat', '-j REJECT', '-j DNAT', '-j MASQUERADE', 'ping -c', 'nc -v -n -z', 'nc -u -v', 'nc -l', 'arping -c', 'udhcpc', 'dhclient', 'dnsmasq', 'bridge-nf-call-iptables=1', 'rp_filter', 'conntrack -L']) {
+      expect(all, needle).toContain(needle);
+    }
+  });
+
+  it('writes scenarios natlab loads and runs without a refusal or a crash (seeds 1-300)', () => {
+    const problems: string[] = [];
+    for (let seed = 1; seed <= 300; seed++) {
+      const p = refusal(seed);
+      if (p !== null) problems.push(p);
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+  }, 120_000);
+});
