@@ -144,6 +144,8 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
   /** instances that take no more options: a later `-m` loaded the same match again (command_default() skips them) */
   const completed = new Set<MatchInst>();
   let target: TargetInst | null = null;
+  /** how many matches were loaded before the target (its place in the load order) */
+  let targetAfter = 0;
   let jump = '';
   let invert = false;
   let i = 0;
@@ -254,6 +256,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
           if (t) {
             r.kind = RuleKind.TARGET;
             target = { spec: t, data: t.init() };
+            targetAfter = matches.length;
           } else if (XT_TARGET_NAMES.has(arg!)) {
             throw new XtError(`target \`${arg}' is not modelled by natlab`);
           } else {
@@ -311,17 +314,22 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
       spec.options.find((o) => o.name === name);
     let owner: { parse: (d: any, o: string, a: string | undefined, inv: boolean, env: ParseEnv) => void } | null = null;
     let data: unknown;
-    let opt = target ? tryIn(target.spec) : undefined;
-    if (opt && target) [owner, data] = [target.spec, target.data];
-    if (!owner) {
-      for (const m of matches) {
-        if (completed.has(m)) continue;
-        opt = tryIn(m.spec);
+    let opt: { name: string; arg: boolean; two?: boolean } | undefined;
+    // as getopt_long() over xtables_merge_options()'s table, where each extension's options go
+    // in front of those loaded before it: the newest loaded extension with the option takes it
+    // (-m connmark --mark 2 -m mark --mark 1 gives 1 to mark)
+    for (let k = matches.length; k >= 0 && !owner; k--) {
+      if (target && targetAfter === k) {
+        opt = tryIn(target.spec);
         if (opt) {
-          [owner, data] = [m.spec, m.data];
+          [owner, data] = [target.spec, target.data];
           break;
         }
       }
+      const m = matches[k - 1];
+      if (m === undefined || completed.has(m)) continue;
+      opt = tryIn(m.spec);
+      if (opt) [owner, data] = [m.spec, m.data];
     }
     if (!owner && env.proto && !env.invProto) {
       // the protocol's match is loaded implicitly (as `-m tcp`) the first time one of its options appears
