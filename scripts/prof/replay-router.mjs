@@ -1,0 +1,72 @@
+// Bench lines 2 and 3 alone, for profiling: N synthetic packets (the
+// bench's traffic, made in memory) replayed into the bench's router, in
+// one simulation, with the trace sink chosen by MODE:
+//   off      no trace (bench line 2)
+//   noop     trace calls made, into a sink that does nothing
+//   record   trace calls recorded as binary records, not encoded
+//   one      trace.jsonl encoded in this thread (bench line 3, one thread)
+//   thread   trace.jsonl encoded by a second thread (bench line 3)
+// Prints packets/s and CPU µs per packet of the whole process (all threads).
+//
+//   npm run build && MODE=thread N=500000 node scripts/prof/replay-router.mjs
+//
+// DIST=path/to/dist runs another build (side-by-side comparisons); OUT=FILE
+// keeps the trace (default: a temporary file, removed at the end).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const D = pathToFileURL(resolve(process.env.DIST ?? 'dist')).href;
+const { loadScenario } = await import(`${D}/config/scenario.js`);
+const { CaptureReader } = await import(`${D}/replay/capture-reader.js`);
+const { Replayer } = await import(`${D}/replay/replayer.js`);
+const { build } = await import(`${D}/sim/simulate.js`);
+const { routerScenario, syntheticTraffic } = await import(`${D}/cli/bench/inputs.js`);
+const { JsonlTraceWriter } = await import(`${D}/io/replay/sinks.js`);
+const { openJsonlTrace } = await import(`${D}/io/replay/trace-thread.js`);
+const { TraceRecorder } = await import(`${D}/trace/records.js`);
+
+const N = Number(process.env.N ?? 100000);
+const MODE = process.env.MODE ?? 'off';
+
+/** a recorder writing into one 256 KB block over and over: the recording side's cost alone */
+function recordOnly() {
+  const words = new Int32Array(1 << 16);
+  const blk = { words, bytes: new Uint8Array(words.buffer), at: 0, need(n) { if (this.at + n > words.length) this.at = 0; } };
+  const r = new TraceRecorder(blk);
+  r.close = () => {};
+  return r;
+}
+
+const sinks = {
+  off: () => null,
+  noop: () => ({ emit() {}, hop() {}, nat() {}, chain() {}, close() {} }),
+  record: recordOnly,
+  one: () => new JsonlTraceWriter(out),
+  thread: () => openJsonlTrace(out),
+};
+if (!(MODE in sinks)) {
+  console.error(`MODE must be one of ${Object.keys(sinks).join(', ')}`);
+  process.exit(2);
+}
+const tmp = mkdtempSync(join(tmpdir(), 'natlab-prof-'));
+const out = process.env.OUT ?? join(tmp, 'trace.jsonl');
+
+const sim = build(loadScenario(routerScenario(100), 'bench.yaml', tmp), { trace: false });
+let frames = 0;
+sim.net.tap = { frame() { frames++; } };
+sim.net.trace = sinks[MODE]();
+const router = sim.net.host('router');
+const dev = router.ifaceByName('lan0');
+const rp = new Replayer(new CaptureReader(syntheticTraffic(N), 'synthetic'), { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, { pacing: { mode: 'timestamps', speed: 1 } });
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+rp.start();
+sim.net.queue.runUntil(() => rp.done, Infinity, Number.MAX_SAFE_INTEGER);
+sim.net.queue.runUntil(() => false, sim.net.now() + 1e6, Number.MAX_SAFE_INTEGER);
+sim.net.trace?.close();
+const s = (performance.now() - t0) / 1000;
+const c = process.cpuUsage(c0);
+console.log(`${MODE}: ${N} packets, ${(N / s / 1000).toFixed(0)} k pkt/s, CPU ${((c.user + c.system) / N).toFixed(2)} µs/pkt, ${frames} frames`);
+if (process.env.OUT === undefined) rmSync(tmp, { recursive: true, force: true });
