@@ -173,26 +173,45 @@ export class EventQueue {
     this.postAt(this.nowNs + Math.max(0, Math.floor(delay)), fn, a, b, c);
   }
 
-  /** post() at an absolute time (as at()) */
+  /**
+   * post() at an absolute time (as at()). Kept small (a pooled record into
+   * lane A) so that V8 inlines it into the per-packet code that posts (the
+   * replay's pump, a veth transmit) within its inlining budget; a new
+   * record, lane B and the heap are in postRest().
+   */
   postAt<A, B, C>(t: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
     const at = Math.max(t, this.nowNs);
-    let ev: Timer;
-    if (this.freeTop === 0) ev = new Timer(at, this.seq++, null);
-    else {
-      ev = this.free[--this.freeTop]!;
-      ev.at = at;
-      ev.seq = this.seq++;
+    if (this.freeTop === 0) {
+      this.postRest(at, fn, a, b, c);
+      return;
     }
+    const ev = this.free[--this.freeTop]!;
+    ev.at = at;
+    ev.seq = this.seq++;
     ev.fn3 = fn;
     ev.a = a;
     ev.b = b;
     ev.c = c;
-    // a lane keeps its order when the event is not earlier than its tail (seq only grows); written out here, as V8 did not inline a method
+    // a lane keeps its order when the event is not earlier than its tail (seq only grows)
     const la = this.laneA;
-    if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) {
-      la.items[la.tail++] = ev;
-      return;
-    }
+    if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) la.items[la.tail++] = ev;
+    else this.enqueueAfterA(ev, at);
+  }
+
+  /** postAt() with an empty record pool: a new record, then where postAt() would put it */
+  private postRest<A, B, C>(at: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
+    const ev = new Timer(at, this.seq++, null);
+    ev.fn3 = fn;
+    ev.a = a;
+    ev.b = b;
+    ev.c = c;
+    const la = this.laneA;
+    if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) la.items[la.tail++] = ev;
+    else this.enqueueAfterA(ev, at);
+  }
+
+  /** a posted event lane A cannot take (it is earlier than A's tail): lane B when it keeps B's order, else the heap */
+  private enqueueAfterA(ev: Timer, at: number): void {
     const lb = this.laneB;
     if (lb.tail === lb.head || lb.items[lb.tail - 1]!.at <= at) lb.items[lb.tail++] = ev;
     else this.push(ev);
