@@ -131,6 +131,26 @@ describe('the capture reader', () => {
     expect(() => r.next()).toThrow(`cut.pcap: truncated pcap: packet 3 at byte offset ${off3} has ${frame(2).length} captured bytes, ${frame(2).length - 10} left`);
   });
 
+  it('names a record claiming more than 64 MiB or a sub-second field of a second or more, after the packets before it (the usual record\'s few checks hand both on)', () => {
+    const bytes = pcapFile([0, 1, 2].map((i) => ({ sec: 1, frac: i, data: frame(i) })));
+    const off2 = 24 + 16 + frame(0).length;
+    const big = bytes.slice();
+    new DataView(big.buffer).setUint32(off2 + 8, 0x4000001, true);
+    const r = new CaptureReader(memorySource(big), 'big.pcap');
+    expect(r.next()).toBe(true);
+    expect(() => r.next()).toThrow(`big.pcap: corrupt pcap: packet 2 at byte offset ${off2} claims ${0x4000001} captured bytes`);
+    const late = bytes.slice();
+    new DataView(late.buffer).setUint32(off2 + 4, 1e6, true);
+    const q = new CaptureReader(memorySource(late), 'late.pcap');
+    expect(q.next()).toBe(true);
+    expect(() => q.next()).toThrow(`late.pcap: corrupt pcap: packet 2 at byte offset ${off2} has a sub-second timestamp of 1000000`);
+    // nanosecond files allow up to 999 999 999
+    const ns = pcapFile([{ sec: 1, frac: 999_999_999, data: frame(0) }], { nanos: true });
+    const n = new CaptureReader(memorySource(ns), 'ns.pcap');
+    expect(n.next()).toBe(true);
+    expect(n.nsec).toBe(999_999_999);
+  });
+
   it('names a truncated record header too', () => {
     const bytes = pcapFile([{ sec: 1, frac: 0, data: frame(0) }]);
     const longer = new Uint8Array(bytes.length + 5);

@@ -101,6 +101,13 @@ describe('replaying a capture into a node', () => {
     expect(frames.filter((f) => f.node === 'upstream' && f.dir === 'in' && isIp(f) && f.frame[23] === 17).length).toBe(2);
   });
 
+  it('stops at an Ethernet packet shorter than a header that follows good ones, naming it', () => {
+    const cap = pcapFile([{ sec: 100, frac: 0, data: udp(0) }, { sec: 100, frac: 1, data: udp(1) }, { sec: 100, frac: 2, data: udp(2).subarray(0, 13) }]);
+    const { rp } = replayInto(cap, ['router', 'webport']);
+    expect(rp.sent).toBe(2);
+    expect(rp.error?.format()).toMatch(/c\.pcap: packet 3: 13 bytes, shorter than an Ethernet header/);
+  });
+
   it('counts drops by reason: a frame for nobody on a routed port', () => {
     // the client sends to a MAC that is not the router's: not for us
     const f = macUdp('02:00:00:00:04:01', '02:00:00:00:99:99', '10.0.0.2', '203.0.113.50', 5000, 53);

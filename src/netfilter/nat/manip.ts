@@ -142,3 +142,38 @@ export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: numbe
   b[off + 3] = ip;
   return true;
 }
+
+/**
+ * manipPktTo() of a TCP or UDP packet whose bytes are a slab skb's own
+ * buffer (`v` a DataView over them, as Skb.headView): the same rewrite,
+ * each address, port and checksum field read and written as one 16- or
+ * 32-bit access instead of a byte at a time (nf_nat_packet() on every
+ * packet of a NATed flow). `tcp` tells TCP from UDP, `src` the manip
+ * (ManipType.SRC); `end` bounds the bytes as for manipPktTo().
+ */
+export function manipPktToView(v: DataView, iph: number, end: number, tcp: boolean, src: boolean, newIp: number, newPort: number): boolean {
+  if (iph + 20 > end) return false;
+  const l4 = iph + ((v.getUint8(iph) & 0x0f) << 2);
+  const off = iph + (src ? Ip4.SADDR : Ip4.DADDR);
+  const oldIp = v.getUint32(off);
+  const ip = newIp >>> 0;
+  if (l4 + 8 > end) return false;
+  const portOff = src ? l4 : l4 + 2;
+  const oldPort = v.getUint16(portOff);
+  if (tcp) {
+    // tcp_manip_pkt(): the checksum when the whole header is there
+    if (l4 + 20 <= end) v.setUint16(l4 + 16, csumReplaceAddrPort(v.getUint16(l4 + 16), oldIp, ip, oldPort, newPort));
+  } else {
+    // udp_manip_pkt(): a zero checksum (none) stays zero; a result of zero becomes 0xffff
+    const c = v.getUint16(l4 + 6);
+    if (c !== 0) {
+      const check = csumReplaceAddrPort(c, oldIp, ip, oldPort, newPort);
+      v.setUint16(l4 + 6, check === 0 ? 0xffff : check);
+    }
+  }
+  v.setUint16(portOff, newPort);
+  // csum_replace4() on the header checksum
+  v.setUint16(iph + Ip4.CHECK, csumReplaceAddr(v.getUint16(iph + Ip4.CHECK), oldIp, ip));
+  v.setUint32(off, ip);
+  return true;
+}

@@ -11,10 +11,12 @@ import type { CtEntry } from '../conntrack/conn.js';
 import { ctInfoDir } from '../conntrack/in.js';
 import { invertTuple, newTuple } from '../conntrack/tuple.js';
 import { hookToManip } from './core.js';
-import { manipPkt, manipPktInverse, manipPktTo } from './manip.js';
+import { manipPkt, manipPktInverse, manipPktTo, manipPktToView } from './manip.js';
 import { type ConntrackTable, NodeInt } from '../conntrack/table.js';
 
 const IPPROTO_ICMP = 1;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
 const IPS_NAT_MASK = IpsBit.SRC_NAT | IpsBit.DST_NAT;
 const IPS_NAT_DONE_MASK = IpsBit.SRC_NAT_DONE | IpsBit.DST_NAT_DONE;
 const target: CtTuple = newTuple();
@@ -42,9 +44,14 @@ export function natPacket(table: ConntrackTable, ct: CtEntry, ctInfo: CtInfo, ho
   const nodes = table.nodes;
   const proto = nodes[at + NodeInt.PROTO]!;
   const ports = nodes[at + NodeInt.PORTS]!;
-  const ok = manip === ManipType.SRC
-    ? manipPktTo(b, skb.l3, end, proto, manip, nodes[at + NodeInt.DST]!, proto === IPPROTO_ICMP ? ports >>> 16 : ports & 0xffff)
-    : manipPktTo(b, skb.l3, end, proto, manip, nodes[at + NodeInt.SRC]!, ports >>> 16);
+  const src = manip === ManipType.SRC;
+  const newIp = src ? nodes[at + NodeInt.DST]! : nodes[at + NodeInt.SRC]!;
+  const newPort = src ? (proto === IPPROTO_ICMP ? ports >>> 16 : ports & 0xffff) : ports >>> 16;
+  // TCP or UDP in a slab skb's own buffer: through its DataView (manipPktToView(), the same bytes)
+  const v = skb.headView;
+  const ok = v !== null && b === skb.head && (proto === IPPROTO_TCP || proto === IPPROTO_UDP)
+    ? manipPktToView(v, skb.l3, end, proto === IPPROTO_TCP, src, newIp, newPort)
+    : manipPktTo(b, skb.l3, end, proto, manip, newIp, newPort);
   return ok ? Verdict.ACCEPT : Verdict.DROP;
 }
 
