@@ -19,7 +19,7 @@
  */
 import { NS_PER_S } from '../sim/queue.js';
 import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString } from '../wire/mac.js';
-import { devQueueXmit, deliverToProtocol } from './dev.js';
+import { devQueueXmit, deliverToProtocol, packetTap } from './dev.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { PktType, Skb } from './skb.js';
@@ -353,6 +353,8 @@ export function brNetifReceive(h: Host, br: Bridge, skb: Skb): void {
   skb.dev = dev;
   h.net.record(dev, 'in', skb.data);
   if (h.trace !== null) h.event('rx', skb, dev);
+  // __netif_receive_skb_core()'s taps: a packet socket bound to the bridge (arping -I br0) sees it
+  if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'in');
   deliverToProtocol(h, dev, skb);
 }
 
