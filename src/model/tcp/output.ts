@@ -14,7 +14,7 @@ import { setU16, setU32 } from '../../wire/bytes.js';
 import { IP_HLEN, IPPROTO_TCP, buildIpv4 } from '../../wire/ipv4.js';
 import { TCP_HLEN, TCPOPT_MSS, TCPOPT_NOP, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WINDOW, tcpFillChecksum } from '../../wire/tcp.js';
 import type { Host } from '../host.js';
-import { allocIpPacket, ipLocalOut } from '../ipv4.js';
+import { ENETUNREACH, allocIpPacket, ipLocalOut } from '../ipv4.js';
 import { Skb, type RouteResult, type SkOwner } from '../skb.js';
 
 /** What goes into the options of one segment. */
@@ -120,17 +120,17 @@ export function buildSegment(h: Host, s: SegmentSpec): Uint8Array {
  * ip_queue_xmit(): route (the socket's cached route is re-looked up per
  * segment here) and send from socket `sk` (skb->sk: see SkOwner);
  * `confirmNeigh` is the socket's pending
- * neighbour confirmation (skb_set_dst_pending_confirm()). Returns false when there is no route (the
- * segment is lost, as the kernel's transmit fails with -EHOSTUNREACH).
+ * neighbour confirmation (skb_set_dst_pending_confirm()). Returns 0, or a
+ * negative errno as the kernel's transmit does: no route (the segment is
+ * lost), or ip_local_out()'s -EPERM when netfilter dropped it.
  */
-export function sendSegment(h: Host, s: SegmentSpec, sk: SkOwner | null, parent = 0, confirmNeigh = false): boolean {
+export function sendSegment(h: Host, s: SegmentSpec, sk: SkOwner | null, parent = 0, confirmNeigh = false): number {
   const rt: RouteResult = h.routeOutput(s.daddr, s.saddr, null);
-  if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return false;
+  if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return -ENETUNREACH;
   const skb = new Skb(buildSegment(h, s));
   skb.route = rt;
   skb.sk = sk;
   skb.dstPendingConfirm = confirmNeigh;
   if (h.trace !== null && parent !== 0) h.event('deliver', skb, rt.dev, { detail: 'tcp reply', parent });
-  ipLocalOut(h, skb);
-  return true;
+  return Math.min(0, ipLocalOut(h, skb));
 }

@@ -13,9 +13,12 @@
  *   timeouts before exponential backoff: at 1, 2, 3, 4, 5, 7, 11, 19, 35,
  *   67 s; connect() fails with ETIMEDOUT when the next one would be due
  *   (131 s), after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions.
- *   (The kernel's timer wheel adds up to a few percent of slack.)
+ *   Each runs at the timer wheel's bucket edge after its expiry (1.024,
+ *   2.048, ... 69.632 s: a few percent of slack, as measured).
  * - SYN-ACK: 1, 3, 7, 15, 31 s (tcp_synack_retries 5), dropped at 63 s; a
- *   retransmitted SYN is answered at once and pushes the timer back.
+ *   retransmitted SYN is answered at once and pushes the timer back. A
+ *   retransmission that cannot be sent (OUTPUT drops it) drops the request.
+ *   SYN and SYN-ACK timers run on the timer wheel (armRtx()).
  * - Data and FIN: RTO = tcp_rto_min (200 ms) + the handshake's RTT, in
  *   whole jiffies (204 ms at HZ=250); the first expiry is a tail loss probe
  *   (no backoff), then the RTO doubles: resent at 0.2, 0.41, 0.82, 1.63,
@@ -62,6 +65,7 @@ import {
 } from '../../wire/tcp.js';
 import type { Timer } from '../../sim/queue.js';
 import type { Host } from '../host.js';
+import { jiffies, timerDelay } from '../jiffies.js';
 import { SK_ROOT, type Skb } from '../skb.js';
 import type { TcpEndpoint } from '../sockets.js';
 import { ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT } from './errno.js';
@@ -370,12 +374,13 @@ export class TcpSock implements TcpEndpoint {
     this.xmit(TCP_SYN, this.iss, 0, 0, true);
   }
 
-  /** the SYN-ACK of a request (tcp_v4_send_synack): ip id 0, as measured */
-  sendSynAck(): void {
+  /** the SYN-ACK of a request (tcp_v4_send_synack): ip id 0, as measured; 0 or a negative errno */
+  sendSynAck(): number {
     const id = this.ipId;
     this.ipId = 0;
-    this.xmit(TCP_SYN | TCP_ACK, this.iss, 0, 0, true);
+    const err = this.xmit(TCP_SYN | TCP_ACK, this.iss, 0, 0, true);
     this.ipId = id;
+    return err;
   }
 
   /** a request's state after its SYN: SYN-RECV, SYN-ACK sent, request timer armed (tcp_conn_request) */
@@ -537,9 +542,9 @@ export class TcpSock implements TcpEndpoint {
       return;
     }
     if (rx.seq === this.irs && (rx.flags & (TCP_SYN | TCP_RST)) === TCP_SYN) {
-      // a retransmitted SYN: the SYN-ACK again, and the timer pushed back
-      this.sendSynAck();
-      this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
+      // a retransmitted SYN: the SYN-ACK again, and the timer pushed back only when it was sent
+      // (tcp_check_req(): mod_timer_pending() after a successful inet_rtx_syn_ack())
+      if (this.sendSynAck() === 0) this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
       return;
     }
     const endSeq = seqAdd(rx.seq, rx.dataLen + ((rx.flags & TCP_FIN) !== 0 ? 1 : 0));
@@ -871,7 +876,8 @@ export class TcpSock implements TcpEndpoint {
    * payload = sendBuf[off, off+len). Every segment with ACK counts as an
    * ACK sent (tcp_event_ack_sent()).
    */
-  private xmit(flags: number, seq: number, off: number, len: number, syn = false): void {
+  /** one segment out; 0, or sendSegment()'s negative errno */
+  private xmit(flags: number, seq: number, off: number, len: number, syn = false): number {
     const h = this.host;
     const spec: SegmentSpec = {
       saddr: this.localAddr,
@@ -896,7 +902,7 @@ export class TcpSock implements TcpEndpoint {
     };
     this.ipId = (this.ipId + 1) & 0xffff;
     // a TIME_WAIT socket's ACK carries the timewait socket, which skb_to_full_sk() does not give (no full socket)
-    sendSegment(h, spec, this.state === TcpState.TIME_WAIT ? null : SK_ROOT, 0, this.dstPendingConfirm);
+    const err = sendSegment(h, spec, this.state === TcpState.TIME_WAIT ? null : SK_ROOT, 0, this.dstPendingConfirm);
     this.dstPendingConfirm = false;
     if ((flags & TCP_ACK) !== 0) {
       this.ackPending = false;
@@ -906,6 +912,7 @@ export class TcpSock implements TcpEndpoint {
         this.delackTimer = null;
       }
     }
+    return err;
   }
 
   /** tcp_receive_window(): what is left of the window we offered */
@@ -943,8 +950,21 @@ export class TcpSock implements TcpEndpoint {
 
   // ---- timers ------------------------------------------------------------------
 
+  /**
+   * (Re)arm the retransmission timer `delay` ns from now. The SYN and SYN-ACK
+   * timers run where the kernel's timer wheel runs them (mod_timer(jiffies +
+   * delay), jiffies.ts): a 1 s timer goes into a 32 ms bucket, so a client's
+   * SYN timer and the server's SYN-ACK timer armed in the same jiffy run in
+   * the same tick, and the server's SYN-ACK leaves before the retransmitted
+   * SYN reaches it (measured: SYN-ACK, SYN, SYN-ACK at t+1.0077 s).
+   * The data RTO stays exact (its measured times match without the wheel).
+   */
   private armRtx(delay: number): void {
     if (this.rtxTimer !== null) this.rtxTimer.cancel();
+    if (this.state === TcpState.SYN_SENT || this.state === TcpState.SYN_RECV) {
+      const now = this.host.now();
+      delay = timerDelay(now, jiffies(now) + Math.ceil(delay / JIFFY));
+    }
     this.rtxTimer = this.host.net.queue.after(delay, () => {
       this.rtxTimer = null;
       this.onRtxTimer();
@@ -968,7 +988,13 @@ export class TcpSock implements TcpEndpoint {
           this.done();
           return;
         }
-        this.sendSynAck();
+        // a SYN-ACK that cannot be sent (netfilter's OUTPUT dropped it: -EPERM) drops the
+        // request, as reqsk_timer_handler() does when inet_rtx_syn_ack() fails; a retransmitted
+        // SYN then starts a new one
+        if (this.sendSynAck() !== 0) {
+          this.done();
+          return;
+        }
         this.numTimeout++;
         this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
         return;

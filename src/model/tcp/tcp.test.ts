@@ -191,17 +191,19 @@ describe('connect failures', () => {
     expect(simFrames(net, aEth0)).toEqual([]);
   });
 
-  it('retransmits the SYN at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and fails with ETIMEDOUT at 131 s', () => {
+  it('retransmits the SYN 1, 1, 1, 1, 1, 2, 4, 8, 16, 32 s apart, each at the timer wheel\'s bucket edge, and fails with ETIMEDOUT 64 s after the last', () => {
     const { net, a, b, aEth0 } = lab();
     b.sockets.tcpNoSocket = null; // DROP
     const c = connectAndClose(a, '10.0.0.2', 82);
-    run(net, 130 * NS_PER_S);
+    // mod_timer(jiffies + HZ) runs at the next 8-jiffy edge (1.024 s from a jiffy edge), later
+    // levels at 64- and 512-jiffy edges: 1.024, 2.048, ... 35.584, 69.632
+    run(net, 133 * NS_PER_S);
     expect(c.result).toBe(null);
-    run(net, 2 * NS_PER_S);
+    run(net, 3 * NS_PER_S);
     expect(c.result).toBe(ETIMEDOUT);
     const times = simFrames(net, aEth0).map((f) => Math.round(f.t * 1000) / 1000);
-    expect(times).toEqual([0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
-    // the kernel's first three (nc -w 3 stops there), within its timer slack
+    expect(times).toEqual([0, 1.024, 2.048, 3.072, 4.096, 5.12, 7.136, 11.264, 19.456, 35.584, 69.632]);
+    // the kernel's first three (nc -w 3 stops there: 1.028, 2.048), within its timer slack
     expectSameFrames(KERNEL.get('drop-w3')!, simFrames(net, aEth0).slice(0, 3), 0.05);
   });
 
