@@ -167,6 +167,12 @@ export class NeighTable {
    * use= until the packet leaves or the neighbour fails (measured: use=2 for
    * a SYN DNATed to an address nobody answers ARP for).
    */
+  /** whether `skb` waits in an entry's queue (skb_still_in_host_queue()'s question for TCP) */
+  isQueued(skb: object): boolean {
+    for (const e of this.entries.values()) if (e.queue.includes(skb as never)) return true;
+    return false;
+  }
+
   queuedWith(ct: object): number {
     let n = 0;
     for (const e of this.entries.values()) for (const skb of e.queue) if (skb.ct === ct) n++;

@@ -122,15 +122,17 @@ export function buildSegment(h: Host, s: SegmentSpec): Uint8Array {
  * `confirmNeigh` is the socket's pending
  * neighbour confirmation (skb_set_dst_pending_confirm()). Returns 0, or a
  * negative errno as the kernel's transmit does: no route (the segment is
- * lost), or ip_local_out()'s -EPERM when netfilter dropped it.
+ * lost), or ip_local_out()'s -EPERM when netfilter dropped it. `sent`
+ * gets the skb (a socket that must know whether it still waits in the host).
  */
-export function sendSegment(h: Host, s: SegmentSpec, sk: SkOwner | null, parent = 0, confirmNeigh = false): number {
+export function sendSegment(h: Host, s: SegmentSpec, sk: SkOwner | null, parent = 0, confirmNeigh = false, sent?: { skb: Skb | null }): number {
   const rt: RouteResult = h.routeOutput(s.daddr, s.saddr, null);
   if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return -ENETUNREACH;
   const skb = new Skb(buildSegment(h, s));
   skb.route = rt;
   skb.sk = sk;
   skb.dstPendingConfirm = confirmNeigh;
+  if (sent !== undefined) sent.skb = skb;
   if (h.trace !== null && parent !== 0) h.event('deliver', skb, rt.dev, { detail: 'tcp reply', parent });
   return Math.min(0, ipLocalOut(h, skb));
 }

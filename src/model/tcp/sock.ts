@@ -370,8 +370,11 @@ export class TcpSock implements TcpEndpoint {
     this.armRtx(this.rto);
   }
 
+  /** the last SYN sent (the fclone of the rtx queue's head that skb_still_in_host_queue() looks at) */
+  private readonly synSent: { skb: Skb | null } = { skb: null };
+
   private sendSyn(): void {
-    this.xmit(TCP_SYN, this.iss, 0, 0, true);
+    this.xmit(TCP_SYN, this.iss, 0, 0, true, this.synSent);
   }
 
   /** the SYN-ACK of a request (tcp_v4_send_synack): ip id 0, as measured; 0 or a negative errno */
@@ -877,7 +880,7 @@ export class TcpSock implements TcpEndpoint {
    * ACK sent (tcp_event_ack_sent()).
    */
   /** one segment out; 0, or sendSegment()'s negative errno */
-  private xmit(flags: number, seq: number, off: number, len: number, syn = false): number {
+  private xmit(flags: number, seq: number, off: number, len: number, syn = false, sent?: { skb: Skb | null }): number {
     const h = this.host;
     const spec: SegmentSpec = {
       saddr: this.localAddr,
@@ -902,7 +905,7 @@ export class TcpSock implements TcpEndpoint {
     };
     this.ipId = (this.ipId + 1) & 0xffff;
     // a TIME_WAIT socket's ACK carries the timewait socket, which skb_to_full_sk() does not give (no full socket)
-    const err = sendSegment(h, spec, this.state === TcpState.TIME_WAIT ? null : SK_ROOT, 0, this.dstPendingConfirm);
+    const err = sendSegment(h, spec, this.state === TcpState.TIME_WAIT ? null : SK_ROOT, 0, this.dstPendingConfirm, sent);
     this.dstPendingConfirm = false;
     if ((flags & TCP_ACK) !== 0) {
       this.ackPending = false;
@@ -1005,7 +1008,11 @@ export class TcpSock implements TcpEndpoint {
           this.fail(this.softErr || ETIMEDOUT);
           return;
         }
-        this.sendSyn();
+        // skb_still_in_host_queue(): while the last SYN still waits in the host (an unresolved
+        // neighbour's queue), __tcp_retransmit_skb() sends nothing (-EBUSY); the timer backs off as
+        // after a retransmission
+        const queued = this.synSent.skb !== null && this.host.neigh.isQueued(this.synSent.skb);
+        if (!queued) this.sendSyn();
         this.retransmits++;
         this.totalRto++;
         if (this.totalRto > linear) this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
