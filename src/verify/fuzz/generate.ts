@@ -32,6 +32,11 @@ export function generateScenario(seed: number): FuzzScenario {
     const p = n.role === 'router' ? 0.7 : n.role === 'switch' ? (n.brNf ? 0.7 : 0.2) : 0.25;
     if (rng.chance(p)) addRules(rng, net, n);
   }
+  // dhclient's DISCOVER intervals are random (ISC dhclient's backoff): only where a DHCP server on
+  // a router without rules answers the first one; elsewhere udhcpc, whose timing is fixed
+  for (const n of net.nodes) {
+    if (n.dhcp === 'dhclient' && net.nodes.some((r) => r.role === 'router' && r.run.some((l) => l.startsWith('iptables') && !l.includes('POSTROUTING')))) n.dhcp = 'udhcpc';
+  }
   const steps = makeTraffic(rng, net);
   const name = `fuzz-${seed}`;
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps) };

@@ -30,6 +30,7 @@ export function makeTraffic(rng: Prng, net: FuzzNet): FuzzStep[] {
   for (let i = 0; i < count; i++) {
     const src = rng.pick(senders);
     const dst = pickTarget(rng, net, src);
+    const before = steps.length;
     // (arping only from a static address: natlab does not model arping without one and without -S)
     const kind = rng.pick(src.addrs.length > 0 ? (['ping', 'ping', 'ping', 'tcp', 'tcp', 'udp', 'arping'] as const) : (['ping', 'tcp', 'udp'] as const));
     if (kind === 'ping') {
@@ -55,6 +56,10 @@ export function makeTraffic(rng: Prng, net: FuzzNet): FuzzStep[] {
       const devs = [...new Set(src.addrs.map((a) => a.dev))];
       steps.push({ node: src.name, command: `arping -c ${c} -w ${c} -I ${rng.pick(devs)} ${dst.ip}` });
     }
+    // an address nobody holds: let ARP give up (3 probes 1.024 s apart, ~3.07 s) before the next
+    // step, whose frames would otherwise interleave with the probes by the kernel's program start
+    // latency (a race, not a behaviour)
+    if (dst.node === undefined && steps.length > before && i < count - 1) steps.push({ node: src.name, command: 'sleep 3' });
   }
   if (rng.chance(0.5)) {
     const n = rng.pick(net.nodes.filter((x) => x.role !== 'host').concat(net.nodes.slice(0, 1)));
