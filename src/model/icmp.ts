@@ -66,6 +66,26 @@ export function icmpRcv(h: Host, skb: Skb): void {
   if (icmpIsError(type)) h.sockets.icmpError(h, skb);
 }
 
+/**
+ * icmp_xmit_lock(): the ICMP control socket (one per CPU, for every
+ * namespace) is held while icmp_reply() or __icmp_send() pushes a packet
+ * through ip_local_out(); an icmp_send() from inside that transmission (a
+ * REJECT in OUTPUT of an echo reply or of an ICMP error the kernel sends)
+ * cannot take it and sends nothing. The hooks run synchronously here, as
+ * in the kernel, so one flag is the lock.
+ */
+let icmpXmitLocked = false;
+
+/** ip_local_out() of a packet of the ICMP control socket, with the socket held */
+function icmpPush(h: Host, skb: Skb): void {
+  icmpXmitLocked = true;
+  try {
+    ipLocalOut(h, skb);
+  } finally {
+    icmpXmitLocked = false;
+  }
+}
+
 /** icmp_echo() + icmp_reply(): the same data back, type 0, from the address it was sent to */
 function icmpReply(h: Host, req: Skb): void {
   const b = req.data;
@@ -102,16 +122,21 @@ function icmpReply(h: Host, req: Skb): void {
   skb.route = rt;
   skb.mark = 0;
   skb.sk = SK_KERNEL; // icmp_reply() sends from the namespace's ICMP control socket
-  ipLocalOut(h, skb);
+  icmpPush(h, skb);
 }
 
 /**
  * icmp_send() / __icmp_send(): an ICMP error about `inSkb` to its source.
- * Not for: fragments other than the first, ICMP errors, packets to a
+ * Not for: a packet the ICMP socket itself is sending (icmpXmitLocked),
+ * fragments other than the first, ICMP errors, packets to a
  * broadcast/multicast (layer 2 or 3), sources that are not unicast; rate
  * limited per destination for the types in icmp_ratemask.
  */
 export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: number): void {
+  if (icmpXmitLocked) {
+    if (h.trace !== null) h.drop(inSkb, inSkb.inDev, 'icmp: no error sent, the ICMP socket is busy sending the packet it is about (icmp_xmit_lock())');
+    return;
+  }
   const b = inSkb.data;
   const o = inSkb.l3;
   if (b.length - o < IP_HLEN) return;
@@ -167,7 +192,7 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   // icmp_glue_bits(): an error joins the conntrack entry of the packet it is about
   if (icmpIsError(type)) nfCtAttach(skb, inSkb);
   if (h.trace !== null) h.event('deliver', skb, rt.dev, { detail: `icmp error type ${type} code ${code} to ${ip4ToString(src)}`, parent: inSkb.id });
-  ipLocalOut(h, skb);
+  icmpPush(h, skb);
 }
 
 /** ip_rt_send_redirect(): tell the sender of a forwarded packet about a better next hop */
