@@ -6,6 +6,7 @@
  */
 import { ethType } from '../wire/ethernet.js';
 import { ETH_P_8021AD, ETH_P_8021Q, vlanRcv } from './vlan.js';
+import { vlanInsertTag, type VlanIface } from './vlan-dev.js';
 import { isBroadcastMac } from '../wire/mac.js';
 import { ethDstIs, EthP } from './eth-header.js';
 import { arpRcv } from './arp.js';
@@ -48,6 +49,14 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
       // loopback_xmit(): netif_rx() on lo, processed after the sender's work
       skb.pktType = PktType.HOST;
       h.net.queue.post(0, netifReceive, h, dev, skb);
+      return;
+    }
+    case 'vlan': {
+      // vlan_dev_hard_start_xmit(): tagged with the VID (reorder_hdr), then out of the real device
+      const v = dev as VlanIface;
+      skb.data = vlanInsertTag(skb.data, v.proto, v.vid);
+      skb.dev = v.real;
+      devQueueXmit(h, v.real, skb);
       return;
     }
   }
@@ -95,6 +104,13 @@ export function netifReceive(h: Host, dev: Iface, skb: Skb): void {
   deliverToProtocol(h, dev, skb);
 }
 
+/** what netifReceive() shows of a frame received on `dev`: captures, the trace, AF_PACKET sockets (another_round for a VLAN device) */
+function rxTaps(h: Host, dev: Iface, skb: Skb): void {
+  h.net.record(dev, 'in', skb.data);
+  if (h.trace !== null) h.event('rx', skb, dev);
+  if (h.sockets.packet.length > 0) packetTap(h, dev, skb.data, 'in');
+}
+
 /** the protocol handlers registered with dev_add_pack() */
 export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
   const d = skb.data;
@@ -102,7 +118,7 @@ export function deliverToProtocol(h: Host, dev: Iface, skb: Skb): void {
   const type = d.length >= 14 ? (d[12]! << 8) | d[13]! : 0;
   if (type === EthP.IP) ipRcv(h, skb, dev);
   else if (type === EthP.ARP) arpRcv(h, skb, dev);
-  else if (type === ETH_P_8021Q || type === ETH_P_8021AD) vlanRcv(h, dev, skb, deliverToProtocol);
+  else if (type === ETH_P_8021Q || type === ETH_P_8021AD) vlanRcv(h, dev, skb, deliverToProtocol, rxTaps);
   else if (h.trace !== null) h.drop(skb, dev, `no handler for ethertype 0x${type.toString(16).padStart(4, '0')}`, true);
 }
 

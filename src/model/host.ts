@@ -19,6 +19,7 @@ import { Skb, type RouteResult } from './skb.js';
 import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
+import { VlanIface } from './vlan-dev.js';
 import { netifReceive } from './dev.js';
 import { fibValidateSource } from './ipv4.js';
 import { frameSummary, hopEvent } from './frame-summary.js';
@@ -310,9 +311,31 @@ export class Host implements HostApi {
     return dev;
   }
 
-  /** `ip link del`: a bridge releases its ports; a veth takes its peer with it */
+  /**
+   * `ip link add link REAL name NAME type vlan id VID`: register_vlan_dev(),
+   * the new device down, with the real device's MAC (NET_ADDR_STOLEN) and MTU.
+   */
+  addVlan(name: string, real: Iface, vid: number, proto: number): VlanIface {
+    this.linkGen++;
+    const v = new VlanIface(this, name, this.nextIfindex++, real.mac.slice(), real, vid, proto);
+    v.mtu = real.mtu;
+    if (real.vlans === null) real.vlans = [];
+    real.vlans.push(v);
+    this.ifaces.push(v);
+    this.sysctls.addIface(name);
+    return v;
+  }
+
+  /** `ip link del`: a bridge releases its ports; a veth takes its peer with it; a real device its VLAN devices */
   deleteLink(dev: Iface): void {
     this.linkGen++;
+    // vlan_device_event(NETDEV_UNREGISTER): the VLAN devices on top go first
+    if (dev.vlans !== null) for (const v of [...dev.vlans]) this.deleteLink(v);
+    if (dev instanceof VlanIface) {
+      const l = dev.real.vlans!;
+      l.splice(l.indexOf(dev), 1);
+      if (l.length === 0) dev.real.vlans = null;
+    }
     if (dev.up) this.setUp(dev, false);
     if (dev.master !== null) dev.master.removePort(dev);
     if (dev.bridge !== null) for (const p of [...dev.bridge.ports]) dev.bridge.removePort(p);
@@ -350,6 +373,9 @@ export class Host implements HostApi {
       for (const f of this.netdevDown) f(dev);
     }
     if (dev.bridge !== null) dev.bridge.recalcMac();
+    if (up && dev instanceof VlanIface && !dev.macSet) dev.mac = dev.real.mac.slice(); // vlan_dev_open(): vlan_dev_inherit_address()
+    // vlan_device_event(NETDEV_UP / NETDEV_DOWN): the VLAN devices on top follow (no loose_binding)
+    if (dev.vlans !== null) for (const v of [...dev.vlans]) this.setUp(v, up);
   }
 
   setMac(dev: Iface, mac: Uint8Array): void {
@@ -369,6 +395,8 @@ export class Host implements HostApi {
     }
     dev.mac = mac;
     dev.macSet = true;
+    // vlan_sync_address(): an open VLAN device that took its address from this one follows it
+    if (dev.vlans !== null) for (const v of dev.vlans) if (v.up && !v.macSet) v.mac = mac.slice();
   }
 
   setMaster(dev: Iface, br: Bridge | null): void {

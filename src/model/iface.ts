@@ -4,8 +4,9 @@
 import type { Bridge } from './bridge.js';
 import type { HostApi } from './host-api.js';
 import type { DevConf } from './sysctl.js';
+import type { VlanIface } from './vlan-dev.js';
 
-export type IfaceKind = 'loopback' | 'veth' | 'bridge';
+export type IfaceKind = 'loopback' | 'veth' | 'bridge' | 'vlan';
 
 /** One IPv4 address on an interface (`struct in_ifaddr`). */
 export interface IfAddr {
@@ -48,6 +49,11 @@ export class Iface {
    * a bridge, as new_nbp() does, and changed by `bridge link set`.
    */
   brportFlags = 0;
+  /**
+   * The VLAN devices on top of this one (vlan_info's group), null while
+   * there are none: read only for tagged frames (vlan_do_receive()).
+   */
+  vlans: VlanIface[] | null = null;
   /** per-interface sysctls (net.ipv4.conf.IFACE.*), by key without the prefix */
   conf = new Map<string, number>();
   /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */

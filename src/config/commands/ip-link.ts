@@ -8,11 +8,12 @@
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { VethIface } from '../../model/veth.js';
+import { VLAN_VID_MASK, VlanIface, vlanFindDev } from '../../model/vlan-dev.js';
 import { parseMac } from '../../wire/mac.js';
 import { garbage, invarg, matches, noDevice, rtnl, extack } from './args.js';
 import { bridgeMtuAdjust, derivedMac, mtuRange, setLinkMaster, setLinkMtu, setLinkUp } from './link-state.js';
 import { printLink, type ShowOpts } from './link-print.js';
-import { applyBridgeOpts, applyBridgeSlaveOpts, parseBridgeOpts, parseBridgeSlaveOpts } from './link-type-opts.js';
+import { applyBridgeOpts, applyBridgeSlaveOpts, parseBridgeOpts, parseBridgeSlaveOpts, parseVlanOpts } from './link-type-opts.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
 
 
@@ -27,13 +28,15 @@ interface LinkReq {
   master: Iface | null | undefined;
   type: string | null;
   typeArgs: string[];
+  /** `link DEV`: the lower device (IFLA_LINK) */
+  link: Iface | null;
 }
 
 const IP = 'ip';
 
 /** iplink_parse(): generic link options up to `type`; returns the request or an error */
 function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdResult {
-  const r: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [] };
+  const r: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [], link: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = (): string | null => (i + 1 < args.length ? args[++i]! : null);
@@ -61,6 +64,13 @@ function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdR
       if (m === undefined) return invarg('Device does not exist\n', v);
       r.master = m;
     } else if (a === 'nomaster') r.master = null;
+    else if (a === 'link') {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      const l = h.ifaceByName(v);
+      if (l === undefined) return noDevice(v);
+      r.link = l;
+    }
     else if (matches(a, 'type')) {
       const v = next();
       if (v === null) return incompleteCmd();
@@ -87,7 +97,7 @@ function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdR
 const KNOWN_LINK_OPTS = new Set([
   'txqueuelen', 'txqlen', 'qlen', 'broadcast', 'brd', 'peer', 'netns', 'multicast', 'allmulticast', 'promisc', 'trailers',
   'arp', 'carrier', 'vf', 'group', 'mode', 'state', 'numtxqueues', 'numrxqueues', 'addrgenmode', 'link-netns',
-  'link-netnsid', 'protodown', 'gso_max_size', 'gso_max_segs', 'alias', 'xdp', 'dynamic', 'index', 'link', 'vrf',
+  'link-netnsid', 'protodown', 'gso_max_size', 'gso_max_segs', 'alias', 'xdp', 'dynamic', 'index', 'vrf',
 ]);
 
 function incompleteCmd(): CmdResult {
@@ -138,6 +148,8 @@ function ipLinkAdd(h: Host, args: string[]): CmdResult {
   const name0 = r.name ?? r.dev;
   if (r.type === null) return fail(1, 'Not enough information: "type" argument is required\n');
   if (name0 !== null && !validIfname(name0)) return invarg('"name" not a valid ifname', name0);
+  if (r.type === 'vlan') return addVlan(h, name0, r);
+  if (r.link !== null) return notModelled(IP, `"link" with type "${r.type}"`);
   if (name0 !== null && h.ifaceByName(name0) !== undefined) return rtnl('File exists');
   if (r.type === 'bridge') return addBridge(h, name0, r);
   if (r.type === 'veth') return addVeth(h, name0, r);
@@ -162,10 +174,40 @@ function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
   return ok();
 }
 
+/**
+ * A new VLAN device: vlan_parse_opt(), then the kernel's vlan_validate()
+ * (before the name is looked up, as rtnl_newlink() runs it), then
+ * vlan_newlink() and vlan_check_real_dev(), with their extack texts.
+ */
+function addVlan(h: Host, name0: string | null, r: LinkReq): CmdResult {
+  const vo = parseVlanOpts(r.typeArgs);
+  if ('exit' in vo) return vo;
+  if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+  if (vo.id !== null && vo.id >= VLAN_VID_MASK) return extack('8021q: Invalid VLAN id');
+  if (name0 !== null && h.ifaceByName(name0) !== undefined) return rtnl('File exists');
+  if (vo.id === null) return extack('8021q: VLAN id not specified');
+  const real = r.link;
+  if (real === null) return extack('8021q: link not specified');
+  // lo is NETIF_F_VLAN_CHALLENGED
+  if (real.kind === 'loopback') return extack('8021q: VLANs not supported on device');
+  if (vlanFindDev(real, vo.proto, vo.id) !== null) return extack('8021q: VLAN device already exists');
+  if (r.mtu !== null && (r.mtu < 68 || r.mtu > real.mtu)) return r.mtu < 68 ? extack('mtu less than device minimum') : rtnl('Invalid argument');
+  if (real.master !== null) return notModelled(IP, `a VLAN device on the bridge port "${real.name}"`);
+  if (r.master !== undefined) return notModelled(IP, '"master" on "ip link add"');
+  const dev = h.addVlan(name0 ?? allocName(h, 'vlan%d'), real, vo.id, vo.proto);
+  if (r.mac !== null) h.setMac(dev, r.mac);
+  if (r.mtu !== null) setLinkMtu(dev, r.mtu);
+  if (r.up === true) {
+    if (!real.up) return rtnl('Network is down');
+    setLinkUp(h, dev, true);
+  }
+  return ok();
+}
+
 /** veth_newlink(): the peer is registered first (it gets the lower ifindex) */
 function addVeth(h: Host, name0: string | null, r: LinkReq): CmdResult {
   const a = r.typeArgs;
-  let peer: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [] };
+  let peer: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [], link: null };
   if (a.length > 0) {
     if (a[0] !== 'peer') return notModelled(IP, `veth option "${a[0]}"`);
     const p = parseLinkArgs(h, a.slice(1), true);
@@ -210,6 +252,7 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
   if (r.dev === null) return fail(255, 'Not enough information: "dev" argument is required.\n');
   const dev = h.ifaceByName(r.dev);
   if (dev === undefined) return noDevice(r.dev);
+  if (r.link !== null) return notModelled(IP, '"ip link set ... link"');
   if (r.type !== null) {
     // rtnl_newlink() on an existing device: the type data first (changelink), then do_setlink()
     const res = changeLinkType(dev, r.type, r.typeArgs);
@@ -225,6 +268,8 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
     const [lo, hi] = mtuRange(dev);
     if (r.mtu < lo) return extack('mtu less than device minimum');
     if (r.mtu > hi) return extack('mtu greater than device maximum');
+    // vlan_dev_change_mtu(): no more than the real device's
+    if (dev instanceof VlanIface && r.mtu > dev.real.mtu) return rtnl('Numerical result out of range');
     setLinkMtu(dev, r.mtu);
   }
   if (r.name !== null && r.name !== dev.name) {
@@ -237,7 +282,11 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
     const res = setMaster(h, dev, r.master);
     if (res !== null) return res;
   }
-  if (r.up === true) setLinkUp(h, dev, true);
+  if (r.up === true) {
+    // vlan_dev_open(): not while the real device is down (no loose_binding)
+    if (dev instanceof VlanIface && !dev.real.up) return rtnl('Network is down');
+    setLinkUp(h, dev, true);
+  }
   return ok();
 }
 
@@ -278,6 +327,7 @@ function setMaster(h: Host, dev: Iface, m: Iface | null): CmdResult | null {
   if (dev.master !== null && dev.master.dev === m) return null;
   if (m.bridge === null) return rtnl('Operation not supported');
   if (dev.bridge !== null) return extack('Can not enslave a bridge to a bridge');
+  if (dev.vlans !== null) return notModelled(IP, `"${dev.name}" as a bridge port while VLAN devices sit on it`);
   if (dev.kind === 'loopback') return rtnl('Invalid argument');
   if (!(dev instanceof VethIface)) return notModelled(IP, `"${dev.name}" as a bridge port`);
   if (dev.master !== null) setLinkMaster(h, dev, null);

@@ -6,6 +6,7 @@ import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { macToString } from '../../wire/mac.js';
 import { qdiscOf, vethPeer } from './link-state.js';
+import { VlanIface } from '../../model/vlan-dev.js';
 
 export interface ShowOpts {
   /** -o: one line per record, `\` for the line breaks */
@@ -18,6 +19,7 @@ export interface ShowOpts {
 
 /** `NAME` or `NAME@PEER` (peer in this namespace) or `NAME@ifN` (peer elsewhere) */
 export function linkName(h: Host, dev: Iface): string {
+  if (dev instanceof VlanIface) return `${dev.name}@${dev.real.name}`;
   const peer = vethPeer(dev);
   if (peer === null) return dev.name;
   return peer.host === h ? `${dev.name}@${peer.name}` : `${dev.name}@if${peer.ifindex}`;
@@ -47,7 +49,7 @@ export function operState(dev: Iface): string {
   if (!dev.up) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
   if (running(dev)) return 'UP';
-  return dev.kind === 'veth' ? 'LOWERLAYERDOWN' : 'DOWN';
+  return dev.kind === 'veth' || dev.kind === 'vlan' ? 'LOWERLAYERDOWN' : 'DOWN';
 }
 
 /** `link-netns NAME` for a veth whose peer is in another host (named after that node) */

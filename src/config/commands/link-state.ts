@@ -69,6 +69,8 @@ export function bridgeMtuAdjust(br: Bridge): void {
 /** dev_set_mtu(): a port's change re-adjusts its bridge; a bridge's own is remembered as set */
 export function setLinkMtu(dev: Iface, mtu: number): void {
   dev.mtu = mtu;
+  // vlan_device_event(NETDEV_CHANGEMTU): a VLAN device above the new MTU comes down to it
+  if (dev.vlans !== null) for (const v of dev.vlans) if (v.mtu > mtu) setLinkMtu(v, mtu);
   if (dev.bridge !== null) mtuSet.add(dev);
   if (dev.master !== null) bridgeMtuAdjust(dev.master);
 }

@@ -10,7 +10,7 @@
 import { BRPORT_FLAG_NAMES, type Bridge } from '../../model/bridge.js';
 import type { Iface } from '../../model/iface.js';
 import { NS_PER_S } from '../../sim/queue.js';
-import { incomplete, invarg } from './args.js';
+import { incomplete, invarg, matches } from './args.js';
 import { fail, notModelled, type CmdResult } from './result.js';
 
 const IP = 'ip';
@@ -166,4 +166,90 @@ export function applyBridgeSlaveOpts(port: Iface, o: BridgeSlaveOpts): void {
   port.brportFlags = (port.brportFlags | o.set) & ~o.clear;
   const br = port.master;
   if (o.flush && br !== null) for (const [k, e] of br.fdb) if (!e.static && e.port === port) br.fdb.delete(k);
+}
+
+export const VLAN_USAGE = `Usage: ... vlan id VLANID
+		[ protocol VLANPROTO ]
+		[ reorder_hdr { on | off } ]
+		[ gvrp { on | off } ]
+		[ mvrp { on | off } ]
+		[ loose_binding { on | off } ]
+		[ bridge_binding { on | off } ]
+		[ ingress-qos-map QOS-MAP ]
+		[ egress-qos-map QOS-MAP ]
+
+VLANID := 0-4095
+VLANPROTO: [ 802.1Q | 802.1ad ]
+QOS-MAP := [ QOS-MAP ] QOS-MAPPING
+QOS-MAPPING := FROM:TO
+`;
+
+/** `type vlan` options: what `ip link add` asks of vlan_newlink() */
+export interface VlanOpts {
+  /** IFLA_VLAN_ID as iproute2 sends it (0..65535; the kernel checks the range), null if not given */
+  id: number | null;
+  /** ETH_P_8021Q or ETH_P_8021AD */
+  proto: number;
+}
+
+/**
+ * The vlan flags natlab models only at their default, where the option
+ * changes nothing: reorder_hdr on; gvrp, mvrp, loose_binding,
+ * bridge_binding off.
+ */
+const VLAN_FLAG_DEFAULTS: Readonly<Record<string, 'on' | 'off'>> = {
+  reorder_hdr: 'on',
+  gvrp: 'off',
+  mvrp: 'off',
+  loose_binding: 'off',
+  bridge_binding: 'off',
+};
+
+/**
+ * vlan_parse_opt() (iproute2 6.1 iplink_vlan.c): `id N` (get_u16),
+ * `protocol 802.1Q|802.1ad`, the on/off flags at their defaults; the QoS
+ * maps and a flag away from its default are refused as not modelled.
+ */
+export function parseVlanOpts(a: readonly string[]): VlanOpts | CmdResult {
+  const o: VlanOpts = { id: null, proto: 0x8100 };
+  for (let i = 0; i < a.length; i++) {
+    const k = a[i]!;
+    const flag = Object.keys(VLAN_FLAG_DEFAULTS).find((f) => matches(k, f));
+    if (matches(k, 'protocol')) {
+      const v = a[++i];
+      if (v === undefined) return incomplete();
+      const p = v.toLowerCase();
+      if (p === '802.1q') o.proto = 0x8100;
+      else if (p === '802.1ad') o.proto = 0x88a8;
+      else return invarg('protocol is invalid', v);
+    } else if (matches(k, 'id')) {
+      const v = a[++i];
+      if (v === undefined) return incomplete();
+      const n = parseU16(v);
+      if (n === null) return invarg('id is invalid', v);
+      o.id = n;
+    } else if (flag !== undefined) {
+      const v = a[++i];
+      if (v === undefined) return incomplete();
+      if (v !== 'on' && v !== 'off') return fail(1, `Error: argument of "${flag}" must be "on" or "off", not "${v}"\n`);
+      if (v !== VLAN_FLAG_DEFAULTS[flag]) return notModelled(IP, `vlan option "${flag} ${v}"`);
+    } else if (matches(k, 'ingress-qos-map') || matches(k, 'egress-qos-map')) {
+      return notModelled(IP, `vlan option "${k}"`);
+    } else if (matches(k, 'help')) {
+      return fail(1, VLAN_USAGE);
+    } else {
+      return fail(1, `vlan: unknown command "${k}"?\n${VLAN_USAGE}`);
+    }
+  }
+  return o;
+}
+
+/** get_u16() with base 0: decimal, 0x hex or 0 octal, at most 65535 */
+function parseU16(s: string): number | null {
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) n = parseInt(s.slice(2), 16);
+  else if (/^0[0-7]*$/.test(s)) n = parseInt(s, 8);
+  else if (/^[1-9][0-9]*$/.test(s)) n = Number(s);
+  else return null;
+  return n <= 0xffff ? n : null;
 }
