@@ -23,6 +23,8 @@ import { devQueueXmit, deliverToProtocol, packetTap } from './dev.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { PktType, Skb } from './skb.js';
+import { brVlanDevXmit, brVlanHandleFrameFinish, defaultVlanGroup } from './br-vlan.js';
+import { vlanSyncAddress } from './vlan-dev.js';
 
 /** The hooks br_netfilter registers; each returns true when it took the frame (NF_STOLEN). */
 export interface BrNfHooks {
@@ -81,11 +83,23 @@ export class Bridge {
   readonly fdb = new Map<number, FdbEntry>();
   ageingTime = 300 * NS_PER_S;
   stpState = 0;
+  /**
+   * vlan_filtering: frames are filtered, learnt and forwarded per VLAN
+   * (br-vlan.ts); off, the bridge forwards tagged frames by MAC, tag and all.
+   */
+  vlanFiltering = false;
+  /** vlan_default_pvid: the PVID (untagged) a new port gets */
+  defaultPvid = 1;
+  /** the FDB entries learnt or added per VID while filtering VLANs (the VID-0 ones are `fdb`) */
+  readonly vlanFdb = new Map<number, Map<number, FdbEntry>>();
   /** loop guard: how often each flooded frame was seen in the current virtual second */
   private floodSeen = new Map<number, number>();
   private floodWindow = -1;
 
-  constructor(readonly dev: Iface) {}
+  constructor(readonly dev: Iface) {
+    // br_vlan_bridge_event(NETDEV_REGISTER): the bridge device itself is in the default PVID, untagged
+    dev.brVlans = defaultVlanGroup(this.defaultPvid);
+  }
 
   /** the bridge MAC rule: the lowest port MAC unless set by the user (br_stp_recalculate_bridge_id) */
   recalcMac(): void {
@@ -105,6 +119,7 @@ export class Bridge {
     const old = this.fdb.get(oldKey);
     if (old !== undefined && old.local && old.port === null) this.fdb.delete(oldKey);
     this.dev.mac = mac;
+    vlanSyncAddress(this.dev);
     const k = macKey(mac, 0);
     const e = this.fdb.get(k);
     if (e !== undefined && e.local) return;
@@ -115,6 +130,7 @@ export class Bridge {
     this.ports.unshift(p);
     p.master = this;
     p.brportFlags = BR_PORT_DEFAULT_FLAGS;
+    p.brVlans = defaultVlanGroup(this.defaultPvid); // nbp_vlan_init()
     this.fdb.set(macKey(p.mac, 0), { mac: p.mac.slice(), port: p, local: true, static: true, updated: 0, used: 0 });
     this.recalcMac();
   }
@@ -123,7 +139,9 @@ export class Bridge {
     const i = this.ports.indexOf(p);
     if (i >= 0) this.ports.splice(i, 1);
     p.master = null;
+    p.brVlans = null;
     for (const [k, e] of this.fdb) if (e.port === p) this.fdb.delete(k);
+    for (const m of this.vlanFdb.values()) for (const [k, e] of m) if (e.port === p) m.delete(k);
     if (!this.fdb.has(macKey(this.dev.mac, 0))) this.fdb.set(macKey(this.dev.mac, 0), { mac: this.dev.mac, port: null, local: true, static: true, updated: 0, used: 0 });
     this.recalcMac();
   }
@@ -221,6 +239,10 @@ export function brHandleFrame(h: Host, br: Bridge, port: Iface, skb: Skb): void 
 
 /** br_handle_frame_finish(): learn, then deliver up, forward or flood. */
 export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb): void {
+  if (br.vlanFiltering) {
+    brVlanHandleFrameFinish(h, br, inPort, skb);
+    return;
+  }
   const f = skb.data;
   const now = h.now();
   skb.dev = inPort;
@@ -258,7 +280,7 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
  * in hairpin mode, only to a forwarding port, and not from an isolated
  * port to another isolated one (br_skb_isolated()).
  */
-function shouldDeliver(br: Bridge, inPort: Iface | null, p: Iface): boolean {
+export function shouldDeliver(br: Bridge, inPort: Iface | null, p: Iface): boolean {
   if (p === inPort && (p.brportFlags & BrPortFlag.HAIRPIN_MODE) === 0) return false;
   if (!br.forwarding(p)) return false;
   return !(inPort !== null && (inPort.brportFlags & p.brportFlags & BrPortFlag.ISOLATED) !== 0);
@@ -364,6 +386,10 @@ export function brDevXmit(h: Host, dev: Iface, skb: Skb): void {
   if (skb.bridgedDnat && h.brnf !== null && h.brnf.bridgedDnatXmit(h, br, skb)) return;
   const f = skb.data;
   skb.dev = dev;
+  if (br.vlanFiltering) {
+    brVlanDevXmit(h, br, skb);
+    return;
+  }
   if (isMulticastMac(f, 0)) {
     brFlood(h, br, skb, null, false, true);
     return;

@@ -19,7 +19,7 @@ import { Skb, type RouteResult } from './skb.js';
 import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
 import { VethIface } from './veth.js';
-import { VlanIface } from './vlan-dev.js';
+import { VlanIface, vlanSyncAddress } from './vlan-dev.js';
 import { netifReceive } from './dev.js';
 import { fibValidateSource } from './ipv4.js';
 import { frameSummary, hopEvent } from './frame-summary.js';
@@ -382,10 +382,12 @@ export class Host implements HostApi {
     this.linkGen++;
     if (dev.master !== null) {
       const br = dev.master;
+      const vlans = dev.brVlans; // a port's VLANs outlive its new address
       br.removePort(dev);
       dev.mac = mac;
       dev.macSet = true;
       br.addPort(dev);
+      dev.brVlans = vlans;
       return;
     }
     if (dev.bridge !== null) {
@@ -395,8 +397,7 @@ export class Host implements HostApi {
     }
     dev.mac = mac;
     dev.macSet = true;
-    // vlan_sync_address(): an open VLAN device that took its address from this one follows it
-    if (dev.vlans !== null) for (const v of dev.vlans) if (v.up && !v.macSet) v.mac = mac.slice();
+    vlanSyncAddress(dev);
   }
 
   setMaster(dev: Iface, br: Bridge | null): void {

@@ -5,6 +5,7 @@ import type { Bridge } from './bridge.js';
 import type { HostApi } from './host-api.js';
 import type { DevConf } from './sysctl.js';
 import type { VlanIface } from './vlan-dev.js';
+import type { BrVlanGroup } from './br-vlan.js';
 
 export type IfaceKind = 'loopback' | 'veth' | 'bridge' | 'vlan';
 
@@ -54,6 +55,13 @@ export class Iface {
    * there are none: read only for tagged frames (vlan_do_receive()).
    */
   vlans: VlanIface[] | null = null;
+  /**
+   * As a bridge port or a bridge device: its VLANs (net_bridge_vlan_group),
+   * set when the port joins (the bridge's default PVID) and changed by
+   * `bridge vlan add|del`; null otherwise. Read only while the bridge
+   * filters VLANs.
+   */
+  brVlans: BrVlanGroup | null = null;
   /** per-interface sysctls (net.ipv4.conf.IFACE.*), by key without the prefix */
   conf = new Map<string, number>();
   /** the receive path's sysctl snapshot for this interface (Sysctls.devConf()), null until first read */

@@ -77,3 +77,14 @@ export function vlanRemoveTag(frame: Uint8Array): Uint8Array {
   inner.set(frame.subarray(12 + VLAN_HLEN), 12);
   return inner;
 }
+
+/**
+ * vlan_sync_address() for every VLAN device of `real`, whose address just
+ * changed: an open VLAN device that still has the address it took from
+ * `real` (NET_ADDR_STOLEN: not set by the user) takes the new one; a
+ * closed one takes it when opened (vlan_dev_open()).
+ */
+export function vlanSyncAddress(real: Iface): void {
+  if (real.vlans === null) return;
+  for (const v of real.vlans) if (v.up && !v.macSet) v.mac = real.mac.slice();
+}

@@ -30,7 +30,8 @@ export function runBridge(host: Host, argv: string[]): CmdResult {
   if (obj === undefined) return notModelled(PROG, '"bridge" without an object (its usage text)');
   if (matches(obj, 'link')) return bridgeLink(host, args);
   if (matches(obj, 'fdb')) return bridgeFdb(host, args);
-  if (['mdb', 'vlan', 'vni', 'monitor'].some((k) => matches(obj, k))) return notModelled(PROG, `the object "${obj}"`);
+  if (matches(obj, 'vlan')) return bridgeVlan(host, args);
+  if (['mdb', 'vni', 'monitor'].some((k) => matches(obj, k))) return notModelled(PROG, `the object "${obj}"`);
   return fail(255, `Object "${obj}" is unknown, try "bridge help".\n`);
 }
 
@@ -259,4 +260,115 @@ function fdbModify(h: Host, args: string[], cmd: 'add' | 'replace' | 'del'): Cmd
   const now = h.now();
   br.fdb.set(k, { mac, port: dev, local: state === 'permanent', static: state !== 'dynamic', updated: now, used: now });
   return ok();
+}
+
+/** `bridge vlan [show|add|del]` */
+function bridgeVlan(h: Host, args: string[]): CmdResult {
+  const c = args[0];
+  if (c === undefined || matches(c, 'show') || matches(c, 'list') || matches(c, 'lst')) return vlanShow(h, args.slice(1));
+  if (matches(c, 'add')) return vlanModify(h, args.slice(1), true);
+  if (matches(c, 'delete')) return vlanModify(h, args.slice(1), false);
+  if (matches(c, 'set') || matches(c, 'tunnelshow') || matches(c, 'global')) return notModelled(PROG, `"bridge vlan ${c}"`);
+  return fail(255, `Command "${c}" is unknown, try "bridge vlan help".\n`);
+}
+
+/**
+ * `bridge vlan add|del dev DEV vid N[-M] [pvid] [untagged] [self] [master]`
+ * as iproute2 6.1's vlan_modify() parses it (exact words; other words are
+ * skipped, as it skips them), then the kernel's bridge setlink/dellink:
+ * `master` (the default) changes a port's VLANs, `self` on the bridge
+ * device the bridge's own; a VID must be 1..4094 (br_vlan_valid_id());
+ * adding a VID again replaces its flags (__vlan_add_flags()).
+ */
+function vlanModify(h: Host, args: string[], add: boolean): CmdResult {
+  let devName: string | null = null;
+  let vid = -1;
+  let vidEnd = -1;
+  let range = false;
+  let self = false;
+  let master = false;
+  let pvid = false;
+  let untagged = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = (): string | undefined => args[++i];
+    if (a === 'dev' || a === 'vid' || a === 'tunnel_info') {
+      const v = next();
+      if (v === undefined) return fail(255, 'Command line is not complete. Try option "help"\n');
+      if (a === 'tunnel_info') return notModelled(PROG, '"bridge vlan ... tunnel_info"');
+      if (a === 'dev') devName = v;
+      else {
+        const dash = v.indexOf('-');
+        // atoi(), as iproute2 reads the numbers
+        if (dash >= 0) {
+          range = true;
+          vid = atoi(v.slice(0, dash));
+          vidEnd = atoi(v.slice(dash + 1));
+        } else vid = atoi(v);
+      }
+    } else if (a === 'self') self = true;
+    else if (a === 'master') master = true;
+    else if (a === 'pvid') pvid = true;
+    else if (a === 'untagged') untagged = true;
+  }
+  if (devName === null || vid === -1) return fail(255, 'Device and VLAN ID are required arguments.\n');
+  const dev = h.ifaceByName(devName);
+  if (dev === undefined) return fail(255, `Cannot find bridge device "${devName}"\n`);
+  if (vid >= 4096 || vid < 0) return fail(255, `Invalid VLAN ID "${vid & 0xffff}"\n`);
+  if (range) {
+    if (vidEnd === -1 || vidEnd >= 4096 || vid >= vidEnd) return fail(255, `Invalid VLAN range "${vid}-${vidEnd & 0xffff}"\n`);
+    if (pvid) return fail(255, 'pvid cannot be configured for a vlan range\n');
+  }
+  const last = range ? vidEnd : vid;
+  // rtnl_bridge_setlink(): master (the default) goes to the device's bridge, self to the device's own driver
+  let g;
+  if (self && !master) {
+    if (dev.bridge === null) return fail(255, 'RTNETLINK answers: Operation not supported\n');
+    g = dev.brVlans!;
+  } else {
+    if (dev.master === null) return fail(255, 'RTNETLINK answers: Operation not supported\n');
+    if (self) return fail(255, 'RTNETLINK answers: Operation not supported\n');
+    g = dev.brVlans!;
+  }
+  if (vid === 0 || last >= 4095) return fail(255, 'Error: bridge: Vlan id is invalid.\n');
+  for (let v = vid; v <= last; v++) {
+    if (add) g.add(v, pvid, untagged);
+    else if (!g.del(v)) return fail(255, 'RTNETLINK answers: No such file or directory\n');
+  }
+  return ok();
+}
+
+/** atoi(): leading digits (after an optional sign), 0 when none */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/**
+ * `bridge vlan show [dev DEV]`: the ports and bridges in ifindex order,
+ * each VID with ` PVID` and ` Egress Untagged`, a blank line after each
+ * device (iproute2 6.1 print_vlan()).
+ */
+function vlanShow(h: Host, args: string[]): CmdResult {
+  let only: Iface | null = null;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === 'dev' && args[i + 1] !== undefined) {
+      const d = h.ifaceByName(args[++i]!);
+      if (d === undefined) return fail(255, `Cannot find device "${args[i]}"\n`);
+      only = d;
+    } else return notModelled(PROG, `the vlan show selector "${args[i]}"`);
+  }
+  let out = `${'port'.padEnd(16)}  ${'vlan-id'.padEnd(9)}\n`;
+  for (const d of h.ifaces) {
+    if (only !== null && d !== only) continue;
+    const g = d.brVlans;
+    if (g === null) continue;
+    const vids = g.vids();
+    if (vids.length === 0) continue;
+    vids.forEach((v, i) => {
+      out += `${(i === 0 ? d.name : '').padEnd(16)}  ${v}${g.pvid === v ? ' PVID' : ''}${g.untagged(v) ? ' Egress Untagged' : ''}\n`;
+    });
+    out += '\n';
+  }
+  return ok(out);
 }

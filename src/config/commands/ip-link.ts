@@ -13,7 +13,7 @@ import { parseMac } from '../../wire/mac.js';
 import { garbage, invarg, matches, noDevice, rtnl, extack } from './args.js';
 import { bridgeMtuAdjust, derivedMac, mtuRange, setLinkMaster, setLinkMtu, setLinkUp } from './link-state.js';
 import { printLink, type ShowOpts } from './link-print.js';
-import { applyBridgeOpts, applyBridgeSlaveOpts, parseBridgeOpts, parseBridgeSlaveOpts, parseVlanOpts } from './link-type-opts.js';
+import { applyBridgeOpts, applyBridgeSlaveOpts, checkBridgeOpts, parseBridgeOpts, parseBridgeSlaveOpts, parseVlanOpts } from './link-type-opts.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
 
 
@@ -168,6 +168,11 @@ function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
   if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
   if (r.mtu !== null && (r.mtu < 68 || r.mtu > 65535)) return extack(r.mtu < 68 ? 'mtu less than device minimum' : 'mtu greater than device maximum');
   const dev = h.addBridge(name0 ?? allocName(h, 'bridge%d'), r.mac);
+  const bad = checkBridgeOpts(dev.bridge!, bo);
+  if (bad !== null) {
+    h.deleteLink(dev);
+    return bad;
+  }
   applyBridgeOpts(dev.bridge!, bo);
   if (r.mtu !== null) setLinkMtu(dev, r.mtu);
   if (r.up === true) setLinkUp(h, dev, true);
@@ -304,6 +309,8 @@ function changeLinkType(dev: Iface, type: string, args: string[]): CmdResult | n
     if ('exit' in o) return o;
     if (args.length === 0) return null;
     if (dev.bridge === null) return rtnl('Operation not supported');
+    const bad = checkBridgeOpts(dev.bridge, o);
+    if (bad !== null) return bad;
     applyBridgeOpts(dev.bridge, o);
     return null;
   }

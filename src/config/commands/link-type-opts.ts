@@ -86,16 +86,37 @@ export interface BridgeOpts {
   ageing: number | null;
   /** fdb_flush: drop every learnt entry (br_fdb_flush()) */
   flush: boolean;
+  /** vlan_filtering 0|1, null if not given */
+  vlanFiltering: boolean | null;
+  /** vlan_default_pvid, null if not given */
+  defaultPvid: number | null;
 }
 
-/** bridge_parse_opt() for the options natlab models: ageing_time, stp_state 0, fdb_flush */
+/**
+ * bridge_parse_opt() for the options natlab models: ageing_time, stp_state
+ * 0, fdb_flush, vlan_filtering, vlan_default_pvid, vlan_protocol 802.1Q
+ */
 export function parseBridgeOpts(a: readonly string[]): BridgeOpts | CmdResult {
-  const o: BridgeOpts = { ageing: null, flush: false };
+  const o: BridgeOpts = { ageing: null, flush: false, vlanFiltering: null, defaultPvid: null };
   for (let i = 0; i < a.length; i++) {
     const k = a[i]!;
     const v = a[i + 1];
     if (k === 'fdb_flush') {
       o.flush = true;
+    } else if (k === 'vlan_filtering' || k === 'vlan_default_pvid') {
+      if (v === undefined) return incomplete();
+      const n = /^\d+$/.test(v) ? Number(v) : NaN;
+      // get_u8() / get_u16()
+      if (!(n <= (k === 'vlan_filtering' ? 0xff : 0xffff))) return invarg(`invalid ${k}`, v);
+      if (k === 'vlan_filtering') o.vlanFiltering = n !== 0;
+      else o.defaultPvid = n;
+      i++;
+    } else if (k === 'vlan_protocol') {
+      if (v === undefined) return incomplete();
+      const p = v.toLowerCase();
+      if (p === '802.1ad') return notModelled(IP, 'bridge option "vlan_protocol 802.1ad"');
+      if (p !== '802.1q') return invarg('invalid vlan_protocol', v);
+      i++;
     } else if (k === 'stp_state' || k === 'ageing_time') {
       if (v === undefined) return incomplete();
       if (!/^\d+$/.test(v)) return invarg(`invalid ${k}`, v);
@@ -111,10 +132,36 @@ export function parseBridgeOpts(a: readonly string[]): BridgeOpts | CmdResult {
   return o;
 }
 
+/**
+ * The checks br_changelink() makes before it changes anything: a default
+ * PVID in 0..4094 (else EINVAL); natlab changes it only on a bridge with
+ * no ports yet (the kernel also moves the ports still on the old default).
+ */
+export function checkBridgeOpts(br: Bridge, o: BridgeOpts): CmdResult | null {
+  if (o.defaultPvid === null || o.defaultPvid === br.defaultPvid) return null;
+  if (o.defaultPvid >= 4095) return fail(2, 'RTNETLINK answers: Invalid argument\n');
+  if (br.ports.length > 0) return notModelled(IP, 'changing vlan_default_pvid of a bridge with ports');
+  return null;
+}
+
 /** br_changelink(): a new ageing time counts for the entries already learnt (they age by their last update) */
 export function applyBridgeOpts(br: Bridge, o: BridgeOpts): void {
   if (o.ageing !== null) br.ageingTime = o.ageing;
-  if (o.flush) for (const [k, e] of br.fdb) if (!e.static) br.fdb.delete(k);
+  if (o.flush) {
+    for (const [k, e] of br.fdb) if (!e.static) br.fdb.delete(k);
+    for (const m of br.vlanFdb.values()) for (const [k, e] of m) if (!e.static) m.delete(k);
+  }
+  if (o.vlanFiltering !== null) br.vlanFiltering = o.vlanFiltering;
+  if (o.defaultPvid !== null && o.defaultPvid !== br.defaultPvid) {
+    // br_vlan_set_default_pvid(): the bridge's own entry moves when it is still the old default, PVID and untagged
+    const g = br.dev.brVlans!;
+    const old = br.defaultPvid;
+    if (old !== 0 && g.pvid === old && g.untagged(old)) {
+      g.del(old);
+      if (o.defaultPvid !== 0) g.add(o.defaultPvid, true, true);
+    }
+    br.defaultPvid = o.defaultPvid;
+  }
 }
 
 /** the `type bridge_slave` options iproute2 knows and natlab does not model */
@@ -165,7 +212,10 @@ export function parseBridgeSlaveOpts(a: readonly string[]): BridgeSlaveOpts | Cm
 export function applyBridgeSlaveOpts(port: Iface, o: BridgeSlaveOpts): void {
   port.brportFlags = (port.brportFlags | o.set) & ~o.clear;
   const br = port.master;
-  if (o.flush && br !== null) for (const [k, e] of br.fdb) if (!e.static && e.port === port) br.fdb.delete(k);
+  if (o.flush && br !== null) {
+    for (const [k, e] of br.fdb) if (!e.static && e.port === port) br.fdb.delete(k);
+    for (const m of br.vlanFdb.values()) for (const [k, e] of m) if (!e.static && e.port === port) m.delete(k);
+  }
 }
 
 export const VLAN_USAGE = `Usage: ... vlan id VLANID
