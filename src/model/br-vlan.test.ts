@@ -126,6 +126,19 @@ describe('a bridge with vlan_filtering 1', () => {
     expect(t.seen('h1', 'eth0').some(tagged)).toBe(false);
   });
 
+  it('counts the bridge\'s own address in its VLANs though a port, not in that VLAN, shares the address', () => {
+    const { t, br, port } = lan();
+    // br0 has the lowest port MAC, p1's; p1 is in VLAN 1 only, p2 in VLAN 20 and so is br0
+    expect(br.mac).toEqual(port(1).mac);
+    port(2).brVlans!.add(20, true, true);
+    br.brVlans!.add(20, true, true);
+    br.brVlans!.del(1);
+    t.addr('sw', 'br0', '10.0.0.254/24');
+    sendEcho(t.host('h2'), '10.0.0.254');
+    t.run();
+    expect(answered(t, 2, 254)).toBe(true);
+  });
+
   it('forwards tagged frames by MAC, tag and all, once vlan_filtering is off again', () => {
     const { t, br, port } = lan();
     port(1).brVlans!.add(10, true, true);

@@ -22,7 +22,7 @@
  *
  * With filtering off nothing here runs: bridge.ts tests one boolean.
  */
-import { isBroadcastMac, isMulticastMac, macKey, macToString } from '../wire/mac.js';
+import { isBroadcastMac, isMulticastMac, macEq, macKey, macToString } from '../wire/mac.js';
 import { BrPortFlag, brForward, brPassFrameUp, cloneSkb, shouldDeliver, type Bridge, type FdbEntry } from './bridge.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
@@ -131,10 +131,14 @@ function brEgress(dev: Iface, skb: Skb, vid: number): boolean {
   return true;
 }
 
-/** whether the port (or, for null, the bridge device) owning a local entry is a member of `vid` */
+/**
+ * Whether a local entry counts in `vid`: its port is a member, or it is
+ * (also) the bridge's own address and the bridge device is a member
+ * (natlab keeps one entry where the kernel has one per owner and VID).
+ */
 function localOwnerHas(br: Bridge, e: FdbEntry, vid: number): boolean {
-  const owner = e.port ?? br.dev;
-  return owner.brVlans !== null && owner.brVlans.has(vid);
+  if (e.port !== null && e.port.brVlans !== null && e.port.brVlans.has(vid)) return true;
+  return (e.port === null || macEq(e.mac, 0, br.dev.mac, 0)) && br.dev.brVlans !== null && br.dev.brVlans.has(vid);
 }
 
 /**

@@ -121,3 +121,13 @@ describe('bridge vlan', () => {
     expect([group(a, 'eth0').vids(), group(a, 'eth0').pvid]).toEqual([[1], 1]);
   });
 });
+
+describe('bridge fdb show on a VLAN-filtering bridge', () => {
+  it('lists the addresses learnt per VLAN with their VID', () => {
+    const a = bridged();
+    const br = a.ifaceByName('br0')!.bridge!;
+    const eth1 = a.ifaceByName('eth1')!;
+    br.vlanFdb.set(10, new Map([[1, { mac: parseMac('02:00:00:00:0a:0a')!, port: eth1, local: false, static: false, updated: 0, used: 0 }]]));
+    expect(bridge(a, 'bridge fdb show dev eth1').stdout).toContain('02:00:00:00:0a:0a vlan 10 master br0\n');
+  });
+});

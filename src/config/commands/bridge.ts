@@ -191,6 +191,13 @@ function fdbShow(h: Host, args: string[]): CmdResult {
         if (entryPort(b, e) !== d) continue;
         out += line(macToString(e.mac), d, `master ${b.dev.name}${fdbState(e) ? ' ' + fdbState(e) : ''}`);
       }
+      // the entries learnt per VLAN on a VLAN-filtering bridge (newest first within a VID)
+      for (const [vid, m] of b.vlanFdb) {
+        for (const e of [...m.values()].reverse()) {
+          if (e.port !== d) continue;
+          out += line(macToString(e.mac), d, `vlan ${vid} master ${b.dev.name}${fdbState(e) ? ' ' + fdbState(e) : ''}`);
+        }
+      }
     }
     for (const m of selfEntries(d)) out += line(m, d, 'self permanent');
     if (d.bridge !== null) {
