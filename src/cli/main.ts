@@ -40,14 +40,15 @@ async function main(argv: string[]): Promise<number> {
     .option('--kernel', 'compare with the kernel (needs root)')
     .option('--out <dir>', 'write both result directories here')
     .option('--retry <n>', 'run a scenario whose kernel run differs on the kernel again, up to N times (the kernel\'s timing varies); every differing run is printed', '0')
-    .action(async (paths: string[], o: { kernel?: boolean; out?: string; retry: string }) => {
+    .option('--allow-kernel-lacks', 'exit 0, not 3, when scenarios were not compared only because this kernel lacks a feature they need (they are still listed)')
+    .action(async (paths: string[], o: { kernel?: boolean; out?: string; retry: string; allowKernelLacks?: boolean }) => {
       const { verifyCommand } = await import('./verify.js');
       if (!/^\d+$/.test(o.retry)) {
         process.stderr.write(`natlab verify: --retry: not a count: ${o.retry}\n`);
         code = 2;
         return;
       }
-      code = await verifyCommand(paths, { kernel: o.kernel === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
+      code = await verifyCommand(paths, { kernel: o.kernel === true, retry: Number(o.retry), allowKernelLacks: o.allowKernelLacks === true, ...(o.out !== undefined ? { out: o.out } : {}) });
     });
   program
     .command('fuzz')

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyCommand, scenarioFiles } from './verify.js';
+import { KernelLacksError } from '../io/kernel/lacks.js';
 import { simulate } from '../sim/simulate.js';
 import type { RunResults } from '../sim/results.js';
 
@@ -104,5 +105,51 @@ describe('scenarioFiles', () => {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('verifyCommand on a kernel that lacks a feature a scenario needs', () => {
+  async function verifyPair(opts: { allowKernelLacks?: boolean; differing?: boolean }): Promise<{ code: number; out: string[]; err: string[] }> {
+    const d = mkdtempSync(join(tmpdir(), 'nlC-cli-'));
+    try {
+      writeFileSync(join(d, 'a-vlan.yaml'), TINY.replace(/^name: .*$/m, 'name: a-vlan'));
+      writeFileSync(join(d, 'b-plain.yaml'), TINY.replace(/^name: .*$/m, 'name: b-plain'));
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await verifyCommand([d], {
+        kernel: true,
+        ...(opts.allowKernelLacks !== undefined ? { allowKernelLacks: opts.allowKernelLacks } : {}),
+        print: (l) => out.push(l),
+        printError: (l) => err.push(l),
+        kernelRun: async (sc) => {
+          if (sc.name === 'a-vlan') throw new KernelLacksError('802.1Q VLAN devices (CONFIG_VLAN_8021Q)', 'Error: Unknown device type.', { node: 'r', runLine: 1 });
+          const r = simulate(sc);
+          if (opts.differing === true) r.steps[0]!.exit = 1;
+          return r;
+        },
+      });
+      return { code, out, err };
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }
+
+  it('names the scenario, line and feature, verifies the others, and exits 3', async () => {
+    const r = await verifyPair({});
+    expect(r.code).toBe(3);
+    expect(r.out[0]).toBe('a-vlan: not compared: node r: line 1: this kernel lacks 802.1Q VLAN devices (CONFIG_VLAN_8021Q): Error: Unknown device type.');
+    expect(r.out[1]).toBe('b-plain: kernel and simulation agree');
+    expect(r.err).toEqual(['natlab verify: 1 scenario not compared: this kernel lacks what it needs (a-vlan)']);
+  });
+
+  it('exits 0 with --allow-kernel-lacks, still naming it', async () => {
+    const r = await verifyPair({ allowKernelLacks: true });
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^a-vlan: not compared: /);
+  });
+
+  it('exits 1 when another scenario differs, with or without --allow-kernel-lacks', async () => {
+    expect((await verifyPair({ differing: true })).code).toBe(1);
+    expect((await verifyPair({ differing: true, allowKernelLacks: true })).code).toBe(1);
   });
 });

@@ -4,7 +4,12 @@
  *
  * Exit code: 0 when every scenario agrees, 1 when any differs, 2 on an
  * error (not root, a program missing, a bad scenario, a failing `run:`
- * line). With `--out DIR`, the two result directories go to DIR/kernel and
+ * line), 3 when none differs but some could not be compared because the
+ * running kernel was built without a feature a `run:` line needs (802.1Q
+ * VLAN devices, bridge VLAN filtering: src/io/kernel/lacks.ts). Each such
+ * scenario is named with the line, the feature and the kernel's error;
+ * the others are still verified. `--allow-kernel-lacks` makes that case
+ * exit 0 (CI on a kernel without them; the lines are still printed). With `--out DIR`, the two result directories go to DIR/kernel and
  * DIR/sim for one scenario, DIR/NAME/kernel and DIR/NAME/sim for several.
  *
  * `--retry N`: a scenario whose kernel run differs is run on the kernel
@@ -22,6 +27,7 @@ import type { Scenario } from '../config/scenario-types.js';
 import type { RunResults } from '../sim/results.js';
 import { runOnKernel, type KernelRunOpts } from '../io/kernel/runner.js';
 import { KernelEnvironmentError } from '../io/kernel/preflight.js';
+import { KernelLacksError } from '../io/kernel/lacks.js';
 import { writeResults } from '../io/results.js';
 import { compareResults, renderDifferences } from '../verify/compare.js';
 import { simulate as simulateScenario, type SimulateOptions } from '../sim/simulate.js';
@@ -42,6 +48,8 @@ export interface VerifyOpts {
   stepTimeoutS?: number;
   /** kernel runs after the first for a scenario that differs (default 0) */
   retry?: number;
+  /** exit 0, not 3, when scenarios could not be compared only because the kernel lacks a feature */
+  allowKernelLacks?: boolean;
   /** the kernel runner; default: `runOnKernel` (tests give their own) */
   kernelRun?: (scenario: Scenario, opts: KernelRunOpts) => Promise<RunResults>;
 }
@@ -70,6 +78,7 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
     return 2;
   }
   let code = 0;
+  const notCompared: string[] = [];
   try {
     const files = scenarioFiles(paths);
     if (files.length === 0) {
@@ -81,12 +90,22 @@ export async function verifyCommand(paths: string[], opts: VerifyOpts): Promise<
     for (const file of files) {
       const scenario = loadScenario(readFileSync(file, 'utf8'), file, dirname(resolve(file)));
       const base = opts.out === undefined ? null : files.length === 1 ? opts.out : join(opts.out, scenario.name);
-      const agreed = await verifyScenario(scenario, { ...opts, simulate, kernelRun, print, printError }, base);
-      if (!agreed) code = Math.max(code, 1);
+      try {
+        const agreed = await verifyScenario(scenario, { ...opts, simulate, kernelRun, print, printError }, base);
+        if (!agreed) code = Math.max(code, 1);
+      } catch (e) {
+        if (!(e instanceof KernelLacksError)) throw e;
+        print(`${scenario.name}: not compared: ${e.format()}`);
+        notCompared.push(scenario.name);
+      }
     }
   } catch (e) {
     printError(errorText(e));
     return 2;
+  }
+  if (notCompared.length > 0) {
+    printError(`natlab verify: ${notCompared.length} scenario${notCompared.length === 1 ? '' : 's'} not compared: this kernel lacks what ${notCompared.length === 1 ? 'it needs' : 'they need'} (${notCompared.join(', ')})`);
+    if (code === 0 && opts.allowKernelLacks !== true) return 3;
   }
   return code;
 }

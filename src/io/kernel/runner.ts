@@ -31,6 +31,7 @@ import { startCapture, finishCapture, captureWindow, type WireEndCapture } from 
 import { prepareRunCommand, prepareTrafficCommand, type PrivatePaths } from './commands.js';
 import { UDHCPC_SCRIPT, DHCLIENT_SCRIPT } from './scripts.js';
 import { checkEnvironment } from './preflight.js';
+import { runLineError } from './lacks.js';
 import { RUN_DIR_PREFIX, sweepOrphans } from './orphans.js';
 
 export interface KernelRunOpts {
@@ -148,7 +149,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
         }
         const r = await execArgv(inNs(p.ns, cmd.argv), { ...(stdin !== undefined ? { stdin } : {}), ...cwd });
         if (r.status !== 0) {
-          throw new NatlabError(`command failed (exit ${r.status}): ${(r.stderr || r.stdout).trim()}`, loc);
+          throw runLineError(line.raw, r.status, r.stderr || r.stdout, loc);
         }
       }
     }
