@@ -141,6 +141,20 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it("implies each kind's and chain's own template when more kinds and chains than a node keeps slots for take turns (slots shared, found again)", () => {
+    const kinds = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const chains = Array.from({ length: 40 }, (_, i) => `C${i}`);
+    const events: Omit<HopEvent, 'seq'>[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, kind] of kinds.entries()) events.push({ t: 0, node: 'r', kind: kind as HopEvent['kind'], pkt: i, detail: `d${i}` });
+      for (const [i, chain] of chains.entries()) events.push({ t: 0, node: 'r', kind: 'chain', pkt: i, hook: 'FORWARD', table: 'filter', chain, verdict: i % 2 === 0 ? 'ACCEPT' : 'DROP', rule: i + 1 });
+    }
+    const l = lines(events);
+    // after the first round every template is implied
+    expect(l.slice(80).every((x) => x.detail === undefined && x.verdict === undefined && x.rule === undefined)).toBe(true);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
   it('spells out the template fields of a numbered line', () => {
     const events = [
       { t: 0, node: 'a', kind: 'deliver' as const, iface: 'x', detail: 'd' },

@@ -510,42 +510,54 @@ class NodeTemplates {
   private readonly kinds = new Map<string, Template>();
   private readonly chains = new Map<string | undefined, Template>();
   /**
-   * The first RECENT kinds and chain names looked up and their templates,
-   * searched by `===` before the Maps (as NamedField: few values, mostly
-   * the same string objects). A key keeps its Template object for the
-   * encoder's life (only its fields change): nothing to invalidate.
+   * The templates of the kinds and chain names looked up, direct-mapped
+   * on the key's length and first and last characters (tplSlot()) in front
+   * of the Maps: a hit is one compare of the key, mostly the same string
+   * object (a miss only costs the Map). A key keeps its Template object
+   * for the encoder's life (only its fields change): nothing to
+   * invalidate; a slot another key took finds the Map again.
    */
-  private readonly recentKinds: string[] = [];
-  private readonly recentKindTpl: Template[] = [];
-  private readonly recentChains: (string | undefined)[] = [];
-  private readonly recentChainTpl: Template[] = [];
+  private readonly kindKey: string[] = new Array<string>(TPL_SLOTS).fill('');
+  private readonly kindTpl: (Template | null)[] = new Array<Template | null>(TPL_SLOTS).fill(null);
+  private readonly chainKey: (string | undefined)[] = new Array<string | undefined>(TPL_SLOTS).fill(undefined);
+  private readonly chainTpl: (Template | null)[] = new Array<Template | null>(TPL_SLOTS).fill(null);
 
   /** the template of `kind` events (made empty the first time) */
   kind(kind: string): Template {
-    const r = this.recentKinds;
-    for (let i = 0; i < r.length; i++) if (r[i] === kind) return this.recentKindTpl[i]!;
+    const h = tplSlot(kind);
+    const t = this.kindTpl[h]!;
+    if (t !== null && this.kindKey[h] === kind) return t;
     let tpl = this.kinds.get(kind);
     if (tpl === undefined) this.kinds.set(kind, (tpl = new Template()));
-    if (r.length < RECENT) {
-      r.push(kind);
-      this.recentKindTpl.push(tpl);
-    }
+    this.kindKey[h] = kind;
+    this.kindTpl[h] = tpl;
     return tpl;
   }
 
   /** the template of the `chain` events of `chain` (made empty the first time) */
   chain(chain: string | undefined): Template {
-    const r = this.recentChains;
-    for (let i = 0; i < r.length; i++) if (r[i] === chain) return this.recentChainTpl[i]!;
+    const h = chain === undefined ? 0 : tplSlot(chain);
+    const t = this.chainTpl[h]!;
+    if (t !== null && this.chainKey[h] === chain) return t;
     let tpl = this.chains.get(chain);
     if (tpl === undefined) this.chains.set(chain, (tpl = new Template()));
-    if (r.length < RECENT) {
-      r.push(chain);
-      this.recentChainTpl.push(tpl);
-    }
+    this.chainKey[h] = chain;
+    this.chainTpl[h] = tpl;
     return tpl;
   }
 }
+/** NodeTemplates' slots per kind of key (a power of two) */
+const TPL_SLOTS = 32;
+/**
+ * A key's slot in NodeTemplates: from its length and first and last
+ * characters mixed by a multiplicative hash's top 5 bits (as records.ts
+ * slotOf()), which gives every hop kind and the built-in chains a slot of
+ * their own
+ */
+const tplSlot = (k: string): number => {
+  const n = k.length;
+  return n === 0 ? 0 : Math.imul(k.charCodeAt(0) ^ (k.charCodeAt(n - 1) << 8) ^ (n << 16), 0x9e3779b1) >>> 27;
+};
 
 /** a line given as a string, as the bytes between its quotes: plain (no escapes, ASCII) or JSON-escaped UTF-8 */
 function lineBytes(s: string, out: LineHolder): void {
