@@ -111,6 +111,9 @@ export class TraceRecorder implements TraceSink {
   private mNatDetail = '';
   private mNatDetailId = -1;
   private mHook = '';
+  /** nat()'s own hook memo: a packet's chain records (FORWARD) and its nat record (POSTROUTING) would take turns in one */
+  private mNatHook = '';
+  private mNatHookId = -1;
   private mHookId = -1;
   private mTable = '';
   private mTableId = -1;
@@ -208,7 +211,7 @@ export class TraceRecorder implements TraceSink {
     this.slotStr.fill('');
     this.slotId.fill(-1);
     this.mNodeId = this.mNode2Id = this.mIfaceId = this.mIface2Id = this.mIface3Id = this.mReasonId = this.mDetailId = this.mNatDetailId = -1;
-    this.mHookId = this.mTableId = this.mChainId = this.mTextId = this.mVerdictId = this.mInId = this.mOutId = -1;
+    this.mHookId = this.mNatHookId = this.mTableId = this.mChainId = this.mTextId = this.mVerdictId = this.mInId = this.mOutId = -1;
     this.kindIds.fill(-1);
     const o = this.out;
     o.need(1);
@@ -286,7 +289,7 @@ export class TraceRecorder implements TraceSink {
     this.bound();
     const nodeId = this.nodeId(node);
     const ifaceId = this.ifaceId(iface);
-    const hookId = hook === this.mHook && this.mHookId >= 0 ? this.mHookId : (this.mHookId = this.id((this.mHook = hook)));
+    const hookId = hook === this.mNatHook && this.mNatHookId >= 0 ? this.mNatHookId : (this.mNatHookId = this.id((this.mNatHook = hook)));
     const detailId = detail === this.mNatDetail && this.mNatDetailId >= 0 ? this.mNatDetailId : (this.mNatDetailId = this.id((this.mNatDetail = detail)));
     const n = data.length - off;
     const nb = before.length - bOff;
