@@ -175,6 +175,26 @@ describe('trace records: every TraceSink call as bytes and back', () => {
     expect(played.list.map((c) => c[11])).toEqual([a, b, a, b, a, b, a, b, a, a]);
   });
 
+  it('keeps the hooks of chain and nat records apart, also when the string numbers start again between them', () => {
+    const direct = new Calls();
+    const played = new Calls();
+    const blocks = new Blocks(1 << 12, played);
+    const rec = new TraceRecorder(blocks);
+    const f = frame(60, 2);
+    for (let i = 0; i < 70_000; i++) {
+      // a FORWARD chain record and a POSTROUTING nat record per packet (the memo of each reused), and a text made per
+      // packet so that the string numbers start again (RESET) somewhere in between; the nat hook alternates every 1000 packets
+      const hook = (i / 1000) & 1 ? 'OUTPUT' : 'POSTROUTING';
+      for (const sink of [rec, direct] as RecordTarget[]) {
+        sink.chain(i, 'router', i, 'FORWARD', 'filter', 'FORWARD', 0, null, 'ACCEPT', 'lan0', 'wan0', null, null);
+        sink.nat(i, 'router', 'wan0', i, 0, 0, f, 0, f, 0, hook, `source NAT ${i}`);
+      }
+    }
+    blocks.flush();
+    expect(played.list.length).toBe(140_000);
+    expect(played.list).toEqual(direct.list);
+  });
+
   it('refuses a record that no block can hold, naming its size', () => {
     const blocks = new Blocks(256, new Calls());
     const rec = new TraceRecorder(blocks);
