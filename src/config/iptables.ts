@@ -362,31 +362,45 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
     owner.parse(data, name, arg, inv, env);
   };
 
-  /** the long options of the extensions loaded so far, and of the protocol's match that an unknown option would load */
-  const extensionOptions = (): string[] => {
+  /** the long options of the extensions loaded so far (getopt_long()'s merged table) */
+  const loadedOptions = (): string[] => {
     const names: string[] = [];
     if (target) for (const o of target.spec.options) names.push(o.name);
     for (const m of matches) for (const o of m.spec.options) names.push(o.name);
-    if (env.proto && !env.invProto) {
-      const pm = findMatch(env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : env.proto === 1 ? 'icmp' : '');
-      if (pm) for (const o of pm.options) names.push(o.name);
-    }
     return names;
   };
-  /**
-   * getopt_long()'s abbreviations: a long option not written in full is the one option of
-   * iptables' merged table (its own and the loaded extensions') that it begins, so
-   * `--to-port` is REDIRECT's --to-ports. An ambiguous or unknown one stays as written.
-   */
-  const resolveLong = (name: string): string => {
-    const ext = extensionOptions();
-    if (name === 'line-numbers' || LONG_CMDS[name] || LONG_OPTS[name] || ext.includes(name)) return name;
+  /** the long options of the protocol's match, which iptables loads for an option getopt_long() does not know */
+  const protoOptions = (): string[] => {
+    if (!env.proto || env.invProto) return [];
+    const pm = findMatch(env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : env.proto === 1 ? 'icmp' : '');
+    return pm && !matches.some((m) => m.spec === pm) ? pm.options.map((o) => o.name) : [];
+  };
+  /** getopt_long()'s abbreviation: the one option of `ext` (and the commands and options) that `name` begins, or null */
+  const abbreviation = (name: string, ext: string[]): string | null => {
     const hits = new Map<string, string>(); // what it means -> its full name (aliases mean the same)
     for (const [k, v] of Object.entries(LONG_CMDS)) if (k.startsWith(name)) hits.set(`cmd ${v}`, k);
     for (const [k, v] of Object.entries(LONG_OPTS)) if (k.startsWith(name)) hits.set(`opt ${v}`, k);
     if ('line-numbers'.startsWith(name)) hits.set('line-numbers', 'line-numbers');
     for (const o of ext) if (o.startsWith(name)) hits.set(`ext ${o}`, o);
-    return hits.size === 1 ? [...hits.values()][0]! : name;
+    return hits.size === 1 ? [...hits.values()][0]! : null;
+  };
+  /**
+   * getopt_long() over iptables' merged table (its own options and the loaded
+   * extensions'): an option written in full, else the one option it begins
+   * (`--to-port` is REDIRECT's --to-ports; with -m multiport loaded,
+   * `--sport` is its --sports). Only an option that table does not know
+   * makes iptables load the protocol's match (command_default() ->
+   * load_proto()) and look again, with that match's options too. An
+   * ambiguous or unknown one stays as written.
+   */
+  const resolveLong = (name: string): string => {
+    const loaded = loadedOptions();
+    if (name === 'line-numbers' || LONG_CMDS[name] || LONG_OPTS[name] || loaded.includes(name)) return name;
+    const hit = abbreviation(name, loaded);
+    if (hit !== null) return hit;
+    const proto = protoOptions();
+    if (proto.includes(name)) return name;
+    return abbreviation(name, [...loaded, ...proto]) ?? name;
   };
 
   while (i < argv.length) {

@@ -13,19 +13,35 @@ export interface MultiportData {
   proto: 'tcp' | 'udp' | null;
 }
 
+/** libxt_multiport's option table, in order */
+const TABLE = ['source-ports', 'destination-ports', 'ports'];
+
+/** the name libxt_multiport gives an option (its x6 entry's name; --sports and --dports are aliases) */
+function canonical(opt: string): string {
+  return opt === 'sports' || opt === 'source-ports' ? 'source-ports' : opt === 'dports' || opt === 'destination-ports' ? 'destination-ports' : 'ports';
+}
+
 export const multiportMatch: MatchSpec<MultiportData> = {
   name: 'multiport',
   options: ['source-ports', 'sports', 'destination-ports', 'dports', 'ports'].map((name) => ({ name, arg: true })),
   init: () => ({ flags: '', ranges: [], invert: false, proto: null }),
   parse(d, opt, arg, invert) {
-    if (d.flags) throw new XtError('multiport can only have one option');
+    if (d.flags) {
+      // xtables_option_parse(): an option given twice; xtables_options_fcheck(): two that exclude
+      // each other, named in the order of libxt_multiport's table, by their own (not alias) names
+      const was = canonical(d.flags);
+      const now = canonical(opt);
+      if (was === now) throw new XtError(`multiport: option "--${now}" can only be used once.\n`);
+      const [first, second] = TABLE.indexOf(was) < TABLE.indexOf(now) ? [was, now] : [now, was];
+      throw new XtError(`multiport: option "--${first}" cannot be used together with "--${second}".\n`);
+    }
     d.flags = opt === 'source-ports' ? 'sports' : opt === 'destination-ports' ? 'dports' : opt;
     d.ranges = arg!.split(',').map(parsePortRange);
     if (d.ranges.length > 15) throw new XtError('too many ports specified');
     d.invert = invert;
   },
   final(d, env) {
-    if (!d.flags) throw new XtError('multiport expects an option');
+    if (!d.flags) throw new XtError('multiport expection an option'); // sic, libxt_multiport of iptables 1.8.9
     if (![6, 17, 33, 132, 136].includes(env.proto) || env.invProto)
       throw new XtError('multiport needs `-p tcp\', `-p udp\', `-p udplite\', `-p sctp\' or `-p dccp\'');
     d.proto = env.proto === 6 ? 'tcp' : env.proto === 17 ? 'udp' : null;
