@@ -80,6 +80,9 @@ function matches(rng: Prng, net: FuzzNet, node: FuzzNode, table: Table, chain: s
     const kind = rng.pick(['s', 'd', 'i', 'o', 'port', 'multiport', 'ct', 'state', 'icmp', 'mark', 'connmark', 'limit', 'length', 'ttl', 'addrtype', 'iprange', 'mac', 'physdev', 'comment'] as const);
     if (used.has(kind)) continue;
     used.add(kind);
+    // not both: with -m multiport loaded, getopt_long() reads --dport/--sport as its --dports/--sports
+    if (kind === 'port') used.add('multiport');
+    if (kind === 'multiport') used.add('port');
     const not = rng.chance(0.1) ? '! ' : '';
     switch (kind) {
       case 's':
