@@ -198,16 +198,10 @@ export class EventQueue {
     else this.enqueueAfterA(ev, at);
   }
 
-  /** postAt() with an empty record pool: a new record, then where postAt() would put it */
+  /** postAt() with an empty record pool: a new record into the pool, then postAt() again */
   private postRest<A, B, C>(at: number, fn: EventFn3<A, B, C>, a: A, b: B, c: C): void {
-    const ev = new Timer(at, this.seq++, null);
-    ev.fn3 = fn;
-    ev.a = a;
-    ev.b = b;
-    ev.c = c;
-    const la = this.laneA;
-    if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) la.items[la.tail++] = ev;
-    else this.enqueueAfterA(ev, at);
+    this.free[this.freeTop++] = new Timer(at, 0, null);
+    this.postAt(at, fn, a, b, c);
   }
 
   /** a posted event lane A cannot take (it is earlier than A's tail): lane B when it keeps B's order, else the heap */
