@@ -6,22 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { BR_PORT_DEFAULT_FLAGS, BrPortFlag } from '../../model/bridge.js';
 import type { Host } from '../../model/host.js';
-import { Network } from '../../model/network.js';
 import { NS_PER_S } from '../../sim/queue.js';
-import { createVethPair } from '../../model/veth.js';
 import { parseMac } from '../../wire/mac.js';
+import { bridgedHost } from './test-bridge.js';
 import { runIp } from './ip.js';
 
 /** host a with br0 over eth0; eth1 is no port */
-function bridged(): Host {
-  const net = new Network({ capture: false });
-  const a = net.addHost('a');
-  const b = net.addHost('b');
-  for (let i = 1; i <= 2; i++) createVethPair(net, a, `eth${i - 1}`, parseMac(`02:00:00:00:01:0${i}`)!, b, `eth${i - 1}`, parseMac(`02:00:00:00:02:0${i}`)!);
-  runIp(a, 'ip link add br0 type bridge'.split(' '));
-  runIp(a, 'ip link set eth0 master br0'.split(' '));
-  return a;
-}
+const bridged = (): Host => bridgedHost(['eth0']);
 
 const ip = (h: Host, line: string) => runIp(h, line.split(' '));
 const flags = (h: Host) => h.ifaceByName('eth0')!.brportFlags;
