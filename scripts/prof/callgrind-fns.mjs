@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NA = Number(process.env.NA ?? 20000);
@@ -56,7 +56,9 @@ function nameAt(ranges, addr) {
 function profile(n) {
   const out = join(tmp, `cg-${n}`);
   const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--perf-basic-prof', '--no-incremental-marking', driver], {
-    env: { ...process.env, N: String(n) },
+    // in the temporary folder: V8 leaves isolate-*.log files in its working directory there
+    env: { ...process.env, N: String(n), DIST: resolve(process.env.DIST ?? 'dist') },
+    cwd: tmp,
     encoding: 'utf8',
   });
   if (r.status !== 0) {
