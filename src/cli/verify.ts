@@ -9,7 +9,9 @@
  * VLAN devices, bridge VLAN filtering: src/io/kernel/lacks.ts). Each such
  * scenario is named with the line, the feature and the kernel's error;
  * the others are still verified. `--allow-kernel-lacks` makes that case
- * exit 0 (CI on a kernel without them; the lines are still printed). With `--out DIR`, the two result directories go to DIR/kernel and
+ * exit 0 (CI on a kernel without them; the lines are still printed).
+ *
+ * With `--out DIR`, the two result directories go to DIR/kernel and
  * DIR/sim for one scenario, DIR/NAME/kernel and DIR/NAME/sim for several.
  *
  * `--retry N`: a scenario whose kernel run differs is run on the kernel
