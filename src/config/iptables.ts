@@ -13,7 +13,7 @@ import { listChains, listRules } from '../netfilter/tables/list.js';
 import { parseProto } from '../netfilter/tables/protocols.js';
 import { findMatch, findTarget } from '../netfilter/tables/registry.js';
 import { XT_MATCH_NAMES, XT_TARGET_NAMES } from './xt-names.js';
-import { xtWarnings } from '../netfilter/xt-opts.js';
+import { optionEntry, xtOptionOnce, xtOptionsFcheck, xtWarnings } from '../netfilter/xt-opts.js';
 import { ruleAttach, ruleDestroy } from '../netfilter/xt-lifecycle.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
@@ -22,11 +22,14 @@ import {
   XtError,
   type Chain,
   type MatchInst,
+  type MatchSpec,
+  type OptionSpec,
   type ParseEnv,
   type Rule,
   type Table,
   type TableName,
   type TargetInst,
+  type TargetSpec,
 } from '../netfilter/tables/types.js';
 
 export interface CmdResult {
@@ -148,6 +151,8 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
   let targetAfter = 0;
   let jump = '';
   let invert = false;
+  /** per extension instance (its data), the ids of its options given so far (xtables_option_parse()'s cb->xflags) */
+  const xflags = new Map<unknown, number>();
   let i = 0;
   const env: ParseEnv = { table: 'filter', proto: 0, invProto: false };
 
@@ -310,11 +315,10 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
 
   const extension = (name: string, arg0: string | undefined): void => {
     const inv = takeInvert();
-    const tryIn = (spec: { options: { name: string; arg: boolean; two?: boolean }[] }): { name: string; arg: boolean; two?: boolean } | undefined =>
-      spec.options.find((o) => o.name === name);
-    let owner: { parse: (d: any, o: string, a: string | undefined, inv: boolean, env: ParseEnv) => void } | null = null;
+    const tryIn = (spec: { options: OptionSpec[] }): OptionSpec | undefined => spec.options.find((o) => o.name === name);
+    let owner: MatchSpec<any> | TargetSpec<any> | null = null;
     let data: unknown;
-    let opt: { name: string; arg: boolean; two?: boolean } | undefined;
+    let opt: OptionSpec | undefined;
     // as getopt_long() over xtables_merge_options()'s table, where each extension's options go
     // in front of those loaded before it: the newest loaded extension with the option takes it
     // (-m connmark --mark 2 -m mark --mark 1 gives 1 to mark)
@@ -359,7 +363,11 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
         arg = `${arg} ${a2}`;
       }
     }
-    owner.parse(data, name, arg, inv, env);
+    // xtables_option_mpcall()/_tpcall() -> x6_parse -> xtables_option_parse(), with the instance's
+    // own flags (m->mflags); x6_parse sees the table's first entry with the option's id, so an
+    // alias arrives under the name it aliases (udp's --sport as --source-port)
+    if (owner.x6) xflags.set(data, xtOptionOnce(owner.name, owner.options, opt, xflags.get(data) ?? 0));
+    owner.parse(data, owner.x6 ? optionEntry(owner.options, opt).name : name, arg, inv, env);
   };
 
   /** the long options of the extensions loaded so far (getopt_long()'s merged table) */
@@ -439,9 +447,16 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
   if (!c.cmd) throw new XtError('no command specified');
 
   // x6_fcheck of every extension, then the standard target checks
-  for (const m of matches) m.spec.final?.(m.data, env);
+  // (xtables_option_mfcall()/_tfcall(): x6_fcheck, then the table's exclusions)
+  for (const m of matches) {
+    m.spec.final?.(m.data, env);
+    if (m.spec.x6) xtOptionsFcheck(m.spec.name, m.spec.options, xflags.get(m.data) ?? 0);
+  }
   const tgt = target as TargetInst | null;
-  if (tgt) tgt.spec.final?.(tgt.data, env);
+  if (tgt) {
+    tgt.spec.final?.(tgt.data, env);
+    if (tgt.spec.x6) xtOptionsFcheck(tgt.spec.name, tgt.spec.options, xflags.get(tgt.data) ?? 0);
+  }
   if (c.table === 'nat' && (r.kind === RuleKind.DROP)) {
     throw new XtError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
   }

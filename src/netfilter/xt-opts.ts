@@ -6,7 +6,51 @@
  * each other, mandatory options. Also the warnings an extension may print
  * on stderr while the command still succeeds.
  */
-import { XtError } from './tables/types.js';
+import { XtError, type OptionSpec } from './tables/types.js';
+
+/** an option's id in its extension's table: OptionSpec.id, else its position */
+export function optionId(table: readonly OptionSpec[], o: OptionSpec): number {
+  return o.id ?? table.indexOf(o);
+}
+
+/**
+ * xtables_option_parse()'s first check, before the argument is looked at:
+ * an option without XTOPT_MULTI given again to the same extension instance,
+ * named by the first entry of the table with its id (as
+ * xtables_option_lookup() finds cb->entry: `--sport` of udp is
+ * "--source-port"). `xflags` is the instance's mask of ids given so far;
+ * returns it with this option's id added.
+ */
+export function xtOptionOnce(who: string, table: readonly OptionSpec[], o: OptionSpec, xflags: number): number {
+  const bit = (1 << optionId(table, o)) >>> 0;
+  if (!o.multi && xflags & bit) throw new XtError(`${who}: option "--${optionEntry(table, o).name}" can only be used once.\n`);
+  return (xflags | bit) >>> 0;
+}
+
+/** the entry x6_parse sees for option `o` (cb->entry, from xtables_option_lookup()): the first of the table with its id */
+export function optionEntry(table: readonly OptionSpec[], o: OptionSpec): OptionSpec {
+  const id = optionId(table, o);
+  return table.find((e) => optionId(table, e) === id)!;
+}
+
+/**
+ * xtables_options_fcheck()'s exclusions, after the extension's own final
+ * check: the first entry of the table (in table order) that was given and
+ * excludes another given one, named with the one of lowest id.
+ */
+export function xtOptionsFcheck(who: string, table: readonly OptionSpec[], xflags: number): void {
+  for (const e of table) {
+    const id = optionId(table, e);
+    if (!e.excl || !(xflags & (1 << id))) continue;
+    let other: OptionSpec | null = null;
+    for (const n of e.excl) {
+      const o = optionEntry(table, table.find((x) => x.name === n)!);
+      const oid = optionId(table, o);
+      if (oid !== id && xflags & (1 << oid) && (other === null || oid < optionId(table, other))) other = o;
+    }
+    if (other !== null) throw exclusive(who, e.name, other.name);
+  }
+}
 
 /** XTTYPE_UINT*: strtoul with base 0 (0x.., 0.., decimal) within [min, max], else the libxtables error */
 export function xtUint(who: string, opt: string, arg: string, min: number, max: number): number {

@@ -29,6 +29,7 @@ const names = (v: number): string => TYPES.filter((_, i) => v & (1 << i)).join('
 
 export const addrtypeMatch: MatchSpec<AddrtypeData> = {
   name: 'addrtype',
+  x6: true,
   options: [
     { name: 'src-type', arg: true },
     { name: 'dst-type', arg: true },

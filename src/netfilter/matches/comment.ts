@@ -5,6 +5,7 @@ import { saveString, xtoptString } from './util.js';
 
 export const commentMatch: MatchSpec<{ text: string | null }> = {
   name: 'comment',
+  x6: true,
   options: [{ name: 'comment', arg: true }],
   init: () => ({ text: null }),
   parse(d, _opt, arg, invert) {

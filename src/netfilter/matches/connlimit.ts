@@ -88,6 +88,7 @@ function collect(list: CountList, ct: CtEntry | null, nowNs: number, jiffy: numb
 
 export const connlimitMatch: MatchSpec<ConnlimitData> = {
   name: 'connlimit',
+  x6: true,
   options: ORDER.map((name) => ({ name, arg: name === 'connlimit-upto' || name === 'connlimit-above' || name === 'connlimit-mask' })),
   init: () => ({ limit: 0, invert: false, daddr: false, plen: 32, mask: 0xffffffff, given: [], lists: new Map() }),
   parse(d, opt, arg, invert) {

@@ -80,6 +80,7 @@ const PORT_OPTS = ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldst
 
 export const conntrackMatch: MatchSpec<ConntrackData> = {
   name: 'conntrack',
+  x6: true,
   options: ['ctstate', 'ctproto', ...ADDR_OPTS, ...PORT_OPTS, 'ctstatus', 'ctexpire', 'ctdir'].map((name) => ({ name, arg: true })),
   init: () => ({
     state: -1, invState: false, proto: -1, invProto: false, origSrc: null, origDst: null, replSrc: null, replDst: null,
@@ -186,6 +187,7 @@ export interface StateData {
 
 export const stateMatch: MatchSpec<StateData> = {
   name: 'state',
+  x6: true,
   options: [{ name: 'state', arg: true }],
   init: () => ({ state: -1, invert: false }),
   parse(d, _opt, arg, invert) {

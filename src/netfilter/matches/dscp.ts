@@ -12,6 +12,7 @@ export interface DscpData {
 
 export const dscpMatch: MatchSpec<DscpData> = {
   name: 'dscp',
+  x6: true,
   options: [
     { name: 'dscp', arg: true },
     { name: 'dscp-class', arg: true },

@@ -139,7 +139,13 @@ const jiffyOf = (ns: number): number => Math.floor(ns / NS_PER_JIFFY);
 
 export const hashlimitMatch: MatchSpec<HashlimitData> = {
   name: 'hashlimit',
-  options: OPTS.map((name) => ({ name, arg: name !== 'hashlimit-rate-match' })),
+  x6: true,
+  // --hashlimit is an alias of --hashlimit-upto (its id, the command parser passes the latter's name)
+  options: [
+    ...OPTS.slice(0, 2).map((name) => ({ name, arg: true })),
+    { name: 'hashlimit', arg: true, id: 0 },
+    ...OPTS.slice(2).map((name) => ({ name, arg: name !== 'hashlimit-rate-match' })),
+  ],
   init: () => ({
     avg: 0, burst: 5, mode: 0, invert: false, name: '', srcmask: 32, dstmask: 32, size: 0, max: 0,
     gcInterval: GC_DEFAULT, expire: EXPIRE_DEFAULT, given: [], table: null,

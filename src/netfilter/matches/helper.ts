@@ -18,6 +18,7 @@ export interface HelperData {
 
 export const helperMatch: MatchSpec<HelperData> = {
   name: 'helper',
+  x6: true,
   options: [{ name: 'helper', arg: true }],
   init: () => ({ name: '', invert: false, set: false }),
   parse(d, _opt, arg, invert) {

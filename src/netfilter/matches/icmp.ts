@@ -54,6 +54,7 @@ const ICMP_NAMES: [string, number, number, number][] = [
 
 export const icmpMatch: MatchSpec<IcmpData> = {
   name: 'icmp',
+  x6: true,
   options: [{ name: 'icmp-type', arg: true }],
   init: () => ({ type: 0xff, codeMin: 0, codeMax: 0xff, invert: false, set: false }),
   parse(d, _opt, arg, invert) {

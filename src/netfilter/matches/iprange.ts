@@ -24,6 +24,7 @@ const text = (r: NonNullable<Range>): string => `${ipToString(r.lo)}-${ipToStrin
 
 export const iprangeMatch: MatchSpec<IprangeData> = {
   name: 'iprange',
+  x6: true,
   options: [
     { name: 'src-range', arg: true },
     { name: 'dst-range', arg: true },

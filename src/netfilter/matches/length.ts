@@ -12,6 +12,7 @@ const text = (d: LengthData): string => (d.min === d.max ? String(d.min) : `${d.
 
 export const lengthMatch: MatchSpec<LengthData> = {
   name: 'length',
+  x6: true,
   options: [{ name: 'length', arg: true }],
   init: () => ({ min: -1, max: -1, invert: false }),
   parse(d, _opt, arg, invert) {

@@ -72,6 +72,7 @@ const rateText = (period: number): string => printRate(period, RATES);
 
 export const limitMatch: MatchSpec<LimitData> = {
   name: 'limit',
+  x6: true,
   options: [
     { name: 'limit', arg: true },
     { name: 'limit-burst', arg: true },

@@ -12,6 +12,7 @@ const macText = (m: Uint8Array): string => Array.from(m, (b) => b.toString(16).p
 
 export const macMatch: MatchSpec<MacData> = {
   name: 'mac',
+  x6: true,
   options: [{ name: 'mac-source', arg: true }],
   init: () => ({ mac: new Uint8Array(6), invert: false }),
   hooks: (1 << NfHook.PRE_ROUTING) | (1 << NfHook.LOCAL_IN) | (1 << NfHook.FORWARD),

@@ -15,6 +15,7 @@ const markText = (d: MarkData): string => hex(d.mark) + (d.mask === 0xffffffff ?
 function markSpec(name: string, read: (s: import('../../model/skb.js').Skb) => number | null, printHead: string): MatchSpec<MarkData> {
   return {
     name,
+    x6: true,
     options: [{ name: 'mark', arg: true }],
     init: () => ({ mark: 0, mask: 0xffffffff, invert: false, set: false }),
     parse(d, _opt, arg, invert) {

@@ -23,15 +23,23 @@ function canonical(opt: string): string {
 
 export const multiportMatch: MatchSpec<MultiportData> = {
   name: 'multiport',
-  options: ['source-ports', 'sports', 'destination-ports', 'dports', 'ports'].map((name) => ({ name, arg: true })),
+  x6: true,
+  // libxt_multiport's table: --sports and --dports are aliases (same id) of the long names before them
+  options: [
+    { name: 'source-ports', arg: true, id: 0 },
+    { name: 'sports', arg: true, id: 0 },
+    { name: 'destination-ports', arg: true, id: 1 },
+    { name: 'dports', arg: true, id: 1 },
+    { name: 'ports', arg: true, id: 2 },
+  ],
   init: () => ({ flags: '', ranges: [], invert: false, proto: null }),
   parse(d, opt, arg, invert) {
     if (d.flags) {
-      // xtables_option_parse(): an option given twice; xtables_options_fcheck(): two that exclude
-      // each other, named in the order of libxt_multiport's table, by their own (not alias) names
+      // (one given twice was refused by the command parser, as xtables_option_parse() does)
+      // xtables_options_fcheck(): two that exclude each other, named in the order of
+      // libxt_multiport's table, by their own (not alias) names
       const was = canonical(d.flags);
       const now = canonical(opt);
-      if (was === now) throw new XtError(`multiport: option "--${now}" can only be used once.\n`);
       const [first, second] = TABLE.indexOf(was) < TABLE.indexOf(now) ? [was, now] : [now, was];
       throw new XtError(`multiport: option "--${first}" cannot be used together with "--${second}".\n`);
     }

@@ -66,6 +66,7 @@ function ids(r: [number, number], db: Record<string, number>, numeric: boolean):
 
 export const ownerMatch: MatchSpec<OwnerData> = {
   name: 'owner',
+  x6: true,
   options: [
     { name: 'uid-owner', arg: true },
     { name: 'gid-owner', arg: true },

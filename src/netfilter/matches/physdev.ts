@@ -19,6 +19,7 @@ const flag = (v: number, name: string): string => (v ? `${v === 2 ? ' !' : ''} -
 
 export const physdevMatch: MatchSpec<PhysdevData> = {
   name: 'physdev',
+  x6: true,
   options: [
     { name: 'physdev-in', arg: true },
     { name: 'physdev-out', arg: true },

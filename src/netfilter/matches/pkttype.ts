@@ -12,6 +12,7 @@ const name = (t: number): string => NAMES.find(([, v]) => v === t)![0];
 
 export const pkttypeMatch: MatchSpec<{ type: number; invert: boolean }> = {
   name: 'pkttype',
+  x6: true,
   options: [{ name: 'pkt-type', arg: true }],
   init: () => ({ type: -1, invert: false }),
   parse(d, _opt, arg, invert) {

@@ -35,6 +35,7 @@ export interface PolicyData {
   given: string[];
 }
 
+const double = (opt: string): XtError => new XtError(`policy match: double --${opt} option`);
 const newElem = (): PolicyElem => ({ reqid: null, spi: null, proto: null, mode: null, daddr: null, saddr: null });
 const PROTO_NAMES: Record<number, string> = { 50: 'esp', 51: 'ah', 108: 'ipcomp' };
 const bit = (...h: NfHook[]): number => h.reduce((a, x) => a | (1 << x), 0);
@@ -65,9 +66,12 @@ function text(d: PolicyData, prefix: string, numeric: boolean): string {
 
 export const policyMatch: MatchSpec<PolicyData> = {
   name: 'policy',
-  options: ['dir', 'pol', 'strict', 'reqid', 'spi', 'proto', 'mode', 'tunnel-src', 'tunnel-dst', 'next'].map((name) => ({
+  x6: true,
+  // the element options and --next are XTOPT_MULTI (one per element); --dir, --pol and --strict are not
+  options: ['dir', 'pol', 'strict', 'reqid', 'spi', 'proto', 'mode', 'tunnel-src', 'tunnel-dst', 'next'].map((name, k) => ({
     name,
     arg: name !== 'strict' && name !== 'next',
+    multi: k >= 3,
   })),
   init: () => ({ dir: '', pol: 'ipsec', strict: false, elems: [], given: [] }),
   parse(d, opt, arg, invert) {
@@ -93,24 +97,35 @@ export const policyMatch: MatchSpec<PolicyData> = {
       case 'next':
         d.elems.push(newElem());
         break;
-      case 'reqid':
-        cur().reqid = [xtUint('policy', opt, arg!, 0, 0xffffffff), invert];
+      // XTOPT_MULTI, but once per element: policy_parse() refuses a second one in the same element
+      // ("double --X option") after xtables_option_parse() has read the value
+      case 'reqid': {
+        const v = xtUint('policy', opt, arg!, 0, 0xffffffff);
+        if (cur().reqid) throw double(opt);
+        cur().reqid = [v, invert];
         break;
-      case 'spi':
-        cur().spi = [xtUint('policy', opt, arg!, 0, 0xffffffff), invert];
+      }
+      case 'spi': {
+        const v = xtUint('policy', opt, arg!, 0, 0xffffffff);
+        if (cur().spi) throw double(opt);
+        cur().spi = [v, invert];
         break;
+      }
       case 'proto': {
         const p = parseProto(arg!);
         if (p < 0) throw new XtError(`policy match: protocol "${arg}" does not exist`);
+        if (cur().proto) throw double(opt);
         cur().proto = [p, invert];
         break;
       }
       case 'mode':
+        if (cur().mode) throw double(opt);
         if (arg !== 'transport' && arg !== 'tunnel') throw new XtError(`policy match: invalid mode "${arg}"`);
         cur().mode = [arg === 'tunnel' ? 1 : 0, invert];
         break;
       default: {
         const a = parseAddrMask(arg!);
+        if ((opt === 'tunnel-src' ? cur().saddr : cur().daddr) !== null) throw double(opt);
         if (opt === 'tunnel-src') cur().saddr = [a.addr, a.mask, invert];
         else cur().daddr = [a.addr, a.mask, invert];
       }

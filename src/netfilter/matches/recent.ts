@@ -119,6 +119,7 @@ const pow2Above = (n: number): number => {
 
 export const recentMatch: MatchSpec<RecentData> = {
   name: 'recent',
+  x6: true,
   options: [
     ...OPS.map(([, name]) => ({ name, arg: false })),
     { name: 'seconds', arg: true },

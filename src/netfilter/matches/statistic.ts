@@ -39,6 +39,7 @@ export interface StatisticData {
 
 export const statisticMatch: MatchSpec<StatisticData> = {
   name: 'statistic',
+  x6: true,
   options: [
     { name: 'mode', arg: true },
     { name: 'probability', arg: true },

@@ -84,6 +84,7 @@ const upper = (c: number): number => (c >= 0x61 && c <= 0x7a ? c - 32 : c);
 
 export const stringMatch: MatchSpec<StringData> = {
   name: 'string',
+  x6: true,
   options: [
     { name: 'from', arg: true },
     { name: 'to', arg: true },
@@ -95,7 +96,6 @@ export const stringMatch: MatchSpec<StringData> = {
   init: () => ({ algo: '', pattern: new Uint8Array(0), set: false, invert: false, from: 0, to: 65535, icase: false, given: [] }),
   parse(d, opt, arg, invert) {
     if (opt !== 'string' && opt !== 'hex-string') noInvert('string', opt, invert);
-    if (d.given.includes(opt)) throw new XtError(`string: option "--${opt}" can only be used once.\n`);
     d.given.push(opt);
     switch (opt) {
       case 'from':

@@ -13,6 +13,10 @@ export interface PortsData {
   hasD: boolean;
 }
 export interface TcpData extends PortsData {
+  /** --syn or --tcp-flags given (TCP_FLAGS in tcp_parse()'s flags) */
+  hasFlags: boolean;
+  /** --tcp-option given */
+  hasOption: boolean;
   flgMask: number;
   flgCmp: number;
   invFlags: boolean;
@@ -104,10 +108,20 @@ const PORT_OPTS = [
 
 export const tcpMatch: MatchSpec<TcpData> = {
   name: 'tcp',
+  // libxt_tcp.c keeps the old-style .parse with its own "Only one ..." texts
+  x6: false,
   options: [...PORT_OPTS, { name: 'tcp-flags', arg: true, two: true }, { name: 'syn', arg: false }, { name: 'tcp-option', arg: true }],
-  init: () => ({ spts: [0, 65535], dpts: [0, 65535], invS: false, invD: false, hasS: false, hasD: false, flgMask: 0, flgCmp: 0, invFlags: false, option: 0, invOption: false }),
+  init: () => ({
+    spts: [0, 65535], dpts: [0, 65535], invS: false, invD: false, hasS: false, hasD: false,
+    hasFlags: false, hasOption: false, flgMask: 0, flgCmp: 0, invFlags: false, option: 0, invOption: false,
+  }),
+  // tcp_parse(): old-style, each option once with texts of its own (sic, two spaces)
   parse(d, opt, arg, invert) {
     if (parsePortOpt(d, opt, arg!, invert)) return;
+    if (opt === 'syn' || opt === 'tcp-flags') {
+      if (d.hasFlags) throw new XtError("Only one of `--syn' or `--tcp-flags'  allowed");
+      d.hasFlags = true;
+    } else if (opt === 'tcp-option' && d.hasOption) throw new XtError("Only one `--tcp-option' allowed");
     if (opt === 'syn') {
       d.flgMask = 0x17;
       d.flgCmp = 0x02;
@@ -123,6 +137,7 @@ export const tcpMatch: MatchSpec<TcpData> = {
       if (!/^[0-9]+$/.test(arg!) || n > 255) throw new XtError(`Bad TCP option value \`${arg}'`);
       d.option = n;
       d.invOption = invert;
+      d.hasOption = true;
     }
   },
   final(d, env) {

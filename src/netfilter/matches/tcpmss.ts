@@ -33,6 +33,7 @@ const rangeText = (d: TcpmssData): string => (d.min === d.max ? `${d.min}` : `${
 
 export const tcpmssMatch: MatchSpec<TcpmssData> = {
   name: 'tcpmss',
+  x6: true,
   options: [{ name: 'mss', arg: true }],
   init: () => ({ min: 0, max: 0, invert: false, set: false }),
   parse(d, _opt, arg, invert) {

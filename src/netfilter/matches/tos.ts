@@ -13,6 +13,7 @@ export interface TosData {
 
 export const tosMatch: MatchSpec<TosData> = {
   name: 'tos',
+  x6: true,
   options: [{ name: 'tos', arg: true }],
   init: () => ({ value: 0, mask: 0, invert: false, set: false }),
   parse(d, _opt, arg, invert) {

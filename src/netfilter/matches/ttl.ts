@@ -1,34 +1,42 @@
 /** `-m ttl --ttl-eq/--ttl-lt/--ttl-gt`, as xt_ttl.c (ipt_ttl). */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { ipTtl } from './util.js';
 
 /** IPT_TTL_EQ, NE, LT, GT */
 export interface TtlData {
   mode: number;
   ttl: number;
+  /** one of the options was given */
+  given: boolean;
 }
 const SAVE = [' --ttl-eq', ' ! --ttl-eq', ' --ttl-lt', ' --ttl-gt'];
 const PRINT = ['==', '!=', '<', '>'];
+const ANY = ['ttl-eq', 'ttl-lt', 'ttl-gt'];
 
 export const ttlMatch: MatchSpec<TtlData> = {
   name: 'ttl',
+  x6: true,
+  // libipt_ttl's table and ids (O_TTL_EQ = 0, O_TTL_LT, O_TTL_GT); --ttl is an alias of --ttl-eq
+  // (.excl = F_ANY: each excludes the others)
   options: [
-    { name: 'ttl-eq', arg: true },
-    { name: 'ttl-lt', arg: true },
-    { name: 'ttl-gt', arg: true },
+    { name: 'ttl-lt', arg: true, id: 1, excl: ANY },
+    { name: 'ttl-gt', arg: true, id: 2, excl: ANY },
+    { name: 'ttl-eq', arg: true, id: 0, excl: ANY },
+    { name: 'ttl', arg: true, id: 0, excl: ANY },
   ],
-  init: () => ({ mode: -1, ttl: 0 }),
+  init: () => ({ mode: -1, ttl: 0, given: false }),
+  // ttl_parse(); the command parser passes --ttl as the entry it aliases, --ttl-eq
   parse(d, opt, arg, invert) {
-    const n = Number(arg);
-    if (!/^[0-9]+$/.test(arg!) || n > 255) throw new XtError(`ttl: Expected value between 0 and 255`);
-    if (d.mode >= 0) throw new XtError('Can\'t specify TTL option twice');
-    if (opt !== 'ttl-eq' && invert) throw new XtError('ttl: unexpected `!\'');
+    if (opt !== 'ttl-eq') noInvert('ttl', opt, invert);
+    d.ttl = xtUint('ttl', opt, arg!, 0, 255);
     d.mode = opt === 'ttl-eq' ? (invert ? 1 : 0) : opt === 'ttl-lt' ? 2 : 3;
-    d.ttl = n;
+    d.given = true;
   },
   final(d) {
-    if (d.mode < 0) throw new XtError('TTL match: You must specify one of `--ttl-eq\', `--ttl-lt\', `--ttl-gt\'');
+    // ttl_check() (sic, no closing quote)
+    if (!d.given) throw new XtError("TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt");
   },
   save: (d) => `${SAVE[d.mode]} ${d.ttl}`,
   print: (d) => ` TTL match TTL ${PRINT[d.mode]} ${d.ttl}`,

@@ -6,11 +6,13 @@ import { ipFragOff, l4, u16 } from './util.js';
 
 export const udpMatch: MatchSpec<PortsData> = {
   name: 'udp',
+  x6: true,
+  // libxt_udp's table: each long name first, its alias after it with the same id
   options: [
-    { name: 'sport', arg: true },
-    { name: 'source-port', arg: true },
-    { name: 'dport', arg: true },
-    { name: 'destination-port', arg: true },
+    { name: 'source-port', arg: true, id: 0 },
+    { name: 'sport', arg: true, id: 0 },
+    { name: 'destination-port', arg: true, id: 1 },
+    { name: 'dport', arg: true, id: 1 },
   ],
   init: () => ({ spts: [0, 65535], dpts: [0, 65535], invS: false, invD: false, hasS: false, hasD: false }),
   parse(d, opt, arg, invert) {

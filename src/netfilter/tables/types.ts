@@ -53,6 +53,7 @@ export interface ParseEnv {
   invProto: boolean;
 }
 
+/** One entry of an extension's option table (`struct xt_option_entry`, or an old-style `struct option`). */
 export interface OptionSpec {
   /** long name without the dashes */
   name: string;
@@ -60,6 +61,18 @@ export interface OptionSpec {
   arg: boolean;
   /** takes two (--tcp-flags MASK COMP): the parser joins them with a space */
   two?: boolean;
+  /**
+   * its `.id`; entries with the same id are aliases of one option (udp's
+   * --source-port and --sport), and the first of them in the table names
+   * it in messages; among exclusions the lowest id is named first. Absent:
+   * its position in the table (so a table that gives ids gives them all, or
+   * only ones equal to an aliased entry's position).
+   */
+  id?: number;
+  /** XTOPT_MULTI: may be given more than once in one instance */
+  multi?: boolean;
+  /** `.excl`: the options (by name) it may not be given with, refused once the rule is read */
+  excl?: readonly string[];
 }
 
 /**
@@ -69,6 +82,13 @@ export interface OptionSpec {
 export interface MatchSpec<D = unknown> {
   name: string;
   options: OptionSpec[];
+  /**
+   * its iptables side parses through the option table (x6_parse, which
+   * calls xtables_option_parse()): the command parser then refuses an
+   * option given twice to one instance, as that function does. False for
+   * an old-style `.parse` (libxt_tcp), which has texts of its own.
+   */
+  x6: boolean;
   init(): D;
   /** one option; `arg` is undefined for options without argument; throws XtError */
   parse(d: D, opt: string, arg: string | undefined, invert: boolean, env: ParseEnv): void;
@@ -115,6 +135,8 @@ export interface TargetSpec<D = unknown> {
   /** the name -L shows in the target column when it differs (NOTRACK is listed as CT) */
   listName?: string;
   options: OptionSpec[];
+  /** as MatchSpec.x6 */
+  x6: boolean;
   init(): D;
   parse(d: D, opt: string, arg: string | undefined, invert: boolean, env: ParseEnv): void;
   final?(d: D, env: ParseEnv): void;

@@ -17,6 +17,7 @@ export interface ChecksumData {
 
 export const checksumTarget: TargetSpec<ChecksumData> = {
   name: 'CHECKSUM',
+  x6: true,
   options: [{ name: 'checksum-fill', arg: false }],
   init: () => ({ fill: false }),
   tables: ['mangle'],

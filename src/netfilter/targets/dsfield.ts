@@ -34,12 +34,13 @@ const TOS_OPTS = ['set-tos', 'and-tos', 'or-tos', 'xor-tos'];
 
 export const tosTarget: TargetSpec<TosTgData> = {
   name: 'TOS',
-  options: TOS_OPTS.map((name) => ({ name, arg: true })),
+  x6: true,
+  // tos_tg_opts: each excludes the others (F_ANY)
+  options: TOS_OPTS.map((name) => ({ name, arg: true, excl: TOS_OPTS })),
   init: () => ({ value: 0, mask: 0, given: '' }),
   tables: ['mangle'],
   parse(d, opt, arg, invert) {
     noInvert('TOS', opt, invert);
-    if (d.given) throw exclusive('TOS', d.given, opt);
     d.given = opt;
     if (opt === 'set-tos') {
       [d.value, d.mask] = parseTos(arg!);
@@ -78,6 +79,7 @@ export interface DscpTgData {
 
 export const dscpTarget: TargetSpec<DscpTgData> = {
   name: 'DSCP',
+  x6: true,
   options: [
     { name: 'set-dscp', arg: true },
     { name: 'set-dscp-class', arg: true },

@@ -30,6 +30,7 @@ export interface LogData {
 
 export const logTarget: TargetSpec<LogData> = {
   name: 'LOG',
+  x6: true,
   options: [{ name: 'log-level', arg: true }, { name: 'log-prefix', arg: true }, ...FLAGS.map(([, name]) => ({ name, arg: false }))],
   init: () => ({ level: 4, flags: 0, prefix: '' }),
   parse(d, opt, arg) {

@@ -1,6 +1,7 @@
 /** MARK and CONNMARK (revision 2 / 1): set, xor-set, save and restore marks, as xt_mark.c / xt_connmark.c. */
 import type { Conn } from '../ct-types.js';
-import { hex, parseMarkMask, parseU32 } from '../matches/util.js';
+import { hex, parseMarkMask } from '../matches/util.js';
+import { xtUint } from '../xt-opts.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
 
@@ -12,7 +13,8 @@ export interface MarkTgData {
 
 /** --set-mark v/m is (mark & ~m) | v, kept as xor form: mask = m | v... as libxt_MARK stores it */
 function parseSet(d: { mark: number; mask: number }, opt: string, arg: string, who: string): void {
-  const [v, m] = parseMarkMask(arg, who, opt);
+  // --set-xmark and --set-mark are XTTYPE_MARKMASK32, the others XTTYPE_UINT32
+  const [v, m] = opt === 'set-xmark' || opt === 'set-mark' ? parseMarkMask(arg, who, opt) : [xtUint(who, opt, arg, 0, 0xffffffff), 0];
   switch (opt) {
     case 'set-xmark':
       [d.mark, d.mask] = [v, m];
@@ -44,10 +46,11 @@ const SET_OPTS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
 
 export const markTarget: TargetSpec<MarkTgData> = {
   name: 'MARK',
-  options: SET_OPTS.map((name) => ({ name, arg: true })),
+  x6: true,
+  // mark_tg_opts (revision 2) with libxt_MARK's ids (O_SET_MARK = 0, AND, OR, XOR, SET_XMARK); each excludes the others
+  options: SET_OPTS.map((name) => ({ name, arg: true, id: [4, 0, 1, 2, 3][SET_OPTS.indexOf(name)]!, excl: SET_OPTS })),
   init: () => ({ mark: 0, mask: 0, set: false }),
   parse(d, opt, arg) {
-    if (d.set) throw new XtError('MARK: Only one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark allowed');
     parseSet(d, opt, arg!, 'MARK');
     d.set = true;
   },
@@ -63,6 +66,12 @@ export const markTarget: TargetSpec<MarkTgData> = {
   },
 };
 
+const SAVE_OPTS = ['save-mark', 'restore-mark'];
+/** O_SET_MARK = 0, O_SAVE_MARK, O_RESTORE_MARK, O_AND_MARK, O_OR_MARK, O_XOR_MARK, O_LEFT_SHIFT_MARK, O_RIGHT_SHIFT_MARK, O_SET_XMARK, O_CTMASK, O_NFMASK, O_MASK */
+const CONNMARK_IDS: Record<string, number> = {
+  'set-mark': 0, 'save-mark': 1, 'restore-mark': 2, 'and-mark': 3, 'or-mark': 4, 'xor-mark': 5, 'set-xmark': 8, ctmask: 9, nfmask: 10, mask: 11,
+};
+
 /** XT_CONNMARK_SET, SAVE, RESTORE */
 export interface ConnmarkTgData {
   mode: number;
@@ -73,9 +82,14 @@ export interface ConnmarkTgData {
 
 export const connmarkTarget: TargetSpec<ConnmarkTgData> = {
   name: 'CONNMARK',
-  options: [...SET_OPTS, 'save-mark', 'restore-mark', 'mask', 'nfmask', 'ctmask'].map((name) => ({
+  x6: true,
+  // connmark_tg_opts_v2 without the shifts, with libxt_CONNMARK's ids: the operations exclude each
+  // other (F_OP_ANY), --mask excludes --ctmask and --nfmask
+  options: [...SET_OPTS, ...SAVE_OPTS, 'ctmask', 'nfmask', 'mask'].map((name) => ({
     name,
     arg: name !== 'save-mark' && name !== 'restore-mark',
+    id: CONNMARK_IDS[name]!,
+    excl: name === 'mask' ? ['ctmask', 'nfmask'] : name.endsWith('mask') ? ['mask'] : [...SET_OPTS, ...SAVE_OPTS],
   })),
   init: () => ({ mode: -1, ctmark: 0, ctmask: 0xffffffff, nfmask: 0xffffffff }),
   parse(d, opt, arg) {
@@ -86,8 +100,7 @@ export const connmarkTarget: TargetSpec<ConnmarkTgData> = {
     } else if (opt === 'save-mark') d.mode = 1;
     else if (opt === 'restore-mark') d.mode = 2;
     else {
-      const v = parseU32(arg!);
-      if (v < 0) throw new XtError(`CONNMARK: bad integer value for option "--${opt}", or out of range.\n`);
+      const v = xtUint('CONNMARK', opt, arg!, 0, 0xffffffff);
       if (opt === 'mask') d.ctmask = d.nfmask = v;
       else if (opt === 'nfmask') d.nfmask = v;
       else d.ctmask = v;

@@ -7,7 +7,7 @@
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { ManipType, type Conn, type NatRange } from '../ct-types.js';
 import { registerTarget } from '../tables/registry.js';
-import { XtError, type TargetSpec } from '../tables/types.js';
+import { XtError, type OptionSpec, type TargetSpec } from '../tables/types.js';
 import { emptyRange, flagsText, parseNatRange, parsePorts, portsText, rangeText } from './nat-range.js';
 
 const bit = (...h: NfHook[]): number => h.reduce((a, x) => a | (1 << x), 0);
@@ -19,22 +19,19 @@ function flagParse(r: NatRange, opt: string): boolean {
   else return false;
   return true;
 }
-const FLAG_OPTS = [
-  { name: 'random', arg: false },
-  { name: 'random-fully', arg: false },
-  { name: 'persistent', arg: false },
-];
+/** the flag options of each target's table in libxt_NAT.c of 1.8.9: DNAT has no --random-fully, MASQUERADE no --persistent (measured: "unknown option") */
+const flagOpts = (...names: string[]): OptionSpec[] => names.map((name) => ({ name, arg: false }));
 
-function snatDnat(name: 'SNAT' | 'DNAT', opt: string, manip: ManipType, hooks: number): TargetSpec<NatRange & { set: boolean }> {
+function snatDnat(name: 'SNAT' | 'DNAT', opt: string, manip: ManipType, hooks: number, flags: OptionSpec[]): TargetSpec<NatRange & { set: boolean }> {
   return {
     name,
-    options: [{ name: opt, arg: true }, ...FLAG_OPTS],
+    x6: true,
+    options: [{ name: opt, arg: true }, ...flags],
     init: () => ({ ...emptyRange(), set: false }),
     tables: ['nat'],
     hooks,
     parse(d, o, arg) {
       if (flagParse(d, o)) return;
-      if (d.set) throw new XtError(`${name}: Multiple --${opt} not supported`);
       parseNatRange(d, arg!, name);
       d.set = true;
     },
@@ -53,12 +50,13 @@ function snatDnat(name: 'SNAT' | 'DNAT', opt: string, manip: ManipType, hooks: n
   };
 }
 
-export const snatTarget = snatDnat('SNAT', 'to-source', ManipType.SRC, bit(NfHook.POST_ROUTING, NfHook.LOCAL_IN));
-export const dnatTarget = snatDnat('DNAT', 'to-destination', ManipType.DST, bit(NfHook.PRE_ROUTING, NfHook.LOCAL_OUT));
+export const snatTarget = snatDnat('SNAT', 'to-source', ManipType.SRC, bit(NfHook.POST_ROUTING, NfHook.LOCAL_IN), flagOpts('random', 'random-fully', 'persistent'));
+export const dnatTarget = snatDnat('DNAT', 'to-destination', ManipType.DST, bit(NfHook.PRE_ROUTING, NfHook.LOCAL_OUT), flagOpts('random', 'persistent'));
 
 export const masqueradeTarget: TargetSpec<NatRange> = {
   name: 'MASQUERADE',
-  options: [{ name: 'to-ports', arg: true }, ...FLAG_OPTS],
+  x6: true,
+  options: [{ name: 'to-ports', arg: true }, ...flagOpts('random', 'random-fully')],
   init: emptyRange,
   tables: ['nat'],
   hooks: bit(NfHook.POST_ROUTING),
@@ -79,6 +77,7 @@ export const masqueradeTarget: TargetSpec<NatRange> = {
 
 export const redirectTarget: TargetSpec<NatRange> = {
   name: 'REDIRECT',
+  x6: true,
   options: [{ name: 'to-ports', arg: true }, { name: 'random', arg: false }],
   init: emptyRange,
   tables: ['nat'],

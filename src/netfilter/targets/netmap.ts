@@ -25,12 +25,12 @@ const bit = (...h: NfHook[]): number => h.reduce((a, x) => a | (1 << x), 0);
 
 export const netmapTarget: TargetSpec<NetmapData> = {
   name: 'NETMAP',
+  x6: true,
   options: [{ name: 'to', arg: true }],
   init: () => ({ addr: 0, mask: 0xffffffff, set: false, scratch: emptyRange() }),
   tables: ['nat'],
   hooks: bit(NfHook.PRE_ROUTING, NfHook.POST_ROUTING, NfHook.LOCAL_OUT, NfHook.LOCAL_IN),
   parse(d, _opt, arg) {
-    if (d.set) throw new XtError('NETMAP: option "--to" can only be used once.\n');
     const s = arg!;
     const slash = s.indexOf('/');
     const a = parseIp(slash < 0 ? s : s.slice(0, slash));

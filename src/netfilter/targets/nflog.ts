@@ -7,7 +7,7 @@
 import { saveString, xtoptString } from '../matches/util.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
-import { exclusive, xtUint, xtWarnings } from '../xt-opts.js';
+import { xtUint, xtWarnings } from '../xt-opts.js';
 
 export interface NflogData {
   group: number;
@@ -22,12 +22,17 @@ export interface NflogData {
 
 export const nflogTarget: TargetSpec<NflogData> = {
   name: 'NFLOG',
-  options: ['nflog-group', 'nflog-prefix', 'nflog-range', 'nflog-size', 'nflog-threshold'].map((name) => ({ name, arg: true })),
+  x6: true,
+  options: [
+    { name: 'nflog-group', arg: true },
+    { name: 'nflog-prefix', arg: true },
+    { name: 'nflog-range', arg: true, excl: ['nflog-size'] },
+    { name: 'nflog-size', arg: true, excl: ['nflog-range'] },
+    { name: 'nflog-threshold', arg: true },
+  ],
   init: () => ({ group: 0, prefix: '', size: 0, hasSize: false, threshold: 1, given: [] }),
   parse(d, opt, arg) {
     const a = arg!;
-    if (opt === 'nflog-size' && d.given.includes('nflog-range')) throw exclusive('NFLOG', 'nflog-range', opt);
-    if (opt === 'nflog-range' && d.given.includes('nflog-size')) throw exclusive('NFLOG', 'nflog-size', opt);
     d.given.push(opt);
     switch (opt) {
       case 'nflog-group':
@@ -39,8 +44,7 @@ export const nflogTarget: TargetSpec<NflogData> = {
         d.prefix = xtoptString(a, 128);
         break;
       case 'nflog-range':
-        // libxt_NFLOG warns and keeps nothing: the kernel never used the range
-        xtWarnings.push('warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead\n');
+        // kept nowhere: the kernel never used the range (NFLOG_check() warns)
         xtUint('NFLOG', opt, a, 0, 0xffffffff);
         break;
       case 'nflog-size':
@@ -50,6 +54,10 @@ export const nflogTarget: TargetSpec<NflogData> = {
       default:
         d.threshold = xtUint('NFLOG', opt, a, 0, 65535);
     }
+  },
+  // NFLOG_check(): it warns before the table's exclusions are checked
+  final(d) {
+    if (d.given.includes('nflog-range')) xtWarnings.push('warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead\n');
   },
   save: (d) =>
     (d.prefix ? ' --nflog-prefix' + saveString(d.prefix) : '') +

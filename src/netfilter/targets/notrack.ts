@@ -7,6 +7,7 @@ export const notrackTarget: TargetSpec<null> = {
   name: 'NOTRACK',
   // iptables-nft lists it as the CT target it is an alias of
   listName: 'CT',
+  x6: true,
   options: [],
   init: () => null,
   tables: ['raw'],
@@ -27,6 +28,7 @@ const CT_NOT_MODELLED = ['helper', 'timeout', 'ctevents', 'expevents', 'zone', '
 
 export const ctTarget: TargetSpec<{ notrack: boolean }> = {
   name: 'CT',
+  x6: true,
   options: [{ name: 'notrack', arg: false }, ...CT_NOT_MODELLED.map((name) => ({ name, arg: true }))],
   init: () => ({ notrack: false }),
   tables: ['raw'],
@@ -46,6 +48,8 @@ export const ctTarget: TargetSpec<{ notrack: boolean }> = {
 
 export const traceTarget: TargetSpec<null> = {
   name: 'TRACE',
+  // libxt_TRACE has no options and no parser of either kind
+  x6: false,
   options: [],
   init: () => null,
   tables: ['raw'],

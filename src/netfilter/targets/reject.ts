@@ -20,6 +20,7 @@ const TYPES: [string, string, number, number][] = [
 
 export const rejectTarget: TargetSpec<{ with: number }> = {
   name: 'REJECT',
+  x6: true,
   options: [{ name: 'reject-with', arg: true }],
   init: () => ({ with: 3 }),
   hooks: (1 << NfHook.LOCAL_IN) | (1 << NfHook.FORWARD) | (1 << NfHook.LOCAL_OUT),

@@ -35,6 +35,7 @@ export interface TcpmssTgData {
 
 export const tcpmssTarget: TargetSpec<TcpmssTgData> = {
   name: 'TCPMSS',
+  x6: true,
   options: [
     { name: 'set-mss', arg: true },
     { name: 'clamp-mss-to-pmtu', arg: false },

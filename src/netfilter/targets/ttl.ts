@@ -19,6 +19,7 @@ export interface TtlTgData {
 
 export const ttlTarget: TargetSpec<TtlTgData> = {
   name: 'TTL',
+  x6: true,
   options: OPTS.map((name) => ({ name, arg: true })),
   init: () => ({ mode: -1, ttl: 0 }),
   tables: ['mangle'],
