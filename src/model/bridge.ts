@@ -19,7 +19,7 @@
  */
 import { NS_PER_S } from '../sim/queue.js';
 import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString } from '../wire/mac.js';
-import { devQueueXmit, deliverToProtocol, packetTap } from './dev.js';
+import { devQueueXmit, deliverToProtocol, isSkbForwardable, packetTap } from './dev.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { PktType, Skb } from './skb.js';
@@ -311,6 +311,10 @@ export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, kee
     if (!keepOriginal) h.drop(skb, inPort ?? br.dev, 'bridge: no port to flood to', true);
     return;
   }
+  // A reassembled packet's copies (clones, which cloneSkb() gives no frag_list) are cut anew
+  // by br_nf_dev_queue_xmit(): ip_do_fragment()'s frag_list path refuses an skb_cloned()
+  // one. The original, last, has it again: every copy before it was cut (and freed) or
+  // dropped, as a reassembled packet is bigger than its largest fragment.
   for (let i = 0; i < targets.length; i++) {
     const last = i === targets.length - 1 && !keepOriginal;
     const c = last ? skb : cloneSkb(skb);
@@ -337,6 +341,8 @@ export function cloneSkb(skb: Skb): Skb {
   c.fromLocal = skb.fromLocal;
   c.nfBridge = skb.nfBridge;
   c.pktOtherhost = skb.pktOtherhost;
+  c.fragMaxSize = skb.fragMaxSize;
+  c.ignoreDf = skb.ignoreDf;
   return c;
 }
 
@@ -353,8 +359,12 @@ export function brForwardFinish(h: Host, br: Bridge, outPort: Iface, skb: Skb): 
   brDevQueuePushXmit(h, outPort, skb);
 }
 
-/** br_dev_queue_push_xmit() */
+/** br_dev_queue_push_xmit(): a frame too big for the port is dropped, not sent */
 export function brDevQueuePushXmit(h: Host, outPort: Iface, skb: Skb): void {
+  if (!isSkbForwardable(outPort, skb)) {
+    h.drop(skb, outPort, `bridge: ${skb.data.length}-byte frame too big for ${outPort.name} (mtu ${outPort.mtu})`);
+    return;
+  }
   devQueueXmit(h, outPort, skb);
 }
 

@@ -39,6 +39,8 @@ export const enum DefragUser {
   LOCAL_DELIVER = 0,
   CONNTRACK_IN = 1,
   CONNTRACK_OUT = 2,
+  /** IP_DEFRAG_CONNTRACK_BRIDGE_IN: nf_defrag_ipv4 for a bridged packet (br_nf_pre_routing()) */
+  CONNTRACK_BRIDGE_IN = 3,
 }
 
 const FIRST_IN = 1;

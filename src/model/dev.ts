@@ -17,6 +17,14 @@ import { ipRcv } from './ipv4.js';
 import { PktType, type Skb } from './skb.js';
 import type { VethIface } from './veth.js';
 
+/**
+ * is_skb_forwardable(): a frame fits `dev` when it is no longer than its
+ * MTU plus the Ethernet header and room for one VLAN tag (18 bytes).
+ */
+export function isSkbForwardable(dev: Iface, skb: Skb): boolean {
+  return skb.data.length <= dev.mtu + 18;
+}
+
 /** dev_queue_xmit(): the frame in skb.data leaves through `dev`. */
 export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
   if (!dev.up) {
@@ -38,7 +46,12 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
         h.drop(skb, dev, 'veth peer down');
         return;
       }
-      // veth_xmit(): the peer receives the same skb, after the wire delay
+      // veth_xmit() -> __dev_forward_skb(): the peer takes no frame bigger than its MTU allows
+      if (!isSkbForwardable(peer, skb)) {
+        h.drop(skb, dev, `veth: ${skb.data.length}-byte frame too big for the peer ${peer.name} (mtu ${peer.mtu})`);
+        return;
+      }
+      // the peer receives the same skb, after the wire delay
       h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb, h);
       return;
     }

@@ -96,13 +96,35 @@ describe('ip_do_fragment', () => {
     expect(shape(fragmentAll(skb, 1280))[1]).toEqual([1276, true, 1256]);
   });
 
-  it('keeps DF on the fragments of a reassembled DF packet that may be split (ignore_df)', () => {
+  it('keeps DF on the pieces it cuts from a packet reassembled from DF fragments (IPSKB_FRAG_PMTU)', () => {
     const skb = packet(3008, { df: true });
     skb.ignoreDf = true;
+    skb.fragMaxSize = 1500;
     const out: Skb[] = [];
     ipFragment(host(), skb, 1500, (_h, f) => out.push(f));
     expect(out).toHaveLength(3);
     expect(out.every((f) => (ipFragField(f.data, 14) & IP_DF) !== 0)).toBe(true);
+  });
+
+  it('clears DF on the original pieces it sends again (the frag_list fast path)', () => {
+    const skb = packet(3008, { df: true });
+    skb.ignoreDf = true;
+    skb.fragMaxSize = 1500;
+    skb.fragList = [1480, 1480, 48];
+    const out: Skb[] = [];
+    ipFragment(host(), skb, 1500, (_h, f) => out.push(f));
+    expect(shape(out)).toEqual([
+      [1500, true, 0],
+      [1500, true, 1480],
+      [68, false, 2960],
+    ]);
+    expect(out.map((f) => ipFragField(f.data, 14) & IP_DF)).toEqual([0, 0, 0]);
+  });
+
+  it('clears DF on the pieces of a DF packet it may split but did not reassemble', () => {
+    const skb = packet(3008, { df: true });
+    skb.ignoreDf = true;
+    expect(fragmentAll(skb, 1500).map((f) => ipFragField(f.data, 14) & IP_DF)).toEqual([0, 0, 0]);
   });
 
   it('refuses to split a DF packet that was not reassembled by netfilter', () => {

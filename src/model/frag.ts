@@ -4,7 +4,8 @@
  * clear (or DF set but `ignoreDf`, as after netfilter's reassembly), leaves
  * as fragments in order, first to last, each a copy of the header with its
  * own total length, MF bit, offset (in 8-byte units) and header checksum;
- * the id, TTL and DF bit are the original's.
+ * the id and TTL are the original's. DF is cleared, except on the pieces
+ * cut from a packet reassembled from DF fragments (IPSKB_FRAG_PMTU).
  *
  * The size of the pieces: the MTU, or the largest original fragment when
  * the packet was reassembled here (`skb.fragMaxSize`, IPCB->frag_max_size),
@@ -49,10 +50,13 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
   const room = mtu - hl;
   const field = ipFragField(b, o);
   const baseOffset = (field & IP_OFFSET) << 3;
-  const df = field & IP_DF;
   const notLast = field & IP_MF;
   const total = ipTotalLen(b, o) - hl;
   const pieces = fastPathPieces(skb, field, total, room);
+  // DF: never on the frag_list pieces (ip_fraglist_init() and _prepare() write MF and the
+  // offset only); on cut pieces only for IPSKB_FRAG_PMTU, which ip_frag_reasm() sets when
+  // the largest fragment had DF, as it sets DF on the packet (ip_frag_next())
+  const df = pieces === null && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
   let off = 0;
   let i = 0;
   while (off < total) {

@@ -16,6 +16,7 @@
  */
 import { neighOutput } from '../model/arp.js';
 import { brForwardFinish, brDevQueuePushXmit, brHandleFrameFinish, brNetifReceive, type Bridge, type BrNfHooks } from '../model/bridge.js';
+import { ipDoFragment } from '../model/frag.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { ipRouteInput, type InputRoute } from '../model/ipv4.js';
@@ -23,7 +24,7 @@ import { NUD_CONNECTED } from '../model/neigh.js';
 import { NfHook, Verdict } from '../model/nf-seam.js';
 import { PktType, type RouteResult, type Skb } from '../model/skb.js';
 import { ETH_P_IP, ethType, setEthDst } from '../wire/ethernet.js';
-import { IP_HLEN, ipChecksumOk, ipDst, ipHeaderLen, ipSrc, ipTotalLen, ipVersion } from '../wire/ipv4.js';
+import { IP_DF, IP_HLEN, ipChecksumOk, ipDst, ipFragField, ipHeaderLen, ipSrc, ipTotalLen, ipVersion } from '../wire/ipv4.js';
 import { copyMac } from '../wire/mac.js';
 import { bridgeLocalInConfirm } from './conntrack/confirm.js';
 import type { Netfilter } from './netfilter.js';
@@ -185,8 +186,43 @@ function postRouting(h: Host, br: Bridge, outPort: Iface, skb: Skb): boolean {
   if (h.nf.hook(NfHook.POST_ROUTING, skb, null, br.dev) !== Verdict.ACCEPT) return true;
   restoreOtherhost(skb);
   skb.dev = outPort;
-  brDevQueuePushXmit(h, outPort, skb);
+  devQueueXmit(h, br, outPort, skb);
   return true;
+}
+
+/**
+ * br_nf_dev_queue_xmit(): a packet bigger than the port's MTU, or than the
+ * largest fragment PREROUTING reassembled it from (frag_max_size), is cut
+ * by ip_do_fragment() before it leaves, each piece with the frame's
+ * Ethernet header (br_nf_push_frag_xmit()). The pieces are cut at the
+ * route's MTU, which for a bridged packet is the bridge device's (its
+ * fake rtable's, or for a bridged DNAT the route's through the bridge),
+ * so they need not fit the port; br_nf_ip_fragment() drops, without an
+ * ICMP error, a DF packet that netfilter did not reassemble and one
+ * reassembled from fragments bigger than that MTU.
+ */
+function devQueueXmit(h: Host, br: Bridge, outPort: Iface, skb: Skb): void {
+  let mtu = outPort.mtu;
+  const maxFrag = skb.fragMaxSize;
+  if (maxFrag !== 0 && maxFrag < mtu) mtu = maxFrag;
+  if (skb.data.length - skb.l3 <= mtu) {
+    brDevQueuePushXmit(h, outPort, skb);
+    return;
+  }
+  if (!validIpv4(skb)) {
+    h.drop(skb, outPort, 'br_netfilter: invalid IPv4 header');
+    return;
+  }
+  // br_nf_ip_fragment()
+  const dstMtu = br.dev.mtu;
+  const b = skb.data;
+  if (((ipFragField(b, skb.l3) & IP_DF) !== 0 && !skb.ignoreDf) || maxFrag > dstMtu) {
+    h.drop(skb, outPort, maxFrag > dstMtu
+      ? `br_netfilter: reassembled from ${maxFrag}-byte fragments, more than the mtu ${dstMtu} of ${br.dev.name}: not fragmented again`
+      : `br_netfilter: ${ipTotalLen(b, skb.l3)} bytes exceed the mtu ${mtu} of ${outPort.name} and DF is set`);
+    return;
+  }
+  ipDoFragment(h, skb, dstMtu, (hh, frag) => brDevQueuePushXmit(hh, outPort, frag));
 }
 
 /** br_nf_local_in(): a broadcast/multicast entry is confirmed before the frame goes up */

@@ -288,12 +288,9 @@ export class Netfilter implements NfSeam, NatTableWalker {
    */
   private defrag(hook: NfHook, skb: Skb): Verdict {
     if (skb.ct !== null) return Verdict.ACCEPT; // already tracked (loopback's second pass, NOTRACK template)
-    if (skb.nfBridge) {
-      // br_nf_pre_routing() reassembles too, and br_nf_dev_queue_xmit() refragments: not modelled
-      this.host.unsupported(`an IPv4 fragment bridged through ${this.host.name} with br_netfilter and conntrack: bridge reassembly is not modelled`);
-      return Verdict.DROP;
-    }
-    const user = hook === NfHook.PRE_ROUTING ? DefragUser.CONNTRACK_IN : DefragUser.CONNTRACK_OUT;
+    // nf_ct_defrag_user(): a bridged packet (br_nf_pre_routing()) has queues of its own;
+    // br_nf_dev_queue_xmit() cuts it again on the way out
+    const user = skb.nfBridge ? DefragUser.CONNTRACK_BRIDGE_IN : hook === NfHook.PRE_ROUTING ? DefragUser.CONNTRACK_IN : DefragUser.CONNTRACK_OUT;
     if (!ipDefrag(this.host, skb, user)) return Verdict.STOLEN;
     skb.ignoreDf = true;
     return Verdict.ACCEPT;
