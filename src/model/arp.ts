@@ -19,7 +19,7 @@ import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH } from '../wire/icmp.js';
 import { ip4ToString, isLoopback4, isMulticast4 } from '../wire/ip4.js';
 import { ipSrc } from '../wire/ipv4.js';
 import { BROADCAST_MAC, ZERO_MAC, copyMac, macEq, macToString } from '../wire/mac.js';
-import { devQueueXmit } from './dev.js';
+import { devQueueXmit, NET_XMIT_SUCCESS } from './dev.js';
 import { fillIpv4EthHeader } from './eth-header.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK, type Iface } from './iface.js';
@@ -309,22 +309,20 @@ function solicit(h: Host, n: Neighbour): void {
  * come as uint32 or as int32 (the same 32 bits; an int32 crosses the
  * call without being boxed).
  */
-export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroadcast: boolean): void {
+export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroadcast: boolean): number {
   const nexthop = next >>> 0;
   const f = skb.data;
   // every way out sets the ethertype (IPv4); a resolved neighbour's fast path writes the whole header at once
   if (dev.kind === 'loopback') {
     setEthType(f, ETH_P_IP);
     f.fill(0, 0, 12);
-    devQueueXmit(h, dev, skb);
-    return;
+    return devQueueXmit(h, dev, skb);
   }
   if (isBroadcast) {
     setEthType(f, ETH_P_IP);
     setEthSrc(f, dev.mac);
     setEthDst(f, BROADCAST_MAC);
-    devQueueXmit(h, dev, skb);
-    return;
+    return devQueueXmit(h, dev, skb);
   }
   if (isMulticast4(nexthop)) {
     // ip_eth_mc_map()
@@ -336,8 +334,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
     f[3] = (nexthop >>> 16) & 0x7f;
     f[4] = (nexthop >>> 8) & 0xff;
     f[5] = nexthop & 0xff;
-    devQueueXmit(h, dev, skb);
-    return;
+    return devQueueXmit(h, dev, skb);
   }
   const n = h.neigh.create(dev, nexthop);
   // sock_confirm_neigh() -> neigh_confirm(): TCP heard from the peer, so the next hop works
@@ -346,25 +343,22 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   // NUD_CONNECTED, spelt out so that tsc writes the number in place
   if ((s & (Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE)) !== 0) {
     // neigh_hh_output(): the fast path does not touch `used`
-    neighXmit(h, n, skb);
-    return;
+    return neighXmit(h, n, skb);
   }
   setEthType(f, ETH_P_IP);
   n.used = h.now(); // neigh_event_send()
   if ((s & (Nud.DELAY | Nud.PROBE)) !== 0) {
-    neighXmit(h, n, skb);
-    return;
+    return neighXmit(h, n, skb);
   }
   if ((s & Nud.STALE) !== 0) {
     // __neigh_event_send(): STALE -> DELAY, send now
     setState(h, n, Nud.DELAY);
     armTimer(h, n, jiffies(h.now()) + DELAY_PROBE_J);
-    neighXmit(h, n, skb);
-    return;
+    return neighXmit(h, n, skb);
   }
   if ((s & Nud.INCOMPLETE) !== 0) {
     enqueue(h, n, skb);
-    return;
+    return NET_XMIT_SUCCESS;
   }
   // NONE or FAILED: start resolving
   setState(h, n, Nud.INCOMPLETE);
@@ -372,6 +366,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   enqueue(h, n, skb);
   solicit(h, n);
   armTimer(h, n, jiffies(h.now()) + RETRANS_J);
+  return NET_XMIT_SUCCESS;
 }
 
 /**
@@ -412,7 +407,7 @@ function enqueue(h: Host, n: Neighbour, skb: Skb): void {
  * cached header (Neighbour.hh, made here when stale) as three word
  * stores; any other frame byte by byte.
  */
-function neighXmit(h: Host, n: Neighbour, skb: Skb): void {
+function neighXmit(h: Host, n: Neighbour, skb: Skb): number {
   const f = skb.data;
   const words = skb.headWords;
   const dev = n.dev;
@@ -427,7 +422,7 @@ function neighXmit(h: Host, n: Neighbour, skb: Skb): void {
   } else {
     fillIpv4EthHeader(f, n.ha, dev.mac);
   }
-  devQueueXmit(h, dev, skb);
+  return devQueueXmit(h, dev, skb);
 }
 
 /** neigh_hh_init(): the header words of `n`'s frames from its address and the device's MAC `mac` */

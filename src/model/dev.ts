@@ -25,16 +25,26 @@ export function isSkbForwardable(dev: Iface, skb: Skb): boolean {
   return skb.data.length <= dev.mtu + 18;
 }
 
-/** dev_queue_xmit(): the frame in skb.data leaves through `dev`. */
-export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
+/** what dev_queue_xmit() returns: the frame went, or the driver dropped it (veth_xmit()) */
+export const NET_XMIT_SUCCESS = 0;
+export const NET_XMIT_DROP = 1;
+
+/**
+ * dev_queue_xmit(): the frame in skb.data leaves through `dev`. Returns
+ * NET_XMIT_DROP when the driver dropped it as it was handed over (a veth
+ * whose peer cannot take it), which a local sender's sendmsg() sees as
+ * ENOBUFS (net_xmit_errno()); other drops here return NET_XMIT_SUCCESS,
+ * as the kernel's noop qdisc and a down device's path look to a sender.
+ */
+export function devQueueXmit(h: Host, dev: Iface, skb: Skb): number {
   if (!dev.up) {
     h.drop(skb, dev, 'device down');
-    return;
+    return NET_XMIT_SUCCESS;
   }
   if (dev.kind === 'veth' && !vethCarrier(dev as VethIface)) {
     // no carrier: dev_deactivate() swapped in the noop qdisc, which drops before any tap sees the frame
     h.drop(skb, dev, 'no carrier (the veth peer is down)');
-    return;
+    return NET_XMIT_SUCCESS;
   }
   h.net.record(dev, 'out', skb.data);
   if (h.trace !== null) h.event('tx', skb, dev);
@@ -44,35 +54,35 @@ export function devQueueXmit(h: Host, dev: Iface, skb: Skb): void {
       const peer = (dev as VethIface).peer;
       if (peer === null || !peer.up) {
         h.drop(skb, dev, 'veth peer down');
-        return;
+        return NET_XMIT_SUCCESS;
       }
       // veth_xmit() -> __dev_forward_skb(): the peer takes no frame bigger than its MTU allows
       if (!isSkbForwardable(peer, skb)) {
         h.drop(skb, dev, `veth: ${skb.data.length}-byte frame too big for the peer ${peer.name} (mtu ${peer.mtu})`);
-        return;
+        return NET_XMIT_DROP;
       }
       // the peer receives the same skb, after the wire delay
       h.net.queue.post(h.net.wireDelayNs, vethRx, peer, skb, h);
-      return;
+      return NET_XMIT_SUCCESS;
     }
     case 'bridge':
       brDevXmit(h, dev, skb);
-      return;
+      return NET_XMIT_SUCCESS;
     case 'loopback': {
       // loopback_xmit(): netif_rx() on lo, processed after the sender's work
       skb.pktType = PktType.HOST;
       h.net.queue.post(0, netifReceive, h, dev, skb);
-      return;
+      return NET_XMIT_SUCCESS;
     }
     case 'vlan': {
       // vlan_dev_hard_start_xmit(): tagged with the VID (reorder_hdr), then out of the real device
       const v = dev as VlanIface;
       skb.data = vlanInsertTag(skb.data, v.proto, v.vid);
       skb.dev = v.real;
-      devQueueXmit(h, v.real, skb);
-      return;
+      return devQueueXmit(h, v.real, skb);
     }
   }
+  return NET_XMIT_SUCCESS;
 }
 
 /** a veth has carrier while its peer is up (veth_open() / veth_close() switch both ends) */

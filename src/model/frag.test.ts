@@ -25,9 +25,17 @@ function shape(frags: Skb[]): [number, boolean, number][] {
   return frags.map((f) => [ipTotalLen(f.data, 14), (ipFragField(f.data, 14) & IP_MF) !== 0, ipFragOffset(f.data, 14)]);
 }
 
+/** an output that keeps each fragment and reports it sent */
+function keep(out: Skb[]): (h: Host, f: Skb) => number {
+  return (_h, f) => {
+    out.push(f);
+    return 0;
+  };
+}
+
 function fragmentAll(skb: Skb, mtu: number): Skb[] {
   const out: Skb[] = [];
-  ipDoFragment(host(), skb, mtu, (_h, f) => out.push(f));
+  ipDoFragment(host(), skb, mtu, keep(out));
   return out;
 }
 
@@ -101,7 +109,7 @@ describe('ip_do_fragment', () => {
     skb.ignoreDf = true;
     skb.fragMaxSize = 1500;
     const out: Skb[] = [];
-    ipFragment(host(), skb, 1500, (_h, f) => out.push(f));
+    ipFragment(host(), skb, 1500, keep(out));
     expect(out).toHaveLength(3);
     expect(out.every((f) => (ipFragField(f.data, 14) & IP_DF) !== 0)).toBe(true);
   });
@@ -112,7 +120,7 @@ describe('ip_do_fragment', () => {
     skb.fragMaxSize = 1500;
     skb.fragList = [1480, 1480, 48];
     const out: Skb[] = [];
-    ipFragment(host(), skb, 1500, (_h, f) => out.push(f));
+    ipFragment(host(), skb, 1500, keep(out));
     expect(shape(out)).toEqual([
       [1500, true, 0],
       [1500, true, 1480],
@@ -127,9 +135,22 @@ describe('ip_do_fragment', () => {
     expect(fragmentAll(skb, 1500).map((f) => ipFragField(f.data, 14) & IP_DF)).toEqual([0, 0, 0]);
   });
 
+  it('stops at the first fragment the device fails to take, and returns its code (the rest are never sent)', () => {
+    const out: Skb[] = [];
+    const code = ipDoFragment(host(), packet(3008), 1500, (_h, f) => {
+      out.push(f);
+      return out.length === 2 ? 1 : 0;
+    });
+    expect(code).toBe(1);
+    expect(shape(out)).toEqual([
+      [1500, true, 0],
+      [1500, true, 1480],
+    ]);
+  });
+
   it('refuses to split a DF packet that was not reassembled by netfilter', () => {
     const out: Skb[] = [];
-    ipFragment(host(), packet(3008, { df: true }), 1500, (_h, f) => out.push(f));
+    ipFragment(host(), packet(3008, { df: true }), 1500, keep(out));
     expect(out).toHaveLength(0);
   });
 });

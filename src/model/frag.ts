@@ -23,19 +23,23 @@ import { Skb } from './skb.js';
  * ip_fragment(): a DF packet that may not be split is answered with
  * "fragmentation needed" (with `mtu`) and dropped; else ip_do_fragment().
  */
-export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb: Skb) => void): void {
+export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb: Skb) => number): number {
   const b = skb.data;
   const o = skb.l3;
   if ((ipFragField(b, o) & IP_DF) !== 0 && (!skb.ignoreDf || (skb.fragMaxSize !== 0 && skb.fragMaxSize > mtu))) {
     h.drop(skb, skb.dev, `output: ${ipTotalLen(b, o)} bytes exceed the mtu ${mtu} of ${skb.dev?.name ?? '?'} and DF is set`);
     icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
-    return;
+    return 0;
   }
-  ipDoFragment(h, skb, mtu, output);
+  return ipDoFragment(h, skb, mtu, output);
 }
 
-/** ip_do_fragment(): the fragments of `skb`, handed to `output` one by one, first first */
-export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => void): void {
+/**
+ * ip_do_fragment(): the fragments of `skb`, handed to `output` one by one,
+ * first first; the first that `output` fails (a nonzero return) ends it,
+ * the rest are never sent, and its code is returned.
+ */
+export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number): number {
   const b = skb.data;
   const o = skb.l3;
   const hl = ipHeaderLen(b, o);
@@ -43,7 +47,7 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     // ip_options_fragment() would keep only the copied options after the first fragment
     h.unsupported(`fragmenting an IPv4 packet with options on ${h.name}: IP options are not modelled`);
     h.drop(skb, skb.dev, 'output: fragmentation of a packet with IP options (not modelled)');
-    return;
+    return 0;
   }
   let mtu = dstMtu;
   if (skb.fragMaxSize !== 0 && skb.fragMaxSize < mtu) mtu = skb.fragMaxSize;
@@ -74,9 +78,11 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     setIpTotalLen(frag, o, hl + len);
     setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));
     ipFillChecksum(frag, o);
-    output(h, fragmentSkb(skb, frag));
+    const err = output(h, fragmentSkb(skb, frag));
+    if (err !== 0) return err;
     off += len;
   }
+  return 0;
 }
 
 /** the original pieces when ip_do_fragment's frag_list fast path applies, else null */

@@ -406,7 +406,8 @@ function ipExceedsMtu(skb: Skb, mtu: number): boolean {
 /**
  * ip_output(): POSTROUTING on the route's device, then ip_finish_output.
  * Returns 0, or -EPERM when the hook dropped the packet (as nf_hook_slow()
- * gives for NF_DROP); a stolen packet is a success.
+ * gives for NF_DROP; a stolen packet is a success), or ip_finish_output()'s
+ * NET_XMIT_DROP.
  */
 export function ipOutput(h: Host, skb: Skb): number {
   const rt = skb.route!;
@@ -415,12 +416,15 @@ export function ipOutput(h: Host, skb: Skb): number {
   skb.dev = out;
   const v = h.nf.hook(NfHook.POST_ROUTING, skb, indev, out);
   if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
-  ipFinishOutput(h, skb);
-  return 0;
+  return ipFinishOutput(h, skb);
 }
 
-/** ip_finish_output(): fragment if needed, then hand to the neighbour layer */
-export function ipFinishOutput(h: Host, skb: Skb): void {
+/**
+ * ip_finish_output(): fragment if needed, then hand to the neighbour
+ * layer. Returns what the device returned (NET_XMIT_DROP: a veth whose
+ * peer could not take the frame), which ip_send_skb() turns into ENOBUFS.
+ */
+export function ipFinishOutput(h: Host, skb: Skb): number {
   const rt = skb.route!;
   const out = rt.dev!;
   // __ip_finish_output(): too big, or reassembled here: ip_fragment(); a local packet at the path MTU (ip_skb_dst_mtu())
@@ -428,14 +432,13 @@ export function ipFinishOutput(h: Host, skb: Skb): void {
   const b = skb.data;
   const o = skb.l3;
   if ((((b[o + Ip4.TOT_LEN]! << 8) | b[o + Ip4.TOT_LEN + 1]!) > mtu || skb.fragMaxSize !== 0) && out.kind !== 'loopback') {
-    ipFragment(h, skb, mtu, ipFinishOutput2);
-    return;
+    return ipFragment(h, skb, mtu, ipFinishOutput2);
   }
-  ipFinishOutput2(h, skb);
+  return ipFinishOutput2(h, skb);
 }
 
 /** ip_finish_output2(): the neighbour for the next hop */
-function ipFinishOutput2(h: Host, skb: Skb): void {
+function ipFinishOutput2(h: Host, skb: Skb): number {
   const rt = skb.route!;
   const out = rt.dev!;
   const b = skb.data;
@@ -444,7 +447,7 @@ function ipFinishOutput2(h: Host, skb: Skb): void {
   // (0xffffffff is LIMITED_BROADCAST, written out: an imported const is a module-cell load per use, here of a boxed double)
   const bcast = rt.kind === 'broadcast' || nexthop === 0xffffffff || isSubnetBroadcast(out, nexthop);
   // as int32 (the same 32 bits): an address past 127.255.255.255 as a uint32 crossed the call as a new HeapNumber per packet
-  neighOutput(h, out, nexthop | 0, skb, bcast);
+  return neighOutput(h, out, nexthop | 0, skb, bcast);
 }
 
 function isSubnetBroadcast(dev: Iface, a: number): boolean {
@@ -462,7 +465,10 @@ function isSubnetBroadcast(dev: Iface, a: number): boolean {
  * (skb.route), through OUTPUT and on to ip_output. Returns what sendmsg()
  * then returns: 0, or -EPERM when OUTPUT or POSTROUTING dropped the packet
  * (nf_hook_slow()'s NF_DROP; a REJECT is a drop too), or the routing error
- * when the route after a DNAT in OUTPUT fails (ip_route_me_harder()).
+ * when the route after a DNAT in OUTPUT fails (ip_route_me_harder()), or
+ * NET_XMIT_DROP (positive) when the device dropped it as it was handed
+ * over: ping's sendmsg() says ENOBUFS (ip_send_skb()'s net_xmit_errno()),
+ * UDP hides it (no IP_RECVERR), TCP and ICMP errors go on.
  */
 export function ipLocalOut(h: Host, skb: Skb): number {
   skb.fromLocal = true;

@@ -222,7 +222,11 @@ function devQueueXmit(h: Host, br: Bridge, outPort: Iface, skb: Skb): void {
       : `br_netfilter: ${ipTotalLen(b, skb.l3)} bytes exceed the mtu ${mtu} of ${outPort.name} and DF is set`);
     return;
   }
-  ipDoFragment(h, skb, dstMtu, (hh, frag) => brDevQueuePushXmit(hh, outPort, frag));
+  // br_nf_push_frag_xmit() returns br_dev_queue_push_xmit()'s 0 whatever became of the piece
+  ipDoFragment(h, skb, dstMtu, (hh, frag) => {
+    brDevQueuePushXmit(hh, outPort, frag);
+    return 0;
+  });
 }
 
 /** br_nf_local_in(): a broadcast/multicast entry is confirmed before the frame goes up */

@@ -304,6 +304,26 @@ describe('ping -M (IP_MTU_DISCOVER)', () => {
     expect(requests(net, a)).toEqual([]);
   });
 
+  it('tries again while the device drops its request (ENOBUFS) and oom_count * 500 ms stays under the linger time, then reports sendmsg()', () => {
+    // r0's peer, a0, takes at most 1280 + 18 bytes: veth_xmit() drops r's 1328-byte request
+    const { net, a, r } = topology();
+    a.ifaceByName('a0')!.mtu = 1280;
+    // a's address resolved first: a request waiting for ARP is dropped later, when sendmsg() has long returned
+    expect(run(net, r, 'ping -c 1 10.9.0.1').exitCode()).toBe(0);
+    const before = (net.captures.get(r.ifaceByName('r0')!) ?? []).length;
+    const p = run(net, r, 'ping -c 1 -s 1300 -M do -W 2 10.9.0.1');
+    expect(p.output()).toMatch(
+      /^PING 10\.9\.0\.1 \(10\.9\.0\.1\) 1300\(1328\) bytes of data\.\nping: sendmsg: No buffer space available\n\n--- 10\.9\.0\.1 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time \d+ms\n\n$/,
+    );
+    expect(p.exitCode()).toBe(1);
+    // pinger() returns 500 ms, but the next send is still due a full interval after the last
+    // try (cur_time moved on): at 0, 1, 2 and 3 s, while oom_count * 500 < 2000; the fourth is
+    // the hard error
+    const sent = (net.captures.get(r.ifaceByName('r0')!) ?? []).slice(before).filter((c) => c.dir === 'out' && c.data[23] === 1).map((c) => c.t);
+    expect(sent.map((t) => t - sent[0]!)).toEqual([0, 1000, 2000, 3000].map((ms) => ms * NS_PER_MS));
+    expect(net.captures.get(a.ifaceByName('a0')!)?.filter((c) => c.dir === 'in' && c.data.length > 1000) ?? []).toEqual([]);
+  });
+
   it('with -M do sends a packet that fits with DF, and refuses the next one over a learnt path MTU', () => {
     const { net, a, r, b } = topology();
     r.ifaceByName('r1')!.mtu = 1280;

@@ -134,6 +134,7 @@ const STRERROR: Record<string, string> = {
   prohibit: 'Permission denied',
   blackhole: 'Invalid argument',
   eperm: 'Operation not permitted',
+  enobufs: 'No buffer space available',
 };
 
 /** Thrown inside option parsing: print and exit like iputils' error(status, ...) */
@@ -503,6 +504,8 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   const deadline = opts.deadline;
   const lingertime = opts.linger;
   let ntransmitted = 0;
+  /** oom_count: sends in a row that failed with ENOBUFS */
+  let oomCount = 0;
   let nreceived = 0;
   let nrepeats = 0;
   let nerrors = 0;
@@ -585,8 +588,11 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     const skb = new Skb(pkt);
     skb.route = rt;
     skb.sk = SK_ROOT; // ping's socket, opened as root
-    // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM
-    if (ipLocalOut(h, skb) === -EPERM) return 'eperm';
+    // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM;
+    // the device dropped it as it was handed over (NET_XMIT_DROP): ENOBUFS
+    const sent = ipLocalOut(h, skb);
+    if (sent === -EPERM) return 'eperm';
+    if (sent > 0) return 'enobufs';
     return null;
   };
 
@@ -622,8 +628,17 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     }
     const err = sendProbe();
     if (err === null) {
+      oomCount = 0;
       advanceNtransmitted();
       return interval - tokens;
+    }
+    if (err === 'enobufs') {
+      // "device queue overflow": not sent; tried again after half the interval (at most
+      // 500 ms) while that stays within the linger time, then a hard error
+      tokens = 0;
+      const nores = Math.min(schint(Math.trunc(interval / 2)), 500);
+      oomCount++;
+      if (oomCount * nores < lingertime) return nores;
     }
     // hard local error: pretend we sent it
     advanceNtransmitted();
