@@ -128,6 +128,42 @@ describe('options whose entries exclude each other (.excl), checked once the rul
     expect(run(line)).toMatchObject({ exit: 2, stderr });
   });
 
+  it.each([
+    ['-A c -m dscp --dscp-class EF --dscp 1', together('dscp', 'dscp', 'dscp-class')],
+    ['-A c -m connlimit --connlimit-above 1 --connlimit-upto 2', together('connlimit', 'connlimit-upto', 'connlimit-above')],
+    ['-A c -m recent --remove --rcheck --update', together('recent', 'rcheck', 'update')],
+    ['-A c -m recent --set --rttl', together('recent', 'rttl', 'set')],
+    ['-A c -p tcp -m multiport --dports 1 --sports 2', together('multiport', 'source-ports', 'destination-ports')],
+    ['-A c -m string --algo bm --hex-string |41| --string a', together('string', 'string', 'hex-string')],
+    ['-t mangle -A c -j TTL --ttl-inc 1 --ttl-dec 2', together('TTL', 'ttl-dec', 'ttl-inc')],
+  ])('%s: in either order', (line, stderr) => {
+    expect(run(line)).toMatchObject({ exit: 2, stderr });
+  });
+
+  it('only once the rule is read: a bad value given later wins', () => {
+    expect(run('-A c -m dscp --dscp-class EF --dscp 99').stderr).toBe(
+      `iptables v1.8.9 (nf_tables): dscp: bad value for option "--dscp", or out of range (0-63).\n\n${HINT}`,
+    );
+  });
+
+  it('.also: an option needing another may come before it (policy --next ... --strict)', () => {
+    expect(run('-A INPUT -m policy --dir in --pol ipsec --reqid 1 --next --reqid 2 --strict').exit).toBe(0);
+    expect(run('-A INPUT -m policy --dir in --pol ipsec --next')).toMatchObject({
+      exit: 2,
+      stderr: `iptables v1.8.9 (nf_tables): policy: option "--next" also requires "--strict".\n\n${HINT}`,
+    });
+    expect(run('-A c -m recent --rcheck --reap')).toMatchObject({
+      exit: 2,
+      stderr: `iptables v1.8.9 (nf_tables): recent: option "--reap" also requires "--seconds".\n\n${HINT}`,
+    });
+  });
+
+  it('XTOPT_MAND in table order among them: statistic\'s --mode before the others', () => {
+    expect(run('-A c -m statistic --probability 0.5 --every 2 --packet 1').stderr).toBe(
+      `iptables v1.8.9 (nf_tables): statistic: option "--mode" must be specified\n\n${HINT}`,
+    );
+  });
+
   it('after the extension\'s own final check: NFLOG warns about --nflog-range first', () => {
     expect(run('-A c -j NFLOG --nflog-size 1 --nflog-range 2')).toMatchObject({
       exit: 2,

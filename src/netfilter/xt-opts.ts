@@ -34,21 +34,26 @@ export function optionEntry(table: readonly OptionSpec[], o: OptionSpec): Option
 }
 
 /**
- * xtables_options_fcheck()'s exclusions, after the extension's own final
- * check: the first entry of the table (in table order) that was given and
- * excludes another given one, named with the one of lowest id.
+ * xtables_options_fcheck(), after the extension's own final check: each
+ * entry in table order, first XTOPT_MAND, then, if it was given, the other
+ * options by ascending id (each named by its first entry), `.also` one
+ * missing or `.excl` one given too.
  */
 export function xtOptionsFcheck(who: string, table: readonly OptionSpec[], xflags: number): void {
+  const given = (o: OptionSpec): boolean => (xflags & (1 << optionId(table, o))) !== 0;
+  const named = (names: readonly string[] | undefined, o: OptionSpec): boolean => names !== undefined && names.some((n) => optionId(table, table.find((x) => x.name === n)!) === optionId(table, o));
+  let others: OptionSpec[] | null = null;
   for (const e of table) {
-    const id = optionId(table, e);
-    if (!e.excl || !(xflags & (1 << id))) continue;
-    let other: OptionSpec | null = null;
-    for (const n of e.excl) {
-      const o = optionEntry(table, table.find((x) => x.name === n)!);
-      const oid = optionId(table, o);
-      if (oid !== id && xflags & (1 << oid) && (other === null || oid < optionId(table, other))) other = o;
+    if (e.mand && !given(e)) throw mandatory(who, e.name);
+    if (!given(e) || (!e.excl && !e.also)) continue;
+    // xtables_option_lookup() for each id: the first entry with it
+    others ??= table.filter((o) => optionEntry(table, o) === o).sort((a, b) => optionId(table, a) - optionId(table, b));
+    for (const o of others) {
+      if (optionId(table, o) === optionId(table, e)) continue;
+      // xtables_option_fcheck2()
+      if (named(e.also, o) && !given(o)) throw alsoRequires(who, e.name, o.name);
+      if (named(e.excl, o) && given(o)) throw exclusive(who, e.name, o.name);
     }
-    if (other !== null) throw exclusive(who, e.name, other.name);
   }
 }
 

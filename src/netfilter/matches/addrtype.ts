@@ -33,8 +33,8 @@ export const addrtypeMatch: MatchSpec<AddrtypeData> = {
   options: [
     { name: 'src-type', arg: true },
     { name: 'dst-type', arg: true },
-    { name: 'limit-iface-in', arg: false },
-    { name: 'limit-iface-out', arg: false },
+    { name: 'limit-iface-in', arg: false, excl: ['limit-iface-out'] },
+    { name: 'limit-iface-out', arg: false, excl: ['limit-iface-in'] },
   ],
   init: () => ({ src: 0, dst: 0, invSrc: false, invDst: false, limitIn: false, limitOut: false }),
   parse(d, opt, arg, invert) {
@@ -44,8 +44,8 @@ export const addrtypeMatch: MatchSpec<AddrtypeData> = {
     else d.limitOut = true;
   },
   final(d) {
+    // addrtype_check(); the two --limit-iface-* exclude each other in the table (checked after it)
     if (!d.src && !d.dst) throw new XtError('addrtype: you must specify --src-type or --dst-type');
-    if (d.limitIn && d.limitOut) throw new XtError('addrtype: you can\'t specify both --limit-iface-in and --limit-iface-out');
   },
   save(d) {
     let s = '';

@@ -28,7 +28,7 @@ import { TcpState } from '../conntrack/settings.js';
 import { ConntrackTable } from '../conntrack/table.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { exclusive, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { HZ } from './limit.js';
 import { ipDst, ipSrc } from './util.js';
 
@@ -89,12 +89,10 @@ function collect(list: CountList, ct: CtEntry | null, nowNs: number, jiffy: numb
 export const connlimitMatch: MatchSpec<ConnlimitData> = {
   name: 'connlimit',
   x6: true,
-  options: ORDER.map((name) => ({ name, arg: name === 'connlimit-upto' || name === 'connlimit-above' || name === 'connlimit-mask' })),
+  // --connlimit-upto and --connlimit-above exclude each other, as --connlimit-saddr and --connlimit-daddr do
+  options: ORDER.map((name, k) => ({ name, arg: k < 3, excl: k < 2 ? ORDER.slice(0, 2) : k > 2 ? ORDER.slice(3) : [] })),
   init: () => ({ limit: 0, invert: false, daddr: false, plen: 32, mask: 0xffffffff, given: [], lists: new Map() }),
   parse(d, opt, arg, invert) {
-    const i = ORDER.indexOf(opt);
-    const excl = opt === 'connlimit-upto' || opt === 'connlimit-above' ? [0, 1] : opt === 'connlimit-saddr' || opt === 'connlimit-daddr' ? [3, 4] : [];
-    for (const j of excl) if (j !== i && d.given.includes(ORDER[j]!)) throw exclusive('connlimit', ORDER[Math.min(i, j)]!, ORDER[Math.max(i, j)]!);
     d.given.push(opt);
     switch (opt) {
       case 'connlimit-upto':

@@ -1,7 +1,7 @@
 /** `-m dscp --dscp N` / `--dscp-class NAME`: the upper six bits of the TOS byte, as xt_dscp.c dscp_mt(). */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { exclusive, xtUint } from '../xt-opts.js';
+import { xtUint } from '../xt-opts.js';
 import { dscpClass, hex2 } from './tos-values.js';
 
 export interface DscpData {
@@ -14,12 +14,11 @@ export const dscpMatch: MatchSpec<DscpData> = {
   name: 'dscp',
   x6: true,
   options: [
-    { name: 'dscp', arg: true },
-    { name: 'dscp-class', arg: true },
+    { name: 'dscp', arg: true, excl: ['dscp-class'] },
+    { name: 'dscp-class', arg: true, excl: ['dscp'] },
   ],
   init: () => ({ dscp: 0, invert: false, given: '' }),
   parse(d, opt, arg, invert) {
-    if (d.given) throw exclusive('dscp', d.given, opt);
     d.given = opt;
     d.dscp = opt === 'dscp' ? xtUint('dscp', opt, arg!, 0, 63) : dscpClass(arg!) ;
     d.invert = invert;

@@ -21,7 +21,7 @@
  */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { exclusive, mandatory, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { HZ, printRate } from './limit.js';
 import { ipDst, ipFragOff, ipProto, ipSrc, l4, u16 } from './util.js';
 
@@ -141,10 +141,12 @@ export const hashlimitMatch: MatchSpec<HashlimitData> = {
   name: 'hashlimit',
   x6: true,
   // --hashlimit is an alias of --hashlimit-upto (its id, the command parser passes the latter's name)
+  // (--hashlimit-upto and --hashlimit-above exclude each other; --hashlimit-name is XTOPT_MAND)
   options: [
-    ...OPTS.slice(0, 2).map((name) => ({ name, arg: true })),
-    { name: 'hashlimit', arg: true, id: 0 },
-    ...OPTS.slice(2).map((name) => ({ name, arg: name !== 'hashlimit-rate-match' })),
+    { name: 'hashlimit-upto', arg: true, excl: ['hashlimit-above'] },
+    { name: 'hashlimit-above', arg: true, excl: ['hashlimit-upto'] },
+    { name: 'hashlimit', arg: true, id: 0, excl: ['hashlimit-above'] },
+    ...OPTS.slice(2).map((name) => ({ name, arg: name !== 'hashlimit-rate-match', mand: name === 'hashlimit-name' })),
   ],
   init: () => ({
     avg: 0, burst: 5, mode: 0, invert: false, name: '', srcmask: 32, dstmask: 32, size: 0, max: 0,
@@ -154,8 +156,6 @@ export const hashlimitMatch: MatchSpec<HashlimitData> = {
     if (opt === 'hashlimit-rate-match' || opt === 'hashlimit-rate-interval')
       throw new XtError(`hashlimit: --${opt} is not modelled by natlab`);
     if (opt !== 'hashlimit-upto' && opt !== 'hashlimit-above') noInvert('hashlimit', opt, invert);
-    if (opt === 'hashlimit-upto' && d.given.includes('hashlimit-above')) throw exclusive('hashlimit', 'hashlimit-upto', 'hashlimit-above');
-    if (opt === 'hashlimit-above' && d.given.includes('hashlimit-upto')) throw exclusive('hashlimit', 'hashlimit-upto', 'hashlimit-above');
     d.given.push(opt);
     switch (opt) {
       case 'hashlimit-upto':
@@ -203,7 +203,7 @@ export const hashlimitMatch: MatchSpec<HashlimitData> = {
     }
   },
   final(d) {
-    if (!d.given.includes('hashlimit-name')) throw mandatory('hashlimit', 'hashlimit-name');
+    // hashlimit_mt_check(); --hashlimit-name (XTOPT_MAND) and the exclusion are checked after it
     if (!d.given.includes('hashlimit-upto') && !d.given.includes('hashlimit-above')) throw new XtError('You have to specify --hashlimit');
   },
   // hashlimit_mt_check_common()

@@ -13,36 +13,23 @@ export interface MultiportData {
   proto: 'tcp' | 'udp' | null;
 }
 
-/** libxt_multiport's option table, in order */
+/** libxt_multiport's options, by their long names (each excludes the others) */
 const TABLE = ['source-ports', 'destination-ports', 'ports'];
-
-/** the name libxt_multiport gives an option (its x6 entry's name; --sports and --dports are aliases) */
-function canonical(opt: string): string {
-  return opt === 'sports' || opt === 'source-ports' ? 'source-ports' : opt === 'dports' || opt === 'destination-ports' ? 'destination-ports' : 'ports';
-}
 
 export const multiportMatch: MatchSpec<MultiportData> = {
   name: 'multiport',
   x6: true,
   // libxt_multiport's table: --sports and --dports are aliases (same id) of the long names before them
+  // (each excludes the others: F_ANY)
   options: [
-    { name: 'source-ports', arg: true, id: 0 },
-    { name: 'sports', arg: true, id: 0 },
-    { name: 'destination-ports', arg: true, id: 1 },
-    { name: 'dports', arg: true, id: 1 },
-    { name: 'ports', arg: true, id: 2 },
+    { name: 'source-ports', arg: true, id: 0, excl: TABLE },
+    { name: 'sports', arg: true, id: 0, excl: TABLE },
+    { name: 'destination-ports', arg: true, id: 1, excl: TABLE },
+    { name: 'dports', arg: true, id: 1, excl: TABLE },
+    { name: 'ports', arg: true, id: 2, excl: TABLE },
   ],
   init: () => ({ flags: '', ranges: [], invert: false, proto: null }),
   parse(d, opt, arg, invert) {
-    if (d.flags) {
-      // (one given twice was refused by the command parser, as xtables_option_parse() does)
-      // xtables_options_fcheck(): two that exclude each other, named in the order of
-      // libxt_multiport's table, by their own (not alias) names
-      const was = canonical(d.flags);
-      const now = canonical(opt);
-      const [first, second] = TABLE.indexOf(was) < TABLE.indexOf(now) ? [was, now] : [now, was];
-      throw new XtError(`multiport: option "--${first}" cannot be used together with "--${second}".\n`);
-    }
     d.flags = opt === 'source-ports' ? 'sports' : opt === 'destination-ports' ? 'dports' : opt;
     d.ranges = arg!.split(',').map(parsePortRange);
     if (d.ranges.length > 15) throw new XtError('too many ports specified');

@@ -14,7 +14,7 @@ import { ipToString, maskSuffix, parseAddrMask } from '../tables/addr.js';
 import { parseProto } from '../tables/protocols.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { alsoRequires, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { hex } from './util.js';
 
 interface PolicyElem {
@@ -72,11 +72,11 @@ export const policyMatch: MatchSpec<PolicyData> = {
     name,
     arg: name !== 'strict' && name !== 'next',
     multi: k >= 3,
+    also: name === 'next' ? ['strict'] : undefined,
   })),
   init: () => ({ dir: '', pol: 'ipsec', strict: false, elems: [], given: [] }),
   parse(d, opt, arg, invert) {
     if (opt === 'dir' || opt === 'pol' || opt === 'strict' || opt === 'next') noInvert('policy', opt, invert);
-    if (opt === 'next' && !d.given.includes('strict')) throw alsoRequires('policy', 'next', 'strict');
     d.given.push(opt);
     const cur = (): PolicyElem => {
       if (d.elems.length === 0) d.elems.push(newElem());

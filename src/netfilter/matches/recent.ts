@@ -25,7 +25,7 @@
 import { ipToString, parseIp } from '../tables/addr.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { exclusive, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { HZ } from './limit.js';
 import { ipDst, ipSrc, ipTtl, xtoptString } from './util.js';
 
@@ -120,24 +120,23 @@ const pow2Above = (n: number): number => {
 export const recentMatch: MatchSpec<RecentData> = {
   name: 'recent',
   x6: true,
+  // recent_opts_v1: the operations exclude each other (F_ANY_OP), --rttl excludes --set and --remove,
+  // --reap needs --seconds
   options: [
-    ...OPS.map(([, name]) => ({ name, arg: false })),
+    ...OPS.map(([, name]) => ({ name, arg: false, excl: OPS.map(([, n]) => n) })),
     { name: 'seconds', arg: true },
-    { name: 'reap', arg: false },
+    { name: 'reap', arg: false, also: ['seconds'] },
     { name: 'hitcount', arg: true },
-    { name: 'rttl', arg: false },
+    { name: 'rttl', arg: false, excl: ['set', 'remove'] },
     { name: 'name', arg: true },
-    { name: 'mask', arg: true },
     { name: 'rsource', arg: false },
     { name: 'rdest', arg: false },
+    { name: 'mask', arg: true },
   ],
   init: () => ({ checkSet: 0, invert: false, seconds: 0, hitCount: 0, name: 'DEFAULT', side: 0, mask: 0xffffffff, given: [], table: null }),
   parse(d, opt, arg, invert) {
     const op = OPS.find(([, n]) => n === opt);
     if (!op) noInvert('recent', opt, invert);
-    const excl = op ? OPS.map(([, n]) => n) : opt === 'rttl' ? ['set', 'remove'] : [];
-    for (const e of excl) if (d.given.includes(e)) throw exclusive('recent', e, opt);
-    if (opt === 'set' || opt === 'remove') if (d.given.includes('rttl')) throw exclusive('recent', 'rttl', opt);
     d.given.push(opt);
     if (op) {
       d.checkSet |= op[0];
@@ -177,7 +176,6 @@ export const recentMatch: MatchSpec<RecentData> = {
   final(d) {
     if (!(d.checkSet & (SET | CHECK | UPDATE | REMOVE)))
       throw new XtError("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
-    if (d.given.includes('reap') && !d.given.includes('seconds')) throw new XtError('recent: option "--reap" also requires "--seconds".\n');
   },
   // recent_mt_check()
   check(d) {

@@ -16,7 +16,7 @@
 import { seedFromName } from '../nat/state.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { alsoRequires, exclusive, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 
 /** XT_STATISTIC_MODE_RANDOM, _NTH */
 const RANDOM = 0;
@@ -41,18 +41,16 @@ export const statisticMatch: MatchSpec<StatisticData> = {
   name: 'statistic',
   x6: true,
   options: [
-    { name: 'mode', arg: true },
-    { name: 'probability', arg: true },
-    { name: 'every', arg: true },
-    { name: 'packet', arg: true },
+    { name: 'mode', arg: true, mand: true },
+    { name: 'probability', arg: true, excl: ['every', 'packet'] },
+    { name: 'every', arg: true, excl: ['probability'], also: ['packet'] },
+    { name: 'packet', arg: true, excl: ['probability'], also: ['every'] },
   ],
   init: () => ({ mode: RANDOM, invert: false, probability: 0, every: 0, packet: 0, count: 0, rng: -1, given: [] }),
   parse(d, opt, arg, invert) {
     const a = arg!;
     if (opt === 'mode' || opt === 'packet') noInvert('statistic', opt, invert);
     if (invert) d.invert = true;
-    const excl = opt === 'probability' ? ['every', 'packet'] : opt === 'every' || opt === 'packet' ? ['probability'] : [];
-    for (const e of excl) if (d.given.includes(e)) throw exclusive('statistic', e, opt);
     d.given.push(opt);
     if (opt === 'mode') {
       if (a === 'random') d.mode = RANDOM;
@@ -61,20 +59,19 @@ export const statisticMatch: MatchSpec<StatisticData> = {
     } else if (opt === 'probability') {
       const p = /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(a) ? Number(a) : NaN;
       if (!(p >= 0 && p <= 1)) throw new XtError(`statistic: bad value for option "--probability", or out of range (0-1).\n`);
-      d.probability = Math.round(0x80000000 * p);
-    } else if (opt === 'every') d.every = xtUint('statistic', opt, a, 1, 0xffffffff) - 1;
+      // u.random.probability and u.nth.every are one word of a union in struct xt_statistic_info:
+      // statistic_check() compares --packet with whichever was written last
+      d.probability = d.every = Math.round(0x80000000 * p);
+    } else if (opt === 'every') d.every = d.probability = xtUint('statistic', opt, a, 1, 0xffffffff) - 1;
     else d.packet = xtUint('statistic', opt, a, 0, 0xffffffff);
   },
   final(d) {
-    // statistic_check(), then the generic .also and XTOPT_MAND checks
+    // statistic_check(); the table's .excl, .also and XTOPT_MAND come after it
     if (d.mode === RANDOM && !d.given.includes('probability')) throw new XtError('--probability must be specified when using random mode');
     if (d.mode === NTH && !d.given.includes('every') && !d.given.includes('packet'))
       throw new XtError('--every and --packet must be specified when using nth mode');
     if (d.packet > d.every) throw new XtError('the --packet p must be 0 <= p <= n-1');
     d.count = d.every - d.packet;
-    if (d.given.includes('every') && !d.given.includes('packet')) throw alsoRequires('statistic', 'every', 'packet');
-    if (d.given.includes('packet') && !d.given.includes('every')) throw alsoRequires('statistic', 'packet', 'every');
-    if (!d.given.includes('mode')) throw new XtError(`statistic: option "--mode" must be specified\n`);
   },
   save: (d) => modeText(d, '--'),
   print: (d) => ' statistic' + modeText(d, ''),

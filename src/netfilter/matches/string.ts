@@ -8,7 +8,7 @@
  */
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
-import { mandatory, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 import { ipTotLen } from './util.js';
 
 /** XT_STRING_MAX_PATTERN_SIZE */
@@ -88,9 +88,9 @@ export const stringMatch: MatchSpec<StringData> = {
   options: [
     { name: 'from', arg: true },
     { name: 'to', arg: true },
-    { name: 'algo', arg: true },
-    { name: 'string', arg: true },
-    { name: 'hex-string', arg: true },
+    { name: 'algo', arg: true, mand: true },
+    { name: 'string', arg: true, excl: ['hex-string'] },
+    { name: 'hex-string', arg: true, excl: ['string'] },
     { name: 'icase', arg: false },
   ],
   init: () => ({ algo: '', pattern: new Uint8Array(0), set: false, invert: false, from: 0, to: 65535, icase: false, given: [] }),
@@ -119,8 +119,8 @@ export const stringMatch: MatchSpec<StringData> = {
       }
     }
   },
+  // string_check(); --algo (XTOPT_MAND) and the exclusions are checked after it
   final(d) {
-    if (!d.given.includes('algo')) throw mandatory('string', 'algo');
     if (!d.set) throw new XtError("STRING match: You must specify `--string' or `--hex-string'");
   },
   // string_mt_check(): textsearch_prepare() knows bm, kmp and fsm (ENOENT otherwise); no empty pattern

@@ -73,6 +73,10 @@ export interface OptionSpec {
   multi?: boolean;
   /** `.excl`: the options (by name) it may not be given with, refused once the rule is read */
   excl?: readonly string[];
+  /** `.also`: the options (by name) it needs, checked once the rule is read */
+  also?: readonly string[];
+  /** XTOPT_MAND: the rule must give it */
+  mand?: boolean;
 }
 
 /**

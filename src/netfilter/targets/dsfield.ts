@@ -9,7 +9,7 @@ import { csumReplace2 } from '../../wire/checksum.js';
 import { dscpClass, hex2, parseTos, tosSymbol } from '../matches/tos-values.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
-import { exclusive, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 
 /** ipv4_change_dsfield(): the new TOS byte and the header checksum */
 function setDsfield(skb: Skb, tos: number): void {
@@ -81,14 +81,13 @@ export const dscpTarget: TargetSpec<DscpTgData> = {
   name: 'DSCP',
   x6: true,
   options: [
-    { name: 'set-dscp', arg: true },
-    { name: 'set-dscp-class', arg: true },
+    { name: 'set-dscp', arg: true, excl: ['set-dscp-class'] },
+    { name: 'set-dscp-class', arg: true, excl: ['set-dscp'] },
   ],
   init: () => ({ dscp: 0, given: '' }),
   tables: ['mangle'],
   parse(d, opt, arg, invert) {
     noInvert('DSCP', opt, invert);
-    if (d.given) throw exclusive('DSCP', d.given, opt);
     d.given = opt;
     d.dscp = opt === 'set-dscp' ? xtUint('DSCP', opt, arg!, 0, 63) : dscpClass(arg!);
   },

@@ -6,7 +6,7 @@
 import { csumReplace2 } from '../../wire/checksum.js';
 import { registerTarget } from '../tables/registry.js';
 import { XT_CONTINUE, XtError, type TargetSpec } from '../tables/types.js';
-import { exclusive, noInvert, xtUint } from '../xt-opts.js';
+import { noInvert, xtUint } from '../xt-opts.js';
 
 /** IPT_TTL_SET, _INC, _DEC */
 const OPTS = ['ttl-set', 'ttl-inc', 'ttl-dec'];
@@ -20,12 +20,16 @@ export interface TtlTgData {
 export const ttlTarget: TargetSpec<TtlTgData> = {
   name: 'TTL',
   x6: true,
-  options: OPTS.map((name) => ({ name, arg: true })),
+  // TTL_opts: set, dec, inc with ids O_TTL_SET = 0, O_TTL_INC, O_TTL_DEC; each excludes the others
+  options: [
+    { name: 'ttl-set', arg: true, id: 0, excl: OPTS },
+    { name: 'ttl-dec', arg: true, id: 2, excl: OPTS },
+    { name: 'ttl-inc', arg: true, id: 1, excl: OPTS },
+  ],
   init: () => ({ mode: -1, ttl: 0 }),
   tables: ['mangle'],
   parse(d, opt, arg, invert) {
     noInvert('TTL', opt, invert);
-    if (d.mode >= 0) throw exclusive('TTL', OPTS[d.mode]!, opt);
     d.mode = OPTS.indexOf(opt);
     d.ttl = xtUint('TTL', opt, arg!, opt === 'ttl-set' ? 0 : 1, 255);
   },
