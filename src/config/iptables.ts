@@ -357,10 +357,12 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
     if (opt.arg) {
       arg = arg0 ?? argv[i++];
       if (arg === undefined) throw new XtError(`option "--${name}" requires an argument`);
-      if (opt.two) {
-        const a2 = argv[i++];
-        if (a2 === undefined) throw new XtError(`--${name} requires two args`);
+      // the second word only when there is one that is not an option or `!` (tcp_parse() takes
+      // argv[optind] itself, after its own checks, and says so when it is missing)
+      const a2 = argv[i];
+      if (opt.two && a2 !== undefined && !a2.startsWith('-') && !a2.startsWith('!')) {
         arg = `${arg} ${a2}`;
+        i++;
       }
     }
     // xtables_option_mpcall()/_tpcall() -> x6_parse -> xtables_option_parse(), with the instance's

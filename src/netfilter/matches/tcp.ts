@@ -127,10 +127,12 @@ export const tcpMatch: MatchSpec<TcpData> = {
       d.flgCmp = 0x02;
       d.invFlags = invert;
     } else if (opt === 'tcp-flags') {
-      // the second word is the next argv item; the parser passes "MASK COMP"
+      // the second word is the next argv item; the parser passes "MASK COMP", or MASK alone
+      // when the next item is missing, an option or `!`
       const [m, c] = arg!.split(' ');
+      if (c === undefined) throw new XtError('--tcp-flags requires two args.');
       d.flgMask = parseFlags(m!);
-      d.flgCmp = parseFlags(c ?? '');
+      d.flgCmp = parseFlags(c);
       d.invFlags = invert;
     } else if (opt === 'tcp-option') {
       const n = Number(arg);

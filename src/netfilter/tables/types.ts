@@ -59,7 +59,7 @@ export interface OptionSpec {
   name: string;
   /** takes an argument */
   arg: boolean;
-  /** takes two (--tcp-flags MASK COMP): the parser joins them with a space */
+  /** takes two (--tcp-flags MASK COMP): the parser joins them with a space when the second is there */
   two?: boolean;
   /**
    * its `.id`; entries with the same id are aliases of one option (udp's
