@@ -11,7 +11,7 @@ import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
 import { ipOptionsToEcho } from './ip-options.js';
 import type { Iface } from './iface.js';
-import type { Skb } from './skb.js';
+import { CtInfo, type Skb } from './skb.js';
 
 /** Something that receives IP packets: a raw socket. `ip` is the whole IP packet (a copy). */
 export interface RawSocket {
@@ -118,6 +118,10 @@ export class SocketTable {
     }
     if (sock === undefined) {
       if (h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);
+      // __udp4_lib_rcv(): nf_reset_ct() before the error, so icmp_send() has no entry to attach and
+      // the error meets the raw table untracked; conntrack at OUTPUT finds it RELATED by lookup
+      skb.ct = null;
+      skb.ctInfo = CtInfo.NONE;
       if (!bcast) icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
       return;
     }
