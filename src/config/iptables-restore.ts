@@ -6,7 +6,7 @@
  * Without --noflush a block replaces its table entirely (user chains gone,
  * policies back to ACCEPT unless a `:CHAIN` line sets them).
  */
-import { IptablesState, newChain } from '../netfilter/tables/state.js';
+import { copyChain, IptablesState, newChain } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
 import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { tableReplaced } from '../netfilter/xt-lifecycle.js';
@@ -30,7 +30,7 @@ function copyTable(t: Table, flush: boolean): Table {
   const builtins: Chain[] = [];
   for (const c of t.chains.values()) {
     if (flush && c.hook === -1) continue;
-    const n: Chain = flush ? newChain(c.name, c.hook) : { ...c, rules: [...c.rules] };
+    const n: Chain = flush ? newChain(c.name, c.hook) : copyChain(c);
     chains.set(n.name, n);
     if (n.hook !== -1) {
       byHook[n.hook] = n;
