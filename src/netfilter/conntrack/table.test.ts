@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CtDir, IPS_DYING, type CtTuple } from '../ct-types.js';
 import type { CtEntry } from './conn.js';
 import { ConntrackTable, N_DST, N_PORTS, N_PROTO, N_SRC } from './table.js';
-import { copyTuple, invertTuple } from './tuple.js';
+import { copyTuple, invertTuple, tupleHashOf } from './tuple.js';
 
 const NS = 1_000_000_000;
 
@@ -21,6 +21,17 @@ function confirm(table: ConntrackTable, orig: CtTuple, now = 0, life = 30 * NS):
 }
 
 describe('the conntrack hash', () => {
+  it('is a small integer (0 to 2^30 - 1), so a lookup boxes no heap number, and spreads over the low bits', () => {
+    const low = new Set<number>();
+    for (let i = 0; i < 4096; i++) {
+      const h = tupleHashOf((0xc0000200 + i) | 0, 0x0a000001, 17, ((10000 + i) << 16) | 53);
+      expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
+      low.add(h & 1023);
+    }
+    // 4096 tuples into 1024 buckets: nearly every bucket used
+    expect(low.size).toBeGreaterThan(950);
+  });
+
   it('finds thousands of entries by either tuple after growing, with the direction it matched', () => {
     const t = new ConntrackTable();
     const all: CtEntry[] = [];

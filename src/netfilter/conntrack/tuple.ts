@@ -31,13 +31,20 @@ export function tupleHash(t: CtTuple): number {
   return tupleHashOf(t.src, t.dst, t.proto, (t.sport << 16) | t.dport);
 }
 
-/** tupleHash() of a tuple given as integers (`ports` = sport << 16 | dport) */
+/**
+ * tupleHash() of a tuple given as integers (`ports` = sport << 16 | dport).
+ * 30 bits, so the value is a small integer: a uint32 (or an int32) beyond
+ * 30 bits is a heap number when a call that V8 did not inline returns it,
+ * one allocation per conntrack lookup (callgrind: tupleHashOf wrote the
+ * new-space top 0.53 times per packet). The table takes the low bits for
+ * its bucket, so the buckets are those of the 32-bit value.
+ */
 export function tupleHashOf(src: number, dst: number, proto: number, ports: number): number {
   let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 15) ^ proto, 0x165667b1);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 /** ICMP query types and their answers, as the kernel's invmap (icmp_invert_tuple) */
