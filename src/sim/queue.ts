@@ -24,17 +24,29 @@ export type EventFn3<A, B, C> = (a: A, b: B, c: C) => void;
 
 /** A scheduled event; `cancel()` makes it a no-op (timers are re-armed often). */
 export class Timer {
+  /**
+   * when it runs, and its place among the events of that instant. Fields
+   * that start as numbers, not constructor parameter properties: tsc
+   * declares those as class fields (undefined first), and V8 then keeps
+   * `at` as a tagged field, where every time past 2^30 ns (~1.07 s, beyond
+   * a small integer) is a new heap number: one allocation per event for
+   * the rest of a simulation. Started as 0, the field holds its number in
+   * place.
+   */
+  at = 0;
+  seq = 0;
+  fn: EventFn | null;
   cancelled = false;
   /** for a posted (typed) event: its handler and values; the record is reused once it ran */
   fn3: EventFn3<any, any, any> | null = null;
   a: unknown = null;
   b: unknown = null;
   c: unknown = null;
-  constructor(
-    public at: number,
-    public seq: number,
-    public fn: EventFn | null,
-  ) {}
+  constructor(at: number, seq: number, fn: EventFn | null) {
+    this.at = at;
+    this.seq = seq;
+    this.fn = fn;
+  }
   cancel(): void {
     this.cancelled = true;
   }
