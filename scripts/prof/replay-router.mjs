@@ -11,7 +11,9 @@
 //   npm run build && MODE=thread N=500000 node scripts/prof/replay-router.mjs
 //
 // DIST=path/to/dist runs another build (side-by-side comparisons); OUT=FILE
-// keeps the trace (default: a temporary file, removed at the end).
+// keeps the trace (default: a temporary file, removed at the end);
+// START_NS=2000000000 starts the replay 2 s into the simulation (a replay
+// longer than ~1.07 s runs with times beyond V8's small integers).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +62,8 @@ sim.net.trace = sinks[MODE]();
 const router = sim.net.host('router');
 const dev = router.ifaceByName('lan0');
 const rp = new Replayer(new CaptureReader(syntheticTraffic(N), 'synthetic'), { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, { pacing: { mode: 'timestamps', speed: 1 } });
+// START_NS=2000000000: the replay starts at that virtual time (times past 2^30 ns are no small integers in V8)
+if (process.env.START_NS !== undefined) sim.net.queue.runUntil(() => false, Number(process.env.START_NS));
 const t0 = performance.now();
 const c0 = process.cpuUsage();
 rp.start();
