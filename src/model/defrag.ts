@@ -287,6 +287,8 @@ function ipFragReasm(h: Host, all: FragQueues, q: FragQueue, skb: Skb): boolean 
   const parts = q.frags.length;
   skb.data = data;
   skb.l3 = ho;
+  // the head's control block comes along (skb_morph()): its options as ip_rcv_options() found them
+  skb.ipOpt = head.ipOpt;
   skb.fragMaxSize = Math.max(q.maxDfSize, q.maxSize);
   skb.fragList = pieces;
   if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `reassembled from ${parts} fragments (${total} bytes)`);

@@ -148,6 +148,33 @@ describe('ip_do_fragment', () => {
     ]);
   });
 
+  it('keeps the header with options on every fragment, the options not marked copied turned into NOPs after the first', () => {
+    // a 60-byte header: NOP, record route (type 7, not copied) of 39 bytes
+    const plain = packet(3008);
+    const opts = new Uint8Array(40);
+    opts.set([1, 7, 39, 8, 10, 0, 0, 1]);
+    const data = new Uint8Array(plain.data.length + 40);
+    data.set(plain.data.subarray(0, 34), 0);
+    data.set(opts, 34);
+    data.set(plain.data.subarray(34), 74);
+    data[14] = 0x4f;
+    data[16] = (60 + 3008) >> 8;
+    data[17] = (60 + 3008) & 0xff;
+    ipFillChecksum(data, 14);
+    const frags = fragmentAll(new Skb(data), 1500);
+    expect(shape(frags)).toEqual([
+      [1500, true, 0],
+      [1500, true, 1440],
+      [188, false, 2880],
+    ]);
+    expect(Array.from(frags[0]!.data.subarray(34, 42))).toEqual([1, 7, 39, 8, 10, 0, 0, 1]);
+    for (const f of frags.slice(1)) {
+      expect(f.data[14]! & 0xf).toBe(15);
+      expect(Array.from(f.data.subarray(34, 74))).toEqual(new Array(40).fill(1));
+      expect(ipChecksumOk(f.data, 14)).toBe(true);
+    }
+  });
+
   it('refuses to split a DF packet that was not reassembled by netfilter', () => {
     const out: Skb[] = [];
     ipFragment(host(), packet(3008, { df: true }), 1500, keep(out));

@@ -43,12 +43,6 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
   const b = skb.data;
   const o = skb.l3;
   const hl = ipHeaderLen(b, o);
-  if (hl !== 20) {
-    // ip_options_fragment() would keep only the copied options after the first fragment
-    h.unsupported(`fragmenting an IPv4 packet with options on ${h.name}: IP options are not modelled`);
-    h.drop(skb, skb.dev, 'output: fragmentation of a packet with IP options (not modelled)');
-    return 0;
-  }
   let mtu = dstMtu;
   if (skb.fragMaxSize !== 0 && skb.fragMaxSize < mtu) mtu = skb.fragMaxSize;
   const room = mtu - hl;
@@ -74,6 +68,7 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     const last = off + len >= total;
     const frag = new Uint8Array(o + hl + len);
     frag.set(b.subarray(0, o + hl), 0);
+    if (off !== 0 && hl > 20) ipOptionsFragment(frag, o, hl);
     frag.set(b.subarray(o + hl + off, o + hl + off + len), o + hl);
     setIpTotalLen(frag, o, hl + len);
     setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));
@@ -83,6 +78,30 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     off += len;
   }
   return 0;
+}
+
+/**
+ * ip_options_fragment(): the fragments after the first keep the header's
+ * length but only the options marked "copied" (type bit 0x80); the others
+ * (record route, timestamp) become NOPs.
+ */
+function ipOptionsFragment(f: Uint8Array, o: number, hl: number): void {
+  let p = o + 20;
+  let l = hl - 20;
+  while (l > 0) {
+    const t = f[p]!;
+    if (t === 0) return; // IPOPT_END
+    if (t === 1) {
+      l--;
+      p++;
+      continue;
+    }
+    const optlen = f[p + 1]!;
+    if (optlen < 2 || optlen > l) return;
+    if ((t & 0x80) === 0) f.fill(1, p, p + optlen);
+    l -= optlen;
+    p += optlen;
+  }
 }
 
 /** the original pieces when ip_do_fragment's frag_list fast path applies, else null */

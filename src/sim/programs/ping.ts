@@ -40,6 +40,7 @@ import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
 import { localMtu } from '../../model/pmtu.js';
+import { ipOptionsBuild } from '../../model/ip-options.js';
 import type { RawSocket } from '../../model/sockets.js';
 import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
 import { HZ, jiffies, timerDelay } from '../../model/jiffies.js';
@@ -66,7 +67,7 @@ const MAX_DUP_CHK = 0x10000;
 const OPTSTRING = 'h?4bRT:6F:N:aABc:CdDe:fi:I:l:Lm:M:nOp:qQ:rs:S:t:UvVw:W:';
 /** options iputils has that natlab does not model */
 const NOT_MODELLED: Record<string, string> = {
-  R: 'record route', T: 'IP timestamps', '6': 'IPv6', F: 'IPv6 flow labels', N: 'IPv6 node info queries',
+  T: 'IP timestamps', '6': 'IPv6', F: 'IPv6 flow labels', N: 'IPv6 node info queries',
   a: 'audible ping', A: 'adaptive ping', B: 'sticky source address', C: 'connect()', d: 'SO_DEBUG',
   f: 'flood ping', l: 'preload', L: 'multicast loopback', m: 'marks',
   O: 'outstanding replies', p: 'padding patterns', r: 'SO_DONTROUTE',
@@ -137,6 +138,31 @@ const STRERROR: Record<string, string> = {
   enobufs: 'No buffer space available',
 };
 
+const IPOPT_EOL = 0;
+const IPOPT_NOP = 1;
+const IPOPT_RR = 7;
+/** sizeof(rspace): NOP, RR type, length, pointer, nine addresses */
+const RSPACE_LEN = 40;
+
+/**
+ * -R's IP_OPTIONS as the packet carries them: NOP, then RR (length 39)
+ * whose first slot holds the sender's address, pointer past it
+ * (ip_options_compile() on the socket's options sets rr_needaddr,
+ * ip_options_build() writes the source there).
+ */
+function recordRoute(saddr: number): Uint8Array {
+  const b = new Uint8Array(RSPACE_LEN);
+  b[0] = IPOPT_NOP;
+  b[1] = IPOPT_RR;
+  b[2] = RSPACE_LEN - 1;
+  b[3] = 8;
+  b[4] = saddr >>> 24;
+  b[5] = (saddr >>> 16) & 0xff;
+  b[6] = (saddr >>> 8) & 0xff;
+  b[7] = saddr & 0xff;
+  return b;
+}
+
 /** Thrown inside option parsing: print and exit like iputils' error(status, ...) */
 class PingExit extends Error {
   constructor(
@@ -176,6 +202,8 @@ export interface PingOptions {
   pmtudisc: 'do' | 'dont' | 'want';
   /** -e: the echo identifier (a raw socket, as root, keeps it); null = random */
   ident: number | null;
+  /** -R: IP_OPTIONS with a record-route option on the socket */
+  recordRoute: boolean;
 }
 
 /** iputils' strtol_or_err(): a decimal integer in [min, max], else exit 1 */
@@ -228,7 +256,7 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
   const o: PingOptions = {
     count: 0, interval: 1000, deadline: 0, linger: MAXWAIT_S * 1000, datalen: 56, ttl: null, tos: 0, device: null, source: 0,
     quiet: false, numeric: false, broadcast: false, timestamps: false, target: '', warnings: '',
-    pmtudisc: 'want', ident: null,
+    pmtudisc: 'want', ident: null, recordRoute: false,
   };
   const g = getopt(argv.slice(1), OPTSTRING);
   const warn = (t: string): void => {
@@ -297,6 +325,9 @@ export function parsePingArgs(argv: string[], unsupported: (what: string) => voi
         throw new PingExit(VERSION, 0);
       case 'w':
         o.deadline = strtolOrErr(arg, 0n, BigInt(INT_MAX));
+        break;
+      case 'R':
+        o.recordRoute = true;
         break;
       case 'W': {
         const v = pingStrtod(arg, 'bad linger time', warn);
@@ -494,7 +525,9 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
 
   print(`PING ${hostname} (${ip4ToString(whereto)}) `);
   if (dev !== null || strict) print(`from ${ip4ToString(source)} ${dev?.name ?? ''}: `);
-  print(`${datalen}(${datalen + 28}) bytes of data.\n`);
+  // -R: NOP, then RR with room for nine addresses (rspace[3 + 4 * NROUTES + 1])
+  const optlen = opts.recordRoute ? RSPACE_LEN : 0;
+  print(`${datalen}(${datalen + 8 + optlen + IP_HLEN}) bytes of data.\n`);
   const prAddr = (a: number): string => (numeric || ended || a !== 0x7f000001 ? ip4ToString(a) : `localhost (${ip4ToString(a)})`);
 
   // ---- state (struct ping_rts) --------------------------------------------
@@ -552,7 +585,8 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     const seq = (ntransmitted + 1) & 0xffff;
     rcvd[seq] = 0;
     const icmpLen = 8 + datalen;
-    if (IP_HLEN + icmpLen > 0xffff) return ''; // EMSGSIZE from sendto(): counted, not printed
+    const hlen = IP_HLEN + optlen;
+    if (hlen + icmpLen > 0xffff) return ''; // EMSGSIZE from sendto(): counted, not printed
     const rt = h.routeOutput(whereto, source, dev);
     const err = routeError(h, rt, whereto, dev);
     if (err !== null) return err;
@@ -561,7 +595,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       // (ip_sk_use_pmtu(): the learnt one) is refused; ip_local_error()
       // queues EMSGSIZE with that MTU
       const mtu = localMtu(rt, rt.dev.mtu);
-      if (IP_HLEN + icmpLen > mtu) {
+      if (hlen + icmpLen > mtu) {
         localErrorMtu = mtu;
         return 'emsgsize';
       }
@@ -584,8 +618,9 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     pkt[o + 2] = ck >>> 8;
     pkt[o + 3] = ck & 0xff;
     const bcast = rt.kind === 'broadcast' || rt.kind === 'multicast';
-    buildIpv4(pkt, 14, { src: source || rt.prefsrc, dst: whereto, proto: IPPROTO_ICMP, ttl, tos: opts.tos, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
-    const skb = new Skb(pkt);
+    const saddr = source || rt.prefsrc;
+    buildIpv4(pkt, 14, { src: saddr, dst: whereto, proto: IPPROTO_ICMP, ttl, tos: opts.tos, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
+    const skb = new Skb(optlen === 0 ? pkt : ipOptionsBuild(pkt, { bytes: recordRoute(saddr), rrNeedaddr: false }));
     skb.route = rt;
     skb.sk = SK_ROOT; // ping's socket, opened as root
     // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM;
@@ -750,8 +785,54 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
         break;
       }
     }
+    if (hl > IP_HLEN) line += prOptions(ip, hl);
     print(`${line}\n`);
     flush();
+  };
+
+  /** old_rrlen, old_rr: the last record route printed, for "(same route)" */
+  let oldRr: Uint8Array | null = null;
+  /** pr_options(): the options of a reply, as iputils prints them after its line */
+  const prOptions = (ip: Uint8Array, hl: number): string => {
+    let out = '';
+    let p = IP_HLEN;
+    let totlen = hl - IP_HLEN;
+    while (totlen > 0) {
+      const t = ip[p]!;
+      if (t === IPOPT_EOL) break;
+      if (t === IPOPT_NOP) {
+        totlen--;
+        p++;
+        out += '\nNOP';
+        continue;
+      }
+      const olen = ip[p + 1]!;
+      if (olen < 2 || olen > totlen) break;
+      if (t === IPOPT_RR) {
+        let i = Math.min(ip[p + 2]!, olen) - 4;
+        if (i > 0) {
+          // compared from the pointer byte on, as iputils does
+          const cur = ip.subarray(p + 2, p + 2 + i);
+          if (oldRr !== null && oldRr.length === i && oldRr.every((v, k) => v === cur[k])) out += '\t(same route)';
+          else {
+            oldRr = cur.slice();
+            out += '\nRR: ';
+            for (let a = p + 3; ; a += 4) {
+              const addr = ((ip[a]! << 24) | (ip[a + 1]! << 16) | (ip[a + 2]! << 8) | ip[a + 3]!) >>> 0;
+              out += addr === 0 ? '\t0.0.0.0' : `\t${prAddr(addr)}`;
+              i -= 4;
+              out += '\n';
+              if (i <= 0) break;
+            }
+          }
+        }
+      } else {
+        h.unsupported(`ping: a reply with IP option ${t} (natlab's ping prints record route only)`);
+      }
+      totlen -= olen;
+      p += olen;
+    }
+    return out;
   };
 
   const receive = (ip: Uint8Array): void => {
