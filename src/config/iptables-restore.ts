@@ -225,7 +225,7 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
           [packets, bytes] = [Number(m[1]), Number(m[2])];
         }
         if (policy !== 'ACCEPT' && policy !== 'DROP') throw lineFailed(n, ': Bad policy name.');
-        c.policy = policy;
+        c.policy = policy === 'ACCEPT' ? 'ACCEPT' : 'DROP'; // the literal, not the token (as iptables -P)
         c.created = true;
         c.countersOn = true;
         [c.packets, c.bytes] = [packets, bytes];

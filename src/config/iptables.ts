@@ -17,6 +17,7 @@ import { optionEntry, xtOptionOnce, xtOptionsFcheck, xtWarnings } from '../netfi
 import { ruleAttach, ruleDestroy } from '../netfilter/xt-lifecycle.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
 import { IptablesState, newChain } from '../netfilter/tables/state.js';
+import { internName } from '../trace/events.js';
 import {
   RuleKind,
   XtError,
@@ -772,7 +773,8 @@ export function execute(state: IptablesState, c: Command, ns: object | null = st
       if (c.arg2 !== 'ACCEPT' && c.arg2 !== 'DROP') throw iptcError("iptables: Bad policy name. Run `dmesg' for more information.");
       if (c.table === 'nat' && c.arg2 === 'DROP')
         throw new XtError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n');
-      ch.policy = c.arg2;
+      // the literal, not the parsed token: traced packets pass the policy as their verdict, compared by reference where both sides are literals
+      ch.policy = c.arg2 === 'ACCEPT' ? 'ACCEPT' : 'DROP';
       // -P (re)creates the base chain with counters at zero (measured)
       ch.packets = ch.bytes = 0;
       ch.countersOn = true;
@@ -784,7 +786,7 @@ export function execute(state: IptablesState, c: Command, ns: object | null = st
       if (t.chains.has(c.arg2)) throw iptcError('iptables: File exists.');
       if (ch.hook !== -1) throw iptcError('iptables: Invalid argument.');
       t.chains.delete(ch.name);
-      ch.name = c.arg2;
+      ch.name = internName(c.arg2);
       t.chains.set(ch.name, ch);
       for (const x of t.chains.values())
         for (const rr of x.rules)

@@ -2,7 +2,7 @@
  * One Linux host: a network namespace with its interfaces, addresses,
  * routes, neighbours, bridges, sysctls, netfilter and sockets.
  */
-import type { HopEvent, HopKind, TraceSink } from '../trace/events.js';
+import { internName, type HopEvent, type HopKind, type TraceSink } from '../trace/events.js';
 import { ip4ToString, isMulticast4, prefixMask, LIMITED_BROADCAST } from '../wire/ip4.js';
 import { Bridge, type BrNfHooks } from './bridge.js';
 import type { AddrType, HostApi } from './host-api.js';
@@ -52,10 +52,14 @@ export class Host implements HostApi {
   private nextIfindex = 1;
   private ipIdSeq = 0;
 
+  /** the node's name, interned (internName(): every trace call passes it) */
+  readonly name: string;
+
   constructor(
     readonly net: Network,
-    readonly name: string,
+    name: string,
   ) {
+    this.name = internName(name);
     const lo = new Iface(this, 'lo', this.nextIfindex++, 'loopback', new Uint8Array(6));
     lo.mtu = 65536;
     this.lo = lo;
@@ -356,7 +360,7 @@ export class Host implements HostApi {
   renameLink(dev: Iface, name: string): void {
     this.linkGen++;
     this.sysctls.renameIface(dev.name, name);
-    dev.name = name;
+    dev.name = internName(name);
   }
 
   /** `ip link set X up|down`: connected routes come and go; static routes through X go for good */

@@ -1,6 +1,7 @@
 /**
  * A network interface of one host (`struct net_device` + `in_device`).
  */
+import { internName } from '../trace/events.js';
 import type { Bridge } from './bridge.js';
 import type { HostApi } from './host-api.js';
 import type { DevConf } from './sysctl.js';
@@ -29,6 +30,7 @@ export const RT_SCOPE_HOST = 254;
 
 export class Iface {
   readonly host: HostApi;
+  /** interned (internName(): every trace call passes it); renamed only by Host.renameLink() */
   name: string;
   readonly ifindex: number;
   readonly kind: IfaceKind;
@@ -69,7 +71,7 @@ export class Iface {
 
   constructor(host: HostApi, name: string, ifindex: number, kind: IfaceKind, mac: Uint8Array) {
     this.host = host;
-    this.name = name;
+    this.name = internName(name);
     this.ifindex = ifindex;
     this.kind = kind;
     this.mac = mac;

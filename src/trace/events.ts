@@ -124,6 +124,23 @@ export interface TraceSink {
   chain?(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void;
 }
 
+/**
+ * `s` as the engine's one copy of that text (V8's internalized string, as
+ * a property name is): for the names every trace call passes (a host's,
+ * an interface's, a chain's), made so once where the model creates or
+ * renames them. A sink compares such names over and over (the recorder's
+ * memos, the encoder's templates); when both sides are internalized, V8
+ * tells two of them apart by their addresses, without comparing their
+ * characters (and a compare that only ever sees such strings is compiled
+ * as a compare of references).
+ */
+export function internName(s: string): string {
+  const o = Object.create(null) as Record<string, number>; // (no prototype: `__proto__` is a name like any other)
+  o[s] = 0;
+  for (const k in o) return k;
+  return s;
+}
+
 /** A sink that keeps every event in memory, numbered. */
 export class TraceBuffer implements TraceSink {
   readonly events: HopEvent[] = [];

@@ -25,7 +25,7 @@
  * Byte runs are padded to a word. Strings are numbered as they are first
  * seen; the reader keeps the same table.
  */
-import type { HopEvent, HopKind, TraceSink } from './events.js';
+import { internName, type HopEvent, type HopKind, type TraceSink } from './events.js';
 
 const STR = 1;
 const RESET = 2;
@@ -416,20 +416,6 @@ const xk = new Int32Array(64);
 const xt = new Int32Array(64);
 const xv = new Int32Array(64);
 
-/**
- * `s` as the engine's one copy of that text (a property name's string):
- * the encoder compares these strings with `===` over and over (node,
- * kind, interface, templates), and two such copies that differ are told
- * apart by their addresses, not their characters (V8's internalized
- * strings). Once per string number, not per record.
- */
-function interned(s: string): string {
-  const o: Record<string, number> = {};
-  o[s] = 0;
-  for (const k in o) return k;
-  return s;
-}
-
 /** what a reader keeps between blocks: the strings by number */
 export class RecordStrings {
   list: string[] = [];
@@ -473,7 +459,8 @@ export function playRecords(bytes: Uint8Array, nWords: number, strings: RecordSt
       case STR: {
         const n = w[a + 2]!;
         const p = (a + 3) * 4;
-        s.list[w[a + 1]!] = interned(fromUtf8.decode(bytes.subarray(p, p + n)));
+        // interned (internName()): the encoder compares these strings with `===` over and over (node, kind, interface, templates); once per string number, not per record
+        s.list[w[a + 1]!] = internName(fromUtf8.decode(bytes.subarray(p, p + n)));
         a += 3 + words(n);
         break;
       }

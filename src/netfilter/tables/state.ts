@@ -12,6 +12,7 @@
  * - a base chain counts its policy only after -P or -Z gave it counters.
  */
 import { NfHook } from '../../model/nf-seam.js';
+import { internName } from '../../trace/events.js';
 import type { Chain, Rule, Table, TableName } from './types.js';
 
 /** built-in chains per table, in iptables' order */
@@ -41,7 +42,8 @@ function newTable(name: TableName): Table {
 }
 
 export function newChain(name: string, hook: NfHook | -1): Chain {
-  return { name, hook, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [], created: false, countersOn: false, gen: 0, index: null };
+  // the name interned (internName(): a traced packet's chain events pass it)
+  return { name: internName(name), hook, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [], created: false, countersOn: false, gen: 0, index: null };
 }
 
 /**
