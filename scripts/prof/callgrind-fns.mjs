@@ -8,7 +8,8 @@
 //   NA=20000 NB=40000 TOP=40 MODE=record DIST=/other/dist node scripts/prof/callgrind-fns.mjs
 //
 // Needs valgrind (callgrind, callgrind_annotate). MODE=thread cannot be
-// measured this way (V8 runs --single-threaded here).
+// measured this way (V8 runs --single-threaded here): its worker's share is
+// MODE=play's figure less MODE=record's (see replay-router.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

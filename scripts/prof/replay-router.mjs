@@ -6,6 +6,11 @@
 //   record   trace calls recorded as binary records, not encoded
 //   one      trace.jsonl encoded in this thread (bench line 3, one thread)
 //   thread   trace.jsonl encoded by a second thread (bench line 3)
+//   play     as record, every block kept in memory (~300 bytes a packet),
+//            then played into the trace.jsonl encoder in this thread, as
+//            the worker of `thread` does: the worker's instructions are
+//            play's less record's (callgrind-fns.mjs, which cannot run
+//            `thread`); the rate printed counts both, one after the other
 // Prints packets/s and CPU µs per packet of the whole process (all threads).
 //
 //   npm run build && MODE=thread N=500000 node scripts/prof/replay-router.mjs
@@ -27,7 +32,7 @@ const { build } = await import(`${D}/sim/simulate.js`);
 const { routerScenario, syntheticTraffic } = await import(`${D}/cli/bench/inputs.js`);
 const { JsonlTraceWriter } = await import(`${D}/io/replay/sinks.js`);
 const { openJsonlTrace } = await import(`${D}/io/replay/trace-thread.js`);
-const { TraceRecorder } = await import(`${D}/trace/records.js`);
+const { TraceRecorder, playRecords, RecordStrings } = await import(`${D}/trace/records.js`);
 
 const N = Number(process.env.N ?? 100000);
 const MODE = process.env.MODE ?? 'off';
@@ -41,10 +46,38 @@ function recordOnly() {
   return r;
 }
 
+/** a recorder keeping every block it fills (MODE=play), played after the run by its close() */
+const kept = [];
+function recordKept() {
+  const blk = {
+    words: new Int32Array(1 << 16),
+    bytes: null,
+    at: 0,
+    need(n) {
+      if (this.at + n <= this.words.length) return;
+      kept.push([this.bytes, this.at]);
+      this.words = new Int32Array(1 << 16);
+      this.bytes = new Uint8Array(this.words.buffer);
+      this.at = 0;
+    },
+  };
+  blk.bytes = new Uint8Array(blk.words.buffer);
+  const r = new TraceRecorder(blk);
+  r.close = () => {
+    kept.push([blk.bytes, blk.at]);
+    const w = new JsonlTraceWriter(out);
+    const strings = new RecordStrings();
+    for (const [bytes, n] of kept) playRecords(bytes, n, strings, w);
+    w.close();
+  };
+  return r;
+}
+
 const sinks = {
   off: () => null,
   noop: () => ({ emit() {}, hop() {}, nat() {}, chain() {}, close() {} }),
   record: recordOnly,
+  play: recordKept,
   one: () => new JsonlTraceWriter(out),
   thread: () => openJsonlTrace(out),
 };
