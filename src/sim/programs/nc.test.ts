@@ -6,6 +6,9 @@ import { captureLines, normaliseLines, parseKernelCases, type KernelCase } from 
 import { ip, lab } from '../../model/tcp/test-lab.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { ncMain } from './nc.js';
+import { loadScenario } from '../../config/scenario.js';
+import { simulate } from '../simulate.js';
+import type { RunResults } from '../results.js';
 import { startProgram, type Ran } from './test-ctx.js';
 
 const KERNEL = parseKernelCases(readFileSync(new URL('../../model/tcp/fixtures/kernel-nc.txt', import.meta.url), 'utf8'));
@@ -185,6 +188,61 @@ describe('nc -u', () => {
     const o = replay(k);
     expectLikeKernel(k, o);
     expect(o.client.exitAt()! / NS_PER_S).toBeCloseTo(0.3 + 2, 2);
+  });
+});
+
+describe('nc -u against ICMP errors that are not port unreachable (sk_err, POLLERR)', () => {
+  /** a runs `cmd` against b, which answers UDP to port 53 with admin-prohibited (EHOSTUNREACH: hard, not ECONNREFUSED) */
+  function rejecting(cmd: string): { exit: number; seconds: number; sent: number[]; ports: number[] } {
+    const yaml = `name: t
+nodes:
+  a:
+    run: ip addr add 10.5.0.1/24 dev eth0
+  b:
+    run: |
+      ip addr add 10.5.0.2/24 dev eth0
+      iptables -A INPUT -p udp --dport 53 -j REJECT --reject-with icmp-admin-prohibited
+links:
+  - a:eth0 b:eth0
+traffic:
+  - a: ${cmd}
+`;
+    const r = simulate(loadScenario(yaml, 't.yaml', ''), { readFile: () => new Uint8Array() }) as RunResults;
+    const step = r.steps[0]!;
+    const udp = (r.captures.get('a')?.get('eth0') ?? []).filter((f) => f.data[23] === 17 && f.data[26] === 10 && f.data[29] === 1);
+    return {
+      exit: step.exit,
+      seconds: (step.end - step.start) / NS_PER_S,
+      sent: udp.map((f) => Math.round((f.t - step.start) / NS_PER_S)),
+      ports: udp.map((f) => (f.data[34]! << 8) | f.data[35]!),
+    };
+  }
+
+  it('-v -w 1: the last X\'s error still waits when readwrite() polls, POLLERR ends it at once (exit 0)', () => {
+    // X at 0, the second X fails with the first one's error, X at 1 s; then POLLERR
+    const o = rejecting('nc -u -v -w 1 10.5.0.2 53');
+    expect(o.sent).toEqual([0, 1]);
+    expect(o.exit).toBe(0);
+    expect(o.seconds).toBeCloseTo(1, 2);
+  });
+
+  it('-v -w 2: the last write takes the error, so readwrite() waits the 2 idle seconds', () => {
+    const o = rejecting('nc -u -v -w 2 10.5.0.2 53');
+    expect(o.sent).toEqual([0, 1]);
+    expect(o.exit).toBe(0);
+    expect(o.seconds).toBeCloseTo(4, 2);
+  });
+});
+
+describe('nc -u ports', () => {
+  it('draws a new ephemeral port for every socket (udp_lib_get_port() starts at random)', () => {
+    const { net, a, aEth0 } = lab();
+    for (let i = 0; i < 2; i++) {
+      const c = startProgram(net, a, ncMain, 'nc -u -v -w 1 10.0.0.2 9');
+      net.queue.runUntil(() => c.exitCode() !== null, net.now() + 20 * NS_PER_S);
+    }
+    const ports = new Set((net.captures.get(aEth0) ?? []).filter((f) => f.dir === 'out' && f.data[23] === 17).map((f) => (f.data[34]! << 8) | f.data[35]!));
+    expect(ports.size).toBe(2);
   });
 });
 

@@ -433,6 +433,21 @@ class Netcat implements Program {
         next();
         return;
       }
+      // poll() wakes with POLLERR while the socket holds an error (an ICMP error about udptest()'s
+      // last X): readwrite() drops both network entries, stdin with them, and returns (exit 0)
+      const pollErr = (): void => {
+        s.onError = null;
+        this.idle?.cancel();
+        this.idle = null;
+        this.udp?.close();
+        this.udp = null;
+        next();
+      };
+      if (s.hasError) {
+        pollErr();
+        return;
+      }
+      s.onError = pollErr;
       if (this.o.quitAfter > 0) this.ctx.after(this.o.quitAfter * NS_PER_S, () => this.quit(0));
       if (this.o.timeout > 0) {
         const arm = (): void => {
@@ -507,6 +522,9 @@ class Netcat implements Program {
   }
 }
 
+/** how many ephemeral UDP ports each host has drawn (nc's connected sockets) */
+const udpPortDraws = new WeakMap<Host, number>();
+
 /** A UDP socket of nc's: bound, optionally connected; what arrives, and the error an ICMP message left (sk_err). */
 class NcUdp implements UdpSocket {
   readonly dev = null;
@@ -514,6 +532,8 @@ class NcUdp implements UdpSocket {
   /** sk_err: reported (and cleared) by the next write */
   private pendingError = 0;
   lastError = 0;
+  /** sk_error_report(): a poll() waiting on the socket wakes with POLLERR */
+  onError: (() => void) | null = null;
   private ipId: number;
 
   constructor(
@@ -544,7 +564,10 @@ class NcUdp implements UdpSocket {
     }
     const src = saddr || rt.prefsrc;
     const inUse = (p: number): boolean => h.sockets.udp.some((u) => u.port === p);
-    const port = sport || ephemeralPort(`udp:${h.name}`, 0, src, daddr, dport, inUse);
+    // udp_lib_get_port() starts each bind at a new random place: a per-host draw count stands in
+    const draw = udpPortDraws.get(h) ?? 0;
+    udpPortDraws.set(h, draw + 1);
+    const port = sport || ephemeralPort(`udp:${h.name}`, draw * 2, src, daddr, dport, inUse);
     const s = new NcUdp(h, src, port, daddr, dport);
     h.sockets.udp.push(s);
     return s;
@@ -562,7 +585,15 @@ class NcUdp implements UdpSocket {
   /** __udp4_lib_err(): a connected socket keeps hard errors for the next call */
   error(type: number, code: number): void {
     if (this.remoteAddr === 0) return;
-    if (type === 3 && code < ICMP_UNREACH_ERRNO.length && ICMP_UNREACH_ERRNO[code]!.fatal) this.pendingError = ICMP_UNREACH_ERRNO[code]!.errno;
+    if (type === 3 && code < ICMP_UNREACH_ERRNO.length && ICMP_UNREACH_ERRNO[code]!.fatal) {
+      this.pendingError = ICMP_UNREACH_ERRNO[code]!.errno;
+      this.onError?.();
+    }
+  }
+
+  /** datagram_poll()'s EPOLLERR: an error waits in sk_err */
+  get hasError(): boolean {
+    return this.pendingError !== 0;
   }
 
   /** write(): false with lastError set when a pending error is reported instead */
