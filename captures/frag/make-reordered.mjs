@@ -5,25 +5,20 @@
 // fragment sent twice (0, 1480, 1480, 2960). Each record keeps its bytes;
 // the timestamps are the original ones in the new order, 1 us apart where a
 // fragment repeats. No dependencies; byte-identical on every run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEthernetPcap } from './pcap-records.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const src = readFileSync(join(here, 'outside-eth0-out.pcap'));
-if (src.readUInt32LE(0) !== 0xa1b2c3d4 || src.readUInt32LE(20) !== 1) throw new Error('outside-eth0-out.pcap: not a little-endian Ethernet pcap');
-const recs = [];
-for (let at = 24; at + 16 <= src.length; ) {
-  const caplen = src.readUInt32LE(at + 8);
-  recs.push({ sec: src.readUInt32LE(at), usec: src.readUInt32LE(at + 4), data: src.subarray(at + 16, at + 16 + caplen), orig: src.readUInt32LE(at + 12) });
-  at += 16 + caplen;
-}
+const { head, recs: read } = readEthernetPcap(join(here, 'outside-eth0-out.pcap'));
+const recs = read.map((r) => ({ sec: r.head.readUInt32LE(0), usec: r.head.readUInt32LE(4), data: r.data, orig: r.head.readUInt32LE(12) }));
 const arp = recs.filter((r) => r.data.readUInt16BE(12) === 0x0806);
 const frags = recs.filter((r) => r.data.readUInt16BE(12) === 0x0800);
 if (arp.length !== 1 || frags.length !== 6) throw new Error(`expected 1 ARP and 6 fragments, found ${arp.length} and ${frags.length}`);
 const order = [arp[0], frags[2], frags[1], frags[0], frags[3], frags[4], frags[4], frags[5]];
 const times = [arp[0], frags[0], frags[1], frags[2], frags[3], frags[4], { ...frags[4], usec: frags[4].usec + 1 }, frags[5]];
-const out = [Buffer.from(src.subarray(0, 24))];
+const out = [Buffer.from(head)];
 order.forEach((r, i) => {
   const h = Buffer.alloc(16);
   h.writeUInt32LE(times[i].sec, 0);

@@ -7,32 +7,18 @@
 // (host t of scenarios/x-bridge-nf-defrag-flood.yaml) from
 // 02:00:00:00:02:01 (host out). Timestamps are the recording's. No
 // dependencies; byte-identical on every run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ipv4Checksum, readEthernetPcap } from './pcap-records.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const src = readFileSync(join(here, 'outside-eth0-out.pcap'));
-if (src.readUInt32LE(0) !== 0xa1b2c3d4 || src.readUInt32LE(20) !== 1) throw new Error('outside-eth0-out.pcap: not a little-endian Ethernet pcap');
-const recs = [];
-for (let at = 24; at + 16 <= src.length; ) {
-  const caplen = src.readUInt32LE(at + 8);
-  recs.push({ head: src.subarray(at, at + 16), data: src.subarray(at + 16, at + 16 + caplen) });
-  at += 16 + caplen;
-}
+const { head, recs } = readEthernetPcap(join(here, 'outside-eth0-out.pcap'));
 const frags = recs.filter((r) => r.data.readUInt16BE(12) === 0x0800).slice(0, 3);
 if (frags.length !== 3) throw new Error(`expected 3 fragments of the first echo request, found ${frags.length}`);
 const payload = Buffer.concat(frags.map((r) => r.data.subarray(34)));
 if (payload.length !== 3008) throw new Error(`expected 3008 bytes of ICMP, found ${payload.length}`);
-
-/** the IPv4 header checksum of the 20-byte header at 14 */
-function checksum(f) {
-  let sum = 0;
-  for (let i = 14; i < 34; i += 2) if (i !== 24) sum += f.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-const out = [Buffer.from(src.subarray(0, 24))];
+const out = [Buffer.from(head)];
 let off = 0;
 [1000, 1480, 528].forEach((len, i) => {
   const f = Buffer.alloc(34 + len);
@@ -41,7 +27,7 @@ let off = 0;
   payload.copy(f, 34, off, off + len);
   f.writeUInt16BE(20 + len, 16);
   f.writeUInt16BE((i < 2 ? 0x2000 : 0) | (off >> 3), 20);
-  f.writeUInt16BE(checksum(f), 24);
+  f.writeUInt16BE(ipv4Checksum(f), 24);
   const h = Buffer.from(frags[i].head);
   h.writeUInt32LE(f.length, 8);
   h.writeUInt32LE(f.length, 12);
