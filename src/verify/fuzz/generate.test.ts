@@ -38,6 +38,30 @@ describe('the fuzzer\'s generator', () => {
     }
   });
 
+  it('draws MTUs, large pings, port forwards, hairpin NAT and pkttype/physdev/addrtype rules from its second menu over 300 seeds', () => {
+    const all = Array.from({ length: 300 }, (_, i) => generateScenario(i + 1).yaml).join('\n');
+    for (const needle of ['mtu 1280', 'mtu 9000', '-M do ', '-M dont ', '-M want ', '-s 4000', '-m pkttype --pkt-type', '-m physdev --physdev-out', '-m addrtype --dst-type LOCAL --limit-iface-in', '-j REDIRECT --to-ports', '-m conntrack --ctstate INVALID -j DROP', '-m conntrack --ctstate DNAT -j ACCEPT', '-d 192.168.1.10 -p tcp --dport 80 -j MASQUERADE']) {
+      expect(all, needle).toContain(needle);
+    }
+  });
+
+  it('only adds lines to a seed\'s scenario with its second menu: the first menu\'s scenario is unchanged within it', () => {
+    let changed = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      // base is a subsequence of full (a node without lines of its own has a `# ...` comment in base only, a
+      // scenario without traffic no `traffic:`)
+      const lines = (t: string): string[] => t.split('\n').filter((l) => !l.trim().startsWith('#') && l !== 'traffic:');
+      const base = lines(generateScenario(seed, { extras: false }).yaml);
+      const full = lines(generateScenario(seed).yaml);
+      let j = 0;
+      for (const l of full) if (j < base.length && l === base[j]) j++;
+      expect(base.slice(j), `seed ${seed}`).toEqual([]);
+      if (base.join('\n') !== full.join('\n')) changed++;
+    }
+    expect(changed).toBeGreaterThan(100);
+    expect(changed).toBeLessThan(300);
+  });
+
   it('writes scenarios natlab loads and runs without a refusal or a crash (seeds 1-300)', () => {
     const problems: string[] = [];
     for (let seed = 1; seed <= 300; seed++) {

@@ -4,12 +4,16 @@
  * a topology with addresses and routes (topology.ts), per-interface
  * sysctls (rp_filter, accept_local, arp_ignore, arp_announce, arp_filter,
  * proxy_arp), iptables rules and policies (rules.ts), and traffic
- * (traffic.ts). Deterministic: the same seed gives the same text.
+ * (traffic.ts); then MTUs, br_netfilter with conntrack, port forwards,
+ * hairpin NAT, pkttype/physdev/addrtype rules and large pings from a
+ * stream of their own (extras.ts). Deterministic: the same seed gives the
+ * same text.
  */
 import { Prng } from './prng.js';
 import { buildTopology, type TopologyKind } from './topology.js';
 import { addRules } from './rules.js';
 import { makeTraffic } from './traffic.js';
+import { addExtras } from './extras.js';
 import type { FuzzNet, FuzzNode } from './net.js';
 
 export interface FuzzScenario {
@@ -21,7 +25,8 @@ export interface FuzzScenario {
   yaml: string;
 }
 
-export function generateScenario(seed: number): FuzzScenario {
+/** `extras: false` leaves out the second menu (extras.ts): the scenario as the generator wrote it before that menu existed */
+export function generateScenario(seed: number, opts: { extras?: boolean } = {}): FuzzScenario {
   const rng = new Prng(seed);
   const topology = rng.pick<TopologyKind>(['chain', 'chain', 'bridge', 'router-bridge', 'router-bridge']);
   const net = buildTopology(rng, topology);
@@ -38,6 +43,7 @@ export function generateScenario(seed: number): FuzzScenario {
     if (n.dhcp === 'dhclient' && net.nodes.some((r) => r.role === 'router' && r.run.some((l) => l.startsWith('iptables') && !l.includes('POSTROUTING')))) n.dhcp = 'udhcpc';
   }
   const steps = makeTraffic(rng, net);
+  if (opts.extras !== false) addExtras(seed, topology, net, steps);
   const name = `fuzz-${seed}`;
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps) };
 }
