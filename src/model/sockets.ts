@@ -154,7 +154,7 @@ export class SocketTable {
         break;
       }
     }
-    if (ep === undefined) for (const e of this.tcp) if (e.remotePort === 0 && e.localPort === dport && (e.localAddr === 0 || e.localAddr === daddr)) ep = e;
+    if (ep === undefined) ep = this.tcpListener(daddr, dport, saddr, sport) ?? (daddr !== 0 ? this.tcpListener(0, dport, saddr, sport) : undefined);
     if (ep !== undefined) {
       if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `tcp port ${dport}`);
       ep.segment(skb, l4);
@@ -164,9 +164,43 @@ export class SocketTable {
     if ((tcpFlags(b, l4) & TCP_RST) === 0 && this.tcpNoSocket !== null) this.tcpNoSocket(h, skb);
   }
 
+  /**
+   * The listener bound to exactly addr:port, as __inet_lookup_listener() looks in the bucket of the
+   * packet's daddr before INADDR_ANY's. Several there form a SO_REUSEPORT group (nc sets it), and
+   * reuseport_select_sock() picks one by a hash of the 4-tuple scaled to the group's size (the
+   * kernel's hash has a random secret, so which one is chance; natlab's is fixed).
+   */
+  private tcpListener(addr: number, port: number, saddr: number, sport: number): TcpEndpoint | undefined {
+    let n = 0;
+    for (const e of this.tcp) if (e.remotePort === 0 && e.localPort === port && e.localAddr === addr) n++;
+    if (n === 0) return undefined;
+    // reciprocal_scale(hash, n); the product stays under 2^53
+    let k = n === 1 ? 0 : Math.floor((reuseportHash(saddr, sport, addr, port) * n) / 4294967296);
+    for (const e of this.tcp) {
+      if (e.remotePort !== 0 || e.localPort !== port || e.localAddr !== addr) continue;
+      if (k === 0) return e;
+      k--;
+    }
+    return undefined;
+  }
+
   /** icmp_unreach() -> the protocol's err_handler: tell the socket that sent the quoted packet */
   icmpError(h: Host, skb: Skb): void {
     void h;
     void skb;
   }
+}
+
+/** a fixed stand-in for inet_ehashfn() (FNV-1a over the 4-tuple's bytes) */
+function reuseportHash(saddr: number, sport: number, daddr: number, dport: number): number {
+  let h = 2166136261;
+  h = fnvWord(h, saddr);
+  h = fnvWord(h, daddr);
+  h = fnvWord(h, ((sport << 16) | dport) >>> 0);
+  return h >>> 0;
+}
+
+function fnvWord(h: number, w: number): number {
+  for (let s = 0; s < 32; s += 8) h = Math.imul(h ^ ((w >>> s) & 0xff), 16777619);
+  return h;
 }

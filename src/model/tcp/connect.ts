@@ -74,16 +74,20 @@ export function tcpConnect(h: Host, req: ConnectRequest, events: TcpEvents): Tcp
 
 /**
  * bind() + listen(): a listener on addr:port (addr 0 = every address), or
- * EADDRINUSE when another listener owns the port. Connections on the port
+ * EADDRINUSE when another listener owns the port, unless both set
+ * SO_REUSEPORT (the same user: natlab runs everything as root), as
+ * inet_csk_bind_conflict() lets them share it. Connections on the port
  * (TIME-WAIT ones included) do not count: nc sets SO_REUSEADDR.
  */
-export function tcpListen(h: Host, addr: number, port: number, backlog: number): TcpListener | number {
+export function tcpListen(h: Host, addr: number, port: number, backlog: number, reuseport = false): TcpListener | number {
   const st = tcpStack(h);
   for (const e of h.sockets.tcp) {
     if (e.localPort !== port || !(e instanceof TcpListener)) continue;
+    if (reuseport && e.reuseport) continue;
     if (addr === 0 || e.localAddr === 0 || e.localAddr === addr) return EADDRINUSE;
   }
   const l = new TcpListener(st, addr, port, backlog);
+  l.reuseport = reuseport;
   st.add(l);
   return l;
 }

@@ -15,6 +15,8 @@ export class TcpListener implements TcpEndpoint {
   readonly remoteAddr = 0;
   readonly remotePort = 0;
   closed = false;
+  /** SO_REUSEPORT: another listener with it may share the port */
+  reuseport = false;
   /** established connections not accepted yet */
   private readonly queue: TcpSock[] = [];
   /** called (in process context) when accept() has something */

@@ -370,7 +370,8 @@ class Netcat implements Program {
       this.listenUdp(addr, port);
       return;
     }
-    const l = tcpListen(this.h, addr, port, 1);
+    // netcat-openbsd's local_listen() sets SO_REUSEPORT: a second `nc -l PORT` shares the port (measured)
+    const l = tcpListen(this.h, addr, port, 1, true);
     if (typeof l === 'number') return this.fail(`nc: ${strerror(l)}\n`);
     this.listener = l;
     this.report('Listening on', addr, port);
