@@ -38,6 +38,8 @@ export interface UdpSocket {
    */
   remoteAddr?: number;
   remotePort?: number;
+  /** SO_REUSEPORT: another socket with it may bind the same port */
+  reuseport?: boolean;
 }
 
 /** A TCP endpoint: listener or connection; it gets every segment addressed to it. */
@@ -107,14 +109,21 @@ export class SocketTable {
     const dport = udpDport(b, l4);
     const daddr = ipDst(b, o);
     const bcast = skb.route?.kind === 'broadcast' || skb.route?.kind === 'multicast';
+    // the best of compute_score(): +4 for a bound address, +8 for a connected peer (address and port), +4 for a
+    // bound device; the first
+    // of equals (several only with SO_REUSEPORT, where the kernel's pick is a hash with a random secret)
     let sock: UdpSocket | undefined;
+    let best = -1;
     for (const s of this.udp) {
       if (s.port !== dport) continue;
       if (s.addr !== 0 && s.addr !== daddr && !bcast) continue;
       if (s.dev !== null && s.dev !== skb.inDev) continue;
       if (s.remoteAddr && (s.remoteAddr !== ipSrc(b, o) || s.remotePort !== ((b[l4]! << 8) | b[l4 + 1]!))) continue;
-      sock = s;
-      break;
+      const score = (s.addr !== 0 ? 4 : 0) + (s.remoteAddr ? 8 : 0) + (s.dev !== null ? 4 : 0);
+      if (score > best) {
+        sock = s;
+        best = score;
+      }
     }
     if (sock === undefined) {
       if (h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);

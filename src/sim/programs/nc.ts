@@ -498,8 +498,10 @@ class Netcat implements Program {
   }
 
   private listenUdp(addr: number, port: number): void {
-    for (const u of this.h.sockets.udp) if (u.port === port && (u.addr === 0 || addr === 0 || u.addr === addr)) return this.fail(`nc: ${strerror(EADDRINUSE)}\n`);
+    // netcat-openbsd's local_listen() sets SO_REUSEPORT: another such socket shares the port (udp_lib_lport_inuse(), measured)
+    for (const u of this.h.sockets.udp) if (u.port === port && u.reuseport !== true && (u.addr === 0 || addr === 0 || u.addr === addr)) return this.fail(`nc: ${strerror(EADDRINUSE)}\n`);
     const s = new NcUdp(this.h, addr, port, 0, 0);
+    s.reuseport = true;
     this.udp = s;
     this.h.sockets.udp.push(s);
     this.report('Bound on', addr, port);
@@ -529,6 +531,7 @@ const udpPortDraws = new WeakMap<Host, number>();
 /** A UDP socket of nc's: bound, optionally connected; what arrives, and the error an ICMP message left (sk_err). */
 class NcUdp implements UdpSocket {
   readonly dev = null;
+  reuseport = false;
   onData: ((b: Uint8Array, from: number, fromPort: number) => void) | null = null;
   /** sk_err: reported (and cleared) by the next write */
   private pendingError = 0;
