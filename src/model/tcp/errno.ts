@@ -52,10 +52,12 @@ export function strerror(errno: number): string {
 /**
  * icmp_err_convert[] (net/ipv4/icmp.c): ICMP_DEST_UNREACH code → errno and
  * whether the error is fatal (hard) for a connection. Index = code 0..15.
+ * Network and host unreachable are soft (RFC 1122 3.2.2.1: transient): a
+ * connected UDP socket without IP_RECVERR does not keep them.
  */
 export const ICMP_UNREACH_ERRNO: readonly { errno: number; fatal: boolean }[] = [
-  { errno: ENETUNREACH, fatal: true }, // NET_UNREACH
-  { errno: EHOSTUNREACH, fatal: true }, // HOST_UNREACH
+  { errno: ENETUNREACH, fatal: false }, // NET_UNREACH
+  { errno: EHOSTUNREACH, fatal: false }, // HOST_UNREACH
   { errno: ENOPROTOOPT, fatal: true }, // PROT_UNREACH
   { errno: ECONNREFUSED, fatal: true }, // PORT_UNREACH
   { errno: EMSGSIZE, fatal: false }, // FRAG_NEEDED
