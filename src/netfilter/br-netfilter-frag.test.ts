@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../config/scenario.js';
-import { simulate } from '../sim/simulate.js';
 import type { RunResults } from '../sim/results.js';
+import { runSwitch } from '../sim/test-switch.js';
 
 /**
- * a switch `sw` (br0 = p1..p3, no address, conntrack in use) with hosts a,
- * b, c; `mtu` sets p3's and c's MTU; extra run lines on sw
+ * the switch of test-switch.ts with no address on br0, conntrack in use
+ * (unless `conntrack` is false); `mtu` sets p3's and c's MTU; extra run lines on sw
  */
 function run(traffic: string[], opts: { mtu?: number; sw?: string[]; conntrack?: boolean } = {}): RunResults {
-  const mtu = opts.mtu ?? 1500;
-  const yaml = `name: t
-nodes:
-  sw:
-    run: |
-      ip link add br0 type bridge
-      ip link set p1 master br0
-      ip link set p2 master br0
-      ip link set p3 master br0
-      ip link set dev p3 mtu ${mtu}
-      ip link set br0 up
-${opts.conntrack === false ? '' : '      iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP\n'}${(opts.sw ?? []).map((l) => `      ${l}\n`).join('')}  a:
-    run: ip addr add 192.168.1.10/24 dev eth0
-  b:
-    run: ip addr add 192.168.1.20/24 dev eth0
-  c:
-    run: |
-      ip link set dev eth0 mtu ${mtu}
-      ip addr add 192.168.1.30/24 dev eth0
-links:
-  - sw:p1 a:eth0
-  - sw:p2 b:eth0
-  - sw:p3 c:eth0
-traffic:
-${traffic.map((t) => `  - ${t}\n`).join('')}`;
-  return simulate(loadScenario(yaml, 't.yaml', ''), { readFile: () => new Uint8Array() }) as RunResults;
+  const ct = opts.conntrack === false ? [] : ['iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP'];
+  return runSwitch(traffic, { brAddr: false, mtu: opts.mtu ?? 1500, sw: [...ct, ...(opts.sw ?? [])] });
 }
 
 /** IPv4 frames on a wire end from `src`: [total length, DF, MF, offset in bytes] */

@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../config/scenario.js';
-import { simulate } from '../sim/simulate.js';
 import type { RunResults } from '../sim/results.js';
+import { runSwitch } from '../sim/test-switch.js';
 
 /** a switch `sw` (br0 = p1..p3, 192.168.1.1) with hosts a, b, c and extra run lines on sw */
 function run(swLines: string[], traffic: string[], brAddr = true, aLines: string[] = []): RunResults {
-  const yaml = `name: t
-nodes:
-  sw:
-    run: |
-      ip link add br0 type bridge
-      ip link set p1 master br0
-      ip link set p2 master br0
-      ip link set p3 master br0
-      ip link set br0 up
-${brAddr ? '      ip addr add 192.168.1.1/24 dev br0\n' : ''}${swLines.map((l) => `      ${l}\n`).join('')}  a:
-    run: |
-      ip addr add 192.168.1.10/24 dev eth0
-${aLines.map((l) => `      ${l}\n`).join('')}  b:
-    run: ip addr add 192.168.1.20/24 dev eth0
-  c:
-    run: ip addr add 192.168.1.30/24 dev eth0
-links:
-  - sw:p1 a:eth0
-  - sw:p2 b:eth0
-  - sw:p3 c:eth0
-traffic:
-${traffic.map((t) => `  - ${t}\n`).join('')}`;
-  return simulate(loadScenario(yaml, 't.yaml', ''), { readFile: () => new Uint8Array() }) as RunResults;
+  return runSwitch(traffic, { brAddr, sw: swLines, a: aLines });
 }
 
 /** IPv4 ICMP frames on a wire end: [src, type, code] */
