@@ -6,6 +6,7 @@
 import type { TraceSink } from '../trace/events.js';
 import type { Iface } from './iface.js';
 import type { NfHook } from './nf-seam.js';
+import type { Route } from './route.js';
 import type { RouteResult, Skb } from './skb.js';
 
 export interface HostApi {
@@ -26,6 +27,8 @@ export interface HostApi {
   selectAddr(dev: Iface, dst: number, scope: number): number;
   /** the address is configured on one of the host's interfaces */
   isLocalAddr(addr: number): boolean;
+  /** fib_lookup() with the default rules (local, then main): the route to `dst`, null when none */
+  fibLookup(dst: number): Route | null;
   /** inet_addr_type(): 'local' | 'broadcast' | 'multicast' | 'unicast' | ... for addrtype */
   addrType(addr: number, dev: Iface | null): AddrType;
 

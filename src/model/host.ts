@@ -150,6 +150,10 @@ export class Host implements HostApi {
     return false;
   }
 
+  fibLookup(dst: number): Route | null {
+    return this.fib.lookup(dst);
+  }
+
   addrType(addr: number, dev: Iface | null): AddrType {
     if (addr === 0) return 'UNSPEC';
     if (isMulticast4(addr)) return 'MULTICAST';

@@ -5,6 +5,7 @@
 import type { AddrType, HostApi } from '../../model/host-api.js';
 import { Iface } from '../../model/iface.js';
 import type { NfHook } from '../../model/nf-seam.js';
+import type { Route } from '../../model/route.js';
 import { Skb, type RouteResult } from '../../model/skb.js';
 import { checksumFinish, onesSum, pseudoSum } from '../../wire/checksum.js';
 import { ipHdrLen, rd16, rd32, wr16, wr32 } from './bytes.js';
@@ -154,6 +155,9 @@ export class TestHost implements HostApi {
   }
   isLocalAddr(addr: number): boolean {
     return this.ifaces.some((i) => i.addrs.some((a) => a.addr === addr));
+  }
+  fibLookup(_dst: number): Route | null {
+    throw new Error('unexpected fibLookup');
   }
   addrType(): AddrType {
     return 'UNICAST';

@@ -25,3 +25,4 @@ import './owner.js';
 import './policy.js';
 import './helper.js';
 import './string.js';
+import './rpfilter.js';
