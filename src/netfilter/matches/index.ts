@@ -26,3 +26,5 @@ import './policy.js';
 import './helper.js';
 import './string.js';
 import './rpfilter.js';
+import './quota.js';
+import './ecn.js';
