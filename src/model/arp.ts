@@ -26,7 +26,8 @@ import { RT_SCOPE_LINK, type Iface } from './iface.js';
 import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
-import { HZ, JIFFY, jiffies, timerDelay } from './jiffies.js';
+import { HZ, JIFFY, jiffies } from './jiffies.js';
+import { WheelTimer } from './timer-wheel.js';
 
 /**
  * arp_rcv()'s header check for an Ethernet device: IPv4 addresses of 4
@@ -210,8 +211,8 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
  * for jiffy `expires`, runs when the timer wheel gets to it (jiffies.ts).
  */
 function armTimer(h: Host, n: Neighbour, expires: number): void {
-  n.timer?.cancel();
-  n.timer = h.net.queue.after(timerDelay(h.now(), expires), () => neighTimer(h, n));
+  if (n.timer === null) n.timer = new WheelTimer(() => neighTimer(h, n));
+  h.net.wheel.mod(n.timer, expires);
 }
 
 /** NEIGH_PARMS' times in jiffies, as the kernel keeps them */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JIFFY, jiffies, timerDelay, wheelExpiry } from './jiffies.js';
+import { JIFFY, jiffies, wheelExpiry, wheelLevel } from './jiffies.js';
 
 describe('the timer wheel (kernel/time/timer.c at HZ=250)', () => {
   it('runs a timer less than 63 jiffies away one jiffy after its expiry (level 0: calc_index() rounds up)', () => {
@@ -24,10 +24,16 @@ describe('the timer wheel (kernel/time/timer.c at HZ=250)', () => {
     expect(wheelExpiry(10, 5)).toBe(11);
   });
 
-  it('counts jiffies in whole 4 ms steps of the virtual clock and says how long until the tick that runs a timer', () => {
+  it('counts jiffies in whole 4 ms steps of the virtual clock', () => {
     expect(jiffies(JIFFY - 1)).toBe(0);
     expect(jiffies(JIFFY)).toBe(1);
-    // armed 1 ms into jiffy 0 for jiffy 250: runs at the tick of jiffy 256
-    expect(timerDelay(1_000_000, 250)).toBe(256 * JIFFY - 1_000_000);
+  });
+
+  it('puts a timer on the level whose range holds its distance: 0 below 63 jiffies, 1 below 504, 2 below 4032', () => {
+    expect(wheelLevel(0, 62)).toBe(0);
+    expect(wheelLevel(0, 63)).toBe(1);
+    expect(wheelLevel(0, 250)).toBe(1);
+    expect(wheelLevel(0, 504)).toBe(2);
+    expect(wheelLevel(100, 1350)).toBe(2);
   });
 });

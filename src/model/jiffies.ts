@@ -46,18 +46,15 @@ const LVL_DEPTH = 9;
  * already due (expires <= clk) runs on the next tick.
  */
 export function wheelExpiry(clk: number, expires: number): number {
-  const delta = expires - clk;
-  if (delta < 0) return clk + 1; // as calc_wheel_index(): an expired timer goes into the next bucket
-  let lvl = 0;
-  while (lvl < LVL_DEPTH - 1 && delta >= (LVL_SIZE - 1) * 2 ** (LVL_CLK_SHIFT * lvl)) lvl++;
-  const gran = 2 ** (LVL_CLK_SHIFT * lvl);
+  if (expires - clk < 0) return clk + 1; // as calc_wheel_index(): an expired timer goes into the next bucket
+  const gran = 2 ** (LVL_CLK_SHIFT * wheelLevel(clk, expires));
   return (Math.floor(expires / gran) + 1) * gran;
 }
 
-/**
- * Nanoseconds from `nowNs` until a timer armed now for jiffy `expires`
- * runs (mod_timer(timer, expires)): at the tick that starts its bucket's jiffy.
- */
-export function timerDelay(nowNs: number, expires: number): number {
-  return wheelExpiry(jiffies(nowNs), expires) * JIFFY - nowNs;
+/** the wheel level calc_wheel_index() puts a timer armed at jiffy `clk` for jiffy `expires` in (an expired one: level 0) */
+export function wheelLevel(clk: number, expires: number): number {
+  const delta = expires - clk;
+  let lvl = 0;
+  while (lvl < LVL_DEPTH - 1 && delta >= (LVL_SIZE - 1) * 2 ** (LVL_CLK_SHIFT * lvl)) lvl++;
+  return lvl;
 }

@@ -13,7 +13,7 @@
  * leave in order once it resolves; on FAILED they are dropped and each
  * gets an ICMP host unreachable (arp_error_report()).
  */
-import type { Timer } from '../sim/queue.js';
+import type { WheelTimer } from './timer-wheel.js';
 import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
@@ -93,7 +93,8 @@ export class Neighbour {
   queue: Skb[] = [];
   queueBytes = 0;
   probes = 0;
-  timer: Timer | null = null;
+  /** neigh->timer: pending, or null */
+  timer: WheelTimer | null = null;
   /** last time the entry was confirmed reachable, used, changed (state or address: what locktime counts from) */
   confirmed = 0;
   used = 0;

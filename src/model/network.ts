@@ -5,6 +5,7 @@
  */
 import type { CapturedFrame } from '../sim/results.js';
 import { EventQueue, NS_PER_US } from '../sim/queue.js';
+import { TimerWheel } from './timer-wheel.js';
 import type { TraceSink } from '../trace/events.js';
 import { Host } from './host.js';
 import type { Iface } from './iface.js';
@@ -30,6 +31,8 @@ export interface NetworkOptions {
 
 export class Network {
   readonly queue = new EventQueue();
+  /** the kernel's timer wheel (neighbour, SYN and SO_RCVTIMEO timers), one for every host */
+  readonly wheel = new TimerWheel(this.queue);
   readonly hosts = new Map<string, Host>();
   /** hop events go here; a long replay swaps in a streaming sink after build() */
   trace: TraceSink | null;

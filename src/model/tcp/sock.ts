@@ -65,7 +65,8 @@ import {
 } from '../../wire/tcp.js';
 import type { Timer } from '../../sim/queue.js';
 import type { Host } from '../host.js';
-import { jiffies, timerDelay } from '../jiffies.js';
+import { jiffies } from '../jiffies.js';
+import { WheelTimer } from '../timer-wheel.js';
 import { SK_ROOT, type Skb } from '../skb.js';
 import type { TcpEndpoint } from '../sockets.js';
 import { ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT } from './errno.js';
@@ -219,7 +220,7 @@ export class TcpSock implements TcpEndpoint {
   private totalRto = 0;
   private retransStamp = 0;
   private synSentAt = 0;
-  private rtxTimer: Timer | null = null;
+  private rtxTimer: Timer | WheelTimer | null = null;
   /** the next expiry is a tail loss probe (tcp_schedule_loss_probe()), not an RTO */
   private tlpArmed = false;
   /** SYN-RECV: the request timer's expirations (req->num_timeout) */
@@ -394,7 +395,8 @@ export class TcpSock implements TcpEndpoint {
     this.synSentAt = this.host.now();
     this.numTimeout = 0;
     this.sendSynAck();
-    this.armRtx(TCP_TIMEOUT_INIT);
+    // the kernel arms the request's timer before it sends the SYN-ACK
+    this.armRtx(TCP_TIMEOUT_INIT, false);
   }
 
   // ---- receiving -----------------------------------------------------------
@@ -955,18 +957,26 @@ export class TcpSock implements TcpEndpoint {
 
   /**
    * (Re)arm the retransmission timer `delay` ns from now. The SYN and SYN-ACK
-   * timers run where the kernel's timer wheel runs them (mod_timer(jiffies +
-   * delay), jiffies.ts): a 1 s timer goes into a 32 ms bucket, so a client's
+   * timers run where and in the order the kernel's timer wheel runs them
+   * (mod_timer(jiffies + delay), timer-wheel.ts): a 1 s timer goes into a 32 ms bucket, so a client's
    * SYN timer and the server's SYN-ACK timer armed in the same jiffy run in
    * the same tick, and the server's SYN-ACK leaves before the retransmitted
    * SYN reaches it (measured: SYN-ACK, SYN, SYN-ACK at t+1.0077 s).
    * The data RTO stays exact (its measured times match without the wheel).
    */
-  private armRtx(delay: number): void {
+  private armRtx(delay: number, afterXmit = true): void {
     if (this.rtxTimer !== null) this.rtxTimer.cancel();
     if (this.state === TcpState.SYN_SENT || this.state === TcpState.SYN_RECV) {
-      const now = this.host.now();
-      delay = timerDelay(now, jiffies(now) + Math.ceil(delay / JIFFY));
+      // on the wheel, in its order among the other timers of its tick (timer-wheel.ts)
+      // a request sock's timer is pinned (TIMER_PINNED); the SYN timer is armed after the SYN went out
+      // (tcp_connect()), and every re-arm after its retransmission
+      const t = new WheelTimer(() => {
+        this.rtxTimer = null;
+        this.onRtxTimer();
+      }, this.state === TcpState.SYN_RECV);
+      this.host.net.wheel.mod(t, jiffies(this.host.now()) + Math.ceil(delay / JIFFY), afterXmit);
+      this.rtxTimer = t;
+      return;
     }
     this.rtxTimer = this.host.net.queue.after(delay, () => {
       this.rtxTimer = null;

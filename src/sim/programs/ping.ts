@@ -43,7 +43,8 @@ import { localMtu } from '../../model/pmtu.js';
 import { ipOptionsBuild } from '../../model/ip-options.js';
 import type { RawSocket } from '../../model/sockets.js';
 import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
-import { HZ, jiffies, timerDelay } from '../../model/jiffies.js';
+import { HZ, jiffies } from '../../model/jiffies.js';
+import { WheelTimer } from '../../model/timer-wheel.js';
 import type { Timer } from '../queue.js';
 import { NS_PER_MS, NS_PER_S } from '../queue.js';
 import { stdioBuffer, type Program, type ProgramContext, type ProgramMain } from '../program.js';
@@ -441,7 +442,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   let ended = false;
   const timers: Timer[] = [];
   let sock: RawSocket | null = null;
-  let wake: Timer | null = null;
+  let wake: Timer | WheelTimer | null = null;
   const end = (code: number): void => {
     if (ended) return;
     ended = true;
@@ -736,8 +737,12 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       // (jiffies.ts). So with no reply, or a reply within the same
       // millisecond, `-i 1` sends every ~1.024 s and `-i 0.2` every 204 ms
       // on the measured kernel (HZ=250), as its captures show.
-      const now = h.now();
-      wake = ctx.after(timerDelay(now, jiffies(now) + rcvtimeoJiffies(schint(interval))), loop);
+      // The timer only wakes ping up: ping runs once the tick's other timers have (timer-wheel.ts).
+      const t = new WheelTimer(() => {
+        wake = ctx.after(0, loop);
+      });
+      h.net.wheel.mod(t, jiffies(h.now()) + rcvtimeoJiffies(schint(interval)), true);
+      wake = t;
     }
   };
 
