@@ -67,6 +67,12 @@ export interface Conn extends CtRef {
   mark: number;
   /** the untracked template (NOTRACK / CT --notrack) */
   readonly untracked: boolean;
+  /** it has the accounting extension (nf_conn_acct), and its counts per direction */
+  readonly acct: boolean;
+  readonly packetsOrig: number;
+  readonly bytesOrig: number;
+  readonly packetsReply: number;
+  readonly bytesReply: number;
 }
 
 /** NAT manipulation type: source (SNAT/MASQUERADE) or destination (DNAT/REDIRECT). */

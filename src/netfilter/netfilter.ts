@@ -36,7 +36,7 @@ import type { XtContext } from './xt-context.js';
  * nor does NOTRACK / CT --notrack (xt_ct_tg_check() returns before it);
  * all measured with iptables-nft 1.8.9 on Linux 6.18.
  */
-const CT_MATCHES = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'helper']);
+const CT_MATCHES = new Set(['state', 'conntrack', 'connmark', 'connlimit', 'helper', 'connbytes']);
 const CT_TARGETS = new Set(['CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
 
 export class Netfilter implements NfSeam, NatTableWalker {
@@ -94,6 +94,8 @@ export class Netfilter implements NfSeam, NatTableWalker {
         for (const r of c.rules) {
           if (r.matches.some((m) => CT_MATCHES.has(m.spec.name))) ct = true;
           if (r.target !== null && CT_TARGETS.has(r.target.spec.name)) ct = true;
+          // connbytes_mt_check(): "Forcing CT accounting to be enabled", for good (measured: the sysctl reads 1 after)
+          if (r.matches.some((m) => m.spec.name === 'connbytes')) this.conntrack.settings.acct = 1;
         }
       }
     }

@@ -278,14 +278,13 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
   }
 
   const now = host.now();
-  const acct = table.settings.acct !== 0;
   switch (command) {
     case 'L': {
       let stdout = '';
       let n = 0;
       for (const ct of table.list(now)) {
         if (!matches(ct, f)) continue;
-        stdout += (extended ? 'ipv4     2 ' : '') + formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
+        stdout += (extended ? 'ipv4     2 ' : '') + formatEntry(ct, now, entryUse(table, ct)) + '\n';
         n++;
       }
       return { exit: 0, stdout, stderr: conntrackListSummary(n) };
@@ -295,7 +294,7 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       let n = 0;
       for (const ct of table.list(now)) {
         if (!matches(ct, f)) continue;
-        stdout += formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
+        stdout += formatEntry(ct, now, entryUse(table, ct)) + '\n';
         table.remove(ct);
         n++;
       }

@@ -72,6 +72,12 @@ export class CtEntry implements Conn {
   bytesOrig = 0;
   packetsReply = 0;
   bytesReply = 0;
+  /**
+   * it has the accounting extension (nf_ct_acct_ext_add() when it was
+   * made, with nf_conntrack_acct on): only then does `conntrack -L` show
+   * the counts and -m connbytes read them
+   */
+  acct = false;
   /** its place in the ConntrackTable while confirmed and hashed, -1 otherwise (table.ts) */
   slot = -1;
 

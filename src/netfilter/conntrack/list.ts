@@ -33,8 +33,9 @@ function tupleText(t: CtTuple): string {
   return s;
 }
 
-/** one entry as `conntrack -L` prints it (no newline); `use`: its references (ct_general.use) */
-export function formatEntry(ct: CtEntry, now: number, acct: boolean, use = 1): string {
+/** one entry as `conntrack -L` prints it (no newline), with its counts when it has the accounting extension; `use`: its references (ct_general.use) */
+export function formatEntry(ct: CtEntry, now: number, use = 1): string {
+  const acct = ct.acct;
   const orig = ct.tuple[CtDir.ORIGINAL];
   let secs = Math.floor((ct.timeout - now) / NS_PER_SEC);
   if (secs < 0) secs = 0;
@@ -52,9 +53,8 @@ export function formatEntry(ct: CtEntry, now: number, acct: boolean, use = 1): s
 
 /** what `conntrack -L` writes to stdout: one line per live entry */
 export function conntrackList(table: ConntrackTable, now: number): string {
-  const acct = table.settings.acct !== 0;
   let out = '';
-  for (const ct of table.list(now)) out += formatEntry(ct, now, acct, entryUse(table, ct)) + '\n';
+  for (const ct of table.list(now)) out += formatEntry(ct, now, entryUse(table, ct)) + '\n';
   return out;
 }
 

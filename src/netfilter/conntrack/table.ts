@@ -80,7 +80,9 @@ export class ConntrackTable {
 
   /** nf_conntrack_alloc(): a fresh, unconfirmed entry */
   alloc(): CtEntry {
-    return new CtEntry(this.nextId++);
+    const ct = new CtEntry(this.nextId++);
+    ct.acct = this.settings.acct !== 0;
+    return ct;
   }
 
   get size(): number {

@@ -28,3 +28,4 @@ import './string.js';
 import './rpfilter.js';
 import './quota.js';
 import './ecn.js';
+import './connbytes.js';
