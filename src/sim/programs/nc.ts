@@ -505,7 +505,17 @@ class Netcat implements Program {
     this.udp = s;
     this.h.sockets.udp.push(s);
     this.report('Bound on', addr, port);
+    // Datagrams wait in the socket's receive queue until nc runs, after the work that delivered
+    // them: a burst that arrives together (packets a neighbour held) is all queued before nc
+    // connects to the first sender, and nc reads every one of them (measured: fuzz seed 834).
+    const queue: [Uint8Array, number, number][] = [];
+    const read = (): void => {
+      for (const [b, from, fromPort] of queue.splice(0)) receive(b, from, fromPort);
+    };
     s.onData = (b, from, fromPort) => {
+      if (queue.push([b, from, fromPort]) === 1) this.ctx.after(0, read);
+    };
+    const receive = (b: Uint8Array, from: number, fromPort: number): void => {
       if (this.exited) return;
       if (s.remoteAddr === 0) {
         // recvfrom(MSG_PEEK) + connect() to the first sender; an unbound socket's local address
