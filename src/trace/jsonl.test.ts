@@ -196,6 +196,19 @@ describe('trace.jsonl, lean', () => {
     expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
   });
 
+  it("writes a new packet's line as sd against a first line longer than a line buffer holds (the first line's buffer grows with it)", () => {
+    const long = `${S1}, ${'x'.repeat(300)}`;
+    const events: Omit<HopEvent, 'seq'>[] = [
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 1, summary: S1 },
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 2, summary: long },
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 3, summary: long.replace('10.0.1.1.1000', '10.0.1.2.1001') },
+      { t: 0, node: 'r', kind: 'rx', iface: 'lan0', pkt: 4, summary: S1 },
+    ];
+    const l = lines(events);
+    expect(l[2]!.sd).toEqual([S1.indexOf('10.0.1.1') + 7, long.length - S1.indexOf(' > 203'), '2.1001']);
+    expect(readTrace(writeTrace(events))).toEqual(events.map((e, seq) => full({ seq, ...e })));
+  });
+
   it('writes a line JSON escapes in full, never as sd', () => {
     const odd = S1.replace('UDP', 'UDP "é"');
     const events: Omit<HopEvent, 'seq'>[] = [

@@ -58,6 +58,8 @@ import { changedPastMacs, HEADER_WORDS, patchLine, patchResult, wordAt } from '.
 
 /** how many packets' current lines are remembered; a power of two */
 const LINES = 4096;
+/** the slot past EncoderLines' last, in its `frames` and `spans`: the frame and spans of the encoder's `first` line (no packet's) */
+const FIRST = LINES;
 
 /** the fields implied by the previous event of the same kind (and chain) at a node, in the order they are written */
 export const TEMPLATE = ['iface', 'hook', 'table', 'chain', 'verdict', 'policy', 'rule', 'ruleText', 'in', 'out', 'physin', 'physout', 'ctstate', 'ct', 'reason', 'detail'] as const;
@@ -171,7 +173,8 @@ class EncoderLines {
    * link part has the same length).
    */
   readonly shape = new Uint8Array(LINES);
-  readonly spans = new Int32Array(LINES * 8);
+  /** (and, in the extra slot FIRST, the spans of the encoder's `first` line: see firstFrameFrom()) */
+  readonly spans = new Int32Array((LINES + 1) * 8);
 
   /** `pkt`'s slot if it holds pkt's line, else -1 */
   slot(pkt: number): number {
@@ -254,7 +257,8 @@ class EncoderLines {
     if (n > FRAME_KEPT) return;
     this.shape[s] = shape;
     if (shape !== SHAPE_NONE) for (let i = 0; i < 8; i++) this.spans[s * 8 + i] = spans[i]!;
-    const f = this.frames ?? (this.frames = new Int32Array((LINES * FRAME_KEPT) >> 2));
+    // (one slot more: FIRST, the frame of the encoder's `first` line, see firstFrameFrom())
+    const f = this.frames ?? (this.frames = new Int32Array(((LINES + 1) * FRAME_KEPT) >> 2));
     const o = s * (FRAME_KEPT >> 2);
     this.frameLen[s] = n;
     if (shape !== SHAPE_NONE) {
@@ -614,15 +618,14 @@ export class TraceLineEncoder {
   /** where `first`'s link part ends (-1: not known) */
   private firstLink = -1;
   /**
-   * The frame `first` was made from (as words; firstN its length, -1:
-   * none known), its shape and spans, for patchFrom(). Set only by
+   * The frame `first` was made from (firstN its length, -1: none known;
+   * its words and spans in the extra slot FIRST of pktLines' `frames`
+   * and `spans`), its shape, for patchFrom(). Set only by
    * firstFrameFrom(), right after summaryOut() made `first` anew (which
    * sets firstN to -1 first).
    */
-  private readonly firstFrame = new Int32Array(FRAME_KEPT >> 2);
   private firstN = -1;
   private firstShape = SHAPE_NONE;
-  private readonly firstSpans = new Int32Array(8);
   /** the line being written: made here, then compared and written out */
   private readonly cur = lineHolder();
   /** another, for a NAT event's `before` */
@@ -1101,13 +1104,13 @@ export class TraceLineEncoder {
       // the line (not the whole buffer) into `first`, a word at a time
       const t = pkt & (LINES - 1);
       const n = lines.lineLen[t]!;
-      if (this.first.length < n) {
-        this.first = lineBuf(n);
+      // the slot's whole buffer by one set() (a native copy: cheaper than a word loop for a line's ~30 words)
+      const from = lines.lineW[t]!;
+      if (this.firstW.length < from.length) {
+        this.first = lineBuf(from.length << 2);
         this.firstW = wordsOf(this.first);
       }
-      const from = lines.lineW[t]!;
-      const to = this.firstW;
-      for (let k = 0, end = (n + 3) >> 2; k < end; k++) to[k] = from[k]!;
+      this.firstW.set(from);
       this.firstLen = n;
       this.firstPlain = lines.plain[t] === 1;
       this.firstLink = lines.link[t]!;
@@ -1224,7 +1227,7 @@ export class TraceLineEncoder {
       link = lines.link[s]!;
     } else {
       if (this.firstN !== n || this.firstShape === SHAPE_NONE || this.firstLen < 0) return -1;
-      len = patchLine(this.firstShape, this.firstFrame, 0, n, data, off, dw, this.first, this.firstW, this.firstLen, this.firstSpans, 0, c.buf, c.w, c.spans);
+      len = patchLine(this.firstShape, lines.frames!, FIRST * (FRAME_KEPT >> 2), n, data, off, dw, this.first, this.firstW, this.firstLen, lines.spans, FIRST * 8, c.buf, c.w, c.spans);
       if (len < 0) return -1;
       c.shape = this.firstShape;
       link = this.firstLink;
@@ -1245,13 +1248,12 @@ export class TraceLineEncoder {
     const lines = this.pktLines;
     const s = pkt & (LINES - 1);
     if (lines.frameLen[s] !== n) return;
-    const f = lines.frames!;
     const o = s * (FRAME_KEPT >> 2);
-    const to = this.firstFrame;
     const shape = lines.shape[s]!;
-    for (let k = 0, end = shape !== SHAPE_NONE ? HEADER_WORDS[shape]! : (n + 3) >> 2; k < end; k++) to[k] = f[o + k]!;
+    // into the slot FIRST of the same arrays, by copyWithin() (native copies, no loop nor view)
+    lines.frames!.copyWithin(FIRST * (FRAME_KEPT >> 2), o, o + (shape !== SHAPE_NONE ? HEADER_WORDS[shape]! : (n + 3) >> 2));
     this.firstShape = shape;
-    for (let i = 0; i < 8; i++) this.firstSpans[i] = lines.spans[s * 8 + i]!;
+    lines.spans.copyWithin(FIRST * 8, s * 8, s * 8 + 8);
     this.firstN = n;
   }
 
