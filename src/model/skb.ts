@@ -110,6 +110,8 @@ export class Skb {
   pktOtherhost = false;
   pktType: PktType = PktType.HOST;
   mark = 0;
+  /** skb->priority (CLASSIFY): the traffic control class; no device natlab models has a qdisc that reads it */
+  priority = 0;
   /** conntrack entry and the packet's relation to it */
   ct: CtRef | null = null;
   ctInfo: CtInfo = CtInfo.NONE;
@@ -196,6 +198,8 @@ export class Skb {
     this.pktOtherhost = false;
     this.pktType = PktType.HOST;
     if (xnet) this.mark = 0;
+    // ____dev_forward_skb(): skb->priority = 0 after the scrub, in one namespace too
+    this.priority = 0;
     this.ct = null;
     this.ctInfo = CtInfo.NONE;
     this.nfTrace = false;

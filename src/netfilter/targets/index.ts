@@ -10,3 +10,5 @@ import './ttl.js';
 import './tcpmss.js';
 import './dsfield.js';
 import './netmap.js';
+import './nfqueue.js';
+import './classify.js';
