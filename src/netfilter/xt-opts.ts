@@ -57,14 +57,57 @@ export function xtOptionsFcheck(who: string, table: readonly OptionSpec[], xflag
   }
 }
 
+/** xtables_strtoul()'s number: base 0 (0x.., 0.., decimal), exactly, as a bigint; -1n when it is not one */
+export function strtoul(text: string): bigint {
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) return BigInt(text);
+  if (/^0[0-7]*$/.test(text)) return BigInt(`0o${text.slice(1) || '0'}`);
+  if (/^[1-9][0-9]*$/.test(text)) return BigInt(text);
+  return -1n;
+}
+
 /** XTTYPE_UINT*: strtoul with base 0 (0x.., 0.., decimal) within [min, max], else the libxtables error */
 export function xtUint(who: string, opt: string, arg: string, min: number, max: number): number {
-  let v = -1;
-  if (/^0[xX][0-9a-fA-F]+$/.test(arg)) v = parseInt(arg.slice(2), 16);
-  else if (/^0[0-7]*$/.test(arg)) v = parseInt(arg, 8);
-  else if (/^[1-9][0-9]*$/.test(arg)) v = Number(arg);
-  if (v < min || v > max) throw new XtError(`${who}: bad value for option "--${opt}", or out of range (${min}-${max}).\n`);
-  return v;
+  const v = strtoul(arg);
+  if (v < BigInt(min) || v > BigInt(max)) throw new XtError(`${who}: bad value for option "--${opt}", or out of range (${min}-${max}).\n`);
+  return Number(v);
+}
+
+/** the largest XTTYPE_UINT64 */
+export const U64_MAX = (1n << 64n) - 1n;
+
+/** strtoumax(s, &end, 0) of the number that starts `s`: its value and length, null when no digit starts it */
+function strtoulPrefix(s: string): [bigint, number] | null {
+  let m = /^0[xX]([0-9a-fA-F]+)/.exec(s);
+  if (m !== null) return [BigInt(`0x${m[1]}`), m[0].length];
+  m = /^0[0-7]*/.exec(s);
+  if (m !== null) return [BigInt(`0o${m[0].slice(1) || '0'}`), m[0].length];
+  m = /^[1-9][0-9]*/.exec(s);
+  return m !== null ? [BigInt(m[0]), m[0].length] : null;
+}
+
+/**
+ * A range option (XTTYPE_UINT16RC, UINT64RC) as xtopt_parse_mint() reads
+ * it: up to two numbers within [0, max] split by ':', an empty first one 0
+ * and an empty second one `max`; the values given (one or two), else
+ * libxtables' error, which quotes the text from where it stopped.
+ */
+export function xtRange(who: string, opt: string, arg: string, max: bigint): bigint[] {
+  const vals: bigint[] = [];
+  for (let at = 0; ; ) {
+    if (vals.length === 2) throw new XtError(`${who}: Too many components for option "--${opt}" (max: 2)\n`);
+    const rest = arg.slice(at);
+    let len = 0;
+    if (rest === '' || rest[0] === ':') vals.push(vals.length === 1 ? max : 0n);
+    else {
+      const n = strtoulPrefix(rest);
+      if (n === null || n[0] > max) throw new XtError(`${who}: bad value for option "--${opt}" near "${rest}", or out of range (0-${max}).\n`);
+      len = n[1];
+      if (len < rest.length && rest[len] !== ':') throw new XtError(`${who}: Argument to "--${opt}" has unexpected characters near "${rest.slice(len)}".\n`);
+      vals.push(n[0]);
+    }
+    if (len >= rest.length) return vals;
+    at += len + 1;
+  }
 }
 
 /** an option without XTOPT_INVERT given after `!` */

@@ -87,6 +87,10 @@ describe('-m connbytes on the command line (measured with iptables 1.8.9, nf_tab
     expect(e('--connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: option "--connbytes" must be specified\n\n${HINT}`);
     expect(e('--connbytes 5 --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: option "--connbytes-dir" must be specified\n\n${HINT}`);
     expect(e('--connbytes abc --connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: bad value for option "--connbytes" near "abc", or out of range (0-18446744073709551615).\n\n${HINT}`);
+    // xtopt_parse_mint(): the text quoted runs from where it stopped to the end
+    expect(e('--connbytes abc:5 --connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: bad value for option "--connbytes" near "abc:5", or out of range (0-18446744073709551615).\n\n${HINT}`);
+    expect(e('--connbytes 1x:5 --connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: Argument to "--connbytes" has unexpected characters near "x:5".\n\n${HINT}`);
+    expect(e('--connbytes 1:2:3 --connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: Too many components for option "--connbytes" (max: 2)\n\n${HINT}`);
     expect(e('--connbytes 1 --connbytes 2 --connbytes-dir both --connbytes-mode bytes')).toBe(`iptables v1.8.9 (nf_tables): connbytes: option "--connbytes" can only be used once.\n\n${HINT}`);
   });
 });

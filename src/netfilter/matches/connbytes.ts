@@ -13,9 +13,8 @@
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import type { Conn } from '../ct-types.js';
-import { mandatory } from '../xt-opts.js';
+import { mandatory, U64_MAX, xtRange } from '../xt-opts.js';
 
-const U64_MAX = (1n << 64n) - 1n;
 const MODES = ['packets', 'bytes', 'avgpkt'];
 const DIRS = ['original', 'reply', 'both'];
 
@@ -31,16 +30,6 @@ export interface ConnbytesData {
   /** XT_CONNBYTES_DIR_ORIGINAL, _REPLY, _BOTH; -1 unset */
   dir: number;
   given: boolean;
-}
-
-/** one end of XTTYPE_UINT64RC: decimal, 0x hex or 0 octal */
-function u64(text: string, arg: string): bigint {
-  let v = -1n;
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) v = BigInt(text);
-  else if (/^0[0-7]*$/.test(text)) v = BigInt(`0o${text.slice(1) || '0'}`);
-  else if (/^[1-9][0-9]*$/.test(text)) v = BigInt(text);
-  if (v < 0n || v > U64_MAX) throw new XtError(`connbytes: bad value for option "--connbytes" near "${arg}", or out of range (0-${U64_MAX}).\n`);
-  return v;
 }
 
 /** print_from_to() */
@@ -64,9 +53,10 @@ export const connbytesMatch: MatchSpec<ConnbytesData> = {
   parse(d, opt, arg, invert) {
     const a = arg!;
     if (opt === 'connbytes') {
-      const [f, t] = a.split(':', 2) as [string, string | undefined];
-      d.from = f === '' ? 0n : u64(f, a);
-      d.to = t === undefined || t === '' ? U64_MAX : u64(t, t);
+      // XTTYPE_UINT64RC; one number: no upper end
+      const v = xtRange('connbytes', opt, a, U64_MAX);
+      d.from = v[0]!;
+      d.to = v.length === 2 ? v[1]! : U64_MAX;
       if (d.to < d.from) throw new XtError(`${d.from} should be less than ${d.to}`);
       if (invert) [d.from, d.to] = [d.to, d.from];
       d.fromN = Number(d.from < 2n ** 53n ? d.from : 2n ** 53n);

@@ -13,8 +13,8 @@
  */
 import { registerMatch } from '../tables/registry.js';
 import type { MatchSpec } from '../tables/types.js';
-import { mandatory } from '../xt-opts.js';
 import { XtError } from '../tables/types.js';
+import { mandatory, strtoul, U64_MAX } from '../xt-opts.js';
 
 export interface QuotaData {
   /** the configured budget, as given (decimal text of a u64) */
@@ -25,18 +25,6 @@ export interface QuotaData {
   given: boolean;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
-
-/** xtables_strtoul() for XTTYPE_UINT64: decimal, 0x hex or 0 octal, within 0..2^64-1 */
-function parseU64(arg: string): bigint {
-  let v = -1n;
-  if (/^0[xX][0-9a-fA-F]+$/.test(arg)) v = BigInt(arg);
-  else if (/^0[0-7]*$/.test(arg)) v = BigInt(`0o${arg.slice(1) || '0'}`);
-  else if (/^[1-9][0-9]*$/.test(arg)) v = BigInt(arg);
-  if (v < 0n || v > U64_MAX) throw new XtError(`quota: bad value for option "--quota", or out of range (0-${U64_MAX}).\n`);
-  return v;
-}
-
 export const quotaMatch: MatchSpec<QuotaData> = {
   name: 'quota',
   x6: true,
@@ -44,7 +32,10 @@ export const quotaMatch: MatchSpec<QuotaData> = {
   options: [{ name: 'quota', arg: true, mand: true }],
   init: () => ({ quota: 0n, invert: false, left: -1, given: false }),
   parse(d, _opt, arg, invert) {
-    d.quota = parseU64(arg!);
+    // XTTYPE_UINT64
+    const v = strtoul(arg!);
+    if (v < 0n || v > U64_MAX) throw new XtError(`quota: bad value for option "--quota", or out of range (0-${U64_MAX}).\n`);
+    d.quota = v;
     d.invert = invert;
     d.given = true;
   },

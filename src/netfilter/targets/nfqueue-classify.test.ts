@@ -17,6 +17,13 @@ describe('-j NFQUEUE on the command line (measured with iptables 1.8.9, nf_table
     expect(list).toContain('NFQUEUE balance 2:4 cpu-fanout\n');
   });
 
+  it('reads --queue-balance as libxtables reads a range: an end left out is 0 or 65535, hex and octal too', () => {
+    const st = new IptablesState();
+    for (const r of [':5', '3:', '0x10:0x20']) expect(ipt(st, `-A INPUT -j NFQUEUE --queue-balance ${r}`).exit).toBe(0);
+    expect(ipt(st, '-S INPUT').stdout).toBe('-P INPUT ACCEPT\n-A INPUT -j NFQUEUE --queue-balance 0:5\n-A INPUT -j NFQUEUE --queue-balance 3:65535\n-A INPUT -j NFQUEUE --queue-balance 16:32\n');
+    expect(err('-A INPUT -j NFQUEUE --queue-balance 1:2:3')).toBe(`iptables v1.8.9 (nf_tables): NFQUEUE: Too many components for option "--queue-balance" (max: 2)\n\n${HINT}`);
+  });
+
   it('refuses what iptables refuses, with its texts', () => {
     expect(err('-A INPUT -j NFQUEUE --queue-num 1 --queue-balance 2:4')).toBe(`iptables v1.8.9 (nf_tables): NFQUEUE: option "--queue-num" cannot be used together with "--queue-balance".\n\n${HINT}`);
     expect(err('-A INPUT -j NFQUEUE --queue-balance 4:2')).toBe(`iptables v1.8.9 (nf_tables): 4 should be less than 2\n${HINT}`);

@@ -11,7 +11,7 @@
 import { Verdict } from '../../model/nf-seam.js';
 import { registerTarget } from '../tables/registry.js';
 import { XtError, type TargetSpec } from '../tables/types.js';
-import { xtUint } from '../xt-opts.js';
+import { xtRange, xtUint } from '../xt-opts.js';
 
 export interface NfqueueData {
   num: number;
@@ -20,14 +20,6 @@ export interface NfqueueData {
   balanceTo: number;
   bypass: boolean;
   fanout: boolean;
-}
-
-/** one end of --queue-balance (XTTYPE_UINT16RC) */
-function end(text: string): number {
-  if (!/^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(text) || Number(text) > 65535) {
-    throw new XtError(`NFQUEUE: bad value for option "--queue-balance" near "${text}", or out of range (0-65535).\n`);
-  }
-  return text.startsWith('0x') || text.startsWith('0X') ? parseInt(text, 16) : /^0[0-7]+$/.test(text) ? parseInt(text, 8) : Number(text);
 }
 
 export const nfqueueTarget: TargetSpec<NfqueueData> = {
@@ -44,10 +36,11 @@ export const nfqueueTarget: TargetSpec<NfqueueData> = {
   parse(d, opt, arg) {
     if (opt === 'queue-num') d.num = xtUint('NFQUEUE', opt, arg!, 0, 65535);
     else if (opt === 'queue-balance') {
-      const parts = arg!.split(':');
-      if (parts.length !== 2) throw new XtError(`Bad range "${arg}"`);
-      const from = end(parts[0]!);
-      const to = end(parts[1]!);
+      // XTTYPE_UINT16RC, and two numbers wanted
+      const v = xtRange('NFQUEUE', opt, arg!, 65535n);
+      if (v.length !== 2) throw new XtError(`Bad range "${arg}"`);
+      const from = Number(v[0]);
+      const to = Number(v[1]);
       // nfqueue_parse_v1(): a range of one queue is refused too
       if (from >= to) throw new XtError(`${from} should be less than ${to}`);
       [d.balanceFrom, d.balanceTo] = [from, to];
