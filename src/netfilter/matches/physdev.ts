@@ -68,8 +68,10 @@ export const physdevMatch: MatchSpec<PhysdevData> = {
     if (d.isBridged && (skb.bridged !== (d.isBridged === 1))) return false;
     if (d.isIn && ((pin !== null) !== (d.isIn === 1))) return false;
     if (d.isOut && ((pout !== null) !== (d.isOut === 1))) return false;
-    if (d.in !== null && ifaceMatch(d.in, pin ? pin.name : '') === d.invIn) return false;
-    if (d.out !== null && ifaceMatch(d.out, pout ? pout.name : '') === d.invOut) return false;
+    // no bridge port in is no verdict of --physdev-in, "!" or not; no bridge port out (a routed
+    // packet) fails --physdev-out, "!" or not (physdev_mt(): `if (indev)`, `if (!outdev) return false`)
+    if (d.in !== null && pin !== null && ifaceMatch(d.in, pin.name) === d.invIn) return false;
+    if (d.out !== null && (pout === null || ifaceMatch(d.out, pout.name) === d.invOut)) return false;
     return true;
   },
 };
