@@ -13,7 +13,7 @@
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import type { Conn } from '../ct-types.js';
-import { mandatory, U64_MAX, xtRange } from '../xt-opts.js';
+import { U64_MAX, xtRange } from '../xt-opts.js';
 
 const MODES = ['packets', 'bytes', 'avgpkt'];
 const DIRS = ['original', 'reply', 'both'];
@@ -29,7 +29,6 @@ export interface ConnbytesData {
   what: number;
   /** XT_CONNBYTES_DIR_ORIGINAL, _REPLY, _BOTH; -1 unset */
   dir: number;
-  given: boolean;
 }
 
 /** print_from_to() */
@@ -49,7 +48,7 @@ export const connbytesMatch: MatchSpec<ConnbytesData> = {
     { name: 'connbytes-dir', arg: true, mand: true },
     { name: 'connbytes-mode', arg: true, mand: true },
   ],
-  init: () => ({ from: 0n, to: U64_MAX, fromN: 0, toN: 2 ** 53, what: -1, dir: -1, given: false }),
+  init: () => ({ from: 0n, to: U64_MAX, fromN: 0, toN: 2 ** 53, what: -1, dir: -1 }),
   parse(d, opt, arg, invert) {
     const a = arg!;
     if (opt === 'connbytes') {
@@ -61,7 +60,6 @@ export const connbytesMatch: MatchSpec<ConnbytesData> = {
       if (invert) [d.from, d.to] = [d.to, d.from];
       d.fromN = Number(d.from < 2n ** 53n ? d.from : 2n ** 53n);
       d.toN = Number(d.to < 2n ** 53n ? d.to : 2n ** 53n);
-      d.given = true;
     } else if (opt === 'connbytes-dir') {
       d.dir = DIRS.indexOf(a);
       if (d.dir < 0) throw new XtError(`Unknown --connbytes-dir \`${a}'`);
@@ -69,11 +67,6 @@ export const connbytesMatch: MatchSpec<ConnbytesData> = {
       d.what = MODES.indexOf(a);
       if (d.what < 0) throw new XtError(`Unknown --connbytes-mode \`${a}'`);
     }
-  },
-  final(d) {
-    if (!d.given) throw mandatory('connbytes', 'connbytes');
-    if (d.dir < 0) throw mandatory('connbytes', 'connbytes-dir');
-    if (d.what < 0) throw mandatory('connbytes', 'connbytes-mode');
   },
   save: (d) => `${fromTo(d, '--')} --connbytes-mode ${MODES[d.what]} --connbytes-dir ${DIRS[d.dir]}`,
   print: (d) => `${fromTo(d, '')} connbytes mode ${MODES[d.what]} connbytes direction ${DIRS[d.dir]}`,

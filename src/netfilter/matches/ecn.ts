@@ -10,6 +10,7 @@ import type { Skb } from '../../model/skb.js';
 import { registerMatch } from '../tables/registry.js';
 import { XtError, type MatchSpec } from '../tables/types.js';
 import { xtUint } from '../xt-opts.js';
+import { l4 } from './util.js';
 
 /** XT_ECN_OP_MATCH_* */
 const OP_IP = 0x01;
@@ -26,7 +27,7 @@ const not = (d: EcnData, op: number): string => (d.invert & op ? '!' : '');
 
 /** the TCP flags byte (CWR 0x80, ECE 0x40), read at the transport offset */
 function tcpFlags(skb: Skb): number {
-  const th = skb.l3 + (skb.data[skb.l3]! & 0x0f) * 4;
+  const th = l4(skb);
   // skb_header_pointer() fails past the packet's end: no match
   return th + 14 <= skb.l3 + skb.l3len ? skb.data[th + 13]! : -1;
 }

@@ -14,15 +14,14 @@
 import { registerMatch } from '../tables/registry.js';
 import type { MatchSpec } from '../tables/types.js';
 import { XtError } from '../tables/types.js';
-import { mandatory, strtoul, U64_MAX } from '../xt-opts.js';
+import { strtoul, U64_MAX } from '../xt-opts.js';
 
 export interface QuotaData {
   /** the configured budget, as given (decimal text of a u64) */
   quota: bigint;
   invert: boolean;
-  /** bytes left (xt_quota_priv.quota); -1 before the first packet */
+  /** bytes left (xt_quota_priv.quota) */
   left: number;
-  given: boolean;
 }
 
 export const quotaMatch: MatchSpec<QuotaData> = {
@@ -30,24 +29,20 @@ export const quotaMatch: MatchSpec<QuotaData> = {
   x6: true,
   // libxt_quota: XTTYPE_UINT64, XTOPT_INVERT | XTOPT_MAND
   options: [{ name: 'quota', arg: true, mand: true }],
-  init: () => ({ quota: 0n, invert: false, left: -1, given: false }),
+  init: () => ({ quota: 0n, invert: false, left: 0 }),
   parse(d, _opt, arg, invert) {
     // XTTYPE_UINT64
     const v = strtoul(arg!);
     if (v < 0n || v > U64_MAX) throw new XtError(`quota: bad value for option "--quota", or out of range (0-${U64_MAX}).\n`);
     d.quota = v;
+    d.left = Number(v);
     d.invert = invert;
-    d.given = true;
-  },
-  final(d) {
-    if (!d.given) throw mandatory('quota', 'quota');
   },
   save: (d) => `${d.invert ? ' !' : ''} --quota ${d.quota}`,
   // quota_print() shows no "!"
   print: (d) => ` quota: ${d.quota} bytes`,
   // quota_mt()
   match(d, skb) {
-    if (d.left < 0) d.left = Number(d.quota);
     const len = skb.l3len;
     if (d.left >= len) {
       d.left -= len;

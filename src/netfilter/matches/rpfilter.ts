@@ -17,6 +17,7 @@
 import type { Iface } from '../../model/iface.js';
 import { NfHook } from '../../model/nf-seam.js';
 import type { Route } from '../../model/route.js';
+import { isZeronet4, LIMITED_BROADCAST } from '../../wire/ip4.js';
 import { registerMatch } from '../tables/registry.js';
 import type { MatchSpec } from '../tables/types.js';
 import { noInvert } from '../xt-opts.js';
@@ -63,10 +64,10 @@ export const rpfilterMatch: MatchSpec<{ flags: number }> = {
     // rpfilter_is_loopback()
     if (dev === null || dev.kind === 'loopback') return !invert;
     const saddr = ipSrc(skb);
-    if (saddr >>> 24 === 0) {
-      // ipv4_is_zeronet(saddr): passes to 255.255.255.255 and 224.0.0.0/24
+    if (isZeronet4(saddr)) {
+      // to 255.255.255.255 or 224.0.0.0/24 (ipv4_is_lbcast(), ipv4_is_local_multicast())
       const daddr = ipDst(skb);
-      if (daddr === 0xffffffff || daddr >>> 8 === 0xe00000) return !invert;
+      if (daddr === LIMITED_BROADCAST || daddr >>> 8 === 0xe00000) return !invert;
     }
     return rpfilterLookupReverse(ctx.host.fibLookup(saddr), dev, d.flags) !== invert;
   },

@@ -31,20 +31,16 @@ function parseClass(s: string): number {
 
 const h4 = (n: number): string => n.toString(16).padStart(4, '0');
 
-export const classifyTarget: TargetSpec<{ priority: number; set: boolean }> = {
+export const classifyTarget: TargetSpec<{ priority: number }> = {
   name: 'CLASSIFY',
   x6: true,
   options: [{ name: 'set-class', arg: true, mand: true }],
-  init: () => ({ priority: 0, set: false }),
+  init: () => ({ priority: 0 }),
   tables: ['mangle'],
   hooks: (1 << NfHook.LOCAL_OUT) | (1 << NfHook.FORWARD) | (1 << NfHook.POST_ROUTING),
   parse(d, opt, arg, invert) {
     if (invert) throw new XtError(`CLASSIFY: option "--${opt}" cannot be inverted.\n`);
     d.priority = parseClass(arg!);
-    d.set = true;
-  },
-  final(d) {
-    if (!d.set) throw new XtError('CLASSIFY: option "--set-class" must be specified\n');
   },
   save: (d) => ` --set-class ${h4(d.priority >>> 16)}:${h4(d.priority & 0xffff)}`,
   print: (d) => ` CLASSIFY set ${(d.priority >>> 16).toString(16)}:${(d.priority & 0xffff).toString(16)}`,
