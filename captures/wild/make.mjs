@@ -409,6 +409,19 @@ const arpOdd = [
   eth(ipv4(X, R, 1, echo(0x109, 2))), // r asks for x (it learnt nothing from the rest), answered
 ];
 
+// udp-bcast: broadcasts to UDP sockets (__udp4_lib_mcast_deliver()): every listener on the port gets its own
+// copy, none bound to a unicast address does, none connected elsewhere does; frames 300 ms apart, so each
+// nc has read and connected before the next arrives
+const text = (s) => Uint8Array.from([...s].map((c) => c.charCodeAt(0)));
+const bcastUdp = (dst, sport, dport, s, edst = BCAST) => eth(ipv4(X, dst, 17, udp(X, dst, sport, dport, text(s)), { df: false }), { dst: edst });
+const udpBcast = [
+  bcastUdp('10.0.1.255', 40001, 9999, 'one\n'), // both wildcard listeners, each its own copy; each connects to 10.0.1.9:40001
+  bcastUdp('255.255.255.255', 40001, 9999, 'two\n'), // nobody: a connected socket's address is now 10.0.1.1
+  bcastUdp(R, 40002, 9999, 'three\n', R_LAN_MAC), // unicast from another port: the listener bound to 10.0.1.1
+  bcastUdp('10.0.1.255', 40003, 9998, 'four\n'), // no socket on the port: dropped, never answered
+];
+writeFileSync(join(here, 'x-udp-bcast.pcap'), pcap(udpBcast, udpBcast.map((_, i) => i * 300_000)));
+
 for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap, icmp: icmpTypes, 'arp-odd': arpOdd })) {
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }

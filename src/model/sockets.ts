@@ -109,6 +109,10 @@ export class SocketTable {
     const dport = udpDport(b, l4);
     const daddr = ipDst(b, o);
     const bcast = skb.route?.kind === 'broadcast' || skb.route?.kind === 'multicast';
+    if (bcast) {
+      this.udpMcastDeliver(h, skb, l4, ulen, dport, daddr);
+      return;
+    }
     // the best of compute_score(): +4 for a bound address, +8 for a connected peer (address and port), +4 for a
     // bound device; the first
     // of equals (several only with SO_REUSEPORT, where the kernel's pick is a hash with a random secret)
@@ -116,7 +120,7 @@ export class SocketTable {
     let best = -1;
     for (const s of this.udp) {
       if (s.port !== dport) continue;
-      if (s.addr !== 0 && s.addr !== daddr && !bcast) continue;
+      if (s.addr !== 0 && s.addr !== daddr) continue;
       if (s.dev !== null && s.dev !== skb.inDev) continue;
       if (s.remoteAddr && (s.remoteAddr !== ipSrc(b, o) || s.remotePort !== ((b[l4]! << 8) | b[l4 + 1]!))) continue;
       const score = (s.addr !== 0 ? 4 : 0) + (s.remoteAddr ? 8 : 0) + (s.dev !== null ? 4 : 0);
@@ -126,16 +130,42 @@ export class SocketTable {
       }
     }
     if (sock === undefined) {
-      if (h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, bcast);
+      if (h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`);
       // __udp4_lib_rcv(): nf_reset_ct() before the error, so icmp_send() has no entry to attach and
       // the error meets the raw table untracked; conntrack at OUTPUT finds it RELATED by lookup
       skb.ct = null;
       skb.ctInfo = CtInfo.NONE;
-      if (!bcast) icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+      icmpSend(h, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
       return;
     }
     if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `udp port ${dport}`);
     sock.deliver(skb, l4 + 8, ulen - 8);
+  }
+
+  /**
+   * __udp4_lib_mcast_deliver(): a broadcast or multicast datagram goes to
+   * every socket __udp_is_mcast_sock() accepts (the port; a bound address
+   * only if it is the destination itself, so a socket bound to a unicast
+   * address hears no broadcast; a connected one only from its peer; a bound
+   * device only its own), each its own copy (which gets it first is not
+   * observable here); none: dropped, never answered.
+   */
+  private udpMcastDeliver(h: Host, skb: Skb, l4: number, ulen: number, dport: number, daddr: number): void {
+    const b = skb.data;
+    const saddr = ipSrc(b, skb.l3);
+    const sport = (b[l4]! << 8) | b[l4 + 1]!;
+    let n = 0;
+    // the sockets are gathered first, then delivered to (a delivery may close a socket)
+    for (const s of this.udp.slice()) {
+      if (s.port !== dport) continue;
+      if (s.addr !== 0 && s.addr !== daddr) continue;
+      if (s.dev !== null && s.dev !== skb.inDev) continue;
+      if (s.remoteAddr && (s.remoteAddr !== saddr || (s.remotePort && s.remotePort !== sport))) continue;
+      if (h.trace !== null && n === 0) h.detailEvent('deliver', skb, skb.inDev, `udp port ${dport}`);
+      s.deliver(skb, l4 + 8, ulen - 8);
+      n++;
+    }
+    if (n === 0 && h.trace !== null) h.drop(skb, skb.inDev, `udp: no socket on port ${dport}`, true);
   }
 
   /** tcp_v4_rcv(): to the connection, else the listener, else a reset */
