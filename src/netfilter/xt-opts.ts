@@ -76,7 +76,7 @@ export function xtUint(who: string, opt: string, arg: string, min: number, max: 
 export const U64_MAX = (1n << 64n) - 1n;
 
 /** strtoumax(s, &end, 0) of the number that starts `s`: its value and length, null when no digit starts it */
-function strtoulPrefix(s: string): [bigint, number] | null {
+export function strtoulPrefix(s: string): [bigint, number] | null {
   let m = /^0[xX]([0-9a-fA-F]+)/.exec(s);
   if (m !== null) return [BigInt(`0x${m[1]}`), m[0].length];
   m = /^0[0-7]*/.exec(s);

@@ -29,3 +29,4 @@ import './rpfilter.js';
 import './quota.js';
 import './ecn.js';
 import './connbytes.js';
+import './u32.js';
