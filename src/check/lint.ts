@@ -27,7 +27,7 @@ import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import type { Network } from '../model/network.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
-import type { IptablesState } from '../netfilter/tables/state.js';
+import { TABLE_NAMES, type IptablesState } from '../netfilter/tables/state.js';
 import { RuleKind, type Chain, type Rule, type TableName } from '../netfilter/tables/types.js';
 import { build } from '../sim/simulate.js';
 import { ruleOrigins, type NodeRules, type RuleOrigin } from './origins.js';
@@ -50,7 +50,7 @@ export interface LintOptions {
   readFile?: (path: string) => Uint8Array;
 }
 
-const TABLES: TableName[] = ['raw', 'mangle', 'nat', 'filter'];
+const TABLES = TABLE_NAMES;
 /** targets after which the chain walk does not go on */
 const TERMINAL_TARGETS = new Set(['REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
 /** matches whose answer is not a function of the packet alone: never treated as a superset */

@@ -16,8 +16,8 @@ import type { Scenario } from '../config/scenario-types.js';
 import type { RunLine } from '../config/shell.js';
 import { Network } from '../model/network.js';
 import { Netfilter } from '../netfilter/netfilter.js';
-import type { IptablesState } from '../netfilter/tables/state.js';
-import type { Rule, TableName } from '../netfilter/tables/types.js';
+import { TABLE_NAMES, type IptablesState } from '../netfilter/tables/state.js';
+import type { Rule } from '../netfilter/tables/types.js';
 
 export interface RuleOrigin {
   /** the file the text is in: the scenario, or the rules file a restore read */
@@ -57,7 +57,7 @@ export function ruleOrigins(sc: Scenario, readFile: (path: string) => string): M
 function noteNewRules(ipt: IptablesState, origin: Map<Rule, RuleOrigin>, line: RunLine, file: string, readFile: (path: string) => string): void {
   const runLine: RuleOrigin = { file, line: line.fileLine ?? 0 };
   const restore = line.argv[0] === 'iptables-restore' ? restoreText(line, file, readFile) : null;
-  for (const name of ['raw', 'mangle', 'nat', 'filter'] as TableName[]) {
+  for (const name of TABLE_NAMES) {
     const table = ipt.tables[name];
     for (const chain of table.chains.values()) {
       const fresh = chain.rules.filter((r) => !origin.has(r));

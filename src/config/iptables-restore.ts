@@ -6,7 +6,7 @@
  * Without --noflush a block replaces its table entirely (user chains gone,
  * policies back to ACCEPT unless a `:CHAIN` line sets them).
  */
-import { copyChain, IptablesState, newChain } from '../netfilter/tables/state.js';
+import { copyChain, IptablesState, newChain, TABLE_NAMES } from '../netfilter/tables/state.js';
 import { XtError, type Chain, type Table, type TableName } from '../netfilter/tables/types.js';
 import { chainRulesChanged } from '../netfilter/tables/chain-index.js';
 import { tableReplaced } from '../netfilter/xt-lifecycle.js';
@@ -185,7 +185,7 @@ export function runIptablesRestore(state: IptablesState, text: string, opts: Res
       if (buf[0] === '*' && work === null) {
         const name = strtokWords(buf.slice(1))[0];
         if (name === undefined) throw paramProblem(n, `iptables-restore: line ${n} table name invalid`);
-        if (!['raw', 'mangle', 'nat', 'filter'].includes(name)) throw paramProblem(n, `iptables-restore: line ${n} table name '${name}' invalid`);
+        if (!(TABLE_NAMES as readonly string[]).includes(name)) throw paramProblem(n, `iptables-restore: line ${n} table name '${name}' invalid`);
         work = copyTable(state.tables[name as TableName], !opts.noflush);
         scratch = new IptablesState();
         scratch.tables[name as TableName] = work;

@@ -16,7 +16,7 @@ import { XT_MATCH_NAMES, XT_TARGET_NAMES } from './xt-names.js';
 import { optionEntry, xtOptionOnce, xtOptionsFcheck, xtWarnings } from '../netfilter/xt-opts.js';
 import { ruleAttach, ruleDestroy } from '../netfilter/xt-lifecycle.js';
 import { ruleSpec } from '../netfilter/tables/rule-text.js';
-import { IptablesState, newChain } from '../netfilter/tables/state.js';
+import { IptablesState, newChain, TABLE_NAMES } from '../netfilter/tables/state.js';
 import { internName } from '../trace/events.js';
 import {
   RuleKind,
@@ -218,7 +218,7 @@ export function parseCommand(argv: string[], state: IptablesState): Command {
         break;
       case 't':
         if (invert) throw new XtError('unexpected ! flag before --table');
-        if (!['raw', 'mangle', 'nat', 'filter'].includes(arg!)) throw new XtError(`table '${arg}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3, false);
+        if (!(TABLE_NAMES as readonly string[]).includes(arg!)) throw new XtError(`table '${arg}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, 3, false);
         c.table = arg as TableName;
         env.table = c.table;
         break;

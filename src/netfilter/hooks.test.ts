@@ -13,7 +13,7 @@ describe('the order of hook functions', () => {
   it('orders all hook functions by priority as Netfilter.runPlan() spells them out in one line', () => {
     const all = Object.keys(PRIORITY).map(Number) as HookFn[];
     expect(all.sort((a, b) => PRIORITY[a] - PRIORITY[b])).toEqual([
-      HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER, HookFn.NAT_SRC, HookFn.CONFIRM,
+      HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER, HookFn.NAT_SRC, HookFn.SECURITY, HookFn.CONFIRM,
     ]);
   });
 

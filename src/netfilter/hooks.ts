@@ -3,13 +3,18 @@
  * priorities of the kernel's `enum nf_ip_hook_priorities`. This table is
  * the one place that says it.
  *
- *            defrag raw   conntrack  mangle   nat     filter   nat     confirm
- *            -400   -300  -200       -150     -100    0        +100    INT_MAX
+ *            defrag raw   conntrack  mangle   nat     filter   nat     security confirm
+ *            -400   -300  -200       -150     -100    0        +100    +150     INT_MAX
  * PREROUTING  x      x     in         x        DNAT
- * INPUT                               x                x        SNAT    x
- * FORWARD                             x                x
- * OUTPUT      x      x     in         x        DNAT    x
- * POSTROUTING                         x                         SNAT    x
+ * INPUT                               x                x        SNAT    x        x
+ * FORWARD                             x                x                x
+ * OUTPUT      x      x     in         x        DNAT    x                x
+ * POSTROUTING                         x                         SNAT             x
+ *
+ * The security table's chains are where iptables-nft registers them:
+ * priority 150, not the kernel's NF_IP_PRI_SECURITY (50) that the legacy
+ * iptable_security uses (measured: `nft list ruleset` shows "hook input
+ * priority 150"), so they run after the nat table's INPUT.
  *
  * defrag is nf_defrag_ipv4: with conntrack in use, fragments are
  * reassembled before anything else sees them (model/defrag.ts).
@@ -37,9 +42,10 @@ export const enum HookFn {
   NAT_SRC,
   CONFIRM,
   DEFRAG,
+  SECURITY,
 }
 
-export const HOOK_FN_NAMES = ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'nat', 'confirm', 'defrag'] as const;
+export const HOOK_FN_NAMES = ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'nat', 'confirm', 'defrag', 'security'] as const;
 
 /** NF_IP_PRI_* */
 export const PRIORITY: Record<HookFn, number> = {
@@ -51,13 +57,14 @@ export const PRIORITY: Record<HookFn, number> = {
   [HookFn.NAT_SRC]: 100,
   [HookFn.CONFIRM]: 0x7fffffff,
   [HookFn.DEFRAG]: -400,
+  [HookFn.SECURITY]: 150,
 };
 
 /** the hook functions registered at each hook, in priority order */
 export const HOOK_PLAN: Record<NfHook, readonly HookFn[]> = {
   [NfHook.PRE_ROUTING]: [HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST],
-  [NfHook.LOCAL_IN]: [HookFn.MANGLE, HookFn.FILTER, HookFn.NAT_SRC, HookFn.CONFIRM],
-  [NfHook.FORWARD]: [HookFn.MANGLE, HookFn.FILTER],
-  [NfHook.LOCAL_OUT]: [HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER],
+  [NfHook.LOCAL_IN]: [HookFn.MANGLE, HookFn.FILTER, HookFn.NAT_SRC, HookFn.SECURITY, HookFn.CONFIRM],
+  [NfHook.FORWARD]: [HookFn.MANGLE, HookFn.FILTER, HookFn.SECURITY],
+  [NfHook.LOCAL_OUT]: [HookFn.DEFRAG, HookFn.RAW, HookFn.CONNTRACK_IN, HookFn.MANGLE, HookFn.NAT_DST, HookFn.FILTER, HookFn.SECURITY],
   [NfHook.POST_ROUTING]: [HookFn.MANGLE, HookFn.NAT_SRC, HookFn.CONFIRM],
 };

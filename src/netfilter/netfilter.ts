@@ -21,7 +21,7 @@ import { HOOK_PLAN, HookFn } from './hooks.js';
 import { NatBound, natBoundPacket, natHook, type NatTableWalker } from './nat/hook.js';
 import { CONNTRACK_OPS, makeNatOps } from './nat/ops.js';
 import { NatState, seedFromName } from './nat/state.js';
-import { IptablesState } from './tables/state.js';
+import { IptablesState, TABLE_NAMES } from './tables/state.js';
 import type { Table } from './tables/types.js';
 import { chainIndex } from './tables/chain-index.js';
 import { iptDoTable } from './tables/walk.js';
@@ -86,7 +86,7 @@ export class Netfilter implements NfSeam, NatTableWalker {
     const t = this.ipt.tables;
     let ct = false;
     let any = false;
-    for (const name of ['raw', 'mangle', 'nat', 'filter'] as const) {
+    for (const name of TABLE_NAMES) {
       const table = t[name];
       if (!table.exists) continue;
       any = true;
@@ -116,7 +116,7 @@ export class Netfilter implements NfSeam, NatTableWalker {
    */
   buildChainIndexes(): void {
     const t = this.ipt.tables;
-    for (const name of ['raw', 'mangle', 'nat', 'filter'] as const) {
+    for (const name of TABLE_NAMES) {
       const table = t[name];
       if (!table.exists) continue;
       for (const c of table.chains.values()) chainIndex(c);
@@ -151,6 +151,9 @@ export class Netfilter implements NfSeam, NatTableWalker {
           break;
         case HookFn.FILTER:
           on = hooked(t.filter);
+          break;
+        case HookFn.SECURITY:
+          on = hooked(t.security);
           break;
         case HookFn.NAT_DST:
         case HookFn.NAT_SRC:
@@ -240,6 +243,10 @@ export class Netfilter implements NfSeam, NatTableWalker {
       v = this.host.trace === null ? natBoundPacket(this.conntrack, hook, skb, outDev) : NatBound.UNBOUND;
       if (v === NatBound.UNBOUND) v = this.natStep(hook, skb, inDev, outDev);
       if (v !== Verdict.ACCEPT) return this.stopped(HookFn.NAT_SRC, v, skb, inDev, outDev);
+    }
+    if ((bits & (1 << HookFn.SECURITY)) !== 0) {
+      v = this.walkTable(this.ipt.tables.security, hook, skb, inDev, outDev);
+      if (v !== Verdict.ACCEPT) return v as Verdict;
     }
     if ((bits & (1 << HookFn.CONFIRM)) !== 0) {
       // a confirmed entry (and the untracked template, confirmed too) has nothing to confirm

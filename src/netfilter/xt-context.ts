@@ -32,7 +32,7 @@ export interface XtContext {
   hook: NfHook;
   inDev: Iface | null;
   outDev: Iface | null;
-  /** the table being walked ('raw' | 'mangle' | 'nat' | 'filter') */
+  /** the table being walked ('raw' | 'mangle' | 'nat' | 'filter' | 'security') */
   table: string;
   nat: NatOps;
   ct: ConntrackOps;

@@ -45,7 +45,7 @@ export interface HopEvent {
   iface?: string;
   /** netfilter details */
   hook?: 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
-  table?: 'raw' | 'mangle' | 'nat' | 'filter';
+  table?: 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
   chain?: string;
   /** 1-based rule number in `chain`, and its text as `iptables -S` prints it */
   rule?: number;

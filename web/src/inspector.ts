@@ -136,12 +136,14 @@ export class Inspector {
   private strip(i: number, e: HopEvent, b: HTMLElement): void {
     const hooks = this.idx.strip(i);
     if (hooks.length === 0) return;
-    const t = el('table', { class: 'strip', id: 'insp-strip' }, el('thead', {}, el('tr', {}, el('th', {}, 'hook'), ...TABLE_ORDER.map((x) => el('th', {}, x)))));
+    // the security table, which few rule sets use, gets a column only when the packet met it
+    const tables = TABLE_ORDER.filter((x) => x !== 'security' || hooks.some((h) => h.cells.security !== undefined));
+    const t = el('table', { class: 'strip', id: 'insp-strip' }, el('thead', {}, el('tr', {}, el('th', {}, 'hook'), ...tables.map((x) => el('th', {}, x)))));
     const body = el('tbody', {});
     const rules: HTMLElement[] = [];
     for (const h of hooks) {
       const tr = el('tr', {}, el('th', { title: h.devs }, h.hook));
-      for (const tab of TABLE_ORDER) {
+      for (const tab of tables) {
         const c = h.cells[tab];
         if (!c) {
           tr.append(el('td', { class: 'none' }, '·'));

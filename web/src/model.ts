@@ -26,7 +26,8 @@ import type { ReportData } from '../../src/cli/report.js';
 import type { HopEvent } from '../../src/trace/events.js';
 import { connectionKey, decodeLayers, hexToBytes, type Field } from './decode.js';
 
-export const TABLE_ORDER = ['raw', 'mangle', 'nat', 'filter'] as const;
+/** the tables in the order their hook functions run (iptables-nft's security chains at +150, after filter and nat) */
+export const TABLE_ORDER = ['raw', 'mangle', 'nat', 'filter', 'security'] as const;
 export type TableName = (typeof TABLE_ORDER)[number];
 
 /** One table at one hook: the chain events it produced, last one decides. */

@@ -21,10 +21,14 @@ export const TABLE_CHAINS: Record<TableName, NfHook[]> = {
   mangle: [NfHook.PRE_ROUTING, NfHook.LOCAL_IN, NfHook.FORWARD, NfHook.LOCAL_OUT, NfHook.POST_ROUTING],
   nat: [NfHook.PRE_ROUTING, NfHook.LOCAL_IN, NfHook.LOCAL_OUT, NfHook.POST_ROUTING],
   filter: [NfHook.LOCAL_IN, NfHook.FORWARD, NfHook.LOCAL_OUT],
+  security: [NfHook.LOCAL_IN, NfHook.FORWARD, NfHook.LOCAL_OUT],
 };
 
-/** iptables-save's table order: nft's builtin table array (mangle, raw, filter, nat), not creation order */
-export const TABLE_ORDER: TableName[] = ['mangle', 'raw', 'filter', 'nat'];
+/** every table, in the order their hook functions first run (hooks.ts) */
+export const TABLE_NAMES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
+
+/** iptables-save's table order: nft's builtin table array (mangle, security, raw, filter, nat), not creation order */
+export const TABLE_ORDER: TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
 
 const HOOK_CHAIN = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
@@ -63,6 +67,7 @@ export class IptablesState {
     mangle: newTable('mangle'),
     nat: newTable('nat'),
     filter: newTable('filter'),
+    security: newTable('security'),
   };
 
   /** user chains of a table in the order iptables lists them (by name, strcmp) */

@@ -11,7 +11,7 @@ import type { NfHook } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
 import type { XtContext } from '../xt-context.js';
 
-export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 
 /** A target's answer besides a verdict: go on with the next rule (XT_CONTINUE). */
 export const XT_CONTINUE = -1;

@@ -1,7 +1,7 @@
 /**
  * CLASSIFY --set-class MAJOR:MINOR: set skb->priority, the traffic control
- * class a qdisc files the packet under, as xt_CLASSIFY.c does (mangle
- * table; FORWARD, OUTPUT and POSTROUTING). Only a classful qdisc reads it,
+ * class a qdisc files the packet under, as xt_CLASSIFY.c does (any
+ * any table; FORWARD, OUTPUT and POSTROUTING). Only a classful qdisc reads it,
  * and the devices natlab models (veth, bridge, VLAN, lo) have none
  * (noqueue), as in the kernel: the packet goes on unchanged on the wire.
  */
@@ -36,7 +36,7 @@ export const classifyTarget: TargetSpec<{ priority: number }> = {
   x6: true,
   options: [{ name: 'set-class', arg: true, mand: true }],
   init: () => ({ priority: 0 }),
-  tables: ['mangle'],
+  // xt_CLASSIFY names hooks but no table: raw, nat, filter and security take it too (measured)
   hooks: (1 << NfHook.LOCAL_OUT) | (1 << NfHook.FORWARD) | (1 << NfHook.POST_ROUTING),
   parse(d, opt, arg, invert) {
     if (invert) throw new XtError(`CLASSIFY: option "--${opt}" cannot be inverted.\n`);

@@ -23,6 +23,8 @@ export const rejectTarget: TargetSpec<{ with: number }> = {
   x6: true,
   options: [{ name: 'reject-with', arg: true }],
   init: () => ({ with: 3 }),
+  // ipt_REJECT's .table: "filter" (EINVAL in raw, mangle, nat and security, measured)
+  tables: ['filter'],
   hooks: (1 << NfHook.LOCAL_IN) | (1 << NfHook.FORWARD) | (1 << NfHook.LOCAL_OUT),
   parse(d, _opt, arg) {
     const i = TYPES.findIndex(([n, a]) => n === arg || a === arg);

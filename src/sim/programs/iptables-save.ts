@@ -17,11 +17,12 @@
 import { NatlabError } from '../../config/errors.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
 import { iptablesSave } from '../../netfilter/tables/save.js';
+import { TABLE_NAMES } from '../../netfilter/tables/state.js';
 import type { Program, ProgramContext, ProgramMain } from '../program.js';
 import { virtualDate } from '../save-date.js';
 import { stdoutThenStderrInFile } from './stdio.js';
 
-const TABLES: ReadonlySet<string> = new Set(['raw', 'mangle', 'nat', 'filter']);
+const TABLES: ReadonlySet<string> = new Set(TABLE_NAMES);
 const LOOK = "Look at manual page `iptables-save.8' for more information.\n";
 /** getopt_long's options of xtables-save.c ("bcdt:M:f:V") that natlab does not model */
 const UNMODELLED_SHORT = new Set(['b', 'd', 'M', 'f', 'V']);
@@ -75,7 +76,6 @@ export const iptablesSaveMain: ProgramMain = (ctx) => {
   if (extra) return finish(ctx, 1, '', 'Unknown arguments found on commandline\n');
   const date = virtualDate(ctx.host.now());
   if (table === undefined) return finish(ctx, 0, iptablesSave(nf.ipt, { counters, date }), '');
-  if (table === 'security') throw new NatlabError('not supported: natlab has no security table', { token: table });
   if (!TABLES.has(table)) return finish(ctx, 1, '', `Table \`${table}' does not exist\n`);
   return finish(ctx, 0, iptablesSave(nf.ipt, { counters, date, table, always: true }), '');
 };
