@@ -422,6 +422,31 @@ const udpBcast = [
 ];
 writeFileSync(join(here, 'x-udp-bcast.pcap'), pcap(udpBcast, udpBcast.map((_, i) => i * 300_000)));
 
+// gre: GRE through a masquerading r (nf_conntrack_proto_gre): x's packets to y, then y's back to r's wan0
+// address; version 0 is tracked without keys, version 1 (PPTP's enhanced GRE) by its call ID
+const Y_MAC = '02:00:00:00:03:01';
+const R_WAN_MAC = '02:00:00:00:02:02';
+const R_WAN = '10.0.2.1';
+/** a GRE header: flags and version (16 bits), protocol, then `rest` (key, payload length and call ID, ...) */
+const gre = (flagsVer, proto, rest, payload) => Uint8Array.from([flagsVer >> 8, flagsVer & 0xff, proto >> 8, proto & 0xff, ...rest, ...payload]);
+const inner = ipv4(X, Y, 1, echo(0x10a, 1));
+const ppp = [0xff, 0x03, 0x00, 0x21, ...inner.subarray(0, 24)];
+/** version 1 with the key bit: payload length, call ID */
+const pptp = (callId) => gre(0x2001, 0x880b, [0, ppp.length, callId >> 8, callId & 0xff], ppp);
+const greOut = [
+  eth(ipv4(X, Y, 47, gre(0x0000, 0x0800, [], inner))), // version 0: one entry per address pair, keys 0
+  eth(ipv4(X, Y, 47, pptp(0x1234))), // version 1: dstkey = the call ID
+  eth(ipv4(X, Y, 47, pptp(0x1234))), // the same call again: the same entry
+  eth(ipv4(X, Y, 47, gre(0x0001, 0x0800, [], inner))), // version 1 without PPP: no tuple, not tracked
+  eth(ipv4(X, Y, 47, Uint8Array.from([0, 0]))), // 2 bytes of GRE: keys 0, the version 0 entry
+];
+const greBack = [
+  eth(ipv4(Y, R_WAN, 47, gre(0x0000, 0x0800, [], ipv4(Y, X, 1, echo(0x10a, 1)))), { src: Y_MAC, dst: R_WAN_MAC }), // the version 0 entry's reply: ASSURED
+  eth(ipv4(Y, R_WAN, 47, pptp(0x5678)), { src: Y_MAC, dst: R_WAN_MAC }), // y's own call ID: not the reply of x's call (its srckey is not known): a new entry
+];
+writeFileSync(join(here, 'x-gre.pcap'), pcap(greOut));
+writeFileSync(join(here, 'x-gre-back.pcap'), pcap(greBack));
+
 for (const [name, frames] of Object.entries({ headers, transport, mtu, options, dhcp: dhcpFrames, overlap, icmp: icmpTypes, 'arp-odd': arpOdd })) {
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }

@@ -11,11 +11,13 @@ export const enum IpProto {
   IGMP = 2,
   TCP = 6,
   UDP = 17,
+  GRE = 47,
 }
 export const IPPROTO_ICMP = IpProto.ICMP;
 export const IPPROTO_IGMP = IpProto.IGMP;
 export const IPPROTO_TCP = IpProto.TCP;
 export const IPPROTO_UDP = IpProto.UDP;
+export const IPPROTO_GRE = IpProto.GRE;
 
 /**
  * The header's offsets, length and flag bits as a const enum, whose values

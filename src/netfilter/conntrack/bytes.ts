@@ -22,6 +22,7 @@ export const IPPROTO_ICMP = IpProto.ICMP;
 export const IPPROTO_IGMP = IpProto.IGMP;
 export const IPPROTO_TCP = IpProto.TCP;
 export const IPPROTO_UDP = IpProto.UDP;
+export const IPPROTO_GRE = IpProto.GRE;
 
 export function rd16(b: Uint8Array, o: number): number {
   return ((b[o]! << 8) | b[o + 1]!) >>> 0;

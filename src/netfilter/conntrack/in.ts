@@ -15,6 +15,7 @@ import { ipEnd } from './bytes.js';
 import { Ip4, IpProto } from '../../wire/ipv4.js';
 import type { CtEntry } from './conn.js';
 import { genericPacket } from './proto-generic.js';
+import { grePacket } from './proto-gre.js';
 import { icmpError, IcmpErrorResult, icmpPacket } from './proto-icmp.js';
 import { tcpPacket } from './proto-tcp.js';
 import { udpPacket } from './proto-udp.js';
@@ -127,6 +128,9 @@ function resolveAndTrack(
       break;
     case IpProto.ICMP:
       ret = icmpPacket(ct, l3, end, dir, table.settings, now);
+      break;
+    case IpProto.GRE:
+      ret = grePacket(ct, l3, end, dir, table.settings, now);
       break;
     default:
       ret = genericPacket(ct, l3, end, dir, table.settings, now);

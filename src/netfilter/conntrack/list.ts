@@ -5,6 +5,7 @@
  *   icmp     1 29 src=A dst=B type=8 code=0 id=N src=B dst=C type=0 code=0 id=N mark=0 use=1
  *   tcp      6 119 TIME_WAIT src=.. dst=.. sport=.. dport=.. src=.. [ASSURED] mark=0 use=1
  *   udp      17 27 src=.. [UNREPLIED] src=.. mark=0 use=1
+ *   gre      47 29 src=A dst=B srckey=0x0 dstkey=0x1234 [UNREPLIED] src=B dst=C srckey=0x1234 dstkey=0x0 mark=0 use=1
  *   unknown  2 596 src=A dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=A mark=0 use=1
  *
  * The timeout column is the remaining lifetime in whole seconds, rounded
@@ -22,6 +23,7 @@ function protoName(proto: number): string {
     case 1: return 'icmp';
     case 6: return 'tcp';
     case 17: return 'udp';
+    case 47: return 'gre';
     default: return 'unknown';
   }
 }
@@ -30,6 +32,7 @@ function tupleText(t: CtTuple): string {
   let s = `src=${ipToString(t.src)} dst=${ipToString(t.dst)} `;
   if (t.proto === 6 || t.proto === 17) s += `sport=${t.sport} dport=${t.dport} `;
   else if (t.proto === 1) s += `type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport} `;
+  else if (t.proto === 47) s += `srckey=0x${t.sport.toString(16)} dstkey=0x${t.dport.toString(16)} `;
   return s;
 }
 

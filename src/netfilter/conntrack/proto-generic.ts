@@ -3,9 +3,9 @@
  * its own tracker (IGMP, ...), one entry per address pair and protocol,
  * 600 s (`nf_conntrack_generic_timeout`), never ASSURED.
  *
- * Differences: the kernel has dedicated trackers for GRE, SCTP, DCCP and
+ * Differences: the kernel has dedicated trackers for SCTP, DCCP and
  * UDP-Lite; this model tracks them generically (their `conntrack -L` lines
- * and timeouts differ on the kernel).
+ * and timeouts differ on the kernel). GRE has its own (proto-gre.ts).
  */
 import type { CtDir } from '../ct-types.js';
 import type { CtEntry } from './conn.js';

@@ -60,6 +60,8 @@ export class CtSettings {
   udpTimeoutStream = 120;
   icmpTimeout = 30;
   genericTimeout = 600;
+  greTimeout = 30;
+  greTimeoutStream = 180;
   /** tcp_timeouts[], indexed by TcpState (SYN_SENT2 shares SYN_SENT's sysctl) */
   readonly tcpTimeouts: number[] = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120, 0, 0, 300, 300];
 
@@ -68,7 +70,7 @@ export class CtSettings {
     'nf_conntrack_tcp_loose', 'nf_conntrack_tcp_be_liberal', 'nf_conntrack_tcp_max_retrans',
     'nf_conntrack_tcp_ignore_invalid_rst', 'nf_conntrack_acct', 'nf_conntrack_checksum',
     'nf_conntrack_udp_timeout', 'nf_conntrack_udp_timeout_stream', 'nf_conntrack_icmp_timeout',
-    'nf_conntrack_generic_timeout', ...TCP_TIMEOUT_KEYS.map(([k]) => k),
+    'nf_conntrack_generic_timeout', 'nf_conntrack_gre_timeout', 'nf_conntrack_gre_timeout_stream', ...TCP_TIMEOUT_KEYS.map(([k]) => k),
   ];
 
   /**
@@ -96,6 +98,8 @@ export class CtSettings {
       case 'nf_conntrack_udp_timeout_stream': return this.udpTimeoutStream;
       case 'nf_conntrack_icmp_timeout': return this.icmpTimeout;
       case 'nf_conntrack_generic_timeout': return this.genericTimeout;
+      case 'nf_conntrack_gre_timeout': return this.greTimeout;
+      case 'nf_conntrack_gre_timeout_stream': return this.greTimeoutStream;
     }
     for (const [name, idx] of TCP_TIMEOUT_KEYS) if (name === k) return this.tcpTimeouts[idx];
     return undefined;
@@ -115,6 +119,8 @@ export class CtSettings {
       case 'nf_conntrack_udp_timeout_stream': this.udpTimeoutStream = value; return true;
       case 'nf_conntrack_icmp_timeout': this.icmpTimeout = value; return true;
       case 'nf_conntrack_generic_timeout': this.genericTimeout = value; return true;
+      case 'nf_conntrack_gre_timeout': this.greTimeout = value; return true;
+      case 'nf_conntrack_gre_timeout_stream': this.greTimeoutStream = value; return true;
     }
     for (const [name, idx] of TCP_TIMEOUT_KEYS) {
       if (name === k) {

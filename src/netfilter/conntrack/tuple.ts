@@ -5,10 +5,12 @@
  *
  * ICMP tuples follow the kernel: `sport` holds the echo id, `dport` holds
  * `(type << 8) | code`, and the reply of a request is the matching reply
- * type (echo 8 -> echo reply 0, ...).
+ * type (echo 8 -> echo reply 0, ...). GRE tuples hold the keys in the
+ * ports' places (`sport` the source key, `dport` the destination key), as
+ * `tuple->src.u.gre.key` shares the ports' union.
  */
 import type { CtTuple } from '../ct-types.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IP_DST, IP_FRAG_OFF, IP_PROTO, IP_SRC, ipEnd, ipHdrLen, rd16, rd32 } from './bytes.js';
+import { IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IP_DST, IP_FRAG_OFF, IP_PROTO, IP_SRC, ipEnd, ipHdrLen, rd16, rd32 } from './bytes.js';
 
 export function newTuple(): CtTuple {
   return { src: 0, dst: 0, proto: 0, sport: 0, dport: 0 };
@@ -117,10 +119,30 @@ export function pktToTuple(b: Uint8Array, l3: number, end: number, out: CtTuple)
       out.sport = rd16(b, l4 + 4);
       out.dport = (b[l4]! << 8) | b[l4 + 1]!;
       break;
+    case IPPROTO_GRE:
+      return greToTuple(b, l4, end, out);
     default:
       out.sport = 0;
       out.dport = 0;
   }
+  return l4;
+}
+
+/**
+ * gre_pkt_to_tuple(): version 0 (or a header too short to tell) has keys
+ * 0, "like nf_conntrack_proto_generic"; version 1 (PPTP's enhanced GRE)
+ * has its call ID as the destination key and, with no PPTP helper to
+ * have mapped one, source key 0; version 1 carrying anything but PPP
+ * gets no tuple (-1: not tracked).
+ */
+function greToTuple(b: Uint8Array, l4: number, end: number, out: CtTuple): number {
+  out.sport = 0;
+  out.dport = 0;
+  // GRE_VERSION: the low 3 bits of the flags' second byte; GRE_VERSION_1
+  if (l4 + 4 > end || (b[l4 + 1]! & 0x07) !== 1) return l4;
+  if (l4 + 8 > end) return l4;
+  if (rd16(b, l4 + 2) !== 0x880b) return -1; // GRE_PROTO_PPP
+  out.dport = rd16(b, l4 + 6);
   return l4;
 }
 

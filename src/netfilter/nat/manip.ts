@@ -11,6 +11,7 @@ import { Ip4 } from '../../wire/ipv4.js';
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
+const IPPROTO_GRE = 47;
 
 /** ICMP query types whose id NAT rewrites (icmp_manip_pkt) */
 function icmpIsQuery(type: number): boolean {
@@ -76,6 +77,25 @@ function udpManip(b: Uint8Array, oldIp: number, l4: number, end: number, portOff
 }
 
 /** icmp_manip_pkt(): queries carry the id of the tuple's source part; errors are left alone */
+/**
+ * gre_manip_pkt(): the first 8 bytes of the GRE header must be there (for
+ * either manip: shorter, the packet is dropped); only a destination manip
+ * of version 1 writes anything, the call ID (the source key is not in the
+ * packet); version 0 is left alone, "like nf_nat_proto_unknown", and a
+ * destination manip of a version above 1 drops the packet.
+ */
+function greManip(b: Uint8Array, l4: number, end: number, manip: ManipType, key: number): boolean {
+  if (l4 + 8 > end) return false;
+  if (manip !== ManipType.DST) return true;
+  const version = b[l4 + 1]! & 0x07;
+  if (version === 1) {
+    b[l4 + 6] = key >>> 8;
+    b[l4 + 7] = key;
+  }
+  // "can't nat unknown GRE version": dropped
+  return version <= 1;
+}
+
 function icmpManip(b: Uint8Array, l4: number, end: number, newId: number): boolean {
   if (l4 + 8 > end) return false;
   if (!icmpIsQuery(b[l4]!)) return true;
@@ -129,6 +149,7 @@ export function manipPktTo(b: Uint8Array, iph: number, end: number, proto: numbe
     case IPPROTO_TCP: ok = tcpManip(b, oldIp, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, ip, newPort); break;
     case IPPROTO_UDP: ok = udpManip(b, oldIp, l4, end, manip === ManipType.SRC ? l4 : l4 + 2, ip, newPort); break;
     case IPPROTO_ICMP: ok = icmpManip(b, l4, end, newPort); break;
+    case IPPROTO_GRE: ok = greManip(b, l4, end, manip, newPort); break;
     default: break;
   }
   if (!ok) return false;
