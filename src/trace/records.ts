@@ -254,16 +254,18 @@ export class TraceRecorder implements TraceSink {
     const w = o.words;
     let a = o.at;
     stamp(w, a, HOP, t);
-    w[a + 3] = nodeId;
-    w[a + 4] = kindId;
-    w[a + 5] = ifaceId;
-    w[a + 6] = pkt;
-    w[a + 7] = parent;
-    w[a + 8] = flow;
-    w[a + 9] = n;
-    w[a + 10] = reasonId;
-    w[a + 11] = detailId;
-    w[a + 12] = nx;
+    // (each value `| 0`: V8 stores a number it cannot prove an int32 into an Int32Array through a double;
+    // `| 0` is the ToInt32 the store does anyway, and on a small integer just an untag)
+    w[a + 3] = nodeId | 0;
+    w[a + 4] = kindId | 0;
+    w[a + 5] = ifaceId | 0;
+    w[a + 6] = pkt | 0;
+    w[a + 7] = parent | 0;
+    w[a + 8] = flow | 0;
+    w[a + 9] = n | 0;
+    w[a + 10] = reasonId | 0;
+    w[a + 11] = detailId | 0;
+    w[a + 12] = nx | 0;
     a += 13;
     for (let i = 0; i < nx; i++) {
       w[a++] = xk[i]!;
@@ -298,15 +300,16 @@ export class TraceRecorder implements TraceSink {
     const w = o.words;
     const a = o.at;
     stamp(w, a, NAT, t);
-    w[a + 3] = nodeId;
-    w[a + 4] = ifaceId;
-    w[a + 5] = pkt;
-    w[a + 6] = parent;
-    w[a + 7] = flow;
-    w[a + 8] = hookId;
-    w[a + 9] = detailId;
-    w[a + 10] = n;
-    w[a + 11] = nb;
+    // (`| 0`: see hop())
+    w[a + 3] = nodeId | 0;
+    w[a + 4] = ifaceId | 0;
+    w[a + 5] = pkt | 0;
+    w[a + 6] = parent | 0;
+    w[a + 7] = flow | 0;
+    w[a + 8] = hookId | 0;
+    w[a + 9] = detailId | 0;
+    w[a + 10] = n | 0;
+    w[a + 11] = nb | 0;
     o.at = this.put(this.put(a + 12, data, off, n), before, bOff, nb);
   }
 
@@ -327,18 +330,19 @@ export class TraceRecorder implements TraceSink {
     const w = o.words;
     const a = o.at;
     stamp(w, a, CHAIN, t);
-    w[a + 3] = nodeId;
-    w[a + 4] = pkt;
-    w[a + 5] = hookId;
-    w[a + 6] = tableId;
-    w[a + 7] = chainId;
-    w[a + 8] = rule;
-    w[a + 9] = textId;
-    w[a + 10] = verdictId;
-    w[a + 11] = inId;
-    w[a + 12] = outId;
-    w[a + 13] = physinId;
-    w[a + 14] = physoutId;
+    // (`| 0`: see hop())
+    w[a + 3] = nodeId | 0;
+    w[a + 4] = pkt | 0;
+    w[a + 5] = hookId | 0;
+    w[a + 6] = tableId | 0;
+    w[a + 7] = chainId | 0;
+    w[a + 8] = rule | 0;
+    w[a + 9] = textId | 0;
+    w[a + 10] = verdictId | 0;
+    w[a + 11] = inId | 0;
+    w[a + 12] = outId | 0;
+    w[a + 13] = physinId | 0;
+    w[a + 14] = physoutId | 0;
     o.at = a + 15;
   }
 
@@ -356,7 +360,7 @@ export class TraceRecorder implements TraceSink {
 /** a record's first three words: its tag and the time (ns) as low and high 32 bits */
 function stamp(w: Int32Array, a: number, tag: number, t: number): void {
   w[a] = tag;
-  w[a + 1] = t >>> 0; // t mod 2^32 (ToUint32), without a floating-point remainder
+  w[a + 1] = t | 0; // t mod 2^32 (the bits ToUint32 would give), without a floating-point remainder
   w[a + 2] = (t / 4294967296) | 0; // floor, for t >= 0
 }
 
