@@ -308,13 +308,18 @@ class EncoderLines {
    */
   match(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): number {
     const s = pkt & (LINES - 1);
+    this.past = -2;
     if (this.frameLen[s] !== n || this.ids[s] !== pkt) return OTHER;
     const f = this.frames!;
     const o = s * (FRAME_KEPT >> 2);
     const shape = this.shape[s]!;
     if (shape !== SHAPE_NONE) {
       // a line of a shape shows the frame's headers only (line-patch.ts): the rest is not kept nor compared
-      if (changedPastMacs(shape, f, o, n, data, off, dw) !== 0) return OTHER;
+      const past = changedPastMacs(shape, f, o, n, data, off, dw);
+      if (past !== 0) {
+        this.past = past;
+        return OTHER;
+      }
       if (dw !== null) {
         // (a shaped frame is at least 40 bytes long)
         const b = off >> 2;
@@ -339,6 +344,12 @@ class EncoderLines {
     if (k === 0 || (f[o] === w[b] && f[o + 1] === w[b + 1] && f[o + 2] === w[b + 2])) return SAME;
     return this.link[s] >= 0 ? MACS : OTHER;
   }
+  /**
+   * After match() said OTHER: changedPastMacs() of the frame it was given
+   * against pkt's remembered frame, when it got that far (then patchLine()
+   * of the two need not compare them again), else -2
+   */
+  past = -2;
 }
 
 /** this host stores the low byte of a word first (then an Int32Array over bytes reads the words word() makes) */
@@ -550,6 +561,41 @@ class NodeTemplates {
     return tpl;
   }
 }
+/**
+ * What a line of one (node, kind) starts with, in each of head()'s four
+ * cases, and the template of that kind at that node (made when first
+ * asked for: NodeTemplates.kind()'s, which stays that key's for the
+ * encoder's life). Keyed by both values, so nothing goes stale. `next`:
+ * the context of the line that followed this one's last time (a replay's
+ * lines come round in the same order packet after packet: ctxOf() finds
+ * the next line's context there by two compares).
+ */
+class LineCtx {
+  next: LineCtx = this;
+  tpl: Template | null = null;
+  /** the kind is `chain` or `log` (ownLine()) */
+  readonly own: boolean;
+  readonly chain: boolean;
+  readonly nat: boolean;
+  constructor(
+    readonly node: string,
+    readonly kind: string,
+    /** `{"kind":"…"` */
+    readonly openKind: Piece,
+    /** `,"kind":"…"` */
+    readonly commaKind: Piece,
+    /** `{"node":"…","kind":"…"` */
+    readonly openNodeKind: Piece,
+    /** `,"node":"…","kind":"…"` */
+    readonly commaNodeKind: Piece,
+  ) {
+    this.own = ownLine(kind);
+    this.chain = kind === 'chain';
+    this.nat = kind === 'nat';
+  }
+}
+const NO_PIECE: Piece = { b: new Uint8Array(0), w: new Int32Array(0), n: 0 };
+
 /** NodeTemplates' slots per kind of key (a power of two) */
 const TPL_SLOTS = 32;
 /**
@@ -842,6 +888,63 @@ export class TraceLineEncoder {
     this.buf[this.len++] = 34;
   }
 
+  /** the context of the line before (ctxOf()); at first one no line has */
+  private lastCtx = new LineCtx('', '', NO_PIECE, NO_PIECE, NO_PIECE, NO_PIECE);
+  /** every context made, by node and kind */
+  private readonly ctxs = new Map<string, Map<string, LineCtx>>();
+
+  /** the LineCtx of (node, kind): the one that followed the line before last time, else from `ctxs` (made the first time) */
+  private ctxOf(node: string, kind: string): LineCtx {
+    const last = this.lastCtx;
+    const p = last.next;
+    // (the first lastCtx has kind '', which no line has: its `next`, itself, is never taken)
+    if (p.node === node && p.kind === kind) return (this.lastCtx = p);
+    return this.ctxFound(node, kind);
+  }
+
+  /** ctxOf() when the line before does not predict this one: the context from `ctxs` (out of line: small enough to inline stays ctxOf()) */
+  private ctxFound(node: string, kind: string): LineCtx {
+    const last = this.lastCtx;
+    let byKind = this.ctxs.get(node);
+    if (byKind === undefined) this.ctxs.set(node, (byKind = new Map()));
+    let c = byKind.get(kind);
+    if (c === undefined) {
+      c = new LineCtx(node, kind, this.f.openKind.bytes(kind), this.f.commaKind.bytes(kind), this.openNodeKind.bytes(node, kind), this.commaNodeKind.bytes(node, kind));
+      byKind.set(kind, c);
+    }
+    last.next = c;
+    return (this.lastCtx = c);
+  }
+
+  /** the template of `c`'s kind at its node (not for `chain` events: theirs are by chain) */
+  private ctxTemplate(c: LineCtx): Template {
+    return c.tpl ?? (c.tpl = this.nodeTemplates(c.node).kind(c.kind));
+  }
+
+  /** head() of a line without seq, through its context's pieces (no search by node and kind) */
+  private headCtx(t: number, c: LineCtx): boolean {
+    if (!this.started) return this.head(undefined, t, c.node, c.kind);
+    // as head()'s common lines
+    this.seq++;
+    if (t === this.t) {
+      if (c.node === this.node) this.raw(c.openKind);
+      else {
+        this.raw(c.openNodeKind);
+        this.node = c.node;
+      }
+      return false;
+    }
+    this.raw(OPEN_T);
+    this.num(t);
+    this.t = t;
+    if (c.node === this.node) this.raw(c.commaKind);
+    else {
+      this.raw(c.commaNodeKind);
+      this.node = c.node;
+    }
+    return false;
+  }
+
   /** `{`, then seq (when `seq` is given and not the next number), t and node when they changed, and kind; true when seq was written */
   private head(seq: number | undefined, t: number, node: string, kind: string): boolean {
     if (seq === undefined && this.started) {
@@ -952,31 +1055,31 @@ export class TraceLineEncoder {
   }
 
   /** the template fields gathered in `fields` against the template of (node, kind, chain), which they then become; `fields` is left empty */
-  private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean): void {
-    const nt = this.nodeTemplates(node);
-    const tpl = kind === 'chain' ? nt.chain(chain) : nt.kind(kind);
+  private templateOut(node: string, kind: string, chain: string | undefined, numbered: boolean, known: Template | null = null): void {
+    // (`known`: the caller has it already, ctxTemplate())
+    const tpl = known ?? (kind === 'chain' ? this.nodeTemplates(node).chain(chain) : this.nodeTemplates(node).kind(kind));
     const f = this.fields.vals;
     const t = tpl.vals;
     const fm = this.fields.mask;
     const tm = tpl.mask;
     // the fields this event or its template has, in TEMPLATE order (lowest bit first);
     // a value counts only where its bit is set (Template)
+    // and the template becomes this event's fields in the same walk (stored only where they differ:
+    // a field written as the template has it needs no store); `fields` is emptied by its mask
     let m = numbered ? fm : fm | tm;
     while (m !== 0) {
       const bit = m & -m;
       const i = 31 - Math.clz32(bit);
       m &= m - 1;
-      if (numbered) this.tplField(i, f[i]);
-      else if ((fm & bit) === 0) this.raw(NULLS[i]!);
-      else if ((tm & bit) === 0 || f[i] !== t[i]) this.tplField(i, f[i]);
-    }
-    // the template becomes this event's fields (stored only where they differ); `fields` is emptied by its mask
-    m = fm;
-    while (m !== 0) {
-      const i = 31 - Math.clz32(m & -m);
-      m &= m - 1;
-      const v = f[i];
-      if (t[i] !== v) t[i] = v;
+      // (a bit of the template's only: not numbered)
+      if ((fm & bit) === 0) this.raw(NULLS[i]!);
+      else {
+        const v = f[i];
+        if (numbered || (tm & bit) === 0 || v !== t[i]) {
+          this.tplField(i, v);
+          if (t[i] !== v) t[i] = v;
+        }
+      }
     }
     tpl.mask = fm;
     this.fields.mask = 0;
@@ -1003,15 +1106,15 @@ export class TraceLineEncoder {
    * template's (the common case: the same route, the same drop) nothing
    * is written nor stored, without gathering them first.
    */
-  private hopTemplateOut(node: string, kind: string, iface: string | null, reason: string | null, detail: string | null, numbered: boolean): void {
-    const tpl = this.nodeTemplates(node).kind(kind);
+  private hopTemplateOut(c: LineCtx, iface: string | null, reason: string | null, detail: string | null, numbered: boolean): void {
+    const tpl = this.ctxTemplate(c);
     const fm = (iface !== null ? 1 : 0) | (reason !== null ? 1 << REASON : 0) | (detail !== null ? 1 << DETAIL : 0);
     const t = tpl.vals;
     if (!numbered && fm === tpl.mask && (iface === null || t[0] === iface) && (reason === null || t[REASON] === reason) && (detail === null || t[DETAIL] === detail)) return;
     if (iface !== null) this.put(0, iface);
     if (reason !== null) this.put(REASON, reason);
     if (detail !== null) this.put(DETAIL, detail);
-    this.templateOut(node, kind, undefined, numbered);
+    this.templateOut(c.node, c.kind, undefined, numbered, tpl);
   }
 
   /**
@@ -1147,7 +1250,22 @@ export class TraceLineEncoder {
     let o = this.len;
     out[o++] = 44;
     out[o++] = 34;
-    for (let i = p; i < p + mid; i++) out[o++] = b[i]!;
+    if (LITTLE_ENDIAN) {
+      // 4 bytes a step, each word made of the line's words shifted into place (one load of the line per 4 bytes
+      // instead of one per byte); up to 3 bytes past `mid` are written too, and overwritten by what follows
+      // (room() made space for them)
+      const cw = c.w;
+      const sh = (p & 3) << 3;
+      const last = cw.length - 1;
+      for (let j = 0, k = p >> 2; j < mid; j += 4, k++) {
+        const v = sh === 0 ? cw[k]! : (cw[k]! >>> sh) | (k < last ? cw[k + 1]! << (32 - sh) : 0);
+        out[o + j] = v;
+        out[o + j + 1] = v >>> 8;
+        out[o + j + 2] = v >>> 16;
+        out[o + j + 3] = v >>> 24;
+      }
+      o += mid;
+    } else for (let i = p; i < p + mid; i++) out[o++] = b[i]!;
     out[o++] = 34;
     out[o++] = 93;
     this.len = o;
@@ -1209,7 +1327,8 @@ export class TraceLineEncoder {
    * bytes and the fields patchLine() rewrites. Returns how many bytes at
    * the end the new line shares with the reference for certain (for
    * delta(); patchResult[0]: the bytes before that are the same), or -1
-   * (nothing made: describe the frame).
+   * (nothing made: describe the frame). Called right after match() of
+   * the same frame said OTHER (its `past` is this frame's).
    */
   private patchFrom(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): number {
     if (!this.patching) return -1;
@@ -1221,13 +1340,14 @@ export class TraceLineEncoder {
     if (s >= 0) {
       const shape = lines.shape[s]!;
       if (lines.frameLen[s] !== n || shape === SHAPE_NONE) return -1;
-      len = patchLine(shape, lines.frames!, s * (FRAME_KEPT >> 2), n, data, off, dw, lines.line[s]!, lines.lineW[s]!, lines.lineLen[s]!, lines.spans, s * 8, c.buf, c.w, c.spans);
+      // (match() just compared this frame with the slot's: what it found is passed on)
+      len = patchLine(shape, lines.frames!, s * (FRAME_KEPT >> 2), n, data, off, dw, lines.line[s]!, lines.lineW[s]!, lines.lineLen[s]!, lines.spans, s * 8, c.buf, c.w, c.spans, lines.past);
       if (len < 0) return -1;
       c.shape = shape;
       link = lines.link[s]!;
     } else {
       if (this.firstN !== n || this.firstShape === SHAPE_NONE || this.firstLen < 0) return -1;
-      len = patchLine(this.firstShape, lines.frames!, FIRST * (FRAME_KEPT >> 2), n, data, off, dw, this.first, this.firstW, this.firstLen, lines.spans, FIRST * 8, c.buf, c.w, c.spans);
+      len = patchLine(this.firstShape, lines.frames!, FIRST * (FRAME_KEPT >> 2), n, data, off, dw, this.first, this.firstW, this.firstLen, lines.spans, FIRST * 8, c.buf, c.w, c.spans, -2);
       if (len < 0) return -1;
       c.shape = this.firstShape;
       link = this.firstLink;
@@ -1276,6 +1396,8 @@ export class TraceLineEncoder {
   private readonly cm = new Int32Array(10).fill(-1);
   private cmValid = false;
   private readonly cmLink = new Int32Array(FRAME_LINE_MAX >> 2);
+  /** the whole words of the memo's link part in cmLink (a view made when the memo is) */
+  private cmLinkWhole = this.cmLink.subarray(0, 0);
   private readonly cmSd = new NumMemo();
 
   /** the compose memo's key of the MACS frame at data[off..] against pkt's slot into `key`; false when it cannot have one */
@@ -1304,7 +1426,6 @@ export class TraceLineEncoder {
     key[9] = lines.lineLen[s]!;
     return true;
   }
-  private readonly cmKey = new Int32Array(10);
 
   /**
    * composeLine() and summaryOut() of a MACS frame whose change is the
@@ -1314,18 +1435,26 @@ export class TraceLineEncoder {
    */
   private composedAgain(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): boolean {
     if (!this.cmValid) return false;
-    const key = this.cmKey;
-    if (!this.composeKey(pkt, data, off, n, dw, key)) return false;
-    const cm = this.cm;
-    for (let i = 0; i < 10; i++) if (key[i] !== cm[i]) return false;
+    // composeKey()'s key, compared as it is read (no stores)
     const lines = this.pktLines;
     const s = pkt & (LINES - 1);
-    const link = key[8]!;
+    if (lines.plain[s] !== 1) return false;
+    const cm = this.cm;
+    const f = lines.frames!;
+    const o = s * (FRAME_KEPT >> 2);
+    if (f[o] !== cm[0] || f[o + 1] !== cm[1] || f[o + 2] !== cm[2] || (f[o + 3]! & 0xffff) !== cm[6] || n !== cm[7]) return false;
+    if (dw !== null) {
+      const b = off >> 2;
+      if (dw[b] !== cm[3] || dw[b + 1] !== cm[4] || dw[b + 2] !== cm[5]) return false;
+    } else if (word(data, off) !== cm[3] || word(data, off + 4) !== cm[4] || word(data, off + 8) !== cm[5]) return false;
+    const link = cm[8]!;
+    if (lines.link[s] !== link || lines.lineLen[s] !== cm[9]) return false;
     const lw = lines.lineW[s]!;
     const lb = lines.line[s]!;
     const src = this.cmLink;
     const whole = link >> 2;
-    for (let k = 0; k < whole; k++) lw[k] = src[k]!;
+    // the link part's whole words by one native copy (a view of them made with the memo)
+    lw.set(this.cmLinkWhole);
     if ((link & 3) !== 0) {
       // the word the link part ends in: its bytes up to `link` from the memo, the rest kept
       const keep = -1 << ((link & 3) << 3);
@@ -1350,6 +1479,7 @@ export class TraceLineEncoder {
     this.keep(this.cmSd, start, this.len - start);
     const lw = lines.lineW[s]!;
     for (let k = 0, e = (this.cm[8]! + 3) >> 2; k < e; k++) this.cmLink[k] = lw[k]!;
+    this.cmLinkWhole = this.cmLink.subarray(0, this.cm[8]! >> 2);
     this.cmValid = true;
   }
 
@@ -1541,7 +1671,7 @@ export class TraceLineEncoder {
    * makes it.
    */
   encodeChain(t: number, node: string, pkt: number, hook: string, table: string, chain: string, rule: number, ruleText: string | null, verdict: string, inDev: string | null, outDev: string | null, physin: string | null, physout: string | null): void {
-    const numbered = this.head(undefined, t, node, 'chain');
+    const numbered = this.headCtx(t, this.ctxOf(node, 'chain'));
     this.pktOut(pkt);
     this.raw(this.f.chain.bytes(chain));
     this.chainTemplateOut(node, chain, hook, table, rule, ruleText, verdict, inDev, outDev, physin, physout, numbered);
@@ -1549,8 +1679,11 @@ export class TraceLineEncoder {
   }
 
   private encodePacketHop(t: number, node: string, kind: HopKind, iface: string | null, pkt: number, parent: number, flow: number, data: Uint8Array | null, off: number, n: number, extra: Partial<HopEvent> | undefined, natBefore: Uint8Array | null, bOff: number, bn: number, reason: string | null, detail: string | null): void {
+    // (what the line starts with and what its kind is, from its context: no compares of the kind below)
+    const ctx = this.ctxOf(node, kind);
+    const own = ctx.own;
     // iface, reason and detail the only template fields (no extra, nothing put before, not a chain event): hopTemplateOut()
-    const plain = extra === undefined && this.fields.mask === 0 && kind !== 'chain';
+    const plain = extra === undefined && this.fields.mask === 0 && !ctx.chain;
     // reason and detail are template fields; extra's, gathered after them, win
     if (!plain) {
       if (reason !== null) this.put(REASON, reason);
@@ -1574,7 +1707,7 @@ export class TraceLineEncoder {
         else if (!this.gather(kind, k, v)) others = true;
       }
     }
-    const numbered = this.head(undefined, t, node, kind);
+    const numbered = this.headCtx(t, ctx);
     if (iface !== null && !plain) this.put(0, iface);
     let placedParent = false;
     if (data !== null) {
@@ -1584,13 +1717,13 @@ export class TraceLineEncoder {
         const p = extra !== undefined && 'parent' in extra ? extra.parent : parent;
         if (p !== undefined) (this.raw(KEY.parent), this.num(p));
       }
-      if (ownLine(kind)) {
+      if (own) {
         if (flow !== 0) this.numField(KEY.flow, this.flowMemo, flow);
       } else this.flowOut(pkt, flow);
     } else {
       // a hop without its frame has no pkt nor flow
       this.pktOut(NaN);
-      if (!ownLine(kind)) (this.flowPkt = NaN), (this.lastFlow = 0);
+      if (!own) (this.flowPkt = NaN), (this.lastFlow = 0);
     }
     if (others) {
       for (const k in extra) {
@@ -1601,14 +1734,15 @@ export class TraceLineEncoder {
         else if (!TPL_INDEX.has(k)) this.field(k, v);
       }
     }
-    if (plain) this.hopTemplateOut(node, kind, iface, reason, detail, numbered);
-    else this.templateOut(node, kind, kind === 'chain' ? extra?.chain : undefined, numbered);
+    if (plain) this.hopTemplateOut(ctx, iface, reason, detail, numbered);
+    else if (ctx.chain) this.templateOut(node, kind, extra?.chain, numbered);
+    else this.templateOut(node, kind, undefined, numbered, this.ctxTemplate(ctx));
     if (data === null) {
       this.lines(kind, undefined, undefined, before, after);
       return;
     }
     const lines = this.pktLines;
-    if (ownLine(kind)) {
+    if (own) {
       // a rule walk's event with the packet's line (rare): spelt out
       const s = lines.slot(pkt);
       const known = lines.match(pkt, data, off, n, this.wordsIn(data, off)) === SAME;
@@ -1639,7 +1773,7 @@ export class TraceLineEncoder {
         this.frameLine(this.other, natBefore, bOff, bn);
         this.beforeOut(pkt);
       }
-    } else if (kind === 'nat') {
+    } else if (ctx.nat) {
       if (before === undefined) {
         if (lines.slot(pkt) >= 0) (this.raw(KEY.before), this.raw(NULL));
       } else {
@@ -1667,7 +1801,7 @@ export class TraceLineEncoder {
       if (tookFirst) this.firstFrameFrom(pkt, n);
     }
     if (natBefore === null) {
-      if (kind === 'nat') {
+      if (ctx.nat) {
         // after !== summary: the summary is only a string here when after is one too
         if (after === undefined) (this.raw(KEY.after), this.raw(NULL));
         else {

@@ -179,6 +179,9 @@ function pastMacs(shape: number, f: Int32Array, o: number, w: Int32Array, b: num
  * Returns the new line's length (and patchResult), or -1 when the frame
  * differs in a byte that is neither unseen nor in one of the four fields,
  * or is a DHCP frame (ports 67/68, which writeFrameLine() leaves).
+ * `past`: changedPastMacs() of the same two frames when the caller just
+ * computed it (the trace encoder's match()), -2 when not known (then
+ * patchLine() compares them).
  */
 export function patchLine(
   shape: number,
@@ -196,8 +199,17 @@ export function patchLine(
   out: Uint8Array,
   outW: Int32Array,
   outSpans: Int32Array,
+  past: number,
 ): number {
-  const changed = changedFields(shape, frames, fo, n, data, off, dw);
+  let changed = past;
+  if (past < -1) changed = changedFields(shape, frames, fo, n, data, off, dw);
+  else if (past >= 0) {
+    // changedPastMacs() of these frames already known to the caller: only the MAC words are left to compare (as changedFields())
+    if (dw !== null) {
+      const b = off >> 2;
+      if (frames[fo] !== dw[b] || frames[fo + 1] !== dw[b + 1] || frames[fo + 2] !== dw[b + 2]) changed = -1;
+    } else if (frames[fo] !== word(data, off) || frames[fo + 1] !== word(data, off + 4) || frames[fo + 2] !== word(data, off + 8)) changed = -1;
+  }
   if (changed < 0) return -1;
   const fa = shape * 4;
   if (shape === SHAPE_UDP && (changed & 12) !== 0) {
