@@ -57,6 +57,13 @@ describe('conntrack option errors, as conntrack-tools 1.4.7 prints them (measure
     expect(run('-L -p tcp --dport').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): option \`--dport' requires an argument\n${HINT}`);
     expect(run('-L -s bogus').stderr).toBe(`conntrack v1.4.7 (conntrack-tools): Invalid IP address \`bogus'\n${HINT}`);
   });
+
+  it('takes -p as a protocol name in any case or a number up to 255, else "unsupported protocol"', () => {
+    forward(udpFrame('10.0.0.2', '10.0.0.9', 4000, 53));
+    for (const p of ['gre', 'Gre', 'igmp', '47', '0']) expect(run(`-L -p ${p}`)).toEqual({ exit: 0, stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n' });
+    expect(run('-L -p UDP').stdout).toContain('udp      17 ');
+    for (const p of ['foo', '300', '-1']) expect(run(`-L -p ${p}`)).toEqual({ exit: 2, stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): \`${p}' unsupported protocol\n${HINT}` });
+  });
 });
 
 describe('conntrack -L with -m, -f, -o extended and the NAT filters (conntrack-tools 1.4.7, measured)', () => {

@@ -10,6 +10,7 @@
  */
 import { CtDir, IPS_ASSURED, IPS_DST_NAT_DONE, IPS_EXPECTED, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY, IPS_SRC_NAT_DONE } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
+import { parseProto } from '../tables/protocols.js';
 import { parseIp } from './bytes.js';
 import type { CtEntry } from './conn.js';
 import { TCP_STATE_NAMES } from './settings.js';
@@ -89,7 +90,6 @@ function hasDstNat(ct: CtEntry): boolean {
   return (ct.status & IPS_DST_NAT_DONE) !== 0 && (r.src !== o.dst || r.sport !== o.dport);
 }
 
-const PROTOS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
 
 /** options of conntrack(8) this model does not implement: refused by name */
 const KNOWN_UNSUPPORTED = new Set([
@@ -183,8 +183,9 @@ export function runConntrackCommand(table: ConntrackTable, argv: readonly string
       case '-p': case '--proto': case '--protonum': {
         const v = needValue();
         if (v === null) return parameterProblem(`option \`${a}' requires an argument`);
-        const n = PROTOS[v] ?? (/^\d+$/.test(v) ? Number(v) : -1);
-        if (n < 0 || n > 255) return notModelled(`natlab does not know the protocol \`${v}'`);
+        // findproto(): an extension's name, any case, else getprotobyname() or a number up to 255
+        const n = v.toLowerCase() === 'all' ? -1 : parseProto(v);
+        if (n < 0) return parameterProblem(`\`${v}' unsupported protocol`);
         f.proto = n;
         break;
       }
