@@ -14,7 +14,10 @@
  *   through the router's WAN address, with or without the masquerade that
  *   makes the reply come back through the router);
  * - rules with `-m pkttype`, `-m physdev`, `-m addrtype`;
- * - large pings (`-s 1400..4000`, `-M do|dont|want`).
+ * - large pings (`-s 1400..4000`, `-M do|dont|want`);
+ * - rules in the security table (after filter and nat INPUT, where
+ *   iptables-nft hooks it) and `-m u32` rules (IP length, protocol, ICMP
+ *   type, ports and TCP flags read by offset).
  *
  * Each has its own weight. Lines are added to the node's `run:` (MTUs
  * first, before a port joins a bridge) and traffic steps before the final
@@ -26,7 +29,7 @@ import type { FuzzStep } from './traffic.js';
 import type { TopologyKind } from './topology.js';
 
 /** the weights of the extras, each drawn independently */
-const W = { mtu: 0.2, brNfCt: 0.3, forward: 0.3, hairpin: 0.35, pkttype: 0.15, physdev: 0.2, addrtype: 0.15, bigPing: 0.3 };
+const W = { mtu: 0.2, brNfCt: 0.3, forward: 0.3, hairpin: 0.35, pkttype: 0.15, physdev: 0.2, addrtype: 0.15, bigPing: 0.3, security: 0.2, u32: 0.2 };
 
 const INSPECTIONS = ['conntrack -L', 'iptables -S', 'iptables -L -v -n -x', 'iptables-save -c', 'iptables -t nat -S', 'conntrack -L -n'];
 
@@ -84,6 +87,8 @@ export function addExtras(seed: number, topology: TopologyKind, net: FuzzNet, st
     const k = rng.int(1, 2);
     for (let i = 0; i < k; i++) bigPing(rng, net, extra);
   }
+  if (ruled.length > 0 && rng.chance(W.security)) securityRules(rng, rng.pick(ruled));
+  if (ruled.length > 0 && rng.chance(W.u32)) u32Rule(rng, rng.pick(ruled));
 
   for (const [n, lines] of head) n.run.unshift(...lines);
   if (extra.length > 0) {
@@ -192,4 +197,34 @@ function bigPing(rng: Prng, net: FuzzNet, extra: FuzzStep[]): void {
   const size = rng.pick([1400, 1472, 1473, 2000, 3000, 4000, rng.int(1400, 4000)]);
   const mode = rng.pick(['', ' -M do', ' -M dont', ' -M want']);
   extra.push({ node: src.name, command: `ping -c 1 -W 1 -s ${size}${mode} ${dst}` });
+}
+
+/** one or two rules in the security table, which runs after filter (and nat INPUT) at the same hooks */
+function securityRules(rng: Prng, n: FuzzNode): void {
+  const k = rng.int(1, 2);
+  for (let i = 0; i < k; i++) {
+    const chain = rng.pick(['INPUT', 'FORWARD', 'OUTPUT']);
+    const m = rng.pick(['', '-p icmp ', '-p udp ', '-p tcp ', '-m conntrack --ctstate NEW ', '-m mark --mark 0x1 ', '-p icmp --icmp-type echo-request ']);
+    const t = rng.pick(['DROP', 'ACCEPT', 'RETURN', 'MARK --set-mark 0x1', 'CONNMARK --set-mark 0x2', 'LOG --log-prefix "fzs: "']);
+    n.run.push(`iptables -t security -${rng.chance(0.7) ? 'A' : 'I'} ${chain} ${m}-j ${t}`);
+  }
+  if (rng.chance(0.1)) n.run.push(`iptables -t security -P ${rng.pick(['INPUT', 'FORWARD'])} DROP`);
+}
+
+/** a `-m u32` rule: words read by offset from the IP header, `@` past it */
+function u32Rule(rng: Prng, n: FuzzNode): void {
+  const expr = rng.pick([
+    '0>>22&0x3C@0>>24=8', // ICMP echo request
+    '0>>22&0x3C@0>>24=0', // echo reply
+    '6&0xFF=17', // UDP
+    '6&0xFF=1&&0>>22&0x3C@0>>24=3', // ICMP destination unreachable
+    '0&0xFFFF=0:100', // IP total length
+    '0&0xFFFF=1000:0xFFFF',
+    '0>>22&0x3C@0&0xFFFF=53', // destination port
+    '6&0xFF=6&&0>>22&0x3C@12>>16&0x3F=0x02', // a TCP SYN alone
+    '0>>22&0x3C@8=0:0xFFFFFFFF', // 12 bytes past the IP header
+  ]);
+  const chain = rng.pick(['INPUT', 'FORWARD', 'OUTPUT']);
+  const not = rng.chance(0.15) ? '! ' : '';
+  n.run.push(`iptables -I ${chain} -m u32 ${not}--u32 "${expr}" -j ${rng.pick(['DROP', 'ACCEPT', 'REJECT', 'LOG --log-prefix "fzu: "'])}`);
 }

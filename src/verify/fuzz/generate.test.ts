@@ -38,9 +38,9 @@ describe('the fuzzer\'s generator', () => {
     }
   });
 
-  it('draws MTUs, large pings, port forwards, hairpin NAT and pkttype/physdev/addrtype rules from its second menu over 300 seeds', () => {
+  it('draws MTUs, large pings, port forwards, hairpin NAT, pkttype/physdev/addrtype/u32 rules and the security table from its second menu over 300 seeds', () => {
     const all = Array.from({ length: 300 }, (_, i) => generateScenario(i + 1).yaml).join('\n');
-    for (const needle of ['mtu 1280', 'mtu 9000', '-M do ', '-M dont ', '-M want ', '-s 4000', '-m pkttype --pkt-type', '-m physdev --physdev-out', '-m addrtype --dst-type LOCAL --limit-iface-in', '-j REDIRECT --to-ports', '-m conntrack --ctstate INVALID -j DROP', '-m conntrack --ctstate DNAT -j ACCEPT', '-d 192.168.1.10 -p tcp --dport 80 -j MASQUERADE']) {
+    for (const needle of ['mtu 1280', 'mtu 9000', '-M do ', '-M dont ', '-M want ', '-s 4000', '-m pkttype --pkt-type', '-m physdev --physdev-out', '-m addrtype --dst-type LOCAL --limit-iface-in', '-j REDIRECT --to-ports', '-m conntrack --ctstate INVALID -j DROP', '-m conntrack --ctstate DNAT -j ACCEPT', '-d 192.168.1.10 -p tcp --dport 80 -j MASQUERADE', 'iptables -t security -', '-m u32 --u32 "0>>22&0x3C@0>>24=8"']) {
       expect(all, needle).toContain(needle);
     }
   });
