@@ -56,7 +56,7 @@ const USAGE =
   '\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n' +
   '\t  [destination] [port]\n';
 /** options natlab understands; the rest of OPTSTRING is netcat's but not modelled */
-const MODELLED = new Set(['4', 'd', 'k', 'l', 'N', 'n', 'p', 'q', 's', 'u', 'v', 'w', 'z']);
+const MODELLED = new Set(['4', 'b', 'd', 'k', 'l', 'N', 'n', 'p', 'q', 's', 'u', 'v', 'w', 'z']);
 /** UDP_SCAN_TIMEOUT: seconds udptest() keeps probing without -w */
 const UDP_SCAN_TIMEOUT = 3;
 /** the time nc takes between its two first udptest() writes (strace: ~120 µs); ICMP errors on a veth come back sooner */
@@ -72,6 +72,8 @@ const ZERO_CLOSE_GAP = 200 * NS_PER_US;
 const NAMEINFO_FAILURE = 'nc: getnameinfo: Temporary failure in name resolution\n';
 
 interface NcOptions {
+  /** -b: SO_BROADCAST, so that a UDP socket may connect to and send to a broadcast address */
+  broadcast: boolean;
   detach: boolean;
   keep: boolean;
   listen: boolean;
@@ -132,7 +134,7 @@ class Netcat implements Program {
       this.fail(`nc: ${g.error.message}\n${USAGE}`);
       return;
     }
-    const o: NcOptions = { detach: false, keep: false, listen: false, shutdownOnEof: false, numeric: false, port: 0, quitAfter: -1, source: 0, udp: false, verbose: 0, timeout: -1, zero: false };
+    const o: NcOptions = { broadcast: false, detach: false, keep: false, listen: false, shutdownOnEof: false, numeric: false, port: 0, quitAfter: -1, source: 0, udp: false, verbose: 0, timeout: -1, zero: false };
     for (const { opt, arg } of g.opts) {
       if (!MODELLED.has(opt)) {
         this.h.unsupported(`nc -${opt}: not modelled by natlab`);
@@ -140,6 +142,9 @@ class Netcat implements Program {
         return;
       }
       switch (opt) {
+        case 'b':
+          o.broadcast = true;
+          break;
         case 'd':
           o.detach = true;
           break;
@@ -409,7 +414,7 @@ class Netcat implements Program {
   // ---- UDP -----------------------------------------------------------------------
 
   private connectUdp(daddr: number, port: number, failed: (err: number) => void, succeeded: () => void, next: () => void): void {
-    const s = NcUdp.connect(this.h, daddr, port, this.o.source, this.o.port);
+    const s = NcUdp.connect(this.h, daddr, port, this.o.source, this.o.port, this.o.broadcast);
     if (typeof s === 'number') {
       failed(s);
       return;
@@ -517,7 +522,9 @@ class Netcat implements Program {
     };
     const receive = (b: Uint8Array, from: number, fromPort: number): void => {
       if (this.exited) return;
-      if (s.remoteAddr === 0) {
+      // with -k the socket is never connected: it reads datagrams from every sender (main(): "For UDP
+      // and -k, don't connect the socket")
+      if (s.remoteAddr === 0 && !this.o.keep) {
         // recvfrom(MSG_PEEK) + connect() to the first sender; an unbound socket's local address
         // becomes the route's source toward it, as ip4_datagram_connect() sets inet_rcv_saddr, so
         // later datagrams to another local address (a DNAT to 127.0.0.1, a second address) find
@@ -561,11 +568,15 @@ class NcUdp implements UdpSocket {
   }
 
   /** socket() + connect(): the route and source address, an ephemeral port; or connect()'s errno */
-  static connect(h: Host, daddr: number, dport: number, saddr: number, sport: number): NcUdp | number {
+  static connect(h: Host, daddr: number, dport: number, saddr: number, sport: number, broadcast = false): NcUdp | number {
     const rt = h.routeOutput(daddr, saddr, null);
     switch (rt.kind) {
       case 'unicast':
       case 'local':
+        break;
+      case 'broadcast':
+        // ip4_datagram_connect(): a broadcast route needs SO_BROADCAST (nc -b), else EACCES
+        if (!broadcast) return EACCES;
         break;
       case 'unreachable':
         return h.fib.lookup(daddr) === null ? ENETUNREACH : EHOSTUNREACH;
@@ -620,7 +631,7 @@ class NcUdp implements UdpSocket {
     const h = this.h;
     const payload = new TextEncoder().encode(text);
     const rt = h.routeOutput(this.remoteAddr, this.addr, null);
-    if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) {
+    if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local' && rt.kind !== 'broadcast')) {
       this.lastError = ENETUNREACH;
       return false;
     }
