@@ -50,6 +50,8 @@ export interface DnsmasqConfig {
   options: DhcpOptionConf[];
   /** --dhcp-authoritative */
   authoritative: boolean;
+  /** --domain: sent as option 15 to a client that asks for it; '' when none */
+  domain?: string;
 }
 
 export function emptyDnsmasqConfig(): DnsmasqConfig {

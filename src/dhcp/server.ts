@@ -323,6 +323,9 @@ export class DnsmasqServer {
     // the broadcast address follows the range's netmask even when option 1 is configured (measured)
     if (wants(28)) options.push({ kind: 'broadcast', addr: ((addr & ctx.mask) | ~ctx.mask) >>> 0 });
     if (configured(3) === undefined && wants(3)) options.push({ kind: 'router', addrs: [ctx.server] });
+    // do_options(): the domain (--domain) after the router, before the host name
+    const domain = this.config.domain ?? '';
+    if (domain !== '' && wants(15)) options.push({ kind: 'domainName', name: domain });
     if (name !== '' && wants(12)) options.push({ kind: 'hostname', name });
     for (let i = this.config.options.length - 1; i >= 0; i--) {
       const o = this.config.options[i]!;

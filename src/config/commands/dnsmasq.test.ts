@@ -93,6 +93,14 @@ describe('the dnsmasq run command', () => {
     expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-host=pc1,10.0.0.5'])).toMatch(/dhcp-host without a MAC/);
     expect(refused(['--port=0', '--dhcp-range=10.0.0.1,10.0.0.9'])).toMatch(/without --no-ping .* add --no-ping/);
     expect(refused(['--no-ping', '--dhcp-range=10.0.0.1,10.0.0.9'])).toMatch(/DNS is not modelled; add --port=0/);
+    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--domain=lab,10.0.0.0/24'])).toMatch(/not supported: --domain with an address range/);
+    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--domain=#'])).toMatch(/not supported: --domain=# /);
+  });
+
+  it('reads --domain (-s) and a conf file\'s domain=, without a trailing dot', () => {
+    expect(start([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--domain=lab.example.']).cfg?.domain).toBe('lab.example');
+    expect(start([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '-s', 'home_lan']).cfg?.domain).toBe('home_lan');
+    expect(start([...OK, '--conf-file=d.conf'], { 'd.conf': 'dhcp-range=10.0.0.1,10.0.0.9\ndomain=lan\n' }).cfg?.domain).toBe('lan');
   });
 
   it('has no lease file where no dnsmasq runs, an empty one where it runs', () => {

@@ -47,7 +47,7 @@ export interface DnsmasqResult {
 }
 
 const WITH_VALUE = new Set([
-  'interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility',
+  'interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility', 'domain',
 ]);
 /**
  * Flags without a value. Besides those applyOption() reads, these change
@@ -62,7 +62,7 @@ const FLAGS = new Set([
   'dhcp-authoritative', 'no-ping', 'no-resolv', 'no-hosts', 'log-dhcp', 'keep-in-foreground', 'bind-interfaces',
   'bind-dynamic', 'strict-order', 'dhcp-no-override',
 ]);
-const SHORT: Record<string, string> = { k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
+const SHORT: Record<string, string> = { s: 'domain', k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
 
 /** a value dnsmasq refuses: its message and exit code */
 class DnsmasqRefusal extends Error {
@@ -144,6 +144,15 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
       readConf(v, env, p);
       return;
     }
+    case 'domain':
+      // --domain=NAME[,RANGE[,local]]: one domain for every client; a domain per range is not modelled
+      if (v.includes(',')) throw unsupported(token, '--domain with an address range');
+      if (v === '#') throw unsupported(token, '--domain=# (the search directive of /etc/resolv.conf)');
+      // dnsmasq takes almost any text here; natlab takes the names hosts have
+      if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/.test(v)) throw unsupported(token, '--domain other than a plain domain name');
+      // canonicalise(): a trailing dot goes
+      p.cfg.domain = v.replace(/\.$/, '');
+      return;
     case 'dhcp-authoritative':
       p.cfg.authoritative = true;
       return;
