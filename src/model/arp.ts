@@ -23,7 +23,8 @@ import { devQueueXmit, NET_XMIT_SUCCESS } from './dev.js';
 import { fillIpv4EthHeader } from './eth-header.js';
 import type { Host } from './host.js';
 import { RT_SCOPE_LINK, type Iface } from './iface.js';
-import { NEIGH_PARMS, NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
+import { NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
+import type { NeighParms } from './neigh-parms.js';
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
 import { HZ, JIFFY, jiffies } from './jiffies.js';
@@ -87,7 +88,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
       if (h.trace !== null) h.detailEvent('neigh', skb, dev, `arp: who-has ${ip4ToString(tip)} tell ${ip4ToString(sip)}: proxy reply ${macToString(dev.mac)}`);
       // a unicast request is answered at once; a broadcast one after proxy_delay (pneigh_enqueue())
       if (skb.pktType === PktType.HOST) arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip);
-      else h.net.queue.after(NEIGH_PARMS.proxyDelay, () => arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip));
+      else h.net.queue.after(h.sysctls.neighParms(dev.name).proxyDelay, () => arpSend(h, ARPOP_REPLY, dev, tip, to, dev.mac, to, sip));
       return;
     }
   }
@@ -106,7 +107,7 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
     const state = op === ARPOP_REPLY && skb.pktType === PktType.HOST ? Nud.REACHABLE : Nud.STALE;
     // "if several different ARP replies follow back-to-back, use the first one": another address is
     // taken only locktime after the entry last changed, or from a gratuitous ARP
-    const override = h.now() > n.updated + NEIGH_PARMS.locktime || garp;
+    const override = h.now() > n.updated + h.sysctls.neighParms(dev.name).locktime || garp;
     neighUpdate(h, n, sha, state, false, override);
   }
 }
@@ -193,7 +194,7 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     n.timer?.cancel();
     n.timer = null;
     n.state = newState;
-    if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, jiffies(now) + REACHABLE_J);
+    if ((newState & Nud.REACHABLE) !== 0) armTimer(h, n, jiffies(now) + reachableJ(parmsOf(h, n)));
     n.probes = 0;
     if (h.trace !== null) h.detailEvent('neigh', null, n.dev, `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})`);
   }
@@ -215,38 +216,42 @@ function armTimer(h: Host, n: Neighbour, expires: number): void {
   h.net.wheel.mod(n.timer, expires);
 }
 
-/** NEIGH_PARMS' times in jiffies, as the kernel keeps them */
-const REACHABLE_J = NEIGH_PARMS.reachableTime / JIFFY;
-const DELAY_PROBE_J = NEIGH_PARMS.delayProbeTime / JIFFY;
-/** max(RETRANS_TIME, HZ/100) */
-const RETRANS_J = Math.max(NEIGH_PARMS.retransTime / JIFFY, HZ / 100);
+/** the entry's device's ARP parameters (net.ipv4.neigh.DEV.*) */
+const parmsOf = (h: Host, n: Neighbour): NeighParms => h.sysctls.neighParms(n.dev.name);
 
-function maxProbes(n: Neighbour): number {
-  return NEIGH_PARMS.ucastProbes + NEIGH_PARMS.appProbes + (n.state & Nud.PROBE ? NEIGH_PARMS.mcastReprobes : NEIGH_PARMS.mcastProbes);
+/** the parameters' times in jiffies, as the kernel keeps them (msecs_to_jiffies() rounds up) */
+const reachableJ = (p: NeighParms): number => Math.ceil(p.reachableTime / JIFFY);
+const delayProbeJ = (p: NeighParms): number => Math.ceil(p.delayProbeTime / JIFFY);
+/** max(RETRANS_TIME, HZ/100) */
+const retransJ = (p: NeighParms): number => Math.max(Math.ceil(p.retransTime / JIFFY), HZ / 100);
+
+function maxProbes(p: NeighParms, n: Neighbour): number {
+  return p.ucastProbes + p.appProbes + (n.state & Nud.PROBE ? p.mcastReprobes : p.mcastProbes);
 }
 
 /** neigh_timer_handler(): times compared in jiffies, as the kernel does */
 function neighTimer(h: Host, n: Neighbour): void {
   n.timer = null;
+  const p = parmsOf(h, n);
   const now = jiffies(h.now());
   const state = n.state;
-  let next = now + RETRANS_J;
+  let next = now + retransJ(p);
   if ((state & Nud.REACHABLE) !== 0) {
     const confirmed = jiffies(n.confirmed);
-    if (now <= confirmed + REACHABLE_J) {
-      next = confirmed + REACHABLE_J; // still alive
-    } else if (now <= jiffies(n.used) + DELAY_PROBE_J) {
+    if (now <= confirmed + reachableJ(p)) {
+      next = confirmed + reachableJ(p); // still alive
+    } else if (now <= jiffies(n.used) + delayProbeJ(p)) {
       setState(h, n, Nud.DELAY);
-      next = now + DELAY_PROBE_J;
+      next = now + delayProbeJ(p);
     } else {
       setState(h, n, Nud.STALE);
       return;
     }
   } else if ((state & Nud.DELAY) !== 0) {
     const confirmed = jiffies(n.confirmed);
-    if (now <= confirmed + DELAY_PROBE_J) {
+    if (now <= confirmed + delayProbeJ(p)) {
       setState(h, n, Nud.REACHABLE);
-      next = confirmed + REACHABLE_J;
+      next = confirmed + reachableJ(p);
     } else {
       setState(h, n, Nud.PROBE);
       n.probes = 0; // in PROBE the first ucast_probes go to the known address
@@ -254,7 +259,7 @@ function neighTimer(h: Host, n: Neighbour): void {
   } else if ((state & (Nud.INCOMPLETE | Nud.PROBE)) === 0) {
     return;
   }
-  if ((n.state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0 && n.probes >= maxProbes(n)) {
+  if ((n.state & (Nud.INCOMPLETE | Nud.PROBE)) !== 0 && n.probes >= maxProbes(p, n)) {
     setState(h, n, Nud.FAILED);
     neighInvalidate(h, n);
     return;
@@ -296,10 +301,11 @@ function solicit(h: Host, n: Neighbour): void {
   }
   if (saddr === 0) saddr = h.selectAddr(dev, n.ip, RT_SCOPE_LINK);
   const probes = n.probes++;
-  const unicast = probes < NEIGH_PARMS.ucastProbes && (n.state & Nud.PROBE) !== 0;
+  const ucastProbes = parmsOf(h, n).ucastProbes;
+  const unicast = probes < ucastProbes && (n.state & Nud.PROBE) !== 0;
   const dst = unicast ? n.ha : BROADCAST_MAC;
   // INCOMPLETE counts its probes from ucast_probes (neigh->probes starts there), PROBE from 0
-  const nth = probes + 1 - ((n.state & Nud.INCOMPLETE) !== 0 ? NEIGH_PARMS.ucastProbes : 0);
+  const nth = probes + 1 - ((n.state & Nud.INCOMPLETE) !== 0 ? ucastProbes : 0);
   if (h.trace !== null) h.detailEvent('neigh', skb, dev, `arp: who-has ${ip4ToString(n.ip)} tell ${ip4ToString(saddr)} (${unicast ? 'unicast' : 'broadcast'} probe ${nth})`);
   arpSend(h, ARPOP_REQUEST, dev, saddr, dst, dev.mac, ZERO_MAC, n.ip);
 }
@@ -354,7 +360,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   if ((s & Nud.STALE) !== 0) {
     // __neigh_event_send(): STALE -> DELAY, send now
     setState(h, n, Nud.DELAY);
-    armTimer(h, n, jiffies(h.now()) + DELAY_PROBE_J);
+    armTimer(h, n, jiffies(h.now()) + delayProbeJ(parmsOf(h, n)));
     return neighXmit(h, n, skb);
   }
   if ((s & Nud.INCOMPLETE) !== 0) {
@@ -363,10 +369,10 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   }
   // NONE or FAILED: start resolving
   setState(h, n, Nud.INCOMPLETE);
-  n.probes = NEIGH_PARMS.ucastProbes;
+  n.probes = parmsOf(h, n).ucastProbes;
   enqueue(h, n, skb);
   solicit(h, n);
-  armTimer(h, n, jiffies(h.now()) + RETRANS_J);
+  armTimer(h, n, jiffies(h.now()) + retransJ(parmsOf(h, n)));
   return NET_XMIT_SUCCESS;
 }
 
@@ -381,18 +387,19 @@ export function neighEventSend(h: Host, n: Neighbour): void {
   if ((s & (NUD_CONNECTED | Nud.DELAY | Nud.PROBE | Nud.INCOMPLETE)) !== 0) return;
   if ((s & Nud.STALE) !== 0) {
     setState(h, n, Nud.DELAY);
-    armTimer(h, n, jiffies(h.now()) + DELAY_PROBE_J);
+    armTimer(h, n, jiffies(h.now()) + delayProbeJ(parmsOf(h, n)));
     return;
   }
   setState(h, n, Nud.INCOMPLETE);
-  n.probes = NEIGH_PARMS.ucastProbes;
+  n.probes = parmsOf(h, n).ucastProbes;
   solicit(h, n);
-  armTimer(h, n, jiffies(h.now()) + RETRANS_J);
+  armTimer(h, n, jiffies(h.now()) + retransJ(parmsOf(h, n)));
 }
 
 function enqueue(h: Host, n: Neighbour, skb: Skb): void {
   const len = skb.data.length;
-  while (n.queueBytes + len > NEIGH_PARMS.unresQlenBytes && n.queue.length > 0) {
+  const limit = parmsOf(h, n).unresQlenBytes;
+  while (n.queueBytes + len > limit && n.queue.length > 0) {
     const old = n.queue.shift()!;
     n.queueBytes -= old.data.length;
     h.drop(old, n.dev, 'arp: unresolved queue full');

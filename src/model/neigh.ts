@@ -14,7 +14,6 @@
  * gets an ICMP host unreachable (arp_error_report()).
  */
 import type { WheelTimer } from './timer-wheel.js';
-import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
 
@@ -45,25 +44,7 @@ export const NUD_NAMES: Record<number, string> = {
   [Nud.PERMANENT]: 'PERMANENT',
 };
 
-/** neigh_parms defaults for IPv4 (arp_tbl) */
-export const NEIGH_PARMS = {
-  /** base_reachable_time: 30 s; the kernel draws reachable_time at random in [15 s, 45 s);
-   *  natlab takes the middle, 30 s, so runs are deterministic */
-  reachableTime: 30 * NS_PER_S,
-  retransTime: 1 * NS_PER_S,
-  delayProbeTime: 5 * NS_PER_S,
-  ucastProbes: 3,
-  mcastProbes: 3,
-  appProbes: 0,
-  mcastReprobes: 0,
-  /** proxy_delay: 0.8 s; a proxied answer to a broadcast request waits a random time below it
-   *  (pneigh_enqueue()); natlab takes the middle, 0.4 s */
-  proxyDelay: 400 * NS_PER_MS,
-  /** unres_qlen_bytes = SK_WMEM_MAX (212992 on this kernel) */
-  unresQlenBytes: 212992,
-  /** locktime: 1 s; an ARP that is neither gratuitous nor a request to us changes an entry's address only this long after its last change */
-  locktime: 1 * NS_PER_S,
-};
+/** the ARP parameters (neigh_parms of arp_tbl) are per device: neigh-parms.ts, net.ipv4.neigh.DEV.* */
 
 /**
  * Neighbour.hhMac of an entry with no cached header: a MAC object no

@@ -7,7 +7,11 @@
  * how `all` and the interface value combine is per key, as in the kernel's
  * IN_DEV_* macros (e.g. rp_filter uses the maximum, forwarding the
  * interface's own value, which `ip_forward` writes to every interface).
+ * The ARP parameters are `net.ipv4.neigh.IFACE.KEY` (neigh-parms.ts).
  */
+import { NeighParms } from './neigh-parms.js';
+
+const DEFAULT_NEIGH_PARMS = new NeighParms();
 
 /** net.ipv4.conf.*.KEY, with its default */
 export const CONF_DEFAULTS: Record<string, number> = {
@@ -111,6 +115,8 @@ export class Sysctls {
   }
   /** 'all', 'default' and interface names → key → value */
   private conf = new Map<string, Map<string, number>>();
+  /** interface names → ARP parameters (net.ipv4.neigh.IFACE.*; a namespace has no `default`) */
+  private neigh = new Map<string, NeighParms>();
 
   constructor() {
     this.conf.set('all', new Map(Object.entries(CONF_DEFAULTS)));
@@ -121,10 +127,21 @@ export class Sysctls {
   addIface(name: string): void {
     this.gen++;
     this.conf.set(name, new Map(this.conf.get('default')!));
+    this.neigh.set(name, new NeighParms());
+  }
+
+  /** the ARP parameters of interface `name` (the defaults for a name without any) */
+  neighParms(name: string): NeighParms {
+    return this.neigh.get(name) ?? DEFAULT_NEIGH_PARMS;
   }
 
   renameIface(from: string, to: string): void {
     this.gen++;
+    const np = this.neigh.get(from);
+    if (np !== undefined) {
+      this.neigh.delete(from);
+      this.neigh.set(to, np);
+    }
     const m = this.conf.get(from);
     if (m === undefined) return;
     this.conf.delete(from);
@@ -134,6 +151,7 @@ export class Sysctls {
   removeIface(name: string): void {
     this.gen++;
     this.conf.delete(name);
+    this.neigh.delete(name);
   }
 
   /**
@@ -183,6 +201,10 @@ export class Sysctls {
       if (key.startsWith(prefix)) return p.set(key, value) ? null : `cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`;
     }
     const parts = key.split('.');
+    if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'neigh') {
+      const e = this.neigh.get(parts[3]!)?.set(parts[4]!, value);
+      return e === undefined ? `cannot stat /proc/sys/${parts.join('/')}: No such file or directory` : e;
+    }
     if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
       const dev = parts[3]!;
       const name = parts[4]!;
@@ -230,6 +252,9 @@ export class Sysctls {
     const parts = key.split('.');
     if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf') {
       return this.conf.get(parts[3]!)?.get(parts[4]!);
+    }
+    if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'neigh') {
+      return this.neigh.get(parts[3]!)?.get(parts[4]!);
     }
     return this.global.get(key);
   }
