@@ -19,6 +19,13 @@
 // keeps the trace (default: a temporary file, removed at the end);
 // START_NS=2000000000 starts the replay 2 s into the simulation (a replay
 // longer than ~1.07 s runs with times beyond V8's small integers).
+// SEG=50000 prints the CPU per packet of every 50 000-packet segment: the
+// first carry V8's warm-up (a 1 M-packet run from a fresh process spends
+// about a quarter of its CPU there), the rest the steady state.
+// WARM=10000000 runs a first simulation of that many packets (trace off)
+// before the measured one, as the bench's line 5 runs before its line 2:
+// the measured one then runs on code optimised for the first, and pays
+// its deopts (new objects of other maps, paths the first never took).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,22 +95,47 @@ if (!(MODE in sinks)) {
 const tmp = mkdtempSync(join(tmpdir(), 'natlab-prof-'));
 const out = process.env.OUT ?? join(tmp, 'trace.jsonl');
 
-const sim = build(loadScenario(routerScenario(100), 'bench.yaml', tmp), { trace: false });
-let frames = 0;
-sim.net.tap = { frame() { frames++; } };
-sim.net.trace = sinks[MODE]();
-const router = sim.net.host('router');
-const dev = router.ifaceByName('lan0');
-const rp = new Replayer(new CaptureReader(syntheticTraffic(N), 'synthetic'), { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, { pacing: { mode: 'timestamps', speed: 1 } });
-// START_NS=2000000000: the replay starts at that virtual time (times past 2^30 ns are no small integers in V8)
-if (process.env.START_NS !== undefined) sim.net.queue.runUntil(() => false, Number(process.env.START_NS));
-const t0 = performance.now();
-const c0 = process.cpuUsage();
-rp.start();
-sim.net.queue.runUntil(() => rp.done, Infinity, Number.MAX_SAFE_INTEGER);
-sim.net.queue.runUntil(() => false, sim.net.now() + 1e6, Number.MAX_SAFE_INTEGER);
-sim.net.trace?.close();
-const s = (performance.now() - t0) / 1000;
-const c = process.cpuUsage(c0);
-console.log(`${MODE}: ${N} packets, ${(N / s / 1000).toFixed(0)} k pkt/s, CPU ${((c.user + c.system) / N).toFixed(2)} µs/pkt, ${frames} frames`);
+/**
+ * One simulation of the bench's router replaying `n` packets into the trace
+ * sink `sink`; prints its rate when `label` is given, and with `seg` the CPU
+ * per packet of every `seg`-packet segment (warm-up and steady state apart).
+ */
+function replay(n, sink, label, seg) {
+  const sim = build(loadScenario(routerScenario(100), 'bench.yaml', tmp), { trace: false });
+  let frames = 0;
+  sim.net.tap = { frame() { frames++; } };
+  sim.net.trace = sink;
+  const router = sim.net.host('router');
+  const dev = router.ifaceByName('lan0');
+  const segs = [];
+  let cs = null;
+  const opts = { pacing: { mode: 'timestamps', speed: 1 } };
+  if (seg > 0) {
+    opts.progressEvery = seg;
+    opts.onProgress = () => {
+      const c = process.cpuUsage();
+      segs.push((c.user + c.system - cs.user - cs.system) / seg);
+      cs = c;
+    };
+  }
+  const rp = new Replayer(new CaptureReader(syntheticTraffic(n), 'synthetic'), { host: router, dev, how: 'receive' }, { rx: dev.mac, peer: dev.mac }, opts);
+  // START_NS=2000000000: the replay starts at that virtual time (times past 2^30 ns are no small integers in V8)
+  if (process.env.START_NS !== undefined) sim.net.queue.runUntil(() => false, Number(process.env.START_NS));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  cs = c0;
+  rp.start();
+  sim.net.queue.runUntil(() => rp.done, Infinity, Number.MAX_SAFE_INTEGER);
+  sim.net.queue.runUntil(() => false, sim.net.now() + 1e6, Number.MAX_SAFE_INTEGER);
+  sim.net.trace?.close();
+  const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  if (label === null) return;
+  console.log(`${label}: ${n} packets, ${(n / s / 1000).toFixed(0)} k pkt/s, CPU ${((c.user + c.system) / n).toFixed(2)} µs/pkt, ${frames} frames`);
+  if (seg > 0) console.log(`CPU µs/pkt per ${seg} packets: ${segs.map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+// WARM=N: a first simulation of N packets, trace off, as the bench's line 5 runs before its line 2
+if (process.env.WARM !== undefined) replay(Number(process.env.WARM), null, null, 0);
+replay(N, sinks[MODE](), MODE, Number(process.env.SEG ?? 0));
 if (process.env.OUT === undefined) rmSync(tmp, { recursive: true, force: true });
