@@ -152,8 +152,11 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   if (rtIn.kind === 'broadcast' || rtIn.kind === 'multicast') return;
   const src = ipSrc(b, o);
   if (isZeronet4(src) || isMulticast4(src) || src === LIMITED_BROADCAST) return;
-  // source address: the original destination if it was ours, else chosen by the route back
+  // source address: the original destination if it was ours, else chosen by the route back, or
+  // (icmp_errors_use_inbound_ifaddr, for a packet that came in) an address of the device it came in
+  // on, as inet_select_addr(dev, iph->saddr, RT_SCOPE_LINK) in __icmp_send()
   let saddr = rtIn.kind === 'local' ? ipDst(b, o) : 0;
+  if (saddr === 0 && inSkb.inDev !== null && h.sysctl('net.ipv4.icmp_errors_use_inbound_ifaddr') !== 0) saddr = h.selectAddr(inSkb.inDev, src, RT_SCOPE_LINK);
   const rt = h.routeOutput(src, saddr, null);
   if (rt.kind === 'unreachable' || rt.dev === null) return;
   if (saddr === 0) saddr = rt.prefsrc;

@@ -40,6 +40,8 @@ export const GLOBAL_DEFAULTS: Record<string, number> = {
   'net.ipv4.icmp_echo_ignore_all': 0,
   'net.ipv4.icmp_ratelimit': 1000,
   'net.ipv4.icmp_ratemask': 6168,
+  /** an ICMP error about a packet passing through takes the address of the interface it came in on */
+  'net.ipv4.icmp_errors_use_inbound_ifaddr': 0,
   /** the contract's kernel runs set 0 in every node before any link exists; natlab sends no IGMP */
   'net.ipv4.igmp_link_local_mcast_reports': 0,
   'net.ipv4.ip_no_pmtu_disc': 0,
