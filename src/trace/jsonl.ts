@@ -53,7 +53,7 @@
 import type { HopEvent, HopKind } from './events.js';
 import { describeFrame } from '../wire/frame.js';
 import { hopEvent } from '../model/frame-summary.js';
-import { FRAME_LINE_MAX, lastLinkEnd, lastShape, lastSpans, SHAPE_NONE, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
+import { FRAME_LINE_MAX, lastLinkEnd, lastShape, lastSpans, SHAPE_ICMP, SHAPE_NONE, SHAPE_TCP, SHAPE_UDP, writeFrameLine, writeLinkPart } from '../wire/describe-bytes.js';
 import { changedPastMacs, HEADER_WORDS, patchLine, patchResult, wordAt } from './line-patch.js';
 
 /** how many packets' current lines are remembered; a power of two */
@@ -315,6 +315,28 @@ class EncoderLines {
     const shape = this.shape[s]!;
     if (shape !== SHAPE_NONE) {
       // a line of a shape shows the frame's headers only (line-patch.ts): the rest is not kept nor compared
+      if (dw !== null && n >= HEADER_WORDS[shape]! << 2) {
+        // the same header words, unseen bytes and all (a frame at its next hop, before anything rewrote it): SAME by
+        // plain compares, without changedPastMacs()'s masks (equal words are equal under any mask)
+        const b = off >> 2;
+        if (
+          f[o] === dw[b] &&
+          f[o + 1] === dw[b + 1] &&
+          f[o + 2] === dw[b + 2] &&
+          f[o + 3] === dw[b + 3] &&
+          f[o + 4] === dw[b + 4] &&
+          f[o + 5] === dw[b + 5] &&
+          f[o + 6] === dw[b + 6] &&
+          f[o + 7] === dw[b + 7] &&
+          f[o + 8] === dw[b + 8] &&
+          f[o + 9] === dw[b + 9] &&
+          (shape === SHAPE_UDP ||
+            (shape === SHAPE_ICMP && f[o + 10] === dw[b + 10]) ||
+            (shape === SHAPE_TCP && f[o + 10] === dw[b + 10] && f[o + 11] === dw[b + 11] && f[o + 12] === dw[b + 12] && f[o + 13] === dw[b + 13]))
+        ) {
+          return SAME;
+        }
+      }
       const past = changedPastMacs(shape, f, o, n, data, off, dw);
       if (past !== 0) {
         this.past = past;
