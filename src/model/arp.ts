@@ -63,6 +63,12 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
     h.drop(skb, dev, 'arp: martian address', true);
     return;
   }
+  // drop_gratuitous_arp (IN_DEV_ORCONF): "there will be an ARP proxy and gratuitous ARP frames are
+  // attacks": any ARP whose sender is its target goes, request or reply, before anything is learnt
+  if (sip === tip && h.sysctls.ifConfOr(dev.name, 'drop_gratuitous_arp')) {
+    h.drop(skb, dev, 'arp: gratuitous (drop_gratuitous_arp)', true);
+    return;
+  }
   const sha = f.subarray(o + ARP_SHA, o + ARP_SHA + 6);
   // Special case: IPv4 duplicate address detection (sip 0): reply only if the target is ours
   if (sip === 0) {

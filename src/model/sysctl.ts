@@ -30,6 +30,7 @@ export const CONF_DEFAULTS: Record<string, number> = {
   arp_filter: 0,
   proxy_arp: 0,
   log_martians: 0,
+  drop_gratuitous_arp: 0,
 };
 
 /** global keys, with their defaults */
