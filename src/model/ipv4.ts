@@ -105,7 +105,20 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
     if (err !== 0) return; // ipRouteInput dropped it and said why
   }
   if (b[o]! !== 0x45 && ipRcvOptions(h, skb, dev)) return;
+  if ((skb.pktType === PktType.BROADCAST || skb.pktType === PktType.MULTICAST) && dropUnicastInL2Multicast(h, skb, dev)) return;
   dstInput(h, skb);
+}
+
+/**
+ * ip_rcv_finish_core(): with drop_unicast_in_l2_multicast (IN_DEV_ORCONF),
+ * a packet that came in a link-layer broadcast or multicast frame but is
+ * routed as neither broadcast nor multicast is dropped (RFC 1122 3.3.6)
+ */
+function dropUnicastInL2Multicast(h: Host, skb: Skb, dev: Iface): boolean {
+  const kind = skb.route!.kind;
+  if (kind === 'broadcast' || kind === 'multicast' || !h.sysctls.ifConfOr(dev.name, 'drop_unicast_in_l2_multicast')) return false;
+  h.drop(skb, dev, 'ip: unicast in a link-layer broadcast or multicast frame (drop_unicast_in_l2_multicast)');
+  return true;
 }
 
 /** dst_input(): where the route says the packet goes */

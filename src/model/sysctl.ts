@@ -31,6 +31,7 @@ export const CONF_DEFAULTS: Record<string, number> = {
   proxy_arp: 0,
   log_martians: 0,
   drop_gratuitous_arp: 0,
+  drop_unicast_in_l2_multicast: 0,
 };
 
 /** global keys, with their defaults */
