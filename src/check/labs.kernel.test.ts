@@ -23,10 +23,17 @@ describe('the labs on the kernel', () => {
     ] as const) {
       it(`${solved ? 'solves' : 'fails'} ${file} on the kernel as in the simulator`, async () => {
         const sc = loadScenario(readFileSync(dir + file, 'utf8'), dir + file, dir.replace(/\/$/, ''));
-        const kernel = await runOnKernel(sc);
         const sim = simulate(sc, { readFile: (p) => new Uint8Array(readFileSync(p.startsWith('/') ? p : dir + p)) });
         const ends = sc.links.flatMap((l) => [`${l.a.node}:${l.a.iface}`, `${l.b.node}:${l.b.iface}`]);
-        expect(compareResults(kernel, sim, { ends })).toEqual([]);
+        let kernel = await runOnKernel(sc);
+        let diffs = compareResults(kernel, sim, { ends });
+        // one more kernel run, as `verify --kernel --retry 1` gives every scenario in CI: a program woken after
+        // the 40 ms delayed-ACK timer lets the kernel ACK data alone before its FIN (measured: 03-port-forward)
+        if (diffs.length > 0) {
+          kernel = await runOnKernel(sc);
+          diffs = compareResults(kernel, sim, { ends });
+        }
+        expect(diffs).toEqual([]);
         const failed = checkExpectations(sc, kernel).filter((o) => !o.ok).length;
         if (solved) expect(failed).toBe(0);
         else expect(failed).toBeGreaterThan(0);
