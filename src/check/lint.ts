@@ -50,7 +50,6 @@ export interface LintOptions {
   readFile?: (path: string) => Uint8Array;
 }
 
-const TABLES = TABLE_NAMES;
 /** targets after which the chain walk does not go on */
 const TERMINAL_TARGETS = new Set(['REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
 /** matches whose answer is not a function of the packet alone: never treated as a superset */
@@ -88,7 +87,7 @@ function warn(code: LintCode, nr: NodeRules, at: RuleOrigin | undefined, message
 }
 
 function* everyRule(ipt: IptablesState): Generator<[TableName, Chain, Rule, number]> {
-  for (const t of TABLES) for (const [c, r] of ipt.rules(ipt.tables[t])) yield [t, c, r, c.rules.indexOf(r)];
+  for (const t of TABLE_NAMES) for (const [c, r] of ipt.rules(ipt.tables[t])) yield [t, c, r, c.rules.indexOf(r)];
 }
 
 // ---- shadowed rules ---------------------------------------------------------

@@ -1,11 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../ct-types.js';
 import { runConntrackCommand } from './command.js';
-import { conntrackConfirm } from './confirm.js';
-import { conntrackIn } from './in.js';
 import { ConntrackTable } from './table.js';
-import { TH, TestHost, skbOf, tcpFrame, udpFrame } from './test-frames.js';
+import { TH, TestHost, tcpFrame, udpFrame, forwardThrough } from './test-frames.js';
 
 let host: TestHost;
 let table: ConntrackTable;
@@ -15,11 +12,8 @@ beforeEach(() => {
   table = new ConntrackTable();
 });
 
-function forward(frame: Uint8Array): void {
-  const skb = skbOf(frame);
-  expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
-  if (skb.ct !== null) conntrackConfirm(table, skb, host.now());
-}
+/** a forwarded packet: conntrack at PREROUTING, confirmation at POSTROUTING (forwardThrough()) */
+const forward = (frame: Uint8Array): void => void forwardThrough(table, host, frame);
 
 const HINT = "Try `conntrack -h' or 'conntrack --help' for more information.\n";
 const run = (args: string): { exit: number; stdout: string; stderr: string } => runConntrackCommand(table, ['conntrack', ...args.split(' ')], host);

@@ -10,7 +10,7 @@ import { conntrackList } from './list.js';
 import { ConntrackTable } from './table.js';
 import { checksumFinish, onesSum, pseudoSum } from '../../wire/checksum.js';
 import { udpFillChecksum } from '../../wire/udp.js';
-import { TH, TestHost, icmpErrorFrame, icmpFrame, igmpFrame, skbOf, tcpFrame, udpFrame } from './test-frames.js';
+import { TH, TestHost, icmpErrorFrame, icmpFrame, igmpFrame, skbOf, tcpFrame, udpFrame, forwardThrough } from './test-frames.js';
 
 let host: TestHost;
 let table: ConntrackTable;
@@ -21,12 +21,8 @@ beforeEach(() => {
 });
 
 /** a forwarded packet: conntrack at PREROUTING, confirm at POSTROUTING */
-function forward(frame: Uint8Array): Skb {
-  const skb = skbOf(frame);
-  expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
-  expect(conntrackConfirm(table, skb, host.now())).toBe(Verdict.ACCEPT);
-  return skb;
-}
+/** a forwarded packet: conntrack at PREROUTING, confirmation at POSTROUTING (forwardThrough()) */
+const forward = (frame: Uint8Array): Skb => forwardThrough(table, host, frame);
 
 const list = (): string => conntrackList(table, host.now());
 

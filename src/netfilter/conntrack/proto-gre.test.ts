@@ -5,13 +5,10 @@
  * first reply.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NfHook, Verdict } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
-import { conntrackConfirm } from './confirm.js';
-import { conntrackIn } from './in.js';
 import { conntrackList } from './list.js';
 import { ConntrackTable } from './table.js';
-import { ip, ipv4Frame, skbOf, TestHost } from './test-frames.js';
+import { ip, ipv4Frame, TestHost, forwardThrough } from './test-frames.js';
 
 let host: TestHost;
 let table: ConntrackTable;
@@ -21,12 +18,8 @@ beforeEach(() => {
   table = new ConntrackTable();
 });
 
-function forward(frame: Uint8Array): Skb {
-  const skb = skbOf(frame);
-  expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
-  expect(conntrackConfirm(table, skb, host.now())).toBe(Verdict.ACCEPT);
-  return skb;
-}
+/** a forwarded packet: conntrack at PREROUTING, confirmation at POSTROUTING (forwardThrough()) */
+const forward = (frame: Uint8Array): Skb => forwardThrough(table, host, frame);
 
 /** a GRE packet: flags and version, protocol, then `rest` */
 const gre = (src: string, dst: string, flagsVer: number, proto: number, rest: number[] = []): Uint8Array =>

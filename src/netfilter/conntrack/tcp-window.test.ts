@@ -1,12 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, type Skb } from '../../model/skb.js';
 import { wr16, wr32 } from './bytes.js';
-import { conntrackConfirm } from './confirm.js';
-import { conntrackIn } from './in.js';
 import { conntrackList } from './list.js';
 import { ConntrackTable } from './table.js';
-import { TH, TestHost, ip, ipv4Frame, skbOf, tcpFrame } from './test-frames.js';
+import { TH, TestHost, ip, ipv4Frame, tcpFrame, forwardThrough } from './test-frames.js';
 import { seqAfter, seqBefore } from './tcp-window.js';
 
 let host: TestHost;
@@ -17,12 +14,8 @@ beforeEach(() => {
   table = new ConntrackTable();
 });
 
-function forward(frame: Uint8Array): Skb {
-  const skb = skbOf(frame);
-  expect(conntrackIn(table, NfHook.PRE_ROUTING, skb, host)).toBe(Verdict.ACCEPT);
-  if (skb.ct !== null) expect(conntrackConfirm(table, skb, host.now())).toBe(Verdict.ACCEPT);
-  return skb;
-}
+/** a forwarded packet: conntrack at PREROUTING, confirmation at POSTROUTING (forwardThrough()) */
+const forward = (frame: Uint8Array): Skb => forwardThrough(table, host, frame);
 
 const list = (): string => conntrackList(table, host.now());
 

@@ -4,11 +4,14 @@
  */
 import type { AddrType, HostApi } from '../../model/host-api.js';
 import { Iface } from '../../model/iface.js';
-import type { NfHook } from '../../model/nf-seam.js';
 import type { Route } from '../../model/route.js';
 import { Skb, type RouteResult } from '../../model/skb.js';
 import { checksumFinish, onesSum, pseudoSum } from '../../wire/checksum.js';
 import { ipHdrLen, rd16, rd32, wr16, wr32 } from './bytes.js';
+import { conntrackConfirm } from './confirm.js';
+import { conntrackIn } from './in.js';
+import type { ConntrackTable } from './table.js';
+import { NfHook, Verdict } from '../../model/nf-seam.js';
 
 export const ip = (s: string): number => s.split('.').reduce((a, o) => a * 256 + Number(o), 0) >>> 0;
 
@@ -168,4 +171,19 @@ export class TestHost implements HostApi {
   tcpSendReset(_skb: Skb, _hook: NfHook): void {
     throw new Error('unexpected tcpSendReset');
   }
+}
+
+/**
+ * A forwarded packet through `table`: conntrack at PREROUTING, then (when
+ * it got an entry) confirmation at POSTROUTING; throws unless both accept.
+ */
+export function forwardThrough(table: ConntrackTable, host: TestHost, frame: Uint8Array): Skb {
+  const skb = skbOf(frame);
+  const v = conntrackIn(table, NfHook.PRE_ROUTING, skb, host);
+  if (v !== Verdict.ACCEPT) throw new Error(`conntrack at PREROUTING: verdict ${v}`);
+  if (skb.ct !== null) {
+    const c = conntrackConfirm(table, skb, host.now());
+    if (c !== Verdict.ACCEPT) throw new Error(`confirmation: verdict ${c}`);
+  }
+  return skb;
 }
