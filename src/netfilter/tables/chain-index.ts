@@ -26,36 +26,46 @@ const MIN_KEYED = 16;
 const SRC = 12;
 const DST = 16;
 
-export interface ChainIndex {
-  /** the state of the chain it was built for */
-  readonly rules: Rule[];
-  readonly len: number;
-  readonly gen: number;
-  /** header offset of the address the index dispatches on */
-  readonly field: number;
-  /**
-   * per address, the positions of the rules requiring it: an open-addressed
-   * table of `slotKey` (the address as int32) -> `slotFrom`..`slotTo` in
-   * `positions`, `slotTo` 0 marking an empty slot (a list is never empty)
-   */
-  readonly mask: number;
-  readonly slotKey: Int32Array;
-  readonly slotFrom: Int32Array;
-  readonly slotTo: Int32Array;
-  readonly positions: Int32Array;
-  /** nextWild[i]: the first position >= i whose rule does not require one address; n when none */
-  readonly nextWild: Int32Array;
+/**
+ * An index of one state of a chain. Classes, not object literals: V8 gives
+ * a literal's fields the type "any" the second time the literal is made,
+ * and the walk's optimised code, compiled when one index existed, would be
+ * thrown away when a second simulation in the process builds its own.
+ */
+export class ChainIndex {
+  constructor(
+    /** the state of the chain it was built for */
+    readonly rules: Rule[],
+    readonly len: number,
+    readonly gen: number,
+    /** header offset of the address the index dispatches on */
+    readonly field: number,
+    /**
+     * per address, the positions of the rules requiring it: an open-addressed
+     * table of `slotKey` (the address as int32) -> `slotFrom`..`slotTo` in
+     * `positions`, `slotTo` 0 marking an empty slot (a list is never empty)
+     */
+    readonly mask: number,
+    readonly slotKey: Int32Array,
+    readonly slotFrom: Int32Array,
+    readonly slotTo: Int32Array,
+    readonly positions: Int32Array,
+    /** nextWild[i]: the first position >= i whose rule does not require one address; n when none */
+    readonly nextWild: Int32Array,
+  ) {}
 }
 
 /**
  * What chainIndex() answered for a chain, and for which state of it; kept
  * on the chain (`Chain.index`), compared with the chain's state on every walk.
  */
-export interface KnownIndex {
-  rules: Rule[];
-  len: number;
-  gen: number;
-  idx: ChainIndex | null;
+export class KnownIndex {
+  constructor(
+    readonly rules: Rule[],
+    readonly len: number,
+    readonly gen: number,
+    readonly idx: ChainIndex | null,
+  ) {}
 }
 
 /** the chain's rules were appended, inserted, replaced, deleted or flushed: its index is stale */
@@ -118,7 +128,7 @@ function build(rules: Rule[], gen: number): ChainIndex | null {
     for (const i of l) positions[at++] = i;
     slotTo[s] = at;
   }
-  return { rules, len: n, gen, field: useSrc ? SRC : DST, mask, slotKey, slotFrom, slotTo, positions, nextWild };
+  return new ChainIndex(rules, n, gen, useSrc ? SRC : DST, mask, slotKey, slotFrom, slotTo, positions, nextWild);
 }
 
 /** the chain's index, rebuilt when its rules changed; null when a linear walk is as good */
@@ -129,7 +139,7 @@ export function chainIndex(c: Chain): ChainIndex | null {
   const known = c.index;
   if (known != null && known.rules === rules && known.len === rules.length && known.gen === gen) return known.idx;
   const idx = build(rules, gen);
-  c.index = { rules, len: rules.length, gen, idx };
+  c.index = new KnownIndex(rules, rules.length, gen, idx);
   return idx;
 }
 
