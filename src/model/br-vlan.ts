@@ -23,7 +23,7 @@
  * With filtering off nothing here runs: bridge.ts tests one boolean.
  */
 import { isBroadcastMac, isMulticastMac, macEq, macKey, macToString } from '../wire/mac.js';
-import { BrPortFlag, brForward, brPassFrameUp, cloneSkb, shouldDeliver, type Bridge, type FdbEntry } from './bridge.js';
+import { BrPortFlag, brForward, brPassFrameUp, cloneSkb, shouldDeliver, type Bridge, FdbEntry } from './bridge.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
@@ -175,7 +175,7 @@ function brVlanLearn(br: Bridge, mac: Uint8Array, off: number, vid: number, port
   const k = macKey(mac, off);
   const e = m.get(k);
   if (e === undefined) {
-    m.set(k, { mac: mac.slice(off, off + 6), port, local: false, static: false, updated: now, used: now });
+    m.set(k, new FdbEntry(mac.slice(off, off + 6), port, false, false, now));
     return;
   }
   if (e.local || e.static) return;

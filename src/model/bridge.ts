@@ -17,7 +17,7 @@
  * out of it, whether a frame may leave by the port it came in on (hairpin)
  * and whether two isolated ports may talk (should_deliver(), br_flood()).
  */
-import { NS_PER_S } from '../sim/queue.js';
+import { NS_PER_S, TIME_FIELD } from '../sim/queue.js';
 import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString } from '../wire/mac.js';
 import { devQueueXmit, deliverToProtocol, isSkbForwardable, packetTap } from './dev.js';
 import type { Host } from './host.js';
@@ -66,15 +66,24 @@ export const BRPORT_FLAG_NAMES: Readonly<Record<string, number>> = {
 /** the flags a new port starts with, as new_nbp() sets them */
 export const BR_PORT_DEFAULT_FLAGS = BrPortFlag.LEARNING | BrPortFlag.FLOOD | BrPortFlag.MCAST_FLOOD | BrPortFlag.BCAST_FLOOD;
 
-export interface FdbEntry {
-  mac: Uint8Array;
+/** struct net_bridge_fdb_entry */
+export class FdbEntry {
+  readonly mac: Uint8Array;
   /** the port behind which the address lives; null for the bridge device's own address */
   port: Iface | null;
   local: boolean;
   /** added with `bridge fdb add ... static` or a local entry: never ages */
   static: boolean;
-  updated: number;
-  used: number;
+  /** when it was last learned or refreshed, and last used to forward (virtual ns, doubles from the start: TIME_FIELD) */
+  updated = TIME_FIELD;
+  used = TIME_FIELD;
+  constructor(mac: Uint8Array, port: Iface | null, local: boolean, isStatic: boolean, now: number) {
+    this.mac = mac;
+    this.port = port;
+    this.local = local;
+    this.static = isStatic;
+    this.updated = this.used = now;
+  }
 }
 
 export class Bridge {
@@ -123,7 +132,7 @@ export class Bridge {
     const k = macKey(mac, 0);
     const e = this.fdb.get(k);
     if (e !== undefined && e.local) return;
-    this.fdb.set(k, { mac, port: null, local: true, static: true, updated: 0, used: 0 });
+    this.fdb.set(k, new FdbEntry(mac, null, true, true, 0));
   }
 
   addPort(p: Iface): void {
@@ -131,7 +140,7 @@ export class Bridge {
     p.master = this;
     p.brportFlags = BR_PORT_DEFAULT_FLAGS;
     p.brVlans = defaultVlanGroup(this.defaultPvid); // nbp_vlan_init()
-    this.fdb.set(macKey(p.mac, 0), { mac: p.mac.slice(), port: p, local: true, static: true, updated: 0, used: 0 });
+    this.fdb.set(macKey(p.mac, 0), new FdbEntry(p.mac.slice(), p, true, true, 0));
     this.recalcMac();
   }
 
@@ -142,7 +151,7 @@ export class Bridge {
     p.brVlans = null;
     for (const [k, e] of this.fdb) if (e.port === p) this.fdb.delete(k);
     for (const m of this.vlanFdb.values()) for (const [k, e] of m) if (e.port === p) m.delete(k);
-    if (!this.fdb.has(macKey(this.dev.mac, 0))) this.fdb.set(macKey(this.dev.mac, 0), { mac: this.dev.mac, port: null, local: true, static: true, updated: 0, used: 0 });
+    if (!this.fdb.has(macKey(this.dev.mac, 0))) this.fdb.set(macKey(this.dev.mac, 0), new FdbEntry(this.dev.mac, null, true, true, 0));
     this.recalcMac();
   }
 
@@ -170,7 +179,7 @@ export class Bridge {
     const k = macKey(mac, off);
     const e = this.fdb.get(k);
     if (e === undefined) {
-      this.fdb.set(k, { mac: mac.slice(off, off + 6), port, local: false, static: false, updated: now, used: now });
+      this.fdb.set(k, new FdbEntry(mac.slice(off, off + 6), port, false, false, now));
       return;
     }
     if (e.local) return; // "received packet with own address as source address": the kernel only warns

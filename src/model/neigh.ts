@@ -13,6 +13,7 @@
  * leave in order once it resolves; on FAILED they are dropped and each
  * gets an ICMP host unreachable (arp_error_report()).
  */
+import { TIME_FIELD } from '../sim/queue.js';
 import type { WheelTimer } from './timer-wheel.js';
 import type { Iface } from './iface.js';
 import type { Skb } from './skb.js';
@@ -77,16 +78,18 @@ export class Neighbour {
   /** neigh->timer: pending, or null */
   timer: WheelTimer | null = null;
   /** last time the entry was confirmed reachable, used, changed (state or address: what locktime counts from) */
-  confirmed = 0;
-  used = 0;
-  updated = 0;
+  confirmed = TIME_FIELD;
+  used = TIME_FIELD;
+  updated = TIME_FIELD;
   /** added by `ip neigh add` (permanent / noarp) */
   admin = false;
 
   constructor(
     readonly dev: Iface,
     readonly ip: number,
-  ) {}
+  ) {
+    this.confirmed = this.used = this.updated = 0;
+  }
 }
 
 /** One host's ARP table, keyed by (ifindex, address) as one number. */

@@ -27,7 +27,7 @@
  * timers of every namespace. A tick is one event of the queue, posted when
  * its first timer is armed.
  */
-import type { EventQueue } from '../sim/queue.js';
+import { TIME_FIELD, type EventQueue } from '../sim/queue.js';
 import { JIFFY, jiffies, wheelExpiry, wheelLevel } from './jiffies.js';
 
 /** how much later than it was a timer armed after a transmit counts as armed: past a chain of hosts (10 µs a hop) */
@@ -36,10 +36,10 @@ export const AFTER_XMIT_NS = 1_000_000;
 /** A timer on the wheel (struct timer_list). */
 export class WheelTimer {
   /** the jiffy whose tick runs it; -1 when not pending */
-  run = -1;
+  run = TIME_FIELD;
   level = 0;
   /** when it was put into its bucket (virtual ns, AFTER_XMIT_NS later for a timer armed after a transmit), and its place among the wheel's timers */
-  armed = 0;
+  armed = TIME_FIELD;
   seq = 0;
   /** the wheel it was last armed on */
   wheel: TimerWheel | null = null;
@@ -47,7 +47,10 @@ export class WheelTimer {
     readonly fn: () => void,
     /** TIMER_PINNED: on the base that runs first (a request sock's SYN-ACK timer) */
     readonly pinned = false,
-  ) {}
+  ) {
+    this.run = -1;
+    this.armed = 0;
+  }
 
   pending(): boolean {
     return this.run >= 0;

@@ -26,6 +26,7 @@ import { devQueueXmit, netifReceive } from '../model/dev.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
 import { allocSkb, kfreeSkb, newPacketId } from '../model/skb.js';
+import { TIME_FIELD } from '../sim/queue.js';
 import type { CaptureReader } from './capture-reader.js';
 import { checkEthernet, LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
 
@@ -67,14 +68,14 @@ export class Replayer {
   sent = 0;
   bytes = 0;
   /** virtual times of the first and the last injection */
-  firstAt = -1;
-  lastAt = -1;
+  firstAt = TIME_FIELD;
+  lastAt = TIME_FIELD;
   done = false;
   /** a truncated or corrupt file: the packets before it were replayed */
   error: NatlabError | null = null;
   /** the link types met, for the summary's note on made-up MACs */
   readonly linktypes = new Set<number>();
-  private startAt = 0;
+  private startAt = TIME_FIELD;
   /** the next packet as an Ethernet frame made from another link type; null: an Ethernet packet, still in the reader */
   private frame: Uint8Array | null = null;
   /** the next packet's frame length */
@@ -98,6 +99,8 @@ export class Replayer {
     private readonly macs: WrapMacs,
     private readonly opts: ReplayOptions,
   ) {
+    this.firstAt = this.lastAt = -1;
+    this.startAt = 0;
     this.host = target.host;
     this.dev = target.dev;
     this.receive = target.how === 'receive';

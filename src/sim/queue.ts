@@ -22,6 +22,25 @@ export type EventFn = () => void;
 /** a typed event's handler: a plain function of the three values posted with it (no closure per event) */
 export type EventFn3<A, B, C> = (a: A, b: B, c: C) => void;
 
+/**
+ * The first value of a class field that will hold a virtual time (ns),
+ * replaced by its real value in the constructor.
+ *
+ * V8 keeps a number field as a small integer (a Smi, |x| < 2^31) until a
+ * value that is not one is stored; then it changes the field to a double,
+ * and that gives every object of the class a new hidden class (map): the
+ * old map is deprecated and all optimised code that relied on it is
+ * thrown away, to be compiled again. Virtual times pass 2^31 ns after
+ * 2.1 s, so that happened in the middle of any longer simulation, and
+ * again at the start of a second simulation in the same process (the
+ * bench's line 2 after its line 5: the new objects' maps were not those
+ * the optimised code knew; `--trace-deopt` showed some 40 functions
+ * deoptimised, a quarter of a second of CPU compiling them again). A
+ * field whose first value is a double is a double from the start, and
+ * keeps the maps the code was compiled for.
+ */
+export const TIME_FIELD = 0.5;
+
 /** A scheduled event; `cancel()` makes it a no-op (timers are re-armed often). */
 export class Timer {
   /**
@@ -30,10 +49,10 @@ export class Timer {
    * declares those as class fields (undefined first), and V8 then keeps
    * `at` as a tagged field, where every time past 2^30 ns (~1.07 s, beyond
    * a small integer) is a new heap number: one allocation per event for
-   * the rest of a simulation. Started as 0, the field holds its number in
-   * place.
+   * the rest of a simulation. Started as a number (a double: TIME_FIELD),
+   * the field holds its number in place.
    */
-  at = 0;
+  at = TIME_FIELD;
   seq = 0;
   fn: EventFn | null;
   cancelled = false;
@@ -51,6 +70,7 @@ export class Timer {
     this.cancelled = true;
   }
 }
+
 
 export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
@@ -146,7 +166,7 @@ export class EventQueue {
   private readonly laneA = new Lane();
   private readonly laneB = new Lane();
   private seq = 0;
-  private nowNs = 0;
+  private nowNs = TIME_FIELD;
   /**
    * records of posted events that have run, for the next post(): a stack
    * kept by hand (`freeTop` records in `free[0..freeTop)`), never popped to
@@ -159,6 +179,10 @@ export class EventQueue {
   private freeTop = 0;
   /** where the event next() returned last is: FROM_HEAP, FROM_LANE_A or FROM_LANE_B (for take()) */
   private nextFrom = 0;
+
+  constructor() {
+    this.nowNs = 0;
+  }
 
   now(): number {
     return this.nowNs;

@@ -63,7 +63,7 @@ import {
   TCPOPT_WINDOW,
   tcpChecksumOk,
 } from '../../wire/tcp.js';
-import type { Timer } from '../../sim/queue.js';
+import { TIME_FIELD, type Timer } from '../../sim/queue.js';
 import type { Host } from '../host.js';
 import { jiffies } from '../jiffies.js';
 import { WheelTimer } from '../timer-wheel.js';
@@ -218,8 +218,9 @@ export class TcpSock implements TcpEndpoint {
   private rto = TCP_TIMEOUT_INIT;
   private retransmits = 0;
   private totalRto = 0;
-  private retransStamp = 0;
-  private synSentAt = 0;
+  /** virtual times (doubles from the start: TIME_FIELD) */
+  private retransStamp = TIME_FIELD;
+  private synSentAt = TIME_FIELD;
   private rtxTimer: Timer | WheelTimer | null = null;
   /** the next expiry is a tail loss probe (tcp_schedule_loss_probe()), not an RTO */
   private tlpArmed = false;
@@ -230,6 +231,7 @@ export class TcpSock implements TcpEndpoint {
   private readonly rx: Rx = { seq: 0, ack: 0, flags: 0, win: 0, dataOff: 0, dataLen: 0, mss: 0, wscale: -1, sackOk: false, sawTs: false, tsval: 0, tsecr: 0 };
 
   constructor(readonly stack: TcpStack) {
+    this.retransStamp = this.synSentAt = this.lastRcv = 0;
     stack.socketCount++;
   }
 
@@ -733,7 +735,7 @@ export class TcpSock implements TcpEndpoint {
     this.ackPending = true;
   }
 
-  private lastRcv = 0;
+  private lastRcv = TIME_FIELD;
 
   private eofReceived(): void {
     if (this.attached) this.notify((ev) => ev.eof?.());

@@ -3,6 +3,7 @@
  * and NAT keep in it. Implements the seam type `Conn`.
  */
 import { IPS_CONFIRMED, IPS_UNTRACKED, type Conn, type CtTuple } from '../ct-types.js';
+import { TIME_FIELD } from '../../sim/queue.js';
 import { newTuple } from './tuple.js';
 
 /**
@@ -56,11 +57,11 @@ export class CtEntry implements Conn {
    * ct->timeout in virtual ns: relative while the entry is unconfirmed,
    * absolute (expiry instant) once confirmed, as the kernel keeps it.
    */
-  timeout = 0;
+  timeout = TIME_FIELD;
   /** TCP tracker state, null for other protocols */
   tcp: TcpCtState | null = null;
   /** UDP: proto.udp.stream_ts, absolute ns */
-  streamTs = 0;
+  streamTs = TIME_FIELD;
   /** nf_conn_nat.masq_index: MASQUERADE's out ifindex, 0 if none */
   masqIndex = 0;
   /**
@@ -85,6 +86,8 @@ export class CtEntry implements Conn {
     this.id = id;
     this.untracked = untracked;
     this.tuple = [newTuple(), newTuple()];
+    this.timeout = 0;
+    this.streamTs = 0;
   }
 }
 
