@@ -80,6 +80,19 @@ describe('normalizeFrame', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 
+  it('zeroes the xid of a DHCP message with one port rewritten (a reply SNATed from 67 to 53), found by its magic cookie', () => {
+    const reply = (xid: string, cookie: string): Uint8Array =>
+      hex(`020000000301 020000000202 0800 4500 0120 0000 0000 4011 0000 c0a80101 c0a80185 0035 0044 010c 0000 ` +
+        `02010600 ${xid} 0000 0000 ${'00'.repeat(16)} 020000000301 ${'00'.repeat(10)} ${'00'.repeat(192)} ${cookie} 3501 02ff`);
+    const a = normalizeFrame(reply('12345678', '63825363'), new PortAliases())!;
+    const b = normalizeFrame(reply('87654321', '63825363'), new PortAliases())!;
+    expect(Array.from(a)).toEqual(Array.from(b));
+    // without the cookie, a datagram from port 53 keeps its bytes
+    const c = normalizeFrame(reply('12345678', '00000000'), new PortAliases())!;
+    const d = normalizeFrame(reply('87654321', '00000000'), new PortAliases())!;
+    expect(Array.from(c)).not.toEqual(Array.from(d));
+  });
+
   it('normalises the header an ICMP error quotes', () => {
     const unreach = (ipid: string, ck: string, sport: string): Uint8Array =>
       hex(`${ETH_IP} 45c0 0038 ${ipid} 0000 4001 ${ck} 0a000001 0a000002 0303 ${ck} 00000000 ` +
