@@ -520,7 +520,7 @@ const NODE_KINDS = 16;
 /** the bytes numField() wrote for `value` (NaN: none), and their words */
 class NumMemo {
   value = NaN;
-  /** a second value, for a memo of two (pktFlowFields()) */
+  /** a second value, for a memo of two (delta()'s `sd` prefixes) */
   value2 = NaN;
   readonly bytes = new Uint8Array(48);
   readonly w = new Int32Array(this.bytes.buffer);
@@ -529,6 +529,8 @@ class NumMemo {
 
 /** how many `pkt` values the encoder keeps the bytes of (a power of two) */
 const PKT_MEMOS = 16;
+/** how many `,"sd":[p,q,"` prefixes delta() keeps (a power of two) */
+const SD_MEMOS = 8;
 /** how many values a NamedField searches before its Map */
 const RECENT = 8;
 const TRUE = ascii('true');
@@ -904,6 +906,8 @@ export class TraceLineEncoder {
    */
   private readonly pktMemos: NumMemo[] = Array.from({ length: PKT_MEMOS }, () => new NumMemo());
   private readonly flowMemo = new NumMemo();
+  /** delta()'s memos of `,"sd":[p,q,"` by (p, q), direct-mapped; keyed by the values themselves: nothing goes stale */
+  private readonly sdMemos: NumMemo[] = Array.from({ length: SD_MEMOS }, () => new NumMemo());
 
   /**
    * What the next line's `pkt` and `flow` are implied from (v3): `lastPkt`
@@ -1307,16 +1311,30 @@ export class TraceLineEncoder {
       return;
     }
     this.sdWritten = true;
-    this.raw(KEY.sd);
-    this.num(p);
-    this.room(1);
-    this.buf[this.len++] = 44;
-    this.num(q);
+    // `,"sd":[p,q,"` through a memo of the last (p, q) in its slot: a replay's lines of one kind have the same few
+    // (an rx line's new address and port at one place, a NAT's at another); one copy instead of a key and two numbers
+    const m = this.sdMemos[(p * 7 + q) & (SD_MEMOS - 1)]!;
+    if (m.value === p && m.value2 === q) {
+      if (this.len + m.len + 4 > this.buf.length) this.grow(m.len + 4);
+      this.words(m.w, m.len);
+    } else {
+      const start = this.len;
+      this.raw(KEY.sd);
+      this.num(p);
+      this.room(1);
+      this.buf[this.len++] = 44;
+      this.num(q);
+      this.room(2);
+      this.buf[this.len++] = 44;
+      this.buf[this.len++] = 34;
+      // (KEY.sd and two numbers of a line's length fit a memo's 48 bytes)
+      this.keep(m, start, this.len - start);
+      m.value = p;
+      m.value2 = q;
+    }
     this.room(mid + 8);
     const out = this.buf;
     let o = this.len;
-    out[o++] = 44;
-    out[o++] = 34;
     if (LITTLE_ENDIAN) {
       // 4 bytes a step, each word made of the line's words shifted into place (one load of the line per 4 bytes
       // instead of one per byte); up to 3 bytes past `mid` are written too, and overwritten by what follows
