@@ -306,13 +306,21 @@ class EncoderLines {
    * from a line composed for it (composeLine()): it becomes the remembered
    * frame by its MAC addresses alone.
    */
-  setMacs(pkt: number, data: Uint8Array, off: number, n: number): void {
+  setMacs(pkt: number, data: Uint8Array, off: number, n: number, dw: Int32Array | null): void {
     const s = pkt & (LINES - 1);
     const f = this.frames!;
     const o = s * (FRAME_KEPT >> 2);
-    f[o] = word(data, off);
-    f[o + 1] = word(data, off + 4);
-    f[o + 2] = word(data, off + 8);
+    if (dw !== null) {
+      // (`dw` as in wordsOf(): the frame's words in place, three loads instead of twelve)
+      const b = off >> 2;
+      f[o] = dw[b]!;
+      f[o + 1] = dw[b + 1]!;
+      f[o + 2] = dw[b + 2]!;
+    } else {
+      f[o] = word(data, off);
+      f[o + 1] = word(data, off + 4);
+      f[o + 2] = word(data, off + 8);
+    }
     this.frameLen[s] = n;
   }
 
@@ -1876,7 +1884,7 @@ export class TraceLineEncoder {
         this.summaryOut(pkt, this.composeLine(pkt, data, off, n));
         if (this.sdWritten) this.keepComposed(pkt, data, off, n, start);
       }
-      lines.setMacs(pkt, data, off, n);
+      lines.setMacs(pkt, data, off, n, dw);
     } else if (m === OTHER) {
       // only the fields that changed against the sd reference rewritten, else described in full
       const known = this.patchFrom(pkt, data, off, n, dw);

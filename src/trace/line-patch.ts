@@ -29,9 +29,7 @@ FIELD_AT.set([26, 30, 34, 36], SHAPE_UDP * 4);
 FIELD_AT.set([26, 30, 34, 36], SHAPE_TCP * 4);
 FIELD_AT.set([26, 30, 38, 40], SHAPE_ICMP * 4);
 
-/** the order of the fields in a line: UDP and TCP `a.c > b.d`, ICMP `a > b ... c ... d` */
-const ORDER_PORTS = [0, 2, 1, 3];
-const ORDER_ICMP = [0, 1, 2, 3];
+/** the order of the fields in a line: UDP and TCP `a.c > b.d` (fields 0, 2, 1, 3), ICMP `a > b ... c ... d` (0, 1, 2, 3) */
 
 /**
  * After patchLine() returned a length: [0] where the first rewritten
@@ -217,11 +215,12 @@ export function patchLine(
     const dport = (data[off + FIELD_AT[fa + 3]!]! << 8) | data[off + FIELD_AT[fa + 3]! + 1]!;
     if (sport === 67 || sport === 68 || dport === 67 || dport === 68) return -1;
   }
-  const order = shape === SHAPE_ICMP ? ORDER_ICMP : ORDER_PORTS;
+  // (the field at place j of the line: j itself for ICMP, else j with its two bits swapped, 0 2 1 3, computed rather than loaded)
+  const ports = shape !== SHAPE_ICMP;
   // the base line up to the first rewritten field, by words
   let first = baseLen;
   for (let j = 0; j < 4; j++) {
-    const f = order[j]!;
+    const f = ports ? ((j & 1) << 1) | (j >> 1) : j;
     if ((changed & (1 << f)) !== 0) {
       first = spans[so + 2 * f]!;
       break;
@@ -239,7 +238,7 @@ export function patchLine(
   let j = 0;
   // the fields before the first rewritten one: where they were
   for (; j < 4; j++) {
-    const f = order[j]!;
+    const f = ports ? ((j & 1) << 1) | (j >> 1) : j;
     const bs = spans[so + 2 * f]!;
     if (bs >= first) break;
     outSpans[2 * f] = bs;
@@ -247,7 +246,7 @@ export function patchLine(
   }
   // from it to the last rewritten one: each rewritten or copied
   for (let left = changed; j < 4 && left !== 0; j++) {
-    const f = order[j]!;
+    const f = ports ? ((j & 1) << 1) | (j >> 1) : j;
     const bs = spans[so + 2 * f]!;
     const be = spans[so + 2 * f + 1]!;
     while (i < bs) out[o++] = base[i++]!;
@@ -263,7 +262,7 @@ export function patchLine(
   }
   // the fields after it: moved with the rest of the base line
   for (const d = o - i; j < 4; j++) {
-    const f = order[j]!;
+    const f = ports ? ((j & 1) << 1) | (j >> 1) : j;
     outSpans[2 * f] = spans[so + 2 * f]! + d;
     outSpans[2 * f + 1] = spans[so + 2 * f + 1]! + d;
   }
