@@ -1190,6 +1190,11 @@ export class TraceLineEncoder {
     const fm = (iface !== null ? 1 : 0) | (reason !== null ? 1 << REASON : 0) | (detail !== null ? 1 << DETAIL : 0);
     const t = tpl.vals;
     if (!numbered && fm === tpl.mask && (iface === null || t[0] === iface) && (reason === null || t[REASON] === reason) && (detail === null || t[DETAIL] === detail)) return;
+    this.hopTemplateChanged(c, tpl, iface, reason, detail, numbered);
+  }
+
+  /** hopTemplateOut() when the fields are not the template's (out of line: the common case above stays small enough to inline) */
+  private hopTemplateChanged(c: LineCtx, tpl: Template, iface: string | null, reason: string | null, detail: string | null, numbered: boolean): void {
     if (iface !== null) this.put(0, iface);
     if (reason !== null) this.put(REASON, reason);
     if (detail !== null) this.put(DETAIL, detail);
