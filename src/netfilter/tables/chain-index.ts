@@ -30,29 +30,45 @@ const DST = 16;
  * An index of one state of a chain. Classes, not object literals: V8 gives
  * a literal's fields the type "any" the second time the literal is made,
  * and the walk's optimised code, compiled when one index existed, would be
- * thrown away when a second simulation in the process builds its own.
+ * thrown away when a second simulation in the process builds its own. The
+ * fields start with a value of their type (not as constructor parameter
+ * properties, which tsc declares as fields that are undefined first): V8
+ * then keeps the numbers as small integers and knows the arrays' class,
+ * instead of checking both on every packet.
  */
+const NO_SLOTS = new Int32Array(0);
+
 export class ChainIndex {
-  constructor(
-    /** the state of the chain it was built for */
-    readonly rules: Rule[],
-    readonly len: number,
-    readonly gen: number,
-    /** header offset of the address the index dispatches on */
-    readonly field: number,
-    /**
-     * per address, the positions of the rules requiring it: an open-addressed
-     * table of `slotKey` (the address as int32) -> `slotFrom`..`slotTo` in
-     * `positions`, `slotTo` 0 marking an empty slot (a list is never empty)
-     */
-    readonly mask: number,
-    readonly slotKey: Int32Array,
-    readonly slotFrom: Int32Array,
-    readonly slotTo: Int32Array,
-    readonly positions: Int32Array,
-    /** nextWild[i]: the first position >= i whose rule does not require one address; n when none */
-    readonly nextWild: Int32Array,
-  ) {}
+  /** the state of the chain it was built for */
+  readonly rules: Rule[];
+  readonly len: number = 0;
+  readonly gen: number = 0;
+  /** header offset of the address the index dispatches on */
+  readonly field: number = 0;
+  /**
+   * per address, the positions of the rules requiring it: an open-addressed
+   * table of `slotKey` (the address as int32) -> `slotFrom`..`slotTo` in
+   * `positions`, `slotTo` 0 marking an empty slot (a list is never empty)
+   */
+  readonly mask: number = 0;
+  readonly slotKey: Int32Array = NO_SLOTS;
+  readonly slotFrom: Int32Array = NO_SLOTS;
+  readonly slotTo: Int32Array = NO_SLOTS;
+  readonly positions: Int32Array = NO_SLOTS;
+  /** nextWild[i]: the first position >= i whose rule does not require one address; n when none */
+  readonly nextWild: Int32Array = NO_SLOTS;
+  constructor(rules: Rule[], len: number, gen: number, field: number, mask: number, slotKey: Int32Array, slotFrom: Int32Array, slotTo: Int32Array, positions: Int32Array, nextWild: Int32Array) {
+    this.rules = rules;
+    this.len = len;
+    this.gen = gen;
+    this.field = field;
+    this.mask = mask;
+    this.slotKey = slotKey;
+    this.slotFrom = slotFrom;
+    this.slotTo = slotTo;
+    this.positions = positions;
+    this.nextWild = nextWild;
+  }
 }
 
 /**
@@ -60,12 +76,17 @@ export class ChainIndex {
  * on the chain (`Chain.index`), compared with the chain's state on every walk.
  */
 export class KnownIndex {
+  readonly len: number = 0;
+  readonly gen: number = 0;
   constructor(
     readonly rules: Rule[],
-    readonly len: number,
-    readonly gen: number,
+    len: number,
+    gen: number,
     readonly idx: ChainIndex | null,
-  ) {}
+  ) {
+    this.len = len;
+    this.gen = gen;
+  }
 }
 
 /** the chain's rules were appended, inserted, replaced, deleted or flushed: its index is stale */
