@@ -66,14 +66,17 @@ export const BRPORT_FLAG_NAMES: Readonly<Record<string, number>> = {
 /** the flags a new port starts with, as new_nbp() sets them */
 export const BR_PORT_DEFAULT_FLAGS = BrPortFlag.LEARNING | BrPortFlag.FLOOD | BrPortFlag.MCAST_FLOOD | BrPortFlag.BCAST_FLOOD;
 
+const NO_MAC = new Uint8Array(0);
+
 /** struct net_bridge_fdb_entry */
 export class FdbEntry {
-  readonly mac: Uint8Array;
+  // (each field starts with a value of its type, not undefined as a bare declaration leaves it: V8 then keeps its kind)
+  readonly mac: Uint8Array = NO_MAC;
   /** the port behind which the address lives; null for the bridge device's own address */
-  port: Iface | null;
-  local: boolean;
+  port: Iface | null = null;
+  local = false;
   /** added with `bridge fdb add ... static` or a local entry: never ages */
-  static: boolean;
+  static = false;
   /** when it was last learned or refreshed, and last used to forward (virtual ns, doubles from the start: TIME_FIELD) */
   updated = TIME_FIELD;
   used = TIME_FIELD;
