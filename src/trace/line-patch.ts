@@ -269,6 +269,15 @@ export function patchLine(
   const len = o + baseLen - i;
   if (whole && o === i) {
     // the rest is where set() put it
+  } else if (whole && len <= out.length) {
+    // the rest moved within `out`, which set() made the base line, by a native copyWithin() (cheaper than
+    // copyRest()'s shifted words: a NAT'ed address is longer, so its line's rest moves every packet)
+    if (o < i) out.copyWithin(o, i, baseLen);
+    else {
+      // longer fields overwrote out[i..o): the base line's rest from o on moves by o - i, and its bytes i..o come from `base`
+      out.copyWithin(o + o - i, o, baseLen);
+      for (let k = i, e = o < baseLen ? o : baseLen, p = o; k < e; k++) out[p++] = base[k]!;
+    }
   } else if (len + 3 <= out.length) copyRest(out, outW, o, base, baseW, i, baseLen);
   else while (i < baseLen) out[o++] = base[i++]!;
   patchResult[0] = first;
