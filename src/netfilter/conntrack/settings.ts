@@ -54,7 +54,7 @@ export class CtSettings {
   tcpIgnoreInvalidRst = 0;
   /** nf_conntrack_acct: count packets/bytes and show them in `conntrack -L` */
   acct = 0;
-  /** nf_conntrack_checksum (checksums are not verified; kept for sysctl round trips) */
+  /** nf_conntrack_checksum: a packet arriving (PREROUTING) with a bad TCP, UDP or ICMP checksum is INVALID (in.ts) */
   checksum = 1;
   udpTimeout = 30;
   udpTimeoutStream = 120;
