@@ -20,7 +20,6 @@ beforeEach(() => {
   table = new ConntrackTable();
 });
 
-/** a forwarded packet: conntrack at PREROUTING, confirm at POSTROUTING */
 /** a forwarded packet: conntrack at PREROUTING, confirmation at POSTROUTING (forwardThrough()) */
 const forward = (frame: Uint8Array): Skb => forwardThrough(table, host, frame);
 
