@@ -8,6 +8,8 @@
 // LINE1=1 reads a pcap as the bench's line 1 does in between; GC=1 drops
 // the first simulation and collects it (add --expose-gc): code that
 // embedded its objects is then thrown away ("weak objects").
+// The second build below is build() of src/sim/simulate.ts written out
+// step by step: keep the two alike.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const D = pathToFileURL(resolve(process.env.DIST ?? 'dist')).href;
@@ -89,7 +91,7 @@ for (const l of sc2.links) {
 }
 for (const n of sc2.nodes) {
   const env = { host: net.host(n.name), netfilter: netfilter.get(n.name), node: n.name, file: sc2.file, dir: sc2.dir, readFile: () => { throw new Error('x'); } };
-  for (const line of runLinesOf(sc2, n)) { applyRunLine(env, line); st(`${n.name}: ${line.text ?? JSON.stringify(line).slice(0, 60)}`); }
+  for (const line of runLinesOf(sc2, n)) { applyRunLine(env, line); st(`${n.name}: ${line.raw}`); }
 }
 for (const nf of netfilter.values()) nf.buildChainIndexes();
 st('indexes');

@@ -188,11 +188,11 @@ function normalizeUdp(b: Uint8Array, o: number, end: number, ports: PortAliases)
   const sport = u16(b, o + L4_SPORT);
   const dport = u16(b, o + L4_DPORT);
   const bootp = o + UDP_HLEN;
-  const bootpPort = (p: number): boolean => p === BOOTP_CLIENT_PORT || p === BOOTP_SERVER_PORT;
+  const sBootp = sport === BOOTP_CLIENT_PORT || sport === BOOTP_SERVER_PORT;
+  const dBootp = dport === BOOTP_CLIENT_PORT || dport === BOOTP_SERVER_PORT;
   // one port of 67/68 is enough when the magic cookie is there: a rule may
   // have rewritten the other (a server's reply SNATed to port 53)
-  const cookie = end - bootp >= BOOTP_COOKIE_AT + 4 && u16(b, bootp + BOOTP_COOKIE_AT) * 0x10000 + u16(b, bootp + BOOTP_COOKIE_AT + 2) === DHCP_MAGIC_COOKIE;
-  const isBootp = bootpPort(sport) && bootpPort(dport) ? true : (bootpPort(sport) || bootpPort(dport)) && cookie;
+  const isBootp = (sBootp && dBootp) || ((sBootp || dBootp) && end - bootp >= BOOTP_COOKIE_AT + 4 && u16(b, bootp + BOOTP_COOKIE_AT) * 0x10000 + u16(b, bootp + BOOTP_COOKIE_AT + 2) === DHCP_MAGIC_COOKIE);
   if (isBootp && end - bootp >= BOOTP_SECS + 2) {
     zero(b, bootp + BOOTP_XID, 4);
     zero(b, bootp + BOOTP_SECS, 2);
