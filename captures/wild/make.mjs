@@ -451,3 +451,18 @@ for (const [name, frames] of Object.entries({ headers, transport, mtu, options, 
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
+
+// redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.
+// r has no route to 192.0.2.99 (no default route): ip_error() takes a second (ip_rt_error_cost) from the
+// sender's bucket, then icmp_send() takes another (icmp_ratelimit), so a net unreachable goes out when the
+// bucket holds two. A redirect that finds the peer quiet for 20.48 s (a new peer is: its rate_last is 60 s
+// back) empties the bucket and sets rate_last. r has a permanent neighbour entry for 10.0.1.20 (no ARP).
+const noRoute = (seq) => eth(ipv4(X, '192.0.2.99', 1, echo(0x10b, seq)));
+const redirectBucket = [
+  [0, eth(ipv4(X, '10.0.1.20', 17, udp(X, '10.0.1.20', 40060, 9, data(4))))], // back out of lan0: a redirect to x, the bucket empty
+  [500, noRoute(1)], // 0.5 s of tokens: nothing
+  [1700, noRoute(2)], // 1.7 s: ip_error() takes one, icmp_send() finds 0.7: nothing
+  [3200, noRoute(3)], // 0.7 + 1.5 s: both take one: net unreachable
+  [3500, noRoute(4)], // 0.2 + 0.3 s: nothing
+];
+writeFileSync(join(here, 'x-redirect-bucket.pcap'), pcap(redirectBucket.map(([, f]) => f), redirectBucket.map(([ms]) => ms * 1000)));

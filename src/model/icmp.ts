@@ -204,4 +204,5 @@ export function sendRedirect(h: Host, skb: Skb): void {
   const src = ipSrc(skb.data, skb.l3);
   if (!h.peers.redirectAllow(src, h.now())) return;
   icmpSend(h, skb, ICMP_REDIRECT, ICMP_REDIR_HOST, rt.nexthop);
+  h.peers.redirectSent(src, h.now());
 }

@@ -7,7 +7,11 @@ const A = 0x0a01000a;
 /** the times (ms) at which redirects are allowed for packets every `everyMs` over `totalMs` */
 function allowed(p: InetPeers, everyMs: number, totalMs: number, startMs = 0): number[] {
   const out: number[] = [];
-  for (let t = startMs; t < startMs + totalMs; t += everyMs) if (p.redirectAllow(A, t * NS_PER_MS)) out.push(t);
+  for (let t = startMs; t < startMs + totalMs; t += everyMs) {
+    if (!p.redirectAllow(A, t * NS_PER_MS)) continue;
+    p.redirectSent(A, t * NS_PER_MS);
+    out.push(t);
+  }
   return out;
 }
 
@@ -26,5 +30,22 @@ describe('ip_rt_send_redirect() back-off', () => {
     allowed(p, 1000, 60_000);
     expect(p.redirectAllow(A, 60 * NS_PER_S + 10 * NS_PER_S)).toBe(false);
     expect(p.redirectAllow(A, 70 * NS_PER_S + 20_481 * NS_PER_MS)).toBe(true);
+  });
+});
+
+describe('one rate_last for the redirect back-off and the ICMP error bucket', () => {
+  it('a redirect (sent or refused by icmp_send) empties the bucket: ip_error() sends nothing for the next second', () => {
+    const p = new InetPeers();
+    const t0 = 5 * NS_PER_S;
+    expect(p.redirectAllow(A, t0)).toBe(true);
+    p.redirectSent(A, t0);
+    // 0.646 s of tokens since the redirect: less than ip_rt_error_cost (1 s)
+    expect(p.errorAllow(A, t0 + 646 * NS_PER_MS)).toBe(false);
+    // the refusal moved rate_last on, and kept the 0.646 s: one more second fills it past the cost
+    expect(p.errorAllow(A, t0 + 1_646 * NS_PER_MS)).toBe(true);
+  });
+
+  it("without a redirect the first error goes at once (the new peer's rate_last is 60 s back)", () => {
+    expect(new InetPeers().errorAllow(A, 5 * NS_PER_S)).toBe(true);
   });
 });

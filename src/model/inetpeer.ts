@@ -1,7 +1,13 @@
 /**
  * Per-destination rate limits (net/ipv4/inetpeer.c): the token bucket that
  * icmp_send() (icmpv4_xrlim_allow) and ip_error() share, and the redirect
- * back-off of ip_rt_send_redirect(). Tokens are kept in nanoseconds.
+ * back-off of ip_rt_send_redirect(). All three keep their time in the
+ * peer's one rate_last, and the redirect back-off empties the bucket when
+ * it starts over: a packet the router forwards back out of the interface
+ * it came in on (a redirect, sent or not) leaves the sender's bucket empty
+ * and rate_last at that moment, so an ip_error() about the sender's next
+ * packet within a second sends no ICMP error (measured: fuzz-replay-3).
+ * Tokens are kept in nanoseconds.
  */
 import { NS_PER_MS, NS_PER_S } from '../sim/queue.js';
 
@@ -9,7 +15,6 @@ interface Peer {
   rateTokens: number;
   rateLast: number;
   nRedirects: number;
-  rateLastRedirect: number;
 }
 
 /** XRLIM_BURST_FACTOR */
@@ -30,7 +35,7 @@ export class InetPeers {
     let p = this.peers.get(addr);
     if (p === undefined) {
       // inet_getpeer(): rate_last is set 60 s back so the first refill fills the bucket
-      p = { rateTokens: 0, rateLast: now - 60 * NS_PER_S, nRedirects: 0, rateLastRedirect: now - 60 * NS_PER_S };
+      p = { rateTokens: 0, rateLast: now - 60 * NS_PER_S, nRedirects: 0 };
       this.peers.set(addr, p);
     }
     return p;
@@ -64,19 +69,29 @@ export class InetPeers {
     return false;
   }
 
-  /** ip_rt_send_redirect()'s exponential back-off */
+  /**
+   * ip_rt_send_redirect()'s exponential back-off: whether a redirect goes
+   * now. When it does, the caller sends it (icmp_send(), which may still
+   * refuse it) and then calls redirectSent(), in the kernel's order.
+   */
   redirectAllow(addr: number, now: number): boolean {
     const p = this.get(addr, now);
-    if (now - p.rateLastRedirect > REDIRECT_SILENCE) p.nRedirects = 0;
+    if (now - p.rateLast > REDIRECT_SILENCE) {
+      // "No redirected packets during ip_rt_redirect_silence; reset the algorithm": the bucket too
+      p.rateTokens = 0;
+      p.nRedirects = 0;
+    }
     if (p.nRedirects >= REDIRECT_NUMBER) {
-      p.rateLastRedirect = now;
+      p.rateLast = now;
       return false;
     }
-    if (p.nRedirects === 0 || now > p.rateLastRedirect + REDIRECT_LOAD * 2 ** p.nRedirects) {
-      p.rateLastRedirect = now;
-      p.nRedirects++;
-      return true;
-    }
-    return false;
+    return p.nRedirects === 0 || now > p.rateLast + REDIRECT_LOAD * 2 ** p.nRedirects;
+  }
+
+  /** after a redirect allowed by redirectAllow() was handed to icmp_send() */
+  redirectSent(addr: number, now: number): void {
+    const p = this.get(addr, now);
+    p.rateLast = now;
+    p.nRedirects++;
   }
 }
