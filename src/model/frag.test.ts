@@ -114,6 +114,16 @@ describe('ip_do_fragment', () => {
     expect(out.every((f) => (ipFragField(f.data, 14) & IP_DF) !== 0)).toBe(true);
   });
 
+  it('cuts without DF when the IPCB flags were cleared on the way (a bridge: br_validate_ipv4())', () => {
+    const skb = packet(3008, { df: true });
+    skb.ignoreDf = true;
+    skb.fragMaxSize = 1500;
+    const out: Skb[] = [];
+    ipDoFragment(host(), skb, 1500, keep(out), false);
+    expect(out).toHaveLength(3);
+    expect(out.map((f) => ipFragField(f.data, 14) & IP_DF)).toEqual([0, 0, 0]);
+  });
+
   it('clears DF on the original pieces it sends again (the frag_list fast path)', () => {
     const skb = packet(3008, { df: true });
     skb.ignoreDf = true;

@@ -5,7 +5,8 @@
  * as fragments in order, first to last, each a copy of the header with its
  * own total length, MF bit, offset (in 8-byte units) and header checksum;
  * the id and TTL are the original's. DF is cleared, except on the pieces
- * cut from a packet reassembled from DF fragments (IPSKB_FRAG_PMTU).
+ * cut from a packet reassembled from DF fragments (IPSKB_FRAG_PMTU) and
+ * routed (a bridge cuts them all without DF).
  *
  * The size of the pieces: the MTU, or the largest original fragment when
  * the packet was reassembled here (`skb.fragMaxSize`, IPCB->frag_max_size),
@@ -37,9 +38,11 @@ export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb
 /**
  * ip_do_fragment(): the fragments of `skb`, handed to `output` one by one,
  * first first; the first that `output` fails (a nonzero return) ends it,
- * the rest are never sent, and its code is returned.
+ * the rest are never sent, and its code is returned. `keepFragPmtu`
+ * false: the packet's IPCB flags were cleared on the way (the bridge's
+ * br_validate_ipv4()), so no piece is cut with DF.
  */
-export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number): number {
+export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number, keepFragPmtu = true): number {
   const b = skb.data;
   const o = skb.l3;
   const hl = ipHeaderLen(b, o);
@@ -53,8 +56,9 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
   const pieces = fastPathPieces(skb, field, total, room);
   // DF: never on the frag_list pieces (ip_fraglist_init() and _prepare() write MF and the
   // offset only); on cut pieces only for IPSKB_FRAG_PMTU, which ip_frag_reasm() sets when
-  // the largest fragment had DF, as it sets DF on the packet (ip_frag_next())
-  const df = pieces === null && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
+  // the largest fragment had DF, as it sets DF on the packet (ip_frag_next()), and which
+  // the bridge clears (`keepFragPmtu` false: br_validate_ipv4() zeroes IPCB)
+  const df = pieces === null && keepFragPmtu && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
   let off = 0;
   let i = 0;
   while (off < total) {

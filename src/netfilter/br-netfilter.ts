@@ -222,11 +222,13 @@ function devQueueXmit(h: Host, br: Bridge, outPort: Iface, skb: Skb): void {
       : `br_netfilter: ${ipTotalLen(b, skb.l3)} bytes exceed the mtu ${mtu} of ${outPort.name} and DF is set`);
     return;
   }
-  // br_nf_push_frag_xmit() returns br_dev_queue_push_xmit()'s 0 whatever became of the piece
+  // br_nf_push_frag_xmit() returns br_dev_queue_push_xmit()'s 0 whatever became of the piece;
+  // br_validate_ipv4() zeroed IPCB (only frag_max_size is put back): no IPSKB_FRAG_PMTU, so
+  // no piece is cut with DF, even from a packet reassembled from DF fragments
   ipDoFragment(h, skb, dstMtu, (hh, frag) => {
     brDevQueuePushXmit(hh, outPort, frag);
     return 0;
-  });
+  }, false);
 }
 
 /** br_nf_local_in(): a broadcast/multicast entry is confirmed before the frame goes up */
