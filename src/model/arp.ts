@@ -296,14 +296,15 @@ function neighInvalidate(h: Host, n: Neighbour): void {
 function solicit(h: Host, n: Neighbour): void {
   const dev = n.dev;
   const skb = n.queue.length > 0 ? n.queue[n.queue.length - 1]! : null;
-  // arp_announce: 0 any local source of the waiting packet, 1 only one on a subnet of dev shared
-  // with the target (inet_addr_onlink), 2 always the best address of dev for the target
+  // arp_announce: 0 any local source of the waiting packet, 1 only a local one on a subnet of dev
+  // shared with the target (inet_addr_onlink), 2 always the best address of dev for the target;
+  // a forwarded packet's source is never local: the best address
   let saddr = 0;
   const announce = h.sysctls.ifConfMax(dev.name, 'arp_announce');
   if (skb !== null && announce < 2) {
     const s = ipSrc(skb.data, skb.l3);
     const onlink = dev.addrs.some((a) => ((a.addr ^ s) & a.mask) === 0 && ((a.addr ^ n.ip) & a.mask) === 0);
-    if (announce === 0 ? h.isLocalAddr(s) : onlink) saddr = s;
+    if (h.isLocalAddr(s) && (announce === 0 || onlink)) saddr = s;
   }
   if (saddr === 0) saddr = h.selectAddr(dev, n.ip, RT_SCOPE_LINK);
   const probes = n.probes++;
