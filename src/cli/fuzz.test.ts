@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fuzzCommand } from './fuzz.js';
 import { simulate } from '../sim/simulate.js';
 import { generateScenario } from '../verify/fuzz/generate.js';
+import { generateReplayScenario } from '../verify/fuzz/replay.js';
 
 describe('natlab fuzz', () => {
   it('without --kernel runs every generated scenario in natlab and prints one line each and a summary', async () => {
@@ -44,6 +45,39 @@ describe('natlab fuzz', () => {
       expect(readFileSync(join(out, 'fuzz-5', 'scenario.yaml'), 'utf8')).toBe(generateScenario(5).yaml);
       expect(existsSync(join(out, 'fuzz-5', 'sim', 'steps.json'))).toBe(true);
       expect(existsSync(join(out, 'fuzz-5', 'kernel', 'steps.json'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('with --replay runs the replay menu, its captures beside the scenario, kept with a finding', async () => {
+    const lines: string[] = [];
+    expect(await fuzzCommand({ seed: 1, count: 2, kernel: false, replay: true, print: (l) => lines.push(l) })).toBe(0);
+    expect(lines).toEqual([
+      `fuzz-replay-1 (${generateReplayScenario(1).topology}): runs`,
+      `fuzz-replay-2 (${generateReplayScenario(2).topology}): runs`,
+      '2 scenarios (seeds 1..2): 2 run, 0 differ, 0 refused',
+    ]);
+    const out = mkdtempSync(join(tmpdir(), 'nlR-fuzz-'));
+    try {
+      const g = generateReplayScenario(3);
+      const code = await fuzzCommand({
+        seed: 3,
+        count: 1,
+        kernel: true,
+        replay: true,
+        out,
+        print: () => undefined,
+        // a "kernel" that reads the capture from the scenario's folder, as the kernel runner does, and differs
+        kernelRun: async (s) => {
+          const r = simulate(s, { readFile: (p) => readFileSync(join(s.dir, p)) });
+          r.steps[0]!.exit += 7;
+          return r;
+        },
+      });
+      expect(code).toBe(1);
+      expect(readdirSync(join(out, 'fuzz-replay-3')).sort()).toEqual([...g.files.keys(), 'kernel', 'scenario.yaml', 'sim'].sort());
+      for (const [name, bytes] of g.files) expect(new Uint8Array(readFileSync(join(out, 'fuzz-replay-3', name)))).toEqual(bytes);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -1,7 +1,10 @@
 /**
- * `natlab fuzz --seed S --count N [--out DIR] [--kernel] [--retry N]`: the
- * differential fuzzer. Scenarios fuzz-S .. fuzz-(S+N-1) come from the
- * generator (`verify/fuzz/generate.ts`); each is simulated and, with
+ * `natlab fuzz --seed S --count N [--out DIR] [--kernel] [--retry N]
+ * [--replay]`: the differential fuzzer. Scenarios fuzz-S .. fuzz-(S+N-1)
+ * come from the generator (`verify/fuzz/generate.ts`), or with `--replay`
+ * fuzz-replay-S .. from the replay menu (`verify/fuzz/replay.ts`: a host
+ * replays a generated capture, written beside the scenario, in DIR or a
+ * temporary folder); each is simulated and, with
  * `--kernel`, run on the kernel and compared through `verifyScenario()`,
  * the same comparison `natlab verify --kernel` makes.
  *
@@ -14,11 +17,14 @@
  * (DIR/fuzz-S/sim, DIR/fuzz-S/kernel). Exit 0 when all agree, 1 when any
  * differs or is refused, 2 on a usage or environment error.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadScenario } from '../config/scenario.js';
 import type { Scenario } from '../config/scenario-types.js';
 import { generateScenario } from '../verify/fuzz/generate.js';
+import { generateReplayScenario } from '../verify/fuzz/replay.js';
+import { scenarioReader } from '../io/files.js';
 import { simulate as simulateScenario } from '../sim/simulate.js';
 import { runOnKernel } from '../io/kernel/runner.js';
 import { KernelEnvironmentError } from '../io/kernel/preflight.js';
@@ -29,6 +35,8 @@ export interface FuzzOpts {
   seed: number;
   count: number;
   kernel: boolean;
+  /** the replay menu (verify/fuzz/replay.ts) */
+  replay?: boolean;
   out?: string;
   /** kernel reruns of a differing scenario (as verify's --retry) */
   retry?: number;
@@ -48,9 +56,15 @@ export async function fuzzCommand(opts: FuzzOpts): Promise<number> {
   const found: string[] = [];
   const tally: Record<Outcome, number> = { agree: 0, differ: 0, refused: 0 };
   for (let seed = opts.seed; seed < opts.seed + opts.count; seed++) {
-    const g = generateScenario(seed);
+    const g = opts.replay === true ? generateReplayScenario(seed) : { ...generateScenario(seed), files: new Map<string, Uint8Array>() };
     const dir = opts.out === undefined ? null : join(opts.out, g.name);
-    const scenario = loadScenario(g.yaml, `${g.name}.yaml`, resolve(dir ?? '.'));
+    // the captures beside the scenario, where both runs read them: in its folder of DIR, else a temporary one
+    const home = g.files.size === 0 ? null : (dir ?? mkdtempSync(join(tmpdir(), `natlab-${g.name}-`)));
+    if (home !== null) {
+      mkdirSync(home, { recursive: true });
+      for (const [name, bytes] of g.files) writeFileSync(join(home, name), bytes);
+    }
+    const scenario = loadScenario(g.yaml, `${g.name}.yaml`, resolve(home ?? dir ?? '.'));
     const lines: string[] = [];
     let outcome: Outcome;
     try {
@@ -63,6 +77,8 @@ export async function fuzzCommand(opts: FuzzOpts): Promise<number> {
         return 2;
       }
       throw e;
+    } finally {
+      if (home !== null && dir === null) rmSync(home, { recursive: true, force: true });
     }
     tally[outcome]++;
     const head = `${g.name} (${g.topology}): ${outcome === 'agree' ? (opts.kernel ? 'kernel and simulation agree' : 'runs') : outcome === 'differ' ? 'DIFFERS' : 'REFUSED'}`;
@@ -86,7 +102,7 @@ export async function fuzzCommand(opts: FuzzOpts): Promise<number> {
 /** natlab alone: loads and runs with no error and nothing "not modelled" */
 function simulateOnly(scenario: Scenario, simulate: SimulateFn, lines: string[], dir: string | null): Outcome {
   try {
-    const r = simulate(scenario, {});
+    const r = simulate(scenario, { readFile: scenarioReader(scenario.dir) });
     if (r instanceof Promise) throw new Error('fuzz: an asynchronous simulator needs --kernel');
     if (dir !== null) writeResults(join(dir, 'sim'), r);
     if (r.problems !== undefined && r.problems.length > 0) {
@@ -104,7 +120,7 @@ function simulateOnly(scenario: Scenario, simulate: SimulateFn, lines: string[],
 async function onKernel(scenario: Scenario, opts: Parameters<typeof verifyScenario>[1], dir: string | null): Promise<Outcome> {
   let simError: string | null = null;
   try {
-    const r = await opts.simulate(scenario, {});
+    const r = await opts.simulate(scenario, { readFile: scenarioReader(scenario.dir) });
     if (r.problems !== undefined && r.problems.length > 0) {
       for (const p of r.problems) opts.print(`natlab: not modelled: ${p}`);
       return 'refused';

@@ -58,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'keep the scenario and both result directories of every finding here')
     .option('--kernel', 'compare each with the kernel (needs root)')
     .option('--retry <n>', 'as verify --retry', '0')
-    .action(async (o: { seed: string; count: string; out?: string; kernel?: boolean; retry: string }) => {
+    .option('--replay', 'the replay menu: a host replays a generated capture of odd frames (tcpreplay) instead of running programs')
+    .action(async (o: { seed: string; count: string; out?: string; kernel?: boolean; retry: string; replay?: boolean }) => {
       const { fuzzCommand } = await import('./fuzz.js');
       for (const [opt, v] of [['--seed', o.seed], ['--count', o.count], ['--retry', o.retry]] as const) {
         if (!/^\d+$/.test(v)) {
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
           return;
         }
       }
-      code = await fuzzCommand({ seed: Number(o.seed), count: Number(o.count), kernel: o.kernel === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
+      code = await fuzzCommand({ seed: Number(o.seed), count: Number(o.count), kernel: o.kernel === true, replay: o.replay === true, retry: Number(o.retry), ...(o.out !== undefined ? { out: o.out } : {}) });
     });
   program
     .command('report')
