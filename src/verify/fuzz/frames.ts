@@ -20,8 +20,9 @@
  *
  * Frames go 40-140 ms apart (fragments of one datagram 2-6 ms apart), so
  * that every frame's answers are over before the next one, on the kernel
- * as in natlab, and never within 10 ms of a whole second after another
- * frame (see nextTime()). Deterministic: all choices come from the Prng.
+ * as in natlab, and away from the ARP retransmissions a frame for an
+ * address nobody has starts (see nextTime()). Deterministic: all choices
+ * come from the Prng.
  */
 import type { Prng } from './prng.js';
 
@@ -41,6 +42,8 @@ export interface FrameMenu {
   segment: readonly SegmentPeer[];
   /** addresses to send to: every address of the network, and some nobody holds */
   targets: readonly string[];
+  /** those of `targets` nobody holds */
+  unanswered: readonly string[];
 }
 
 export interface TimedFrame {
@@ -145,6 +148,8 @@ interface TcpFlow {
 
 export class FrameMaker {
   private readonly frames: TimedFrame[] = [];
+  /** the times of frames for an address nobody has (see nextTime()) */
+  private readonly armed: number[] = [];
   private t = 0;
   private readonly flows: TcpFlow[] = [];
   /** datagrams "sent" to this host by far ends (reply directions), for ICMP errors about them */
@@ -162,32 +167,41 @@ export class FrameMaker {
     return this.frames;
   }
 
-  private emit(bytes: Uint8Array, gapNs?: number): void {
+  /** a frame, `gapNs` after the last (else nextTime()'s); `arms`: it may leave someone asking ARP for an address nobody has */
+  private emit(bytes: Uint8Array, gapNs?: number, arms = false): void {
     if (this.frames.length > 0) this.t = this.nextTime(gapNs);
     this.frames.push({ t: this.t, bytes });
+    if (arms) this.armed.push(this.t);
   }
 
   /**
    * The next frame's time: `gapNs` after the last, or a gap of 40-140 ms
-   * drawn (or, when many earlier frames rule out most of that, the first
-   * clear one) so that the frame is not within 10 ms of a whole number of
-   * seconds after an earlier one. The kernel's timers that a frame starts
-   * (ARP's retransmissions, 1 s apart) run on jiffies, a few ms late, and
-   * tcpreplay's frames are a little late too: a frame that close to such a
-   * timer would race it on the kernel.
+   * drawn (or, when that range is ruled out, the first clear ms after it)
+   * so that the frame does not meet the ARP timers an earlier frame may
+   * have started. A packet for an address nobody has (`unanswered`) makes
+   * its router ask three times and then give up; on the kernel those
+   * timers run on a 4 ms jiffy in 8-jiffy wheel buckets, 1.004-1.032 s
+   * after the packet and then 1.024 s apart (jiffies.ts), at a jiffy phase
+   * of their own: a frame within a few ms of one of them races it. Clear:
+   * not within [k x 1.024 - 0.030, k x 1.024 + 0.015] s of such a frame,
+   * k = 1, 2, 3.
    */
   private nextTime(gapNs: number | undefined): number {
     if (gapNs !== undefined) return this.t + gapNs;
-    const clear = (t: number): boolean => this.frames.every((f) => t - f.t < 900_000_000 || Math.abs(((t - f.t + 500_000_000) % 1_000_000_000) - 500_000_000) >= 10_000_000);
+    const clear = (t: number): boolean =>
+      this.armed.every((a) => {
+        for (let k = 1; k <= 3; k++) {
+          const d = t - a - k * 1_024_000_000;
+          if (d >= -30_000_000 && d <= 15_000_000) return false;
+        }
+        return true;
+      });
     for (let attempt = 0; attempt < 20; attempt++) {
       const t = this.t + this.rng.int(40, 140) * 1_000_000;
       if (clear(t)) return t;
     }
-    // many frames back, their seconds may cover most of 40-140 ms: the first clear ms from 40 on
-    // (the windows repeat every second, and each earlier frame rules out 20 ms of it: with fewer
-    // than 50 frames one is clear within a second)
-    let t = this.t + 40_000_000;
-    for (let k = 0; k < 1000 && !clear(t); k++) t += 1_000_000;
+    let t = this.t + 141_000_000;
+    for (let k = 0; k < 5000 && !clear(t); k++) t += 1_000_000;
     return t;
   }
 
@@ -381,7 +395,7 @@ export class FrameMaker {
       if (d.proto === 17 && rng.chance(0.5)) frame[at] = frame[at + 1] = 0;
       else frame[at + 1] ^= 0x33;
     } else if (mut < 0.14 && d.proto === 17) put16(frame, hl + 4, payload.length + 12); // UDP length past the datagram
-    this.emit(eth(dstMac, srcMac, 0x0800, frame));
+    this.emit(eth(dstMac, srcMac, 0x0800, frame), undefined, this.m.unanswered.includes(d.dst));
   }
 
   /** the datagram cut into two or three fragments, sometimes sent last first or overlapping */
@@ -398,7 +412,7 @@ export class FrameMaker {
       const body = p.slice(a, b);
       const opt = a === 0 ? d.options : [];
       const h = ipHeader({ ...d, options: opt }, 20 + opt.length + ((4 - (opt.length % 4)) % 4) + body.length, (d.df ? 0x4000 : 0) | mf | (a >> 3));
-      this.emit(eth(dstMac, srcMac, 0x0800, [...h, ...body]), first ? undefined : rng.int(2, 6) * 1_000_000);
+      this.emit(eth(dstMac, srcMac, 0x0800, [...h, ...body]), first ? undefined : rng.int(2, 6) * 1_000_000, this.m.unanswered.includes(d.dst));
       first = false;
     }
   }

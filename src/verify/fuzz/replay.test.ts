@@ -41,26 +41,31 @@ describe('the replay fuzzer (natlab fuzz --replay)', () => {
     }
   });
 
-  it('spaces frames 40-140 ms apart (fragments 2-6 ms; later, when earlier frames rule that out, up to a second), never within 10 ms of a whole second after another', () => {
+  it("spaces frames 40-140 ms apart (fragments 2-6 ms), later only to stay clear of ARP's retransmissions for an address nobody has", () => {
     let long = 0;
+    let armedSeen = 0;
     for (let seed = 1; seed <= 60; seed++) {
       for (const cap of frames(seed)) {
         expect(cap.length, `seed ${seed}`).toBeGreaterThanOrEqual(20);
+        // frames for 192.0.2.99 or an address .77: some router asks for it three times, 1.004-1.032 s after, then 1.024 s apart
+        const armed = cap.filter((f) => f.data[12] === 0x08 && f.data[13] === 0x00 && f.data.length >= 34 && (f.data[33] === 77 || (f.data[30] === 192 && f.data[31] === 0 && f.data[32] === 2 && f.data[33] === 99)));
+        armedSeen += armed.length;
         for (let i = 1; i < cap.length; i++) {
           const gap = cap[i]!.t - cap[i - 1]!.t;
-          expect(gap >= 2e6 && gap <= 1040e6, `seed ${seed} frame ${i}: gap ${gap}`).toBe(true);
+          expect(gap >= 2e6, `seed ${seed} frame ${i}: gap ${gap}`).toBe(true);
           if (gap > 140e6) long++;
           if (gap < 40e6) continue; // a fragment after the first of its datagram
-          for (let j = 0; j < i; j++) {
-            const d = cap[i]!.t - cap[j]!.t;
-            if (d < 900e6) continue;
-            const off = Math.abs(((d + 500e6) % 1e9) - 500e6);
-            expect(off >= 10e6, `seed ${seed}: frames ${j} and ${i} are ${d} ns apart`).toBe(true);
+          for (const a of armed) {
+            for (let k = 1; k <= 3; k++) {
+              const d = cap[i]!.t - a.t - k * 1.024e9;
+              expect(d < -30e6 || d > 15e6, `seed ${seed} frame ${i}: ${d} ns from ARP probe ${k} of a frame at ${a.t}`).toBe(true);
+            }
           }
         }
       }
     }
-    expect(long).toBeLessThan(20);
+    expect(armedSeen).toBeGreaterThan(100);
+    expect(long).toBeLessThan(60);
   });
 
   it('draws ARP, IPv6, LLDP, STP, ICMP errors, fragments, every TCP flag and broken headers over 60 seeds', () => {

@@ -75,13 +75,15 @@ function frameMenu(net: FuzzNet, x: FuzzNode): FrameMenu {
   const gw = x.run.map((l) => /^ip route add default via (\S+)/.exec(l)?.[1]).find((g) => g !== undefined);
   const gwPeer = segment.find((s) => s.ip === gw) ?? segment.find((s) => s.router) ?? segment[0];
   const targets = [...new Set(net.allAddrs().filter((a) => a.node !== x).map((a) => a.addr.ip))];
-  targets.push(`${mine.ip.split('.').slice(0, 3).join('.')}.77`, '192.0.2.99');
+  const unanswered = [`${mine.ip.split('.').slice(0, 3).join('.')}.77`, '192.0.2.99'];
+  targets.push(...unanswered);
   return {
     mac: macBytes(net.mac(x, end)),
     ip: mine.ip,
     gatewayMac: gwPeer !== undefined ? gwPeer.mac : [0x02, 0, 0, 0, 0xee, 0x02],
     segment: segment.filter((s) => s.ip !== ''),
     targets,
+    unanswered,
   };
 }
 
