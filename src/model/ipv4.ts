@@ -20,7 +20,7 @@ import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
 import { localMtu } from './pmtu.js';
-import { kfreeSkb, PktType, type RouteResult, type Skb } from './skb.js';
+import { kfreeSkb, PktType, skbPullPayload, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
 export const EINVAL = 22;
@@ -94,6 +94,10 @@ function addrU32(b: Uint8Array, o: number): number {
 export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
   const b = skb.data;
   const o = skb.l3;
+  // tcp_v4_early_demux() (ip_early_demux and tcp_early_demux on, natlab's only setting) pulls the TCP
+  // header of a packet for this host's MAC into the head: of a reassembled one too (udp_v4_early_demux()
+  // pulls 8 bytes, which a first fragment always has)
+  if (skb.fragList !== null && skb.route === null && skb.pktType === PktType.HOST && b[o + Ip4.PROTO] === IPPROTO_TCP) skbPullPayload(skb, 20);
   if (skb.route === null) {
     // as int32: an address past 127.255.255.255 is no small integer as a uint32, and would be boxed for the call.
     // skbLoad32() of both addresses written out: V8 inlined only one of its two calls here (callgrind l3b)

@@ -4,7 +4,7 @@ import { ETH_P_IP, setEthDst, setEthType } from '../wire/ethernet.js';
 import { neighAdminSet } from './arp.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { Nud } from './neigh.js';
-import { allocSkb, kfreeSkb, Skb, skbLoad32, slabSize } from './skb.js';
+import { allocSkb, kfreeSkb, Skb, skbLoad32, skbPullPayload, slabSize } from './skb.js';
 import { TestNet, ip } from './testnet.js';
 
 /** the fields that are the skb's memory and identity, not packet state: scrub() leaves them */
@@ -140,5 +140,34 @@ describe('the skb', () => {
     kfreeSkb(s);
     expect(slabSize()).toBe(before);
     expect(s.data.length).toBe(60);
+  });
+});
+
+describe('skbPullPayload(): pskb_may_pull() on a reassembled packet with its frag_list', () => {
+  const withPieces = (pieces: number[]): Skb => {
+    const skb = new Skb(new Uint8Array(14 + 20 + pieces.reduce((a, b) => a + b, 0)));
+    skb.fragList = [...pieces];
+    return skb;
+  };
+
+  it('moves bytes of the next fragments into the first until it holds n', () => {
+    const a = withPieces([8, 28]);
+    skbPullPayload(a, 20);
+    expect(a.fragList).toEqual([20, 16]);
+    const b = withPieces([8, 8, 8, 12]);
+    skbPullPayload(b, 20);
+    expect(b.fragList).toEqual([20, 4, 12]);
+  });
+
+  it('changes nothing when the first fragment holds n already, the packet is shorter than n, or there is no frag_list', () => {
+    const a = withPieces([24, 12]);
+    skbPullPayload(a, 20);
+    expect(a.fragList).toEqual([24, 12]);
+    const b = withPieces([8, 4]);
+    skbPullPayload(b, 20);
+    expect(b.fragList).toEqual([8, 4]);
+    const c = new Skb(new Uint8Array(60));
+    skbPullPayload(c, 20);
+    expect(c.fragList).toBeNull();
   });
 });

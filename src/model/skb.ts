@@ -327,3 +327,27 @@ export function kfreeSkb(skb: Skb): void {
 export function slabSize(): number {
   return slabTop;
 }
+
+/**
+ * pskb_may_pull() of the first `n` bytes after the IP header, for a packet
+ * reassembled with its fragments kept (`fragList`): the head holds the
+ * first fragment's payload, and when that is shorter than `n`,
+ * __pskb_pull_tail() moves bytes from the next fragments into it (those
+ * emptied are freed, a partly emptied one shrinks). The pieces
+ * ip_do_fragment() could send again change with it: a head of 20 bytes is
+ * no multiple of 8, so the packet is cut anew (its slow path). Nothing
+ * happens when the packet is shorter than `n`, or has no frag_list.
+ */
+export function skbPullPayload(skb: Skb, n: number): void {
+  const p = skb.fragList;
+  if (p === null || p[0]! >= n) return;
+  let total = 0;
+  for (const len of p) total += len;
+  if (total < n) return;
+  while (p[0]! < n) {
+    const moved = Math.min(n - p[0]!, p[1]!);
+    p[0]! += moved;
+    p[1]! -= moved;
+    if (p[1] === 0) p.splice(1, 1);
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { CtDir, ManipType, type CtTuple, IpsBit } from '../ct-types.js';
 import { Verdict, type NfHook } from '../../model/nf-seam.js';
-import type { CtInfo, Skb } from '../../model/skb.js';
+import { skbPullPayload, type CtInfo, type Skb } from '../../model/skb.js';
 import { inetChecksum } from '../../wire/checksum.js';
 import { ipEnd, ipHdrLen, wr16 } from '../conntrack/bytes.js';
 import type { CtEntry } from '../conntrack/conn.js';
@@ -38,6 +38,8 @@ export function natPacket(table: ConntrackTable, ct: CtEntry, ctInfo: CtInfo, ho
   if ((ct.status & statusBit(manip, dir)) === 0) return Verdict.ACCEPT;
   const b = skb.data;
   const end = ipEnd(b, skb.l3);
+  // skb_ensure_writable() of the transport header tcp_manip_pkt() and udp_manip_pkt() rewrite
+  if (skb.fragList !== null) skbPullPayload(skb, b[skb.l3 + 9] === IPPROTO_TCP ? 20 : 8);
   const at = table.nodeAt(ct, 1 - dir);
   if (at < 0) return manipPktInverse(b, skb.l3, end, ct.tuple[1 - dir]!, manip) ? Verdict.ACCEPT : Verdict.DROP;
   // a confirmed entry: the other direction's tuple from the table's integers (manipPktInverse() on them)
