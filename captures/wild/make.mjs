@@ -466,3 +466,20 @@ const redirectBucket = [
   [3500, noRoute(4)], // 0.2 + 0.3 s: nothing
 ];
 writeFileSync(join(here, 'x-redirect-bucket.pcap'), pcap(redirectBucket.map(([, f]) => f), redirectBucket.map(([ms]) => ms * 1000)));
+
+// l2-group: unicast IP to r (10.0.1.1) in link-layer broadcast and multicast frames, and in r's own MAC:
+// tcp_v4_rcv() discards a segment not in a frame to the host (no reset), __icmp_send() sends no error
+// about a packet that came in a group frame (no port unreachable), icmp_echo() answers all the same
+const MCAST = '01:00:5e:00:00:01';
+const l2Group = [
+  eth(ipv4(X, R, 1, echo(0x10c, 1))), // ARP first, answered
+  eth(ipv4(X, R, 6, tcpSyn(X, R, 40070, 22)), { dst: BCAST }), // no socket: dropped, no reset
+  eth(ipv4(X, R, 6, tcpSyn(X, R, 40071, 22)), { dst: MCAST }), // the same
+  eth(ipv4(X, R, 6, tcpSyn(X, R, 40072, 22))), // a reset
+  eth(ipv4(X, R, 17, udp(X, R, 40073, 9, data(4))), { dst: BCAST }), // no socket: no port unreachable
+  eth(ipv4(X, R, 17, udp(X, R, 40074, 9, data(4))), { dst: MCAST }), // the same
+  eth(ipv4(X, R, 17, udp(X, R, 40075, 9, data(4)))), // port unreachable
+  eth(ipv4(X, R, 1, echo(0x10c, 2)), { dst: BCAST }), // answered
+  eth(ipv4(X, R, 1, echo(0x10c, 3)), { dst: MCAST }), // answered
+];
+writeFileSync(join(here, 'x-l2-group.pcap'), pcap(l2Group));

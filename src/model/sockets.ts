@@ -11,7 +11,7 @@ import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
 import { ipOptionsToEcho } from './ip-options.js';
 import type { Iface } from './iface.js';
-import { CtInfo, type Skb } from './skb.js';
+import { CtInfo, PktType, type Skb } from './skb.js';
 
 /** Something that receives IP packets: a raw socket. `ip` is the whole IP packet (a copy). */
 export interface RawSocket {
@@ -170,6 +170,12 @@ export class SocketTable {
 
   /** tcp_v4_rcv(): to the connection, else the listener, else a reset */
   tcpRcv(h: Host, skb: Skb): void {
+    // tcp_v4_rcv(): a segment that came in a frame for another MAC (a broadcast or multicast one,
+    // routed here as unicast) is discarded first, unanswered
+    if (skb.pktType !== PktType.HOST) {
+      h.drop(skb, skb.inDev, `tcp: not in a frame to this host's MAC (${skb.pktType === PktType.BROADCAST ? 'broadcast' : skb.pktType === PktType.MULTICAST ? 'multicast' : 'other'})`);
+      return;
+    }
     const b = skb.data;
     const o = skb.l3;
     const l4 = o + ipHeaderLen(b, o);
