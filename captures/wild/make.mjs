@@ -483,3 +483,20 @@ const l2Group = [
   eth(ipv4(X, R, 1, echo(0x10c, 3)), { dst: MCAST }), // answered
 ];
 writeFileSync(join(here, 'x-l2-group.pcap'), pcap(l2Group));
+
+// bridge-reasm: a 128-byte UDP datagram from x to y (port 9) in two fragments with DF, 104 and 4 bytes
+// of it, in order, then another one last fragment first. r's lan0 is a port of a bridge with
+// br_netfilter: the bridge's PREROUTING reassembles, and ip_rcv() then clears IPCB, frag_max_size
+// with it, so the packet routed to y leaves whole (it fits wan0's MTU), DF and all
+/** fragment [off, end) of a UDP datagram from x to y with `n` bytes of data, DF set */
+function udpFrag(id, n, off, end) {
+  const whole = udp(X, Y, 40080, 9, data(n));
+  const p = ipv4(X, Y, 17, whole.subarray(off, end), { id, df: true });
+  p[6] = 0x40 | (end < whole.length ? 0x20 : 0) | ((off / 8) >> 8);
+  p[7] = (off / 8) & 0xff;
+  put16(p, 10, 0);
+  put16(p, 10, csum(p.subarray(0, 20)));
+  return eth(p);
+}
+const bridgeReasm = [udpFrag(0x3101, 100, 0, 104), udpFrag(0x3101, 100, 104, 108), udpFrag(0x3102, 100, 104, 108), udpFrag(0x3102, 100, 0, 104)];
+writeFileSync(join(here, 'x-bridge-reasm.pcap'), pcap(bridgeReasm, [0, 3000, 300_000, 303_000]));

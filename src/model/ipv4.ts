@@ -57,7 +57,10 @@ export function ipRcv(h: Host, skb: Skb, dev: Iface): void {
     return;
   }
   if (tot < avail) skb.data = b.subarray(0, o + tot); // pskb_trim_rcsum(): Ethernet padding goes
-  skb.ipOpt = 0; // memset(IPCB(skb), 0, ...)
+  // memset(IPCB(skb), 0, ...): the options, and frag_max_size (with IPSKB_FRAG_PMTU) of a packet the
+  // bridge's PREROUTING reassembled (br_netfilter) before passing it up: it leaves whole when it fits
+  skb.ipOpt = 0;
+  skb.fragMaxSize = 0;
   skb.inDev = dev;
   skb.dev = dev;
   skb.sk = null; // skb_orphan(): "must drop socket now because of tproxy"
