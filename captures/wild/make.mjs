@@ -500,3 +500,17 @@ function udpFrag(id, n, off, end) {
 }
 const bridgeReasm = [udpFrag(0x3101, 100, 0, 104), udpFrag(0x3101, 100, 104, 108), udpFrag(0x3102, 100, 104, 108), udpFrag(0x3102, 100, 0, 104)];
 writeFileSync(join(here, 'x-bridge-reasm.pcap'), pcap(bridgeReasm, [0, 3000, 300_000, 303_000]));
+
+// rr-unreach: datagrams with record route from x to 10.0.2.77, which nobody answers on r's wan0: r
+// forwards them (recording its wan0 address), they wait for ARP, and when it fails
+// ipv4_send_dest_unreach() compiles their options again, in place, before the host unreachable: an RR
+// with room records one more address (no new header checksum), so the error quotes that; one whose
+// room is less than an address does not compile: no error for it
+const rrUdp = (port, opts) => eth(ipv4(X, '10.0.2.77', 17, udp(X, '10.0.2.77', port, 9, data(4)), { opts, df: false }));
+const rrUnreach = [
+  rrUdp(40090, [7, 7, 4, 0, 0, 0, 0, 0]), // one slot, filled by forwarding: quoted as it was
+  rrUdp(40091, [7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // two slots: the second filled for the error
+  rrUdp(40092, [7, 15, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // three: the second filled, the echo takes the third
+  rrUdp(40093, [7, 9, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // room for less than a second address: no error
+];
+writeFileSync(join(here, 'x-rr-unreach.pcap'), pcap(rrUnreach));

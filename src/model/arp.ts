@@ -27,6 +27,7 @@ import { NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from '
 import type { NeighParms } from './neigh-parms.js';
 import { PktType, Skb } from './skb.js';
 import { fibValidateSource } from './ipv4.js';
+import { ipOptionsRecompileForUnreach } from './ip-options.js';
 import { HZ, JIFFY, jiffies } from './jiffies.js';
 import { WheelTimer } from './timer-wheel.js';
 
@@ -287,7 +288,8 @@ function neighInvalidate(h: Host, n: Neighbour): void {
   n.queueBytes = 0;
   for (const skb of q) {
     h.drop(skb, n.dev, `arp: ${ip4ToString(n.ip)} did not answer (neighbour FAILED)`);
-    // arp_error_report() -> dst_link_failure() -> icmp_send(HOST_UNREACH)
+    // arp_error_report() -> dst_link_failure() -> ipv4_send_dest_unreach(): the options compiled again, then icmp_send(HOST_UNREACH)
+    if (skb.data[skb.l3]! !== 0x45 && !ipOptionsRecompileForUnreach(h, skb)) continue;
     h.icmpSend(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
   }
 }

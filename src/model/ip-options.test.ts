@@ -111,6 +111,25 @@ describe('IPv4 options from the wire', () => {
     expect(seen('a', 'eth0')).toEqual([{ opts: [], type: 0 }, { opts: [68, 4, 5, 0x50], type: 0 }]);
   });
 
+  it('compiles the options of a packet that waited on a failed neighbour again before the host unreachable: its RR records one more address', () => {
+    const { t, send } = path();
+    // 10.2.0.77 answers no ARP: after three probes the error quotes the datagram with r's address towards a added
+    send('10.2.0.77', RR);
+    t.run(4_000);
+    const errs = t.seen('a', 'eth0').filter((f) => ethType(f) === ETH_P_IP && f[14 + ((f[14]! & 15) << 2)] === 3);
+    expect(errs).toHaveLength(1);
+    const icmp = 14 + ((errs[0]![14]! & 15) << 2);
+    // the quoted header's RR: pointer 12, r's wan address (forwarding), then r's address towards a (the recompile)
+    expect([...errs[0]!.subarray(icmp + 8 + 20, icmp + 8 + 32)]).toEqual([7, 11, 12, 10, 2, 0, 1, 10, 1, 0, 1, 0]);
+  });
+
+  it('sends no host unreachable for a waiting packet whose RR has room for less than an address', () => {
+    const { t, send } = path();
+    send('10.2.0.77', [7, 9, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    t.run(4_000);
+    expect(t.seen('a', 'eth0').filter((f) => ethType(f) === ETH_P_IP && f[14 + ((f[14]! & 15) << 2)] === 3)).toEqual([]);
+  });
+
   it('drops a loose source route without an answer (accept_source_route=0)', () => {
     const { t, send } = path();
     send('10.2.0.10', [131, 7, 4, 10, 2, 0, 10, 0]);

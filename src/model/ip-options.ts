@@ -252,3 +252,46 @@ export function ipOptionsBuild(pkt: Uint8Array, opts: EchoedOptions): Uint8Array
   ipFillChecksum(out, o);
   return out;
 }
+
+/**
+ * ipv4_send_dest_unreach() (ipv4_link_failure(), for the packets waiting
+ * on a neighbour that never answered): the options of the packet are
+ * compiled again, in place, with its route, before icmp_send(): an RR
+ * with room records the address fib_compute_spec_dst() gives, and its
+ * pointer moves on, with no new header checksum, so the error quotes the
+ * packet with one more address than it had (and its echoed RR starts from
+ * there). Returns false when the options do not compile (an RR whose room
+ * is less than an address, or malformed): no error is sent.
+ */
+export function ipOptionsRecompileForUnreach(h: Host, skb: Skb): boolean {
+  const b = skb.data;
+  const o = skb.l3;
+  const end = o + ((b[o]! & 0x0f) << 2);
+  let p = o + Ip4.HLEN;
+  let opt = skb.ipOpt & ~OPT_RR_NEEDADDR;
+  while (p < end) {
+    const type = b[p]!;
+    if (type === IPOPT_END) break;
+    if (type === IPOPT_NOOP) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= end) return false;
+    const len = b[p + 1]!;
+    if (len < 2 || p + len > end) return false;
+    if (type === IPOPT_RR) {
+      if (len < 3) return false;
+      const ptr = b[p + 2]!;
+      if (ptr < 4) return false;
+      if (ptr <= len) {
+        if (ptr + 3 > len) return false;
+        setU32(b, p + ptr - 1, specDst(h, skb));
+        b[p + 2] = ptr + 4;
+        opt = (opt & ~RR_MASK) | (p - o) | OPT_RR_NEEDADDR | OPT_COMPILED;
+      } else opt = (opt & ~RR_MASK) | (p - o) | OPT_COMPILED;
+    }
+    p += len;
+  }
+  skb.ipOpt = opt;
+  return true;
+}
