@@ -32,6 +32,9 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
   const net = buildTopology(rng, topology);
   for (const n of net.nodes) {
     if (rng.chance(n.role === 'host' ? 0.15 : 0.35)) addSysctls(rng, net, n);
+    // no proxy ARP: the kernel answers a proxied request after a random delay (up to proxy_delay,
+    // 0.8 s), which frames 40-140 ms apart would race
+    n.run = n.run.filter((l) => !l.includes('.proxy_arp='));
   }
   for (const n of net.nodes) {
     const p = n.role === 'router' ? 0.7 : n.role === 'switch' ? (n.brNf ? 0.7 : 0.2) : 0.15;
