@@ -52,6 +52,44 @@ export const OPT_COMPILED = 1 << 18;
  * it, as ip_options_compile()'s error path does).
  */
 export function ipRcvOptions(h: Host, skb: Skb, dev: Iface): boolean {
+  const c = ipOptionsCompile(h, skb, dev);
+  skb.ipOpt = c.opt;
+  const o = skb.l3;
+  if (c.pp >= 0) {
+    if (c.srr !== 0) {
+      h.unsupported(`a parameter problem about a packet with a source route option on ${h.name}: echoing the route is not modelled`);
+    } else {
+      icmpSend(h, skb, ICMP_PARAMETERPROB, 0, ((c.pp - o) << 24) >>> 0);
+    }
+    h.drop(skb, dev, `ip: bad option at byte ${c.pp - o} (parameter problem)`);
+    return true;
+  }
+  if (c.srr !== 0) {
+    // accept_source_route (all and the device) is 0: `sysctl -w` of it is refused as not modelled
+    h.drop(skb, dev, 'ip: source route option (accept_source_route=0)');
+    return true;
+  }
+  return false;
+}
+
+/** what ipOptionsCompile() found */
+interface CompiledOptions {
+  /** Skb.ipOpt's value */
+  opt: number;
+  /** the byte a parameter problem points at, -1 for none */
+  pp: number;
+  /** the source route option's offset in the buffer, 0 for none */
+  srr: number;
+}
+
+/**
+ * __ip_options_compile() of a packet's header options with its route, in
+ * place: an RR with room records fib_compute_spec_dst()'s address and
+ * moves its pointer on, a timestamp without room counts its overflow,
+ * bytes after an END become END. `dev` names the device in what natlab
+ * refuses.
+ */
+function ipOptionsCompile(h: Host, skb: Skb, dev: Iface | null): CompiledOptions {
   const b = skb.data;
   const o = skb.l3;
   const end = o + ((b[o]! & 0x0f) << 2);
@@ -114,7 +152,7 @@ export function ipRcvOptions(h: Host, skb: Skb, dev: Iface): boolean {
         else if (ptr > optlen && b[p + 3]! >>> 4 === 15) pp = p + 3;
         if (pp >= 0) break scan;
         if (ptr <= optlen) {
-          h.unsupported(`an IP timestamp option with room on ${h.name} (${dev.name}, from ${ip4ToString(ipSrc(b, o))}): the kernel records its wall clock; not modelled`);
+          h.unsupported(`an IP timestamp option with room on ${h.name} (${dev?.name ?? '?'}, from ${ip4ToString(ipSrc(b, o))}): the kernel records its wall clock; not modelled`);
         } else {
           // no room: count the overflow
           b[p + 3] = (b[p + 3]! & 0x0f) | (((b[p + 3]! >>> 4) + 1) << 4);
@@ -129,7 +167,7 @@ export function ipRcvOptions(h: Host, skb: Skb, dev: Iface): boolean {
         }
         break;
       case IPOPT_CIPSO:
-        h.unsupported(`a CIPSO IP option on ${h.name} (${dev.name}, from ${ip4ToString(ipSrc(b, o))}): not modelled`);
+        h.unsupported(`a CIPSO IP option on ${h.name} (${dev?.name ?? '?'}, from ${ip4ToString(ipSrc(b, o))}): not modelled`);
         break;
       default:
         // IPOPT_SEC, IPOPT_SID and unknown options: ignored on receive
@@ -137,22 +175,7 @@ export function ipRcvOptions(h: Host, skb: Skb, dev: Iface): boolean {
     }
     p += optlen;
   }
-  skb.ipOpt = flags | (rr === 0 ? 0 : rr - o) | (ts === 0 ? 0 : (ts - o) << TS_SHIFT);
-  if (pp >= 0) {
-    if (srr !== 0) {
-      h.unsupported(`a parameter problem about a packet with a source route option on ${h.name}: echoing the route is not modelled`);
-    } else {
-      icmpSend(h, skb, ICMP_PARAMETERPROB, 0, ((pp - o) << 24) >>> 0);
-    }
-    h.drop(skb, dev, `ip: bad option at byte ${pp - o} (parameter problem)`);
-    return true;
-  }
-  if (srr !== 0) {
-    // accept_source_route (all and the device) is 0: `sysctl -w` of it is refused as not modelled
-    h.drop(skb, dev, 'ip: source route option (accept_source_route=0)');
-    return true;
-  }
-  return false;
+  return { opt: flags | (rr === 0 ? 0 : rr - o) | (ts === 0 ? 0 : (ts - o) << TS_SHIFT), pp, srr };
 }
 
 /** whether an answer to `skb` would carry options (it arrived with RR or a timestamp) */
@@ -264,34 +287,8 @@ export function ipOptionsBuild(pkt: Uint8Array, opts: EchoedOptions): Uint8Array
  * is less than an address, or malformed): no error is sent.
  */
 export function ipOptionsRecompileForUnreach(h: Host, skb: Skb): boolean {
-  const b = skb.data;
-  const o = skb.l3;
-  const end = o + ((b[o]! & 0x0f) << 2);
-  let p = o + Ip4.HLEN;
-  let opt = skb.ipOpt & ~OPT_RR_NEEDADDR;
-  while (p < end) {
-    const type = b[p]!;
-    if (type === IPOPT_END) break;
-    if (type === IPOPT_NOOP) {
-      p++;
-      continue;
-    }
-    if (p + 1 >= end) return false;
-    const len = b[p + 1]!;
-    if (len < 2 || p + len > end) return false;
-    if (type === IPOPT_RR) {
-      if (len < 3) return false;
-      const ptr = b[p + 2]!;
-      if (ptr < 4) return false;
-      if (ptr <= len) {
-        if (ptr + 3 > len) return false;
-        setU32(b, p + ptr - 1, specDst(h, skb));
-        b[p + 2] = ptr + 4;
-        opt = (opt & ~RR_MASK) | (p - o) | OPT_RR_NEEDADDR | OPT_COMPILED;
-      } else opt = (opt & ~RR_MASK) | (p - o) | OPT_COMPILED;
-    }
-    p += len;
-  }
-  skb.ipOpt = opt;
+  const c = ipOptionsCompile(h, skb, skb.dev);
+  if (c.pp >= 0) return false;
+  skb.ipOpt = c.opt;
   return true;
 }

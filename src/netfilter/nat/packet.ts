@@ -38,7 +38,7 @@ export function natPacket(table: ConntrackTable, ct: CtEntry, ctInfo: CtInfo, ho
   if ((ct.status & statusBit(manip, dir)) === 0) return Verdict.ACCEPT;
   const b = skb.data;
   const end = ipEnd(b, skb.l3);
-  // skb_ensure_writable() of the transport header tcp_manip_pkt() and udp_manip_pkt() rewrite
+  // skb_ensure_writable() of the transport header the protocol's manip_pkt() rewrites: 20 bytes of TCP, 8 of the others
   if (skb.fragList !== null) skbPullPayload(skb, b[skb.l3 + 9] === IPPROTO_TCP ? 20 : 8);
   const at = table.nodeAt(ct, 1 - dir);
   if (at < 0) return manipPktInverse(b, skb.l3, end, ct.tuple[1 - dir]!, manip) ? Verdict.ACCEPT : Verdict.DROP;
