@@ -44,6 +44,8 @@ export interface FrameMenu {
   targets: readonly string[];
   /** those of `targets` nobody holds */
   unanswered: readonly string[];
+  /** the largest IP packet the host's wire takes: the smaller MTU of its two ends (a bigger frame tcpreplay could not send) */
+  mtu: number;
 }
 
 export interface TimedFrame {
@@ -222,6 +224,11 @@ export class FrameMaker {
     return { src: this.m.ip, dst, proto, ttl: 64, id: this.nextId++ & 0xffff, tos: 0, df: this.rng.chance(0.5), options: [], payload };
   }
 
+  /** a large payload of `n` bytes, made to fit the wire's MTU behind IP and ICMP/UDP headers (and room for options) */
+  private big(n: number): number {
+    return Math.min(n, this.m.mtu - 28 - 12);
+  }
+
   private target(): string {
     return this.rng.pick(this.m.targets);
   }
@@ -230,7 +237,8 @@ export class FrameMaker {
     const rng = this.rng;
     // (not 13, a timestamp request: the kernel answers with its wall clock, which natlab does not model)
     const type = rng.chance(0.85) ? 8 : rng.pick([0, 15, 17, 42]);
-    const len = rng.pick([0, 8, 32, 56]);
+    // now and then one near the MTU of a veth (1472 fills 1500): what a smaller MTU on the way cuts or refuses
+    const len = rng.chance(0.1) ? this.big(rng.pick([1000, 1472])) : rng.pick([0, 8, 32, 56]);
     const p = [type, 0, 0, 0, 0, 0, 0, 0];
     put16(p, 4, rng.int(1, 4));
     put16(p, 6, rng.int(1, 20));
@@ -242,7 +250,7 @@ export class FrameMaker {
   private udp(): Datagram {
     const rng = this.rng;
     const dst = this.target();
-    const data = Array.from({ length: rng.pick([0, 4, 18, 100]) }, (_, i) => 0x61 + (i % 26));
+    const data = Array.from({ length: rng.chance(0.1) ? this.big(rng.pick([1200, 1472])) : rng.pick([0, 4, 18, 100]) }, (_, i) => 0x61 + (i % 26));
     const p = [0, 0, 0, 0, 0, 0, 0, 0, ...data];
     put16(p, 0, rng.pick([1024, 40000, 40001, 68]));
     put16(p, 2, rng.pick(UDP_PORTS));
@@ -367,7 +375,7 @@ export class FrameMaker {
     if (rng.chance(0.05)) d.tos = rng.pick([0x10, 0x03, 0xb8]);
     // (no timestamp option, whose slots the kernel fills from its wall clock, and no record route in TCP,
     // whose answers (a RST) would echo it: natlab refuses both as not modelled)
-    if (rng.chance(0.06)) {
+    if (rng.chance(0.06) && d.payload.length <= 1400) {
       d.options = rng.pick([
         ...(d.proto === 6 ? [] : [[7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0]]), // record route, two slots
         [148, 4, 0, 0], // router alert

@@ -1,6 +1,7 @@
 /**
  * The replay fuzzer (`natlab fuzz --replay`): a generated network as the
- * first menu draws it (topology, sysctls, rules: generate.ts), where one
+ * first menu draws it (topology, sysctls, rules: generate.ts) and the
+ * second menu's MTUs and rules (extras.ts, without its traffic), where one
  * host, instead of running programs, replays a capture of frames from
  * frames.ts (`tcpreplay -i eth0 FILE`), sometimes a second host after it;
  * then the routers' and switches' conntrack tables are listed. What the
@@ -11,6 +12,7 @@
  */
 import { PcapWriter } from '../../trace/pcap.js';
 import { FrameMaker, type FrameMenu, type SegmentPeer } from './frames.js';
+import { addExtras } from './extras.js';
 import { addSysctls, render, type FuzzScenario } from './generate.js';
 import type { FuzzNet, FuzzNode } from './net.js';
 import { Prng } from './prng.js';
@@ -43,6 +45,10 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
     // few ms from it races the kernel's jiffies (the first menu's programs send far fewer)
     n.run = n.run.filter((l) => !/ -m (limit|hashlimit) /.test(l));
   }
+  // the second menu's MTUs, br_netfilter with conntrack, port forwards, hairpin NAT and its rules, from its
+  // own stream of the seed; its traffic (nc, large pings) is left out: the captures are the traffic
+  addExtras(seed, topology, net, []);
+  for (const n of net.nodes) n.run = n.run.filter((l) => !/ -m (limit|hashlimit) /.test(l));
   const name = `fuzz-replay-${seed}`;
   const steps: FuzzStep[] = [];
   for (const n of net.nodes) {
@@ -84,8 +90,16 @@ function frameMenu(net: FuzzNet, x: FuzzNode): FrameMenu {
   const targets = [...new Set(net.allAddrs().filter((a) => a.node !== x).map((a) => a.addr.ip))];
   const unanswered = [`${mine.ip.split('.').slice(0, 3).join('.')}.77`, '192.0.2.99'];
   targets.push(...unanswered);
+  // `ip link set dev DEV mtu N` of either end of x's wire (extras.ts), else 1500
+  const far = net.links.map((l) => l.split(' ')).find(([a, b]) => a === `${x.name}:${end}` || b === `${x.name}:${end}`);
+  const ends = far === undefined ? [] : far.map((e) => e.split(':') as [string, string]);
+  const mtus = ends.map(([node, dev]) => {
+    const m = net.get(node).run.map((l) => new RegExp(`^ip link set dev ${dev} mtu (\\d+)$`).exec(l)?.[1]).find((v) => v !== undefined);
+    return m === undefined ? 1500 : Number(m);
+  });
   return {
     mac: macBytes(net.mac(x, end)),
+    mtu: Math.min(1500, ...mtus),
     ip: mine.ip,
     gatewayMac: gwPeer !== undefined ? gwPeer.mac : [0x02, 0, 0, 0, 0xee, 0x02],
     segment: segment.filter((s) => s.ip !== ''),
