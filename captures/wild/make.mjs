@@ -514,3 +514,13 @@ const rrUnreach = [
   rrUdp(40093, [7, 9, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // room for less than a second address: no error
 ];
 writeFileSync(join(here, 'x-rr-unreach.pcap'), pcap(rrUnreach));
+
+// stale-flush: x ignores ARP (arp_ignore=8). A datagram to r's closed port 9: r's port unreachable waits
+// for x's address, which r's requests never get; then x's gratuitous request (who-has 10.0.1.9 tell
+// 10.0.1.9) gives it: the entry goes STALE and the error leaves through neigh_resolve_output(), whose
+// neigh_event_send() moves the entry to DELAY; 5 s later, unconfirmed, r probes x by unicast
+const staleFlush = [
+  eth(ipv4(X, R, 17, udp(X, R, 40100, 9, data(4)))),
+  arp(1, { tip: X }),
+];
+writeFileSync(join(here, 'x-stale-flush.pcap'), pcap(staleFlush, [0, 300_000]));

@@ -206,11 +206,22 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     if (h.trace !== null) h.detailEvent('neigh', null, n.dev, `neighbour ${ip4ToString(n.ip)} ${NUD_NAMES[old]} -> ${NUD_NAMES[newState]} (${macToString(n.ha)})`);
   }
   if ((newState & NUD_VALID) !== 0 && n.queue.length > 0) {
-    // the packets that waited leave in order
+    // the packets that waited leave in order, through the entry's output: neigh_resolve_output() for an
+    // entry that is not CONNECTED (an ARP request resolved it: STALE), whose neigh_event_send() moves
+    // it to DELAY with the first of them, to be probed if nothing confirms it
     const q = n.queue;
     n.queue = [];
     n.queueBytes = 0;
-    for (const skb of q) neighXmit(h, n, skb);
+    for (const skb of q) {
+      if ((n.state & NUD_CONNECTED) === 0) {
+        n.used = now;
+        if (n.state === Nud.STALE) {
+          setState(h, n, Nud.DELAY);
+          armTimer(h, n, jiffies(now) + delayProbeJ(parmsOf(h, n)));
+        }
+      }
+      neighXmit(h, n, skb);
+    }
   }
 }
 
