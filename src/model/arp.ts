@@ -292,17 +292,26 @@ function setState(h: Host, n: Neighbour, s: Nud): void {
   n.state = s;
 }
 
-/** neigh_invalidate(): resolution failed; every waiting packet gets an ICMP host unreachable */
+/**
+ * neigh_invalidate(): resolution failed; the waiting packets get an ICMP
+ * host unreachable each, in order, while the entry stays FAILED: an error
+ * sent through this very entry (to a waiting packet's source that is the
+ * address that never answered) starts resolving it again and ends the
+ * loop; what is left then, that error with it, is purged unanswered
+ * (__skb_queue_purge()).
+ */
 function neighInvalidate(h: Host, n: Neighbour): void {
-  const q = n.queue;
-  n.queue = [];
-  n.queueBytes = 0;
-  for (const skb of q) {
+  while (n.state === Nud.FAILED && n.queue.length > 0) {
+    const skb = n.queue.shift()!;
+    n.queueBytes -= skb.data.length;
     h.drop(skb, n.dev, `arp: ${ip4ToString(n.ip)} did not answer (neighbour FAILED)`);
     // arp_error_report() -> dst_link_failure() -> ipv4_send_dest_unreach(): the options compiled again, then icmp_send(HOST_UNREACH)
     if (skb.data[skb.l3]! !== 0x45 && !ipOptionsRecompileForUnreach(h, skb)) continue;
     h.icmpSend(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
   }
+  for (const skb of n.queue) h.drop(skb, n.dev, `arp: ${ip4ToString(n.ip)} did not answer (neighbour FAILED, queue purged)`);
+  n.queue = [];
+  n.queueBytes = 0;
 }
 
 /** arp_solicit(): one probe; broadcast while INCOMPLETE, unicast to the known address in PROBE */
