@@ -524,3 +524,14 @@ const staleFlush = [
   arp(1, { tip: X }),
 ];
 writeFileSync(join(here, 'x-stale-flush.pcap'), pcap(staleFlush, [0, 300_000]));
+
+// invalidate: datagrams for 10.0.1.77, which nobody answers, on x's own subnet: first one whose source is
+// 10.0.1.77 itself (spoofed), then x's own. r sends them back out of lan0 (and redirects their senders),
+// and they wait for .77's address. When it fails, neigh_invalidate() answers the waiting packets while the
+// entry stays FAILED: the error about the first goes to .77, through that very entry, which starts
+// resolving again; the loop ends there and x's datagram is purged without an error
+const invalidate = [
+  eth(ipv4('10.0.1.77', '10.0.1.77', 17, udp('10.0.1.77', '10.0.1.77', 40110, 9, data(4)))),
+  eth(ipv4(X, '10.0.1.77', 17, udp(X, '10.0.1.77', 40111, 9, data(4)))),
+];
+writeFileSync(join(here, 'x-invalidate.pcap'), pcap(invalidate));
