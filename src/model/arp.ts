@@ -215,14 +215,17 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
     for (const skb of q) {
       if ((n.state & NUD_CONNECTED) === 0) {
         n.used = now;
-        if (n.state === Nud.STALE) {
-          setState(h, n, Nud.DELAY);
-          armTimer(h, n, jiffies(now) + delayProbeJ(parmsOf(h, n)));
-        }
+        if (n.state === Nud.STALE) neighDelay(h, n);
       }
       neighXmit(h, n, skb);
     }
   }
+}
+
+/** __neigh_event_send() on a STALE entry: DELAY, probed after delay_first_probe_time unless confirmed */
+function neighDelay(h: Host, n: Neighbour): void {
+  setState(h, n, Nud.DELAY);
+  armTimer(h, n, jiffies(h.now()) + delayProbeJ(parmsOf(h, n)));
 }
 
 /**
@@ -388,8 +391,7 @@ export function neighOutput(h: Host, dev: Iface, next: number, skb: Skb, isBroad
   }
   if ((s & Nud.STALE) !== 0) {
     // __neigh_event_send(): STALE -> DELAY, send now
-    setState(h, n, Nud.DELAY);
-    armTimer(h, n, jiffies(h.now()) + delayProbeJ(parmsOf(h, n)));
+    neighDelay(h, n);
     return neighXmit(h, n, skb);
   }
   if ((s & Nud.INCOMPLETE) !== 0) {
@@ -415,8 +417,7 @@ export function neighEventSend(h: Host, n: Neighbour): void {
   n.used = h.now();
   if ((s & (NUD_CONNECTED | Nud.DELAY | Nud.PROBE | Nud.INCOMPLETE)) !== 0) return;
   if ((s & Nud.STALE) !== 0) {
-    setState(h, n, Nud.DELAY);
-    armTimer(h, n, jiffies(h.now()) + delayProbeJ(parmsOf(h, n)));
+    neighDelay(h, n);
     return;
   }
   setState(h, n, Nud.INCOMPLETE);
