@@ -23,10 +23,10 @@
  * With filtering off nothing here runs: bridge.ts tests one boolean.
  */
 import { isBroadcastMac, isMulticastMac, macEq, macKey, macToString } from '../wire/mac.js';
-import { BrPortFlag, brForward, brPassFrameUp, cloneSkb, shouldDeliver, type Bridge, FdbEntry } from './bridge.js';
+import { BrPortFlag, brForward, brPassFrameUp, shouldDeliver, type Bridge, FdbEntry } from './bridge.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
-import type { Skb } from './skb.js';
+import { cloneSkb, type Skb } from './skb.js';
 import { ETH_P_8021Q, VLAN_VID_MASK, vlanInsertTag, vlanRemoveTag } from './vlan-dev.js';
 
 /** the per-VID flags of a group */

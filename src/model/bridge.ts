@@ -22,7 +22,7 @@ import { isBroadcastMac, isMulticastMac, isZeroMac, macEq, macKey, macToString }
 import { devQueueXmit, deliverToProtocol, isSkbForwardable, packetTap } from './dev.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
-import { PktType, Skb } from './skb.js';
+import { cloneSkb, PktType, Skb } from './skb.js';
 import { brVlanDevXmit, brVlanHandleFrameFinish, defaultVlanGroup } from './br-vlan.js';
 import { vlanSyncAddress } from './vlan-dev.js';
 
@@ -332,30 +332,6 @@ export function brFlood(h: Host, br: Bridge, skb: Skb, inPort: Iface | null, kee
     const c = last ? skb : cloneSkb(skb);
     brForward(h, br, c, inPort, targets[i]!, localOrig);
   }
-}
-
-/** a copy of the skb for one more destination (skb_clone + the copy a writer would make) */
-export function cloneSkb(skb: Skb): Skb {
-  const c = new Skb(skb.data.slice());
-  c.parent = skb.id;
-  c.l3 = skb.l3;
-  c.dev = skb.dev;
-  c.inDev = skb.inDev;
-  c.physIn = skb.physIn;
-  c.physOut = skb.physOut;
-  c.bridged = skb.bridged;
-  c.pktType = skb.pktType;
-  c.mark = skb.mark;
-  c.ct = skb.ct;
-  c.ctInfo = skb.ctInfo;
-  c.nfTrace = skb.nfTrace;
-  c.route = skb.route;
-  c.fromLocal = skb.fromLocal;
-  c.nfBridge = skb.nfBridge;
-  c.pktOtherhost = skb.pktOtherhost;
-  c.fragMaxSize = skb.fragMaxSize;
-  c.ignoreDf = skb.ignoreDf;
-  return c;
 }
 
 /** __br_forward(): to one port, through BR FORWARD (or LOCAL_OUT) and POST_ROUTING. */

@@ -20,7 +20,7 @@ import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
 import { localMtu } from './pmtu.js';
-import { kfreeSkb, PktType, skbPullPayload, type RouteResult, type Skb } from './skb.js';
+import { cloneSkb, kfreeSkb, PktType, skbPullPayload, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
 export const EINVAL = 22;
@@ -434,9 +434,45 @@ export function ipOutput(h: Host, skb: Skb): number {
   const out = rt.dev!;
   const indev = skb.fromLocal ? null : skb.inDev;
   skb.dev = out;
+  // ip_mc_output(): the output route of a broadcast (or of a group the host is in) is RTCF_LOCAL too
+  if (skb.fromLocal && (rt.kind === 'broadcast' || rt.kind === 'multicast') && out.kind !== 'loopback') ipMcLoop(h, skb, rt, out);
   const v = h.nf.hook(NfHook.POST_ROUTING, skb, indev, out);
   if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
   return ipFinishOutput(h, skb);
+}
+
+/**
+ * ip_mc_output(): a broadcast the host sends, and a multicast to a group
+ * it is a member of (natlab: all-hosts, 224.0.0.1, on a device with an
+ * address, as ip_route_input_mc() admits), comes back to the host itself:
+ * a clone (no socket: skb_clone()) through POSTROUTING, then
+ * dev_loopback_xmit() hands it to the receive path of the same device,
+ * after the sender's work (netif_rx()), as PACKET_LOOPBACK, which no
+ * packet socket sees (tcpdump neither): PREROUTING (conntrack already
+ * has its entry), then INPUT and the sockets by the route it carries.
+ */
+function ipMcLoop(h: Host, skb: Skb, rt: RouteResult, out: Iface): void {
+  if (rt.kind === 'multicast' && !(ipDst(skb.data, skb.l3) === 0xe0000001 && out.addrs.length > 0)) return;
+  const c = cloneSkb(skb);
+  c.sk = null;
+  // no link-layer header (the mac header reset to the network header): shown as lo's are, zero MACs and IPv4
+  const d = c.data;
+  d.fill(0, c.l3 - 14, c.l3 - 2);
+  d[c.l3 - 2] = 0x08;
+  d[c.l3 - 1] = 0x00;
+  if (h.nf.hook(NfHook.POST_ROUTING, c, null, out) !== Verdict.ACCEPT) return;
+  h.net.queue.post(0, ipLoopbackRcv, h, out, c);
+}
+
+/** netif_rx() of dev_loopback_xmit()'s clone: IP's receive path on `dev` without a device tap */
+function ipLoopbackRcv(h: Host, dev: Iface, skb: Skb): void {
+  if (!dev.up) {
+    kfreeSkb(skb);
+    return;
+  }
+  skb.pktType = PktType.LOOPBACK;
+  skb.fromLocal = false;
+  ipRcv(h, skb, dev);
 }
 
 /**

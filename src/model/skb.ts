@@ -14,6 +14,8 @@ export const enum PktType {
   MULTICAST = 2,
   OTHERHOST = 3,
   OUTGOING = 4,
+  /** a copy of the host's own broadcast or multicast, looped back to it (dev_loopback_xmit()) */
+  LOOPBACK = 5,
 }
 
 /** What conntrack hangs on a packet (`skb->_nfct`); netfilter's Conn implements it. */
@@ -350,4 +352,28 @@ export function skbPullPayload(skb: Skb, n: number): void {
     p[1]! -= moved;
     if (p[1] === 0) p.splice(1, 1);
   }
+}
+
+/** a copy of the skb for one more destination (skb_clone + the copy a writer would make) */
+export function cloneSkb(skb: Skb): Skb {
+  const c = new Skb(skb.data.slice());
+  c.parent = skb.id;
+  c.l3 = skb.l3;
+  c.dev = skb.dev;
+  c.inDev = skb.inDev;
+  c.physIn = skb.physIn;
+  c.physOut = skb.physOut;
+  c.bridged = skb.bridged;
+  c.pktType = skb.pktType;
+  c.mark = skb.mark;
+  c.ct = skb.ct;
+  c.ctInfo = skb.ctInfo;
+  c.nfTrace = skb.nfTrace;
+  c.route = skb.route;
+  c.fromLocal = skb.fromLocal;
+  c.nfBridge = skb.nfBridge;
+  c.pktOtherhost = skb.pktOtherhost;
+  c.fragMaxSize = skb.fragMaxSize;
+  c.ignoreDf = skb.ignoreDf;
+  return c;
 }

@@ -29,7 +29,9 @@ export const pkttypeMatch: MatchSpec<{ type: number; invert: boolean }> = {
   match(d, skb) {
     // locally generated packets: multicast by address, else the skb's type (pkttype_mt)
     let t: number = skb.pktType;
-    if (skb.fromLocal) {
+    // a looped-back copy of the host's own: multicast by address, else broadcast
+    if (t === PktType.LOOPBACK) t = skb.data[skb.l3 + 16]! >= 224 && skb.data[skb.l3 + 16]! <= 239 ? PktType.MULTICAST : PktType.BROADCAST;
+    else if (skb.fromLocal) {
       const dst0 = skb.data[skb.l3 + 16]!;
       t = dst0 >= 224 && dst0 <= 239 ? PktType.MULTICAST : PktType.HOST;
     }
