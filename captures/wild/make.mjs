@@ -226,20 +226,26 @@ const arpFrames = [
 
 // dhcp: a dnsmasq on r (lan0) answers clients that are only MAC addresses in the capture
 const C = (n) => `02:00:00:00:0b:0${n}`;
-/** a BOOTP request from client `n`: DHCP message `type`, `opts` [[code, bytes]], the UDP checksum `sum` ('ok' | 'bad') */
-function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0', src = '0.0.0.0', dst = '255.255.255.255', edst = BCAST, opts = [], sum = 'ok' } = {}) {
+/**
+ * a BOOTP request from client `n`: DHCP message `type`, `opts` [[code, bytes]], the UDP checksum `sum` ('ok' | 'bad');
+ * `clid`: option 61 (default 1 and the client's MAC; null: none); `hops`, `secs` and `tail` (chaddr's bytes 6-15) as given;
+ * `esrc`: the frame's source MAC (default the client's)
+ */
+function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0', src = '0.0.0.0', dst = '255.255.255.255', edst = BCAST, opts = [], sum = 'ok', clid = [1, ...mac(C(n))], hops = 0, secs = 0, tail = [], esrc = C(n) } = {}) {
   const b = new Uint8Array(240);
-  b.set([1, 1, 6, 0]);
+  b.set([1, 1, 6, hops]);
   b[4] = xid >>> 24; b[5] = (xid >>> 16) & 0xff; b[6] = (xid >>> 8) & 0xff; b[7] = xid & 0xff;
+  b[8] = secs >> 8; b[9] = secs & 0xff;
   if (bcast) b[10] = 0x80;
   b.set(ip(ciaddr), 12);
   b.set(mac(C(n)), 28);
+  b.set(tail, 34);
   b.set([99, 130, 83, 99], 236);
-  const o = [53, 1, type, 61, 7, 1, ...mac(C(n))];
+  const o = [53, 1, type, ...(clid === null ? [] : [61, clid.length, ...clid])];
   for (const [code, bytes] of opts) o.push(code, bytes.length, ...bytes);
   o.push(255);
   const payload = Uint8Array.from([...b, ...o, ...new Array((4 - ((240 + o.length) % 4)) % 4).fill(0)]);
-  return eth(ipv4(src, dst, 17, udp(src, dst, 68, 67, payload, sum), { df: false, ttl: 64, id: 0 }), { dst: edst, src: C(n) });
+  return eth(ipv4(src, dst, 17, udp(src, dst, 68, 67, payload, sum), { df: false, ttl: 64, id: 0 }), { dst: edst, src: esrc });
 }
 const DISCOVER = 1, REQUEST = 3, RELEASE = 7;
 const SERVER = [54, ip(R)];
@@ -252,6 +258,29 @@ const dhcpFrames = [
   dhcp(4, DISCOVER, { sum: 'bad' }), // UDP checksum wrong: dropped before dnsmasq, no OFFER
   dhcp(5, REQUEST, { opts: [SERVER, [50, ip('10.0.1.53')]] }), // a REQUEST for an address never offered (dhcp-host): ACK
   dhcp(1, RELEASE, { ciaddr: '10.0.1.50', src: '10.0.1.50', dst: R, edst: R_LAN_MAC, opts: [SERVER] }), // the lease of 10.0.1.50 goes
+];
+
+// dhcp-rfc2131: dnsmasq's dhcp_reply() corners (rfc2131.c), a pool of 10.0.1.100-150 and no --dhcp-host; x (10.0.1.9)
+// sends for seven made-up clients and once for itself. Answers are broadcast (flag set) but for the first OFFER.
+const DECLINE = 4, INFORM = 8;
+const ascii = (s) => [...s].map((c) => c.charCodeAt(0));
+const CLID_A = [0, 0x61, 0x61]; // type 0: a string
+const dhcpRfc2131 = [
+  // the OFFER echoes hops, secs and all 16 chaddr bytes, and has netmask and broadcast though option 55 asks only for the router
+  dhcp(1, DISCOVER, { clid: CLID_A, hops: 1, secs: 7, tail: [0xaa, 0xbb], opts: [[55, [3]]] }),
+  dhcp(1, REQUEST, { bcast: true, clid: CLID_A, opts: [SERVER, [50, ip('10.0.1.120')], [55, [1, 3, 12]]] }), // ACK 10.0.1.120, lease of client id A
+  dhcp(2, DISCOVER, { bcast: true, clid: CLID_A }), // another MAC with client id A: its lease is A's, so the OFFER is 10.0.1.120 (no option 55: everything)
+  dhcp(2, REQUEST, { bcast: true, clid: CLID_A, opts: [[50, ip('10.0.1.120')]] }), // INIT-REBOOT of A's address from the new MAC: ACK; the lease takes this MAC
+  dhcp(3, DISCOVER, { bcast: true, opts: [[81, [0, 0, 0, ...ascii('fq3.example')]], [12, ascii('ignored')], [55, [1, 3, 12]]] }), // option 81 wins over 12: the OFFER names fq3, and answers 81 (S and O set, RCODEs 255)
+  dhcp(3, REQUEST, { bcast: true, opts: [SERVER, [50, ip('10.0.1.130')], [81, [1, 0, 0, ...ascii('fq3')]], [55, [12]]] }), // ACK with 12 and 81 (S kept); the lease is named fq3
+  dhcp(4, REQUEST, { bcast: true, opts: [SERVER, [50, ip('10.0.1.131')], [12, ascii('-bad')]] }), // a name no host may have ('-' first): leased without a name
+  dhcp(3, REQUEST, { bcast: true, opts: [SERVER, [50, ip('10.0.1.1')]] }), // SELECTING the server's own address: NAK "address not available", and fq3's lease is gone all the same
+  dhcp(5, DECLINE, { opts: [SERVER, [50, ip('10.0.1.140')]] }), // no lease to drop, but every later hashed address moves on by one (addr_epoch)
+  dhcp(6, DISCOVER, { bcast: true }), // offered the address after its hash's
+  dhcp(2, RELEASE, { ciaddr: '10.0.1.120', src: '10.0.1.120', dst: R, edst: R_LAN_MAC, opts: [SERVER, [50, ip('10.0.1.120')]] }), // option 50 clears ciaddr: the RELEASE is ignored, A keeps its lease
+  dhcp(7, REQUEST, { bcast: true, ciaddr: '10.0.1.141', opts: [SERVER, [50, ip('10.0.1.141')]] }), // ciaddr and option 50: ciaddr cleared, the ACK broadcast with ciaddr 0
+  dhcp(8, INFORM, { clid: null, ciaddr: X, src: X, dst: R, edst: R_LAN_MAC, esrc: X_MAC, opts: [[55, [1, 3, 51]]] }), // x itself: an ACK without lease times, unicast back to x
+  dhcp(8, INFORM, { clid: null, ciaddr: '10.0.1.131', src: X, esrc: X_MAC, bcast: true, opts: [[55, [12, 51]]] }), // for client 4's address, from x: the lease's remaining time, to the sender whatever the flag
 ];
 
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
@@ -451,6 +480,7 @@ for (const [name, frames] of Object.entries({ headers, transport, mtu, options, 
   writeFileSync(join(here, `x-${name}.pcap`), pcap(frames));
 }
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
+writeFileSync(join(here, 'x-dhcp-rfc2131.pcap'), pcap(dhcpRfc2131));
 
 // redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.
 // r has no route to 192.0.2.99 (no default route): ip_error() takes a second (ip_rt_error_cost) from the

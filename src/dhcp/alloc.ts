@@ -19,13 +19,15 @@ function isClassC(a: number): boolean {
 
 /**
  * address_allocate() without tags or --dhcp-sequential-ip: the first
- * address from `start + hash % size` on that is not one of the server's own
+ * address from `start + (hash + epoch) % size` on (the context's
+ * addr_epoch, which every DECLINE moves on by one) that is not one of the server's own
  * (`serverAddrs`), not `taken` (leased or reserved by --dhcp-host), and, in
  * class C space, does not end in .0 or .255. Returns 0 when the range is full.
  */
-export function allocateAddress(start: number, end: number, mac: Uint8Array, serverAddrs: readonly number[], taken: (addr: number) => boolean): number {
+export function allocateAddress(start: number, end: number, mac: Uint8Array, serverAddrs: readonly number[], taken: (addr: number) => boolean, epoch = 0): number {
   const size = end - start + 1;
-  const seed = (start + (macHash(mac) % size)) >>> 0;
+  // (j + c->addr_epoch) in unsigned 32 bits
+  const seed = (start + (((macHash(mac) + epoch) >>> 0) % size)) >>> 0;
   let a = seed;
   do {
     const low = a & 0xff;

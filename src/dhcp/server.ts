@@ -32,10 +32,13 @@ import {
   DHCPACK,
   DHCPDECLINE,
   DHCPDISCOVER,
+  DHCPINFORM,
   DHCPNAK,
   DHCPOFFER,
   DHCPRELEASE,
   DHCPREQUEST,
+  BOOTP_CHADDR,
+  BOOTP_CHADDR_LEN,
   BOOTP_MIN_LEN,
   dhcpOption,
   parseDhcp,
@@ -43,10 +46,12 @@ import {
   type DhcpRepr,
 } from '../wire/dhcp.js';
 import { LIMITED_BROADCAST, ip4ToString } from '../wire/ip4.js';
-import { macEq, macToString, parseMac } from '../wire/mac.js';
+import { ipDst, ipSrc } from '../wire/ipv4.js';
+import { macEq, macToString } from '../wire/mac.js';
 import { allocateAddress } from './alloc.js';
+import { clientName, hostnameEqual, type ClientName } from './client-name.js';
 import { buildDhcpFrame, sendViaStack } from './send.js';
-import { LEASE_INFINITE, type DhcpRangeConf, type DnsmasqConfig } from './server-config.js';
+import { LEASE_INFINITE, MIN_LEASE_SECS, type DhcpHostConf, type DhcpRangeConf, type DnsmasqConfig } from './server-config.js';
 
 /** One lease (struct dhcp_lease). */
 export interface DhcpLease {
@@ -54,6 +59,8 @@ export interface DhcpLease {
   addr: number;
   /** '' prints as `*` */
   hostname: string;
+  /** the name is the --dhcp-host one (LEASE_AUTH_NAME): a client's name never takes it away */
+  authName: boolean;
   /** option 61 as sent; null prints as `*` */
   clientId: Uint8Array | null;
   /** virtual seconds since the scenario start; 0 = infinite */
@@ -67,6 +74,37 @@ interface Context {
   mask: number;
 }
 
+/** What dhcp_reply() has worked out about one request before it answers. */
+interface Request {
+  dev: Iface;
+  ctx: Context;
+  req: DhcpRepr;
+  /** the request's 16 chaddr bytes, echoed in every reply */
+  chaddr: Uint8Array;
+  mac: Uint8Array;
+  /** ciaddr, zeroed when the request has option 50 or is a DISCOVER ("buggy clients") */
+  ciaddr: number;
+  /** option 50 / 54 when present (0.0.0.0 counts as present); null when not */
+  requested: number | null;
+  serverId: number | null;
+  /** option 61, or the lease's when the request has none */
+  clid: Uint8Array | null;
+  /** the client's lease (lease_find_by_client()) */
+  lease: DhcpLease | null;
+  name: ClientName;
+  conf: DhcpHostConf | undefined;
+  /** the name the ACK gives (the --dhcp-host one, else the client's own without its domain) */
+  hostname: string | null;
+  /** the name the OFFER gives (offer_hostname: the --dhcp-host one, or option 81's) */
+  offerHostname: string | null;
+  /** option 55 up to a 255 byte; null: none sent (then everything counts as asked for) */
+  prl: number[] | null;
+  /** sent to an address other than 255.255.255.255 (IP_PKTINFO's ipi_addr) */
+  unicastDest: boolean;
+  srcIp: number;
+  srcPort: number;
+}
+
 /** dnsmasq's IP TOS for DHCP replies (IPTOS_CLASS_CS6), measured. */
 const DHCP_TOS = 0xc0;
 
@@ -75,6 +113,8 @@ export class DnsmasqServer {
   readonly leases: DhcpLease[] = [];
   private readonly socket: UdpSocket;
   private fuzzState: number;
+  /** each range's addr_epoch: every DECLINE moves the hash seed of later allocations on by one */
+  private readonly epochs = new Map<DhcpRangeConf, number>();
 
   constructor(
     readonly host: Host,
@@ -106,7 +146,7 @@ export class DnsmasqServer {
 
   /** The lease file as dnsmasq writes it: `EXPIRY MAC IP HOSTNAME|* CLIENT-ID|*`, newest first. */
   leaseFile(): string {
-    this.prune();
+    this.prune(null);
     let out = '';
     for (const l of this.leases) {
       const cid = l.clientId === null ? '*' : Array.from(l.clientId, (b) => b.toString(16).padStart(2, '0')).join(':');
@@ -119,12 +159,12 @@ export class DnsmasqServer {
     return Math.floor(this.host.now() / NS_PER_S);
   }
 
-  /** lease_prune(): expired leases go */
-  private prune(): void {
+  /** lease_prune(): expired leases go, and `target` with them */
+  private prune(target: DhcpLease | null): void {
     const now = this.nowSec();
     for (let i = this.leases.length - 1; i >= 0; i--) {
       const l = this.leases[i]!;
-      if (l.expires !== 0 && l.expires <= now) this.leases.splice(i, 1);
+      if ((l.expires !== 0 && l.expires <= now) || l === target) this.leases.splice(i, 1);
     }
   }
 
@@ -154,27 +194,76 @@ export class DnsmasqServer {
       if (h.trace !== null) h.event('drop', skb, dev, { reason: `dnsmasq: no address range available for DHCP request via ${dev.name}` });
       return;
     }
-    this.prune();
-    const type = dhcpOption(req, 'messageType')?.type ?? 0;
-    const mac = parseMac(req.chaddr)!;
+    this.prune(null);
+    // no option 53: BOOTP, which a range without the bootp flag never answers
+    const type = dhcpOption(req, 'messageType')?.type;
+    if (type === undefined) return;
+    const b = skb.data;
+    const chaddr = b.slice(off + BOOTP_CHADDR, off + BOOTP_CHADDR + BOOTP_CHADDR_LEN);
+    const mac = chaddr.slice(0, 6);
+    const requested = dhcpOption(req, 'requestedIp')?.addr ?? null;
+    const sent61 = dhcpOption(req, 'clientId')?.data;
+    let clid = sent61 !== undefined && sent61.length > 0 ? sent61 : null;
+    const lease = this.leaseFindByClient(mac, clid);
+    // a request without a client id goes on with the one its lease has
+    if (lease !== null && clid === null && lease.clientId !== null) clid = lease.clientId;
+    const fqdn = req.options.find((o) => o.kind === 'raw' && o.code === 81);
+    const opt12 = dhcpOption(req, 'hostname');
+    const name = clientName(fqdn?.kind === 'raw' ? fqdn.data : null, opt12 === undefined ? null : latin1Bytes(opt12.name));
+    const conf = this.hostConf(mac, ctx);
+    let hostname: string | null = null;
+    let offerHostname = name.fromFqdn ? name.stripped : null;
+    if (conf !== undefined && conf.name !== '') {
+      hostname = conf.name;
+      // "be careful not to send an OFFER with a hostname not matching the DISCOVER"
+      if (name.fqdnFlags !== 0 || name.full === null || hostnameEqual(conf.name, name.full)) offerHostname = conf.name;
+      else if (name.fromFqdn) offerHostname = name.full;
+    } else if (name.stripped !== null && name.stripped !== '') hostname = name.stripped;
+    const prlOpt = dhcpOption(req, 'paramRequest');
+    let prl: number[] | null = null;
+    if (prlOpt !== undefined) {
+      const end = prlOpt.codes.indexOf(255);
+      prl = end < 0 ? prlOpt.codes : prlOpt.codes.slice(0, end);
+    }
+    const l3 = skb.l3;
+    const r: Request = {
+      dev,
+      ctx,
+      req,
+      chaddr,
+      mac,
+      ciaddr: requested !== null || type === DHCPDISCOVER ? 0 : req.ciaddr,
+      requested,
+      serverId: dhcpOption(req, 'serverId')?.addr ?? null,
+      clid,
+      lease,
+      name,
+      conf,
+      hostname,
+      offerHostname,
+      prl,
+      unicastDest: ipDst(b, l3) !== LIMITED_BROADCAST,
+      srcIp: ipSrc(b, l3),
+      srcPort: (b[off - 8]! << 8) | b[off - 7]!,
+    };
     switch (type) {
       case DHCPDISCOVER:
-        this.discover(dev, ctx, req, mac);
+        this.discover(r);
         return;
       case DHCPREQUEST:
-        this.request(dev, ctx, req, mac, skb.route?.kind === 'local');
+        this.request(r);
+        return;
+      case DHCPDECLINE:
+        this.decline(r);
         return;
       case DHCPRELEASE:
-      case DHCPDECLINE: {
-        const sid = dhcpOption(req, 'serverId')?.addr ?? 0;
-        if (sid !== ctx.server) return;
-        const addr = type === DHCPRELEASE ? req.ciaddr : (dhcpOption(req, 'requestedIp')?.addr ?? 0);
-        const i = this.leases.findIndex((l) => l.addr === addr && macEq(l.mac, 0, mac, 0));
-        if (i >= 0) this.leases.splice(i, 1);
+        this.release(r);
         return;
-      }
+      case DHCPINFORM:
+        this.inform(r);
+        return;
       default:
-        return; // BOOTP, INFORM and the rest: not answered here
+        return; // an OFFER, ACK, NAK or an unknown type from a client: not answered
     }
   }
 
@@ -190,230 +279,376 @@ export class DnsmasqServer {
     return null;
   }
 
+  /** the ranges served on dev: the context chain a DECLINE moves every epoch of */
+  private rangesOn(dev: Iface): DhcpRangeConf[] {
+    return this.config.ranges.filter((range) =>
+      dev.addrs.some((a) => {
+        const mask = range.mask !== 0 ? range.mask : a.mask;
+        return ((a.addr ^ range.start) & mask) === 0 && ((a.addr ^ range.end) & mask) === 0;
+      }),
+    );
+  }
+
+  /** narrow_context() with one context: it serves any address of its subnet */
   private inSubnet(ctx: Context, a: number): boolean {
-    return ((a ^ ctx.server) & ctx.mask) === 0;
+    return ((a ^ ctx.range.start) & ctx.mask) === 0;
   }
 
-  private leaseOf(mac: Uint8Array): DhcpLease | undefined {
-    return this.leases.find((l) => macEq(l.mac, 0, mac, 0));
-  }
-
-  private hostConf(mac: Uint8Array) {
-    return this.config.hosts.find((c) => macEq(c.mac, 0, mac, 0));
-  }
-
-  /** leased to or reserved for another client */
-  private takenByOther(a: number, mac: Uint8Array): boolean {
-    if (this.leases.some((l) => l.addr === a && !macEq(l.mac, 0, mac, 0))) return true;
-    return this.config.hosts.some((c) => c.addr === a && !macEq(c.mac, 0, mac, 0));
-  }
-
-  private inRange(ctx: Context, a: number): boolean {
-    return a >= ctx.range.start && a <= ctx.range.end;
-  }
-
-  /** DHCPDISCOVER: the client's lease, its --dhcp-host address, the address it asks for, or a hashed one */
-  private discover(dev: Iface, ctx: Context, req: DhcpRepr, mac: Uint8Array): void {
-    let addr = 0;
-    const conf = this.hostConf(mac);
-    const lease = this.leaseOf(mac);
-    if (conf !== undefined && conf.addr !== 0 && this.inSubnet(ctx, conf.addr) && !this.leases.some((l) => l.addr === conf.addr && !macEq(l.mac, 0, mac, 0))) {
-      addr = conf.addr;
-    } else if (lease !== undefined && this.inSubnet(ctx, lease.addr)) {
-      addr = lease.addr;
-    } else {
-      const wanted = dhcpOption(req, 'requestedIp')?.addr ?? 0;
-      if (wanted !== 0 && this.inRange(ctx, wanted) && !this.takenByOther(wanted, mac) && wanted !== ctx.server) addr = wanted;
-      else addr = allocateAddress(ctx.range.start, ctx.range.end, mac, [ctx.server], (a) => this.takenByOther(a, mac));
-    }
-    if (addr === 0) {
-      if (this.host.trace !== null) this.host.event('drop', null, dev, { reason: `dnsmasq: no address available for ${req.chaddr}` });
-      return;
-    }
-    // the OFFER names the client only by its --dhcp-host name, not by the name it sent (measured)
-    this.reply(dev, ctx, req, DHCPOFFER, addr, this.leaseSecs(ctx, conf), 0, conf?.name ?? '');
-  }
-
-  private leaseSecs(ctx: Context, conf: { leaseSecs: number | null } | undefined): number {
-    return conf?.leaseSecs ?? ctx.range.leaseSecs;
+  /** address_available(): in the range and not the server's own address */
+  private available(ctx: Context, a: number): boolean {
+    return a !== ctx.server && a >= ctx.range.start && a <= ctx.range.end;
   }
 
   /**
-   * DHCPREQUEST in its three states: SELECTING (server id), INIT-REBOOT
-   * (requested address, no server id), RENEWING/REBINDING (ciaddr only).
-   * `unicast`: the request was addressed to us (a renewal), not broadcast.
+   * lease_find_by_client(): by client id first, whatever the MAC; else by
+   * MAC, but only a lease without a client id when the request has one.
    */
-  private request(dev: Iface, ctx: Context, req: DhcpRepr, mac: Uint8Array, unicast: boolean): void {
-    const sid = dhcpOption(req, 'serverId')?.addr ?? 0;
-    const wanted = dhcpOption(req, 'requestedIp')?.addr ?? 0;
-    const conf = this.hostConf(mac);
-    const lease = this.leaseOf(mac);
-    let addr: number;
-    let nak = '';
-    if (sid !== 0) {
-      // SELECTING: another server's offer was taken; nothing is kept for ours
-      if (sid !== ctx.server) return;
-      addr = wanted !== 0 ? wanted : req.ciaddr;
-    } else if (wanted !== 0) {
-      // INIT-REBOOT: a client we have no record of gets silence unless we are authoritative
-      if (lease === undefined && !this.config.authoritative) return;
-      addr = wanted;
-      if (lease !== undefined && lease.addr !== wanted) nak = 'wrong address';
-    } else {
-      // RENEWING (unicast) or REBINDING (broadcast)
-      addr = req.ciaddr;
-      if ((lease !== undefined && lease.addr !== addr) || (lease === undefined && !this.config.authoritative)) {
-        // a rebinding client may hold another server's lease: only a unicast renewal is refused
-        if (!unicast) return;
-        nak = 'lease not found';
-      }
+  private leaseFindByClient(mac: Uint8Array, clid: Uint8Array | null): DhcpLease | null {
+    if (clid !== null) {
+      for (const l of this.leases) if (l.clientId !== null && bytesEqual(l.clientId, clid)) return l;
     }
-    if (addr === 0) return;
-    if (nak !== '') {
-      this.nak(dev, ctx, req, nak);
-      return;
-    }
-    if (!this.inSubnet(ctx, addr)) nak = 'wrong network';
-    else if (conf !== undefined && conf.addr !== 0 && conf.addr !== addr) nak = 'static lease available';
-    else if (this.takenByOther(addr, mac)) nak = 'address in use';
-    else if (!this.inRange(ctx, addr) && !(conf !== undefined && conf.addr === addr)) nak = 'address not available';
-    if (nak !== '') {
-      this.nak(dev, ctx, req, nak);
-      return;
-    }
-    const secs = this.leaseSecs(ctx, conf);
-    const clientId = dhcpOption(req, 'clientId')?.data ?? null;
-    const name = hostName(conf, req);
-    const expires = secs === LEASE_INFINITE ? 0 : this.nowSec() + secs;
-    if (lease !== undefined) this.leases.splice(this.leases.indexOf(lease), 1);
-    this.leases.unshift({ mac: mac.slice(), addr, hostname: name, clientId: clientId === null ? null : clientId.slice(), expires });
-    // a renewal gets T1/T2 less a random fuzz of up to lease/16 seconds (measured: 60/105 became 54/99 and 56/101)
-    const fuzz = req.ciaddr !== 0 && secs !== LEASE_INFINITE ? this.fuzz(secs) : 0;
-    this.reply(dev, ctx, req, DHCPACK, addr, secs, fuzz, name);
+    for (const l of this.leases) if ((l.clientId === null || clid === null) && macEq(l.mac, 0, mac, 0)) return l;
+    return null;
   }
 
-  /** rand16() halved until it is at most lease/16, as dnsmasq's renewal fuzz */
-  private fuzz(secs: number): number {
+  /** lease_find_by_addr() */
+  private leaseByAddr(a: number): DhcpLease | null {
+    return this.leases.find((l) => l.addr === a) ?? null;
+  }
+
+  /** find_config() by MAC: a --dhcp-host whose address (if it has one) is in the context's subnet (is_config_in_context()) */
+  private hostConf(mac: Uint8Array, ctx: Context): DhcpHostConf | undefined {
+    return this.config.hosts.find((c) => macEq(c.mac, 0, mac, 0) && (c.addr === 0 || this.inSubnet(ctx, c.addr)));
+  }
+
+  /** config_find_by_address(): reserved by a --dhcp-host */
+  private confByAddr(a: number): DhcpHostConf | undefined {
+    return this.config.hosts.find((c) => c.addr !== 0 && c.addr === a);
+  }
+
+  /** calc_time(): the --dhcp-host or range lease time (option 51 in the request may shorten it, to no less than 120 s) */
+  private leaseSecs(r: Request): number {
+    const time = r.conf?.leaseSecs ?? r.ctx.range.leaseSecs;
+    const asked = dhcpOption(r.req, 'leaseTime')?.seconds;
+    if (asked === undefined) return time;
+    const want = Math.max(asked, MIN_LEASE_SECS);
+    return time === LEASE_INFINITE || (want !== LEASE_INFINITE && want < time) ? want : time;
+  }
+
+  /** DHCPDISCOVER: the --dhcp-host address, the client's lease, the address it asks for, or a hashed one */
+  private discover(r: Request): void {
+    const { ctx, conf, lease } = r;
+    let addr = 0;
+    if (conf !== undefined && conf.addr !== 0) {
+      const holder = this.leaseByAddr(conf.addr);
+      if ((holder === null || holder === lease || macEq(holder.mac, 0, conf.mac, 0)) && conf.addr !== ctx.server) addr = conf.addr;
+    }
+    if (addr !== 0) {
+      // the configured address
+    } else if (lease !== null && this.available(ctx, lease.addr) && this.confByAddr(lease.addr) === undefined) addr = lease.addr;
+    else if (r.requested !== null && this.available(ctx, r.requested) && this.leaseByAddr(r.requested) === null && this.confByAddr(r.requested) === undefined) addr = r.requested;
+    else {
+      const epoch = this.epochs.get(ctx.range) ?? 0;
+      addr = allocateAddress(ctx.range.start, ctx.range.end, r.mac, [ctx.server], (a) => this.leaseByAddr(a) !== null || this.confByAddr(a) !== undefined, epoch);
+    }
+    if (addr === 0) {
+      if (this.host.trace !== null) this.host.event('drop', null, r.dev, { reason: `dnsmasq: no address available for ${r.req.chaddr}` });
+      return;
+    }
+    if (!this.inSubnet(ctx, addr)) return;
+    const secs = this.leaseSecs(r);
+    const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPOFFER }, { kind: 'serverId', addr: ctx.server }, { kind: 'leaseTime', seconds: secs }];
+    this.doOptions(r, ctx, options, r.offerHostname, secs, 0);
+    this.reply(r, { ciaddr: 0, yiaddr: addr, siaddr: ctx.server, flags: r.req.flags }, options, false);
+  }
+
+  /**
+   * DHCPREQUEST: with option 50, SELECTING (option 54 too) or INIT-REBOOT;
+   * without it, RENEWING (unicast) or REBINDING (broadcast), whatever
+   * option 54 says; then dnsmasq's checks, in its order, and an ACK or a NAK.
+   */
+  private request(r: Request): void {
+    const { ctx, conf } = r;
+    let lease = r.lease;
+    let yiaddr: number;
+    let message = '';
+    let unicastDest = r.unicastDest;
+    let fuzz = 0;
+    let selecting = false;
+    if (r.requested !== null) {
+      yiaddr = r.requested;
+      if (r.serverId !== null) {
+        selecting = true;
+        // another server's offer was taken (not authoritative: silence)
+        if (r.serverId !== ctx.server) {
+          if (!this.config.authoritative) return;
+          message = 'wrong server-ID';
+        }
+        // "if a lease exists for this host and another address, squash it"
+        if (lease !== null && lease.addr !== yiaddr) {
+          this.prune(lease);
+          lease = null;
+        }
+      } else {
+        // INIT-REBOOT: a client we have no record of gets silence unless we are authoritative
+        if (lease === null && !this.config.authoritative) return;
+        if (lease !== null && lease.addr !== yiaddr) message = 'wrong address';
+      }
+    } else {
+      if ((lease !== null && r.ciaddr !== lease.addr) || (lease === null && !this.config.authoritative)) {
+        // a rebinding client may hold another server's lease: only a request sent to us is refused
+        if (!unicastDest) return;
+        message = 'lease not found';
+        unicastDest = false;
+      }
+      fuzz = this.rand16();
+      yiaddr = r.ciaddr;
+    }
+    if (message === '') {
+      if (!this.inSubnet(ctx, yiaddr)) {
+        message = 'wrong network';
+        unicastDest = false;
+      } else if (!this.available(ctx, yiaddr) && !(conf !== undefined && conf.addr === yiaddr)) message = 'address not available';
+      else if (!selecting && conf !== undefined && conf.addr !== 0 && conf.addr !== ctx.server && conf.addr !== yiaddr && [null, lease].includes(this.leaseByAddr(conf.addr))) {
+        message = 'static lease available';
+      } else if (this.confByAddr(yiaddr) !== undefined && this.confByAddr(yiaddr) !== conf) message = 'address reserved';
+      else if (lease === null && this.leaseByAddr(yiaddr) !== null) message = 'address in use';
+    }
+    if (message === '' && lease === null) {
+      // lease4_allocate(): new leases go first in the list
+      lease = { mac: r.mac.slice(), addr: yiaddr, hostname: '', authName: false, clientId: null, expires: 0 };
+      this.leases.unshift(lease);
+    }
+    if (message !== '' || lease === null) {
+      this.nak(r, message, unicastDest);
+      return;
+    }
+    const secs = this.leaseSecs(r);
+    // lease_set_hwaddr(): the MAC as this request has it; the client id only when there is one
+    lease.mac = r.mac.slice();
+    if (r.clid !== null) lease.clientId = r.clid.slice();
+    if (r.hostname !== null) this.setHostname(lease, r.hostname, r.conf !== undefined && r.conf.name !== '');
+    lease.expires = secs === LEASE_INFINITE ? 0 : this.nowSec() + secs;
+    const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPACK }, { kind: 'serverId', addr: ctx.server }, { kind: 'leaseTime', seconds: secs }];
+    this.doOptions(r, ctx, options, r.hostname, secs, fuzz);
+    this.reply(r, { ciaddr: r.ciaddr, yiaddr, siaddr: ctx.server, flags: r.req.flags }, options, false);
+  }
+
+  /**
+   * lease_set_hostname(): a name equal (ignoring case) to the lease's own
+   * changes nothing; another lease with that name loses it (unless its
+   * name is a --dhcp-host one and this one is not: then this lease keeps its own).
+   */
+  private setHostname(lease: DhcpLease, name: string, auth: boolean): void {
+    if (lease.hostname !== '' && hostnameEqual(lease.hostname, name)) {
+      if (auth) lease.authName = true;
+      return;
+    }
+    const other = this.leases.find((l) => l.hostname !== '' && hostnameEqual(l.hostname, name));
+    if (other !== undefined) {
+      if (other.authName && !auth) return;
+      other.hostname = '';
+      other.authName = false;
+    }
+    lease.hostname = name;
+    lease.authName = auth;
+  }
+
+  /** DHCPDECLINE: our server id and option 50; the client's lease for that address goes, and every later allocation moves on */
+  private decline(r: Request): void {
+    if (r.serverId !== r.ctx.server || r.requested === null) return;
+    if (r.lease !== null && r.lease.addr === r.requested) this.prune(r.lease);
+    const conf = r.conf;
+    // a --dhcp-host address is disabled for a while instead (DECLINE_BACKOFF): not modelled
+    if (conf !== undefined && conf.addr !== 0 && conf.addr === r.requested) {
+      this.host.unsupported(`dnsmasq on ${this.host.name}: a DHCPDECLINE of the --dhcp-host address ${ip4ToString(conf.addr)}: its 10-minute back-off is not modelled`);
+      return;
+    }
+    for (const range of this.rangesOn(r.dev)) this.epochs.set(range, ((this.epochs.get(range) ?? 0) + 1) >>> 0);
+  }
+
+  /** DHCPRELEASE: ciaddr in our subnet and our server id; the client's lease goes if it is for ciaddr */
+  private release(r: Request): void {
+    if (r.ciaddr === 0 || !this.inSubnet(r.ctx, r.ciaddr) || r.serverId !== r.ctx.server) return;
+    if (r.lease !== null && r.lease.addr === r.ciaddr) this.prune(r.lease);
+  }
+
+  /**
+   * DHCPINFORM: an ACK with the options but no lease, to a client with an
+   * address (ciaddr); the lease time only when the client has a lease and
+   * asks for option 51 (dnsmasq's dhcp_lease_time utility does).
+   */
+  private inform(r: Request): void {
+    if (r.ciaddr === 0) return;
+    const ctx = this.inSubnet(r.ctx, r.ciaddr) ? r.ctx : null;
+    let lease = r.lease;
+    let hostname = r.hostname;
+    if (lease === null) {
+      lease = this.leaseByAddr(r.ciaddr);
+      if (lease !== null && lease.hostname !== '') hostname = lease.hostname;
+    }
+    const server = ctx?.server ?? r.ctx.server;
+    const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPACK }, { kind: 'serverId', addr: server }];
+    if (lease !== null && inList(r.prl, 51)) options.push({ kind: 'leaseTime', seconds: lease.expires === 0 ? LEASE_INFINITE : Math.max(0, lease.expires - this.nowSec()) });
+    this.doOptions(r, ctx, options, hostname, LEASE_INFINITE, 0);
+    this.reply(r, { ciaddr: r.ciaddr, yiaddr: r.req.yiaddr, siaddr: ctx?.server ?? 0, flags: r.req.flags }, options, true);
+  }
+
+  /** rand16(): the renewal fuzz, random in dnsmasq (masked when compared with the kernel) */
+  private rand16(): number {
     let x = this.fuzzState;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.fuzzState = x >>> 0;
-    let f = this.fuzzState & 0xffff;
-    while (f > secs / 16) f >>>= 1;
-    return f;
+    return this.fuzzState & 0xffff;
   }
 
-  /** OFFER or ACK: options in dnsmasq's order (measured) */
-  private reply(dev: Iface, ctx: Context, req: DhcpRepr, type: number, addr: number, secs: number, fuzz: number, name: string): void {
-    const prl = dhcpOption(req, 'paramRequest')?.codes ?? null;
-    const wants = (code: number): boolean => prl === null || prl.includes(code);
+  /**
+   * do_options(): T1 and T2 (none for an infinite lease or an INFORM), the
+   * netmask and broadcast address always, then what the client asks for
+   * (option 55; everything when it sends none): the router (its own
+   * address unless one is configured), the --domain, the host name and,
+   * when the client sent option 81, option 81 back; then the configured
+   * options, last given first (dnsmasq's list is built by prepending).
+   */
+  private doOptions(r: Request, ctx: Context | null, options: DhcpOption[], hostname: string | null, secs: number, fuzz: number): void {
     const configured = (code: number) => this.config.options.find((o) => o.code === code);
-    const options: DhcpOption[] = [
-      { kind: 'messageType', type },
-      { kind: 'serverId', addr: ctx.server },
-      { kind: 'leaseTime', seconds: secs },
-    ];
+    const nul = r.name.nulTerminated ? '\0' : '';
     if (secs !== LEASE_INFINITE) {
-      options.push({ kind: 'renewalTime', seconds: Math.floor(secs / 2) - fuzz });
-      options.push({ kind: 'rebindingTime', seconds: Math.floor((secs * 7) / 8) - fuzz });
+      let t1 = Math.floor(secs / 2);
+      const t2 = Math.floor((secs * 7) / 8);
+      if (t2 <= t1) t1 = t2 - 1;
+      let f = fuzz;
+      while (f > Math.floor(t1 / 8)) f >>>= 1;
+      options.push({ kind: 'renewalTime', seconds: t1 - f });
+      options.push({ kind: 'rebindingTime', seconds: t2 - f });
     }
-    // what dnsmasq adds itself, then the configured options, last given first (dnsmasq's list is built by prepending)
-    if (configured(1) === undefined && wants(1)) options.push({ kind: 'subnetMask', addr: ctx.mask >>> 0 });
-    // the broadcast address follows the range's netmask even when option 1 is configured (measured)
-    if (wants(28)) options.push({ kind: 'broadcast', addr: ((addr & ctx.mask) | ~ctx.mask) >>> 0 });
-    if (configured(3) === undefined && wants(3)) options.push({ kind: 'router', addrs: [ctx.server] });
-    // do_options(): the domain (--domain) after the router, before the host name
+    if (ctx !== null) {
+      if (configured(1) === undefined) options.push({ kind: 'subnetMask', addr: ctx.mask >>> 0 });
+      // the interface's address has no broadcast address of the subnet's (`ip addr add` sets none): start | ~netmask
+      options.push({ kind: 'broadcast', addr: (ctx.range.start | ~ctx.mask) >>> 0 });
+      if (configured(3) === undefined && inList(r.prl, 3)) options.push({ kind: 'router', addrs: [ctx.server] });
+    }
     const domain = this.config.domain ?? '';
-    if (domain !== '' && wants(15)) options.push({ kind: 'domainName', name: domain });
-    if (name !== '' && wants(12)) options.push({ kind: 'hostname', name });
+    if (domain !== '' && inList(r.prl, 15)) options.push({ kind: 'domainName', name: domain + nul });
+    if (hostname !== null) {
+      if (inList(r.prl, 12)) options.push({ kind: 'hostname', name: hostname + nul });
+      if (r.name.fqdnFlags !== 0) options.push({ kind: 'raw', code: 81, data: fqdnReply(r.name.fqdnFlags, hostname, domain, r.name.nulTerminated) });
+    }
     for (let i = this.config.options.length - 1; i >= 0; i--) {
       const o = this.config.options[i]!;
-      if (!wants(o.code) || o.addrs.length === 0) continue;
+      if (!inList(r.prl, o.code) || o.addrs.length === 0) continue;
       // do_opt(): 0.0.0.0 means "self", the server's address on this subnet
-      const addrs = o.addrs.map((a) => (a === 0 ? ctx.server : a));
+      const addrs = o.addrs.map((a) => (a === 0 && ctx !== null ? ctx.server : a));
       if (o.code === 1) options.push({ kind: 'subnetMask', addr: addrs[0]! });
       else if (o.code === 3) options.push({ kind: 'router', addrs });
       else options.push({ kind: 'dns', addrs });
     }
+  }
+
+  /** DHCPNAK: dnsmasq's reason in option 56; broadcast, unless it answers a unicast request from a client on another subnet */
+  private nak(r: Request, why: string, unicastDest: boolean): void {
+    const text = why + (r.name.nulTerminated ? '\0' : '');
+    const msg = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) msg[i] = text.charCodeAt(i);
+    let flags = r.req.flags;
+    let ciaddr = r.ciaddr;
+    if (!unicastDest || ciaddr === 0 || this.inSubnet(r.ctx, ciaddr)) {
+      flags |= BOOTP_BROADCAST;
+      ciaddr = 0;
+    }
+    const options: DhcpOption[] = [
+      { kind: 'messageType', type: DHCPNAK },
+      { kind: 'serverId', addr: r.ctx.server },
+      { kind: 'raw', code: 56, data: msg },
+    ];
+    this.reply(r, { ciaddr, yiaddr: 0, siaddr: 0, flags }, options, false);
+  }
+
+  /**
+   * The reply, built as dnsmasq builds it in the request's buffer (op,
+   * hops, xid, secs, chaddr's 16 bytes kept; sname and file cleared), then
+   * dhcp_packet()'s destination: ciaddr (or, when the request came from
+   * ciaddr or is an INFORM, the request's source address and port),
+   * routed as any datagram; else broadcast, or unicast to yiaddr after
+   * writing the client's MAC into the ARP table, out of the receiving interface.
+   */
+  private reply(r: Request, f: { ciaddr: number; yiaddr: number; siaddr: number; flags: number }, options: DhcpOption[], isInform: boolean): void {
+    const h = this.host;
+    const req = r.req;
     const rep: DhcpRepr = {
       op: BOOTREPLY,
-      hops: 0,
+      hops: req.hops,
       xid: req.xid,
-      secs: 0,
-      flags: req.flags,
-      ciaddr: req.ciaddr,
-      yiaddr: addr,
-      siaddr: ctx.server,
+      secs: req.secs,
+      flags: f.flags,
+      ciaddr: f.ciaddr,
+      yiaddr: f.yiaddr,
+      siaddr: f.siaddr,
       giaddr: 0,
       chaddr: req.chaddr,
+      chaddrBytes: r.chaddr,
       sname: '',
       file: '',
       options,
     };
-    this.send(dev, ctx, rep, req, false);
-  }
-
-  /** DHCPNAK with dnsmasq's reason in option 56, always broadcast and with the broadcast flag set (measured) */
-  private nak(dev: Iface, ctx: Context, req: DhcpRepr, why: string): void {
-    const msg = new Uint8Array(why.length);
-    for (let i = 0; i < why.length; i++) msg[i] = why.charCodeAt(i);
-    const rep: DhcpRepr = {
-      op: BOOTREPLY,
-      hops: 0,
-      xid: req.xid,
-      secs: 0,
-      flags: req.flags | BOOTP_BROADCAST,
-      ciaddr: 0,
-      yiaddr: 0,
-      siaddr: 0,
-      giaddr: 0,
-      chaddr: req.chaddr,
-      sname: '',
-      file: '',
-      options: [
-        { kind: 'messageType', type: DHCPNAK },
-        { kind: 'serverId', addr: ctx.server },
-        { kind: 'raw', code: 56, data: msg },
-      ],
-    };
-    this.send(dev, ctx, rep, req, true);
-  }
-
-  /** dhcp_reply()'s destination choice, then out through the stack bound to `dev` */
-  private send(dev: Iface, ctx: Context, rep: DhcpRepr, req: DhcpRepr, broadcast: boolean): void {
-    const h = this.host;
     let dst: number;
-    if (broadcast || (req.ciaddr === 0 && (req.flags & BOOTP_BROADCAST) !== 0)) dst = LIMITED_BROADCAST;
-    else if (req.ciaddr !== 0) dst = req.ciaddr;
+    let dport = DHCP_CLIENT_PORT;
+    let oif: Iface | null = r.dev;
+    if (f.ciaddr !== 0) {
+      oif = null;
+      dst = f.ciaddr;
+      if ((isInform || r.srcIp === f.ciaddr) && r.srcPort !== 0 && r.srcIp !== 0) {
+        dst = r.srcIp;
+        dport = r.srcPort;
+      }
+    } else if ((f.flags & BOOTP_BROADCAST) !== 0) dst = LIMITED_BROADCAST;
     else {
-      dst = rep.yiaddr;
+      dst = f.yiaddr;
       // SIOCSARP: the client's MAC goes into the ARP table, so the unicast needs no ARP request
-      neighAdminSet(h, dev, dst, parseMac(req.chaddr)!, Nud.STALE);
+      neighAdminSet(h, r.dev, dst, r.mac, Nud.STALE);
     }
-    const frame = buildDhcpFrame(rep, BOOTP_MIN_LEN, {
-      src: ctx.server,
-      dst,
-      ttl: 64,
-      tos: DHCP_TOS,
-      id: h.nextIpId(dst),
-      df: false,
-      sport: DHCP_SERVER_PORT,
-      dport: DHCP_CLIENT_PORT,
-    });
-    if (sendViaStack(h, frame, ctx.server, dst, dev) === -ENETUNREACH && h.trace !== null) {
-      h.event('drop', null, dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
+    // the socket is bound to 0.0.0.0: the source is the route's (or, through IP_PKTINFO, the interface's)
+    const rt = h.routeOutput(dst, 0, oif);
+    const src = rt.dev === null ? r.ctx.server : rt.prefsrc;
+    const frame = buildDhcpFrame(rep, BOOTP_MIN_LEN, { src, dst, ttl: 64, tos: DHCP_TOS, id: h.nextIpId(dst), df: false, sport: DHCP_SERVER_PORT, dport });
+    if (sendViaStack(h, frame, src, dst, oif) === -ENETUNREACH && h.trace !== null) {
+      h.event('drop', null, r.dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
     }
   }
 }
 
-/**
- * dhcp_reply()'s hostname: the --dhcp-host name, else the name the client
- * sent (option 12) without its domain part (no --domain is configured).
- * The lease records it and do_options() puts it in the ACK when the
- * client asks for option 12 or sends no parameter request list (measured:
- * the OFFER has only the --dhcp-host name).
- */
-function hostName(conf: { name: string } | undefined, req: DhcpRepr): string {
-  return conf?.name || (dhcpOption(req, 'hostname')?.name ?? '').split('.')[0]!;
+/** in_list(): asked for in option 55, or no option 55 at all */
+function inList(prl: number[] | null, code: number): boolean {
+  return prl === null || prl.includes(code);
+}
+
+/** option 81 as do_options() answers it: flags (MBZ bits cleared), RCODEs 255, the name in ASCII or, with E, as DNS labels */
+function fqdnReply(flags: number, hostname: string, domain: string, nul: boolean): Uint8Array {
+  const out = [flags & 0x0f, 255, 255];
+  if ((flags & 0x04) !== 0) {
+    for (const part of domain === '' ? [hostname] : [hostname, ...domain.split('.')]) {
+      if (part === '') continue;
+      out.push(part.length, ...latin1Bytes(part));
+    }
+    // with a domain the name ends in its root label; without, it stops short (dnsmasq's len--)
+    if (domain !== '') out.push(0);
+  } else {
+    out.push(...latin1Bytes(domain === '' ? hostname : `${hostname}.${domain}`));
+    if (nul) out.push(0);
+  }
+  return Uint8Array.from(out);
+}
+
+function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

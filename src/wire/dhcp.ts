@@ -235,6 +235,8 @@ export interface DhcpRepr {
   giaddr: number;
   /** the client MAC, `02:00:00:00:0c:01` */
   chaddr: string;
+  /** all 16 bytes of chaddr, when a reply echoes them as they came (dnsmasq builds its reply in the request's buffer); else `chaddr` and zeros */
+  chaddrBytes?: Uint8Array;
   sname: string;
   file: string;
   /** in wire order; PAD and END are implied */
@@ -421,6 +423,7 @@ export function dhcpLen(repr: DhcpRepr, minLen = 0): number {
 export function emitDhcp(repr: DhcpRepr, b: Uint8Array, off: number, minLen = 0): number {
   const chaddr = parseMac(repr.chaddr);
   if (chaddr === null) throw new WireError('dhcp', `bad chaddr '${repr.chaddr}'`);
+  if (repr.chaddrBytes !== undefined && repr.chaddrBytes.length !== BOOTP_CHADDR_LEN) throw new WireError('dhcp', `chaddrBytes has ${repr.chaddrBytes.length} bytes, not 16`);
   if (repr.sname.length >= BOOTP_SNAME_LEN) throw new WireError('dhcp', `sname longer than 63 bytes`);
   if (repr.file.length >= BOOTP_FILE_LEN) throw new WireError('dhcp', `file longer than 127 bytes`);
   const len = dhcpLen(repr, minLen);
@@ -437,7 +440,8 @@ export function emitDhcp(repr: DhcpRepr, b: Uint8Array, off: number, minLen = 0)
   setU32(b, off + BOOTP_YIADDR, repr.yiaddr);
   setU32(b, off + BOOTP_SIADDR, repr.siaddr);
   setU32(b, off + BOOTP_GIADDR, repr.giaddr);
-  copyMac(b, off + BOOTP_CHADDR, chaddr, 0);
+  if (repr.chaddrBytes !== undefined) b.set(repr.chaddrBytes, off + BOOTP_CHADDR);
+  else copyMac(b, off + BOOTP_CHADDR, chaddr, 0);
   putLatin1(b, off + BOOTP_SNAME, repr.sname);
   putLatin1(b, off + BOOTP_FILE, repr.file);
   setU32(b, off + DHCP_COOKIE, DHCP_MAGIC);
