@@ -25,6 +25,8 @@
  * come from the Prng.
  */
 import type { Prng } from './prng.js';
+import { eth, fold, ip4, ipHeader, l4Checksum, put16, put32, sum16, type Datagram } from './frame-bytes.js';
+import { DhcpFrameMaker, type DhcpServerView } from './frames-dhcp.js';
 
 /** an address on the injecting host's segment and the MAC that answers for it */
 export interface SegmentPeer {
@@ -46,6 +48,8 @@ export interface FrameMenu {
   unanswered: readonly string[];
   /** the largest IP packet the host's wire takes: the smaller MTU of its two ends (a bigger frame tcpreplay could not send) */
   mtu: number;
+  /** a dnsmasq on the segment: DHCP messages join the menu (frames-dhcp.ts) */
+  dhcp?: DhcpServerView;
 }
 
 export interface TimedFrame {
@@ -70,76 +74,6 @@ const TCP_URG = 0x20;
 const UDP_PORTS = [53, 123, 9, 5000, 33434];
 const TCP_PORTS = [22, 80, 443, 8080];
 
-const ip4 = (s: string): number[] => s.split('.').map(Number);
-
-function put16(b: number[] | Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 8) & 0xff;
-  b[o + 1] = v & 0xff;
-}
-
-function put32(b: number[] | Uint8Array, o: number, v: number): void {
-  put16(b, o, v >>> 16);
-  put16(b, o + 2, v & 0xffff);
-}
-
-/** the one's complement sum of 16-bit words, unfolded */
-function sum16(b: readonly number[], from = 0, to = b.length): number {
-  let s = 0;
-  for (let i = from; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if ((to - from) & 1) s += b[to - 1]! << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  let x = s;
-  while (x > 0xffff) x = (x & 0xffff) + (x >>> 16);
-  return ~x & 0xffff;
-}
-
-/** an IPv4 datagram's pieces before they are put together */
-interface Datagram {
-  src: string;
-  dst: string;
-  proto: number;
-  ttl: number;
-  id: number;
-  tos: number;
-  df: boolean;
-  options: number[];
-  /** the transport header and data */
-  payload: number[];
-}
-
-/** the transport checksum over the pseudo header, filled in at `at` of the payload */
-function l4Checksum(d: Datagram, at: number): void {
-  d.payload[at] = d.payload[at + 1] = 0;
-  const pseudo = [...ip4(d.src), ...ip4(d.dst), 0, d.proto, d.payload.length >>> 8, d.payload.length & 0xff];
-  let c = fold(sum16(pseudo) + sum16(d.payload));
-  if (d.proto === 17 && c === 0) c = 0xffff;
-  put16(d.payload, at, c);
-}
-
-/** the IPv4 header (checksum filled) and `data` after it; `frag`: the flags/offset field as is */
-function ipHeader(d: Datagram, totLen: number, frag: number): number[] {
-  const opt = [...d.options];
-  while (opt.length % 4 !== 0) opt.push(0);
-  const h = [0x40 | ((20 + opt.length) >> 2), d.tos, 0, 0, 0, 0, 0, 0, d.ttl, d.proto, 0, 0, ...ip4(d.src), ...ip4(d.dst), ...opt];
-  put16(h, 2, totLen);
-  put16(h, 4, d.id);
-  put16(h, 6, frag);
-  put16(h, 10, fold(sum16(h)));
-  return h;
-}
-
-function eth(dst: readonly number[], src: readonly number[], type: number, body: readonly number[]): Uint8Array {
-  const f = new Uint8Array(14 + body.length);
-  f.set(dst, 0);
-  f.set(src, 6);
-  put16(f, 12, type);
-  f.set(body, 14);
-  return f;
-}
-
 /** one flow of TCP segments from the host: ports and the next sequence number */
 interface TcpFlow {
   dst: string;
@@ -152,6 +86,11 @@ export class FrameMaker {
   private readonly frames: TimedFrame[] = [];
   /** the times of frames for an address nobody has (see nextTime()) */
   private readonly armed: number[] = [];
+  /** the times of DHCP messages whose answer may make the server's neighbour entry probe (see nextTime()) */
+  private readonly armedDelay: number[] = [];
+  /** the time of the last DHCP message (-1: none) */
+  lastDhcpAt = -1;
+  private readonly dhcp: DhcpFrameMaker | null;
   private t = 0;
   private readonly flows: TcpFlow[] = [];
   /** datagrams "sent" to this host by far ends (reply directions), for ICMP errors about them */
@@ -161,7 +100,9 @@ export class FrameMaker {
   constructor(
     private readonly rng: Prng,
     private readonly m: FrameMenu,
-  ) {}
+  ) {
+    this.dhcp = m.dhcp === undefined ? null : new DhcpFrameMaker(rng, m.mac, m.ip, m.dhcp);
+  }
 
   /** `count` frames (some draws make two or three: fragments) */
   make(count: number): TimedFrame[] {
@@ -187,6 +128,13 @@ export class FrameMaker {
    * of their own: a frame within a few ms of one of them races it. Clear:
    * not within [k x 1.024 - 0.030, k x 1.024 + 0.015] s of such a frame,
    * k = 1, 2, 3.
+   *
+   * A DHCP message may do that too (an answer to a ciaddr nobody holds),
+   * or leave the server a STALE neighbour entry for a made-up client (its
+   * unicast OFFER or ACK, after SIOCSARP) that the answer moves to DELAY:
+   * probed 5.004-5.256 s later, then twice more 1 s apart, unanswered.
+   * Clear of those: not within [5 + k - 0.030, 5.26 + k + 0.015] s of such
+   * a message, k = 0, 1, 2.
    */
   private nextTime(gapNs: number | undefined): number {
     if (gapNs !== undefined) return this.t + gapNs;
@@ -195,6 +143,13 @@ export class FrameMaker {
         for (let k = 1; k <= 3; k++) {
           const d = t - a - k * 1_024_000_000;
           if (d >= -30_000_000 && d <= 15_000_000) return false;
+        }
+        return true;
+      }) &&
+      this.armedDelay.every((a) => {
+        for (let k = 0; k <= 2; k++) {
+          const d = t - a - (5 + k) * 1_000_000_000;
+          if (d >= -30_000_000 && d <= 275_000_000) return false;
         }
         return true;
       });
@@ -209,6 +164,13 @@ export class FrameMaker {
 
   private one(): void {
     const rng = this.rng;
+    // DHCP in the first 1.5 s only: the probes its answers may start end 7.3 s later, within the replay's sleep
+    if (this.dhcp !== null && this.t < 1_500_000_000 && rng.chance(0.4)) {
+      this.emit(this.dhcp.next(), undefined, true);
+      this.armedDelay.push(this.t);
+      this.lastDhcpAt = this.t;
+      return;
+    }
     const r = rng.next();
     if (r < 0.1) return this.arp();
     if (r < 0.15) return this.otherEthertype();

@@ -12,6 +12,7 @@
  */
 import { PcapWriter } from '../../trace/pcap.js';
 import { FrameMaker, type FrameMenu, type SegmentPeer } from './frames.js';
+import type { DhcpServerView } from './frames-dhcp.js';
 import { addExtras } from './extras.js';
 import { addSysctls, render, type FuzzScenario } from './generate.js';
 import type { FuzzNet, FuzzNode } from './net.js';
@@ -32,6 +33,12 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
   const rng = new Prng(seed);
   const topology = rng.pick<TopologyKind>(['chain', 'chain', 'bridge', 'router-bridge', 'router-bridge']);
   const net = buildTopology(rng, topology);
+  // a DHCP server on the router's LAN more often than the first menu has one (a quarter): its clients are the captures' too
+  const r = net.nodes.find((n) => n.name === 'r' && n.bridge !== undefined);
+  if (topology === 'router-bridge' && r !== undefined && !r.run.some((l) => l.startsWith('dnsmasq')) && rng.chance(0.5)) {
+    const lsub = r.addrs.find((a) => a.dev === r.bridge!.name)!.ip.split('.').slice(0, 3).join('.');
+    r.run.push(`dnsmasq --interface=${r.bridge!.name} --port=0 --no-ping --dhcp-range=${lsub}.100,${lsub}.150,255.255.255.0,2m --dhcp-option=option:router,${lsub}.1`);
+  }
   for (const n of net.nodes) {
     if (rng.chance(n.role === 'host' ? 0.15 : 0.35)) addSysctls(rng, net, n);
     // no proxy ARP: the kernel answers a proxied request after a random delay (up to proxy_delay,
@@ -64,17 +71,21 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
   for (let i = 0; i < replays && senders.length > 0; i++) {
     const x = senders.splice(rng.int(0, senders.length - 1), 1)[0]!;
     const file = `${name}-${x.name}.pcap`;
-    const frames = new FrameMaker(rng, frameMenu(net, x)).make(replays === 2 ? rng.int(10, 16) : rng.int(20, 40));
+    const maker = new FrameMaker(rng, frameMenu(net, x));
+    const frames = maker.make(replays === 2 ? rng.int(10, 16) : rng.int(20, 40));
     const w = new PcapWriter();
     for (const f of frames) w.add(EPOCH_NS + f.t, f.bytes);
     files.set(file, w.bytes());
     steps.push({ node: x.name, command: `tcpreplay -i ${x.ends[0]} ${file}` });
+    // (and past the last probe a DHCP answer may start, 7.3 s after its message: frames.ts)
+    const end = frames[frames.length - 1]!.t;
+    const rest = maker.lastDhcpAt < 0 ? 6 : Math.max(6, Math.ceil((maker.lastDhcpAt + 7_600_000_000 - end) / 1e9));
     // past ARP's three probes for the last frame (3.1 s) and the errors for what waited on them, and
     // past the probe of a neighbour entry the frames found STALE (5.004-5.256 s later, at a jiffy
     // phase of the kernel's own): none of those timers may meet the next replay's frames or the end
     // of the run. (Two replays send fewer frames each: the whole run stays under 15 s, the shortest
     // time a REACHABLE entry stays so: its expiry is random on the kernel.)
-    steps.push({ node: x.name, command: 'sleep 6' });
+    steps.push({ node: x.name, command: `sleep ${rest}` });
   }
   for (const n of net.nodes) if (n.role !== 'host' && n.run.some((l) => l.startsWith('iptables'))) steps.push({ node: n.name, command: 'conntrack -L' });
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps, 'natlab fuzz --replay'), files };
@@ -105,7 +116,24 @@ function frameMenu(net: FuzzNet, x: FuzzNode): FrameMenu {
     segment: segment.filter((s) => s.ip !== ''),
     targets,
     unanswered,
+    dhcp: dhcpServerOf(net, x, end),
   };
+}
+
+/** the dnsmasq (`--interface=` the bridge or the device x's wire ends on) that hears x's DHCP messages, if any */
+function dhcpServerOf(net: FuzzNet, x: FuzzNode, end: string): DhcpServerView | undefined {
+  const link = net.links.map((l) => l.split(' ')).find(([a, b]) => a === `${x.name}:${end}` || b === `${x.name}:${end}`);
+  if (link === undefined) return undefined;
+  const [nodeName, dev] = (link[0] === `${x.name}:${end}` ? link[1]! : link[0]!).split(':') as [string, string];
+  const n = net.get(nodeName);
+  const onBridge = n.bridge !== undefined && n.bridge.ports.includes(dev);
+  const iface = onBridge ? n.bridge!.name : dev;
+  const line = n.run.find((l) => l.startsWith('dnsmasq ') && l.includes(` --interface=${iface} `));
+  const range = line === undefined ? null : / --dhcp-range=([\d.]+),([\d.]+),/.exec(line);
+  const server = n.addrs.find((a) => a.dev === iface);
+  if (range === null || server === undefined) return undefined;
+  const mac = onBridge ? n.bridge!.ports.map((p) => net.mac(n, p)).sort()[0]! : net.mac(n, dev);
+  return { server: server.ip, mac: macBytes(mac), first: range[1]!, last: range[2]! };
 }
 
 /** the other ends of x's wire: a host or router end, or a bridge's other ports' hosts and the bridge itself */
