@@ -133,6 +133,6 @@ describe("dnsmasq's dhcp_reply() (rfc2131.c)", () => {
     expect(offer!.options.slice(-2)).toEqual([{ kind: 'hostname', name: 'fq' }, { kind: 'raw', code: 81, data: Uint8Array.from([3, 255, 255, 0x66, 0x71]) }]);
     send(t, 3, { flags: BCAST, options: [fqdn, sid, want('10.9.0.122')] });
     send(t, 3, { mac: '02:00:00:00:0c:02', flags: BCAST, options: [sid, want('10.9.0.123'), { kind: 'hostname', name: '-bad' }] });
-    expect(leaseFileOf(t.server).split('\n').map((l) => l.split(' ')[3])).toEqual(['*', 'fq', undefined]);
+    expect(leaseFileOf(t.server)!.split('\n').map((l) => l.split(' ')[3])).toEqual(['*', 'fq', undefined]);
   });
 });

@@ -14,8 +14,8 @@
  * - options a real client sends: client identifier (61), hostname (12,
  *   sometimes with a domain or characters a DNS name does not allow),
  *   client FQDN (81), parameter request list (55), maximum message size
- *   (57), vendor class (60); the broadcast flag; padding to BOOTP's 300
- *   bytes or none;
+ *   (57), vendor class (60); padding to BOOTP's 300 bytes or none; the
+ *   broadcast flag always without ciaddr (see next());
  * - addresses drawn from the pool, from the subnet outside the pool, from
  *   another network, the server's own, this host's, and ones asked for
  *   before (another client's lease).
@@ -163,7 +163,10 @@ export class DhcpFrameMaker {
     const bootp = [1, 1, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     put32(bootp, 4, rng.int(1, 0xffffffff));
     if (rng.chance(0.2)) put16(bootp, 8, rng.int(1, 30));
-    if (!unicast && ciaddr === '0.0.0.0' && rng.chance(0.3)) put16(bootp, 10, 0x8000);
+    // the broadcast flag whenever there is no ciaddr: dnsmasq's unicast answer to a made-up client would leave
+    // a STALE ARP entry (SIOCSARP) probed 5 s later on the kernel's 256 ms timer-wheel grid, at a phase of its
+    // own: two such probes could go out in either order, and a DHCP client's before the replay with them
+    if (ciaddr === '0.0.0.0') put16(bootp, 10, 0x8000);
     bootp.push(...ip4(ciaddr), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...c.mac, ...new Array<number>(10 + 64 + 128).fill(0), 99, 130, 83, 99, ...opts);
     if (rng.chance(0.7)) while (bootp.length < 300) bootp.push(0);
     const udp = [0, 68, 0, 67, 0, 0, 0, 0, ...bootp];

@@ -86,10 +86,6 @@ export class FrameMaker {
   private readonly frames: TimedFrame[] = [];
   /** the times of frames for an address nobody has (see nextTime()) */
   private readonly armed: number[] = [];
-  /** the times of DHCP messages whose answer may make the server's neighbour entry probe (see nextTime()) */
-  private readonly armedDelay: number[] = [];
-  /** the time of the last DHCP message (-1: none) */
-  lastDhcpAt = -1;
   private readonly dhcp: DhcpFrameMaker | null;
   private t = 0;
   private readonly flows: TcpFlow[] = [];
@@ -127,14 +123,8 @@ export class FrameMaker {
    * after the packet and then 1.024 s apart (jiffies.ts), at a jiffy phase
    * of their own: a frame within a few ms of one of them races it. Clear:
    * not within [k x 1.024 - 0.030, k x 1.024 + 0.015] s of such a frame,
-   * k = 1, 2, 3.
-   *
-   * A DHCP message may do that too (an answer to a ciaddr nobody holds),
-   * or leave the server a STALE neighbour entry for a made-up client (its
-   * unicast OFFER or ACK, after SIOCSARP) that the answer moves to DELAY:
-   * probed 5.004-5.256 s later, then twice more 1 s apart, unanswered.
-   * Clear of those: not within [5 + k - 0.030, 5.26 + k + 0.015] s of such
-   * a message, k = 0, 1, 2.
+   * k = 1, 2, 3. (A DHCP message whose answer goes to a ciaddr nobody
+   * holds arms them too.)
    */
   private nextTime(gapNs: number | undefined): number {
     if (gapNs !== undefined) return this.t + gapNs;
@@ -143,13 +133,6 @@ export class FrameMaker {
         for (let k = 1; k <= 3; k++) {
           const d = t - a - k * 1_024_000_000;
           if (d >= -30_000_000 && d <= 15_000_000) return false;
-        }
-        return true;
-      }) &&
-      this.armedDelay.every((a) => {
-        for (let k = 0; k <= 2; k++) {
-          const d = t - a - (5 + k) * 1_000_000_000;
-          if (d >= -30_000_000 && d <= 275_000_000) return false;
         }
         return true;
       });
@@ -164,11 +147,8 @@ export class FrameMaker {
 
   private one(): void {
     const rng = this.rng;
-    // DHCP in the first 1.5 s only: the probes its answers may start end 7.3 s later, within the replay's sleep
-    if (this.dhcp !== null && this.t < 1_500_000_000 && rng.chance(0.4)) {
+    if (this.dhcp !== null && rng.chance(0.2)) {
       this.emit(this.dhcp.next(), undefined, true);
-      this.armedDelay.push(this.t);
-      this.lastDhcpAt = this.t;
       return;
     }
     const r = rng.next();

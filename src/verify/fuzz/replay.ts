@@ -71,21 +71,18 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
   for (let i = 0; i < replays && senders.length > 0; i++) {
     const x = senders.splice(rng.int(0, senders.length - 1), 1)[0]!;
     const file = `${name}-${x.name}.pcap`;
-    const maker = new FrameMaker(rng, frameMenu(net, x));
-    const frames = maker.make(replays === 2 ? rng.int(10, 16) : rng.int(20, 40));
+    const frames = new FrameMaker(rng, frameMenu(net, x)).make(replays === 2 ? rng.int(10, 16) : rng.int(20, 40));
     const w = new PcapWriter();
     for (const f of frames) w.add(EPOCH_NS + f.t, f.bytes);
     files.set(file, w.bytes());
     steps.push({ node: x.name, command: `tcpreplay -i ${x.ends[0]} ${file}` });
-    // (and past the last probe a DHCP answer may start, 7.3 s after its message: frames.ts)
-    const end = frames[frames.length - 1]!.t;
-    const rest = maker.lastDhcpAt < 0 ? 6 : Math.max(6, Math.ceil((maker.lastDhcpAt + 7_600_000_000 - end) / 1e9));
+
     // past ARP's three probes for the last frame (3.1 s) and the errors for what waited on them, and
     // past the probe of a neighbour entry the frames found STALE (5.004-5.256 s later, at a jiffy
     // phase of the kernel's own): none of those timers may meet the next replay's frames or the end
     // of the run. (Two replays send fewer frames each: the whole run stays under 15 s, the shortest
     // time a REACHABLE entry stays so: its expiry is random on the kernel.)
-    steps.push({ node: x.name, command: `sleep ${rest}` });
+    steps.push({ node: x.name, command: 'sleep 6' });
   }
   for (const n of net.nodes) if (n.role !== 'host' && n.run.some((l) => l.startsWith('iptables'))) steps.push({ node: n.name, command: 'conntrack -L' });
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps, 'natlab fuzz --replay'), files };
