@@ -531,6 +531,26 @@ function udpFrag(id, n, off, end) {
 const bridgeReasm = [udpFrag(0x3101, 100, 0, 104), udpFrag(0x3101, 100, 104, 108), udpFrag(0x3102, 100, 104, 108), udpFrag(0x3102, 100, 0, 104)];
 writeFileSync(join(here, 'x-bridge-reasm.pcap'), pcap(bridgeReasm, [0, 3000, 300_000, 303_000]));
 
+// bridge-frag-opts: a 40-byte UDP datagram from x to z (10.0.1.20, on the same bridge) in two fragments, the
+// first with a record route option (one slot), 24 bytes and 16; then another, last fragment first. The bridge's
+// PREROUTING (br_netfilter, conntrack) reassembles; br_validate_ipv4() zeroed IPCB and compiles no options, so
+// ip_do_fragment()'s frag_list fast path copies the first piece's header, options as they are, onto the second
+// (a router, which compiled them, turns the record route into NOPs there: ip_options_fragment())
+const Z = '10.0.1.20';
+function optFrag(id, off, end, opts) {
+  const whole = udp(X, Z, 40085, 9, data(32));
+  const p = ipv4(X, Z, 17, whole.subarray(off, end), { id, df: false, opts });
+  const hl = (p[0] & 0x0f) * 4;
+  p[6] = (end < whole.length ? 0x20 : 0) | ((off / 8) >> 8);
+  p[7] = (off / 8) & 0xff;
+  put16(p, 10, 0);
+  put16(p, 10, csum(p.subarray(0, hl)));
+  return eth(p, { dst: '02:00:00:00:03:01' });
+}
+const RR1 = [7, 7, 4, 0, 0, 0, 0, 0];
+const bridgeFragOpts = [optFrag(0x3201, 0, 24, RR1), optFrag(0x3201, 24, 40, []), optFrag(0x3202, 24, 40, []), optFrag(0x3202, 0, 24, RR1)];
+writeFileSync(join(here, 'x-bridge-frag-opts.pcap'), pcap(bridgeFragOpts, [0, 3000, 300_000, 303_000]));
+
 // rr-unreach: datagrams with record route from x to 10.0.2.77, which nobody answers on r's wan0: r
 // forwards them (recording its wan0 address), they wait for ARP, and when it fails
 // ipv4_send_dest_unreach() compiles their options again, in place, before the host unreachable: an RR

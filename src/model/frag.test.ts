@@ -158,8 +158,8 @@ describe('ip_do_fragment', () => {
     ]);
   });
 
-  it('keeps the header with options on every fragment, the options not marked copied turned into NOPs after the first', () => {
-    // a 60-byte header: NOP, record route (type 7, not copied) of 39 bytes
+  /** a 3068-byte packet with a 60-byte header: NOP, record route (type 7, not copied) of 39 bytes */
+  function withRecordRoute(): Skb {
     const plain = packet(3008);
     const opts = new Uint8Array(40);
     opts.set([1, 7, 39, 8, 10, 0, 0, 1]);
@@ -171,7 +171,11 @@ describe('ip_do_fragment', () => {
     data[16] = (60 + 3008) >> 8;
     data[17] = (60 + 3008) & 0xff;
     ipFillChecksum(data, 14);
-    const frags = fragmentAll(new Skb(data), 1500);
+    return new Skb(data);
+  }
+
+  it('keeps the header with options on every fragment, the options not marked copied turned into NOPs after the first', () => {
+    const frags = fragmentAll(withRecordRoute(), 1500);
     expect(shape(frags)).toEqual([
       [1500, true, 0],
       [1500, true, 1440],
@@ -183,6 +187,13 @@ describe('ip_do_fragment', () => {
       expect(Array.from(f.data.subarray(34, 74))).toEqual(new Array(40).fill(1));
       expect(ipChecksumOk(f.data, 14)).toBe(true);
     }
+  });
+
+  it("copies the first piece's options as they are when IPCB was zeroed on the way (a bridge: br_validate_ipv4() parses none)", () => {
+    const out: Skb[] = [];
+    ipDoFragment(host(), withRecordRoute(), 1500, keep(out), false);
+    expect(out).toHaveLength(3);
+    for (const f of out) expect(Array.from(f.data.subarray(34, 42))).toEqual([1, 7, 39, 8, 10, 0, 0, 1]);
   });
 
   it('refuses to split a DF packet that was not reassembled by netfilter', () => {

@@ -38,11 +38,13 @@ export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb
 /**
  * ip_do_fragment(): the fragments of `skb`, handed to `output` one by one,
  * first first; the first that `output` fails (a nonzero return) ends it,
- * the rest are never sent, and its code is returned. `keepFragPmtu`
- * false: the packet's IPCB flags were cleared on the way (the bridge's
- * br_validate_ipv4()), so no piece is cut with DF.
+ * the rest are never sent, and its code is returned. `ipcbKept` false:
+ * the packet's IPCB was zeroed on the way (the bridge's
+ * br_validate_ipv4(), which parses no options), so no piece is cut with
+ * DF (IPSKB_FRAG_PMTU) and ip_options_fragment() finds no options
+ * (opt.optlen 0): every piece carries the first's options as they are.
  */
-export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number, keepFragPmtu = true): number {
+export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number, ipcbKept = true): number {
   const b = skb.data;
   const o = skb.l3;
   const hl = ipHeaderLen(b, o);
@@ -57,8 +59,8 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
   // DF: never on the frag_list pieces (ip_fraglist_init() and _prepare() write MF and the
   // offset only); on cut pieces only for IPSKB_FRAG_PMTU, which ip_frag_reasm() sets when
   // the largest fragment had DF, as it sets DF on the packet (ip_frag_next()), and which
-  // the bridge clears (`keepFragPmtu` false: br_validate_ipv4() zeroes IPCB)
-  const df = pieces === null && keepFragPmtu && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
+  // the bridge clears (`ipcbKept` false: br_validate_ipv4() zeroes IPCB)
+  const df = pieces === null && ipcbKept && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
   let off = 0;
   let i = 0;
   while (off < total) {
@@ -72,7 +74,7 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     const last = off + len >= total;
     const frag = new Uint8Array(o + hl + len);
     frag.set(b.subarray(0, o + hl), 0);
-    if (off !== 0 && hl > 20) ipOptionsFragment(frag, o, hl);
+    if (off !== 0 && hl > 20 && ipcbKept) ipOptionsFragment(frag, o, hl);
     frag.set(b.subarray(o + hl + off, o + hl + off + len), o + hl);
     setIpTotalLen(frag, o, hl + len);
     setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));

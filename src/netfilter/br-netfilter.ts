@@ -224,7 +224,8 @@ function devQueueXmit(h: Host, br: Bridge, outPort: Iface, skb: Skb): void {
   }
   // br_nf_push_frag_xmit() returns br_dev_queue_push_xmit()'s 0 whatever became of the piece;
   // br_validate_ipv4() zeroed IPCB (only frag_max_size is put back): no IPSKB_FRAG_PMTU, so
-  // no piece is cut with DF, even from a packet reassembled from DF fragments
+  // no piece is cut with DF, even from a packet reassembled from DF fragments, and no compiled
+  // options, so every piece carries the first's options unchanged (ip_options_fragment() sees none)
   ipDoFragment(h, skb, dstMtu, (hh, frag) => {
     brDevQueuePushXmit(hh, outPort, frag);
     return 0;
