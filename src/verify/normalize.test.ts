@@ -249,6 +249,17 @@ describe('normalizeFrame, DHCP renewal times', () => {
     expect(n(ack(55))).toEqual(n(ack(51)));
     expect(n(ack(55, 120))).not.toEqual(n(ack(55, 60)));
   });
+
+  it("masks the lease time an INFORM's ACK (no T1) tells by the wall clock, but not an infinite one", () => {
+    const inform = (lease: number[]): Uint8Array => {
+      const f = ack(0);
+      f.set([53, 1, 5, 51, 4, ...lease, 255], 42 + 240);
+      return f;
+    };
+    const n = (f: Uint8Array) => Array.from(normalizeFrame(f, new PortAliases())!);
+    expect(n(inform([0, 0, 0, 80]))).toEqual(n(inform([0, 0, 0, 81])));
+    expect(n(inform([255, 255, 255, 255]))).not.toEqual(n(inform([0, 0, 0, 81])));
+  });
 });
 
 describe('normalizeFrame, a TCP segment quoted in an ICMP error', () => {

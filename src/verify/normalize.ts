@@ -203,23 +203,34 @@ function normalizeUdp(b: Uint8Array, o: number, end: number, ports: PortAliases)
 
 /**
  * dnsmasq lowers T1 and T2 of a renewal ACK by a random amount (options 58
- * and 59): their values are masked, the options themselves kept.
+ * and 59): their values are masked, the options themselves kept. An ACK
+ * without T1 (an INFORM's) that carries a lease time (option 51, when the
+ * client asks for it) tells the seconds the lease has left by the wall
+ * clock (difftime(lease->expires, now)), which a run counts from a second
+ * boundary of its own: masked too, but for an infinite lease (0xffffffff).
  */
 function randomDhcpTimes(b: Uint8Array, bootp: number, end: number): void {
   const OPTIONS = 240; // after the fixed BOOTP header and the magic cookie
+  let lease = -1;
+  let t1 = false;
   let i = bootp + OPTIONS;
   while (i < end) {
     const code = b[i]!;
-    if (code === 255) return;
+    if (code === 255) break;
     if (code === 0) {
       i++;
       continue;
     }
-    if (i + 1 >= end) return;
+    if (i + 1 >= end) break;
     const len = b[i + 1]!;
-    if ((code === 58 || code === 59) && i + 2 + len <= end) zero(b, i + 2, len);
+    if ((code === 58 || code === 59) && i + 2 + len <= end) {
+      zero(b, i + 2, len);
+      t1 = true;
+    }
+    if (code === 51 && len === 4 && i + 6 <= end) lease = i + 2;
     i += 2 + len;
   }
+  if (lease >= 0 && !t1 && !(b[lease] === 0xff && b[lease + 1] === 0xff && b[lease + 2] === 0xff && b[lease + 3] === 0xff)) zero(b, lease, 4);
 }
 
 /** a `conntrack -L` entry line: protocol name, number, timeout (after `-o extended`'s layer 3 name and number) */
