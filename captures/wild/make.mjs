@@ -551,6 +551,29 @@ const RR1 = [7, 7, 4, 0, 0, 0, 0, 0];
 const bridgeFragOpts = [optFrag(0x3201, 0, 24, RR1), optFrag(0x3201, 24, 40, []), optFrag(0x3202, 24, 40, []), optFrag(0x3202, 0, 24, RR1)];
 writeFileSync(join(here, 'x-bridge-frag-opts.pcap'), pcap(bridgeFragOpts, [0, 3000, 300_000, 303_000]));
 
+// mcast-wild: what hosts on a LAN multicast all day, into a router: IGMPv2 and v3 membership reports (router
+// alert option, TTL 1), an IGMP leave, mDNS queries (224.0.0.251:5353, TTL 255), an SSDP M-SEARCH
+// (239.255.255.250:1900) and a multicast to a group nobody joined, each to its group's MAC
+const ALERT = [148, 4, 0, 0];
+const mcMac = (g) => { const a = ip(g); return `01:00:5e:${(a[1] & 0x7f).toString(16).padStart(2, '0')}:${a[2].toString(16).padStart(2, '0')}:${a[3].toString(16).padStart(2, '0')}`; };
+function igmp(bytes) {
+  const m = Uint8Array.from(bytes);
+  put16(m, 2, 0);
+  put16(m, 2, csum(m));
+  return m;
+}
+const mcast = (dst, proto, payload, ttl, opts = []) => eth(ipv4(X, dst, proto, payload, { ttl, df: false, opts }), { dst: mcMac(dst) });
+const mcastWild = [
+  mcast('239.1.2.3', 2, igmp([0x16, 0, 0, 0, 239, 1, 2, 3]), 1, ALERT), // IGMPv2 report for 239.1.2.3
+  mcast('224.0.0.22', 2, igmp([0x22, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 239, 1, 2, 4]), 1, ALERT), // IGMPv3 report: change to exclude {} for 239.1.2.4
+  mcast('224.0.0.251', 17, udp(X, '224.0.0.251', 5353, 5353, data(33)), 255), // mDNS query
+  mcast('239.255.255.250', 17, udp(X, '239.255.255.250', 40100, 1900, data(60)), 4), // SSDP M-SEARCH
+  mcast('239.9.9.9', 17, udp(X, '239.9.9.9', 40101, 7000, data(8)), 8), // a group nobody joined
+  mcast('224.0.0.2', 2, igmp([0x17, 0, 0, 0, 239, 1, 2, 3]), 1, ALERT), // IGMPv2 leave of 239.1.2.3
+  mcast('224.0.0.251', 17, udp(X, '224.0.0.251', 5353, 5353, data(40)), 255), // mDNS again: the same conntrack entry
+];
+writeFileSync(join(here, 'x-mcast-wild.pcap'), pcap(mcastWild));
+
 // rr-unreach: datagrams with record route from x to 10.0.2.77, which nobody answers on r's wan0: r
 // forwards them (recording its wan0 address), they wait for ARP, and when it fails
 // ipv4_send_dest_unreach() compiles their options again, in place, before the host unreachable: an RR
