@@ -335,21 +335,30 @@ export class DnsmasqServer {
     return time === LEASE_INFINITE || (want !== LEASE_INFINITE && want < time) ? want : time;
   }
 
+  /**
+   * The client's --dhcp-host address when DISCOVER may offer it: not
+   * leased to a client the reservation does not name, not the server's
+   * own; else 0.
+   */
+  private confAddress(r: Request): number {
+    const conf = r.conf;
+    if (conf === undefined || conf.addr === 0 || conf.addr === r.ctx.server) return 0;
+    const holder = this.leaseByAddr(conf.addr);
+    return holder === null || holder === r.lease || macEq(holder.mac, 0, conf.mac, 0) ? conf.addr : 0;
+  }
+
   /** DHCPDISCOVER: the --dhcp-host address, the client's lease, the address it asks for, or a hashed one */
   private discover(r: Request): void {
-    const { ctx, conf, lease } = r;
-    let addr = 0;
-    if (conf !== undefined && conf.addr !== 0) {
-      const holder = this.leaseByAddr(conf.addr);
-      if ((holder === null || holder === lease || macEq(holder.mac, 0, conf.mac, 0)) && conf.addr !== ctx.server) addr = conf.addr;
-    }
-    if (addr !== 0) {
-      // the configured address
-    } else if (lease !== null && this.available(ctx, lease.addr) && this.confByAddr(lease.addr) === undefined) addr = lease.addr;
-    else if (r.requested !== null && this.available(ctx, r.requested) && this.leaseByAddr(r.requested) === null && this.confByAddr(r.requested) === undefined) addr = r.requested;
-    else {
-      const epoch = this.epochs.get(ctx.range) ?? 0;
-      addr = allocateAddress(ctx.range.start, ctx.range.end, r.mac, [ctx.server], (a) => this.leaseByAddr(a) !== null || this.confByAddr(a) !== undefined, epoch);
+    const { ctx, lease } = r;
+    const unreserved = (a: number): boolean => this.confByAddr(a) === undefined;
+    let addr = this.confAddress(r);
+    if (addr === 0) {
+      if (lease !== null && this.available(ctx, lease.addr) && unreserved(lease.addr)) addr = lease.addr;
+      else if (r.requested !== null && this.available(ctx, r.requested) && this.leaseByAddr(r.requested) === null && unreserved(r.requested)) addr = r.requested;
+      else {
+        const epoch = this.epochs.get(ctx.range) ?? 0;
+        addr = allocateAddress(ctx.range.start, ctx.range.end, r.mac, [ctx.server], (a) => this.leaseByAddr(a) !== null || !unreserved(a), epoch);
+      }
     }
     if (addr === 0) {
       if (this.host.trace !== null) this.host.event('drop', null, r.dev, { reason: `dnsmasq: no address available for ${r.req.chaddr}` });
@@ -405,13 +414,13 @@ export class DnsmasqServer {
       yiaddr = r.ciaddr;
     }
     if (message === '') {
+      const reserved = this.confByAddr(yiaddr);
       if (!this.inSubnet(ctx, yiaddr)) {
         message = 'wrong network';
         unicastDest = false;
       } else if (!this.available(ctx, yiaddr) && !(conf !== undefined && conf.addr === yiaddr)) message = 'address not available';
-      else if (!selecting && conf !== undefined && conf.addr !== 0 && conf.addr !== ctx.server && conf.addr !== yiaddr && [null, lease].includes(this.leaseByAddr(conf.addr))) {
-        message = 'static lease available';
-      } else if (this.confByAddr(yiaddr) !== undefined && this.confByAddr(yiaddr) !== conf) message = 'address reserved';
+      else if (!selecting && this.staticLeaseAvailable(r, lease, yiaddr)) message = 'static lease available';
+      else if (reserved !== undefined && reserved !== conf) message = 'address reserved';
       else if (lease === null && this.leaseByAddr(yiaddr) !== null) message = 'address in use';
     }
     if (message === '' && lease === null) {
@@ -432,6 +441,14 @@ export class DnsmasqServer {
     const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPACK }, { kind: 'serverId', addr: ctx.server }, { kind: 'leaseTime', seconds: secs }];
     this.doOptions(r, ctx, options, r.hostname, secs, fuzz);
     this.reply(r, { ciaddr: r.ciaddr, yiaddr, siaddr: ctx.server, flags: r.req.flags }, options, false);
+  }
+
+  /** a --dhcp-host address (not the server's) other than the one asked for, held by no lease or by the client's own: the client is to DISCOVER it */
+  private staticLeaseAvailable(r: Request, lease: DhcpLease | null, yiaddr: number): boolean {
+    const conf = r.conf;
+    if (conf === undefined || conf.addr === 0 || conf.addr === r.ctx.server || conf.addr === yiaddr) return false;
+    const holder = this.leaseByAddr(conf.addr);
+    return holder === null || holder === lease;
   }
 
   /**
