@@ -574,6 +574,20 @@ const mcastWild = [
 ];
 writeFileSync(join(here, 'x-mcast-wild.pcap'), pcap(mcastWild));
 
+// reject-csum: datagrams for r that its INPUT REJECTs, some with a transport checksum that is wrong: nf_send_unreach()
+// verifies it first (the frames came in: CHECKSUM_NONE) and sends no error for a bad one, so no rate-limit token goes
+const toR = (proto, payload) => eth(ipv4(X, R, proto, payload, { df: false }));
+const rejectCsum = [
+  toR(1, echo(0x120, 1)), // a ping: port unreachable
+  toR(1, echo(0x120, 2, 32, true)), // its checksum wrong: nothing
+  toR(17, udp(X, R, 40120, 53, data(8))), // UDP: port unreachable
+  toR(17, udp(X, R, 40121, 53, data(8), 'bad')), // checksum wrong: nothing
+  toR(17, udp(X, R, 40122, 53, data(8), 'zero')), // no checksum (0): not checked, port unreachable
+  toR(2, Uint8Array.from([0x16, 0, 0x12, 0x34, 239, 1, 2, 3])), // IGMP with a wrong checksum: nothing
+  toR(132, data(16)), // SCTP: its CRC not checked here, port unreachable
+];
+writeFileSync(join(here, 'x-reject-csum.pcap'), pcap(rejectCsum));
+
 // rr-unreach: datagrams with record route from x to 10.0.2.77, which nobody answers on r's wan0: r
 // forwards them (recording its wan0 address), they wait for ARP, and when it fails
 // ipv4_send_dest_unreach() compiles their options again, in place, before the host unreachable: an RR

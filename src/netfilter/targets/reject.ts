@@ -4,6 +4,7 @@
  */
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { registerTarget } from '../tables/registry.js';
+import { rejectUnreachAllowed } from './reject-csum.js';
 import { XtError, type TargetSpec } from '../tables/types.js';
 
 /** [name, alias, icmp type, code]; tcp-reset has type -1 */
@@ -38,7 +39,7 @@ export const rejectTarget: TargetSpec<{ with: number }> = {
   target(d, skb, ctx) {
     const [, , type, code] = TYPES[d.with]!;
     if (type === -1) ctx.host.tcpSendReset(skb, ctx.hook);
-    else ctx.host.icmpSend(skb, type, code, 0);
+    else if (rejectUnreachAllowed(skb, ctx.hook)) ctx.host.icmpSend(skb, type, code, 0);
     return Verdict.DROP;
   },
 };
