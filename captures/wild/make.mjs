@@ -231,7 +231,7 @@ const C = (n) => `02:00:00:00:0b:0${n}`;
  * `clid`: option 61 (default 1 and the client's MAC; null: none); `hops`, `secs` and `tail` (chaddr's bytes 6-15) as given;
  * `esrc`: the frame's source MAC (default the client's)
  */
-function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0', src = '0.0.0.0', dst = '255.255.255.255', edst = BCAST, opts = [], sum = 'ok', clid = [1, ...mac(C(n))], hops = 0, secs = 0, tail = [], esrc = C(n) } = {}) {
+function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0', src = '0.0.0.0', dst = '255.255.255.255', edst = BCAST, opts = [], sum = 'ok', clid = [1, ...mac(C(n))], hops = 0, secs = 0, tail = [], esrc = C(n), noEnd = false, file = [], trail = [] } = {}) {
   const b = new Uint8Array(240);
   b.set([1, 1, 6, hops]);
   b[4] = xid >>> 24; b[5] = (xid >>> 16) & 0xff; b[6] = (xid >>> 8) & 0xff; b[7] = xid & 0xff;
@@ -240,9 +240,12 @@ function dhcp(n, type, { xid = 0x5a000000 + n, bcast = false, ciaddr = '0.0.0.0'
   b.set(ip(ciaddr), 12);
   b.set(mac(C(n)), 28);
   b.set(tail, 34);
+  b.set(file, 108);
   b.set([99, 130, 83, 99], 236);
   const o = [53, 1, type, ...(clid === null ? [] : [61, clid.length, ...clid])];
   for (const [code, bytes] of opts) o.push(code, bytes.length, ...bytes);
+  o.push(...trail);
+  if (noEnd) return eth(ipv4(src, dst, 17, udp(src, dst, 68, 67, Uint8Array.from([...b, ...o]), sum), { df: false, ttl: 64, id: 0 }), { dst: edst, src: esrc });
   o.push(255);
   const payload = Uint8Array.from([...b, ...o, ...new Array((4 - ((240 + o.length) % 4)) % 4).fill(0)]);
   return eth(ipv4(src, dst, 17, udp(src, dst, 68, 67, payload, sum), { df: false, ttl: 64, id: 0 }), { dst: edst, src: esrc });
@@ -281,6 +284,9 @@ const dhcpRfc2131 = [
   dhcp(7, REQUEST, { bcast: true, ciaddr: '10.0.1.141', opts: [SERVER, [50, ip('10.0.1.141')]] }), // ciaddr and option 50: ciaddr cleared, the ACK broadcast with ciaddr 0
   dhcp(8, INFORM, { clid: null, ciaddr: X, src: X, dst: R, edst: R_LAN_MAC, esrc: X_MAC, opts: [[55, [1, 3, 51]]] }), // x itself: an ACK without lease times, unicast back to x
   dhcp(8, INFORM, { clid: null, ciaddr: '10.0.1.131', src: X, esrc: X_MAC, bcast: true, opts: [[55, [12, 51]]] }), // for client 4's address, from x: the lease's remaining time, to the sender whatever the flag
+  // options read as option_find() reads them: no END needed, a malformed one ends the search and spoils nothing before it
+  dhcp(9, DISCOVER, { bcast: true, noEnd: true, opts: [[55, [1, 3]]], trail: [12, 10, ...ascii('cu')] }), // no END, the last option cut short: an OFFER all the same
+  dhcp(9, REQUEST, { bcast: true, opts: [SERVER, [50, [10, 0, 1]], [50, ip('10.0.1.145')], [52, [1]], [55, [12]]], file: [12, 3, ...ascii('ovl'), 255] }), // option 50 of 3 bytes skipped for the next; option 52: the name is in `file`
 ];
 
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),

@@ -37,11 +37,7 @@ import {
   DHCPOFFER,
   DHCPRELEASE,
   DHCPREQUEST,
-  BOOTP_CHADDR,
-  BOOTP_CHADDR_LEN,
   BOOTP_MIN_LEN,
-  dhcpOption,
-  parseDhcp,
   type DhcpOption,
   type DhcpRepr,
 } from '../wire/dhcp.js';
@@ -49,6 +45,8 @@ import { LIMITED_BROADCAST, ip4ToString } from '../wire/ip4.js';
 import { ipDst, ipSrc } from '../wire/ipv4.js';
 import { macEq, macToString } from '../wire/mac.js';
 import { allocateAddress } from './alloc.js';
+import { BOOTP_FIXED_LEN, DhcpRequest } from './request.js';
+import { getU32 } from '../wire/bytes.js';
 import { clientName, hostnameEqual, type ClientName } from './client-name.js';
 import { buildDhcpFrame, sendViaStack } from './send.js';
 import { LEASE_INFINITE, MIN_LEASE_SECS, type DhcpHostConf, type DhcpRangeConf, type DnsmasqConfig } from './server-config.js';
@@ -78,7 +76,7 @@ interface Context {
 interface Request {
   dev: Iface;
   ctx: Context;
-  req: DhcpRepr;
+  req: DhcpRequest;
   /** the request's 16 chaddr bytes, echoed in every reply */
   chaddr: Uint8Array;
   mac: Uint8Array;
@@ -87,6 +85,8 @@ interface Request {
   /** option 50 / 54 when present (0.0.0.0 counts as present); null when not */
   requested: number | null;
   serverId: number | null;
+  /** option 51: the lease time the client asks for */
+  leaseTime: number | null;
   /** option 61, or the lease's when the request has none */
   clid: Uint8Array | null;
   /** the client's lease (lease_find_by_client()) */
@@ -178,13 +178,19 @@ export class DnsmasqServer {
       if (h.trace !== null) h.event('drop', skb, dev, { reason: `dnsmasq: not listening on ${dev.name}`, detail: 'normal' });
       return;
     }
-    let req: DhcpRepr;
-    try {
-      req = parseDhcp(skb.data, off, len);
-    } catch {
-      return; // dnsmasq drops what it cannot parse
+    // dhcp_packet(): shorter than the fixed header is dropped; dhcp_reply(): a request, a hardware address of at most 16 bytes
+    if (len < BOOTP_FIXED_LEN) return;
+    const req = new DhcpRequest(skb.data, off, len);
+    if (req.op !== BOOTREQUEST || req.hlen > 16 || (req.htype === 0 && req.hlen !== 0)) return;
+    // no option 53 (or one with no byte): BOOTP, which a range without the bootp flag never answers
+    const typeOpt = req.find(53, 1);
+    if (typeOpt === null) return;
+    // the cookie, insisted on only for DHCP
+    if (!req.cookieOk()) return;
+    if (req.htype !== 1 || req.hlen !== 6) {
+      h.unsupported(`dnsmasq on ${h.name}: a DHCP request with hardware type ${req.htype} and address length ${req.hlen}: only Ethernet clients (1, 6) are modelled`);
+      return;
     }
-    if (req.op !== BOOTREQUEST) return;
     if (req.giaddr !== 0) {
       h.unsupported(`dnsmasq on ${h.name}: a relayed DHCP request (giaddr ${ip4ToString(req.giaddr)}): DHCP relay is not modelled`);
       return;
@@ -195,21 +201,21 @@ export class DnsmasqServer {
       return;
     }
     this.prune(null);
-    // no option 53: BOOTP, which a range without the bootp flag never answers
-    const type = dhcpOption(req, 'messageType')?.type;
-    if (type === undefined) return;
+    const type = typeOpt[0]!;
     const b = skb.data;
-    const chaddr = b.slice(off + BOOTP_CHADDR, off + BOOTP_CHADDR + BOOTP_CHADDR_LEN);
+    const chaddr = req.chaddr();
     const mac = chaddr.slice(0, 6);
-    const requested = dhcpOption(req, 'requestedIp')?.addr ?? null;
-    const sent61 = dhcpOption(req, 'clientId')?.data;
-    let clid = sent61 !== undefined && sent61.length > 0 ? sent61 : null;
+    const addrOpt = (code: number): number | null => {
+      const d = req.find(code, 4);
+      return d === null ? null : getU32(d, 0);
+    };
+    const requested = addrOpt(50);
+    const sent61 = req.find(61, 1);
+    let clid: Uint8Array | null = sent61 === null ? null : sent61.slice();
     const lease = this.leaseFindByClient(mac, clid);
     // a request without a client id goes on with the one its lease has
     if (lease !== null && clid === null && lease.clientId !== null) clid = lease.clientId;
-    const fqdn = req.options.find((o) => o.kind === 'raw' && o.code === 81);
-    const opt12 = dhcpOption(req, 'hostname');
-    const name = clientName(fqdn?.kind === 'raw' ? fqdn.data : null, opt12 === undefined ? null : latin1Bytes(opt12.name));
+    const name = clientName(req.find(81, 3), req.find(12, 1));
     const conf = this.hostConf(mac, ctx);
     let hostname: string | null = null;
     let offerHostname = name.fromFqdn ? name.stripped : null;
@@ -219,11 +225,12 @@ export class DnsmasqServer {
       if (name.fqdnFlags !== 0 || name.full === null || hostnameEqual(conf.name, name.full)) offerHostname = conf.name;
       else if (name.fromFqdn) offerHostname = name.full;
     } else if (name.stripped !== null && name.stripped !== '') hostname = name.stripped;
-    const prlOpt = dhcpOption(req, 'paramRequest');
+    // option 55 as dnsmasq copies it: up to a 255 byte (in_list() stops there)
+    const prlOpt = req.find(55, 0);
     let prl: number[] | null = null;
-    if (prlOpt !== undefined) {
-      const end = prlOpt.codes.indexOf(255);
-      prl = end < 0 ? prlOpt.codes : prlOpt.codes.slice(0, end);
+    if (prlOpt !== null) {
+      const end = prlOpt.indexOf(255);
+      prl = Array.from(end < 0 ? prlOpt : prlOpt.subarray(0, end));
     }
     const l3 = skb.l3;
     const r: Request = {
@@ -234,7 +241,8 @@ export class DnsmasqServer {
       mac,
       ciaddr: requested !== null || type === DHCPDISCOVER ? 0 : req.ciaddr,
       requested,
-      serverId: dhcpOption(req, 'serverId')?.addr ?? null,
+      serverId: addrOpt(54),
+      leaseTime: addrOpt(51),
       clid,
       lease,
       name,
@@ -329,8 +337,8 @@ export class DnsmasqServer {
   /** calc_time(): the --dhcp-host or range lease time (option 51 in the request may shorten it, to no less than 120 s) */
   private leaseSecs(r: Request): number {
     const time = r.conf?.leaseSecs ?? r.ctx.range.leaseSecs;
-    const asked = dhcpOption(r.req, 'leaseTime')?.seconds;
-    if (asked === undefined) return time;
+    const asked = r.leaseTime;
+    if (asked === null) return time;
     const want = Math.max(asked, MIN_LEASE_SECS);
     return time === LEASE_INFINITE || (want !== LEASE_INFINITE && want < time) ? want : time;
   }
@@ -361,7 +369,7 @@ export class DnsmasqServer {
       }
     }
     if (addr === 0) {
-      if (this.host.trace !== null) this.host.event('drop', null, r.dev, { reason: `dnsmasq: no address available for ${r.req.chaddr}` });
+      if (this.host.trace !== null) this.host.event('drop', null, r.dev, { reason: `dnsmasq: no address available for ${macToString(r.mac)}` });
       return;
     }
     if (!this.inSubnet(ctx, addr)) return;
@@ -604,7 +612,7 @@ export class DnsmasqServer {
       yiaddr: f.yiaddr,
       siaddr: f.siaddr,
       giaddr: 0,
-      chaddr: req.chaddr,
+      chaddr: macToString(r.mac),
       chaddrBytes: r.chaddr,
       sname: '',
       file: '',
