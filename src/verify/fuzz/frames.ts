@@ -46,6 +46,8 @@ export interface FrameMenu {
   targets: readonly string[];
   /** those of `targets` nobody holds */
   unanswered: readonly string[];
+  /** networks some router sends through a gateway nobody holds ([network, prefix length]): their packets wait on ARP there too */
+  deadEnds?: readonly [string, number][];
   /** the largest IP packet the host's wire takes: the smaller MTU of its two ends (a bigger frame tcpreplay could not send) */
   mtu: number;
   /** a dnsmasq on the segment: DHCP messages join the menu (frames-dhcp.ts) */
@@ -302,6 +304,17 @@ export class FrameMaker {
     }
   }
 
+  /** a packet for `dst` makes some router ask ARP for an address nobody holds: `dst` itself, or the gateway of its network */
+  private arms(dst: string): boolean {
+    if (this.m.unanswered.includes(dst)) return true;
+    const a = ip4(dst).reduce((x, y) => x * 256 + y, 0);
+    return (this.m.deadEnds ?? []).some(([net, len]) => {
+      const n = ip4(net).reduce((x, y) => x * 256 + y, 0);
+      const block = 2 ** (32 - len);
+      return Math.floor(a / block) === Math.floor(n / block);
+    });
+  }
+
   /** the datagram on the wire, with the menu's mutations: as one frame, or as fragments */
   private sendIp(d: Datagram): void {
     const rng = this.rng;
@@ -345,7 +358,7 @@ export class FrameMaker {
       if (d.proto === 17 && rng.chance(0.5)) frame[at] = frame[at + 1] = 0;
       else frame[at + 1] ^= 0x33;
     } else if (mut < 0.14 && d.proto === 17) put16(frame, hl + 4, payload.length + 12); // UDP length past the datagram
-    this.emit(eth(dstMac, srcMac, 0x0800, frame), undefined, this.m.unanswered.includes(d.dst));
+    this.emit(eth(dstMac, srcMac, 0x0800, frame), undefined, this.arms(d.dst));
   }
 
   /** the datagram cut into two or three fragments, sometimes sent last first or overlapping */
@@ -362,7 +375,7 @@ export class FrameMaker {
       const body = p.slice(a, b);
       const opt = a === 0 ? d.options : [];
       const h = ipHeader({ ...d, options: opt }, 20 + opt.length + ((4 - (opt.length % 4)) % 4) + body.length, (d.df ? 0x4000 : 0) | mf | (a >> 3));
-      this.emit(eth(dstMac, srcMac, 0x0800, [...h, ...body]), first ? undefined : rng.int(2, 6) * 1_000_000, this.m.unanswered.includes(d.dst));
+      this.emit(eth(dstMac, srcMac, 0x0800, [...h, ...body]), first ? undefined : rng.int(2, 6) * 1_000_000, this.arms(d.dst));
       first = false;
     }
   }

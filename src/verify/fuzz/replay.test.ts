@@ -68,6 +68,22 @@ describe('the replay fuzzer (natlab fuzz --replay)', () => {
     expect(long).toBeLessThan(60);
   });
 
+  it('keeps clear of the ARP retransmissions for a gateway nobody holds, too (fuzz-replay-707: r1 routes 192.168.4.0/24 via 192.168.2.99)', () => {
+    const g = generateReplayScenario(707);
+    expect(g.yaml).toContain('ip route add 192.168.4.0/24 via 192.168.2.99');
+    const cap = frames(707)[0]!;
+    const armed = cap.filter((f) => f.data[12] === 0x08 && f.data[13] === 0x00 && f.data[30] === 192 && f.data[31] === 168 && f.data[32] === 4);
+    expect(armed.length).toBeGreaterThan(0);
+    for (const f of cap) {
+      for (const a of armed) {
+        for (let k = 1; k <= 3; k++) {
+          const d = f.t - a.t - k * 1.024e9;
+          expect(d < -30e6 || d > 15e6, `frame at ${f.t}: ${d} ns from ARP probe ${k} of a frame at ${a.t}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('draws ARP, IPv6, LLDP, STP, ICMP errors, fragments, every TCP flag and broken headers over 60 seeds', () => {
     const all = Array.from({ length: 60 }, (_, i) => frames(i + 1)).flat(2).map((f) => f.data);
     const eth = (f: Uint8Array): number => (f[12]! << 8) | f[13]!;

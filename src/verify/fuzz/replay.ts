@@ -113,8 +113,24 @@ function frameMenu(net: FuzzNet, x: FuzzNode): FrameMenu {
     segment: segment.filter((s) => s.ip !== ''),
     targets,
     unanswered,
+    deadEnds: deadEnds(net),
     dhcp: dhcpServerOf(net, x, end),
   };
+}
+
+/** the networks a node routes through a gateway no node holds (`ip route add NET via GW`, `default` as 0.0.0.0/0) */
+function deadEnds(net: FuzzNet): [string, number][] {
+  const held = new Set(net.allAddrs().map((a) => a.addr.ip));
+  const out: [string, number][] = [];
+  for (const n of net.nodes) {
+    for (const l of n.run) {
+      const m = /^ip route add (\S+) via (\S+)/.exec(l);
+      if (m === null || held.has(m[2]!)) continue;
+      const [addr, len] = m[1] === 'default' ? ['0.0.0.0', '0'] : m[1]!.split('/');
+      out.push([addr!, Number(len ?? 32)]);
+    }
+  }
+  return out;
 }
 
 /** the dnsmasq (`--interface=` the bridge or the device x's wire ends on) that hears x's DHCP messages, if any */
