@@ -11,7 +11,8 @@
  * - ICMP errors about a packet the far end "sent" to this host (the reply
  *   direction of a flow: RELATED, and NAT'ed back inside);
  * - ARP requests, replies and gratuitous ARP; frames of other ethertypes
- *   (IPv6, LLDP, STP, unknown);
+ *   (IPv6, LLDP, STP, unknown); IGMP reports and leaves, mDNS and SSDP
+ *   to their groups' MACs;
  * - mutations on top: TTL 0..2, a bad header checksum, IP options, DF,
  *   fragments (in order, reversed, overlapping), a total length past the
  *   frame or short of it, version or IHL wrong, a bad transport checksum,
@@ -157,7 +158,8 @@ export class FrameMaker {
     if (r < 0.1) return this.arp();
     if (r < 0.15) return this.otherEthertype();
     let d: Datagram;
-    if (r < 0.35) d = this.icmpEcho();
+    if (r < 0.33) d = this.icmpEcho();
+    else if (r < 0.36) d = this.igmp();
     else if (r < 0.53) d = this.udp();
     else if (r < 0.85) d = this.tcp();
     else d = this.icmpError();
@@ -191,13 +193,33 @@ export class FrameMaker {
     return this.datagram(this.target(), 1, p);
   }
 
+  /**
+   * An IGMP report or leave, as hosts send them all day (TTL 1, router
+   * alert): v2 to the group itself, a leave to all routers, v3 to
+   * 224.0.0.22. (No query: every host would answer it after a random delay.)
+   */
+  private igmp(): Datagram {
+    const rng = this.rng;
+    const group = [239, 1, 2, rng.int(1, 4)];
+    const kind = rng.int(0, 2);
+    const msg = kind === 2 ? [0x22, 0, 0, 0, 0, 0, 0, 1, rng.pick([2, 4]), 0, 0, 0, ...group] : [kind === 0 ? 0x16 : 0x17, 0, 0, 0, ...group];
+    put16(msg, 2, fold(sum16(msg)));
+    const d = this.datagram(kind === 0 ? group.join('.') : kind === 1 ? '224.0.0.2' : '224.0.0.22', 2, msg);
+    d.ttl = 1;
+    d.df = false;
+    d.options = [148, 4, 0, 0];
+    return d;
+  }
+
   private udp(): Datagram {
     const rng = this.rng;
-    const dst = this.target();
+    // now and then what LANs multicast all day: an mDNS query, an SSDP search
+    const mcast = rng.chance(0.1) ? rng.pick([['224.0.0.251', 5353, 5353], ['239.255.255.250', 40100, 1900]] as const) : null;
+    const dst = mcast?.[0] ?? this.target();
     const data = Array.from({ length: rng.chance(0.1) ? this.big(rng.pick([1200, 1472])) : rng.pick([0, 4, 18, 100]) }, (_, i) => 0x61 + (i % 26));
     const p = [0, 0, 0, 0, 0, 0, 0, 0, ...data];
-    put16(p, 0, rng.pick([1024, 40000, 40001, 68]));
-    put16(p, 2, rng.pick(UDP_PORTS));
+    put16(p, 0, mcast?.[1] ?? rng.pick([1024, 40000, 40001, 68]));
+    put16(p, 2, mcast?.[2] ?? rng.pick(UDP_PORTS));
     put16(p, 4, p.length);
     const d = this.datagram(dst, 17, p);
     l4Checksum(d, 6);
@@ -321,6 +343,9 @@ export class FrameMaker {
     let dstMac = this.m.gatewayMac;
     const peer = this.m.segment.find((s) => s.ip === d.dst);
     if (peer !== undefined) dstMac = peer.mac;
+    // a group's own MAC (ip_eth_mc_map())
+    const g = ip4(d.dst);
+    if (g[0]! >= 224 && g[0]! <= 239) dstMac = [0x01, 0x00, 0x5e, g[1]! & 0x7f, g[2]!, g[3]!];
     if (rng.chance(0.1)) dstMac = rng.pick([BROADCAST, ALL_HOSTS_MAC, NOBODY_MAC]);
     let srcMac = this.m.mac;
     if (rng.chance(0.03)) srcMac = [0x02, 0, 0, 0, 0xee, rng.int(2, 9)];

@@ -84,7 +84,7 @@ describe('the replay fuzzer (natlab fuzz --replay)', () => {
     }
   });
 
-  it('draws ARP, IPv6, LLDP, STP, ICMP errors, fragments, every TCP flag and broken headers over 60 seeds', () => {
+  it('draws ARP, IPv6, LLDP, STP, ICMP errors, IGMP, mDNS, fragments, every TCP flag and broken headers over 60 seeds', () => {
     const all = Array.from({ length: 60 }, (_, i) => frames(i + 1)).flat(2).map((f) => f.data);
     const eth = (f: Uint8Array): number => (f[12]! << 8) | f[13]!;
     const ip = all.filter((f) => eth(f) === 0x0800 && f.length >= 34);
@@ -101,6 +101,8 @@ describe('the replay fuzzer (natlab fuzz --replay)', () => {
     expect(ip.some((f) => f[22] === 0)).toBe(true); // TTL 0
     expect(ip.some((f) => f[14] === 0x44 || f[14] === 0x65)).toBe(true); // IHL 4, version 6
     expect(ip.some((f) => (f[14]! & 0x0f) > 5 && f[14]! >> 4 === 4)).toBe(true); // options
+    expect(proto(2).some((f) => f[0] === 0x01 && f[1] === 0x00 && f[2] === 0x5e && f[22] === 1)).toBe(true); // IGMP to a group MAC, TTL 1
+    expect(proto(17).some((f) => f[30] === 224 && f[33] === 251 && f[14 + (f[14]! & 0x0f) * 4 + 3] === 0xe9)).toBe(true); // mDNS, port 5353
   });
 
   it("draws DHCP messages of every kind into the segment's dnsmasq, with the broadcast flag whenever there is no ciaddr", () => {
