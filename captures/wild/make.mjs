@@ -594,6 +594,26 @@ const rejectCsum = [
 ];
 writeFileSync(join(here, 'x-reject-csum.pcap'), pcap(rejectCsum));
 
+// bridge-mcast-check: frames to multicast MACs that a bridge's multicast snooping validates (br_multicast_rcv(),
+// ip_mc_check_igmp()) before it floods them, and drops when they fail; the same faults in a broadcast frame or a
+// unicast one are not looked at. Sent by x to y across a bridge
+const Y_BR = '10.0.1.20';
+const spoilIgmp = (m) => { const c = Uint8Array.from(m); c[3] ^= 0x11; return c; };
+const v2report = igmp([0x16, 0, 0, 0, 239, 1, 2, 3]);
+const mcastCheck = [
+  mcast('239.1.2.3', 2, v2report, 1, ALERT), // a good report: flooded
+  mcast('239.1.2.3', 2, spoilIgmp(v2report), 1, ALERT), // its checksum wrong: dropped
+  eth(ipv4(X, '239.9.9.9', 17, udp(X, '239.9.9.9', 40130, 7000, data(8)), { df: false, badSum: true }), { dst: mcMac('239.9.9.9') }), // IP header checksum wrong: dropped
+  eth(ipv4(X, '239.9.9.9', 17, udp(X, '239.9.9.9', 40131, 7000, data(8)), { df: false, totDelta: 40 }), { dst: mcMac('239.9.9.9') }), // total length past the frame: dropped
+  eth(ipv4(X, '239.9.9.9', 17, udp(X, '239.9.9.9', 40132, 7000, data(8)), { df: false, vhl: 0x65 }), { dst: mcMac('239.9.9.9') }), // version 6 behind 0x0800: dropped
+  mcast('239.1.2.3', 2, Uint8Array.from([0x16, 0, 0xe9, 0xff]), 1, ALERT), // an IGMP message of 4 bytes: dropped
+  mcast('239.1.2.3', 2, igmp([0x99, 0, 0, 0, 239, 1, 2, 3]), 1, ALERT), // an unknown IGMP type: not checked further, flooded
+  eth(ipv4(X, '10.0.1.255', 17, udp(X, '10.0.1.255', 40133, 7000, data(8)), { df: false, badSum: true }), { dst: 'ff:ff:ff:ff:ff:ff' }), // broadcast with a wrong header checksum: flooded
+  eth(ipv4(X, Y_BR, 17, udp(X, Y_BR, 40134, 7000, data(8)), { df: false, badSum: true }), { dst: '02:00:00:00:03:01' }), // unicast with a wrong header checksum: forwarded
+  eth(ipv4(X, '239.9.9.9', 17, udp(X, '239.9.9.9', 40135, 7000, data(8)), { df: false }), { dst: mcMac('239.9.9.9') }), // a good one: flooded
+];
+writeFileSync(join(here, 'x-bridge-mcast-check.pcap'), pcap(mcastCheck));
+
 // rr-unreach: datagrams with record route from x to 10.0.2.77, which nobody answers on r's wan0: r
 // forwards them (recording its wan0 address), they wait for ARP, and when it fails
 // ipv4_send_dest_unreach() compiles their options again, in place, before the host unreachable: an RR

@@ -23,7 +23,7 @@
  * With filtering off nothing here runs: bridge.ts tests one boolean.
  */
 import { isBroadcastMac, isMulticastMac, macEq, macKey, macToString } from '../wire/mac.js';
-import { BrPortFlag, brForward, brPassFrameUp, shouldDeliver, type Bridge, FdbEntry } from './bridge.js';
+import { BrPortFlag, brForward, brMulticastDrops, brPassFrameUp, shouldDeliver, type Bridge, FdbEntry } from './bridge.js';
 import type { Host } from './host.js';
 import type { Iface } from './iface.js';
 import { cloneSkb, type Skb } from './skb.js';
@@ -192,6 +192,7 @@ export function brVlanHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb:
   skb.dev = inPort;
   if ((inPort.brportFlags & BrPortFlag.LEARNING) !== 0 && !isMulticastMac(f, 6)) brVlanLearn(br, f, 6, vid, inPort, now);
   if (isMulticastMac(f, 0)) {
+    if (!isBroadcastMac(f, 0) && brMulticastDrops(h, inPort, skb)) return;
     if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'} in VLAN ${vid}: flood and deliver locally`);
     brVlanFlood(h, br, skb, inPort, vid, true, false);
     brVlanPassFrameUp(h, br, skb, vid);

@@ -25,6 +25,7 @@ import type { Iface } from './iface.js';
 import { cloneSkb, PktType, Skb } from './skb.js';
 import { brVlanDevXmit, brVlanHandleFrameFinish, defaultVlanGroup } from './br-vlan.js';
 import { vlanSyncAddress } from './vlan-dev.js';
+import { brMulticastCheck } from './br-multicast.js';
 
 /** The hooks br_netfilter registers; each returns true when it took the frame (NF_STOLEN). */
 export interface BrNfHooks {
@@ -260,6 +261,7 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   skb.dev = inPort;
   if ((inPort.brportFlags & BrPortFlag.LEARNING) !== 0 && !isMulticastMac(f, 6)) br.learn(f, 6, inPort, now);
   if (isMulticastMac(f, 0)) {
+    if (!isBroadcastMac(f, 0) && brMulticastDrops(h, inPort, skb)) return;
     // broadcast, and multicast flooded with no querier (mcast_flood): everyone, and us
     if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `${isBroadcastMac(f, 0) ? 'broadcast' : 'multicast'}: flood and deliver locally`);
     brFlood(h, br, skb, inPort, true, false);
@@ -284,6 +286,23 @@ export function brHandleFrameFinish(h: Host, br: Bridge, inPort: Iface, skb: Skb
   }
   if (h.trace !== null) h.detailEvent('bridge', skb, inPort, `fdb: ${macToString(f, 0)} unknown: flood`);
   brFlood(h, br, skb, inPort, false, false);
+}
+
+/**
+ * br_multicast_rcv() of a frame to a multicast MAC (br-multicast.ts): true
+ * when it dropped the frame. A valid IGMP query would start the bridge's
+ * querier logic, which natlab does not model: reported, not guessed.
+ */
+export function brMulticastDrops(h: Host, inPort: Iface, skb: Skb): boolean {
+  const f = skb.data;
+  const why = brMulticastCheck(f, skb.l3, (f[skb.l3 - 2]! << 8) | f[skb.l3 - 1]!);
+  if (why === null) return false;
+  if (why === 'query') {
+    h.unsupported(`bridge on ${h.name}: an IGMP query on ${inPort.name}: multicast snooping with a querier is not modelled`);
+    return false;
+  }
+  h.drop(skb, inPort, `bridge: multicast snooping drops it (${why})`);
+  return true;
 }
 
 /**
