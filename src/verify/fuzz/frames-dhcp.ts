@@ -171,7 +171,11 @@ export class DhcpFrameMaker {
     if (rng.chance(0.7)) while (bootp.length < 300) bootp.push(0);
     const udp = [0, 68, 0, 67, 0, 0, 0, 0, ...bootp];
     put16(udp, 4, udp.length);
-    const src = ciaddr !== '0.0.0.0' && (unicast || rng.chance(0.7)) ? ciaddr : '0.0.0.0';
+    // a broadcast from ciaddr only when it is this host's: a bridge with br_netfilter and a LAN-wide MASQUERADE
+    // rewrites broadcasts it floods, and two sources' port 68 to 255.255.255.255:67 would clash there, the second
+    // remapped to a port the kernel picks at random (nf_nat_l4proto_unique_tuple(): fuzz-replay-980)
+    const fromCiaddr = ciaddr !== '0.0.0.0' && (unicast || (ciaddr === this.hostIp && rng.chance(0.7)));
+    const src = fromCiaddr ? ciaddr : '0.0.0.0';
     const dst = unicast ? this.d.server : '255.255.255.255';
     const dg: Datagram = { src, dst, proto: 17, ttl: rng.chance(0.5) ? 64 : 128, id: rng.int(0, 0xffff), tos: rng.chance(0.3) ? 0x10 : 0, df: false, options: [], payload: udp };
     const pseudo = [...ip4(src), ...ip4(dst), 0, 17, udp.length >>> 8, udp.length & 0xff];

@@ -114,6 +114,9 @@ describe('the replay fuzzer (natlab fuzz --replay)', () => {
       if (dhcp.length === 0) continue;
       withDhcp++;
       expect(g.yaml, `seed ${seed}`).toMatch(/dnsmasq --interface=lanbr /);
+      // a broadcast from a ciaddr only from the sender's own address (one per capture): no two sources for a MASQUERADE to clash on
+      const bcastSources = new Set(dhcp.filter((f) => f.data[30] === 255 && f.data[26]! + f.data[27]! + f.data[28]! + f.data[29]! > 0).map((f) => f.data.subarray(26, 30).join('.')));
+      expect(bcastSources.size, `seed ${seed}: ${[...bcastSources].join(' ')}`).toBeLessThanOrEqual(g.files.size);
       for (const f of dhcp) {
         // option 53, first in every message but a BOOTP request's
         if (f.data[282] === 53) types.add(f.data[284]!);
