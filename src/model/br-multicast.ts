@@ -13,6 +13,7 @@
  * multicast by membership: not modelled, reported as such by the caller.
  */
 import { csumFold, onesSum } from '../wire/checksum.js';
+import { ipChecksumOk } from '../wire/ipv4.js';
 
 const ETH_P_IP = 0x0800;
 const ETH_P_IPV6 = 0x86dd;
@@ -33,7 +34,7 @@ export function brMulticastCheck(f: Uint8Array, l3: number, proto: number): stri
   if (avail < 20) return 'bad IPv4 header';
   const hl = (f[l3]! & 0x0f) * 4;
   if (f[l3]! >> 4 !== 4 || hl < 20 || avail < hl) return 'bad IPv4 header';
-  if (csumFold(onesSum(f, l3, hl)) !== 0xffff) return 'bad IPv4 header checksum';
+  if (!ipChecksumOk(f, l3)) return 'bad IPv4 header checksum';
   const tot = (f[l3 + 2]! << 8) | f[l3 + 3]!;
   if (avail < tot || tot < hl) return 'bad IPv4 total length';
   if (f[l3 + 9] !== IGMP) return null;

@@ -190,8 +190,8 @@ function ipRouteInputSlow(h: Host, skb: Skb, daddr: number, saddr: number, dev: 
   const fwd = conf.forwarding !== 0;
   const localnet = conf.routeLocalnet;
   if (isMulticast4(daddr)) {
-    // ip_route_input_mc(): only groups we joined: 224.0.0.1 (all hosts) on every IPv4 device
-    if (daddr === 0xe0000001 && dev.addrs.length > 0 && !isMulticast4(saddr) && saddr !== LIMITED_BROADCAST) {
+    // ip_route_input_mc(): only groups we joined
+    if (ipCheckMc(dev, daddr) && !isMulticast4(saddr) && saddr !== LIMITED_BROADCAST) {
       skb.route = route('multicast', h.lo, daddr, 0, 0);
       return 0;
     }
@@ -441,10 +441,14 @@ export function ipOutput(h: Host, skb: Skb): number {
   return ipFinishOutput(h, skb);
 }
 
+/** ip_check_mc_rcu(): whether the host is in `group` on `dev` (natlab: 224.0.0.1, all hosts, on every device with an IPv4 address) */
+function ipCheckMc(dev: Iface, group: number): boolean {
+  return group === 0xe0000001 && dev.addrs.length > 0;
+}
+
 /**
  * ip_mc_output(): a broadcast the host sends, and a multicast to a group
- * it is a member of (natlab: all-hosts, 224.0.0.1, on a device with an
- * address, as ip_route_input_mc() admits), comes back to the host itself:
+ * it is a member of (ipCheckMc(), as ip_route_input_mc() admits), comes back to the host itself:
  * a clone (no socket: skb_clone()) through POSTROUTING, then
  * dev_loopback_xmit() hands it to the receive path of the same device,
  * after the sender's work (netif_rx()), as PACKET_LOOPBACK, which no
@@ -452,7 +456,7 @@ export function ipOutput(h: Host, skb: Skb): number {
  * has its entry), then INPUT and the sockets by the route it carries.
  */
 function ipMcLoop(h: Host, skb: Skb, rt: RouteResult, out: Iface): void {
-  if (rt.kind === 'multicast' && !(ipDst(skb.data, skb.l3) === 0xe0000001 && out.addrs.length > 0)) return;
+  if (rt.kind === 'multicast' && !ipCheckMc(out, ipDst(skb.data, skb.l3))) return;
   const c = cloneSkb(skb);
   c.sk = null;
   // no link-layer header (the mac header reset to the network header): shown as lo's are, zero MACs and IPv4
