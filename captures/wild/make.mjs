@@ -289,6 +289,18 @@ const dhcpRfc2131 = [
   dhcp(9, REQUEST, { bcast: true, opts: [SERVER, [50, [10, 0, 1]], [50, ip('10.0.1.145')], [52, [1]], [55, [12]]], file: [12, 3, ...ascii('ovl'), 255] }), // option 50 of 3 bytes skipped for the next; option 52: the name is in `file`
 ];
 
+// dhcp-options: configured --dhcp-option values as dnsmasq sends them (x-replay-dhcp-options.yaml): what each
+// client asks for in option 55, with none (everything), NUL-terminated names, the boot fields, an INFORM
+const MANY = [1, 2, 3, 6, 12, 15, 26, 28, 33, 42, 43, 44, 46, 58, 59, 119, 120, 121, 200, 201];
+const dhcpOptions = [
+  dhcp(1, DISCOVER, { bcast: true, opts: [[55, MANY]] }), // every configured option asked for but the boot ones: 66/67 go into sname/file
+  dhcp(2, DISCOVER, { bcast: true, clid: null }), // no option 55: everything, 66 and 67 in the fields
+  dhcp(3, DISCOVER, { bcast: true, opts: [[12, [...ascii('nt'), 0]], [55, [15, 66, 67, 200, 119]]] }), // a NUL-terminated name: strings terminated too; 66/67 asked for: sent as options
+  dhcp(1, REQUEST, { bcast: true, opts: [SERVER, [50, ip('10.0.1.100')], [55, [42, 3, 58, 59]]] }), // the ACK: T1 as configured (40 s), T2 7/8 of the lease
+  dhcp(8, INFORM, { clid: null, ciaddr: X, src: X, dst: R, edst: R_LAN_MAC, esrc: X_MAC, opts: [[55, [42, 44, 26, 6]]] }), // no lease times; 0.0.0.0 is the server
+  dhcp(4, DISCOVER, { bcast: true, opts: [[57, [5, 220]], [55, [3, 6, 33, 121]]] }), // a larger buffer allowed (option 57): the same options
+];
+
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
 // timestamps that go back and stand still
 /** a pcapng block: type, body, padded to 4, its length before and after */
@@ -487,6 +499,7 @@ for (const [name, frames] of Object.entries({ headers, transport, mtu, options, 
 }
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
 writeFileSync(join(here, 'x-dhcp-rfc2131.pcap'), pcap(dhcpRfc2131));
+writeFileSync(join(here, 'x-dhcp-options.pcap'), pcap(dhcpOptions));
 
 // redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.
 // r has no route to 192.0.2.99 (no default route): ip_error() takes a second (ip_rt_error_cost) from the

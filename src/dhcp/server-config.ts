@@ -30,30 +30,47 @@ export interface DhcpHostConf {
   leaseSecs: number | null;
 }
 
-/** `--dhcp-option=CODE|option:NAME,ADDR[,ADDR...]` for the address options natlab knows */
+/**
+ * `--dhcp-option` / `--dhcp-option-force`, as parse_dhcp_opt() leaves it
+ * (config/commands/dnsmasq-option.ts): the option's bytes and how do_opt()
+ * writes them.
+ */
 export interface DhcpOptionConf {
-  code: 1 | 3 | 6;
-  /** none (`--dhcp-option=3`): the option is not sent at all; 0.0.0.0 stands for the server's own address */
-  addrs: number[];
+  code: number;
+  /** the value; empty for `--dhcp-option=CODE` (for 1, 3, 6, 12, 15, 28: "do not send it"; else a zero-length option) */
+  data: Uint8Array;
+  /** DHOPT_ADDR: whole IPv4 addresses, 0.0.0.0 standing for the server's own address on the client's subnet */
+  addr: boolean;
+  /** DHOPT_STRING: text, NUL-terminated in replies to a client that terminates its own names */
+  string: boolean;
+  /** DHOPT_FORCE (--dhcp-option-force): sent whether or not the client asks for it */
+  force: boolean;
 }
 
 export interface DnsmasqConfig {
-  /** --interface; empty = every interface but lo */
+  /** --interface; empty = every interface but lo ('*' in a name matches any characters, as wildcard_match() does) */
   interfaces: string[];
+  /** --except-interface: not served, even when --interface names it */
+  exceptInterfaces: string[];
+  /** --no-dhcp-interface: not served for DHCP */
+  noDhcpInterfaces: string[];
   ranges: DhcpRangeConf[];
   hosts: DhcpHostConf[];
   /**
-   * --dhcp-option lines (1 netmask, 3 router, 6 dns-server), in the order
-   * given. Without 1 dnsmasq sends the range's netmask, without 3 its own
-   * address as the router, without 6 no DNS server (DNS is off: --port=0).
+   * --dhcp-option lines, one per option number (a later line replaces an
+   * earlier one), in the order given. Without 1 dnsmasq sends the range's
+   * netmask, without 28 its broadcast address, without 3 its own address
+   * as the router, without 6 no DNS server (DNS is off: --port=0).
    */
   options: DhcpOptionConf[];
   /** --dhcp-authoritative */
   authoritative: boolean;
+  /** --dhcp-no-override: sname and file are never used for options (no space kept for an overload option) */
+  noOverride?: boolean;
   /** --domain: sent as option 15 to a client that asks for it; '' when none */
   domain?: string;
 }
 
 export function emptyDnsmasqConfig(): DnsmasqConfig {
-  return { interfaces: [], ranges: [], hosts: [], options: [], authoritative: false };
+  return { interfaces: [], exceptInterfaces: [], noDhcpInterfaces: [], ranges: [], hosts: [], options: [], authoritative: false };
 }

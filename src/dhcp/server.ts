@@ -38,6 +38,8 @@ import {
   DHCPRELEASE,
   DHCPREQUEST,
   BOOTP_MIN_LEN,
+  dhcpOptionCode,
+  dhcpOptionDataLen,
   type DhcpOption,
   type DhcpRepr,
 } from '../wire/dhcp.js';
@@ -46,10 +48,10 @@ import { ipDst, ipSrc } from '../wire/ipv4.js';
 import { macEq, macToString } from '../wire/mac.js';
 import { allocateAddress } from './alloc.js';
 import { BOOTP_FIXED_LEN, DhcpRequest } from './request.js';
-import { getU32 } from '../wire/bytes.js';
+import { getU32, setU32 } from '../wire/bytes.js';
 import { clientName, hostnameEqual, type ClientName } from './client-name.js';
 import { buildDhcpFrame, sendViaStack } from './send.js';
-import { LEASE_INFINITE, MIN_LEASE_SECS, type DhcpHostConf, type DhcpRangeConf, type DnsmasqConfig } from './server-config.js';
+import { LEASE_INFINITE, MIN_LEASE_SECS, type DhcpHostConf, type DhcpOptionConf, type DhcpRangeConf, type DnsmasqConfig } from './server-config.js';
 
 /** One lease (struct dhcp_lease). */
 export interface DhcpLease {
@@ -173,8 +175,10 @@ export class DnsmasqServer {
     const h = this.host;
     const dev = skb.inDev;
     if (dev === null || dev.kind === 'loopback') return;
-    // iface_check(): only the interfaces named by --interface
-    if (this.config.interfaces.length > 0 && !this.config.interfaces.includes(dev.name)) {
+    // iface_check(): only the interfaces named by --interface, none named by --except-interface; then --no-dhcp-interface
+    const c = this.config;
+    const named = (names: string[]): boolean => names.some((n) => wildcardMatch(n, dev.name));
+    if ((c.interfaces.length > 0 && !named(c.interfaces)) || named(c.exceptInterfaces) || named(c.noDhcpInterfaces)) {
       if (h.trace !== null) h.event('drop', skb, dev, { reason: `dnsmasq: not listening on ${dev.name}`, detail: 'normal' });
       return;
     }
@@ -375,8 +379,8 @@ export class DnsmasqServer {
     if (!this.inSubnet(ctx, addr)) return;
     const secs = this.leaseSecs(r);
     const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPOFFER }, { kind: 'serverId', addr: ctx.server }, { kind: 'leaseTime', seconds: secs }];
-    this.doOptions(r, ctx, options, r.offerHostname, secs, 0);
-    this.reply(r, { ciaddr: 0, yiaddr: addr, siaddr: ctx.server, flags: r.req.flags }, options, false);
+    const boot = this.doOptions(r, ctx, options, r.offerHostname, secs, 0);
+    this.reply(r, { ciaddr: 0, yiaddr: addr, siaddr: ctx.server, flags: r.req.flags, ...boot }, options, false);
   }
 
   /**
@@ -447,8 +451,8 @@ export class DnsmasqServer {
     if (r.hostname !== null) this.setHostname(lease, r.hostname, r.conf !== undefined && r.conf.name !== '');
     lease.expires = secs === LEASE_INFINITE ? 0 : this.nowSec() + secs;
     const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPACK }, { kind: 'serverId', addr: ctx.server }, { kind: 'leaseTime', seconds: secs }];
-    this.doOptions(r, ctx, options, r.hostname, secs, fuzz);
-    this.reply(r, { ciaddr: r.ciaddr, yiaddr, siaddr: ctx.server, flags: r.req.flags }, options, false);
+    const boot = this.doOptions(r, ctx, options, r.hostname, secs, fuzz);
+    this.reply(r, { ciaddr: r.ciaddr, yiaddr, siaddr: ctx.server, flags: r.req.flags, ...boot }, options, false);
   }
 
   /** a --dhcp-host address (not the server's) other than the one asked for, held by no lease or by the client's own: the client is to DISCOVER it */
@@ -515,8 +519,8 @@ export class DnsmasqServer {
     const server = ctx?.server ?? r.ctx.server;
     const options: DhcpOption[] = [{ kind: 'messageType', type: DHCPACK }, { kind: 'serverId', addr: server }];
     if (lease !== null && inList(r.prl, 51)) options.push({ kind: 'leaseTime', seconds: lease.expires === 0 ? LEASE_INFINITE : Math.max(0, lease.expires - this.nowSec()) });
-    this.doOptions(r, ctx, options, hostname, LEASE_INFINITE, 0);
-    this.reply(r, { ciaddr: r.ciaddr, yiaddr: r.req.yiaddr, siaddr: ctx?.server ?? 0, flags: r.req.flags }, options, true);
+    const boot = this.doOptions(r, ctx, options, hostname, LEASE_INFINITE, 0);
+    this.reply(r, { ciaddr: r.ciaddr, yiaddr: r.req.yiaddr, siaddr: ctx?.server ?? 0, flags: r.req.flags, ...boot }, options, true);
   }
 
   /** rand16(): the renewal fuzz, random in dnsmasq (masked when compared with the kernel) */
@@ -530,45 +534,99 @@ export class DnsmasqServer {
   }
 
   /**
-   * do_options(): T1 and T2 (none for an infinite lease or an INFORM), the
-   * netmask and broadcast address always, then what the client asks for
-   * (option 55; everything when it sends none): the router (its own
-   * address unless one is configured), the --domain, the host name and,
-   * when the client sent option 81, option 81 back; then the configured
-   * options, last given first (dnsmasq's list is built by prepending).
+   * do_options(): the boot fields, T1 and T2 (none for an infinite lease or
+   * an INFORM; configured ones when shorter than the lease), the netmask
+   * and broadcast address, then what the client asks for (option 55;
+   * everything when it sends none): the router (its own address), the
+   * --domain, the host name and, when the client sent option 81, option 81
+   * back; each of these unless configured. Then the configured options the
+   * client asks for (or forced), last given first (dnsmasq's list is built
+   * by prepending). Returns the boot fields: option 67 / 66 configured and
+   * not asked for go into `file` / `sname` instead of being sent.
    */
-  private doOptions(r: Request, ctx: Context | null, options: DhcpOption[], hostname: string | null, secs: number, fuzz: number): void {
-    const configured = (code: number) => this.config.options.find((o) => o.code === code);
+  private doOptions(r: Request, ctx: Context | null, options: DhcpOption[], hostname: string | null, secs: number, fuzz: number): BootFields {
+    const conf = this.config.options;
+    const configured = (code: number): DhcpOptionConf | undefined => conf.find((o) => o.code === code);
     const nul = r.name.nulTerminated ? '\0' : '';
+    const boot: BootFields = { file: '', sname: '' };
+    let doneFile = false;
+    let doneServer = false;
+    const fileOpt = configured(67);
+    if (!(r.prl !== null && inList(r.prl, 67)) && fileOpt !== undefined && !fileOpt.force) {
+      boot.file = cString(fileOpt.data, 127);
+      doneFile = true;
+    }
+    const snameOpt = configured(66);
+    if (!(r.prl !== null && inList(r.prl, 66)) && snameOpt !== undefined && !snameOpt.force) {
+      boot.sname = cString(snameOpt.data, 63);
+      doneServer = true;
+    }
     if (secs !== LEASE_INFINITE) {
       let t1 = Math.floor(secs / 2);
-      const t2 = Math.floor((secs * 7) / 8);
+      let t2 = Math.floor((secs * 7) / 8);
+      // a configured T1 or T2 counts when it is shorter than the lease (and over 2 s)
+      const t1Opt = configured(58);
+      const t2Opt = configured(59);
+      if (t1Opt !== undefined && t1Opt.data.length === 4) {
+        const v = getU32(t1Opt.data, 0);
+        if (v < secs && v > 2) t1 = v;
+      }
+      if (t2Opt !== undefined && t2Opt.data.length === 4) {
+        const v = getU32(t2Opt.data, 0);
+        if (v < secs && v > 2) t2 = v;
+      }
       if (t2 <= t1) t1 = t2 - 1;
       let f = fuzz;
       while (f > Math.floor(t1 / 8)) f >>>= 1;
-      options.push({ kind: 'renewalTime', seconds: t1 - f });
-      options.push({ kind: 'rebindingTime', seconds: t2 - f });
+      options.push({ kind: 'renewalTime', seconds: (t1 - f) >>> 0 });
+      options.push({ kind: 'rebindingTime', seconds: (t2 - f) >>> 0 });
     }
     if (ctx !== null) {
       if (configured(1) === undefined) options.push({ kind: 'subnetMask', addr: ctx.mask >>> 0 });
       // the interface's address has no broadcast address of the subnet's (`ip addr add` sets none): start | ~netmask
-      options.push({ kind: 'broadcast', addr: (ctx.range.start | ~ctx.mask) >>> 0 });
+      if (configured(28) === undefined) options.push({ kind: 'broadcast', addr: (ctx.range.start | ~ctx.mask) >>> 0 });
       if (configured(3) === undefined && inList(r.prl, 3)) options.push({ kind: 'router', addrs: [ctx.server] });
     }
     const domain = this.config.domain ?? '';
-    if (domain !== '' && inList(r.prl, 15)) options.push({ kind: 'domainName', name: domain + nul });
+    if (domain !== '' && inList(r.prl, 15) && configured(15) === undefined) options.push({ kind: 'domainName', name: domain + nul });
     if (hostname !== null) {
-      if (inList(r.prl, 12)) options.push({ kind: 'hostname', name: hostname + nul });
+      if (inList(r.prl, 12) && configured(12) === undefined) options.push({ kind: 'hostname', name: hostname + nul });
       if (r.name.fqdnFlags !== 0) options.push({ kind: 'raw', code: 81, data: fqdnReply(r.name.fqdnFlags, hostname, domain, r.name.nulTerminated) });
     }
-    for (let i = this.config.options.length - 1; i >= 0; i--) {
-      const o = this.config.options[i]!;
-      if (!inList(r.prl, o.code) || o.addrs.length === 0) continue;
-      // do_opt(): 0.0.0.0 means "self", the server's address on this subnet
-      const addrs = o.addrs.map((a) => (a === 0 && ctx !== null ? ctx.server : a));
-      if (o.code === 1) options.push({ kind: 'subnetMask', addr: addrs[0]! });
-      else if (o.code === 3) options.push({ kind: 'router', addrs });
-      else options.push({ kind: 'dns', addrs });
+    for (let i = conf.length - 1; i >= 0; i--) {
+      const o = conf[i]!;
+      const code = o.code;
+      if (!o.force && !inList(r.prl, code)) continue;
+      // used internally (T1 and T2 above), or already in the boot fields
+      if (code === 58 || code === 59 || (code === 66 && doneServer) || (code === 67 && doneFile)) continue;
+      // for the options dnsmasq has defaults for, `--dhcp-option=CODE` means "do not send it"
+      if (o.data.length === 0 && (code === 1 || code === 28 || code === 3 || code === 6 || code === 15 || code === 12)) continue;
+      options.push({ kind: 'raw', code, data: doOpt(o, ctx, code === 66 || code === 67 || r.name.nulTerminated) });
+    }
+    this.checkSpace(r, options, boot);
+    return boot;
+  }
+
+  /**
+   * free_space(): the reply is built in a buffer of 548 bytes (more when
+   * the client's option 57 allows), 3 of them kept for an overload option
+   * while sname or file is free; options that do not fit go on into those
+   * fields (option 52), which is not modelled.
+   */
+  private checkSpace(r: Request, options: DhcpOption[], boot: BootFields): void {
+    const max = r.req.find(57, 2);
+    let size = DHCP_PACKET_MIN;
+    if (max !== null) size = Math.min(DHCP_PACKET_MAX, Math.max(DHCP_PACKET_MIN, ((max[0]! << 8) | max[1]!) - 28));
+    const free = r.prl !== null && !this.config.noOverride && (boot.file === '' || boot.sname === '');
+    const end = size - (free ? 3 : 0);
+    let p = DHCP_OPTIONS_AT;
+    for (const o of options) {
+      const len = dhcpOptionDataLen(o);
+      if (p + len + 3 >= end) {
+        this.host.unsupported(`dnsmasq on ${this.host.name}: option ${dhcpOptionCode(o)} does not fit in the reply to ${macToString(r.mac)}: options overloaded into sname and file (option 52) are not modelled`);
+        return;
+      }
+      p += 2 + len;
     }
   }
 
@@ -588,7 +646,7 @@ export class DnsmasqServer {
       { kind: 'serverId', addr: r.ctx.server },
       { kind: 'raw', code: 56, data: msg },
     ];
-    this.reply(r, { ciaddr, yiaddr: 0, siaddr: 0, flags }, options, false);
+    this.reply(r, { ciaddr, yiaddr: 0, siaddr: 0, flags, file: '', sname: '' }, options, false);
   }
 
   /**
@@ -599,7 +657,7 @@ export class DnsmasqServer {
    * routed as any datagram; else broadcast, or unicast to yiaddr after
    * writing the client's MAC into the ARP table, out of the receiving interface.
    */
-  private reply(r: Request, f: { ciaddr: number; yiaddr: number; siaddr: number; flags: number }, options: DhcpOption[], isInform: boolean): void {
+  private reply(r: Request, f: { ciaddr: number; yiaddr: number; siaddr: number; flags: number } & BootFields, options: DhcpOption[], isInform: boolean): void {
     const h = this.host;
     const req = r.req;
     const rep: DhcpRepr = {
@@ -614,8 +672,8 @@ export class DnsmasqServer {
       giaddr: 0,
       chaddr: macToString(r.mac),
       chaddrBytes: r.chaddr,
-      sname: '',
-      file: '',
+      sname: f.sname,
+      file: f.file,
       options,
     };
     let dst: number;
@@ -642,6 +700,44 @@ export class DnsmasqServer {
       h.event('drop', null, r.dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
     }
   }
+}
+
+/** the reply's sname and file fields */
+interface BootFields {
+  file: string;
+  sname: string;
+}
+
+/** sizeof(struct dhcp_packet): the reply buffer unless option 57 allows more; DHCP_PACKET_MAX (config.h) */
+const DHCP_PACKET_MIN = 548;
+const DHCP_PACKET_MAX = 16384;
+/** where the options start, after the fixed header and the magic cookie */
+const DHCP_OPTIONS_AT = 240;
+
+/** do_opt(): a configured option's bytes, 0.0.0.0 in an address list standing for the server's address, a string NUL-terminated when `nulTerm` */
+function doOpt(o: DhcpOptionConf, ctx: Context | null, nulTerm: boolean): Uint8Array {
+  if (o.string && nulTerm && o.data.length !== 255) {
+    const d = new Uint8Array(o.data.length + 1);
+    d.set(o.data);
+    return d;
+  }
+  if (!o.addr || ctx === null) return o.data;
+  const d = o.data.slice();
+  for (let j = 0; j + 4 <= d.length; j += 4) if (getU32(d, j) === 0) setU32(d, j, ctx.server);
+  return d;
+}
+
+/** a field written with safe_strncpy(): up to `max` bytes, up to a NUL */
+function cString(data: Uint8Array, max: number): string {
+  let s = '';
+  for (let i = 0; i < data.length && i < max && data[i] !== 0; i++) s += String.fromCharCode(data[i]!);
+  return s;
+}
+
+/** wildcard_match(): a '*' matches whatever follows; otherwise the names are equal */
+export function wildcardMatch(wildcard: string, name: string): boolean {
+  const star = wildcard.indexOf('*');
+  return star < 0 ? wildcard === name : name.length > star && name.startsWith(wildcard.slice(0, star));
 }
 
 /** in_list(): asked for in option 55, or no option 55 at all */

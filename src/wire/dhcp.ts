@@ -386,7 +386,8 @@ export function parseDhcp(b: Uint8Array, off: number, len: number): DhcpRepr {
 }
 
 /** Data bytes of an option when emitted. */
-function optionDataLen(opt: DhcpOption): number {
+/** an option's data length as emitDhcp() writes it (without its code and length bytes) */
+export function dhcpOptionDataLen(opt: DhcpOption): number {
   switch (opt.kind) {
     case 'messageType':
       return 1;
@@ -412,7 +413,7 @@ function optionDataLen(opt: DhcpOption): number {
 /** Message length: 240 + options + END, raised to `minLen` with zero padding. */
 export function dhcpLen(repr: DhcpRepr, minLen = 0): number {
   let n = DHCP_OPTIONS + 1;
-  for (const o of repr.options) n += 2 + optionDataLen(o);
+  for (const o of repr.options) n += 2 + dhcpOptionDataLen(o);
   return Math.max(n, minLen);
 }
 
@@ -448,7 +449,7 @@ export function emitDhcp(repr: DhcpRepr, b: Uint8Array, off: number, minLen = 0)
   let i = off + DHCP_OPTIONS;
   for (const opt of repr.options) {
     const code = dhcpOptionCode(opt);
-    const dl = optionDataLen(opt);
+    const dl = dhcpOptionDataLen(opt);
     if (code === DHO_PAD || code === DHO_END || code === DHO_DHCP_OPTION_OVERLOAD) throw new WireError('dhcp', `cannot emit option ${code} as data`);
     if (dl > 255) throw new WireError('dhcp', `option ${code} has ${dl} bytes, more than 255`);
     b[i] = code;

@@ -45,7 +45,7 @@ describe('the dnsmasq run command', () => {
     const { r, cfg } = start(['-k', '--conf-file=dnsmasq.conf', '--user=root', '--pid-file=/run/x.pid', '--dhcp-leasefile=/tmp/l', '--log-facility=-'], { 'dnsmasq.conf': conf });
     expect(r.exit).toBe(0);
     expect(cfg!.interfaces).toEqual(['natbr']);
-    expect(cfg!.options).toEqual([{ code: 3, addrs: [ip('10.0.0.1')] }]);
+    expect(cfg!.options).toEqual([{ code: 3, data: Uint8Array.of(10, 0, 0, 1), addr: true, string: false, force: false }]);
   });
 
   it('fails with "unknown interface" for a missing --interface under --bind-interfaces only (measured: exit 2)', () => {
@@ -89,7 +89,9 @@ describe('the dnsmasq run command', () => {
     expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--enable-tftp'])).toMatch(/'--enable-tftp': unknown dnsmasq option/);
     expect(refused([...OK, '--dhcp-range=tag:lan,10.0.0.1,10.0.0.9'])).toMatch(/'--dhcp-range=tag:lan,10.0.0.1,10.0.0.9': not supported: dhcp-range tags/);
     expect(refused([...OK, '--dhcp-range=10.0.0.1,static'])).toMatch(/not supported: only dynamic ranges/);
-    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-option=option:ntp-server,10.0.0.1'])).toMatch(/dhcp-option 'option:ntp-server'/);
+    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-option=tag:lan,option:ntp-server,10.0.0.1'])).toMatch(/dhcp-option 'tag:lan': dhcp-option tags are not modelled/);
+    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-option=vendor:MSFT,2,1i'])).toMatch(/only plain DHCPv4 options/);
+    expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-option=51,3600'])).toMatch(/option 51: dnsmasq sends its own/);
     expect(refused([...OK, '--dhcp-range=10.0.0.1,10.0.0.9', '--dhcp-host=pc1,10.0.0.5'])).toMatch(/dhcp-host without a MAC/);
     expect(refused(['--port=0', '--dhcp-range=10.0.0.1,10.0.0.9'])).toMatch(/without --no-ping .* add --no-ping/);
     expect(refused(['--no-ping', '--dhcp-range=10.0.0.1,10.0.0.9'])).toMatch(/DNS is not modelled; add --port=0/);

@@ -3,9 +3,10 @@
  * the command line and from `--conf-file` (same keys without `--`, relative
  * to the scenario folder), into a DnsmasqConfig and a running server.
  *
- * Accepted: --interface, --dhcp-range=START,END[,MASK][,LEASE],
- * --dhcp-host=MAC[,IP][,NAME][,LEASE], --dhcp-option=(1|3|6|option:netmask|
- * option:router|option:dns-server),ADDR..., --dhcp-authoritative, --no-ping,
+ * Accepted: --interface, --except-interface, --no-dhcp-interface,
+ * --dhcp-range=START,END[,MASK][,LEASE], --dhcp-host=MAC[,IP][,NAME][,LEASE],
+ * --dhcp-option and --dhcp-option-force without tags (dnsmasq-option.ts),
+ * --dhcp-authoritative, --no-ping,
  * --port=0, --no-resolv, --no-hosts, --log-dhcp, --bind-interfaces,
  * --bind-dynamic, --strict-order, --dhcp-no-override (see FLAGS), --conf-file, --keep-in-foreground/-k, --user, --pid-file, --dhcp-leasefile,
  * --log-facility (the last three accepted and ignored: natlab keeps the
@@ -27,8 +28,10 @@ import {
   LEASE_INFINITE,
   MIN_LEASE_SECS,
   emptyDnsmasqConfig,
+  type DhcpOptionConf,
   type DnsmasqConfig,
 } from '../../dhcp/server-config.js';
+import { DhcpOptionError, DhcpOptionUnsupported, parseDhcpOption } from './dnsmasq-option.js';
 
 export { leaseFileOf } from '../../dhcp/registry.js';
 
@@ -47,7 +50,7 @@ export interface DnsmasqResult {
 }
 
 const WITH_VALUE = new Set([
-  'interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility', 'domain',
+  'interface', 'except-interface', 'no-dhcp-interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'dhcp-option-force', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility', 'domain',
 ]);
 /**
  * Flags without a value. Besides those applyOption() reads, these change
@@ -55,14 +58,14 @@ const WITH_VALUE = new Set([
  * distributions' conf files: bind-interfaces and bind-dynamic choose how the
  * DNS socket is bound (the DHCP packet socket serves the listed interfaces
  * either way), strict-order orders upstream DNS servers (no DNS here: --port=0
- * is required), dhcp-no-override forbids putting options in the file/sname
- * fields, which natlab's small replies never do.
+ * is required). dhcp-no-override (recorded: it keeps options out of the
+ * file/sname fields, so a reply has 3 bytes more for options) is read too.
  */
 const FLAGS = new Set([
   'dhcp-authoritative', 'no-ping', 'no-resolv', 'no-hosts', 'log-dhcp', 'keep-in-foreground', 'bind-interfaces',
   'bind-dynamic', 'strict-order', 'dhcp-no-override',
 ]);
-const SHORT: Record<string, string> = { s: 'domain', k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
+const SHORT: Record<string, string> = { O: 'dhcp-option', I: 'except-interface', s: 'domain', k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
 
 /** a value dnsmasq refuses: its message and exit code */
 class DnsmasqRefusal extends Error {
@@ -131,8 +134,15 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
     case 'dhcp-host':
       parseHost(v, p.cfg, token, bad);
       return;
+    case 'except-interface':
+      for (const n of v.split(',')) if (n !== '') p.cfg.exceptInterfaces.push(n);
+      return;
+    case 'no-dhcp-interface':
+      for (const n of v.split(',')) if (n !== '') p.cfg.noDhcpInterfaces.push(n);
+      return;
     case 'dhcp-option':
-      parseOption(v, p.cfg, token, bad);
+    case 'dhcp-option-force':
+      parseOption(v, key === 'dhcp-option-force', p.cfg, token, bad);
       return;
     case 'port': {
       if (!/^[0-9]+$/.test(v)) bad('bad port');
@@ -164,6 +174,9 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
       return;
     case 'bind-dynamic':
       p.bindDynamic = true;
+      return;
+    case 'dhcp-no-override':
+      p.cfg.noOverride = true;
       return;
     default:
       // no-resolv, no-hosts, log-dhcp, keep-in-foreground, bind-interfaces, bind-dynamic, strict-order,
@@ -269,23 +282,19 @@ function parseHost(v: string, cfg: DnsmasqConfig, token: string, bad: (w: string
   cfg.hosts.push({ mac, addr, name, leaseSecs: lease });
 }
 
-const OPTION_NAMES: Record<string, 1 | 3 | 6> = { '1': 1, '3': 3, '6': 6, 'option:netmask': 1, 'option:router': 3, 'option:dns-server': 6 };
-
-function parseOption(v: string, cfg: DnsmasqConfig, token: string, bad: (w: string) => never): void {
-  const parts = v.split(',');
-  const code = OPTION_NAMES[parts[0]!];
-  if (code === undefined) throw unsupported(token, `dhcp-option '${parts[0]}': natlab models 1/netmask, 3/router and 6/dns-server, without tags`);
-  const addrs: number[] = [];
-  for (const x of parts.slice(1)) {
-    const a = parseIp4(x);
-    if (a === null) bad('bad IPv4 address');
-    addrs.push(a!);
+function parseOption(v: string, force: boolean, cfg: DnsmasqConfig, token: string, bad: (w: string) => never): void {
+  let o: DhcpOptionConf;
+  try {
+    o = parseDhcpOption(v, force);
+  } catch (e) {
+    if (e instanceof DhcpOptionError) bad(e.message);
+    if (e instanceof DhcpOptionUnsupported) throw unsupported(token, `dhcp-option ${e.message}`);
+    throw e;
   }
-  // no value: the option is not sent (for 1, 3 and 6, which dnsmasq would otherwise send itself)
-  if (code === 1 && addrs.length > 1) bad('bad dhcp-option');
-  const old = cfg.options.findIndex((o) => o.code === code);
+  // option_filter(): of two lines for one option, the later one is sent (dnsmasq's list is built by prepending)
+  const old = cfg.options.findIndex((x) => x.code === o.code);
   if (old >= 0) cfg.options.splice(old, 1);
-  cfg.options.push({ code, addrs });
+  cfg.options.push(o);
 }
 
 /**
@@ -313,7 +322,7 @@ export function runDnsmasq(host: Host, argv: string[], env: DnsmasqEnv): Dnsmasq
   }
   if (p.bindInterfaces && !p.bindDynamic) {
     // create_bound_listeners(): an --interface that is not there is fatal (measured: exit 2)
-    const missing = p.cfg.interfaces.find((n) => host.ifaceByName(n) === undefined);
+    const missing = p.cfg.interfaces.find((n) => !n.includes('*') && host.ifaceByName(n) === undefined);
     if (missing !== undefined) return { exit: 2, stdout: '', stderr: `dnsmasq: unknown interface ${missing}\n` };
   }
   const server = new DnsmasqServer(host, p.cfg);
