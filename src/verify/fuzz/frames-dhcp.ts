@@ -52,7 +52,8 @@ const INFORM = 8;
 const BROADCAST = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
 const NAMES = ['fzhost', 'laptop-7', 'android-1a2b', 'pc.example.lan', 'bad_name!', 'x'];
 const VENDOR = ['MSFT 5.0', 'udhcp 1.36.1', 'android-dhcp-13'];
-const PRL = [1, 3, 6, 12, 15, 28, 42, 51, 54, 58, 59, 119, 121, 252];
+/** what option 55 may ask for: the common options and the ones dnsmasq-options.ts configures */
+const PRL = [1, 2, 3, 6, 12, 15, 26, 28, 42, 43, 44, 46, 51, 54, 58, 59, 66, 67, 119, 121, 200, 201, 252];
 
 const asNum = (s: string): number => ip4(s).reduce((a, b) => a * 256 + b, 0);
 const asStr = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');

@@ -10,6 +10,7 @@
  *
  * Its seeds are its own: `fuzz-replay-S` is not `fuzz-S` with a capture.
  */
+import { dhcpOptionArgs } from './dnsmasq-options.js';
 import { PcapWriter } from '../../trace/pcap.js';
 import { FrameMaker, type FrameMenu, type SegmentPeer } from './frames.js';
 import type { DhcpServerView } from './frames-dhcp.js';
@@ -37,7 +38,8 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
   const r = net.nodes.find((n) => n.name === 'r' && n.bridge !== undefined);
   if (topology === 'router-bridge' && r !== undefined && !r.run.some((l) => l.startsWith('dnsmasq')) && rng.chance(0.5)) {
     const lsub = r.addrs.find((a) => a.dev === r.bridge!.name)!.ip.split('.').slice(0, 3).join('.');
-    r.run.push(`dnsmasq --interface=${r.bridge!.name} --port=0 --no-ping --dhcp-range=${lsub}.100,${lsub}.150,255.255.255.0,2m --dhcp-option=option:router,${lsub}.1`);
+    const opts = dhcpOptionArgs(rng, lsub);
+    r.run.push(`dnsmasq --interface=${r.bridge!.name} --port=0 --no-ping --dhcp-range=${lsub}.100,${lsub}.150,255.255.255.0,2m --dhcp-option=option:router,${lsub}.1${opts.map((o) => ` ${o}`).join('')}`);
   }
   for (const n of net.nodes) {
     if (rng.chance(n.role === 'host' ? 0.15 : 0.35)) addSysctls(rng, net, n);

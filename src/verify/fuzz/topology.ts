@@ -9,6 +9,7 @@
  * - router-bridge: the 2011 blog's router, a bridge on its LAN side and an
  *   uplink to an upstream host, often masquerading, sometimes serving DHCP.
  */
+import { dhcpOptionArgs } from './dnsmasq-options.js';
 import type { Prng } from './prng.js';
 import { FuzzNet, inNet24, type FuzzNode } from './net.js';
 
@@ -140,8 +141,9 @@ function routerBridge(rng: Prng): FuzzNet {
   if (nat === 'none' || rng.chance(0.3)) up.run.push(`ip route add ${lsub}.0/24 via ${wan}.2`);
   const dhcp = rng.chance(0.25);
   if (dhcp) {
+    const opts = dhcpOptionArgs(rng, lsub);
     r.run.push(
-      `dnsmasq --interface=lanbr --port=0 --no-ping --dhcp-range=${lsub}.100,${lsub}.150,255.255.255.0,2m --dhcp-option=option:router,${lsub}.1`,
+      `dnsmasq --interface=lanbr --port=0 --no-ping --dhcp-range=${lsub}.100,${lsub}.150,255.255.255.0,2m --dhcp-option=option:router,${lsub}.1${opts.map((o) => ` ${o}`).join('')}`,
     );
   }
   lan.forEach((h, i) => {
