@@ -301,6 +301,17 @@ const dhcpOptions = [
   dhcp(4, DISCOVER, { bcast: true, opts: [[57, [5, 220]], [55, [3, 6, 33, 121]]] }), // a larger buffer allowed (option 57): the same options
 ];
 
+// arp-ignore-modes: who-has requests from x (10.0.1.9) to the routers r0..r5 of x-replay-arp-ignore-modes.yaml
+// (arp_ignore 0, 1, 2, 3, 8, 5): for each router its address in x's subnet (10.0.1.1N), in another subnet of the
+// same device (10.0.9.1N), a host-scope and a global address on lo (10.0.7.1N, 10.0.8.1N); from x's address, from
+// 0.0.0.0 (a probe), from the other subnet (10.0.9.9) and from no subnet (192.0.2.9)
+const arpIgnoreModes = [];
+for (let n = 0; n < 6; n++) {
+  for (const net of [1, 9, 7, 8]) {
+    for (const sip of [X, '0.0.0.0', '10.0.9.9', '192.0.2.9']) arpIgnoreModes.push(arp(1, { sip, tip: `10.0.${net}.1${n}` }));
+  }
+}
+
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
 // timestamps that go back and stand still
 /** a pcapng block: type, body, padded to 4, its length before and after */
@@ -500,6 +511,7 @@ for (const [name, frames] of Object.entries({ headers, transport, mtu, options, 
 writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFrames.map(([ms]) => ms * 1000)));
 writeFileSync(join(here, 'x-dhcp-rfc2131.pcap'), pcap(dhcpRfc2131));
 writeFileSync(join(here, 'x-dhcp-options.pcap'), pcap(dhcpOptions));
+writeFileSync(join(here, 'x-arp-ignore-modes.pcap'), pcap(arpIgnoreModes));
 
 // redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.
 // r has no route to 192.0.2.99 (no default route): ip_error() takes a second (ip_rt_error_cost) from the

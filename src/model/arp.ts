@@ -22,7 +22,7 @@ import { BROADCAST_MAC, ZERO_MAC, copyMac, macEq, macToString } from '../wire/ma
 import { devQueueXmit, NET_XMIT_SUCCESS } from './dev.js';
 import { fillIpv4EthHeader } from './eth-header.js';
 import type { Host } from './host.js';
-import { RT_SCOPE_LINK, type Iface } from './iface.js';
+import { RT_SCOPE_HOST, RT_SCOPE_LINK, type IfAddr, type Iface } from './iface.js';
 import { NUD_CONNECTED, NUD_NAMES, NUD_VALID, NO_HH_MAC, Neighbour, Nud } from './neigh.js';
 import type { NeighParms } from './neigh-parms.js';
 import { PktType, Skb } from './skb.js';
@@ -71,9 +71,9 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
     return;
   }
   const sha = f.subarray(o + ARP_SHA, o + ARP_SHA + 6);
-  // Special case: IPv4 duplicate address detection (sip 0): reply only if the target is ours
+  // Special case: IPv4 duplicate address detection (sip 0): reply only if the target is ours, on any device
   if (sip === 0) {
-    if (op === ARPOP_REQUEST && h.addrTypeOnDev(tip, dev) === 'LOCAL' && !arpIgnore(h, dev, sip, tip)) {
+    if (op === ARPOP_REQUEST && h.addrTypeDevTable(tip) === 'LOCAL' && !arpIgnore(h, dev, sip, tip)) {
       arpSend(h, ARPOP_REPLY, dev, tip, sha, dev.mac, sha, sip);
     }
     return;
@@ -107,9 +107,9 @@ export function arpRcv(h: Host, skb: Skb, dev: Iface): void {
   if (n !== undefined || accept) {
     // arp_is_garp(): sender = target (and for a reply, sha = tha), a unicast address
     const tha = f.subarray(o + ARP_THA, o + ARP_THA + 6);
-    garp = sip === tip && (op === ARPOP_REQUEST || macEq(tha, 0, sha, 0)) && h.addrTypeOnDev(sip, dev) === 'UNICAST';
+    garp = sip === tip && (op === ARPOP_REQUEST || macEq(tha, 0, sha, 0)) && h.addrTypeDevTable(sip) === 'UNICAST';
   }
-  if (n === undefined && accept && (garp || (op === ARPOP_REPLY && h.addrTypeOnDev(sip, dev) === 'UNICAST'))) n = h.neigh.create(dev, sip);
+  if (n === undefined && accept && (garp || (op === ARPOP_REPLY && h.addrTypeDevTable(sip) === 'UNICAST'))) n = h.neigh.create(dev, sip);
   if (n !== undefined) {
     const state = op === ARPOP_REPLY && skb.pktType === PktType.HOST ? Nud.REACHABLE : Nud.STALE;
     // "if several different ARP replies follow back-to-back, use the first one": another address is
@@ -127,13 +127,64 @@ function arpAccept(h: Host, dev: Iface, sip: number): boolean {
   return false;
 }
 
-/** arp_ignore(): arp_ignore=0 answers for any local address on any device */
+/**
+ * arp_ignore(): whether a request for our address `tip` goes unanswered.
+ * 0 answers for any local address on any device; 1 only for an address
+ * of the incoming device; 2 only for an address of the incoming device
+ * whose subnet on it holds the sender too (a sender of 0.0.0.0, a
+ * duplicate address probe, is in every subnet); 3 not for an address of
+ * host scope; 8 never; 4-7 and others answer.
+ */
 function arpIgnore(h: Host, dev: Iface, sip: number, tip: number): boolean {
   const mode = h.sysctls.ifConfMax(dev.name, 'arp_ignore');
-  if (mode === 0) return false;
-  if (mode === 1) return !dev.addrs.some((a) => a.addr === tip);
-  if (mode === 2) return !dev.addrs.some((a) => a.addr === tip && ((sip ^ a.addr) & a.mask) === 0);
-  return mode >= 8;
+  switch (mode) {
+    case 0:
+      return false;
+    case 1:
+      return confirmAddrIndev(h, dev, 0, tip, RT_SCOPE_HOST) === 0;
+    case 2:
+      return confirmAddrIndev(h, dev, sip, tip, RT_SCOPE_HOST) === 0;
+    case 3:
+      // inet_confirm_addr() without a device: any device's address `tip` of at most link scope
+      return !h.ifaces.some((d) => confirmAddrIndev(h, d, 0, tip, RT_SCOPE_LINK) !== 0);
+    case 8:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * confirm_addr_indev(): an address of `dev` (`local` itself, or any when
+ * 0) of at most `scope`, provided some address of `dev` has a subnet
+ * holding both `local` and `dst` (either 0: any); 0 when there is none.
+ */
+function confirmAddrIndev(h: Host, dev: Iface, dst: number, local: number, scope: number): number {
+  const localnetScope = h.sysctls.ifConfOr(dev.name, 'route_localnet') ? RT_SCOPE_LINK : RT_SCOPE_HOST;
+  let addr = 0;
+  let same = false;
+  const match = (a: number, ifa: IfAddr): boolean => ((a ^ ifa.addr) & ifa.mask) === 0;
+  for (const ifa of dev.addrs) {
+    const minScope = Math.min(ifa.scope, localnetScope);
+    if (addr === 0 && (local === ifa.addr || local === 0) && minScope <= scope) {
+      addr = ifa.addr;
+      if (same) break;
+    }
+    if (!same) {
+      same = (local === 0 || match(local, ifa)) && (dst === 0 || match(dst, ifa));
+      if (same && addr !== 0) {
+        if (local !== 0 || dst === 0) break;
+        // is the selected address in dst's subnet? if not, can this one serve?
+        if (match(addr, ifa)) break;
+        if (minScope <= scope) {
+          addr = ifa.addr;
+          break;
+        }
+        same = false;
+      }
+    }
+  }
+  return same ? addr : 0;
 }
 
 /**

@@ -176,15 +176,19 @@ export class Host implements HostApi {
     }
   }
 
-  /** inet_addr_type_dev_table(): the local table, restricted to dev */
+  /** inet_dev_addr_type(): the local table, its local routes restricted to dev (-m addrtype --limit-iface-*) */
   private fibLookupDev(addr: number, dev: Iface): Route | null {
     for (const r of this.fib.table('local')) if (((addr & r.mask) >>> 0) === r.dst && (r.dev === dev || r.type !== 'local')) return r;
     return this.fib.lookupMain(addr);
   }
 
-  /** for ARP: the address is ours on this device (inet_addr_type_dev_table == RTN_LOCAL) */
-  addrTypeOnDev(addr: number, dev: Iface): AddrType {
-    return this.addrType(addr, dev);
+  /**
+   * inet_addr_type_dev_table(): the address's type in the device's l3mdev
+   * table, which without VRFs is the local table, whatever the device:
+   * an address of another device is LOCAL too (arp_process(), onlink gateways)
+   */
+  addrTypeDevTable(addr: number): AddrType {
+    return this.addrType(addr, null);
   }
 
   /**

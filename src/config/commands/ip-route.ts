@@ -167,7 +167,7 @@ function ipRouteModify(h: Host, args: string[], cmd: 'add' | 'change' | 'replace
       if (r.onlink) {
         if (dev === null) return extack('Nexthop device required for onlink');
         if (!dev.up) return extack('Nexthop device is not up');
-        if (h.addrType(r.gw, dev) !== 'UNICAST') return extack('Nexthop has invalid gateway');
+        if (h.addrTypeDevTable(r.gw) !== 'UNICAST') return extack('Nexthop has invalid gateway');
       } else {
         if (scope >= RT_SCOPE_LINK) return extack('Nexthop has invalid gateway');
         const via = gatewayRoute(h, r.gw, dev);
