@@ -6,7 +6,7 @@
  */
 import type { CapturedFrame, RunResults, StepResult } from '../sim/results.js';
 import {
-  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave, type SavedLine,
+  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave, randomNatPorts, type PortRange, type SavedLine,
 } from './normalize.js';
 import { frameLine } from './frame-line.js';
 
@@ -42,15 +42,17 @@ export interface CompareOpts {
 export function compareResults(kernel: RunResults, sim: RunResults, opts: CompareOpts = {}): Difference[] {
   const describe = opts.describe ?? frameLine;
   const diffs: Difference[] = [];
-  diffs.push(...compareSteps(kernel.steps, sim.steps));
+  // the rules are the scenario's in both runs: the simulation's say which NAT ports are random
+  const random = randomNatPorts(sim.iptablesSave.values());
+  diffs.push(...compareSteps(kernel.steps, sim.steps, random));
   const ends = opts.ends ?? union(endsOf(kernel), endsOf(sim));
-  for (const end of ends) diffs.push(...compareFrames(end, framesAt(kernel, end), framesAt(sim, end), describe));
+  for (const end of ends) diffs.push(...compareFrames(end, framesAt(kernel, end), framesAt(sim, end), describe, random));
   for (const node of union([...kernel.iptablesSave.keys()], [...sim.iptablesSave.keys()])) {
     diffs.push(...compareIptables(node, kernel.iptablesSave.get(node) ?? '', sim.iptablesSave.get(node) ?? ''));
   }
   for (const node of union([...kernel.conntrack.keys()], [...sim.conntrack.keys()])) {
     diffs.push(...compareMultiset('conntrack', `${node} conntrack`,
-      normalizeConntrack(kernel.conntrack.get(node) ?? ''), normalizeConntrack(sim.conntrack.get(node) ?? '')));
+      normalizeConntrack(kernel.conntrack.get(node) ?? '', random), normalizeConntrack(sim.conntrack.get(node) ?? '', random)));
   }
   for (const node of union([...kernel.leases.keys()], [...sim.leases.keys()])) {
     diffs.push(...compareMultiset('lease', `${node} dnsmasq.leases`,
@@ -76,7 +78,7 @@ function framesAt(r: RunResults, end: string): CapturedFrame[] {
 
 // ---- steps
 
-export function compareSteps(kernel: StepResult[], sim: StepResult[]): Difference[] {
+export function compareSteps(kernel: StepResult[], sim: StepResult[], random: readonly PortRange[] = []): Difference[] {
   const diffs: Difference[] = [];
   const byStep = (list: StepResult[]): Map<number, StepResult> => new Map(list.map((s) => [s.step, s]));
   const k = byStep(kernel);
@@ -91,8 +93,8 @@ export function compareSteps(kernel: StepResult[], sim: StepResult[]): Differenc
       continue;
     }
     if (ks.exit !== ss.exit) diffs.push({ aspect: 'step-exit', where: `${where} (${ks.node}: ${ks.command})`, kernel: `exit ${ks.exit}`, sim: `exit ${ss.exit}` });
-    const ko = normalizeOutput(ks.output).split('\n');
-    const so = normalizeOutput(ss.output).split('\n');
+    const ko = normalizeOutput(ks.output, random).split('\n');
+    const so = normalizeOutput(ss.output, random).split('\n');
     for (let i = 0; i < Math.max(ko.length, so.length); i++) {
       if (ko[i] !== so[i]) {
         diffs.push({ aspect: 'step-output', where: `${where} output line ${i + 1}`, kernel: ko[i] ?? '', sim: so[i] ?? '' });
@@ -113,8 +115,8 @@ interface Norm {
   original: Uint8Array;
 }
 
-function normalizeAll(frames: CapturedFrame[], keys: Map<string, number>): Norm[] {
-  const ports = new PortAliases();
+function normalizeAll(frames: CapturedFrame[], keys: Map<string, number>, random: readonly PortRange[]): Norm[] {
+  const ports = new PortAliases(random);
   const out: Norm[] = [];
   frames.forEach((f, i) => {
     const n = normalizeFrame(f.data, ports);
@@ -172,10 +174,11 @@ export function compareFrames(
   kernel: CapturedFrame[],
   sim: CapturedFrame[],
   describe: (frame: Uint8Array) => string = frameLine,
+  random: readonly PortRange[] = [],
 ): Difference[] {
   const keys = new Map<string, number>();
-  const k = normalizeAll(kernel, keys);
-  const s = normalizeAll(sim, keys);
+  const k = normalizeAll(kernel, keys, random);
+  const s = normalizeAll(sim, keys, random);
   const pairs = lcsPairs(k.map((f) => f.key), s.map((f) => f.key));
   const diffs: Difference[] = [];
   let i = 0;

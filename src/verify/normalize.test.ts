@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave,
+  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave, randomNatPorts,
 } from './normalize.js';
 
 function hex(s: string): Uint8Array {
@@ -272,5 +272,29 @@ describe('normalizeFrame, a TCP segment quoted in an ICMP error', () => {
     const a = normalizeFrame(syn('a1b2', '11223344'), new PortAliases())!;
     const b = normalizeFrame(syn('0014', '55667788'), new PortAliases())!;
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('randomNatPorts', () => {
+  it('reads the port ranges of NAT rules with --random or --random-fully from iptables-save', () => {
+    const save = [
+      '*nat',
+      '-A POSTROUTING -s 10.0.0.0/24 -o wan -p tcp -j SNAT --to-source 192.0.2.1:20000-20999 --random',
+      '-A POSTROUTING -o wan -j MASQUERADE --random-fully',
+      '-A PREROUTING -p tcp -j REDIRECT --to-ports 8080 --random',
+      '-A POSTROUTING -o wan -j MASQUERADE --to-ports 30000-30099',
+      '-A POSTROUTING -o wan2 -j SNAT --to-source 192.0.2.9 --random',
+      'COMMIT',
+    ].join('\n');
+    expect(randomNatPorts([save])).toEqual([[20000, 20999], [1024, 65535], [8080, 8080], [1024, 65535]]);
+    expect(randomNatPorts(['*nat\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n'])).toEqual([]);
+  });
+
+  it('makes ports in those ranges aliases by order of appearance, in frames and in conntrack listings', () => {
+    const p = new PortAliases([[20000, 20999]]);
+    expect([p.alias(20500), p.alias(80), p.alias(20001), p.alias(20500)]).toEqual([32768, 80, 32769, 32768]);
+    const line = (port: number) => `tcp      6 117 SYN_SENT src=10.0.0.3 dst=203.0.113.5 sport=${port} dport=80 [UNREPLIED] src=203.0.113.5 dst=192.0.2.1 sport=80 dport=${port} mark=0 use=1`;
+    expect(normalizeConntrack(line(20123), [[20000, 20999]])).toEqual(normalizeConntrack(line(20777), [[20000, 20999]]));
+    expect(normalizeConntrack(line(20123))).not.toEqual(normalizeConntrack(line(20777)));
   });
 });

@@ -60,11 +60,18 @@ const DHCP_MAGIC_COOKIE = 0x63825363;
 export const EPHEMERAL_LOW = 32768;
 export const EPHEMERAL_HIGH = 60999;
 
-/** Ephemeral port → alias, in order of first appearance (one per wire end). */
+/** a port range [low, high] */
+export type PortRange = readonly [number, number];
+
+/**
+ * Ephemeral port → alias, in order of first appearance (one per wire end);
+ * `random` adds the ranges random NAT draws ports from (randomNatPorts()).
+ */
 export class PortAliases {
   private readonly map = new Map<number, number>();
+  constructor(private readonly random: readonly PortRange[] = []) {}
   alias(port: number): number {
-    if (port < EPHEMERAL_LOW || port > EPHEMERAL_HIGH) return port;
+    if (!isAliased(port, this.random)) return port;
     let a = this.map.get(port);
     if (a === undefined) {
       a = EPHEMERAL_LOW + this.map.size;
@@ -72,6 +79,34 @@ export class PortAliases {
     }
     return a;
   }
+}
+
+function isAliased(port: number, random: readonly PortRange[]): boolean {
+  if (port >= EPHEMERAL_LOW && port <= EPHEMERAL_HIGH) return true;
+  for (const [lo, hi] of random) if (port >= lo && port <= hi) return true;
+  return false;
+}
+
+/**
+ * The port ranges NAT rules with --random or --random-fully draw from, read
+ * from `iptables-save` texts: such a rule maps every connection to a port
+ * the kernel draws at random (nf_nat_l4proto_unique_tuple():
+ * get_random_u16() or prandom), which no simulation can match, so these
+ * ports are compared by order of appearance, as ephemeral ports are. A
+ * rule without a port range draws from 1024-65535 for the usual source
+ * ports (the kernel keeps ports under 1024 under 1024, unaliased here).
+ */
+export function randomNatPorts(saves: Iterable<string>): PortRange[] {
+  const out: PortRange[] = [];
+  for (const text of saves) {
+    for (const line of text.split('\n')) {
+      if (!/ -j (SNAT|MASQUERADE|DNAT|REDIRECT)\b/.test(line) || !/ --random(-fully)?\b/.test(line)) continue;
+      const r = / --to-(?:source|destination|ports) (?:[0-9.]+(?:-[0-9.]+)?:)?([0-9]+)(?:-([0-9]+))?(?: |$)/.exec(line);
+      if (r === null) out.push([1024, 65535]);
+      else out.push([Number(r[1]), Number(r[2] ?? r[1])]);
+    }
+  }
+  return out;
 }
 
 function u16(b: Uint8Array, o: number): number {
@@ -245,7 +280,7 @@ const CT_L3 = /^ipv4\s+2\s+/;
  * Each run of consecutive entry lines is masked as normalizeConntrack()
  * does and sorted; every other line stays where it is.
  */
-function normalizeConntrackLines(text: string): string {
+function normalizeConntrackLines(text: string, random: readonly PortRange[]): string {
   const lines = text.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; ) {
@@ -262,14 +297,14 @@ function normalizeConntrackLines(text: string): string {
     // -o extended: masked and sorted as the plain lines, its prefix kept (one listing has it on every line or none)
     const prefix = l3.every((x) => x) ? 'ipv4 2 ' : '';
     if (prefix === '' && l3.some((x) => x)) out.push(...block);
-    else out.push(...normalizeConntrack(block.join('\n')).map((l) => prefix + l));
+    else out.push(...normalizeConntrack(block.join('\n'), random).map((l) => prefix + l));
   }
   return out.join('\n');
 }
 
-/** Masks what varies from run to run in a step's printed output. */
-export function normalizeOutput(text: string): string {
-  return normalizeConntrackLines(text)
+/** Masks what varies from run to run in a step's printed output (`random`: randomNatPorts()). */
+export function normalizeOutput(text: string, random: readonly PortRange[] = []): string {
+  return normalizeConntrackLines(text, random)
     .replace(/\btime([=<])[0-9.]+ ?ms\b/g, 'time$1… ms')
     .replace(/\btime [0-9]+ms\b/g, 'time …ms')
     .replace(/^rtt .*$/gm, 'rtt …')
@@ -296,7 +331,7 @@ export function normalizeOutput(text: string): string {
  * `conntrack -L` as a sorted list of entries without the timeout column,
  * the ICMP id and ephemeral ports (state, tuples, flags kept).
  */
-export function normalizeConntrack(text: string): string[] {
+export function normalizeConntrack(text: string, random: readonly PortRange[] = []): string[] {
   return text
     .split('\n')
     .map((l) => l.trim())
@@ -309,7 +344,7 @@ export function normalizeConntrack(text: string): string[] {
         .map((w) => {
           if (/^id=[0-9]+$/.test(w)) return 'id=*';
           const port = /^(sport|dport)=([0-9]+)$/.exec(w);
-          if (port && Number(port[2]) >= EPHEMERAL_LOW && Number(port[2]) <= EPHEMERAL_HIGH) return `${port[1]}=*`;
+          if (port && isAliased(Number(port[2]), random)) return `${port[1]}=*`;
           return w;
         })
         .join(' ');
