@@ -78,6 +78,7 @@ function replay(name: string): void {
 }
 
 describe('ip link answers as iproute2 6.1 did', () => replay('link'));
+describe('ip link reads interface names and addresses as iproute2 6.1 did', () => replay('link-names'));
 describe('ip addr answers as iproute2 6.1 did', () => replay('addr'));
 describe('ip route answers as iproute2 6.1 did', () => replay('route'));
 describe('ip neigh, bridge and brctl answer as the real tools did', () => replay('neigh-bridge'));

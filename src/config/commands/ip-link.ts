@@ -9,7 +9,6 @@ import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { VethIface } from '../../model/veth.js';
 import { VLAN_VID_MASK, VlanIface, vlanFindDev } from '../../model/vlan-dev.js';
-import { parseMac } from '../../wire/mac.js';
 import { garbage, invarg, matches, noDevice, rtnl, extack } from './args.js';
 import { bridgeMtuAdjust, derivedMac, mtuRange, setLinkMaster, setLinkMtu, setLinkUp } from './link-state.js';
 import { printLink, type ShowOpts } from './link-print.js';
@@ -49,7 +48,7 @@ function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdR
     } else if (matches(a, 'address')) {
       const v = next();
       if (v === null) return incompleteCmd();
-      const m = parseLladdr(v);
+      const m = llAddrA2n(v);
       if (typeof m === 'string') return fail(1, m);
       r.mac = m;
     } else if (matches(a, 'mtu')) {
@@ -104,12 +103,36 @@ function incompleteCmd(): CmdResult {
   return fail(255, 'Command line is not complete. Try option "help"\n');
 }
 
-/** ll_addr_a2n(): colon-separated hex bytes */
+/**
+ * ll_addr_a2n(): colon-separated bytes, each read by sscanf("%x") (leading
+ * blanks, a sign, 0x, then hex digits up to the first other character: "down"
+ * is 0x0d) and refused outside 0-255; any number of them (up to 32)
+ */
+export function llAddrA2n(s: string): Uint8Array | string {
+  const out: number[] = [];
+  for (const p of s.split(':')) {
+    const m = /^\s*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)/.exec(p);
+    const v = m === null ? NaN : (m[1] === '-' ? -1 : 1) * parseInt(m[2]!, 16);
+    if (!(v >= 0 && v <= 255)) return `"${p}" is invalid lladdr.\n`;
+    out.push(v);
+    if (out.length === 32) break;
+  }
+  return Uint8Array.from(out);
+}
+
+/** an Ethernet address for `ip neigh`: ll_addr_a2n(), then the kernel's length check */
 export function parseLladdr(s: string): Uint8Array | string {
-  const parts = s.split(':');
-  for (const p of parts) if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return `"${p}" is invalid lladdr.\n`;
-  if (parts.length !== 6) return 'RTNETLINK answers: Invalid argument\n';
-  return parseMac(parts.map((p) => p.padStart(2, '0')).join(':'))!;
+  const m = llAddrA2n(s);
+  if (typeof m === 'string') return m;
+  if (m.length !== 6) return 'RTNETLINK answers: Invalid argument\n';
+  return m;
+}
+
+/** the kernel's checks of a link address (dev_set_mac_address(), veth/bridge newlink): 6 bytes, unicast, not zero */
+function linkAddrError(m: Uint8Array): CmdResult | null {
+  if (m.length !== 6) return rtnl('Invalid argument');
+  if (!validEtherAddr(m)) return rtnl('Cannot assign requested address');
+  return null;
 }
 
 function validEtherAddr(m: Uint8Array): boolean {
@@ -165,7 +188,8 @@ function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
   const bo = parseBridgeOpts(r.typeArgs);
   if ('exit' in bo) return bo;
   if (r.master !== undefined && r.master !== null) return notModelled(IP, 'a bridge as a port of a bridge');
-  if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+  const macErr = r.mac === null ? null : linkAddrError(r.mac);
+  if (macErr !== null) return macErr;
   if (r.mtu !== null && (r.mtu < 68 || r.mtu > 65535)) return extack(r.mtu < 68 ? 'mtu less than device minimum' : 'mtu greater than device maximum');
   const dev = h.addBridge(name0 ?? allocName(h, 'bridge%d'), r.mac);
   const bad = checkBridgeOpts(dev.bridge!, bo);
@@ -187,7 +211,8 @@ function addBridge(h: Host, name0: string | null, r: LinkReq): CmdResult {
 function addVlan(h: Host, name0: string | null, r: LinkReq): CmdResult {
   const vo = parseVlanOpts(r.typeArgs);
   if ('exit' in vo) return vo;
-  if (r.mac !== null && !validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+  const macErr = r.mac === null ? null : linkAddrError(r.mac);
+  if (macErr !== null) return macErr;
   if (vo.id !== null && vo.id >= VLAN_VID_MASK) return extack('8021q: Invalid VLAN id');
   if (name0 !== null && h.ifaceByName(name0) !== undefined) return rtnl('File exists');
   if (vo.id === null) return extack('8021q: VLAN id not specified');
@@ -224,7 +249,10 @@ function addVeth(h: Host, name0: string | null, r: LinkReq): CmdResult {
   const peerName = peer.name ?? peer.dev ?? allocName(h, 'veth%d', [name]);
   if (!validIfname(peerName)) return invarg('"name" not a valid ifname', peerName);
   if (peerName === name || h.ifaceByName(peerName) !== undefined) return rtnl('File exists');
-  for (const m of [r.mac, peer.mac]) if (m !== null && !validEtherAddr(m)) return rtnl('Cannot assign requested address');
+  for (const m of [r.mac, peer.mac]) {
+    const err = m === null ? null : linkAddrError(m);
+    if (err !== null) return err;
+  }
   if (r.master !== undefined) return notModelled(IP, '"master" on "ip link add"');
   const pb = h.addVeth(peerName, peer.mac ?? derivedMac(h.name, peerName));
   const pa = h.addVeth(name, r.mac ?? derivedMac(h.name, name));
@@ -257,6 +285,8 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
   if (r.dev === null) return fail(255, 'Not enough information: "dev" argument is required.\n');
   const dev = h.ifaceByName(r.dev);
   if (dev === undefined) return noDevice(r.dev);
+  // iplink_parse(): an address must have the device's length (measured: exit 1)
+  if (r.mac !== null && r.mac.length !== 6) return fail(1, `Invalid address length ${r.mac.length} - must be 6 bytes\n`);
   if (r.link !== null) return notModelled(IP, '"ip link set ... link"');
   if (r.type !== null) {
     // rtnl_newlink() on an existing device: the type data first (changelink), then do_setlink()
@@ -266,7 +296,8 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
   // do_setlink() order: address, mtu, name, down, master, up
   if (r.mac !== null) {
     if (dev.kind === 'loopback') return rtnl('Operation not supported');
-    if (!validEtherAddr(r.mac)) return rtnl('Cannot assign requested address');
+    const macErr = linkAddrError(r.mac);
+    if (macErr !== null) return macErr;
     h.setMac(dev, r.mac);
   }
   if (r.mtu !== null) {

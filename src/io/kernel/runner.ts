@@ -114,12 +114,13 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       const b = nsOf.get(link.b.node)!;
       log(`link ${link.a.node}:${link.a.iface} -- ${link.b.node}:${link.b.iface}`);
       await mustRun(
-        ['ip', 'link', 'add', link.a.iface, 'netns', a, 'address', link.a.mac, 'type', 'veth',
+        // `name` and `dev` spelled out: an interface named like a prefix of a keyword ("a", "ad") would be read as "address"
+        ['ip', 'link', 'add', 'name', link.a.iface, 'netns', a, 'address', link.a.mac, 'type', 'veth',
           'peer', 'name', link.b.iface, 'netns', b, 'address', link.b.mac],
         `creating link ${link.a.node}:${link.a.iface} ${link.b.node}:${link.b.iface}`,
       );
-      await mustRun(['ip', '-n', a, 'link', 'set', link.a.iface, 'up'], 'link up');
-      await mustRun(['ip', '-n', b, 'link', 'set', link.b.iface, 'up'], 'link up');
+      await mustRun(['ip', '-n', a, 'link', 'set', 'dev', link.a.iface, 'up'], 'link up');
+      await mustRun(['ip', '-n', b, 'link', 'set', 'dev', link.b.iface, 'up'], 'link up');
     }
     const ends = scenario.links.flatMap((l) => [l.a, l.b]);
     const captures: WireEndCapture[] = await Promise.all(
