@@ -154,10 +154,10 @@ export class Host implements HostApi {
     return this.fib.lookup(dst);
   }
 
+  /** __inet_dev_addr_type(): 0.0.0.0/8 and 255.255.255.255 are BROADCAST, 224/4 MULTICAST, the rest as the FIB says */
   addrType(addr: number, dev: Iface | null): AddrType {
-    if (addr === 0) return 'UNSPEC';
+    if (addr >>> 24 === 0 || addr === LIMITED_BROADCAST) return 'BROADCAST';
     if (isMulticast4(addr)) return 'MULTICAST';
-    if (addr === LIMITED_BROADCAST) return 'BROADCAST';
     const r = dev !== null ? this.fibLookupDev(addr, dev) : this.fib.lookup(addr);
     if (r === null) return 'UNICAST';
     switch (r.type) {
