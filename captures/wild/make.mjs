@@ -312,6 +312,15 @@ for (let n = 0; n < 6; n++) {
   }
 }
 
+// pmtu-burst: ten DF echo requests over the next hop's MTU 10 ms apart, then ten datagrams for a network with no
+// route 10 ms apart (x-replay-pmtu-burst.yaml): "fragmentation needed" is never rate limited (icmpv4_mask_allow()),
+// "network unreachable" is (ip_error()'s bucket, then icmp_send()'s)
+const pmtuBurst = [
+  eth(ipv4(X, Y, 1, echo(0x107, 1))), // ARP both sides first
+  ...Array.from({ length: 10 }, (_, i) => eth(ipv4(X, Y, 1, echo(0x107, 2 + i, 1172), { df: true, id: 0x2100 + i }))),
+  ...Array.from({ length: 10 }, (_, i) => eth(ipv4(X, '192.0.2.99', 17, udp(X, '192.0.2.99', 40020 + i, 9, data(20), 'ok'), { id: 0x2200 + i }))),
+];
+
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
 // timestamps that go back and stand still
 /** a pcapng block: type, body, padded to 4, its length before and after */
@@ -512,6 +521,7 @@ writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFra
 writeFileSync(join(here, 'x-dhcp-rfc2131.pcap'), pcap(dhcpRfc2131));
 writeFileSync(join(here, 'x-dhcp-options.pcap'), pcap(dhcpOptions));
 writeFileSync(join(here, 'x-arp-ignore-modes.pcap'), pcap(arpIgnoreModes));
+writeFileSync(join(here, 'x-pmtu-burst.pcap'), pcap(pmtuBurst, pmtuBurst.map((_, i) => (i === 0 ? 0 : 200_000 + i * 10_000))));
 
 // redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.
 // r has no route to 192.0.2.99 (no default route): ip_error() takes a second (ip_rt_error_cost) from the

@@ -5,6 +5,7 @@
 import { onesSum, checksumFinish } from '../wire/checksum.js';
 import {
   ICMP_DEST_UNREACH,
+  ICMP_FRAG_NEEDED,
   ICMP_ECHO,
   ICMP_ECHOREPLY,
   ICMP_PARAMETERPROB,
@@ -160,9 +161,11 @@ export function icmpSend(h: Host, inSkb: Skb, type: number, code: number, info: 
   const rt = h.routeOutput(src, saddr, null);
   if (rt.kind === 'unreachable' || rt.dev === null) return;
   if (saddr === 0) saddr = rt.prefsrc;
-  // icmpv4_xrlim_allow(): not towards ourselves; only the types in the mask
-  // icmp_ratemask (default 6168: dest unreach, source quench, time exceeded, param problem)
-  if (rt.dev.kind !== 'loopback' && ((h.sysctl('net.ipv4.icmp_ratemask') >> type) & 1) !== 0) {
+  // icmpv4_xrlim_allow(): not towards ourselves; icmpv4_mask_allow(): never PMTU discovery's "fragmentation
+  // needed" nor types past 18, else only the types in icmp_ratemask (default 6168: dest unreach, source
+  // quench, time exceeded, param problem)
+  const masked = type <= 18 && !(type === ICMP_DEST_UNREACH && code === ICMP_FRAG_NEEDED) && ((h.sysctl('net.ipv4.icmp_ratemask') >> type) & 1) !== 0;
+  if (rt.dev.kind !== 'loopback' && masked) {
     if (!h.peers.xrlimAllow(src, h.now(), h.sysctl('net.ipv4.icmp_ratelimit') * 1_000_000)) {
       if (h.trace !== null) h.drop(inSkb, inSkb.inDev, `icmp error to ${ip4ToString(src)} rate limited (icmp_ratelimit)`);
       return;
