@@ -37,7 +37,7 @@ describe('a traffic step whose program refuses its arguments', () => {
   });
 
   it('names the file, line and node of an unknown traffic command', () => {
-    expect(refusal('a: ip -4 route')).toMatch(/^step-errors\.yaml:13:\d+: node a: 'ip': unknown traffic command/);
+    expect(refusal('a: sysctl -w net.ipv4.ip_forward=1')).toMatch(/^step-errors\.yaml:13:\d+: node a: 'sysctl': unknown traffic command/);
   });
 
   it('names the file, line and node of an option a program reports as not modelled (ping -f)', () => {

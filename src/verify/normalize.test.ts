@@ -298,3 +298,13 @@ describe('randomNatPorts', () => {
     expect(normalizeConntrack(line(20123))).not.toEqual(normalizeConntrack(line(20777)));
   });
 });
+
+describe('normalizeOutput of brctl showmacs', () => {
+  it('masks the ageing timer, which counts the kernel run\'s own step times, and keeps the rest', () => {
+    const head = 'port no\tmac addr\t\tis local?\tageing timer\n';
+    const a = `${head}  1\t02:00:00:00:01:01\tno\t\t   0.15\n  1\t02:00:00:00:02:01\tyes\t\t   0.00\n`;
+    const b = `${head}  1\t02:00:00:00:01:01\tno\t\t   0.00\n  1\t02:00:00:00:02:01\tyes\t\t   0.00\n`;
+    expect(normalizeOutput(a)).toBe(normalizeOutput(b));
+    expect(normalizeOutput(a)).not.toBe(normalizeOutput(b.replace('02:00:00:00:01:01\tno', '02:00:00:00:01:01\tyes')));
+  });
+});

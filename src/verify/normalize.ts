@@ -321,6 +321,8 @@ export function normalizeOutput(text: string, random: readonly PortRange[] = [])
     .replace(/\bident=[0-9]+\b/g, 'ident=…')
     // dhclient draws its renewal time at random
     .replace(/\brenewal in [0-9]+ seconds\b/g, 'renewal in … seconds')
+    // brctl showmacs: how long ago an address was last seen counts the kernel run's own step times
+    .replace(/^(\s*[0-9]+\t[0-9a-f:]{17}\t(?:yes|no)\t\t)\s*[0-9]+\.[0-9]{2}$/gm, '$1…')
     // tcpreplay's wall-clock rates
     .replace(/\bsent in [0-9.]+ seconds\b/g, 'sent in … seconds')
     .replace(/^(\s*)Rated: .*$/gm, '$1Rated: …')

@@ -17,7 +17,8 @@ import { macEq, macKey, macToString } from '../../wire/mac.js';
 import { matches, noDevice } from './args.js';
 import { parseLladdr } from './ip-link.js';
 import { linkFlags } from './link-print.js';
-import { selfUnicast } from './link-state.js';
+import { selfUnicast, vethPeer } from './link-state.js';
+import { VlanIface } from '../../model/vlan-dev.js';
 import { fail, notModelled, ok, type CmdResult } from './result.js';
 
 const PROG = 'bridge';
@@ -33,6 +34,21 @@ export function runBridge(host: Host, argv: string[]): CmdResult {
   if (matches(obj, 'vlan')) return bridgeVlan(host, args);
   if (['mdb', 'vni', 'monitor'].some((k) => matches(obj, k))) return notModelled(PROG, `the object "${obj}"`);
   return fail(255, `Object "${obj}" is unknown, try "bridge help".\n`);
+}
+
+/**
+ * The port's name as `bridge link` prints it: br_fill_ifinfo() sends
+ * IFLA_LINK (a veth's peer's ifindex, in the peer's namespace; a VLAN's
+ * real device) without the peer's namespace, and print_name_and_link()
+ * names that index in this one: `NAME@OTHER` or `NAME@ifN`, nothing when
+ * the index is the port's own
+ */
+function bridgeLinkName(h: Host, p: Iface): string {
+  const peer = vethPeer(p);
+  const iflink = p instanceof VlanIface ? p.real.ifindex : peer !== null ? peer.ifindex : p.ifindex;
+  if (iflink === p.ifindex) return p.name;
+  const local = h.ifaces.find((i) => i.ifindex === iflink);
+  return `${p.name}@${local !== undefined ? local.name : `if${iflink}`}`;
 }
 
 /** br_port_state: forwarding when the port and its bridge are up with carrier (STP off), else disabled */
@@ -57,7 +73,7 @@ function bridgeLink(h: Host, args: string[]): CmdResult {
   for (const p of h.ifaces) {
     if (p.master === null || (dev !== null && p !== dev)) continue;
     // cost 2: a veth reports 10 Gbit/s (port_cost())
-    out += `${p.ifindex}: ${p.name}: ${linkFlags(h, p)} mtu ${p.mtu} master ${p.master.dev.name} state ${portState(p.master, p)} priority 32 cost 2 \n`;
+    out += `${p.ifindex}: ${bridgeLinkName(h, p)}: ${linkFlags(h, p)} mtu ${p.mtu} master ${p.master.dev.name} state ${portState(p.master, p)} priority 32 cost 2 \n`;
   }
   return ok(out);
 }
@@ -189,13 +205,14 @@ function fdbShow(h: Host, args: string[]): CmdResult {
       const b = d.master;
       for (const e of bridgeEntries(b)) {
         if (entryPort(b, e) !== d) continue;
-        out += line(macToString(e.mac), d, `master ${b.dev.name}${fdbState(e) ? ' ' + fdbState(e) : ''}`);
+        // print_fdb(): "master BR " and then the state, empty for a learnt entry
+        out += line(macToString(e.mac), d, `master ${b.dev.name} ${fdbState(e)}`);
       }
       // the entries learnt per VLAN on a VLAN-filtering bridge (newest first within a VID)
       for (const [vid, m] of b.vlanFdb) {
         for (const e of [...m.values()].reverse()) {
           if (e.port !== d) continue;
-          out += line(macToString(e.mac), d, `vlan ${vid} master ${b.dev.name}${fdbState(e) ? ' ' + fdbState(e) : ''}`);
+          out += line(macToString(e.mac), d, `vlan ${vid} master ${b.dev.name} ${fdbState(e)}`);
         }
       }
     }

@@ -87,7 +87,14 @@ describe('prepareTrafficCommand', () => {
   });
 
   it('refuses anything that is not a traffic command', () => {
-    expect(() => prepareTrafficCommand(['ip', 'addr'], paths, loc)).toThrow(/'ip': not a traffic command/);
+    expect(() => prepareTrafficCommand(['sysctl', '-w', 'net.ipv4.ip_forward=1'], paths, loc)).toThrow(/'sysctl': not a traffic command/);
+  });
+
+  it('runs ip, bridge and brctl only in their show forms (inspect-forms.ts)', () => {
+    expect(prepareTrafficCommand(['ip', 'addr'], paths, loc)).toEqual({ argv: ['ip', 'addr'] });
+    expect(prepareTrafficCommand(['bridge', 'fdb', 'show'], paths, loc)).toEqual({ argv: ['bridge', 'fdb', 'show'] });
+    expect(() => prepareTrafficCommand(['ip', 'route', 'add', 'default', 'via', '10.0.0.1'], paths, loc)).toThrow(/'add': traffic steps may only show state with ip/);
+    expect(() => prepareTrafficCommand(['ip', '-n', 'other', 'link'], paths, loc)).toThrow(/'-n': traffic steps may only show state with ip/);
   });
 });
 

@@ -7,6 +7,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { NatlabError, type ErrorLoc } from '../../config/errors.js';
+import { nonInspectionToken } from '../../config/commands/inspect-forms.js';
 
 /** Commands a `run:` line may use (scenario contract). */
 export const RUN_COMMANDS: ReadonlySet<string> = new Set([
@@ -16,6 +17,7 @@ export const RUN_COMMANDS: ReadonlySet<string> = new Set([
 /** Commands a traffic step may use (scenario contract). */
 export const TRAFFIC_COMMANDS: ReadonlySet<string> = new Set([
   'ping', 'arping', 'sleep', 'nc', 'dhclient', 'udhcpc', 'tcpreplay', 'iptables', 'iptables-save', 'conntrack',
+  'ip', 'bridge', 'brctl',
 ]);
 
 /** Per-run private files a command may be pointed at. */
@@ -158,6 +160,13 @@ export function prepareTrafficCommand(argv: string[], paths: PrivatePaths, loc: 
       if (!args.some((a) => IPTABLES_LIST.test(a) || a === '--list' || a === '--list-rules')) {
         refuse('traffic steps may only inspect iptables (-L, -S)', loc, args.join(' ') || cmd);
       }
+      return { argv };
+    }
+    case 'ip':
+    case 'bridge':
+    case 'brctl': {
+      const bad = nonInspectionToken(argv);
+      if (bad !== null) refuse(`traffic steps may only show state with ${cmd} (show, list)`, loc, bad);
       return { argv };
     }
     case 'conntrack': {

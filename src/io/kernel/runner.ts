@@ -175,7 +175,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       } else {
         const f = await finishWithin(procs, run, timeoutMs);
         result.exit = f.status;
-        result.output = f.output;
+        result.output = nodeNamesForNamespaces(f.output, nsOf);
         result.end = rel();
         procs.notePidFiles();
       }
@@ -191,7 +191,7 @@ export async function runOnKernel(scenario: Scenario, opts: KernelRunOpts = {}):
       // what the stop set off runs to its end first (the simulator's STOP_GAP_NS)
       await procs.quiesce(background.slice(i + 1).map((x) => x.run));
       b.result.exit = f.status;
-      b.result.output = f.output;
+      b.result.output = nodeNamesForNamespaces(f.output, nsOf);
       b.result.end = rel();
     }
 
@@ -259,6 +259,18 @@ function readStdin(stdin: NonNullable<RunLine['stdin']>, dir: string, loc: Error
   } catch {
     throw new NatlabError(`cannot read ${path}`, { ...loc, token: stdin.path });
   }
+}
+
+/**
+ * `ip` names a veth peer's namespace (`link-netns NAME`) by the run's own
+ * namespace name; the node's name stands for it, as each node is one host
+ * (the simulator prints the node)
+ */
+function nodeNamesForNamespaces(output: string, nsOf: ReadonlyMap<string, string>): string {
+  if (!output.includes('link-netns ')) return output;
+  let out = output;
+  for (const [node, ns] of nsOf) out = out.split(`link-netns ${ns}\n`).join(`link-netns ${node}\n`).split(`link-netns ${ns} `).join(`link-netns ${node} `);
+  return out;
 }
 
 /** A daemon is ready once its pid file exists; if it ends first, its output is the error. */

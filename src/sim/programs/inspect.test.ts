@@ -76,3 +76,18 @@ describe('iptables in a traffic step', () => {
     expect(s[0]).toEqual({ exit: 0, output: '-P INPUT ACCEPT\n-A INPUT -m conntrack --ctstate INVALID -j DROP\n' });
   });
 });
+
+describe('ip, bridge and brctl in a traffic step', () => {
+  it('show the state of the node at that moment', () => {
+    const s = steps('  - b: ping -c 1 -W 1 10.7.0.1\n  - b: ip neigh show\n  - r: ip route\n');
+    expect(s[1]!.exit).toBe(0);
+    expect(s[1]!.output).toMatch(/^10\.7\.0\.1 dev eth0 lladdr 02:00:00:00:\S+ (REACHABLE|DELAY|STALE) \n$/);
+    expect(s[2]!.output).toContain(' dev ');
+  });
+
+  it('stop the run on a line that would change something, naming it, as the kernel runner does', () => {
+    expect(() => steps('  - b: ip link set eth0 down\n')).toThrow("inspect.yaml:13:5: node b: 'set': traffic steps may only show state with ip (show, list)");
+    expect(() => steps('  - r: bridge fdb add 02:00:00:00:00:01 dev eth0\n')).toThrow("node r: 'add': traffic steps may only show state with bridge (show, list)");
+    expect(() => steps('  - r: brctl addbr br9\n')).toThrow("node r: 'addbr': traffic steps may only show state with brctl (show, list)");
+  });
+});

@@ -2,12 +2,19 @@
  * Inspection in traffic steps: `iptables -L/-S ...`, `iptables-save`
  * (`iptables-save.ts`) and `conntrack -L`
  * (with its filters: `-p`, `-s`, `-d`, `-r`, `-q`, `--sport`, `--dport`,
- * `--state`),
+ * `--state`), and the show forms of `ip` (address, route, neighbour,
+ * link), `bridge` (link, fdb, vlan) and `brctl` (show, showmacs),
  * printing what the real commands print at that moment. They change
- * nothing: a traffic step that would change rules is refused, as the
- * kernel runner refuses it.
+ * nothing: a traffic step that would change rules or state is refused, as
+ * the kernel runner refuses it (config/commands/inspect-forms.ts).
  */
 import { runIptables } from '../../config/iptables.js';
+import { runBrctl } from '../../config/commands/brctl.js';
+import { runBridge } from '../../config/commands/bridge.js';
+import { nonInspectionToken } from '../../config/commands/inspect-forms.js';
+import { runIp } from '../../config/commands/ip.js';
+import type { CmdResult } from '../../config/commands/result.js';
+import type { Host } from '../../model/host.js';
 import type { Netfilter } from '../../netfilter/netfilter.js';
 import { NatlabError } from '../../config/errors.js';
 import { runConntrackCommand } from '../../netfilter/conntrack/command.js';
@@ -66,4 +73,22 @@ const conntrack: ProgramMain = (ctx) => {
   return done(ctx, r.exit, r.stdout, r.stderr);
 };
 
-export const INSPECTION_PROGRAMS: Record<string, ProgramMain> = { iptables, 'iptables-save': iptablesSaveMain, conntrack };
+/** `ip`, `bridge` or `brctl` in a show form: the run command's own answer, a natlab limit being a problem of the run */
+function showCommand(run: (h: Host, argv: string[]) => CmdResult): ProgramMain {
+  return (ctx) => {
+    const bad = nonInspectionToken(ctx.argv);
+    if (bad !== null) throw new NatlabError(`traffic steps may only show state with ${ctx.argv[0]} (show, list)`, { token: bad });
+    const r = run(ctx.host as Host, ctx.argv);
+    if (r.stderr.startsWith('natlab: ')) ctx.host.unsupported(r.stderr.trim().slice('natlab: '.length));
+    return done(ctx, r.exit, r.stdout, r.stderr);
+  };
+}
+
+export const INSPECTION_PROGRAMS: Record<string, ProgramMain> = {
+  iptables,
+  'iptables-save': iptablesSaveMain,
+  conntrack,
+  ip: showCommand(runIp),
+  bridge: showCommand(runBridge),
+  brctl: showCommand(runBrctl),
+};
