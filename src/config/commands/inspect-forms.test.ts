@@ -6,7 +6,7 @@ const check = (line: string) => nonInspectionToken(line.split(' '));
 describe('which ip, bridge and brctl lines a traffic step may run: those that only show state', () => {
   it('takes the show forms, with or without the verb, abbreviated as iproute2 abbreviates', () => {
     for (const l of ['ip neigh', 'ip neigh show', 'ip n sh dev eth0', 'ip route', 'ip r list', 'ip -4 addr show dev eth0', 'ip -br link', 'ip link show eth0',
-      'ip route show table main', 'bridge fdb show br br0', 'bridge link', 'bridge vlan show', 'bridge fdb', 'brctl show', 'brctl showmacs br0']) {
+      'ip route show table main', 'ip route get 10.9.1.1', 'ip r g 10.0.0.1', 'bridge fdb show br br0', 'bridge link', 'bridge vlan show', 'bridge fdb', 'brctl show', 'brctl showmacs br0']) {
       expect(check(l)).toBeNull();
     }
   });

@@ -6,8 +6,8 @@
  * (io/kernel/commands.ts) both ask here, so both refuse the same lines.
  *
  * A form is an object with no verb or a show verb, as iproute2 reads them
- * (`matches()`: a prefix of show, list or lst); `brctl show` and
- * `brctl showmacs`. Options that reach outside the node (`-n`, `-netns`,
+ * (`matches()`: a prefix of show, list or lst), and `ip route get`;
+ * `brctl show` and `brctl showmacs`. Options that reach outside the node (`-n`, `-netns`,
  * `-batch`, `-force`) are refused.
  */
 import { matches } from './args.js';
@@ -35,6 +35,8 @@ export function nonInspectionToken(argv: readonly string[]): string | null {
     const verb = argv[i + 1];
     // `ip neigh`, `ip route` and the rest print without a verb too; a selector (dev, table) may follow a show
     if (isShowVerb(verb) || verb === 'dev' || verb === 'br' || verb === 'table') return null;
+    // `ip route get`: the route a packet would take, looked up and not kept
+    if (prog === 'ip' && known === 'route' && verb !== undefined && matches(verb, 'get')) return null;
     return verb ?? null;
   }
   if (prog === 'brctl') {
