@@ -32,6 +32,7 @@ import { KernelEnvironmentError } from '../io/kernel/preflight.js';
 import { KernelLacksError } from '../io/kernel/lacks.js';
 import { writeResults } from '../io/results.js';
 import { compareResults, renderDifferences } from '../verify/compare.js';
+import { localPortRanges } from '../verify/normalize.js';
 import { simulate as simulateScenario, type SimulateOptions } from '../sim/simulate.js';
 import { scenarioReader } from '../io/files.js';
 
@@ -136,7 +137,7 @@ export async function verifyScenario(
     });
     // (a rerun's kernel results replace the previous run's)
     if (base !== null) writeResults(join(base, 'kernel'), kernel);
-    const diffs = compareResults(kernel, sim, { ends });
+    const diffs = compareResults(kernel, sim, { ends, portRanges: localPortRanges(scenario.nodes.map((n) => n.run)) });
     const which = run === 1 ? '' : ` (kernel run ${run} of ${runs})`;
     if (diffs.length === 0) {
       print(`${scenario.name}: kernel and simulation agree${which}`);

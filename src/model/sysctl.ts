@@ -105,6 +105,9 @@ export interface DevConf {
 /** Per-host sysctl values. */
 export class Sysctls {
   private global = new Map<string, number>(Object.entries(GLOBAL_DEFAULTS));
+  /** net.ipv4.ip_local_port_range: the ports connect() and an unbound send draw from (two values: config/commands/sysctl.ts) */
+  localPortLow = 32768;
+  localPortHigh = 60999;
   private providers: [string, SysctlProvider][] = [];
   /**
    * Bumped by every `sysctl -w` (any key) and every change to the set of

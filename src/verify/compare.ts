@@ -34,6 +34,8 @@ export interface Difference {
 export interface CompareOpts {
   /** wire ends `node:iface` to compare frames on; default: every captured interface of either run */
   ends?: string[];
+  /** ip_local_port_range settings of the scenario's nodes (localPortRanges()): their ports are drawn at random too */
+  portRanges?: readonly PortRange[];
   /** a one-line frame summary; default `frameLine` */
   describe?: (frame: Uint8Array) => string;
 }
@@ -43,7 +45,7 @@ export function compareResults(kernel: RunResults, sim: RunResults, opts: Compar
   const describe = opts.describe ?? frameLine;
   const diffs: Difference[] = [];
   // the rules are the scenario's in both runs: the simulation's say which NAT ports are random
-  const random = randomNatPorts(sim.iptablesSave.values());
+  const random = [...randomNatPorts(sim.iptablesSave.values()), ...(opts.portRanges ?? [])];
   diffs.push(...compareSteps(kernel.steps, sim.steps, random));
   const ends = opts.ends ?? union(endsOf(kernel), endsOf(sim));
   for (const end of ends) diffs.push(...compareFrames(end, framesAt(kernel, end), framesAt(sim, end), describe, random));

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave, randomNatPorts,
+  PortAliases, normalizeFrame, normalizeOutput, normalizeConntrack, normalizeLeases, parseIptablesSave, randomNatPorts, localPortRanges,
 } from './normalize.js';
 
 function hex(s: string): Uint8Array {
@@ -306,5 +306,12 @@ describe('normalizeOutput of brctl showmacs', () => {
     const b = `${head}  1\t02:00:00:00:01:01\tno\t\t   0.00\n  1\t02:00:00:00:02:01\tyes\t\t   0.00\n`;
     expect(normalizeOutput(a)).toBe(normalizeOutput(b));
     expect(normalizeOutput(a)).not.toBe(normalizeOutput(b.replace('02:00:00:00:01:01\tno', '02:00:00:00:01:01\tyes')));
+  });
+});
+
+describe('localPortRanges', () => {
+  it('reads the ip_local_port_range values run lines set, quoted or not, one value (LOW) aliased from there up', () => {
+    expect(localPortRanges(['sysctl -w net.ipv4.ip_local_port_range="20000 30000"\n', "sysctl -w net.ipv4.ip_local_port_range='40000 40100'", 'sysctl -w net.ipv4.ip_local_port_range=5000'])).toEqual([[20000, 30000], [40000, 40100], [5000, 65535]]);
+    expect(localPortRanges(['ip addr add 10.0.0.1/24 dev eth0'])).toEqual([]);
   });
 });

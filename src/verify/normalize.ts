@@ -88,6 +88,22 @@ function isAliased(port: number, random: readonly PortRange[]): boolean {
 }
 
 /**
+ * The ip_local_port_range values the `run:` texts set (`sysctl -w
+ * net.ipv4.ip_local_port_range=LOW HIGH`, quoted or not): the kernel draws
+ * ephemeral ports there at random (secret hashes, a random start for UDP),
+ * so they are compared by order of appearance as the default range's are.
+ */
+export function localPortRanges(runTexts: Iterable<string>): PortRange[] {
+  const out: PortRange[] = [];
+  for (const text of runTexts) {
+    for (const m of text.matchAll(/ip_local_port_range\s*=\s*["']?\s*([0-9]+)(?:\s+([0-9]+))?/g)) {
+      out.push([Number(m[1]), Number(m[2] ?? 65535)]);
+    }
+  }
+  return out;
+}
+
+/**
  * The port ranges NAT rules with --random or --random-fully draw from, read
  * from `iptables-save` texts: such a rule maps every connection to a port
  * the kernel draws at random (nf_nat_l4proto_unique_tuple():

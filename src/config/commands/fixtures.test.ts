@@ -83,3 +83,4 @@ describe('ip addr answers as iproute2 6.1 did', () => replay('addr'));
 describe('ip route answers as iproute2 6.1 did', () => replay('route'));
 describe('ip neigh, bridge and brctl answer as the real tools did', () => replay('neigh-bridge'));
 describe('sysctl answers as procps-ng 4.0.2 did', () => replay('sysctl'));
+describe('sysctl reads and writes ip_local_port_range as procps-ng 4.0.2 and Linux did', () => replay('sysctl-ports'));

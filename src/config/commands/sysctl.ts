@@ -74,6 +74,27 @@ function parseIntValue(key: string, text: string): number | null {
   return n;
 }
 
+const LOCAL_PORT_RANGE = 'net.ipv4.ip_local_port_range';
+
+/**
+ * net.ipv4.ip_local_port_range, two values: read as "LOW\tHIGH"; written as
+ * ipv4_local_port_range() takes them (proc_dointvec_minmax() of one or two
+ * integers in 1-65535 over the current pair, then HIGH >= LOW and LOW no
+ * lower than ip_unprivileged_port_start, 1024), else EINVAL.
+ */
+function localPortRange(host: Host, text: string | null, valuesOnly: boolean, quiet: boolean): { out: string; err: string } {
+  const s = host.sysctls;
+  if (text === null) return { out: valuesOnly ? `${s.localPortLow}\t${s.localPortHigh}\n` : `${LOCAL_PORT_RANGE} = ${s.localPortLow}\t${s.localPortHigh}\n`, err: '' };
+  // the values are written over the current ones from the left: one value sets LOW only (measured)
+  const m = /^[ \t\n]*([0-9]+)(?:[ \t\n]+([0-9]+))?[ \t\n]*$/.exec(text);
+  const low = m === null ? NaN : Number(m[1]);
+  const high = m === null ? NaN : m[2] === undefined ? s.localPortHigh : Number(m[2]);
+  if (!(low >= 1 && high <= 65535 && high >= low && low >= 1024)) return { out: '', err: `sysctl: setting key "${LOCAL_PORT_RANGE}": Invalid argument\n` };
+  s.localPortLow = low;
+  s.localPortHigh = high;
+  return { out: quiet ? '' : valuesOnly ? `${text}\n` : `${LOCAL_PORT_RANGE} = ${text}\n`, err: '' };
+}
+
 export function runSysctl(host: Host, argv: string[]): CmdResult {
   let write = false;
   let valuesOnly = false;
@@ -110,6 +131,13 @@ export function runSysctl(host: Host, argv: string[]): CmdResult {
     }
     const key = normaliseKey((eq < 0 ? item : item.slice(0, eq)).trim());
     const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+    if (key === LOCAL_PORT_RANGE) {
+      const r = localPortRange(host, eq < 0 ? null : item.slice(eq + 1).trim(), valuesOnly, quiet);
+      out += r.out;
+      err += r.err;
+      if (r.err !== '') exit = 1;
+      continue;
+    }
     if (!host.sysctls.has(key)) {
       if (ignore) continue;
       if (knownToLinux(host, key)) {

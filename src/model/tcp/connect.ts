@@ -51,7 +51,7 @@ export function tcpConnect(h: Host, req: ConnectRequest, events: TcpEvents): Tcp
       if (e.localPort === sport && e.remotePort === req.dport && e.remoteAddr === req.daddr && (e.localAddr === saddr || e.localAddr === 0)) return EADDRINUSE;
     }
   } else {
-    sport = ephemeralPort(h.name, st.portPerturb, saddr, req.daddr, req.dport, (p) => st.portInUse(p));
+    sport = ephemeralPort(h.name, st.portPerturb, saddr, req.daddr, req.dport, (p) => st.portInUse(p), h.sysctls.localPortLow, h.sysctls.localPortHigh);
     if (sport === 0) return EADDRNOTAVAIL;
     st.portPerturb += 2;
   }

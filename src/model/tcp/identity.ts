@@ -42,15 +42,18 @@ export function tsClock(nowNs: number, off: number): number {
  * __inet_hash_connect()'s choice, deterministic: start at an even offset
  * hashed from (host, source, destination, destination port), moved on by a
  * per-host counter after every connect (the kernel's table_perturb), and
- * walk the even ports, then the odd ones, skipping those `inUse` says are
- * taken. Returns 0 when every port is taken (EADDRNOTAVAIL).
+ * walk the even ports, then the odd ones, of ip_local_port_range [low,
+ * high] (an odd count of ports rounded down to even, as the kernel does),
+ * skipping those `inUse` says are taken. Returns 0 when every port is
+ * taken (EADDRNOTAVAIL).
  */
-export function ephemeralPort(host: string, perturb: number, saddr: number, daddr: number, dport: number, inUse: (port: number) => boolean): number {
-  const remaining = PORT_HIGH - PORT_LOW + 1;
+export function ephemeralPort(host: string, perturb: number, saddr: number, daddr: number, dport: number, inUse: (port: number) => boolean, low = PORT_LOW, high = PORT_HIGH): number {
+  let remaining = high - low + 1;
+  if (remaining > 1) remaining &= ~1;
   let offset = ((hash32(`port:${host}`, saddr, daddr, dport) + perturb) % remaining) & ~1;
   for (let parity = 0; parity < 2; parity++, offset = (offset + 1) % remaining) {
     for (let i = 0; i < remaining; i += 2) {
-      const port = PORT_LOW + ((offset + i) % remaining);
+      const port = low + ((offset + i) % remaining);
       if (!inUse(port)) return port;
     }
   }

@@ -592,7 +592,7 @@ class NcUdp implements UdpSocket {
     // udp_lib_get_port() starts each bind at a new random place: a per-host draw count stands in
     const draw = udpPortDraws.get(h) ?? 0;
     udpPortDraws.set(h, draw + 1);
-    const port = sport || ephemeralPort(`udp:${h.name}`, draw * 2, src, daddr, dport, inUse);
+    const port = sport || ephemeralPort(`udp:${h.name}`, draw * 2, src, daddr, dport, inUse, h.sysctls.localPortLow, h.sysctls.localPortHigh);
     const s = new NcUdp(h, src, port, daddr, dport);
     h.sockets.udp.push(s);
     return s;
