@@ -65,6 +65,8 @@ export interface DnsmasqConfig {
   options: DhcpOptionConf[];
   /** --dhcp-authoritative */
   authoritative: boolean;
+  /** --dhcp-lease-max (default 1000): a REQUEST that would need one lease more is NAKed "no leases left" */
+  leaseMax?: number;
   /** --dhcp-no-override: sname and file are never used for options (no space kept for an overload option) */
   noOverride?: boolean;
   /** --domain: sent as option 15 to a client that asks for it; '' when none */

@@ -436,9 +436,12 @@ export class DnsmasqServer {
       else if (lease === null && this.leaseByAddr(yiaddr) !== null) message = 'address in use';
     }
     if (message === '' && lease === null) {
-      // lease4_allocate(): new leases go first in the list
-      lease = { mac: r.mac.slice(), addr: yiaddr, hostname: '', authName: false, clientId: null, expires: 0 };
-      this.leases.unshift(lease);
+      // lease4_allocate(): none past --dhcp-lease-max (leases_left); new leases go first in the list
+      if (this.leases.length >= (this.config.leaseMax ?? DEFAULT_LEASE_MAX)) message = 'no leases left';
+      else {
+        lease = { mac: r.mac.slice(), addr: yiaddr, hostname: '', authName: false, clientId: null, expires: 0 };
+        this.leases.unshift(lease);
+      }
     }
     if (message !== '' || lease === null) {
       this.nak(r, message, unicastDest);
@@ -701,6 +704,9 @@ export class DnsmasqServer {
     }
   }
 }
+
+/** MAXLEASES (config.h): --dhcp-lease-max's default */
+const DEFAULT_LEASE_MAX = 1000;
 
 /** the reply's sname and file fields */
 interface BootFields {

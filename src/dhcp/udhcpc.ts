@@ -58,6 +58,9 @@ export class Udhcpc {
   private leaseEnd = 0;
   private daemonized = false;
 
+  /** in the sleep(3) after a NAK */
+  private nakSleep = false;
+
   constructor(
     private readonly env: ClientEnv,
     private readonly opts: UdhcpcOptions,
@@ -71,9 +74,17 @@ export class Udhcpc {
     this.discoverTick();
   }
 
-  /** SIGTERM is caught (message, exit 0); SIGINT is not (killed: 130) */
+  /**
+   * SIGTERM is caught (message, exit 0); SIGINT is not (killed: 130). A
+   * SIGTERM during the sleep after a NAK cuts it short: the loop sends its
+   * discover before it reads the signal from its pipe (measured)
+   */
   signal(sig: 'SIGINT' | 'SIGTERM'): void {
     if (this.state === 'done') return;
+    if (sig === 'SIGTERM' && this.nakSleep) {
+      this.nakSleep = false;
+      this.discoverTick();
+    }
     if (sig === 'SIGTERM') this.env.out('udhcpc: received SIGTERM\n');
     this.finish(sig === 'SIGTERM' ? 0 : 130);
   }
@@ -253,7 +264,11 @@ export class Udhcpc {
     this.sockets.raw = true;
     this.packetNum = 0;
     this.requested = 0;
-    // measured: the next discover follows the NAK by 2 s
-    this.arm(2, () => this.discoverTick());
+    // sleep(3) "to avoid excessive network traffic", then a discover (measured: 3 s and the scripts' run time)
+    this.nakSleep = true;
+    this.arm(3, () => {
+      this.nakSleep = false;
+      this.discoverTick();
+    });
   }
 }

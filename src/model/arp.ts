@@ -237,11 +237,9 @@ export function neighUpdate(h: Host, n: Neighbour, lladdr: Uint8Array | null, st
   // same-address update asking for STALE (an ARP request from it) leaves REACHABLE without confirming
   if ((newState & NUD_CONNECTED) !== 0) n.confirmed = now;
   if ((old & NUD_VALID) !== 0 && changed && !override && !admin) return;
-  if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && (old & NUD_CONNECTED) !== 0) newState = old;
-  if ((old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE && old !== Nud.STALE) {
-    // same address, weaker state: keep the state machine where it is
-    if (old === Nud.DELAY || old === Nud.PROBE) newState = old;
-  }
+  // "If entry was valid and address is not changed, do not change entry state, if new one is STALE",
+  // unless the update is an administrator's (ip neigh, SIOCSARP): that one sets STALE
+  if (!admin && (old & NUD_VALID) !== 0 && !changed && newState === Nud.STALE) newState = old;
   // the timestamp moves only with a change, so that no-op updates do not stretch the locktime window
   if (newState !== old || changed) n.updated = now;
   if (lladdr !== null) {

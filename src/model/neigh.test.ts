@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ARPOP_REQUEST, arpOp, arpSpa } from '../wire/arp.js';
 import { ETH_P_ARP, ethType } from '../wire/ethernet.js';
 import { IPPROTO_UDP, buildIpv4 } from '../wire/ipv4.js';
-import { neighAdminSet } from './arp.js';
+import { neighAdminSet, neighUpdate } from './arp.js';
 import { allocIpPacket, ipLocalOut } from './ipv4.js';
 import { Skb } from './skb.js';
 import { Nud, NeighTable } from './neigh.js';
@@ -61,5 +61,20 @@ describe('the neighbour table', () => {
     expect(a.neigh.lookup(eth0, ip('10.0.0.1'))).toBeUndefined();
     send();
     expect(requests()).toBe(1);
+  });
+});
+
+describe('neigh_update() with the same address', () => {
+  it('keeps the state when a packet says STALE, but sets STALE when an administrator does (ip neigh, SIOCSARP)', () => {
+    const t = new TestNet();
+    const [a0] = t.wire('a', 'eth0', 'b', 'eth0');
+    const h = t.host('a');
+    const mac = Uint8Array.of(2, 0, 0, 0, 9, 9);
+    const n = h.neigh.create(a0, ip('10.0.0.9'));
+    neighUpdate(h, n, mac, Nud.REACHABLE, true);
+    neighUpdate(h, n, mac, Nud.STALE, false);
+    expect(n.state).toBe(Nud.REACHABLE);
+    neighUpdate(h, n, mac, Nud.STALE, true);
+    expect(n.state).toBe(Nud.STALE);
   });
 });

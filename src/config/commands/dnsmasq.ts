@@ -3,7 +3,7 @@
  * the command line and from `--conf-file` (same keys without `--`, relative
  * to the scenario folder), into a DnsmasqConfig and a running server.
  *
- * Accepted: --interface, --except-interface, --no-dhcp-interface,
+ * Accepted: --interface, --except-interface, --no-dhcp-interface, --dhcp-lease-max,
  * --dhcp-range=START,END[,MASK][,LEASE], --dhcp-host=MAC[,IP][,NAME][,LEASE],
  * --dhcp-option and --dhcp-option-force without tags (dnsmasq-option.ts),
  * --dhcp-authoritative, --no-ping,
@@ -50,7 +50,7 @@ export interface DnsmasqResult {
 }
 
 const WITH_VALUE = new Set([
-  'interface', 'except-interface', 'no-dhcp-interface', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'dhcp-option-force', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility', 'domain',
+  'interface', 'except-interface', 'no-dhcp-interface', 'dhcp-lease-max', 'dhcp-range', 'dhcp-host', 'dhcp-option', 'dhcp-option-force', 'port', 'conf-file', 'user', 'pid-file', 'dhcp-leasefile', 'log-facility', 'domain',
 ]);
 /**
  * Flags without a value. Besides those applyOption() reads, these change
@@ -65,7 +65,7 @@ const FLAGS = new Set([
   'dhcp-authoritative', 'no-ping', 'no-resolv', 'no-hosts', 'log-dhcp', 'keep-in-foreground', 'bind-interfaces',
   'bind-dynamic', 'strict-order', 'dhcp-no-override',
 ]);
-const SHORT: Record<string, string> = { O: 'dhcp-option', I: 'except-interface', s: 'domain', k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
+const SHORT: Record<string, string> = { X: 'dhcp-lease-max', O: 'dhcp-option', I: 'except-interface', s: 'domain', k: 'keep-in-foreground', i: 'interface', C: 'conf-file', u: 'user', x: 'pid-file', l: 'dhcp-leasefile', p: 'port', K: 'dhcp-authoritative', h: 'no-hosts', R: 'no-resolv' };
 
 /** a value dnsmasq refuses: its message and exit code */
 class DnsmasqRefusal extends Error {
@@ -133,6 +133,11 @@ function applyOption(key: string, value: string | undefined, env: DnsmasqEnv, p:
       return;
     case 'dhcp-host':
       parseHost(v, p.cfg, token, bad);
+      return;
+    case 'dhcp-lease-max':
+      // atoi_check(): digits only
+      if (!/^[0-9]+$/.test(v) || Number(v) > 0x7fffffff) bad('try --help');
+      p.cfg.leaseMax = Number(v);
       return;
     case 'except-interface':
       for (const n of v.split(',')) if (n !== '') p.cfg.exceptInterfaces.push(n);
