@@ -321,6 +321,13 @@ const pmtuBurst = [
   ...Array.from({ length: 10 }, (_, i) => eth(ipv4(X, '192.0.2.99', 17, udp(X, '192.0.2.99', 40020 + i, 9, data(20), 'ok'), { id: 0x2200 + i }))),
 ];
 
+// mc-source: echo requests to 224.0.0.1 (x-replay-mc-source.yaml) from a source no route leads back to, from 0.0.0.0,
+// from loopback, and from the hosts' own subnet: ip_mc_validate_source() decides before INPUT
+const ALL_HOSTS = '01:00:5e:00:00:01';
+const mcSource = ['10.9.0.10', '0.0.0.0', '127.0.0.5', '10.0.1.77'].map((src, i) =>
+  eth(ipv4(src, '224.0.0.1', 1, echo(0x108, 1 + i), { ttl: 1, df: false, id: 0x2300 + i }), { dst: ALL_HOSTS }),
+);
+
 // pcapng: two sections, nanosecond and microsecond interfaces, an EPB with options, an SPB (no timestamp),
 // timestamps that go back and stand still
 /** a pcapng block: type, body, padded to 4, its length before and after */
@@ -521,6 +528,7 @@ writeFileSync(join(here, 'x-arp.pcap'), pcap(arpFrames.map(([, f]) => f), arpFra
 writeFileSync(join(here, 'x-dhcp-rfc2131.pcap'), pcap(dhcpRfc2131));
 writeFileSync(join(here, 'x-dhcp-options.pcap'), pcap(dhcpOptions));
 writeFileSync(join(here, 'x-arp-ignore-modes.pcap'), pcap(arpIgnoreModes));
+writeFileSync(join(here, 'x-mc-source.pcap'), pcap(mcSource));
 writeFileSync(join(here, 'x-pmtu-burst.pcap'), pcap(pmtuBurst, pmtuBurst.map((_, i) => (i === 0 ? 0 : 200_000 + i * 10_000))));
 
 // redirect-bucket: the redirect back-off and ip_error()'s token bucket are one inet_peer's, with one rate_last.

@@ -8,7 +8,7 @@
  *   local socket --> ip_local_out --OUTPUT--> ip_output
  *   ip_output --POSTROUTING--> ip_finish_output --> neighbour --> device
  */
-import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipIsFragment, ipProto, ipSrc, ipTotalLen, setIpFragField, Ip4 } from '../wire/ipv4.js';
+import { IP_DF, IP_HLEN, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_TCP, IPPROTO_UDP, ipChecksumOk, ipDecTtl, ipDF, ipDst, ipFillChecksum, ipFragField, ipIsFragment, ipProto, ipSrc, ipTotalLen, setIpFragField, Ip4 } from '../wire/ipv4.js';
 import { ICMP_DEST_UNREACH, ICMP_EXC_TTL, ICMP_FRAG_NEEDED, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH, ICMP_TIME_EXCEEDED } from '../wire/icmp.js';
 import { LIMITED_BROADCAST, ip4ToString, isLoopback4, isMulticast4, isZeronet4 } from '../wire/ip4.js';
 import { neighOutput } from './arp.js';
@@ -190,13 +190,21 @@ function ipRouteInputSlow(h: Host, skb: Skb, daddr: number, saddr: number, dev: 
   const fwd = conf.forwarding !== 0;
   const localnet = conf.routeLocalnet;
   if (isMulticast4(daddr)) {
-    // ip_route_input_mc(): only groups we joined
-    if (ipCheckMc(dev, daddr) && !isMulticast4(saddr) && saddr !== LIMITED_BROADCAST) {
-      skb.route = route('multicast', h.lo, daddr, 0, 0);
-      return 0;
+    // ip_route_input_rcu(): only groups we joined, then ip_route_input_mc() -> ip_mc_validate_source()
+    if (!ipCheckMc(dev, daddr)) {
+      if (h.trace !== null) h.drop(skb, dev, `ip: multicast ${ip4ToString(daddr)} not joined`, true);
+      return -EINVAL;
     }
-    if (h.trace !== null) h.drop(skb, dev, `ip: multicast ${ip4ToString(daddr)} not joined`, true);
-    return -EINVAL;
+    if (isMulticast4(saddr) || saddr === LIMITED_BROADCAST || (isLoopback4(saddr) && !localnet)) return martianSource(h, skb, dev, saddr);
+    if (isZeronet4(saddr)) {
+      // from 0.0.0.0/8 only to 224.0.0.0/24 or IGMP
+      if ((daddr & 0xffffff00) !== (0xe0000000 | 0) && skb.data[skb.l3 + Ip4.PROTO] !== IPPROTO_IGMP) return martianSource(h, skb, dev, saddr);
+    } else {
+      const v = fibValidateSource(h, saddr, 0, dev, true);
+      if (v < 0) return rpDrop(h, skb, dev, saddr, v);
+    }
+    skb.route = route('multicast', h.lo, daddr, 0, 0);
+    return 0;
   }
   if (isMulticast4(saddr) || saddr === LIMITED_BROADCAST) return martianSource(h, skb, dev, saddr);
   if (daddr === LIMITED_BROADCAST || (saddr === 0 && daddr === 0)) return brdInput(h, skb, dev, saddr);
