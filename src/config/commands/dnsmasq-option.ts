@@ -13,6 +13,8 @@
  * would duplicate.
  */
 import type { DhcpOptionConf } from '../../dhcp/server-config.js';
+import { setU32 } from '../../wire/bytes.js';
+import { parseIp4 } from '../../wire/ip4.js';
 
 /** opttab's type bits (dnsmasq.h) */
 const OT_ADDR_LIST = 0x8000;
@@ -128,15 +130,6 @@ function atoi(s: string): number {
   const n = Number(m[1]);
   if (!Number.isFinite(n) || Math.abs(n) > 2 ** 63) return -1;
   return Number(BigInt.asIntN(32, BigInt(m[1]!)));
-}
-
-/** inet_pton(AF_INET): four decimal parts 0-255, nothing else */
-function pton(s: string): number | null {
-  const m = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(s);
-  if (m === null) return null;
-  const p = [m[1], m[2], m[3], m[4]].map(Number);
-  if (p.some((x) => x > 255)) return null;
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
 /** parse_hex() into `digs` bytes (groups of hex digits split by ':'; a longer group gives several bytes; the rest stays zero) */
@@ -302,7 +295,8 @@ export function parseDhcpOption(value: string, force: boolean): DhcpOptionConf {
     }
     for (const item of v.split(',')) {
       const slash = item.indexOf('/');
-      const a = pton(slash < 0 ? item : item.slice(0, slash));
+      // inet_pton(AF_INET): four decimal parts, no leading zeros
+      const a = parseIp4(slash < 0 ? item : item.slice(0, slash));
       if (a === null) throw new DhcpOptionError('bad IPv4 address');
       if (slash < 0) {
         out.push(a >>> 24, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff);
@@ -328,5 +322,7 @@ export function parseDhcpOption(value: string, force: boolean): DhcpOptionConf {
 }
 
 function u32Bytes(x: number): Uint8Array {
-  return Uint8Array.of(x >>> 24, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff);
+  const b = new Uint8Array(4);
+  setU32(b, 0, x);
+  return b;
 }
