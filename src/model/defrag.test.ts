@@ -155,7 +155,7 @@ describe('fragments through the stack', () => {
     t.addr('a', 'eth0', '10.0.0.1/24');
     t.addr('b', 'eth0', '10.0.0.2/24');
     const got: { type: number; code: number; len: number; from: number }[] = [];
-    t.host('a').sockets.raw.push({ proto: IPPROTO_ICMP, dev: null, deliver: (p) => got.push({ type: p[20]!, code: p[21]!, len: ipTotalLen(p, 0), from: ipSrc(p, 0) }) });
+    t.host('a').sockets.raw.push({ proto: IPPROTO_ICMP, dev: null, addr: 0, deliver: (p) => got.push({ type: p[20]!, code: p[21]!, len: ipTotalLen(p, 0), from: ipSrc(p, 0) }) });
     return { t, got };
   }
 

@@ -106,22 +106,23 @@ export class Host implements HostApi {
       // ip_route_output_key_hash_rcu(): bound to a device and no route through it:
       // "assume that the destination is on link" and send it there
       if (!oif.up) return { kind: 'unreachable', dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
-      return { kind: 'unicast', dev: oif, nexthop: dst, prefsrc: src || this.selectAddr(oif, 0, RT_SCOPE_LINK), gateway: 0 };
+      return { kind: 'unicast', dev: oif, nexthop: dst, prefsrc: src || this.selectAddr(oif, 0, RT_SCOPE_LINK), gateway: 0, output: true };
     }
     if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') {
       return { kind: r === null ? 'unreachable' : r.type, dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
     }
     if (r.type === 'local') {
-      return { kind: 'local', dev: this.lo, nexthop: dst, prefsrc: src || r.prefsrc || dst, gateway: 0 };
+      // orig_oif = FIB_RES_OIF(): rt_iif is the local route's device
+      return { kind: 'local', dev: this.lo, nexthop: dst, prefsrc: src || r.prefsrc || dst, gateway: 0, iif: r.dev ?? this.lo };
     }
     const dev = r.dev!;
     const kind = r.type === 'broadcast' ? 'broadcast' : 'unicast';
     const prefsrc = src || r.prefsrc || this.selectAddr(dev, r.gateway || dst, r.scope);
-    if (this.fnhe.size === 0) return { kind, dev, nexthop: r.gateway || dst, prefsrc, gateway: r.gateway };
+    if (this.fnhe.size === 0) return { kind, dev, nexthop: r.gateway || dst, prefsrc, gateway: r.gateway, output: true };
     // rt_bind_exception(): a redirect learnt for dst overrides the gateway; a learnt path MTU, the MTU
     const ex = this.fnhe.live(r, dst, this.now());
     const gateway = (r.gateway !== 0 && ex !== undefined ? ex.gateway : 0) || r.gateway;
-    const res: RouteResult = { kind, dev, nexthop: gateway || dst, prefsrc, gateway };
+    const res: RouteResult = { kind, dev, nexthop: gateway || dst, prefsrc, gateway, output: true };
     if (ex !== undefined && ex.pmtu !== 0) {
       res.pmtu = ex.pmtu;
       res.pmtuLocked = ex.locked;

@@ -110,6 +110,10 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
     const saddr = slab ? v.getInt32(o + 12) : (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!;
     const err = ipRouteInput(h, skb, daddr, saddr, dev);
     if (err !== 0) return; // ipRouteInput dropped it and said why
+  } else if (skb.route.output === true && skb.route.kind === 'unicast') {
+    // looped back with the unicast route it was sent by: dst_input() is that route's dst_discard()
+    h.drop(skb, dev, `ip: looped back by a route out of ${skb.route.dev?.name ?? '?'} to ${ip4ToString(ipDst(b, o))}, not a local one (dst_discard)`);
+    return;
   }
   if (b[o]! !== 0x45 && ipRcvOptions(h, skb, dev)) return;
   if ((skb.pktType === PktType.BROADCAST || skb.pktType === PktType.MULTICAST) && dropUnicastInL2Multicast(h, skb, dev)) return;

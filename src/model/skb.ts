@@ -55,6 +55,21 @@ export interface RouteResult {
   pmtu?: number;
   /** the learnt path MTU was below ip_rt_min_pmtu and is locked: DF is never set (ip_dont_fragment()) */
   pmtuLocked?: boolean;
+  /**
+   * rt_iif of a local output route: the device of the FIB's local route
+   * (FIB_RES_OIF), which ip_route_output_key_hash_rcu() keeps as orig_oif
+   * although the packet goes through lo. After loopback, inet_iif() is this
+   * device, and sockets bound to a device match on it (inetIif()).
+   */
+  iif?: Iface;
+  /**
+   * A route of a locally generated packet (ip_route_output_key()), not a
+   * local one. A unicast one's dst.input is dst_discard (rt_dst_alloc()
+   * gives ip_local_deliver to RTCF_LOCAL routes only): such a packet looped
+   * back through lo, by a route through lo or a socket bound to lo, is
+   * dropped on arrival (ipRcvFinish()).
+   */
+  output?: true;
 }
 
 /**
@@ -223,6 +238,15 @@ export class Skb {
   get l3len(): number {
     return this.data.length - this.l3;
   }
+}
+
+/**
+ * inet_iif(): the device a socket lookup matches a bound device against:
+ * the route's rt_iif when it has one (a local output route's, for a packet
+ * looped back through lo), else the device the packet arrived on.
+ */
+export function inetIif(skb: Skb): Iface | null {
+  return skb.route?.iif ?? skb.inDev;
 }
 
 /**

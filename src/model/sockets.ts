@@ -3,22 +3,32 @@
  * and TCP endpoints, and what the kernel does when none matches (ICMP port
  * unreachable for UDP, a RST for TCP).
  */
-import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../wire/icmp.js';
-import { ipDst, ipHeaderLen, ipSrc, ipTotalLen } from '../wire/ipv4.js';
+import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETERPROB, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED, NR_ICMP_UNREACH } from '../wire/icmp.js';
+import { IP_HLEN, IPPROTO_TCP, ipDst, ipHeaderLen, ipProto, ipSrc, ipTotalLen } from '../wire/ipv4.js';
 import { tcpDataOff, tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
 import { udpChecksumOk, udpDport, udpLen } from '../wire/udp.js';
 import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
 import { ipOptionsToEcho } from './ip-options.js';
 import type { Iface } from './iface.js';
-import { CtInfo, PktType, type Skb } from './skb.js';
+import { CtInfo, inetIif, PktType, type Skb } from './skb.js';
 
-/** Something that receives IP packets: a raw socket. `ip` is the whole IP packet (a copy). */
+/** A raw socket of one protocol (what ping uses as root). */
 export interface RawSocket {
   proto: number;
   /** SO_BINDTODEVICE */
   dev: Iface | null;
+  /** bind(): its local address (inet_rcv_saddr), 0: any */
+  addr: number;
+  /** raw_v4_input(): a packet for it; `ip` is the whole IP packet (a copy) */
   deliver(ip: Uint8Array, skb: Skb): void;
+  /**
+   * raw_err() with IP_RECVERR set: an ICMP error about a packet it sent,
+   * on its error queue. `ip` is the ICMP error's whole IP packet (a copy),
+   * `info` what the kernel puts in ee_info (icmp_unreach(): the MTU of a
+   * "fragmentation needed", a parameter problem's pointer, else 0).
+   */
+  err?(ip: Uint8Array, info: number): void;
 }
 
 /** A UDP endpoint bound to a local port (and optionally address / device). */
@@ -72,15 +82,63 @@ export class SocketTable {
   /** raw_local_deliver(): every matching raw socket gets a copy; true if any did */
   rawDeliver(h: Host, skb: Skb, proto: number): boolean {
     let any = false;
+    const o = skb.l3;
     for (const s of this.raw) {
+      // raw_v4_match(): the protocol, a bound address the destination, a bound device inet_iif()
       if (s.proto !== proto) continue;
-      if (s.dev !== null && s.dev !== skb.inDev && !(skb.inDev?.kind === 'loopback')) continue;
-      const o = skb.l3;
+      if (s.addr !== 0 && s.addr !== ipDst(skb.data, o)) continue;
+      if (s.dev !== null && s.dev !== inetIif(skb)) continue;
       s.deliver(skb.data.slice(o, o + ipTotalLen(skb.data, o)), skb);
       any = true;
     }
     void h;
     return any;
+  }
+
+  /**
+   * icmp_unreach() -> icmp_socket_deliver() -> raw_icmp_error() -> raw_err():
+   * an ICMP error (destination unreachable, time exceeded, parameter
+   * problem: raw_err() queues neither a redirect nor a source quench)
+   * goes to the error queue of the raw sockets of the protocol it quotes
+   * that raw_v4_match() takes on the quoted packet (a bound address its
+   * source) and on the device the error came in by: skb->dev, not
+   * inet_iif(), so an error the host sent itself comes by lo and a socket
+   * bound to another device never hears of it. icmp_unreach() delivers
+   * none for a code past 15, for "fragmentation needed" under
+   * ip_no_pmtu_disc 2 (3: only for protocols with strict tag validation,
+   * TCP). (Its check for errors about broadcasts needs
+   * icmp_ignore_bogus_error_responses 0, which natlab refuses to set.)
+   */
+  rawIcmpError(h: Host, skb: Skb): void {
+    if (this.raw.length === 0) return;
+    const b = skb.data;
+    const o = skb.l3;
+    const end = o + ipTotalLen(b, o);
+    const ic = o + ipHeaderLen(b, o);
+    const type = b[ic]!;
+    const code = b[ic + 1]!;
+    if (type !== ICMP_DEST_UNREACH && type !== ICMP_TIME_EXCEEDED && type !== ICMP_PARAMETERPROB) return;
+    const q = ic + 8;
+    if (end - q < IP_HLEN || (b[q]! & 0x0f) < 5) return;
+    let info = 0;
+    if (type === ICMP_DEST_UNREACH) {
+      if (code > NR_ICMP_UNREACH) return;
+      if (code === ICMP_FRAG_NEEDED) {
+        const mode = h.sysctl('net.ipv4.ip_no_pmtu_disc');
+        if (mode === 2 || (mode === 3 && ipProto(b, q) !== IPPROTO_TCP)) return;
+        if (mode === 0 || mode === 3) info = (b[ic + 6]! << 8) | b[ic + 7]!;
+      }
+    } else if (type === ICMP_PARAMETERPROB) info = b[ic + 4]!;
+    // icmp_socket_deliver(): the quoted header and 8 bytes of its payload
+    if (end - q < ipHeaderLen(b, q) + 8) return;
+    const proto = ipProto(b, q);
+    const saddr = ipSrc(b, q);
+    for (const s of this.raw.slice()) {
+      if (s.err === undefined || s.proto !== proto) continue;
+      if (s.addr !== 0 && s.addr !== saddr) continue;
+      if (s.dev !== null && s.dev !== skb.inDev) continue;
+      s.err(b.slice(o, end), info);
+    }
   }
 
   /**
@@ -121,7 +179,7 @@ export class SocketTable {
     for (const s of this.udp) {
       if (s.port !== dport) continue;
       if (s.addr !== 0 && s.addr !== daddr) continue;
-      if (s.dev !== null && s.dev !== skb.inDev) continue;
+      if (s.dev !== null && s.dev !== inetIif(skb)) continue;
       if (s.remoteAddr && (s.remoteAddr !== ipSrc(b, o) || s.remotePort !== ((b[l4]! << 8) | b[l4 + 1]!))) continue;
       const score = (s.addr !== 0 ? 4 : 0) + (s.remoteAddr ? 8 : 0) + (s.dev !== null ? 4 : 0);
       if (score > best) {
@@ -229,10 +287,14 @@ export class SocketTable {
     return undefined;
   }
 
-  /** icmp_unreach() -> the protocol's err_handler: tell the socket that sent the quoted packet */
+  /**
+   * icmp_socket_deliver(): an ICMP error to the sockets it is about: the
+   * raw sockets' error queues (rawIcmpError()), then the quoted protocol's
+   * err_handler, which the TCP layer installs in front of this one
+   * (installTcp()) for TCP's and UDP's sockets.
+   */
   icmpError(h: Host, skb: Skb): void {
-    void h;
-    void skb;
+    this.rawIcmpError(h, skb);
   }
 }
 

@@ -13,7 +13,7 @@ import { TestNet, ip, twoHosts } from './testnet.js';
 function ping(h: Host, dst: string, ttl = 64): { type: number; code: number; from: number }[] {
   const got: { type: number; code: number; from: number }[] = [];
   if (!h.sockets.raw.some((s) => s.proto === IPPROTO_ICMP)) {
-    h.sockets.raw.push({ proto: IPPROTO_ICMP, dev: null, deliver: (p) => got.push({ type: p[20]!, code: p[21]!, from: ipSrc(p, 0) }) });
+    h.sockets.raw.push({ proto: IPPROTO_ICMP, dev: null, addr: 0, deliver: (p) => got.push({ type: p[20]!, code: p[21]!, from: ipSrc(p, 0) }) });
   }
   const rt = h.routeOutput(ip(dst), 0, null);
   const pkt = allocIpPacket(8 + 56);

@@ -47,6 +47,8 @@ export const ICMP_PKT_FILTERED = 13;
 export const ICMP_ADMIN_PROHIB = ICMP_PKT_FILTERED;
 export const ICMP_PREC_VIOLATION = 14;
 export const ICMP_PREC_CUTOFF = 15;
+/** the last code of ICMP_DEST_UNREACH the kernel knows (icmp_unreach() delivers none past it) */
+export const NR_ICMP_UNREACH = 15;
 
 // Codes of ICMP_TIME_EXCEEDED.
 export const ICMP_EXC_TTL = 0;

@@ -59,11 +59,12 @@ export function installTcp(h: Host): TcpStack {
   h.sockets.tcpNoSocket = tcpNoSocket;
   h.tcpResetFn = nfSendReset;
   h.sysctls.register('net.ipv4.tcp_', st.sysctls);
-  // SocketTable.icmpError() does not dispatch by protocol yet: TCP's and UDP's err_handlers go in front of it
+  // icmp_socket_deliver(): the raw sockets' error queues (SocketTable.icmpError()), then TCP's or UDP's err_handler
   const sockets = h.sockets;
-  const next = sockets.icmpError.bind(sockets);
+  const raw = sockets.icmpError.bind(sockets);
   sockets.icmpError = (host: Host, skb) => {
-    if (!tcpIcmpError(host, skb) && !udpIcmpError(host, skb)) next(host, skb);
+    raw(host, skb);
+    if (!tcpIcmpError(host, skb)) udpIcmpError(host, skb);
   };
   return st;
 }

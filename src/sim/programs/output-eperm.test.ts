@@ -70,6 +70,24 @@ describe('a local send that OUTPUT drops (sendmsg() fails with EPERM)', () => {
     expect(p.exitCode()).toBe(1);
   });
 
+  it('ping bound to a device (-I a0) is told nothing: the REJECT error comes by lo, which raw_icmp_error() matches against a0', () => {
+    const { net, a } = topology(1);
+    const p = run(net, a, pingMain, 'ping -c 1 -W 1 -I a0 10.9.0.2');
+    expect(p.output()).toBe('PING 10.9.0.2 (10.9.0.2) from 10.9.0.1 a0: 56(84) bytes of data.\n\n--- 10.9.0.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n');
+    expect(p.exitCode()).toBe(1);
+  });
+
+  it('ping bound to an address (-I 10.9.0.1) hears of it as an unbound one does', () => {
+    const { net, a } = topology(1);
+    const p = run(net, a, pingMain, 'ping -c 1 -W 1 -I 10.9.0.1 10.9.0.2');
+    expect(p.output()).toBe(
+      'PING 10.9.0.2 (10.9.0.2) from 10.9.0.1 : 56(84) bytes of data.\n' +
+        'From 10.9.0.1 icmp_seq=1 Destination Host Unreachable\n' +
+        'ping: sendmsg: Operation not permitted\n' +
+        '\n--- 10.9.0.2 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n\n',
+    );
+  });
+
   it('ping -q prints neither the error nor the sendmsg line', () => {
     const { net, a } = topology(3);
     const p = run(net, a, pingMain, 'ping -q -c 1 -W 1 10.9.0.2');

@@ -191,6 +191,7 @@ describe('ping (iputils 20221126 as root)', () => {
     b.sockets.raw.push({
       proto: 1,
       dev: null,
+      addr: 0,
       deliver: (ip, skb) => {
         if (dup && ip[20] === ICMP_ECHO) {
           dup = false;

@@ -63,6 +63,10 @@ const INT_MAX = 2147483647;
 const LONG_MAX = 9223372036854775807n;
 /** sizeof(struct timeval) on x86-64 */
 const TIMEVAL_LEN = 16;
+/** the types ping's first ICMP_FILTER lets through (ping4_install_filter's setsockopt in create_socket()) */
+const FILTER_INITIAL = (1 << ICMP_ECHOREPLY) | (1 << ICMP_DEST_UNREACH) | (1 << ICMP_SOURCE_QUENCH) | (1 << ICMP_REDIRECT) | (1 << ICMP_TIME_EXCEEDED) | (1 << ICMP_PARAMETERPROB);
+/** after an error from the error queue (ping4_receive_error_msg()): echo replies, source quenches, redirects */
+const FILTER_AFTER_ERROR = (1 << ICMP_ECHOREPLY) | (1 << ICMP_SOURCE_QUENCH) | (1 << ICMP_REDIRECT);
 const MAX_DUP_CHK = 0x10000;
 
 const OPTSTRING = 'h?4bRT:6F:N:aABc:CdDe:fi:I:l:Lm:M:nOp:qQ:rs:S:t:UvVw:W:';
@@ -747,6 +751,8 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   };
 
   // ---- receiving (ping4_parse_reply + ping4_receive_error_msg) ------------
+  /** the ICMP_FILTER on ping's raw socket, as the types it lets through */
+  let filter = FILTER_INITIAL;
   const gatherStatistics = (ip: Uint8Array, hl: number, cc: number, seq: number, from: number): void => {
     let dupflag = false;
     let triptime = 0;
@@ -846,9 +852,9 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     const cc = ip.length;
     if (cc < hl + 8 || ipProto(ip, 0) !== IPPROTO_ICMP) return;
     const type = icmpType(ip, hl);
-    // the ICMP_FILTER ping installs: only these types reach the socket
-    if (![ICMP_ECHOREPLY, ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB].includes(type)) return;
-    if (strict && ipDst(ip, 0) !== source) return; // raw_v4_match() on the bound address
+    // the ICMP_FILTER ping installs: only these types reach the socket (after an error, only
+    // echo replies, redirects and source quenches)
+    if (type < 32 && (filter & (1 << type)) === 0) return;
     const from = ipSrc(ip, 0);
     if (type === ICMP_ECHOREPLY) {
       if (icmpEchoId(ip, hl) !== ident) return;
@@ -856,28 +862,51 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       loop();
       return;
     }
-    // an error: is it about one of our echo requests?
+    // an error: is it about one of our echo requests? (other types: nothing without -v)
+    if (type !== ICMP_DEST_UNREACH && type !== ICMP_SOURCE_QUENCH && type !== ICMP_REDIRECT && type !== ICMP_TIME_EXCEEDED && type !== ICMP_PARAMETERPROB) return;
     const q = hl + 8;
     if (cc - hl < 8 + IP_HLEN + 8 || cc < q + ipHeaderLen(ip, q) + 8) return;
     const qi = q + ipHeaderLen(ip, q);
-    if (ipProto(ip, q) !== IPPROTO_ICMP || icmpType(ip, qi) !== ICMP_ECHO || ipDst(ip, q) !== whereto || icmpEchoId(ip, qi) !== ident) return;
+    if (icmpType(ip, qi) !== ICMP_ECHO || ipDst(ip, q) !== whereto || icmpEchoId(ip, qi) !== ident) return;
     const seq = icmpEchoSeq(ip, qi);
-    const code = icmpCode(ip, hl);
-    const info = type === ICMP_DEST_UNREACH && code === 4 ? (ip[hl + 6]! << 8) | ip[hl + 7]! : ((ip[hl + 4]! << 24) | (ip[hl + 5]! << 16) | (ip[hl + 6]! << 8) | ip[hl + 7]!) >>> 0;
     if (type === ICMP_REDIRECT || type === ICMP_SOURCE_QUENCH) {
-      // no error queued (raw_err() returns early); parse_reply prints it
+      // no error queued (raw_err() returns early); parse_reply prints it, with the gateway word
       if (!opts.quiet) {
-        print(`${stamp()}From ${prAddr(from)}: icmp_seq=${seq} ${describeIcmp(type, code, info)}\n`);
+        const gw = ((ip[hl + 4]! << 24) | (ip[hl + 5]! << 16) | (ip[hl + 6]! << 8) | ip[hl + 7]!) >>> 0;
+        print(`${stamp()}From ${prAddr(from)}: icmp_seq=${seq} ${describeIcmp(type, icmpCode(ip, hl), gw)}\n`);
         flush();
       }
       loop();
       return;
     }
-    // the error queue (IP_RECVERR): one line, one error; the packet copy only acknowledges
+    // an error's own copy only acknowledges; the error queue (receiveError()) prints it
     acknowledge(seq);
+    loop();
+  };
+
+  /**
+   * ping4_receive_error_msg(): an ICMP error on the socket's error queue
+   * (IP_RECVERR): about one of our echo requests, it is one error and one
+   * line, from the error's sender, and ping lets fewer types through its
+   * ICMP_FILTER from then on. After a sendmsg() that failed with EPERM,
+   * "ping: sendmsg: Operation not permitted" follows it.
+   */
+  const receiveError = (ip: Uint8Array, info: number): void => {
+    if (ended) return;
+    const hl = ipHeaderLen(ip, 0);
+    const type = icmpType(ip, hl);
+    const code = icmpCode(ip, hl);
+    const q = hl + 8;
+    const qi = q + ipHeaderLen(ip, q);
+    // the quoted packet's destination (msg_name) and its ICMP header (the data read)
+    if (ipDst(ip, q) !== whereto || icmpType(ip, qi) !== ICMP_ECHO || icmpEchoId(ip, qi) !== ident) return;
+    const seq = icmpEchoSeq(ip, qi);
+    acknowledge(seq);
+    filter = FILTER_AFTER_ERROR;
     nerrors++;
     if (!opts.quiet) {
-      print(`${stamp()}From ${prAddr(from)} icmp_seq=${seq} ${describeIcmp(type, code, info)}\n`);
+      // pr_icmph() with ee_info: a parameter problem's pointer is info itself
+      print(`${stamp()}From ${prAddr(ipSrc(ip, 0))} icmp_seq=${seq} ${describeIcmp(type, code, type === ICMP_PARAMETERPROB ? info << 24 : info)}\n`);
       flush();
       if (seq === sendErrSeq) stderr(`ping: sendmsg: ${STRERROR.eperm}\n`);
     }
@@ -922,7 +951,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
   };
 
   // ---- setup() ----------------------------------------------------------------
-  sock = { proto: IPPROTO_ICMP, dev, deliver: (ip) => receive(ip) };
+  sock = { proto: IPPROTO_ICMP, dev, addr: strict ? source : 0, deliver: (ip) => receive(ip), err: receiveError };
   h.sockets.raw.push(sock);
   if (deadline) timers.push(ctx.after(deadline * NS_PER_S, alarm));
   loop();
