@@ -45,6 +45,13 @@ describe('the fuzzer\'s generator', () => {
     }
   });
 
+  it('draws special ping, nc and arping forms, special routes, static neighbours, TTL/DSCP/MARK targets, recent/hashlimit/connlimit/statistic matches and global sysctls from its third menu over 300 seeds', () => {
+    const all = Array.from({ length: 300 }, (_, i) => generateScenario(i + 1).yaml).join('\n');
+    for (const needle of [' -t 1 ', ' -Q 0x', ' -R ', ' -w 2 ', ' -b ', 'nc -v -n -z -w 2 -s ', ' -p 40000 ', 'arping -c 1 -w 1 -U ', ' -D -I ', 'ip route add blackhole ', 'ip route add prohibit ', 'nud permanent', '-j TTL --ttl-set', '-j DSCP --set-dscp', '-m mark --mark 0x5', '-m recent --name fz', '-m hashlimit', '-m statistic --mode nth', '-m connlimit', 'icmp_echo_ignore_broadcasts=0']) {
+      expect(all, needle).toContain(needle);
+    }
+  });
+
   it('only adds lines to a seed\'s scenario with its second menu: the first menu\'s scenario is unchanged within it', () => {
     let changed = 0;
     for (let seed = 1; seed <= 300; seed++) {

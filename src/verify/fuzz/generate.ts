@@ -14,6 +14,7 @@ import { buildTopology, type TopologyKind } from './topology.js';
 import { addRules } from './rules.js';
 import { makeTraffic } from './traffic.js';
 import { addExtras } from './extras.js';
+import { addThirdMenu } from './extras3.js';
 import type { FuzzNet, FuzzNode } from './net.js';
 
 export interface FuzzScenario {
@@ -43,7 +44,10 @@ export function generateScenario(seed: number, opts: { extras?: boolean } = {}):
     if (n.dhcp === 'dhclient' && net.nodes.some((r) => r.role === 'router' && r.run.some((l) => l.startsWith('iptables') && !l.includes('POSTROUTING')))) n.dhcp = 'udhcpc';
   }
   const steps = makeTraffic(rng, net);
-  if (opts.extras !== false) addExtras(seed, topology, net, steps);
+  if (opts.extras !== false) {
+    addExtras(seed, topology, net, steps);
+    addThirdMenu(seed, net, steps);
+  }
   const name = `fuzz-${seed}`;
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps) };
 }
