@@ -25,13 +25,11 @@
  */
 import { Prng } from './prng.js';
 import type { FuzzNet, FuzzNode } from './net.js';
-import type { FuzzStep } from './traffic.js';
+import { addSteps, type FuzzStep } from './traffic.js';
 import type { TopologyKind } from './topology.js';
 
 /** the weights of the extras, each drawn independently */
 const W = { mtu: 0.2, brNfCt: 0.3, forward: 0.3, hairpin: 0.35, pkttype: 0.15, physdev: 0.2, addrtype: 0.15, bigPing: 0.3, security: 0.2, u32: 0.2 };
-
-const INSPECTIONS = ['conntrack -L', 'iptables -S', 'iptables -L -v -n -x', 'iptables-save -c', 'iptables -t nat -S', 'conntrack -L -n'];
 
 /** the second stream's seed: the seed mixed so that it does not run along the first stream */
 function extraSeed(seed: number): number {
@@ -91,11 +89,7 @@ export function addExtras(seed: number, topology: TopologyKind, net: FuzzNet, st
   if (ruled.length > 0 && rng.chance(W.u32)) u32Rule(rng, rng.pick(ruled));
 
   for (const [n, lines] of head) n.run.unshift(...lines);
-  if (extra.length > 0) {
-    const last = steps[steps.length - 1];
-    const at = last !== undefined && INSPECTIONS.includes(last.command) ? steps.length - 1 : steps.length;
-    steps.splice(at, 0, ...extra);
-  }
+  addSteps(steps, extra);
 }
 
 function brNf(sw: FuzzNode): void {

@@ -23,11 +23,9 @@
  */
 import { Prng } from './prng.js';
 import { inNet24, type FuzzNet, type FuzzNode } from './net.js';
-import type { FuzzStep } from './traffic.js';
+import { addSteps, type FuzzStep } from './traffic.js';
 
 const W = { ping: 0.35, nc: 0.25, arping: 0.2, route: 0.2, neigh: 0.15, target: 0.3, match: 0.25, sysctl: 0.25 };
-
-const INSPECTIONS = ['conntrack -L', 'iptables -S', 'iptables -L -v -n -x', 'iptables-save -c', 'iptables -t nat -S', 'conntrack -L -n'];
 
 /** the third stream's seed, apart from the first two */
 function thirdSeed(seed: number): number {
@@ -47,11 +45,7 @@ export function addThirdMenu(seed: number, net: FuzzNet, steps: FuzzStep[]): voi
   if (ruled.length > 0 && rng.chance(W.target)) targetRule(rng, rng.pick(ruled));
   if (ruled.length > 0 && rng.chance(W.match)) matchRule(rng, rng.pick(ruled));
   if (rng.chance(W.sysctl)) globalSysctl(rng, rng.pick(net.nodes));
-  if (extra.length > 0) {
-    const last = steps[steps.length - 1];
-    const at = last !== undefined && INSPECTIONS.includes(last.command) ? steps.length - 1 : steps.length;
-    steps.splice(at, 0, ...extra);
-  }
+  addSteps(steps, extra);
 }
 
 /** another node's address, or (sometimes) none at all */

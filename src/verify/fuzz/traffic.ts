@@ -64,7 +64,7 @@ export function makeTraffic(rng: Prng, net: FuzzNet): FuzzStep[] {
   }
   if (rng.chance(0.5)) {
     const n = rng.pick(net.nodes.filter((x) => x.role !== 'host').concat(net.nodes.slice(0, 1)));
-    const inspect = rng.pick(['conntrack -L', 'iptables -S', 'iptables -L -v -n -x', 'iptables-save -c', 'iptables -t nat -S', 'conntrack -L -n']);
+    const inspect = rng.pick(INSPECTIONS);
     steps.push({ node: n.name, command: inspect });
   }
   return steps;
@@ -82,4 +82,29 @@ function pickTarget(rng: Prng, net: FuzzNet, src: FuzzNode): { ip: string; node?
   const pool = r < 0.14 || others.length === 0 ? all : others;
   const t = rng.pick(pool);
   return { ip: t.addr.ip, node: t.node };
+}
+
+const INSPECTIONS = ['conntrack -L', 'iptables -S', 'iptables -L -v -n -x', 'iptables-save -c', 'iptables -t nat -S', 'conntrack -L -n'];
+
+/** a step that asks for an address nobody holds (the menus' `.77`): ARP keeps probing for ~3 s after it */
+const TO_NOBODY = /\.77( |$)/;
+
+/**
+ * A later menu's steps into `steps`, before the final inspection if there
+ * is one; after a step towards an address nobody holds, a `sleep 3` first,
+ * so that ARP has given up before they start (else its probes interleave
+ * with their frames by the kernel's program start latency: a race).
+ */
+export function addSteps(steps: FuzzStep[], extra: FuzzStep[]): void {
+  if (extra.length === 0) return;
+  const last = steps[steps.length - 1];
+  const at = last !== undefined && INSPECTIONS.includes(last.command) ? steps.length - 1 : steps.length;
+  const added: FuzzStep[] = [];
+  let before = steps[at - 1];
+  for (const s of extra) {
+    if (before !== undefined && TO_NOBODY.test(before.command) && !before.command.endsWith('&')) added.push({ node: before.node, command: 'sleep 3' });
+    added.push(s);
+    before = s;
+  }
+  steps.splice(at, 0, ...added);
 }
