@@ -102,9 +102,10 @@ export class Host implements HostApi {
       return { kind: dst === LIMITED_BROADCAST ? 'broadcast' : 'multicast', dev, nexthop: dst, prefsrc: src || this.selectAddr(dev, dst, RT_SCOPE_LINK), gateway: 0 };
     }
     const r = this.fib.lookup(dst, oif);
-    if (r === null && oif !== null) {
-      // ip_route_output_key_hash_rcu(): bound to a device and no route through it:
-      // "assume that the destination is on link" and send it there
+    // fib_table_lookup() fails at an unreachable, prohibit or blackhole route whatever the device
+    if ((r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') && oif !== null) {
+      // ip_route_output_key_hash_rcu(): bound to a device and fib_lookup() failed (no route through
+      // it, or an error route): "assume that the destination is on link" and send it there
       if (!oif.up) return { kind: 'unreachable', dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
       return { kind: 'unicast', dev: oif, nexthop: dst, prefsrc: src || this.selectAddr(oif, 0, RT_SCOPE_LINK), gateway: 0, output: true };
     }

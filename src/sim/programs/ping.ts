@@ -691,7 +691,9 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
         stderr(`ping: local error: message too long, mtu=${localErrorMtu}\n`);
         nerrors++;
       }
-    } else if (err !== '' && !opts.quiet) stderr(`ping: sendmsg: ${STRERROR[err]}\n`);
+    } else if (err === 'enobufs' && !opts.quiet) stderr(`ping: sendmsg: ${STRERROR[err]}\n`);
+    // any other errno (a route's, EPERM): receive_error_msg() finds the error queue empty (EAGAIN) and
+    // returns -1, so pinger() prints nothing (an EPERM with a queued error: receiveError())
     tokens = 0;
     return schint(interval);
   };
