@@ -32,7 +32,7 @@ import { IP_DF, IP_MF, IP_OFFSET, ipDst, ipFillChecksum, ipFragField, ipHeaderLe
 import type { Timer } from '../sim/queue.js';
 import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
-import type { Skb } from './skb.js';
+import { IpSummed, type Skb } from './skb.js';
 
 /** enum ip_defrag_users (the ones natlab has) */
 export const enum DefragUser {
@@ -291,6 +291,12 @@ function ipFragReasm(h: Host, all: FragQueues, q: FragQueue, skb: Skb): boolean 
   skb.ipOpt = head.ipOpt;
   skb.fragMaxSize = Math.max(q.maxDfSize, q.maxSize);
   skb.fragList = pieces;
+  // inet_frag_reasm_finish(): the pieces' ip_summed if they all have the same, else NONE (natlab keeps no
+  // skb->csum to add up, so COMPLETE pieces make NONE too: their sum is checked again)
+  let summed = q.frags[0]!.skb.ipSummed;
+  for (const f of q.frags) if (f.skb.ipSummed !== summed) summed = IpSummed.NONE;
+  skb.ipSummed = summed === IpSummed.COMPLETE ? IpSummed.NONE : summed;
+  skb.csumValid = false;
   if (h.trace !== null) h.detailEvent('deliver', skb, skb.inDev, `reassembled from ${parts} fragments (${total} bytes)`);
   return true;
 }

@@ -79,7 +79,14 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
     setIpTotalLen(frag, o, hl + len);
     setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));
     ipFillChecksum(frag, o);
-    const err = output(h, fragmentSkb(skb, frag));
+    const piece = fragmentSkb(skb, frag);
+    if (off === 0 && pieces !== null) {
+      // the fast path sends the head itself (ip_fraglist_init()): its ip_summed, which may be COMPLETE
+      // with the sum of the whole packet (csum-state.ts), comes along; a piece cut anew is NONE
+      piece.ipSummed = skb.ipSummed;
+      piece.csumValid = skb.csumValid;
+    }
+    const err = output(h, piece);
     if (err !== 0) return err;
     off += len;
   }

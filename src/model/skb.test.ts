@@ -11,23 +11,23 @@ import { TestNet, ip } from './testnet.js';
 const MEMORY = ['data', 'id', 'head', 'headView', 'headWords', 'fromSlab'];
 
 describe('the skb', () => {
-  it('is as new after skb_scrub_packet() across namespaces, whatever field the sender set, but for dst_pending_confirm (every field checked)', () => {
+  it('is as new after skb_scrub_packet() across namespaces, whatever field the sender set, but for dst_pending_confirm and ip_summed (every field checked)', () => {
     const data = new Uint8Array(60);
     const fresh = new Skb(data, 7);
     const used = new Skb(data, 7) as unknown as Record<string, unknown>;
     // a value no field starts with, for every field a new skb has
     for (const k of Object.keys(fresh)) if (!MEMORY.includes(k)) used[k] = { stale: k };
     (used as unknown as Skb).scrub(true);
-    expect(used).toEqual({ ...fresh, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
+    expect(used).toEqual({ ...fresh, dstPendingConfirm: { stale: 'dstPendingConfirm' }, ipSummed: { stale: 'ipSummed' }, csumValid: { stale: 'csumValid' } });
   });
 
-  it('keeps only its mark, its socket and dst_pending_confirm when skb_scrub_packet() stays in one namespace (xnet false)', () => {
+  it('keeps only its mark, its socket, dst_pending_confirm and ip_summed when skb_scrub_packet() stays in one namespace (xnet false)', () => {
     const data = new Uint8Array(60);
     const fresh = new Skb(data, 7);
     const used = new Skb(data, 7) as unknown as Record<string, unknown>;
     for (const k of Object.keys(fresh)) if (!MEMORY.includes(k)) used[k] = { stale: k };
     (used as unknown as Skb).scrub(false);
-    expect(used).toEqual({ ...fresh, mark: { stale: 'mark' }, sk: { stale: 'sk' }, dstPendingConfirm: { stale: 'dstPendingConfirm' } });
+    expect(used).toEqual({ ...fresh, mark: { stale: 'mark' }, sk: { stale: 'sk' }, dstPendingConfirm: { stale: 'dstPendingConfirm' }, ipSummed: { stale: 'ipSummed' }, csumValid: { stale: 'csumValid' } });
   });
 
   it('crosses a veth as the same object, scrubbed: the peer sees nothing the sender attached', () => {

@@ -99,6 +99,13 @@ export function newPacketId(): number {
   return nextPacketId++;
 }
 
+/** skb->ip_summed as natlab tracks it (csum-state.ts); CHECKSUM_PARTIAL is not */
+export const enum IpSummed {
+  NONE = 0,
+  UNNECESSARY = 1,
+  COMPLETE = 2,
+}
+
 export class Skb {
   /** the frame; Ethernet header at 0 */
   data: Uint8Array;
@@ -164,6 +171,13 @@ export class Skb {
    */
   dstPendingConfirm = false;
   /**
+   * skb->ip_summed (csum-state.ts): NONE as it arrives; COMPLETE once a
+   * netfilter check summed it (`csumValid`: whether the sum was right).
+   * skb_scrub_packet() keeps both: the next host trusts them.
+   */
+  ipSummed: IpSummed = IpSummed.NONE;
+  csumValid = false;
+  /**
    * skb->head: the buffer allocSkb() gave this skb, which stays with the
    * object through kfreeSkb() so that the next packet of the same length
    * is copied into it; null for an skb made around a buffer its maker
@@ -198,7 +212,7 @@ export class Skb {
    * sender's stack attached goes, and the skb is as new (the same values
    * the field initialisers above give), except that the mark and the socket go only
    * when the peer is in another namespace (`xnet`), as the kernel clears
-   * skb->mark only then, and dst_pending_confirm never goes. Keep in step with the fields: skb.test.ts checks
+   * skb->mark only then, and dst_pending_confirm and ip_summed never go. Keep in step with the fields: skb.test.ts checks
    * every field against a new Skb.
    */
   scrub(xnet: boolean): void {
@@ -231,7 +245,7 @@ export class Skb {
     this.ignoreDf = false;
     this.ipOpt = 0;
     this.fragList = null;
-    // dstPendingConfirm stays: skb_scrub_packet() does not clear the bit
+    // dstPendingConfirm stays: skb_scrub_packet() does not clear the bit; nor ip_summed
   }
 
   /** bytes as netfilter counts them: from the network header to the end */
@@ -344,6 +358,8 @@ export function kfreeSkb(skb: Skb): void {
   if (skb.data === FREED) throw new Error(`skb ${skb.id} freed twice`);
   skb.scrub(true);
   skb.dstPendingConfirm = false;
+  skb.ipSummed = IpSummed.NONE;
+  skb.csumValid = false;
   skb.data = FREED;
   skb.id = 0;
   if (slabTop < SLAB_MAX) slab[slabTop++] = skb;
@@ -399,5 +415,7 @@ export function cloneSkb(skb: Skb): Skb {
   c.pktOtherhost = skb.pktOtherhost;
   c.fragMaxSize = skb.fragMaxSize;
   c.ignoreDf = skb.ignoreDf;
+  c.ipSummed = skb.ipSummed;
+  c.csumValid = skb.csumValid;
   return c;
 }

@@ -23,6 +23,7 @@ import { devQueueXmit } from '../dev.js';
 import type { Host } from '../host.js';
 import { ipLocalOut } from '../ipv4.js';
 import { nfCtAttach } from '../ct-attach.js';
+import { csumMustSum, csumSummed } from '../csum-state.js';
 import { NfHook } from '../nf-seam.js';
 import { SK_KERNEL, Skb, type SkOwner } from '../skb.js';
 import { buildSegment, sendSegment, type SegmentSpec } from './output.js';
@@ -101,8 +102,8 @@ export function nfSendReset(h: Host, old: Skb, hook: NfHook): void {
   const l4 = o + ipHeaderLen(b, o);
   if (ipTotalLen(b, o) - (l4 - o) < 20) return;
   if ((tcpFlags(b, l4) & TCP_RST) !== 0) return;
-  // nf_ip_checksum(): verified on input hooks; locally generated segments carry a correct sum here
-  if ((hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_IN || hook === NfHook.FORWARD) && !tcpChecksumOk(b, o, l4)) return;
+  // nf_ip_checksum() (csum-state.ts): on input hooks; locally generated segments carry a correct sum here
+  if ((hook === NfHook.PRE_ROUTING || hook === NfHook.LOCAL_IN || hook === NfHook.FORWARD) && csumMustSum(old, hook) && !csumSummed(old, tcpChecksumOk(b, o, l4))) return;
   if (old.route !== null && (old.route.kind === 'broadcast' || old.route.kind === 'multicast')) return;
   // nf_reject_iphdr_put(): TOS 0 whatever the rejected segment carried
   const spec = resetFor(old, 0);

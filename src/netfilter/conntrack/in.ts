@@ -11,6 +11,7 @@ import { CtDir, type CtTuple, IpsBit } from '../ct-types.js';
 import type { HostApi } from '../../model/host-api.js';
 import { NfHook, Verdict } from '../../model/nf-seam.js';
 import { CtInfo, skbLoad32, type Skb } from '../../model/skb.js';
+import { csumMustSum, csumSummed } from '../../model/csum-state.js';
 import { ipEnd } from './bytes.js';
 import { Ip4, IpProto } from '../../wire/ipv4.js';
 import type { CtEntry } from './conn.js';
@@ -55,8 +56,8 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
     return conntrackInTuple(table, hook, skb, host);
   }
   // tcp_error() / udp_error(): see conntrackInTuple()
-  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 &&
-      !(proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpPayloadChecksumOk(b, l3, l4, end))) return Verdict.ACCEPT;
+  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && (proto === IpProto.TCP || udpCheck(b, l4) !== 0) && csumMustSum(skb, hook) &&
+      !csumSummed(skb, proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpPayloadChecksumOk(b, l3, l4, end))) return Verdict.ACCEPT;
   const now = host.now();
   // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
   const src = skbLoad32(skb, b, l3 + Ip4.SADDR);
@@ -159,7 +160,7 @@ function conntrackInTuple(table: ConntrackTable, hook: NfHook, skb: Skb, host: H
   // bad checksum is INVALID. (The kernel skips the check where the device vouched for the checksum,
   // as veth does for what the peer's stack sent; natlab's stacks always send correct checksums, so
   // checking every packet gives the same answer, and catches frames replayed from a capture.)
-  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && !l4ChecksumOk(b, l3, l4, end, scratch.proto)) return Verdict.ACCEPT;
+  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && summedByConntrack(b, l4, scratch.proto) && csumMustSum(skb, hook) && !csumSummed(skb, l4ChecksumOk(b, l3, l4, end, scratch.proto))) return Verdict.ACCEPT;
 
   if (scratch.proto === IpProto.ICMP) {
     related.ct = null;
@@ -195,6 +196,11 @@ function udpPayloadChecksumOk(b: Uint8Array, l3: number, l4: number, end: number
   const src = ((b[l3 + Ip4.SADDR]! << 24) | (b[l3 + Ip4.SADDR + 1]! << 16) | (b[l3 + Ip4.SADDR + 2]! << 8) | b[l3 + Ip4.SADDR + 3]!) >>> 0;
   const dst = ((b[l3 + Ip4.DADDR]! << 24) | (b[l3 + Ip4.DADDR + 1]! << 16) | (b[l3 + Ip4.DADDR + 2]! << 8) | b[l3 + Ip4.DADDR + 3]!) >>> 0;
   return csumFold(onesSum(b, l4, len, pseudoSum(src, dst, IpProto.UDP, len))) === 0xffff;
+}
+
+/** whether tcp_error() / udp_error() / icmp_error() call nf_checksum() at all: not for other protocols, nor for UDP without a checksum */
+function summedByConntrack(b: Uint8Array, l4: number, proto: number): boolean {
+  return proto === IpProto.TCP || proto === IpProto.ICMP || (proto === IpProto.UDP && udpCheck(b, l4) !== 0);
 }
 
 /** nf_checksum() for the protocols conntrack checks */

@@ -1,16 +1,19 @@
 /**
  * Whether REJECT's ICMP error goes at all, as nf_send_unreach()
  * (nf_reject_ipv4.c) decides before icmp_send(): never about a non-first
- * fragment, and, for a packet that came in (its checksum not yet
- * verified: CHECKSUM_NONE, which a veth no longer turns into
- * CHECKSUM_UNNECESSARY), only when its transport checksum is right
- * (nf_ip_checksum()): with the pseudo header for TCP and UDP, over the
- * bytes alone for the rest (ICMP, IGMP, ...). Not checked
+ * fragment, and, for a packet that came in, only when nf_ip_checksum()
+ * takes its transport checksum as right: summed (with the pseudo header
+ * for TCP and UDP, over the bytes alone for the rest: ICMP, IGMP, ...)
+ * when it arrived CHECKSUM_NONE (a veth no longer turns that into
+ * CHECKSUM_UNNECESSARY), trusted when an earlier check left it
+ * CHECKSUM_COMPLETE (csum-state.ts: conntrack's at PREROUTING, here or on
+ * the host before). Not checked
  * (nf_reject_verify_csum()): UDP without a checksum, GRE without its
  * checksum flag, and SCTP, DCCP, UDP-Lite, AH and ESP. A locally
  * generated packet (OUTPUT) carries CHECKSUM_PARTIAL: counted as good.
  * Refused, icmp_send() is never called, so no rate-limit token goes.
  */
+import { csumMustSum, csumSummed } from '../../model/csum-state.js';
 import { NfHook } from '../../model/nf-seam.js';
 import type { Skb } from '../../model/skb.js';
 import { csumFold, onesSum, pseudoSum } from '../../wire/checksum.js';
@@ -34,6 +37,7 @@ export function rejectUnreachAllowed(skb: Skb, hook: NfHook): boolean {
   if (proto === UDP && len >= 8 && b[l4 + 6] === 0 && b[l4 + 7] === 0) return true;
   // GRE: checksummed only with the C bit (the first byte's top bit)
   if (proto === GRE && (len < 1 || (b[l4]! & 0x80) === 0)) return true;
+  if (!csumMustSum(skb, hook)) return true;
   const acc = proto === TCP || proto === UDP ? pseudoSum(ipSrc(b, o), ipDst(b, o), proto, len) : 0;
-  return csumFold(onesSum(b, l4, len, acc)) === 0xffff;
+  return csumSummed(skb, csumFold(onesSum(b, l4, len, acc)) === 0xffff);
 }
