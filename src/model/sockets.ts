@@ -4,7 +4,7 @@
  * unreachable for UDP, a RST for TCP).
  */
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETERPROB, ICMP_PORT_UNREACH, ICMP_TIME_EXCEEDED, NR_ICMP_UNREACH } from '../wire/icmp.js';
-import { IP_HLEN, IPPROTO_TCP, ipDst, ipHeaderLen, ipProto, ipSrc, ipTotalLen } from '../wire/ipv4.js';
+import { IP_HLEN, ipDst, ipHeaderLen, ipProto, ipSrc, ipTotalLen } from '../wire/ipv4.js';
 import { tcpDataOff, tcpDport, tcpFlags, TCP_RST } from '../wire/tcp.js';
 import { udpChecksumOk, udpDport, udpLen } from '../wire/udp.js';
 import type { Host } from './host.js';
@@ -104,10 +104,9 @@ export class SocketTable {
    * source) and on the device the error came in by: skb->dev, not
    * inet_iif(), so an error the host sent itself comes by lo and a socket
    * bound to another device never hears of it. icmp_unreach() delivers
-   * none for a code past 15, for "fragmentation needed" under
-   * ip_no_pmtu_disc 2 (3: only for protocols with strict tag validation,
-   * TCP). (Its check for errors about broadcasts needs
-   * icmp_ignore_bogus_error_responses 0, which natlab refuses to set.)
+   * none for a code past 15. (Its other gates need sysctl values natlab
+   * refuses to set: ip_no_pmtu_disc 2 or 3 for "fragmentation needed",
+   * icmp_ignore_bogus_error_responses 0 for errors about broadcasts.)
    */
   rawIcmpError(h: Host, skb: Skb): void {
     if (this.raw.length === 0) return;
@@ -123,11 +122,8 @@ export class SocketTable {
     let info = 0;
     if (type === ICMP_DEST_UNREACH) {
       if (code > NR_ICMP_UNREACH) return;
-      if (code === ICMP_FRAG_NEEDED) {
-        const mode = h.sysctl('net.ipv4.ip_no_pmtu_disc');
-        if (mode === 2 || (mode === 3 && ipProto(b, q) !== IPPROTO_TCP)) return;
-        if (mode === 0 || mode === 3) info = (b[ic + 6]! << 8) | b[ic + 7]!;
-      }
+      // (ip_no_pmtu_disc 0: the MTU goes to ee_info)
+      if (code === ICMP_FRAG_NEEDED) info = (b[ic + 6]! << 8) | b[ic + 7]!;
     } else if (type === ICMP_PARAMETERPROB) info = b[ic + 4]!;
     // icmp_socket_deliver(): the quoted header and 8 bytes of its payload
     if (end - q < ipHeaderLen(b, q) + 8) return;
