@@ -108,7 +108,7 @@ export class SocketTable {
    * refuses to set: ip_no_pmtu_disc 2 or 3 for "fragmentation needed",
    * icmp_ignore_bogus_error_responses 0 for errors about broadcasts.)
    */
-  rawIcmpError(h: Host, skb: Skb): void {
+  rawIcmpError(skb: Skb): void {
     if (this.raw.length === 0) return;
     const b = skb.data;
     const o = skb.l3;
@@ -290,7 +290,8 @@ export class SocketTable {
    * (installTcp()) for TCP's and UDP's sockets.
    */
   icmpError(h: Host, skb: Skb): void {
-    this.rawIcmpError(h, skb);
+    void h;
+    this.rawIcmpError(skb);
   }
 }
 
