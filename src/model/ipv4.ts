@@ -111,13 +111,17 @@ export function ipRcvFinish(h: Host, skb: Skb, dev: Iface): void {
     const err = ipRouteInput(h, skb, daddr, saddr, dev);
     if (err !== 0) return; // ipRouteInput dropped it and said why
   } else if (skb.route.output === true && skb.route.kind === 'unicast') {
-    // looped back with the unicast route it was sent by: dst_input() is that route's dst_discard()
-    h.drop(skb, dev, `ip: looped back by a route out of ${skb.route.dev?.name ?? '?'} to ${ip4ToString(ipDst(b, o))}, not a local one (dst_discard)`);
+    dstDiscard(h, skb, dev);
     return;
   }
   if (b[o]! !== 0x45 && ipRcvOptions(h, skb, dev)) return;
   if ((skb.pktType === PktType.BROADCAST || skb.pktType === PktType.MULTICAST) && dropUnicastInL2Multicast(h, skb, dev)) return;
   dstInput(h, skb);
+}
+
+/** a packet looped back with the unicast route it was sent by: dst_input() is that route's dst_discard() (out of line: ipRcvFinish() stays small enough to inline) */
+function dstDiscard(h: Host, skb: Skb, dev: Iface): void {
+  h.drop(skb, dev, `ip: looped back by a route out of ${skb.route!.dev?.name ?? '?'} to ${ip4ToString(ipDst(skb.data, skb.l3))}, not a local one (dst_discard)`);
 }
 
 /**
