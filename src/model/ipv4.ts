@@ -317,7 +317,8 @@ export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface,
   }
   // __fib_validate_source()
   const r = h.fib.lookup(src);
-  if (r === null) return rpf !== 0 ? -EXDEV : 0;
+  // last_resort: no route, or fib_lookup() failing at an unreachable, prohibit or blackhole route
+  if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') return rpf !== 0 ? -EXDEV : 0;
   if (r.type !== 'unicast' && !(r.type === 'local' && acceptLocal)) return -EINVAL;
   const devMatch = r.dev === dev || (r.type === 'local' && dev.kind === 'loopback');
   if (devMatch) return r.gateway === 0 && r.type === 'unicast' ? 1 : 0;

@@ -39,7 +39,7 @@ import { ip4ToString, parseIp4 } from '../../wire/ip4.js';
 import { udpFillChecksum } from '../../wire/udp.js';
 import type { Host } from '../../model/host.js';
 import { allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
-import { SK_ROOT, Skb } from '../../model/skb.js';
+import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
 import type { UdpSocket } from '../../model/sockets.js';
 import { ECONNREFUSED, EACCES, EINVAL, EHOSTUNREACH, ENETUNREACH, EINPROGRESS, EADDRINUSE, ICMP_UNREACH_ERRNO, installTcp, strerror, tcpConnect, tcpListen, TcpListener, TcpSock, TcpState } from '../../model/tcp/index.js';
 import { ephemeralPort, hash32 } from '../../model/tcp/identity.js';
@@ -529,16 +529,37 @@ class Netcat implements Program {
         // becomes the route's source toward it, as ip4_datagram_connect() sets inet_rcv_saddr, so
         // later datagrams to another local address (a DNAT to 127.0.0.1, a second address) find
         // no socket: port unreachable (measured)
-        if (s.addr === 0) {
-          const rt = this.h.routeOutput(from, 0, null);
-          if (rt.kind === 'unicast' || rt.kind === 'local') s.addr = rt.prefsrc;
-        }
+        const rt = datagramConnectRoute(this.h, from, s.addr, this.o.broadcast);
+        // connect() failing: err(1, "connect"), the datagram never read
+        if (typeof rt === 'number') return this.fail(`nc: connect: ${strerror(rt)}\n`);
+        if (s.addr === 0 && rt.kind !== 'broadcast') s.addr = rt.prefsrc;
         s.remoteAddr = from;
         s.remotePort = fromPort;
         this.report('Connection received on', from, fromPort);
       }
       this.ctx.out(new TextDecoder().decode(b));
     };
+  }
+}
+
+/** ip4_datagram_connect()'s route to `daddr`, or its errno */
+function datagramConnectRoute(h: Host, daddr: number, saddr: number, broadcast: boolean): RouteResult | number {
+  const rt = h.routeOutput(daddr, saddr, null);
+  switch (rt.kind) {
+    case 'unicast':
+    case 'local':
+      return rt;
+    case 'broadcast':
+      // a broadcast route needs SO_BROADCAST (nc -b), else EACCES
+      return broadcast ? rt : EACCES;
+    case 'unreachable':
+      return h.fib.lookup(daddr) === null ? ENETUNREACH : EHOSTUNREACH;
+    case 'prohibit':
+      return EACCES;
+    case 'blackhole':
+      return EINVAL;
+    default:
+      return EACCES; // broadcast without SO_BROADCAST
   }
 }
 
@@ -569,24 +590,8 @@ class NcUdp implements UdpSocket {
 
   /** socket() + connect(): the route and source address, an ephemeral port; or connect()'s errno */
   static connect(h: Host, daddr: number, dport: number, saddr: number, sport: number, broadcast = false): NcUdp | number {
-    const rt = h.routeOutput(daddr, saddr, null);
-    switch (rt.kind) {
-      case 'unicast':
-      case 'local':
-        break;
-      case 'broadcast':
-        // ip4_datagram_connect(): a broadcast route needs SO_BROADCAST (nc -b), else EACCES
-        if (!broadcast) return EACCES;
-        break;
-      case 'unreachable':
-        return h.fib.lookup(daddr) === null ? ENETUNREACH : EHOSTUNREACH;
-      case 'prohibit':
-        return EACCES;
-      case 'blackhole':
-        return EINVAL;
-      default:
-        return EACCES; // broadcast without SO_BROADCAST
-    }
+    const rt = datagramConnectRoute(h, daddr, saddr, broadcast);
+    if (typeof rt === 'number') return rt;
     const src = saddr || rt.prefsrc;
     const inUse = (p: number): boolean => h.sockets.udp.some((u) => u.port === p);
     // udp_lib_get_port() starts each bind at a new random place: a per-host draw count stands in
