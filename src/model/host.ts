@@ -156,7 +156,7 @@ export class Host implements HostApi {
     return this.fib.lookup(dst);
   }
 
-  /** __inet_dev_addr_type(): 0.0.0.0/8 and 255.255.255.255 are BROADCAST, 224/4 MULTICAST, the rest as the FIB says */
+  /** __inet_dev_addr_type(): 0.0.0.0/8 and 255.255.255.255 are BROADCAST, 224/4 MULTICAST, the rest as the FIB says (an error route: UNICAST) */
   addrType(addr: number, dev: Iface | null): AddrType {
     if (addr >>> 24 === 0 || addr === LIMITED_BROADCAST) return 'BROADCAST';
     if (isMulticast4(addr)) return 'MULTICAST';
@@ -167,13 +167,9 @@ export class Host implements HostApi {
         return 'LOCAL';
       case 'broadcast':
         return 'BROADCAST';
-      case 'blackhole':
-        return 'BLACKHOLE';
-      case 'unreachable':
-        return 'UNREACHABLE';
-      case 'prohibit':
-        return 'PROHIBIT';
       default:
+        // blackhole, unreachable, prohibit: fib_table_lookup() fails at them and the type stays the
+        // RTN_UNICAST it starts with (so -m addrtype's BLACKHOLE, UNREACHABLE, PROHIBIT never match)
         return 'UNICAST';
     }
   }
