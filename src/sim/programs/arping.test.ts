@@ -187,6 +187,9 @@ describe('arping 2.23 display and frame options', () => {
     const { net, a } = pair();
     const s = run(net, a, 'arping -c 1 -I eth0 -s 10.9.0.1 10.9.0.2');
     expect([s.output(), s.exitCode()]).toEqual(['arping: Weird MAC addr 10.9.0.1\n', 1]);
+    // sscanf()'s %2x%x.%2x%x.%2x%x: "19", "8", "51", then '.' where a digit must be (no backtracking)
+    const w = run(net, a, 'arping -c 1 -I eth0 -s 198.51.100.1 10.9.0.2');
+    expect([w.output(), w.exitCode()]).toEqual(['arping: Weird MAC addr 198.51.100.1\n', 1]);
     const t = run(net, a, 'arping -c 1 -t zz 10.9.0.2');
     expect([t.output(), t.exitCode()]).toEqual(['Illegal MAC addr zz\n', 1]);
   });

@@ -87,13 +87,16 @@ const ETH_ALEN_SRC = 6;
 /**
  * get_mac_addr(): sscanf() with "%x:%x:%x:%x:%x:%x", "%2x%x.%2x%x.%2x%x"
  * or "%x-%x-%x-%x-%x-%x", each number cut to its low byte; what follows
- * six numbers is ignored, as sscanf() ignores it.
+ * six numbers is ignored, as sscanf() ignores it. %2x takes its two
+ * digits greedily and never gives one back (a lookahead and its
+ * backreference make that group atomic): "198.51.100.1" is no MAC address
+ * ("19", "8", "51", then %x finds '.'), as arping says.
  */
 export function getMacAddr(s: string): Uint8Array | null {
   const hex = '\\s*(?:0[xX])?([0-9a-fA-F]+)';
   const forms = [
     new RegExp(`^${hex}:${hex}:${hex}:${hex}:${hex}:${hex}`),
-    /^\s*(?:0[xX])?([0-9a-fA-F]{1,2})([0-9a-fA-F]+)\.([0-9a-fA-F]{1,2})([0-9a-fA-F]+)\.([0-9a-fA-F]{1,2})([0-9a-fA-F]+)/,
+    /^\s*(?:0[xX])?(?=([0-9a-fA-F]{1,2}))\1([0-9a-fA-F]+)\.(?=([0-9a-fA-F]{1,2}))\3([0-9a-fA-F]+)\.(?=([0-9a-fA-F]{1,2}))\5([0-9a-fA-F]+)/,
     new RegExp(`^${hex}-${hex}-${hex}-${hex}-${hex}-${hex}`),
   ];
   for (const re of forms) {
