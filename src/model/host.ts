@@ -14,7 +14,7 @@ import { NhExceptions } from './fnhe.js';
 import { InputRouteCache } from './route-cache.js';
 import type { Network } from './network.js';
 import { NO_NETFILTER, type NfHook, type NfSeam } from './nf-seam.js';
-import { Fib, makeRoute, type Route } from './route.js';
+import { Fib, fibLookupFails, makeRoute, type Route } from './route.js';
 import { Skb, type RouteResult } from './skb.js';
 import { SocketTable } from './sockets.js';
 import { Sysctls } from './sysctl.js';
@@ -102,14 +102,13 @@ export class Host implements HostApi {
       return { kind: dst === LIMITED_BROADCAST ? 'broadcast' : 'multicast', dev, nexthop: dst, prefsrc: src || this.selectAddr(dev, dst, RT_SCOPE_LINK), gateway: 0 };
     }
     const r = this.fib.lookup(dst, oif);
-    // fib_table_lookup() fails at an unreachable, prohibit or blackhole route whatever the device
-    if ((r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') && oif !== null) {
+    if (fibLookupFails(r) && oif !== null) {
       // ip_route_output_key_hash_rcu(): bound to a device and fib_lookup() failed (no route through
       // it, or an error route): "assume that the destination is on link" and send it there
       if (!oif.up) return { kind: 'unreachable', dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
       return { kind: 'unicast', dev: oif, nexthop: dst, prefsrc: src || this.selectAddr(oif, 0, RT_SCOPE_LINK), gateway: 0, output: true };
     }
-    if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') {
+    if (fibLookupFails(r)) {
       return { kind: r === null ? 'unreachable' : r.type, dev: null, nexthop: 0, prefsrc: 0, gateway: 0 };
     }
     if (r.type === 'local') {

@@ -20,6 +20,7 @@ import { icmpRcv, icmpSend } from './icmp.js';
 import type { Iface } from './iface.js';
 import { NfHook, Verdict } from './nf-seam.js';
 import { localMtu } from './pmtu.js';
+import { fibLookupFails } from './route.js';
 import { cloneSkb, kfreeSkb, PktType, skbPullPayload, type RouteResult, type Skb } from './skb.js';
 
 /** errno values ip_route_input() returns */
@@ -317,8 +318,7 @@ export function fibValidateSource(h: Host, src: number, dst: number, dev: Iface,
   }
   // __fib_validate_source()
   const r = h.fib.lookup(src);
-  // last_resort: no route, or fib_lookup() failing at an unreachable, prohibit or blackhole route
-  if (r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole') return rpf !== 0 ? -EXDEV : 0;
+  if (fibLookupFails(r)) return rpf !== 0 ? -EXDEV : 0; // last_resort
   if (r.type !== 'unicast' && !(r.type === 'local' && acceptLocal)) return -EINVAL;
   const devMatch = r.dev === dev || (r.type === 'local' && dev.kind === 'loopback');
   if (devMatch) return r.gateway === 0 && r.type === 'unicast' ? 1 : 0;

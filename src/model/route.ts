@@ -27,6 +27,15 @@ export interface Route {
   onlink: boolean;
 }
 
+/**
+ * fib_lookup() fails for `r`: no route, or an unreachable, prohibit or
+ * blackhole one (fib_table_lookup() returns fib_props[type].error at it,
+ * before looking at any device)
+ */
+export function fibLookupFails(r: Route | null): r is null | (Route & { type: 'unreachable' | 'prohibit' | 'blackhole' }) {
+  return r === null || r.type === 'unreachable' || r.type === 'prohibit' || r.type === 'blackhole';
+}
+
 export function makeRoute(p: Partial<Route> & { dst: number; prefixLen: number }): Route {
   return {
     table: p.table ?? 'main',

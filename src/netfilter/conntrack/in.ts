@@ -56,7 +56,7 @@ export function conntrackIn(table: ConntrackTable, hook: NfHook, skb: Skb, host:
     return conntrackInTuple(table, hook, skb, host);
   }
   // tcp_error() / udp_error(): see conntrackInTuple()
-  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && (proto === IpProto.TCP || udpCheck(b, l4) !== 0) && csumMustSum(skb, hook) &&
+  if (hook === NfHook.PRE_ROUTING && table.settings.checksum !== 0 && summedByConntrack(b, l4, proto) && csumMustSum(skb, hook) &&
       !csumSummed(skb, proto === IpProto.TCP ? tcpChecksumOk(b, l3, l4) : udpPayloadChecksumOk(b, l3, l4, end))) return Verdict.ACCEPT;
   const now = host.now();
   // the node key of the packet's tuple (ConntrackTable.findKey()): addresses as int32, sport << 16 | dport
@@ -184,14 +184,14 @@ export function ctInfoDir(ctInfo: CtInfo): CtDir {
 }
 
 /**
- * udp_error()'s check: a UDP checksum of 0 means none; otherwise
- * nf_ip_checksum() sums the whole IP payload with the payload's length in
- * the pseudo header, not the UDP length field: a datagram whose length
+ * udp_error()'s check of a datagram with a checksum (0 means none:
+ * summedByConntrack() leaves those alone): nf_ip_checksum() sums the
+ * whole IP payload with the payload's length in the pseudo header, not
+ * the UDP length field: a datagram whose length
  * field is shorter than the payload (the receiver trims it and may take it)
  * is INVALID here unless its sum also covers the bytes past it.
  */
 function udpPayloadChecksumOk(b: Uint8Array, l3: number, l4: number, end: number): boolean {
-  if (udpCheck(b, l4) === 0) return true;
   const len = end - l4;
   const src = ((b[l3 + Ip4.SADDR]! << 24) | (b[l3 + Ip4.SADDR + 1]! << 16) | (b[l3 + Ip4.SADDR + 2]! << 8) | b[l3 + Ip4.SADDR + 3]!) >>> 0;
   const dst = ((b[l3 + Ip4.DADDR]! << 24) | (b[l3 + Ip4.DADDR + 1]! << 16) | (b[l3 + Ip4.DADDR + 2]! << 8) | b[l3 + Ip4.DADDR + 3]!) >>> 0;
