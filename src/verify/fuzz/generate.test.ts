@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { generateScenario } from './generate.js';
+import { generateScenario, mayDropDhcp } from './generate.js';
+import { DHCLIENT, UDHCPC } from './traffic.js';
 import { loadScenario } from '../../config/scenario.js';
 import { simulate } from '../../sim/simulate.js';
 import { isNatlabError } from '../../config/errors.js';
@@ -58,8 +59,10 @@ describe('the fuzzer\'s generator', () => {
       // base is a subsequence of full (a node without lines of its own has a `# ...` comment in base only, a
       // scenario without traffic no `traffic:`)
       const lines = (t: string): string[] => t.split('\n').filter((l) => !l.trim().startsWith('#') && l !== 'traffic:');
-      const base = lines(generateScenario(seed, { extras: false }).yaml);
       const full = lines(generateScenario(seed).yaml);
+      // ... but for dhclient's steps, which become udhcpc's when a later menu adds a rule that may drop DHCP
+      const swapped = !full.some((l) => l.includes(DHCLIENT));
+      const base = lines(generateScenario(seed, { extras: false }).yaml).map((l) => (swapped ? l.replace(DHCLIENT, UDHCPC) : l));
       let j = 0;
       for (const l of full) if (j < base.length && l === base[j]) j++;
       expect(base.slice(j), `seed ${seed}`).toEqual([]);
@@ -67,6 +70,28 @@ describe('the fuzzer\'s generator', () => {
     }
     expect(changed).toBeGreaterThan(100);
     expect(changed).toBeLessThan(300);
+  });
+
+  it('keeps ISC dhclient (random DISCOVER backoff) only where no line of the later menus may drop a DHCP message', () => {
+    expect(mayDropDhcp('iptables -I OUTPUT -m pkttype --pkt-type host -j DROP')).toBe(true);
+    expect(mayDropDhcp('iptables -t security -P INPUT DROP')).toBe(true);
+    expect(mayDropDhcp('iptables -A INPUT -p udp -j REJECT --reject-with icmp-host-prohibited')).toBe(true);
+    expect(mayDropDhcp('iptables -I FORWARD -p icmp -j REJECT')).toBe(false);
+    expect(mayDropDhcp('iptables -t mangle -A PREROUTING -p icmp -j MARK --set-mark 0x5')).toBe(false);
+    // seed 2197: the first menu drew dhclient; the second added `-I OUTPUT -m pkttype --pkt-type host -j DROP` to its server
+    const g = generateScenario(2197);
+    expect(generateScenario(2197, { extras: false }).yaml).toContain(DHCLIENT);
+    expect(g.yaml).not.toContain('dhclient');
+    expect(g.yaml).toContain(UDHCPC);
+    let kept = 0;
+    for (let seed = 1; seed <= 1000; seed++) {
+      const y = generateScenario(seed).yaml;
+      if (!y.includes(DHCLIENT)) continue;
+      kept++;
+      const base = new Set(generateScenario(seed, { extras: false }).yaml.split('\n'));
+      expect(y.split('\n').filter((l) => !base.has(l) && mayDropDhcp(l.trim())), `seed ${seed}`).toEqual([]);
+    }
+    expect(kept).toBeGreaterThan(3);
   });
 
   it('writes scenarios natlab loads and runs without a refusal or a crash (seeds 1-300)', () => {

@@ -12,7 +12,7 @@
 import { Prng } from './prng.js';
 import { buildTopology, type TopologyKind } from './topology.js';
 import { addRules } from './rules.js';
-import { makeTraffic } from './traffic.js';
+import { makeTraffic, DHCLIENT, UDHCPC } from './traffic.js';
 import { addExtras } from './extras.js';
 import { addThirdMenu } from './extras3.js';
 import type { FuzzNet, FuzzNode } from './net.js';
@@ -38,18 +38,35 @@ export function generateScenario(seed: number, opts: { extras?: boolean } = {}):
     const p = n.role === 'router' ? 0.7 : n.role === 'switch' ? (n.brNf ? 0.7 : 0.2) : 0.25;
     if (rng.chance(p)) addRules(rng, net, n);
   }
-  // dhclient's DISCOVER intervals are random (ISC dhclient's backoff): only where a DHCP server on
-  // a router without rules answers the first one; elsewhere udhcpc, whose timing is fixed
-  for (const n of net.nodes) {
-    if (n.dhcp === 'dhclient' && net.nodes.some((r) => r.role === 'router' && r.run.some((l) => l.startsWith('iptables') && !l.includes('POSTROUTING')))) n.dhcp = 'udhcpc';
-  }
+  preferUdhcpc(net);
   const steps = makeTraffic(rng, net);
   if (opts.extras !== false) {
+    const before = net.nodes.map((n) => n.run.length);
     addExtras(seed, topology, net, steps);
     addThirdMenu(seed, net, steps);
+    // the later menus add rules after the traffic was drawn: one that may drop a DHCP message
+    // anywhere brings dhclient's backoff into play
+    if (net.nodes.some((n, i) => n.run.slice(before[i]).some(mayDropDhcp))) {
+      for (const n of net.nodes) if (n.dhcp === 'dhclient') n.dhcp = 'udhcpc';
+      for (const s of steps) if (s.command === DHCLIENT) s.command = UDHCPC;
+    }
   }
   const name = `fuzz-${seed}`;
   return { seed, name, topology, yaml: render(name, seed, topology, net, steps) };
+}
+
+/**
+ * dhclient's DISCOVER intervals are random (ISC dhclient's backoff): keep it only where a DHCP
+ * server on a router without rules answers the first one; elsewhere udhcpc, whose timing is fixed
+ */
+function preferUdhcpc(net: FuzzNet): void {
+  const ruled = net.nodes.some((r) => r.role === 'router' && r.run.some((l) => l.startsWith('iptables') && !l.includes('POSTROUTING')));
+  if (ruled) for (const n of net.nodes) if (n.dhcp === 'dhclient') n.dhcp = 'udhcpc';
+}
+
+/** an iptables line that drops or rejects, or a DROP policy, not limited to ICMP or TCP */
+export function mayDropDhcp(line: string): boolean {
+  return line.startsWith('iptables') && /-j (DROP|REJECT)\b|-P \w+ DROP/.test(line) && !/-p (icmp|tcp)\b/.test(line);
 }
 
 const SYSCTLS: readonly (readonly [string, readonly number[]])[] = [

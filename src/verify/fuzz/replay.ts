@@ -20,7 +20,7 @@ import type { FuzzNet, FuzzNode } from './net.js';
 import { Prng } from './prng.js';
 import { addRules } from './rules.js';
 import { buildTopology, type TopologyKind } from './topology.js';
-import type { FuzzStep } from './traffic.js';
+import { UDHCPC, type FuzzStep } from './traffic.js';
 
 export interface ReplayFuzzScenario extends FuzzScenario {
   /** the captures the scenario replays, by file name (beside the scenario) */
@@ -64,7 +64,7 @@ export function generateReplayScenario(seed: number): ReplayFuzzScenario {
     // udhcpc only: its timing is fixed (dhclient's backoff is random)
     if (n.dhcp !== undefined) {
       n.dhcp = 'udhcpc';
-      steps.push({ node: n.name, command: 'udhcpc -i eth0 -f -q -n -t 3 -T 1 -A 1' });
+      steps.push({ node: n.name, command: UDHCPC });
     }
   }
   const files = new Map<string, Uint8Array>();

@@ -14,13 +14,17 @@ export interface FuzzStep {
   command: string;
 }
 
+/** the DHCP clients' steps: udhcpc's timing is fixed, ISC dhclient's backoff random */
+export const UDHCPC = 'udhcpc -i eth0 -f -q -n -t 3 -T 1 -A 1';
+export const DHCLIENT = 'dhclient -v -1 eth0';
+
 const PORTS = [22, 53, 80, 8080];
 
 export function makeTraffic(rng: Prng, net: FuzzNet): FuzzStep[] {
   const steps: FuzzStep[] = [];
   for (const n of net.nodes) {
-    if (n.dhcp === 'udhcpc') steps.push({ node: n.name, command: 'udhcpc -i eth0 -f -q -n -t 3 -T 1 -A 1' });
-    if (n.dhcp === 'dhclient') steps.push({ node: n.name, command: 'dhclient -v -1 eth0' });
+    if (n.dhcp === 'udhcpc') steps.push({ node: n.name, command: UDHCPC });
+    if (n.dhcp === 'dhclient') steps.push({ node: n.name, command: DHCLIENT });
   }
   const senders = net.nodes.filter((n) => n.addrs.length > 0 || n.dhcp !== undefined);
   const targets = net.allAddrs();
