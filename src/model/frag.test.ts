@@ -202,3 +202,44 @@ describe('ip_do_fragment', () => {
     expect(out).toHaveLength(0);
   });
 });
+
+describe('ip_do_fragment and the softirq (each fragment\'s dev_queue_xmit() runs NET_RX before the next is cut)', () => {
+  /** an output that notes each fragment and posts what the network does with it: two hops on, an answer to the first */
+  function network(h: Host, seen: string[]): (h: Host, f: Skb) => number {
+    const q = h.net.queue;
+    return (_h, f) => {
+      const off = ipFragOffset(f.data, 14);
+      seen.push(`frag ${off}@${q.now()}`);
+      q.post(10, () => {
+        seen.push(`hop ${off}@${q.now()}`);
+        if (off === 0) q.post(10, () => seen.push(`error about 0@${q.now()}`), null, null, null);
+      }, null, null, null);
+      return 0;
+    };
+  }
+
+  it('in process context (a program\'s send), cuts the next fragment only after all the one before caused', () => {
+    const h = host();
+    const seen: string[] = [];
+    expect(ipDoFragment(h, packet(3008), 1500, network(h, seen))).toBe(0);
+    h.net.queue.runUntil(() => false);
+    expect(seen).toEqual(['frag 0@0', 'hop 0@10', 'error about 0@20', 'frag 1480@20', 'hop 1480@30', 'frag 2960@30', 'hop 2960@40']);
+  });
+
+  it('in a softirq (forwarding, an echo reply), sends the fragments one after another onto the backlog', () => {
+    const h = host();
+    const seen: string[] = [];
+    h.net.queue.post(0, () => void ipDoFragment(h, packet(3008), 1500, network(h, seen)), null, null, null);
+    h.net.queue.runUntil(() => false);
+    expect(seen).toEqual(['frag 0@0', 'frag 1480@0', 'frag 2960@0', 'hop 0@10', 'hop 1480@10', 'hop 2960@10', 'error about 0@20']);
+  });
+
+  it('returns the first fragment\'s error at once and cuts no more', () => {
+    const h = host();
+    const seen: string[] = [];
+    expect(ipDoFragment(h, packet(3008), 1500, (_h, f) => (seen.push(`frag ${ipFragOffset(f.data, 14)}`), 1))).toBe(1);
+    h.net.queue.runUntil(() => false);
+    expect(seen).toEqual(['frag 0']);
+  });
+});
+

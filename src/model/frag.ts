@@ -19,6 +19,7 @@ import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED } from '../wire/icmp.js';
 import type { Host } from './host.js';
 import { icmpSend } from './icmp.js';
 import { Skb } from './skb.js';
+import { SoftirqChain } from '../sim/queue.js';
 
 /**
  * ip_fragment(): a DF packet that may not be split is answered with
@@ -43,41 +44,103 @@ export function ipFragment(h: Host, skb: Skb, mtu: number, output: (h: Host, skb
  * br_validate_ipv4(), which parses no options), so no piece is cut with
  * DF (IPSKB_FRAG_PMTU) and ip_options_fragment() finds no options
  * (opt.optlen 0): every piece carries the first's options as they are.
+ *
+ * In process context (a program's send: no softirq chain runs), each
+ * fragment's transmit runs the NET_RX softirq to its end before the next
+ * fragment is cut (queue.ts: SoftirqChain): the next waits for all the
+ * one before caused on the network. The sender's call has returned by
+ * then; a later fragment's error reaches no one, where the kernel's
+ * sendmsg() would return it. In a softirq (forwarding, an echo reply) the
+ * fragments go one after another onto the backlog.
  */
 export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host, skb: Skb) => number, ipcbKept = true): number {
-  const b = skb.data;
-  const o = skb.l3;
-  const hl = ipHeaderLen(b, o);
-  let mtu = dstMtu;
-  if (skb.fragMaxSize !== 0 && skb.fragMaxSize < mtu) mtu = skb.fragMaxSize;
-  const room = mtu - hl;
-  const field = ipFragField(b, o);
-  const baseOffset = (field & IP_OFFSET) << 3;
-  const notLast = field & IP_MF;
-  const total = ipTotalLen(b, o) - hl;
-  const pieces = fastPathPieces(skb, field, total, room);
-  // DF: never on the frag_list pieces (ip_fraglist_init() and _prepare() write MF and the
-  // offset only); on cut pieces only for IPSKB_FRAG_PMTU, which ip_frag_reasm() sets when
-  // the largest fragment had DF, as it sets DF on the packet (ip_frag_next()), and which
-  // the bridge clears (`ipcbKept` false: br_validate_ipv4() zeroes IPCB)
-  const df = pieces === null && ipcbKept && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
-  let off = 0;
-  let i = 0;
-  while (off < total) {
+  const cut = new FragmentCutter(skb, dstMtu, ipcbKept);
+  if (h.net.queue.chain === null) return sendInProcessContext(h, cut, output);
+  for (let piece = cut.next(); piece !== null; piece = cut.next()) {
+    const err = output(h, piece);
+    if (err !== 0) return err;
+  }
+  return 0;
+}
+
+/** the fragments from `cut` on, each after the softirq work of the one before (ip_do_fragment() in a syscall) */
+function sendInProcessContext(h: Host, cut: FragmentCutter, output: (h: Host, skb: Skb) => number): number {
+  const q = h.net.queue;
+  for (let piece = cut.next(); piece !== null; piece = cut.next()) {
+    const chain = new SoftirqChain();
+    q.chain = chain;
+    const err = output(h, piece);
+    q.chain = null;
+    if (err !== 0) return err;
+    if (chain.pending !== 0 && !cut.done()) {
+      chain.then = () => void sendInProcessContext(h, cut, output);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+/** ip_do_fragment()'s loop: the pieces of one packet, cut one at a time */
+class FragmentCutter {
+  private readonly b: Uint8Array;
+  private readonly o: number;
+  private readonly hl: number;
+  private readonly room: number;
+  private readonly baseOffset: number;
+  private readonly notLast: number;
+  private readonly total: number;
+  private readonly pieces: readonly number[] | null;
+  private readonly df: number;
+  private off = 0;
+  private i = 0;
+
+  constructor(
+    private readonly skb: Skb,
+    dstMtu: number,
+    private readonly ipcbKept: boolean,
+  ) {
+    const b = skb.data;
+    const o = skb.l3;
+    this.b = b;
+    this.o = o;
+    this.hl = ipHeaderLen(b, o);
+    let mtu = dstMtu;
+    if (skb.fragMaxSize !== 0 && skb.fragMaxSize < mtu) mtu = skb.fragMaxSize;
+    this.room = mtu - this.hl;
+    const field = ipFragField(b, o);
+    this.baseOffset = (field & IP_OFFSET) << 3;
+    this.notLast = field & IP_MF;
+    this.total = ipTotalLen(b, o) - this.hl;
+    this.pieces = fastPathPieces(skb, field, this.total, this.room);
+    // DF: never on the frag_list pieces (ip_fraglist_init() and _prepare() write MF and the
+    // offset only); on cut pieces only for IPSKB_FRAG_PMTU, which ip_frag_reasm() sets when
+    // the largest fragment had DF, as it sets DF on the packet (ip_frag_next()), and which
+    // the bridge clears (`ipcbKept` false: br_validate_ipv4() zeroes IPCB)
+    this.df = this.pieces === null && ipcbKept && skb.fragMaxSize !== 0 ? field & IP_DF : 0;
+  }
+
+  done(): boolean {
+    return this.off >= this.total;
+  }
+
+  /** the next piece, or null after the last */
+  next(): Skb | null {
+    const { b, o, hl, off, total, pieces, skb } = this;
+    if (off >= total) return null;
     let len: number;
-    if (pieces !== null) len = pieces[i++]!;
+    if (pieces !== null) len = pieces[this.i++]!;
     else {
       // slow path: as much as fits, in 8-byte units except the last
       len = total - off;
-      if (len > room) len = room & ~7;
+      if (len > this.room) len = this.room & ~7;
     }
     const last = off + len >= total;
     const frag = new Uint8Array(o + hl + len);
     frag.set(b.subarray(0, o + hl), 0);
-    if (off !== 0 && hl > 20 && ipcbKept) ipOptionsFragment(frag, o, hl);
+    if (off !== 0 && hl > 20 && this.ipcbKept) ipOptionsFragment(frag, o, hl);
     frag.set(b.subarray(o + hl + off, o + hl + off + len), o + hl);
     setIpTotalLen(frag, o, hl + len);
-    setIpFragField(frag, o, df | (last ? notLast : IP_MF) | (((baseOffset + off) >>> 3) & IP_OFFSET));
+    setIpFragField(frag, o, this.df | (last ? this.notLast : IP_MF) | (((this.baseOffset + off) >>> 3) & IP_OFFSET));
     ipFillChecksum(frag, o);
     const piece = fragmentSkb(skb, frag);
     if (off === 0 && pieces !== null) {
@@ -86,11 +149,9 @@ export function ipDoFragment(h: Host, skb: Skb, dstMtu: number, output: (h: Host
       piece.ipSummed = skb.ipSummed;
       piece.csumValid = skb.csumValid;
     }
-    const err = output(h, piece);
-    if (err !== 0) return err;
-    off += len;
+    this.off = off + len;
+    return piece;
   }
-  return 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from './queue.js';
+import { EventQueue, SoftirqChain } from './queue.js';
 
 describe('the event queue', () => {
   it('runs events in time order and moves the clock to each', () => {
@@ -207,5 +207,50 @@ describe('the event queue', () => {
     for (let i = 0; i < 3000; i++) q.post(i, () => void ran++, null, null, null);
     expect(q.runUntil(() => ran === 2048, Infinity, 2048)).toBe(true);
     expect(ran).toBe(2048);
+  });
+});
+
+describe('softirq chains (what a process-context transmit set going)', () => {
+  const hop = (q: EventQueue, seen: string[], name: string, next: (() => void) | null): void =>
+    q.post(10, (n: string, f: (() => void) | null) => {
+      seen.push(`${n}@${q.now()}`);
+      if (f !== null) f();
+    }, name, next, null);
+
+  it('runs `then` after the last event of the chain, including events those events posted, in process context', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    const chain = new SoftirqChain();
+    q.chain = chain;
+    // a frame to the router, whose error comes back two hops later
+    hop(q, seen, 'router', () => hop(q, seen, 'back', () => hop(q, seen, 'sender', null)));
+    q.chain = null;
+    chain.then = () => seen.push(`then@${q.now()} chain=${q.chain === null ? 'none' : 'set'}`);
+    // unrelated work at the same times goes on in its own order
+    q.after(15, () => seen.push(`timer@${q.now()}`));
+    q.runUntil(() => false);
+    expect(seen).toEqual(['router@10', 'timer@15', 'back@20', 'sender@30', 'then@30 chain=none']);
+    expect(chain.pending).toBe(0);
+  });
+
+  it('leaves timers armed by the chain\'s events out of it: `then` does not wait for them', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    const chain = new SoftirqChain();
+    q.chain = chain;
+    hop(q, seen, 'arp', () => void q.after(1_000, () => seen.push(`retransmit@${q.now()}`)));
+    q.chain = null;
+    chain.then = () => seen.push(`then@${q.now()}`);
+    q.runUntil(() => false);
+    expect(seen).toEqual(['arp@10', 'then@10', 'retransmit@1010']);
+  });
+
+  it('runs events posted outside any chain (a timer\'s, a replay\'s) with a chain no one waits for', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    q.after(5, () => hop(q, seen, 'from-timer', () => seen.push(`inside=${q.chain !== null}`)));
+    q.runUntil(() => false);
+    expect(seen).toEqual(['from-timer@15', 'inside=true']);
+    expect(q.chain).toBeNull();
   });
 });

@@ -41,6 +41,35 @@ export type EventFn3<A, B, C> = (a: A, b: B, c: C) => void;
  */
 export const TIME_FIELD = 0.5;
 
+/**
+ * What a process-context transmit set going in the NET_RX softirq: the
+ * frames it handed to a device, the frames those caused in turn, and so
+ * on (posted events inherit the chain of the event that posted them).
+ *
+ * The kernel runs that softirq inside the transmit call: a process's
+ * dev_queue_xmit() (and __neigh_event_send()) end with local_bh_enable(),
+ * which runs the NET_RX softirq pending on the CPU, and over veth pairs a
+ * frame is processed by the next host, and the next, there and then
+ * (netif_rx() onto the backlog, process_backlog()). So a syscall that
+ * transmits twice (ip_do_fragment()'s fragments) sends the second only
+ * after all the first caused: an ICMP error about fragment 1 crosses the
+ * first wire before fragment 2. natlab runs a chain a wire delay per hop
+ * later; `then` runs when its last event has run.
+ */
+export class SoftirqChain {
+  /** its posted events not yet run */
+  pending = 0;
+  /** the process's work after the transmit, run (once) when `pending` falls to 0 */
+  then: EventFn | null = null;
+}
+
+/**
+ * the chain of a posted event that no process-context transmit is waiting
+ * for (the softirq's work since a frame arrived from a program, a timer or
+ * a replay); its `then` stays null
+ */
+const SOFTIRQ = new SoftirqChain();
+
 /** A scheduled event; `cancel()` makes it a no-op (timers are re-armed often). */
 export class Timer {
   /**
@@ -61,6 +90,8 @@ export class Timer {
   a: unknown = null;
   b: unknown = null;
   c: unknown = null;
+  /** for a posted event: the chain it belongs to (SOFTIRQ when no transmit waits for it) */
+  chain: SoftirqChain = SOFTIRQ;
   constructor(at: number, seq: number, fn: EventFn | null) {
     this.at = at;
     this.seq = seq;
@@ -179,6 +210,12 @@ export class EventQueue {
   private freeTop = 0;
   /** where the event next() returned last is: FROM_HEAP, FROM_LANE_A or FROM_LANE_B (for take()) */
   private nextFrom = 0;
+  /**
+   * the softirq chain of the posted event running now, which the events it
+   * posts join; null outside posted events: process context (a program's
+   * step or wake-up) or a timer
+   */
+  chain: SoftirqChain | null = null;
 
   constructor() {
     this.nowNs = 0;
@@ -228,6 +265,9 @@ export class EventQueue {
     ev.a = a;
     ev.b = b;
     ev.c = c;
+    const ch = this.chain ?? SOFTIRQ;
+    ch.pending++;
+    ev.chain = ch;
     // a lane keeps its order when the event is not earlier than its tail (seq only grows)
     const la = this.laneA;
     if (la.tail === la.head || la.items[la.tail - 1]!.at <= at) la.items[la.tail++] = ev;
@@ -345,7 +385,11 @@ export class EventQueue {
     else this.pop();
   }
 
-  /** the clock moves to the event's time and it runs; a posted event's record goes back to the pool first */
+  /**
+   * the clock moves to the event's time and it runs; a posted event's
+   * record goes back to the pool first, and it runs in its softirq chain:
+   * the chain's `then` after its last event
+   */
   private run(ev: Timer): void {
     this.nowNs = ev.at;
     const fn3 = ev.fn3;
@@ -353,11 +397,23 @@ export class EventQueue {
       const a = ev.a;
       const b = ev.b;
       const c = ev.c;
+      const ch = ev.chain;
       ev.fn3 = null;
       ev.a = ev.b = ev.c = null;
+      ev.chain = SOFTIRQ;
       this.free[this.freeTop++] = ev;
+      this.chain = ch;
       fn3(a, b, c);
+      this.chain = null;
+      if (--ch.pending === 0 && ch.then !== null) this.chainDone(ch);
     } else ev.fn!();
+  }
+
+  /** a chain's last event has run: the process's work goes on (in process context) */
+  private chainDone(ch: SoftirqChain): void {
+    const then = ch.then!;
+    ch.then = null;
+    then();
   }
 
   private push(ev: Timer): void {
