@@ -691,3 +691,15 @@ const invalidate = [
   eth(ipv4(X, '10.0.1.77', 17, udp(X, '10.0.1.77', 40111, 9, data(4)))),
 ];
 writeFileSync(join(here, 'x-invalidate.pcap'), pcap(invalidate));
+
+// answer-burst: five packets to r 2 µs apart, each of which r answers at once in its softirq (an echo
+// reply, a port unreachable, a RST), the first after resolving x's address. tcpreplay's sendto() returns
+// only when the softirq it set going is done, so every answer crosses x's wire before the next packet
+const answerBurst = [
+  eth(ipv4(X, R, 1, echo(0x106, 1))),
+  eth(ipv4(X, R, 1, echo(0x106, 2), { id: 0x1004 })),
+  eth(ipv4(X, R, 17, udp(X, R, 40120, 9999, data(4)), { id: 0x1001 })),
+  eth(ipv4(X, R, 6, tcpSyn(X, R, 40121, 22), { id: 0x1002 })),
+  eth(ipv4(X, R, 1, echo(0x106, 3), { id: 0x1003 })),
+];
+writeFileSync(join(here, 'x-answer-burst.pcap'), pcap(answerBurst, answerBurst.map((_, i) => i * 2)));

@@ -7,7 +7,10 @@
  *   the node and the network take it.
  * - `send`: the node sends it out of the interface through a packet socket
  *   (`tcpreplay -i IFACE`): dev_queue_xmit() without the IP stack or
- *   netfilter of the sender, as PF_PACKET does.
+ *   netfilter of the sender, as PF_PACKET does. sendto() returns only once
+ *   the NET_RX softirq its transmit set going has run (queue.ts:
+ *   SoftirqChain): what the network does with a packet, answers included,
+ *   comes before the next packet goes, however close their timestamps.
  *
  * Pacing: the file's timestamps relative to the first packet (divided by
  * a speed multiplier, as tcpreplay -x), a fixed packet rate (--pps), a
@@ -25,8 +28,8 @@ import { NatlabError } from '../config/errors.js';
 import { devQueueXmit, netifReceive } from '../model/dev.js';
 import type { Host } from '../model/host.js';
 import type { Iface } from '../model/iface.js';
-import { allocSkb, kfreeSkb, newPacketId } from '../model/skb.js';
-import { TIME_FIELD } from '../sim/queue.js';
+import { allocSkb, kfreeSkb, newPacketId, type Skb } from '../model/skb.js';
+import { SoftirqChain, TIME_FIELD } from '../sim/queue.js';
 import type { CaptureReader } from './capture-reader.js';
 import { checkEthernet, LINKTYPE_ETHERNET, toEthernet, type WrapMacs } from './link.js';
 
@@ -92,6 +95,12 @@ export class Replayer {
   private progressLeft: number;
   private readonly limit: number;
   private readonly asCaptured: boolean;
+  /** `send`: what the last packet's transmit set going, which the next waits for */
+  private readonly sendChain = new SoftirqChain();
+  /** the last packet's lengths, for the next one's pacing once the softirq is done */
+  private lastLen = 0;
+  private lastCaplen = 0;
+  private readonly afterSoftirq: () => void;
 
   constructor(
     private readonly reader: CaptureReader,
@@ -110,6 +119,7 @@ export class Replayer {
     this.progressLeft = this.progressEvery;
     this.limit = opts.limit ?? Infinity;
     this.asCaptured = opts.asCaptured === true;
+    this.afterSoftirq = (): void => this.scheduleNext(this.lastAt, this.lastLen, this.lastCaplen);
   }
 
   /** schedule the first packet now */
@@ -198,12 +208,40 @@ export class Replayer {
     }
     if (refused) kfreeSkb(skb);
     else if (rp.receive) netifReceive(host, rp.dev, skb);
-    else devQueueXmit(host, rp.dev, skb);
+    else if (rp.send(skb)) {
+      // the softirq runs on: the next packet is read and paced when it is done
+      rp.lastLen = prevLen;
+      rp.lastCaplen = caplen;
+      return;
+    }
     if (!rp.readNext()) return;
     // nextAt()'s timestamps case written out: the usual pacing, without a call per packet
     const p = rp.opts.pacing;
     const at = p.mode === 'timestamps' ? Math.max(now, rp.startAt + Math.floor(rp.reader.relNs() / p.speed)) : rp.nextAt(now, prevLen, caplen);
     host.net.queue.postAt(at, Replayer.pump, rp, null, null);
+  }
+
+  /**
+   * `send`: sendto() on the packet socket, in process context; true when
+   * the softirq work it set going is still to run (the replay goes on in
+   * afterSoftirq() when it is done)
+   */
+  private send(skb: Skb): boolean {
+    const q = this.host.net.queue;
+    const ch = this.sendChain;
+    const outer = q.chain;
+    q.chain = ch;
+    devQueueXmit(this.host, this.dev, skb);
+    q.chain = outer;
+    if (ch.pending === 0) return false;
+    ch.then = this.afterSoftirq;
+    return true;
+  }
+
+  /** the next packet is read and posted, paced from the last one's time and lengths (or at once, when that time is past) */
+  private scheduleNext(prev: number, prevLen: number, prevCaplen: number): void {
+    if (!this.readNext()) return;
+    this.host.net.queue.postAt(this.nextAt(prev, prevLen, prevCaplen), Replayer.pump, this, null, null);
   }
 
   /** when the packet just read goes, given the previous one's time and lengths */

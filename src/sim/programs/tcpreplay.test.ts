@@ -74,11 +74,26 @@ describe('the tcpreplay traffic step', () => {
         'Statistics for network device: eth0\n' +
         '\tSuccessful packets:        5\n\tFailed packets:            0\n\tTruncated packets:         0\n\tRetried packets (ENOBUFS): 0\n\tRetried packets (EAGAIN):  0\n',
     );
-    expect(s.end - s.start).toBe(400_000_000);
     const onA = r.captures.get('a')!.get('eth0')!;
     const onB = r.captures.get('b')!.get('eth0')!;
-    expect(onA.filter((f) => f.dir === 'out' && f.data[23] === 17).length).toBe(5);
+    const sent = onA.filter((f) => f.dir === 'out' && f.data[23] === 17);
+    expect(sent.map((f) => f.t - s.start)).toEqual([0, 100_000_000, 200_000_000, 300_000_000, 400_000_000]);
+    // the last sendto() returns once the softirq it set going is done: b's port unreachable is back on
+    // a's wire (a wire delay each way), and tcpreplay ends there
+    const last = onA[onA.length - 1]!;
+    expect([last.dir, last.data[23], last.data[34]]).toEqual(['in', 1, 3]);
+    expect(s.end).toBe(last.t);
+    expect(s.end - s.start).toBe(400_020_000);
     expect(onB.filter((f) => f.dir === 'in' && f.data[23] === 17).map((f) => f.data)).toEqual([0, 1, 2, 3, 4].map(udp));
+  });
+
+  it('sends each packet only when the softirq work of the one before is done, answers included, however close their timestamps', () => {
+    const close = pcapFile([0, 1, 2].map((i) => ({ sec: 1700000000, frac: i * 2, data: udp(i) })));
+    const r = run('tcpreplay -i eth0 close.pcap', { 'close.pcap': close });
+    const onA = r.captures.get('a')!.get('eth0')!;
+    // UDP out, b's port unreachable in (the first after b resolved a's address), and so on
+    const kinds = onA.map((f) => `${f.dir} ${f.data[12] === 8 && f.data[13] === 6 ? 'arp' : f.data[23] === 17 ? 'udp' : 'icmp'}`);
+    expect(kinds).toEqual(['out udp', 'in arp', 'out arp', 'in icmp', 'out udp', 'in icmp', 'out udp', 'in icmp']);
   });
 
   it('paces by --pps and stops after --limit packets', () => {
