@@ -53,6 +53,13 @@ describe('the fuzzer\'s generator', () => {
     }
   });
 
+  it('draws bridge port options, static FDB entries, an ageing time of 0, second addresses, route attributes, per-interface, ARP and global sysctls from its fourth menu over 300 seeds', () => {
+    const all = Array.from({ length: 300 }, (_, i) => generateScenario(i + 1).yaml).join('\n');
+    for (const needle of [' learning off', ' flood off', 'bcast_flood off', 'mcast_flood off', 'isolated on', 'hairpin on', 'type bridge_slave ', ' master static', 'ageing_time 0', '.200/24 dev', '.201/32 dev', ' src ', ' metric 50', '.forwarding=0', '.arp_accept=1', '.drop_gratuitous_arp=1', '.shared_media=0', '.route_localnet=1', 'neigh.', '.mcast_solicit=', '.ucast_solicit=', '.retrans_time_ms=', 'nf_conntrack_acct=1', 'icmp_ratelimit=0', 'icmp_errors_use_inbound_ifaddr=1']) {
+      expect(all, needle).toContain(needle);
+    }
+  });
+
   it('only adds lines to a seed\'s scenario with its second menu: the first menu\'s scenario is unchanged within it', () => {
     let changed = 0;
     for (let seed = 1; seed <= 300; seed++) {

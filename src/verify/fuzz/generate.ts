@@ -6,8 +6,10 @@
  * proxy_arp), iptables rules and policies (rules.ts), and traffic
  * (traffic.ts); then MTUs, br_netfilter with conntrack, port forwards,
  * hairpin NAT, pkttype/physdev/addrtype rules and large pings from a
- * stream of their own (extras.ts). Deterministic: the same seed gives the
- * same text.
+ * stream of their own (extras.ts), an administrator's next options and
+ * commands from a third (extras3.ts), bridge port options, second
+ * addresses, route attributes and ARP/conntrack sysctls from a fourth
+ * (extras4.ts). Deterministic: the same seed gives the same text.
  */
 import { Prng } from './prng.js';
 import { buildTopology, type TopologyKind } from './topology.js';
@@ -15,6 +17,7 @@ import { addRules } from './rules.js';
 import { makeTraffic, DHCLIENT, UDHCPC } from './traffic.js';
 import { addExtras } from './extras.js';
 import { addThirdMenu } from './extras3.js';
+import { addFourthMenu } from './extras4.js';
 import type { FuzzNet, FuzzNode } from './net.js';
 
 export interface FuzzScenario {
@@ -44,6 +47,7 @@ export function generateScenario(seed: number, opts: { extras?: boolean } = {}):
     const before = net.nodes.map((n) => n.run.length);
     addExtras(seed, topology, net, steps);
     addThirdMenu(seed, net, steps);
+    addFourthMenu(seed, net, steps);
     // the later menus add rules after the traffic was drawn: one that may drop a DHCP message
     // anywhere brings dhclient's backoff into play
     if (net.nodes.some((n, i) => n.run.slice(before[i]).some(mayDropDhcp))) {
