@@ -183,8 +183,20 @@ describe('sysctl', () => {
   it('refuses -p (no files) and keys Linux has but natlab does not model, naming them', () => {
     const { a } = twoHosts();
     expect(runSysctl(a, ['sysctl', '-p']).stderr).toBe('natlab: sysctl: reading settings from files (-p/--system) is not modelled\n');
-    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.tcp_syncookies=1']).stderr).toBe('natlab: sysctl: the key "net.ipv4.tcp_syncookies" is not modelled\n');
-    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.ip_nonlocal_bind=1']).stderr).toBe('natlab: sysctl: the key "net.ipv4.ip_nonlocal_bind" is not modelled\n');
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.tcp_max_syn_backlog=4096']).stderr).toBe('natlab: sysctl: the key "net.ipv4.tcp_max_syn_backlog" is not modelled\n');
     expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.foo=1']).stderr).toBe('sysctl: cannot stat /proc/sys/net/ipv4/foo: No such file or directory\n');
+  });
+
+  it('reads a key natlab models only at a new namespace\'s value, and takes a write of that value (a hardening script\'s lines), not of another', () => {
+    const { a } = twoHosts();
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.tcp_syncookies=1'])).toEqual({ exit: 0, stdout: 'net.ipv4.tcp_syncookies = 1\n', stderr: '' });
+    expect(runSysctl(a, ['sysctl', 'net.ipv4.tcp_syncookies'])).toEqual({ exit: 0, stdout: 'net.ipv4.tcp_syncookies = 1\n', stderr: '' });
+    expect(runSysctl(a, ['sysctl', '-q', '-w', 'net.ipv4.icmp_ignore_bogus_error_responses=1', 'net.ipv4.conf.all.accept_source_route=0'])).toEqual({ exit: 0, stdout: '', stderr: '' });
+    // accept_source_route: 0 for all, 1 for default and a device (measured)
+    expect(runSysctl(a, ['sysctl', '-n', 'net.ipv4.conf.all.accept_source_route', 'net.ipv4.conf.default.accept_source_route', 'net.ipv4.conf.eth0.accept_source_route']).stdout).toBe('0\n1\n1\n');
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.conf.eth0.accept_source_route=0']).stderr).toBe('natlab: sysctl: the key "net.ipv4.conf.eth0.accept_source_route" is modelled at its default (1) only\n');
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.conf.nope.accept_source_route=1']).stderr).toBe('sysctl: cannot stat /proc/sys/net/ipv4/conf/nope/accept_source_route: No such file or directory\n');
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.ip_nonlocal_bind=1'])).toEqual({ exit: 1, stdout: '', stderr: 'natlab: sysctl: the key "net.ipv4.ip_nonlocal_bind" is modelled at its default (0) only\n' });
+    expect(runSysctl(a, ['sysctl', '-w', 'net.ipv4.tcp_syncookies=yes']).stderr).toBe('sysctl: setting key "net.ipv4.tcp_syncookies": Invalid argument\n');
   });
 });

@@ -5,11 +5,14 @@
  * (leading blanks, sign, decimal/0x/0 octal, nothing after), ranges where
  * the kernel has them (proc_dointvec_minmax). Keys natlab does not model
  * are refused: a name Linux has → natlab's message; an unknown name →
- * procps' `cannot stat`.
+ * procps' `cannot stat`; but a key a new namespace has at a fixed value
+ * is read, and written again at that value, as the kernel does
+ * (sysctl-linux-defaults.ts).
  */
 import type { Host } from '../../model/host.js';
 import { CONF_DEFAULTS } from '../../model/sysctl.js';
 import { fail, notModelled, type CmdResult } from './result.js';
+import { linuxDefault } from './sysctl-linux-defaults.js';
 
 const PROG = 'sysctl';
 
@@ -139,6 +142,23 @@ export function runSysctl(host: Host, argv: string[]): CmdResult {
       continue;
     }
     if (!host.sysctls.has(key)) {
+      const def = knownToLinux(host, key) ? linuxDefault(key) : undefined;
+      if (def !== undefined) {
+        // natlab's model is the kernel at this value: reading it, or writing it again, is what the kernel does
+        if (eq < 0) {
+          out += valuesOnly ? `${def}\n` : `${key} = ${def}\n`;
+          continue;
+        }
+        const text = item.slice(eq + 1).trim();
+        const n = parseIntValue(key, text);
+        if (n === def) {
+          if (!quiet) out += valuesOnly ? `${text}\n` : `${key} = ${text}\n`;
+          continue;
+        }
+        err += n === null ? `sysctl: setting key "${key}": Invalid argument\n` : `natlab: sysctl: the key "${key}" is modelled at its default (${def}) only\n`;
+        exit = 1;
+        continue;
+      }
       if (ignore) continue;
       if (knownToLinux(host, key)) {
         err += `natlab: sysctl: the key "${key}" is not modelled\n`;
