@@ -18,6 +18,8 @@ import { NS_PER_MS, NS_PER_S } from '../../sim/queue.js';
 export const JIFFY = 4 * NS_PER_MS;
 /** TCP_TIMEOUT_INIT: the first SYN / SYN-ACK retransmission timeout */
 export const TCP_TIMEOUT_INIT = NS_PER_S;
+/** TCP_TIMEOUT_FALLBACK: the RTO when the handshake gave no RTT sample (RFC 6298 5.7, tcp_init_metrics()) */
+export const TCP_TIMEOUT_FALLBACK = 3 * NS_PER_S;
 /** tcp_rto_min_us default: the RTO floor once the connection has an RTT sample */
 export const TCP_RTO_MIN = 200 * NS_PER_MS;
 /** tcp_rto_max_ms default */
@@ -116,4 +118,9 @@ export function windowClamp(advmss: number): number {
   const full = TCP_FULL_SPACE;
   if (full > 2 * advmss) return Math.max(2 * advmss, full - advmss);
   return full;
+}
+
+/** usecs_to_jiffies() of a time: rounded up to whole jiffies (ns in, ns out) */
+export function jiffiesCeil(ns: number): number {
+  return Math.ceil(ns / JIFFY) * JIFFY;
 }

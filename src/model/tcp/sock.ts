@@ -19,9 +19,11 @@
  *   retransmitted SYN is answered at once and pushes the timer back. A
  *   retransmission that cannot be sent (OUTPUT drops it) drops the request.
  *   SYN and SYN-ACK timers run on the timer wheel (armRtx()).
- * - Data and FIN: RTO = tcp_rto_min (200 ms) + the handshake's RTT, in
- *   whole jiffies (204 ms at HZ=250); the first expiry is a tail loss probe
- *   (no backoff), then the RTO doubles: resent at 0.2, 0.41, 0.82, 1.63,
+ * - Data and FIN: RTO = the handshake's RTT m + max(2m, tcp_rto_min), in
+ *   whole jiffies (204 ms at HZ=250 on a veth; 3 s without a sample, after a
+ *   retransmitted SYN without timestamps: rttSample()); with SACK the first
+ *   expiry is a tail loss probe at min(2m + tcp_rto_min, RTO) (no backoff),
+ *   then the RTO doubles: resent at 0.2, 0.41, 0.82, 1.63,
  *   3.26, 6.53 s (measured 0.20, 0.40, 0.83, 1.66, 3.30, 6.75); given up after
  *   tcp_retries2 (tcp_orphan_retries for a closed socket) in the kernel's
  *   time model (tcp_model_timeout()).
@@ -63,7 +65,7 @@ import {
   TCPOPT_WINDOW,
   tcpChecksumOk,
 } from '../../wire/tcp.js';
-import { TIME_FIELD, type Timer } from '../../sim/queue.js';
+import { NS_PER_MS, NS_PER_US, TIME_FIELD, type Timer } from '../../sim/queue.js';
 import type { Host } from '../host.js';
 import { jiffies } from '../jiffies.js';
 import { WheelTimer } from '../timer-wheel.js';
@@ -84,10 +86,12 @@ import {
   TCP_MSS_DEFAULT,
   TCP_RTO_MAX,
   TCP_RTO_MIN,
+  TCP_TIMEOUT_FALLBACK,
   TCP_TIMEOUT_INIT,
   TCP_TIMEWAIT_LEN,
   TCPOLEN_TSTAMP_ALIGNED,
   advMss,
+  jiffiesCeil,
   initialRcvWnd,
   rcvWscale,
   windowClamp,
@@ -216,6 +220,10 @@ export class TcpSock implements TcpEndpoint {
 
   // retransmission
   private rto = TCP_TIMEOUT_INIT;
+  /** tail loss probe timeout with one segment out (tcp_schedule_loss_probe()), from the RTT sample */
+  private pto = TCP_TIMEOUT_INIT;
+  /** our SYN (or SYN-ACK) went out more than once: Karn's rule takes no RTT from its timing */
+  private handshakeRetransmitted = false;
   private retransmits = 0;
   private totalRto = 0;
   /** virtual times (doubles from the start: TIME_FIELD) */
@@ -495,7 +503,7 @@ export class TcpSock implements TcpEndpoint {
       this.sndWnd = rx.win;
       if (this.tsOk && rx.sawTs) this.tsRecent = rx.tsval;
       this.established();
-      this.rttSample(this.synSentAt);
+      this.rttSample(this.synSentAt, rx);
       this.setState(TcpState.ESTABLISHED);
       this.cancelRtx();
       this.notify((ev) => ev.connected?.(0));
@@ -551,7 +559,10 @@ export class TcpSock implements TcpEndpoint {
     if (rx.seq === this.irs && (rx.flags & (TCP_SYN | TCP_RST)) === TCP_SYN) {
       // a retransmitted SYN: the SYN-ACK again, and the timer pushed back only when it was sent
       // (tcp_check_req(): mod_timer_pending() after a successful inet_rtx_syn_ack())
-      if (this.sendSynAck() === 0) this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
+      if (this.sendSynAck() === 0) {
+        this.handshakeRetransmitted = true;
+        this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
+      }
       return;
     }
     const endSeq = seqAdd(rx.seq, rx.dataLen + ((rx.flags & TCP_FIN) !== 0 ? 1 : 0));
@@ -582,7 +593,7 @@ export class TcpSock implements TcpEndpoint {
     this.sndWnd = rx.win << this.sndWscale;
     if (this.tsOk && rx.sawTs) this.tsRecent = rx.tsval;
     this.established();
-    this.rttSample(this.synSentAt);
+    this.rttSample(this.synSentAt, rx);
     this.cancelRtx();
     this.setState(TcpState.ESTABLISHED);
     listener.enqueue(this);
@@ -702,8 +713,7 @@ export class TcpSock implements TcpEndpoint {
     if (this.sndUna === this.sndNxt) this.cancelRtx();
     else {
       this.retransStamp = this.host.now();
-      this.armRtx(this.rto);
-      this.tlpArmed = this.sackOk;
+      this.armAfterSend();
     }
     if (!this.finSent || this.sndUna !== this.sndNxt) return;
     // our FIN is acknowledged
@@ -853,8 +863,7 @@ export class TcpSock implements TcpEndpoint {
       if (withFin) this.finSent = true;
       if (this.rtxTimer === null) {
         this.retransStamp = this.host.now();
-        this.armRtx(this.rto);
-        this.tlpArmed = this.sackOk;
+        this.armAfterSend();
       }
       // tcp_event_data_sent(): sending soon after receiving makes the connection interactive
       if (this.gotData && this.host.now() - this.lastRcv < TCP_DELACK_MIN) this.pingpong = true;
@@ -867,8 +876,7 @@ export class TcpSock implements TcpEndpoint {
       this.finSent = true;
       if (this.rtxTimer === null) {
         this.retransStamp = this.host.now();
-        this.armRtx(this.rto);
-        this.tlpArmed = this.sackOk;
+        this.armAfterSend();
       }
     }
   }
@@ -1010,6 +1018,7 @@ export class TcpSock implements TcpEndpoint {
           this.done();
           return;
         }
+        this.handshakeRetransmitted = true;
         this.numTimeout++;
         this.armRtx(Math.min(TCP_TIMEOUT_INIT * 2 ** this.numTimeout, TCP_RTO_MAX));
         return;
@@ -1024,7 +1033,10 @@ export class TcpSock implements TcpEndpoint {
         // neighbour's queue), __tcp_retransmit_skb() sends nothing (-EBUSY); the timer backs off as
         // after a retransmission
         const queued = this.synSent.skb !== null && this.host.neigh.isQueued(this.synSent.skb);
-        if (!queued) this.sendSyn();
+        if (!queued) {
+          this.sendSyn();
+          this.handshakeRetransmitted = true;
+        }
         this.retransmits++;
         this.totalRto++;
         if (this.totalRto > linear) this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
@@ -1090,10 +1102,40 @@ export class TcpSock implements TcpEndpoint {
     });
   }
 
-  /** the first RTT sample: RTO = srtt + max(rttvar, tcp_rto_min), in whole jiffies (204 ms on a veth) */
-  private rttSample(sentAt: number): void {
-    const m = Math.max(1000, this.host.now() - sentAt);
-    this.rto = Math.min(Math.ceil((m + TCP_RTO_MIN) / JIFFY) * JIFFY, TCP_RTO_MAX);
+  /**
+   * The handshake's RTT sample and the timeouts it gives (tcp_ack_update_rtt(),
+   * tcp_rtt_estimator(), tcp_set_rto(), tcp_init_metrics()). The sample is
+   * the SYN's (SYN-ACK's) own timing, in microseconds, when it went out once;
+   * after a retransmission (Karn's rule) the echoed timestamp's age in
+   * milliseconds (at least 1), which dates from the copy the peer answered:
+   * a listener echoes the first SYN's timestamp to a retransmitted one, so
+   * a client's sample spans its retransmission. Without timestamps there is
+   * no sample: RTO TCP_TIMEOUT_FALLBACK (3 s), probe at TCP_TIMEOUT_INIT.
+   * With a sample m: RTO = m + max(2m, tcp_rto_min) (204 ms on a veth, 3m
+   * past 100 ms), the tail loss probe 2m + tcp_rto_min (one segment out),
+   * both in whole jiffies.
+   */
+  private rttSample(sentAt: number, rx: Rx): void {
+    let m: number;
+    if (!this.handshakeRetransmitted) m = Math.max(NS_PER_US, Math.floor((this.host.now() - sentAt) / NS_PER_US) * NS_PER_US);
+    else if (this.tsOk && rx.sawTs && rx.tsecr !== 0) m = Math.max(1, (tsClock(this.host.now(), this.tsOff) - rx.tsecr) >>> 0) * NS_PER_MS;
+    else {
+      this.rto = TCP_TIMEOUT_FALLBACK;
+      this.pto = TCP_TIMEOUT_INIT;
+      return;
+    }
+    this.rto = Math.min(jiffiesCeil(m + Math.max(2 * m, TCP_RTO_MIN)), TCP_RTO_MAX);
+    this.pto = jiffiesCeil(2 * m) + TCP_RTO_MIN;
+  }
+
+  /**
+   * the timer after new data or a FIN goes out with nothing else in flight:
+   * with SACK a tail loss probe, due at the probe timeout or the RTO,
+   * whichever is first (tcp_schedule_loss_probe()); else the RTO
+   */
+  private armAfterSend(): void {
+    this.tlpArmed = this.sackOk;
+    this.armRtx(this.tlpArmed ? Math.min(this.pto, this.rto) : this.rto);
   }
 
   // ---- life cycle --------------------------------------------------------------
