@@ -30,6 +30,15 @@ describe('dnsmasq server', () => {
     expect(got.map(masked)).toEqual([masked(captureBytes(DHCP_CAPTURES.dnsmasqOffer)), masked(captureBytes(DHCP_CAPTURES.dnsmasqAck))]);
   });
 
+  it('sends its replies with its socket\'s TTL, the host\'s net.ipv4.ip_default_ttl (measured: 32 when set so)', () => {
+    const t = twoHosts();
+    expect(t.server.sysctls.set('net.ipv4.ip_default_ttl', 32)).toBeNull();
+    runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m'], env);
+    clientSends(t, captureBytes(DHCP_CAPTURES.udhcpcDiscover));
+    const got = seen(t.net, t.cdev, 'in');
+    expect(got.map((f) => f[14 + 8])).toEqual([32]);
+  });
+
   it('sends its own address as router and dhclient\'s OFFER/ACK as measured', () => {
     const t = twoHosts();
     runDnsmasq(t.server, [...BASE, '--dhcp-range=10.9.0.100,10.9.0.150,255.255.255.0,2m'], env);

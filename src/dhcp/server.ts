@@ -6,7 +6,7 @@
  * subnet, address choice, OFFER / ACK / NAK, and the lease list.
  *
  * Replies leave through the IP stack with the interface's address as
- * source, TOS 0xc0, TTL 64, no DF (measured): to ciaddr when the client has
+ * source, TOS 0xc0, the socket's TTL (ip_default_ttl, 64), no DF (measured): to ciaddr when the client has
  * one, broadcast for a NAK or when the client sets the broadcast flag, else
  * unicast to yiaddr after writing the client's MAC into the ARP table (the
  * SIOCSARP ioctl: a STALE entry, so no ARP request goes out first).
@@ -698,7 +698,7 @@ export class DnsmasqServer {
     // the socket is bound to 0.0.0.0: the source is the route's (or, through IP_PKTINFO, the interface's)
     const rt = h.routeOutput(dst, 0, oif);
     const src = rt.dev === null ? r.ctx.server : rt.prefsrc;
-    const frame = buildDhcpFrame(rep, BOOTP_MIN_LEN, { src, dst, ttl: 64, tos: DHCP_TOS, id: h.nextIpId(dst), df: false, sport: DHCP_SERVER_PORT, dport });
+    const frame = buildDhcpFrame(rep, BOOTP_MIN_LEN, { src, dst, ttl: h.sysctl('net.ipv4.ip_default_ttl'), tos: DHCP_TOS, id: h.nextIpId(dst), df: false, sport: DHCP_SERVER_PORT, dport });
     if (sendViaStack(h, frame, src, dst, oif) === -ENETUNREACH && h.trace !== null) {
       h.event('drop', null, r.dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
     }
