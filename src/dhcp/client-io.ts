@@ -106,7 +106,7 @@ export function broadcastRequest(env: ClientEnv, req: DhcpRepr, ttl: number, tos
 /** A BOOTREQUEST from `src`:68 to `dst`:67 through a UDP socket bound to the interface (DF set, the socket's TTL: ip_default_ttl); sendto()'s result (0 or -errno). */
 export function unicastRequest(env: ClientEnv, req: DhcpRepr, src: number, dst: number): number {
   const ip: IpParams = { src, dst, ttl: env.host.sysctl('net.ipv4.ip_default_ttl'), tos: 0, id: env.host.nextIpId(dst), df: true, sport: DHCP_CLIENT_PORT, dport: DHCP_SERVER_PORT };
-  return sendViaStack(env.host, buildDhcpFrame(req, BOOTP_MIN_LEN, ip), src, dst, env.dev);
+  return sendViaStack(env.host, buildDhcpFrame(req, BOOTP_MIN_LEN, ip), src, dst, env.dev, true);
 }
 
 /** `ip -4 addr flush dev IFACE` */

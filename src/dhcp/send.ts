@@ -5,7 +5,7 @@
  * through the IP stack (dnsmasq's replies, renewals, releases: OUTPUT,
  * POSTROUTING and ARP as for any local packet).
  */
-import { SK_ROOT, Skb } from '../model/skb.js';
+import { SK_ROOT, Skb, skRootBound } from '../model/skb.js';
 import { devQueueXmit } from '../model/dev.js';
 import { ENETUNREACH, ipLocalOut } from '../model/ipv4.js';
 import type { Host } from '../model/host.js';
@@ -59,17 +59,20 @@ export function sendRawBroadcast(h: Host, dev: Iface, frame: Uint8Array): void {
 
 /**
  * A UDP datagram through the stack (udp_sendmsg -> ip_route_output ->
- * ip_local_out), bound to `oif` when given (IP_PKTINFO / SO_BINDTODEVICE).
- * Returns what sendto() returns: 0, or -ENETUNREACH when there is no
- * route, or -EPERM when OUTPUT dropped it (ip_local_out()'s NF_DROP).
+ * ip_local_out), out of `oif` when given: the socket bound to it with
+ * SO_BINDTODEVICE (`bound`: a DHCP client's) or the device named per
+ * datagram with IP_PKTINFO (dnsmasq's), which a second route lookup
+ * after OUTPUT's DNAT forgets. Returns what sendto() returns: 0, or
+ * -ENETUNREACH when there is no route, or -EPERM when OUTPUT dropped it
+ * (ip_local_out()'s NF_DROP).
  */
-export function sendViaStack(h: Host, frame: Uint8Array, src: number, dst: number, oif: Iface | null): number {
+export function sendViaStack(h: Host, frame: Uint8Array, src: number, dst: number, oif: Iface | null, bound: boolean): number {
   const rt = h.routeOutput(dst, src, oif);
   if (rt.dev === null || rt.kind === 'unreachable' || rt.kind === 'blackhole' || rt.kind === 'prohibit') return -ENETUNREACH;
   const skb = new Skb(frame);
   skb.route = rt;
   // the client's or dnsmasq's UDP socket: opened as root (dnsmasq drops to --user only after, and the file keeps the opener's credentials)
-  skb.sk = SK_ROOT;
+  skb.sk = bound ? skRootBound(oif) : SK_ROOT;
   const err = ipLocalOut(h, skb);
   return err < 0 ? err : 0;
 }

@@ -699,7 +699,7 @@ export class DnsmasqServer {
     const rt = h.routeOutput(dst, 0, oif);
     const src = rt.dev === null ? r.ctx.server : rt.prefsrc;
     const frame = buildDhcpFrame(rep, BOOTP_MIN_LEN, { src, dst, ttl: h.sysctl('net.ipv4.ip_default_ttl'), tos: DHCP_TOS, id: h.nextIpId(dst), df: false, sport: DHCP_SERVER_PORT, dport });
-    if (sendViaStack(h, frame, src, dst, oif) === -ENETUNREACH && h.trace !== null) {
+    if (sendViaStack(h, frame, src, dst, oif, false) === -ENETUNREACH && h.trace !== null) {
       h.event('drop', null, r.dev, { reason: `dnsmasq: no route to ${ip4ToString(dst)}` });
     }
   }

@@ -556,8 +556,9 @@ export function ipLocalOut(h: Host, skb: Skb): number {
   if (v !== Verdict.ACCEPT) return v === Verdict.DROP ? -EPERM : 0;
   const now = ipDst(skb.data, skb.l3);
   if (now !== daddr) {
-    // ip_route_me_harder(): OUTPUT's DNAT changed the destination, route again
-    const again = h.routeOutput(now, ipSrc(skb.data, skb.l3), null);
+    // ip_route_me_harder(): OUTPUT's DNAT changed the destination, route again, with the socket's bound device
+    // (sk_bound_dev_if: a ping -I eth0 redirected to 127.0.0.1 finds no route through eth0 and ARPs there)
+    const again = h.routeOutput(now, ipSrc(skb.data, skb.l3), skb.sk === null ? null : skb.sk.boundDev);
     if (again.dev === null) {
       h.drop(skb, null, `no route to ${ip4ToString(now)} after DNAT in OUTPUT`);
       return -ENETUNREACH;

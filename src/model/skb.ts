@@ -83,12 +83,20 @@ export interface RouteResult {
 export interface SkOwner {
   /** the f_cred of sk->sk_socket->file: uid and gid; null for a kernel socket */
   readonly file: { readonly uid: number; readonly gid: number } | null;
+  /** sk->sk_bound_dev_if: the device SO_BINDTODEVICE bound it to, which a new route lookup keeps (ip_route_me_harder()) */
+  readonly boundDev: Iface | null;
 }
 
+const ROOT_CRED = Object.freeze({ uid: 0, gid: 0 });
 /** a socket of natlab's programs (ping, nc, dhclient, the TCP sockets): they run as root, uid 0, gid 0 */
-export const SK_ROOT: SkOwner = Object.freeze({ file: Object.freeze({ uid: 0, gid: 0 }) });
+export const SK_ROOT: SkOwner = Object.freeze({ file: ROOT_CRED, boundDev: null });
 /** a per-namespace control socket (icmp_sk(), ipv4_tcp_sk): exists, no file, no owner */
-export const SK_KERNEL: SkOwner = Object.freeze({ file: null });
+export const SK_KERNEL: SkOwner = Object.freeze({ file: null, boundDev: null });
+
+/** a program's socket (as root) bound to `dev` with SO_BINDTODEVICE; SK_ROOT for none */
+export function skRootBound(dev: Iface | null): SkOwner {
+  return dev === null ? SK_ROOT : Object.freeze({ file: ROOT_CRED, boundDev: dev });
+}
 
 let nextPacketId = 1;
 /** Ids are per process but reset for every run, so results stay deterministic. */

@@ -42,7 +42,7 @@ import { EPERM, allocIpPacket, ipLocalOut } from '../../model/ipv4.js';
 import { localMtu } from '../../model/pmtu.js';
 import { ipOptionsBuild } from '../../model/ip-options.js';
 import type { RawSocket } from '../../model/sockets.js';
-import { SK_ROOT, Skb, type RouteResult } from '../../model/skb.js';
+import { Skb, skRootBound, type RouteResult } from '../../model/skb.js';
 import { HZ, jiffies } from '../../model/jiffies.js';
 import { WheelTimer } from '../../model/timer-wheel.js';
 import type { Timer } from '../queue.js';
@@ -496,6 +496,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       return { signal: () => undefined };
     }
   }
+  const sk = skRootBound(dev);
   let source = opts.source;
   const fail = (text: string): Program => {
     stderr(text);
@@ -627,7 +628,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     buildIpv4(pkt, 14, { src: saddr, dst: whereto, proto: IPPROTO_ICMP, ttl, tos: opts.tos, id: bcast ? 0 : h.nextIpId(whereto), df: opts.pmtudisc !== 'dont', payloadLen: icmpLen });
     const skb = new Skb(optlen === 0 ? pkt : ipOptionsBuild(pkt, { bytes: recordRoute(saddr), rrNeedaddr: false }));
     skb.route = rt;
-    skb.sk = SK_ROOT; // ping's socket, opened as root
+    skb.sk = sk; // ping's socket, opened as root, bound to -I's device
     // a netfilter hook dropped it (OUTPUT or POSTROUTING): sendmsg() fails with EPERM;
     // the device dropped it as it was handed over (NET_XMIT_DROP): ENOBUFS
     const sent = ipLocalOut(h, skb);
