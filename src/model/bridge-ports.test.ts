@@ -148,3 +148,37 @@ describe('bridge port flags', () => {
     expect(p1.brportFlags).toBe(BR_PORT_DEFAULT_FLAGS);
   });
 });
+
+describe('the FDB and learning', () => {
+  const macOf = (t: TestNet, n: string): Uint8Array => t.host(n).ifaceByName('eth0')!.mac;
+  const portOf = (t: TestNet, mac: Uint8Array): string | undefined => {
+    const br = t.host('sw').ifaceByName('br0')!.bridge!;
+    return br.find(mac, 0, t.net.queue.now())?.port?.name;
+  };
+
+  it('moves a static entry to the port its address shows up behind, as br_fdb_update() moves any entry but a local or sticky one', () => {
+    const t = switched();
+    const br = t.host('sw').ifaceByName('br0')!.bridge!;
+    const sw = t.host('sw');
+    // `bridge fdb add <a's MAC> dev p2 master static`: on the wrong port
+    br.learn(macOf(t, 'a'), 0, sw.ifaceByName('p2')!, 0);
+    const e = br.find(macOf(t, 'a'), 0, 0)!;
+    e.static = true;
+    expect(portOf(t, macOf(t, 'a'))).toBe('p2');
+    sendEcho(t.host('a'), '10.0.0.2');
+    t.run();
+    expect(portOf(t, macOf(t, 'a'))).toBe('p1');
+    expect(br.find(macOf(t, 'a'), 0, t.net.queue.now())!.static).toBe(true);
+  });
+
+  it('keeps a local (permanent) entry where it is: the kernel only warns of its own address as a source', () => {
+    const t = switched();
+    const br = t.host('sw').ifaceByName('br0')!.bridge!;
+    const sw = t.host('sw');
+    br.learn(macOf(t, 'a'), 0, sw.ifaceByName('p2')!, 0);
+    br.find(macOf(t, 'a'), 0, 0)!.local = true;
+    sendEcho(t.host('a'), '10.0.0.2');
+    t.run();
+    expect(portOf(t, macOf(t, 'a'))).toBe('p2');
+  });
+});

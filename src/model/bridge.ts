@@ -187,7 +187,8 @@ export class Bridge {
       return;
     }
     if (e.local) return; // "received packet with own address as source address": the kernel only warns
-    if (e.static) return;
+    // an existing entry moves to the port the address shows up behind, a static one (`bridge fdb add
+    // ... static`) too: only a sticky entry would stay (BR_FDB_STICKY, not modelled); static means it never ages
     e.port = port;
     e.updated = now;
   }

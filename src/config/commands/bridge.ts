@@ -10,7 +10,7 @@
  * registration, the bridge's multicast-router groups (…:6a) while up, and
  * 01:00:5e:00:00:01 (all-hosts) while up.
  */
-import { BRPORT_FLAG_NAMES, type Bridge, type FdbEntry } from '../../model/bridge.js';
+import { BRPORT_FLAG_NAMES, FdbEntry, type Bridge } from '../../model/bridge.js';
 import type { Host } from '../../model/host.js';
 import type { Iface } from '../../model/iface.js';
 import { macEq, macKey, macToString } from '../../wire/mac.js';
@@ -282,7 +282,7 @@ function fdbModify(h: Host, args: string[], cmd: 'add' | 'replace' | 'del'): Cmd
   if (e !== undefined && cmd === 'add') return fail(255, 'RTNETLINK answers: File exists\n');
   if (e !== undefined) br.fdb.delete(k);
   const now = h.now();
-  br.fdb.set(k, { mac, port: dev, local: state === 'permanent', static: state !== 'dynamic', updated: now, used: now });
+  br.fdb.set(k, new FdbEntry(mac, dev, state === 'permanent', state !== 'dynamic', now));
   return ok();
 }
 
