@@ -178,7 +178,8 @@ function brVlanLearn(br: Bridge, mac: Uint8Array, off: number, vid: number, port
     m.set(k, new FdbEntry(mac.slice(off, off + 6), port, false, false, now));
     return;
   }
-  if (e.local || e.static) return;
+  // a local entry stays (the kernel only warns); a static one moves, as in Bridge.learn()
+  if (e.local) return;
   e.port = port;
   e.updated = now;
 }
@@ -268,8 +269,9 @@ export function brVlanDevXmit(h: Host, br: Bridge, skb: Skb): void {
     brVlanFlood(h, br, skb, null, vid, false, true);
     return;
   }
+  // br_forward(dst->dst), a local entry's port too (as brDevXmit())
   const dst = brVlanFdbFind(br, f, 0, vid, h.now());
-  if (dst !== undefined && dst.port !== null && !dst.local) {
+  if (dst !== undefined && dst.port !== null) {
     if (!br.forwarding(dst.port)) {
       if (h.trace !== null) h.drop(skb, br.dev, `bridge: port ${dst.port.name} not forwarding`);
       return;

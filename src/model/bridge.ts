@@ -412,8 +412,10 @@ export function brDevXmit(h: Host, dev: Iface, skb: Skb): void {
     brFlood(h, br, skb, null, false, true);
     return;
   }
+  // br_forward(dst->dst): an entry's port, a local one's too (a port's own address, `bridge fdb add ...
+  // permanent`); only the bridge's own address has none, and br_forward(NULL) drops
   const dst = br.find(f, 0, h.now());
-  if (dst !== undefined && dst.port !== null && !dst.local) {
+  if (dst !== undefined && dst.port !== null) {
     if (!br.forwarding(dst.port)) {
       if (h.trace !== null) h.drop(skb, dev, `bridge: port ${dst.port.name} not forwarding`);
       return;
