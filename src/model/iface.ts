@@ -40,6 +40,8 @@ export class Iface {
   macSet = false;
   /** IFF_UP (administratively up) */
   up = false;
+  /** IFF_PROMISC as `ip link set ... promisc on` asked for it (dev->gflags; a bridge port's or a capture's promiscuity is not shown) */
+  promisc = false;
   mtu = 1500;
   addrs: IfAddr[] = [];
   /** the bridge this interface is a port of (`master`), or null */

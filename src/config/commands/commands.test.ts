@@ -173,6 +173,18 @@ describe('bridge and brctl', () => {
   });
 });
 
+describe('ip link set ... promisc', () => {
+  it('sets IFF_PROMISC as the user asks, shown among the flags after MULTICAST, and refuses another word than on or off with iproute2\'s text', () => {
+    const { a } = twoHosts();
+    expect(ip(a, 'ip link set dev eth0 promisc on').exit).toBe(0);
+    expect(ip(a, 'ip link show dev eth0').stdout).toMatch(/^\d+: eth0@\S+: <BROADCAST,MULTICAST,PROMISC,UP,LOWER_UP>/);
+    expect(ip(a, 'ip link set dev eth0 promisc off').exit).toBe(0);
+    expect(ip(a, 'ip link show dev eth0').stdout).toMatch(/<BROADCAST,MULTICAST,UP,LOWER_UP>/);
+    expect(ip(a, 'ip link set dev eth0 promisc maybe')).toEqual({ exit: 1, stdout: '', stderr: 'Error: argument of "promisc" must be "on" or "off", not "maybe"\n' });
+    expect(ip(a, 'ip link add br9 promisc on type bridge').stderr).toContain('not modelled');
+  });
+});
+
 describe('sysctl', () => {
   it('prints key = value on -w and turns forwarding on for every interface with ip_forward', () => {
     const { a } = twoHosts();

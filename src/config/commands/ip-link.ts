@@ -23,6 +23,8 @@ interface LinkReq {
   mac: Uint8Array | null;
   mtu: number | null;
   up: boolean | null;
+  /** `promisc on|off`: IFF_PROMISC asked for by the user (dev->gflags) */
+  promisc: boolean | null;
   /** undefined: not given; null: nomaster */
   master: Iface | null | undefined;
   type: string | null;
@@ -35,7 +37,7 @@ const IP = 'ip';
 
 /** iplink_parse(): generic link options up to `type`; returns the request or an error */
 function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdResult {
-  const r: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [], link: null };
+  const r: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, promisc: null, master: undefined, type: null, typeArgs: [], link: null };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = (): string | null => (i + 1 < args.length ? args[++i]! : null);
@@ -63,6 +65,12 @@ function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdR
       if (m === undefined) return invarg('Device does not exist\n', v);
       r.master = m;
     } else if (a === 'nomaster') r.master = null;
+    else if (a === 'promisc') {
+      const v = next();
+      if (v === null) return incompleteCmd();
+      if (v !== 'on' && v !== 'off') return fail(1, `Error: argument of "promisc" must be "on" or "off", not "${v}"\n`);
+      r.promisc = v === 'on';
+    }
     else if (a === 'link') {
       const v = next();
       if (v === null) return incompleteCmd();
@@ -94,7 +102,7 @@ function parseLinkArgs(h: Host, args: string[], forAdd: boolean): LinkReq | CmdR
 
 /** iproute2 options natlab knows but does not model */
 const KNOWN_LINK_OPTS = new Set([
-  'txqueuelen', 'txqlen', 'qlen', 'broadcast', 'brd', 'peer', 'netns', 'multicast', 'allmulticast', 'promisc', 'trailers',
+  'txqueuelen', 'txqlen', 'qlen', 'broadcast', 'brd', 'peer', 'netns', 'multicast', 'allmulticast', 'trailers',
   'arp', 'carrier', 'vf', 'group', 'mode', 'state', 'numtxqueues', 'numrxqueues', 'addrgenmode', 'link-netns',
   'link-netnsid', 'protodown', 'gso_max_size', 'gso_max_segs', 'alias', 'xdp', 'dynamic', 'index', 'vrf',
 ]);
@@ -170,6 +178,7 @@ function ipLinkAdd(h: Host, args: string[]): CmdResult {
   if (!isReq(r)) return r;
   const name0 = r.name ?? r.dev;
   if (r.type === null) return fail(1, 'Not enough information: "type" argument is required\n');
+  if (r.promisc !== null) return notModelled(IP, '"ip link add ... promisc"');
   if (name0 !== null && !validIfname(name0)) return invarg('"name" not a valid ifname', name0);
   if (r.type === 'vlan') return addVlan(h, name0, r);
   if (r.link !== null) return notModelled(IP, `"link" with type "${r.type}"`);
@@ -237,7 +246,7 @@ function addVlan(h: Host, name0: string | null, r: LinkReq): CmdResult {
 /** veth_newlink(): the peer is registered first (it gets the lower ifindex) */
 function addVeth(h: Host, name0: string | null, r: LinkReq): CmdResult {
   const a = r.typeArgs;
-  let peer: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, master: undefined, type: null, typeArgs: [], link: null };
+  let peer: LinkReq = { dev: null, name: null, mac: null, mtu: null, up: null, promisc: null, master: undefined, type: null, typeArgs: [], link: null };
   if (a.length > 0) {
     if (a[0] !== 'peer') return notModelled(IP, `veth option "${a[0]}"`);
     const p = parseLinkArgs(h, a.slice(1), true);
@@ -318,6 +327,9 @@ function ipLinkSet(h: Host, args: string[]): CmdResult {
     const res = setMaster(h, dev, r.master);
     if (res !== null) return res;
   }
+  // __dev_change_flags(): IFF_PROMISC as the user asks (shown by ip link); what the device receives
+  // does not change, as a veth hands its peer every frame and IP drops those for another host
+  if (r.promisc !== null) dev.promisc = r.promisc;
   if (r.up === true) {
     // vlan_dev_open(): not while the real device is down (no loose_binding)
     if (dev instanceof VlanIface && !dev.real.up) return rtnl('Network is down');

@@ -36,6 +36,7 @@ export function linkFlags(h: Host, dev: Iface): string {
   if (dev.up && !running(dev)) f.push('NO-CARRIER');
   if (dev.kind === 'loopback') f.push('LOOPBACK');
   else f.push('BROADCAST', 'MULTICAST');
+  if (dev.promisc) f.push('PROMISC');
   if (dev.up) f.push('UP');
   if (running(dev)) f.push('LOWER_UP');
   let s = f.join(',');
