@@ -721,6 +721,23 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     loop();
   };
 
+  /**
+   * main_loop()'s inner loop reads with MSG_DONTWAIT until the socket is
+   * empty, replies and queued errors alike, before the outer loop checks
+   * whether to exit: what arrives together (the errors for every request
+   * a failed neighbour held) is all read and printed. So a receipt wakes
+   * the loop once, after the work that delivered it.
+   */
+  let woken = false;
+  const wakeUp = (): void => {
+    if (woken) return;
+    woken = true;
+    ctx.after(0, () => {
+      woken = false;
+      loop();
+    });
+  };
+
   /** one turn of main_loop() */
   const loop = (): void => {
     if (ended) return;
@@ -862,7 +879,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
     if (type === ICMP_ECHOREPLY) {
       if (icmpEchoId(ip, hl) !== ident) return;
       gatherStatistics(ip, hl, cc - hl, icmpEchoSeq(ip, hl), from);
-      loop();
+      wakeUp();
       return;
     }
     // an error: is it about one of our echo requests? (other types: nothing without -v)
@@ -879,12 +896,12 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
         print(`${stamp()}From ${prAddr(from)}: icmp_seq=${seq} ${describeIcmp(type, icmpCode(ip, hl), gw)}\n`);
         flush();
       }
-      loop();
+      wakeUp();
       return;
     }
     // an error's own copy only acknowledges; the error queue (receiveError()) prints it
     acknowledge(seq);
-    loop();
+    wakeUp();
   };
 
   /**
@@ -914,7 +931,7 @@ export const pingMain: ProgramMain = (ctx: ProgramContext): Program => {
       if (seq === sendErrSeq) stderr(`ping: sendmsg: ${STRERROR.eperm}\n`);
     }
     if (seq === sendErrSeq) sendErrSeq = -1;
-    loop();
+    wakeUp();
   };
 
   // ---- finish() -------------------------------------------------------------
