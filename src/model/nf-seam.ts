@@ -40,6 +40,8 @@ export interface NfSeam {
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict;
   /** true when any IPv4 hook would do something (rules or conntrack in use) */
   readonly active: boolean;
+  /** nf_ct_set_closing(skb_nfct(skb)): REJECT's RST closes the TCP connection of `skb` it answers */
+  ctSetClosing?(skb: Skb): void;
 }
 
 export const NO_NETFILTER: NfSeam = {

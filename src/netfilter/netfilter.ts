@@ -16,6 +16,7 @@ import { conntrackConfirm } from './conntrack/confirm.js';
 import type { CtEntry } from './conntrack/conn.js';
 import { IpsBit } from './ct-types.js';
 import { conntrackIn } from './conntrack/in.js';
+import { tcpSetClosing } from './conntrack/proto-tcp.js';
 import { ConntrackTable } from './conntrack/table.js';
 import { HOOK_PLAN, HookFn } from './hooks.js';
 import { NatBound, natBoundPacket, natHook, type NatTableWalker } from './nat/hook.js';
@@ -173,6 +174,13 @@ export class Netfilter implements NfSeam, NatTableWalker {
    * nf_hook_state on the stack, and the outer walk gets its own back when
    * it returns (nestedHook()).
    */
+  /** nf_ct_set_closing() for REJECT's RST (nf_send_reset()): the rejected segment's TCP connection is CLOSE */
+  ctSetClosing(skb: Skb): void {
+    const ct = skb.ct as CtEntry | null;
+    if (ct === null || ct.untracked) return;
+    tcpSetClosing(ct, this.conntrack.settings, this.host.now());
+  }
+
   hook(hook: NfHook, skb: Skb, inDev: Iface | null, outDev: Iface | null): Verdict {
     if (!this.active) return Verdict.ACCEPT;
     if (this.walking) return this.nestedHook(hook, skb, inDev, outDev);

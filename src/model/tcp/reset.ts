@@ -89,8 +89,9 @@ export function tcpNoSocket(h: Host, skb: Skb): void {
  * nf_send_reset(): the RST for REJECT --reject-with tcp-reset. Not for
  * fragments, RSTs or segments with a bad checksum; attached to the
  * rejected packet's conntrack entry (nf_ct_attach(): RELATED in the other
- * direction); its source is the rejected packet's destination, local or
- * not, routed as ip_route_me_harder() does. A bridged packet (br_netfilter)
+ * direction), whose TCP connection it closes (nf_ct_set_closing()); its
+ * source is the rejected packet's destination, local or not, routed as
+ * ip_route_me_harder() does. A bridged packet (br_netfilter)
  * is answered on the bridge port it came in on, with the MAC addresses of
  * the original frame swapped, so the RST seems to come from the
  * destination.
@@ -111,19 +112,22 @@ export function nfSendReset(h: Host, old: Skb, hook: NfHook): void {
   const skb = new Skb(pkt);
   skb.mark = 0;
   // no skb->sk: nf_send_reset() builds the RST with alloc_skb() and sends it by ip_local_out(net, nskb->sk, nskb) with none
+  // (ip_route_me_harder() first: without a route, no RST and nothing closed)
+  const rt = old.physIn !== null ? null : h.routeOutput(spec.daddr, spec.saddr, null);
+  if (rt !== null && (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local'))) return;
   nfCtAttach(skb, old);
-  if (old.physIn !== null) {
+  h.nf.ctSetClosing?.(old);
+  const physIn = old.physIn;
+  if (rt === null || physIn !== null) {
     // br_netfilter: out of the port it came in on, Ethernet addresses swapped
     pkt.set(b.subarray(o - 14 + 6, o - 14 + 12), 0);
     pkt.set(b.subarray(o - 14, o - 14 + 6), 6);
     setU16(pkt, 12, ETH_P_IP);
-    skb.dev = old.physIn;
-    if (h.trace !== null) h.event('deliver', skb, old.physIn, { detail: 'REJECT: tcp reset on the bridge port', parent: old.id });
-    devQueueXmit(h, old.physIn, skb);
+    skb.dev = physIn;
+    if (h.trace !== null) h.event('deliver', skb, physIn, { detail: 'REJECT: tcp reset on the bridge port', parent: old.id });
+    devQueueXmit(h, physIn!, skb);
     return;
   }
-  const rt = h.routeOutput(spec.daddr, spec.saddr, null);
-  if (rt.dev === null || (rt.kind !== 'unicast' && rt.kind !== 'local')) return;
   skb.route = rt;
   if (h.trace !== null) h.event('deliver', skb, rt.dev, { detail: 'REJECT: tcp reset', parent: old.id });
   ipLocalOut(h, skb);

@@ -7,7 +7,7 @@
  * retransmissions (RETRANS after nf_conntrack_tcp_max_retrans) and for a
  * zero window, as in the kernel.
  */
-import { CtDir, IPS_ASSURED, IPS_CONFIRMED, IPS_SEEN_REPLY } from '../ct-types.js';
+import { CtDir, IPS_ASSURED, IPS_CONFIRMED, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY } from '../ct-types.js';
 import { rd16, rd32 } from './bytes.js';
 import { newTcpCtState, type CtEntry, type TcpCtState } from './conn.js';
 import { NS_PER_SEC, TcpState, type CtSettings } from './settings.js';
@@ -348,3 +348,19 @@ function handleInvalid(ct: CtEntry, tcp: TcpCtState, dir: CtDir, index: number, 
     tcp.lastDir = dir;
   }
 }
+
+/**
+ * nf_conntrack_tcp_set_closing() (by nf_ct_set_closing() in nf_send_reset()):
+ * the connection REJECT answered with a RST is CLOSE at once, its timeout the
+ * close timeout from now, unless it was CLOSE already or has a fixed timeout
+ */
+export function tcpSetClosing(ct: CtEntry, settings: CtSettings, now: number): void {
+  const tcp = ct.tcp;
+  if (tcp === null) return;
+  const old = tcp.state;
+  tcp.state = TcpState.CLOSE;
+  if (old === TcpState.CLOSE || (ct.status & IPS_FIXED_TIMEOUT) !== 0) return;
+  const t = settings.tcpTimeouts[TcpState.CLOSE]! * NS_PER_SEC;
+  ct.timeout = (ct.status & IPS_CONFIRMED) !== 0 ? now + t : t;
+}
+
